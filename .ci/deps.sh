@@ -1,0 +1,28 @@
+#!/bin/sh
+# deps.sh: installs the Debian packages that cmapp needs and that are missing,
+# so that a fresh Debian 12 machine needs nothing by hand.  Called by make;
+# "deps.sh test" also installs what the test suites need.
+set -eu
+
+need="pkg-config libssl-dev libuv1-dev libinih-dev openssl iproute2 procps"
+[ "${1:-}" = test ] && need="$need libcriterion-dev"
+
+missing=""
+for p in $need; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+command -v cc >/dev/null 2>&1 || missing="$missing gcc"
+command -v make >/dev/null 2>&1 || missing="$missing make"
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing Debian packages:$missing" >&2
+	echo "deps.sh: run as root, or: sudo apt-get install$missing" >&2
+	exit 1
+fi
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq </dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing </dev/null

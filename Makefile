@@ -1,0 +1,73 @@
+# cmapp: cmappmgr (VM host) and cmappserver (VM guest).
+# make            build the binaries into build/
+# make demo       install missing packages, build, run a localhost demo
+# make test       unit tests (Criterion) and end-to-end tests
+# make check-asan the same suites built with -fsanitize=address,undefined
+
+CC	?= cc
+BUILD	?= build
+OPT	?= -O2 -g
+SAN	?=
+PKGS	 = openssl libuv inih
+# Recursively expanded on purpose: pkg-config runs after the deps step.
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) -Wall -Wextra \
+	-Icommon $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
+
+COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
+	  common/tls.c common/conn.c common/svc.c
+SERVER	= appserver/main.c appserver/server.c appserver/supervise.c
+MANAGER	= appmgr/main.c appmgr/manager.c
+UNIT	= tests/test_proto.c tests/test_svc.c
+
+obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+all: $(BUILD)/cmappserver $(BUILD)/cmappmgr
+
+$(BUILD)/.deps: .ci/deps.sh
+	@mkdir -p $(BUILD)
+	./.ci/deps.sh
+	@touch $@
+
+$(BUILD)/.deps-test: .ci/deps.sh
+	@mkdir -p $(BUILD)
+	./.ci/deps.sh test
+	@touch $@
+
+$(BUILD)/%.o: %.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/cmappserver: $(call obj,$(SERVER) $(COMMON))
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON)) | $(BUILD)/.deps-test
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
+		$(shell pkg-config --libs criterion)
+
+unit: $(BUILD)/tests/unit
+	$(BUILD)/tests/unit --jobs 2
+
+e2e: all
+	tests/e2e.sh $(BUILD)
+
+test: $(BUILD)/.deps-test
+	$(MAKE) --no-print-directory all $(BUILD)/tests/unit
+	$(BUILD)/tests/unit --jobs 2
+	tests/e2e.sh $(BUILD)
+
+check-asan:
+	$(MAKE) --no-print-directory test BUILD=build-asan OPT="-O1 -g" \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+
+demo: all
+	tests/demo.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all unit e2e test check-asan demo clean
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

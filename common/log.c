@@ -1,0 +1,92 @@
+/*
+ * log.c: the one logger of both daemons, after OpenBSD's log.c.  Messages go
+ * to syslog (daemon facility) and, in the foreground, to stderr as
+ * "ident[pid]: message", the form the manual's troubleshooting table shows.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static struct {
+	const char	*ident;
+	int		 to_stderr;
+	int		 debug;
+} L = { "cmapp", 1, 0 };
+
+void
+log_init(const char *ident, int to_stderr, int debug)
+{
+	L.ident = ident;
+	L.to_stderr = to_stderr;
+	L.debug = debug;
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_set_stderr(int to_stderr)
+{
+	L.to_stderr = to_stderr;
+}
+
+static void
+vlog(int pri, const char *fmt, va_list ap, const char *suffix)
+{
+	char	msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (pri == LOG_DEBUG && !L.debug)
+		return;
+	if (L.to_stderr) {
+		fprintf(stderr, "%s[%ld]: %s%s%s\n", L.ident, (long)getpid(),
+		    msg, suffix ? ": " : "", suffix ? suffix : "");
+		fflush(stderr);
+	}
+	syslog(pri, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
+}
+
+#define LOGFN(name, pri, witherr)				\
+void								\
+name(const char *fmt, ...)					\
+{								\
+	int	saved = errno;					\
+	va_list	ap;						\
+								\
+	va_start(ap, fmt);					\
+	vlog(pri, fmt, ap, witherr ? strerror(saved) : NULL);	\
+	va_end(ap);						\
+	errno = saved;						\
+}
+
+LOGFN(log_warn, LOG_WARNING, 1)
+LOGFN(log_warnx, LOG_WARNING, 0)
+LOGFN(log_info, LOG_INFO, 0)
+LOGFN(log_debug, LOG_DEBUG, 0)
+
+void
+fatal(const char *fmt, ...)
+{
+	int	saved = errno;
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, strerror(saved));
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, NULL);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,22 @@
+/*
+ * log.h: logging for both daemons, after OpenBSD's log.c.  syslog always
+ * (daemon facility); stderr too when in the foreground.  fatal/fatalx only
+ * at start-up or for a broken invariant: a bad peer is warned about.
+ */
+#ifndef CMAPP_LOG_H
+#define CMAPP_LOG_H
+
+#include <stdarg.h>
+
+void	log_init(const char *ident, int to_stderr, int debug);
+void	log_set_stderr(int to_stderr);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

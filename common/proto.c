@@ -1,0 +1,547 @@
+/*
+ * proto.c: the codec of the cmapp wire protocol (docs/protocol.md).  This is
+ * the only place where wire integers are packed or unpacked.  The decoder
+ * sees bytes from an untrusted peer: every read is bounds checked, every
+ * length from the wire is checked against both the bytes left and its
+ * PROTO_MAX_* limit, and a body must be consumed exactly.  The encoder and
+ * the decoder share one validity check so that whatever is encoded decodes.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "proto.h"
+
+/* A cursor over received bytes; the first failure sticks. */
+struct rd {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 off;
+	int		 err;
+};
+
+/* A cursor over an output buffer; the first failure sticks. */
+struct wr {
+	uint8_t		*p;
+	size_t		 cap;
+	size_t		 off;
+	int		 err;
+};
+
+static const struct {
+	uint16_t	 type;
+	const char	*name;
+} types[] = {
+	{ MSG_HELLO,		"HELLO" },
+	{ MSG_HEARTBEAT,	"HEARTBEAT" },
+	{ MSG_HEARTBEAT_ACK,	"HEARTBEAT_ACK" },
+	{ MSG_ERROR,		"ERROR" },
+	{ MSG_START,		"START" },
+	{ MSG_ATTACH,		"ATTACH" },
+	{ MSG_STARTED,		"STARTED" },
+	{ MSG_OUTPUT,		"OUTPUT" },
+	{ MSG_EXIT,		"EXIT" },
+	{ MSG_DETACH,		"DETACH" },
+	{ MSG_LIST,		"LIST" },
+	{ MSG_LIST_ENTRY,	"LIST_ENTRY" },
+	{ MSG_LIST_END,		"LIST_END" },
+};
+
+static const char *
+type_name(uint16_t type)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].type == type)
+			return types[i].name;
+	return NULL;
+}
+
+/* Written as a difference so that a huge n cannot wrap past the end. */
+static int
+rd_need(struct rd *r, size_t n)
+{
+	if (r->err != 0)
+		return 0;
+	if (n > r->len - r->off) {
+		r->err = -EBADMSG;
+		return 0;
+	}
+	return 1;
+}
+
+static uint8_t
+get_u8(struct rd *r)
+{
+	if (!rd_need(r, 1))
+		return 0;
+	return r->p[r->off++];
+}
+
+static uint16_t
+get_u16(struct rd *r)
+{
+	const uint8_t	*b;
+
+	if (!rd_need(r, 2))
+		return 0;
+	b = r->p + r->off;
+	r->off += 2;
+	return (uint16_t)((unsigned)b[0] << 8 | b[1]);
+}
+
+static uint32_t
+get_u32(struct rd *r)
+{
+	const uint8_t	*b;
+
+	if (!rd_need(r, 4))
+		return 0;
+	b = r->p + r->off;
+	r->off += 4;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+}
+
+static uint64_t
+get_u64(struct rd *r)
+{
+	uint64_t	hi;
+
+	hi = get_u32(r);
+	return hi << 32 | get_u32(r);
+}
+
+/* Converting an out-of-range value to int32_t is implementation-defined. */
+static int32_t
+get_i32(struct rd *r)
+{
+	uint32_t	v = get_u32(r);
+
+	if (v <= INT32_MAX)
+		return (int32_t)v;
+	return -(int32_t)(~v) - 1;
+}
+
+/* The limit is enforced here too, before anything trusts the length. */
+static void
+get_str(struct rd *r, struct proto_str *s, size_t max)
+{
+	uint16_t	n;
+
+	s->p = NULL;
+	s->len = 0;
+	n = get_u16(r);
+	if (r->err != 0)
+		return;
+	if (n > max) {
+		r->err = -EBADMSG;
+		return;
+	}
+	if (!rd_need(r, n))
+		return;
+	/* Even an empty string points into the body: callers memchr() it. */
+	s->p = r->p + r->off;
+	s->len = n;
+	r->off += n;
+}
+
+/* START and LIST_ENTRY: the count is checked before argv[] is filled. */
+static void
+get_argv(struct rd *r, uint16_t *argc, struct proto_str *argv)
+{
+	uint16_t	i, n;
+
+	*argc = 0;
+	n = get_u16(r);
+	if (r->err != 0)
+		return;
+	if (n == 0 || n > PROTO_MAX_ARGS) {
+		r->err = -EBADMSG;
+		return;
+	}
+	for (i = 0; i < n && r->err == 0; i++)
+		get_str(r, &argv[i], PROTO_MAX_ARG);
+	*argc = n;
+}
+
+static int
+wr_need(struct wr *w, size_t n)
+{
+	if (w->err != 0)
+		return 0;
+	if (n > w->cap - w->off) {
+		w->err = -EMSGSIZE;
+		return 0;
+	}
+	return 1;
+}
+
+static void
+put_u8(struct wr *w, uint8_t v)
+{
+	if (wr_need(w, 1))
+		w->p[w->off++] = v;
+}
+
+static void
+put_u16(struct wr *w, uint16_t v)
+{
+	if (!wr_need(w, 2))
+		return;
+	w->p[w->off++] = (uint8_t)(v >> 8);
+	w->p[w->off++] = (uint8_t)v;
+}
+
+static void
+put_u32(struct wr *w, uint32_t v)
+{
+	if (!wr_need(w, 4))
+		return;
+	w->p[w->off++] = (uint8_t)(v >> 24);
+	w->p[w->off++] = (uint8_t)(v >> 16);
+	w->p[w->off++] = (uint8_t)(v >> 8);
+	w->p[w->off++] = (uint8_t)v;
+}
+
+static void
+put_u64(struct wr *w, uint64_t v)
+{
+	put_u32(w, (uint32_t)(v >> 32));
+	put_u32(w, (uint32_t)v);
+}
+
+/* Two's complement on the wire whatever the host's representation. */
+static void
+put_i32(struct wr *w, int32_t v)
+{
+	put_u32(w, v < 0 ? ~(uint32_t)(-(v + 1)) : (uint32_t)v);
+}
+
+static void
+put_bytes(struct wr *w, const uint8_t *p, size_t n)
+{
+	if (n == 0 || !wr_need(w, n))
+		return;
+	memcpy(w->p + w->off, p, n);
+	w->off += n;
+}
+
+static void
+put_str(struct wr *w, const struct proto_str *s)
+{
+	put_u16(w, s->len);
+	put_bytes(w, s->p, s->len);
+}
+
+static void
+put_argv(struct wr *w, uint16_t argc, const struct proto_str *argv)
+{
+	uint16_t	i;
+
+	put_u16(w, argc);
+	for (i = 0; i < argc; i++)
+		put_str(w, &argv[i]);
+}
+
+/*
+ * The validity rules, shared by both directions.  A decoded message is
+ * checked after parsing so that the decoder can never accept what the
+ * encoder refuses, nor the reverse.
+ */
+static int
+check_str(const struct proto_str *s, size_t max)
+{
+	if (s->len > max)
+		return -EMSGSIZE;
+	if (s->len > 0 && s->p == NULL)
+		return -EINVAL;
+	return 0;
+}
+
+/* The strings become exec arguments: a NUL would silently cut one short. */
+static int
+check_argv(uint16_t argc, const struct proto_str *argv)
+{
+	uint16_t	i;
+	int		r;
+
+	if (argc == 0)
+		return -EINVAL;
+	if (argc > PROTO_MAX_ARGS)
+		return -EMSGSIZE;
+	if (argv[0].len == 0)
+		return -EINVAL;
+	for (i = 0; i < argc; i++) {
+		if ((r = check_str(&argv[i], PROTO_MAX_ARG)) != 0)
+			return r;
+		if (argv[i].len > 0 &&
+		    memchr(argv[i].p, '\0', argv[i].len) != NULL)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+check_exit(uint8_t how, int32_t value)
+{
+	switch (how) {
+	case EXIT_CODE:
+		return value >= 0 && value <= 255 ? 0 : -EINVAL;
+	case EXIT_SIGNAL:
+		return value >= 1 && value <= 127 ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int
+check_msg(const struct proto_msg *m)
+{
+	switch (m->type) {
+	case MSG_HELLO:
+		return check_str(&m->u.hello.agent, PROTO_MAX_TEXT);
+	case MSG_ERROR:
+		return check_str(&m->u.error.text, PROTO_MAX_TEXT);
+	case MSG_START:
+		return check_argv(m->u.start.argc, m->u.start.argv);
+	case MSG_STARTED:
+		return m->u.started.how <= STARTED_EXITED ? 0 : -EINVAL;
+	case MSG_OUTPUT:
+		if (m->u.output.stream != STREAM_STDOUT &&
+		    m->u.output.stream != STREAM_STDERR)
+			return -EINVAL;
+		return check_str(&m->u.output.data, PROTO_MAX_OUTPUT);
+	case MSG_EXIT:
+		return check_exit(m->u.exit.how, m->u.exit.value);
+	case MSG_LIST_ENTRY:
+		if (m->u.entry.state > RUN_DELIVERED)
+			return -EINVAL;
+		return check_argv(m->u.entry.argc, m->u.entry.argv);
+	case MSG_HEARTBEAT:
+	case MSG_HEARTBEAT_ACK:
+	case MSG_ATTACH:
+	case MSG_DETACH:
+	case MSG_LIST:
+	case MSG_LIST_END:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* OUTPUT data has no length prefix: it is the rest of the body. */
+static void
+get_rest(struct rd *r, struct proto_str *s, size_t max)
+{
+	size_t	n;
+
+	s->p = NULL;
+	s->len = 0;
+	if (r->err != 0)
+		return;
+	n = r->len - r->off;
+	if (n > max) {
+		r->err = -EBADMSG;
+		return;
+	}
+	s->p = r->p + r->off;
+	s->len = (uint16_t)n;
+	r->off += n;
+}
+
+static void
+get_body(struct rd *r, struct proto_msg *m)
+{
+	switch (m->type) {
+	case MSG_HELLO:
+		m->u.hello.version = get_u16(r);
+		get_str(r, &m->u.hello.agent, PROTO_MAX_TEXT);
+		break;
+	case MSG_HEARTBEAT:
+	case MSG_HEARTBEAT_ACK:
+		m->u.heartbeat.seq = get_u64(r);
+		break;
+	case MSG_ERROR:
+		m->u.error.code = get_u16(r);
+		get_str(r, &m->u.error.text, PROTO_MAX_TEXT);
+		break;
+	case MSG_START:
+		get_argv(r, &m->u.start.argc, m->u.start.argv);
+		break;
+	case MSG_ATTACH:
+	case MSG_DETACH:
+		m->u.attach.run_id = get_u64(r);
+		break;
+	case MSG_STARTED:
+		m->u.started.run_id = get_u64(r);
+		m->u.started.pid = get_u32(r);
+		m->u.started.how = get_u8(r);
+		break;
+	case MSG_OUTPUT:
+		m->u.output.run_id = get_u64(r);
+		m->u.output.stream = get_u8(r);
+		get_rest(r, &m->u.output.data, PROTO_MAX_OUTPUT);
+		break;
+	case MSG_EXIT:
+		m->u.exit.run_id = get_u64(r);
+		m->u.exit.how = get_u8(r);
+		m->u.exit.value = get_i32(r);
+		break;
+	case MSG_LIST:
+		break;
+	case MSG_LIST_ENTRY:
+		m->u.entry.run_id = get_u64(r);
+		m->u.entry.pid = get_u32(r);
+		m->u.entry.state = get_u8(r);
+		m->u.entry.exit_how = get_u8(r);
+		m->u.entry.exit_value = get_i32(r);
+		m->u.entry.since = get_u64(r);
+		m->u.entry.managers = get_u16(r);
+		get_argv(r, &m->u.entry.argc, m->u.entry.argv);
+		break;
+	case MSG_LIST_END:
+		m->u.list_end.count = get_u16(r);
+		break;
+	}
+}
+
+static void
+put_body(struct wr *w, const struct proto_msg *m)
+{
+	switch (m->type) {
+	case MSG_HELLO:
+		put_u16(w, m->u.hello.version);
+		put_str(w, &m->u.hello.agent);
+		break;
+	case MSG_HEARTBEAT:
+	case MSG_HEARTBEAT_ACK:
+		put_u64(w, m->u.heartbeat.seq);
+		break;
+	case MSG_ERROR:
+		put_u16(w, m->u.error.code);
+		put_str(w, &m->u.error.text);
+		break;
+	case MSG_START:
+		put_argv(w, m->u.start.argc, m->u.start.argv);
+		break;
+	case MSG_ATTACH:
+	case MSG_DETACH:
+		put_u64(w, m->u.attach.run_id);
+		break;
+	case MSG_STARTED:
+		put_u64(w, m->u.started.run_id);
+		put_u32(w, m->u.started.pid);
+		put_u8(w, m->u.started.how);
+		break;
+	case MSG_OUTPUT:
+		put_u64(w, m->u.output.run_id);
+		put_u8(w, m->u.output.stream);
+		put_bytes(w, m->u.output.data.p, m->u.output.data.len);
+		break;
+	case MSG_EXIT:
+		put_u64(w, m->u.exit.run_id);
+		put_u8(w, m->u.exit.how);
+		put_i32(w, m->u.exit.value);
+		break;
+	case MSG_LIST:
+		break;
+	case MSG_LIST_ENTRY:
+		put_u64(w, m->u.entry.run_id);
+		put_u32(w, m->u.entry.pid);
+		put_u8(w, m->u.entry.state);
+		put_u8(w, m->u.entry.exit_how);
+		put_i32(w, m->u.entry.exit_value);
+		put_u64(w, m->u.entry.since);
+		put_u16(w, m->u.entry.managers);
+		put_argv(w, m->u.entry.argc, m->u.entry.argv);
+		break;
+	case MSG_LIST_END:
+		put_u16(w, m->u.list_end.count);
+		break;
+	}
+}
+
+/*
+ * *h is filled even on -EMSGSIZE so that the caller can say how big the
+ * refused frame claimed to be.
+ */
+int
+proto_decode_header(const uint8_t *buf, size_t len, struct proto_hdr *h)
+{
+	struct rd	r = { buf, len, 0, 0 };
+	uint16_t	reserved;
+
+	if (len < PROTO_HDR_LEN)
+		return -EAGAIN;
+	h->len = get_u32(&r);
+	h->type = get_u16(&r);
+	reserved = get_u16(&r);
+	if (h->len > PROTO_MAX_BODY)
+		return -EMSGSIZE;
+	if (reserved != 0)
+		return -EPROTO;
+	return 0;
+}
+
+int
+proto_decode(uint16_t type, const uint8_t *body, size_t len,
+    struct proto_msg *m)
+{
+	struct rd	r = { body, len, 0, 0 };
+
+	if (type_name(type) == NULL)
+		return -ENOTSUP;
+	if (len > PROTO_MAX_BODY)
+		return -EBADMSG;
+	m->type = type;
+	get_body(&r, m);
+	if (r.err != 0 || r.off != r.len)
+		return -EBADMSG;
+	if (check_msg(m) != 0)
+		return -EBADMSG;
+	return 0;
+}
+
+ssize_t
+proto_encode(const struct proto_msg *m, uint8_t *buf, size_t cap)
+{
+	struct wr	w;
+	size_t		body;
+	int		r;
+
+	if (m == NULL)
+		return -EINVAL;
+	if ((r = check_msg(m)) != 0)
+		return r;
+	if (buf == NULL || cap < PROTO_HDR_LEN)
+		return -EMSGSIZE;
+	/* Capping the writer enforces PROTO_MAX_BODY with the same check. */
+	w.p = buf + PROTO_HDR_LEN;
+	w.cap = cap - PROTO_HDR_LEN;
+	if (w.cap > PROTO_MAX_BODY)
+		w.cap = PROTO_MAX_BODY;
+	w.off = 0;
+	w.err = 0;
+	put_body(&w, m);
+	if (w.err != 0)
+		return w.err;
+	body = w.off;
+
+	w.p = buf;
+	w.cap = PROTO_HDR_LEN;
+	w.off = 0;
+	put_u32(&w, (uint32_t)body);
+	put_u16(&w, m->type);
+	put_u16(&w, 0);
+	return (ssize_t)(PROTO_HDR_LEN + body);
+}
+
+const char *
+proto_type_name(uint16_t type)
+{
+	const char	*name = type_name(type);
+
+	return name != NULL ? name : "unknown";
+}

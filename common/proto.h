@@ -1,0 +1,149 @@
+/*
+ * proto.h: the cmapp wire protocol, the one codec shared by cmappmgr and
+ * cmappserver.  Every frame is an 8-byte header (u32 body length, u16 type,
+ * u16 reserved = 0, all big-endian) followed by the body.  The decoder is a
+ * pure function over a byte buffer so that it can be fuzzed.
+ *
+ * Bump PROTO_VERSION whenever a message type or a body layout below changes.
+ * Types are in numbered ranges: 1xx session, 2xx services, 3xx admin.
+ * docs/protocol.md documents every layout.
+ */
+#ifndef CMAPP_PROTO_H
+#define CMAPP_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PROTO_VERSION		1
+#define PROTO_PORT		5315
+#define PROTO_HDR_LEN		8
+#define PROTO_MAX_BODY		65536	/* a larger length drops the peer */
+#define PROTO_MAX_FRAME		(PROTO_HDR_LEN + PROTO_MAX_BODY)
+#define PROTO_MAX_ARGS		256	/* argv entries in START / LIST_ENTRY */
+#define PROTO_MAX_ARG		4096	/* bytes in one argv entry */
+#define PROTO_MAX_TEXT		1024	/* ERROR text, HELLO agent */
+#define PROTO_MAX_OUTPUT	16384	/* data bytes in one OUTPUT frame */
+
+enum proto_type {
+	/* 1xx: session */
+	MSG_HELLO		= 100,
+	MSG_HEARTBEAT		= 101,
+	MSG_HEARTBEAT_ACK	= 102,
+	MSG_ERROR		= 103,
+	/* 2xx: services */
+	MSG_START		= 200,
+	MSG_ATTACH		= 201,
+	MSG_STARTED		= 202,
+	MSG_OUTPUT		= 203,
+	MSG_EXIT		= 204,
+	MSG_DETACH		= 205,
+	/* 3xx: admin */
+	MSG_LIST		= 300,
+	MSG_LIST_ENTRY		= 301,
+	MSG_LIST_END		= 302,
+};
+
+/* ERROR codes */
+enum proto_err {
+	PERR_VERSION	= 1,	/* protocol version not spoken */
+	PERR_BADMSG	= 2,	/* malformed or unexpected frame */
+	PERR_LIMIT	= 3,	/* max_processes reached */
+	PERR_EXEC	= 4,	/* the command could not be executed */
+	PERR_NORUN	= 5,	/* ATTACH to a run the server does not know */
+	PERR_DENIED	= 6,	/* refused by the server's policy */
+	PERR_INTERNAL	= 7,
+};
+
+enum proto_started_how {
+	STARTED_LAUNCHED	= 0,	/* a new process was launched */
+	STARTED_ATTACHED	= 1,	/* attached to the running one */
+	STARTED_EXITED		= 2,	/* it had ended; an EXIT follows */
+};
+
+enum proto_exit_how {
+	EXIT_CODE	= 0,	/* value is the exit code, 0..255 */
+	EXIT_SIGNAL	= 1,	/* value is the signal number */
+};
+
+enum proto_stream {
+	STREAM_STDOUT	= 1,
+	STREAM_STDERR	= 2,
+};
+
+enum proto_run_state {
+	RUN_RUNNING	= 0,
+	RUN_EXITED	= 1,	/* ended, status kept until delivered */
+	RUN_DELIVERED	= 2,	/* ended, status delivered, kept for late re-attach */
+};
+
+/* A string inside a frame: not NUL-terminated, points into the buffer. */
+struct proto_str {
+	const uint8_t	*p;
+	uint16_t	 len;
+};
+
+struct proto_hdr {
+	uint32_t	len;	/* body length */
+	uint16_t	type;
+};
+
+struct proto_msg {
+	uint16_t	type;
+	union {
+		struct { uint16_t version; struct proto_str agent; } hello;
+		struct { uint64_t seq; } heartbeat;	/* and HEARTBEAT_ACK */
+		struct { uint16_t code; struct proto_str text; } error;
+		struct {
+			uint16_t		argc;
+			struct proto_str	argv[PROTO_MAX_ARGS];
+		} start;
+		struct { uint64_t run_id; } attach;	/* and DETACH */
+		struct { uint64_t run_id; uint32_t pid; uint8_t how; } started;
+		struct {
+			uint64_t		run_id;
+			uint8_t			stream;
+			struct proto_str	data;
+		} output;
+		struct { uint64_t run_id; uint8_t how; int32_t value; } exit;
+		struct {
+			uint64_t		run_id;
+			uint32_t		pid;
+			uint8_t			state;	/* enum proto_run_state */
+			uint8_t			exit_how;
+			int32_t			exit_value;
+			uint64_t		since;	/* unix time: start or end */
+			uint16_t		managers;
+			uint16_t		argc;
+			struct proto_str	argv[PROTO_MAX_ARGS];
+		} entry;
+		struct { uint16_t count; } list_end;
+	} u;
+};
+
+/*
+ * proto_decode_header: 0 and *h filled when buf holds a whole header;
+ * -EAGAIN when fewer than PROTO_HDR_LEN bytes; -EMSGSIZE when the body length
+ * exceeds PROTO_MAX_BODY (*h is filled, so the length can be logged);
+ * -EPROTO when the reserved field is not zero.
+ */
+int	proto_decode_header(const uint8_t *buf, size_t len, struct proto_hdr *h);
+
+/*
+ * proto_decode: decodes one body of the given type.  Strings in *m point
+ * into body.  0 on success; -ENOTSUP for an unknown type; -EBADMSG when the
+ * body does not have exactly the layout of its type or breaks a limit.
+ */
+int	proto_decode(uint16_t type, const uint8_t *body, size_t len,
+	    struct proto_msg *m);
+
+/*
+ * proto_encode: writes header and body of *m into buf.  Returns the frame
+ * length, -EMSGSIZE when it does not fit cap or breaks a limit, -EINVAL for
+ * an unknown type or an invalid field.
+ */
+ssize_t	proto_encode(const struct proto_msg *m, uint8_t *buf, size_t cap);
+
+const char *proto_type_name(uint16_t type);
+
+#endif

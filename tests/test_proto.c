@@ -1,0 +1,714 @@
+/*
+ * test_proto.c: the wire codec.  Round trips of every type, exact byte
+ * layouts, and the decoder's refusals of short, long and lying frames.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "proto.h"
+
+static uint8_t	frame[PROTO_MAX_FRAME + 64];
+static struct proto_msg	in, out;
+
+static struct proto_str
+S(const char *s)
+{
+	struct proto_str	ps = { (const uint8_t *)s, (uint16_t)strlen(s) };
+
+	return ps;
+}
+
+static void
+expect_str(struct proto_str got, struct proto_str want)
+{
+	cr_assert_eq(got.len, want.len);
+	if (want.len > 0)
+		cr_expect_eq(memcmp(got.p, want.p, want.len), 0);
+}
+
+/* Encodes in, decodes the header and body into out. */
+static void
+roundtrip(void)
+{
+	struct proto_hdr	h;
+	ssize_t			n;
+
+	memset(&out, 0xa5, sizeof(out));
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_geq(n, PROTO_HDR_LEN, "encode %s: %zd",
+	    proto_type_name(in.type), n);
+	cr_assert_eq(proto_decode_header(frame, (size_t)n, &h), 0);
+	cr_assert_eq(h.type, in.type);
+	cr_assert_eq(h.len, (size_t)n - PROTO_HDR_LEN);
+	cr_assert_eq(proto_decode(h.type, frame + PROTO_HDR_LEN, h.len, &out),
+	    0, "decode %s", proto_type_name(in.type));
+	cr_assert_eq(out.type, in.type);
+}
+
+/* Decodes a body copied to the heap, so ASan sees any read past its end. */
+static int
+decode_exact(uint16_t type, const uint8_t *body, size_t len)
+{
+	uint8_t	*copy = malloc(len > 0 ? len : 1);
+	int	 r;
+
+	cr_assert_not_null(copy);
+	if (len > 0)
+		memcpy(copy, body, len);
+	r = proto_decode(type, copy, len, &out);
+	free(copy);
+	return r;
+}
+
+static void
+setup(void)
+{
+	memset(&in, 0, sizeof(in));
+}
+
+TestSuite(proto, .init = setup);
+
+Test(proto, roundtrip_hello)
+{
+	in.type = MSG_HELLO;
+	in.u.hello.version = PROTO_VERSION;
+	in.u.hello.agent = S("cmappmgr 1.0");
+	roundtrip();
+	cr_expect_eq(out.u.hello.version, PROTO_VERSION);
+	expect_str(out.u.hello.agent, in.u.hello.agent);
+}
+
+Test(proto, roundtrip_heartbeat_and_ack)
+{
+	in.type = MSG_HEARTBEAT;
+	in.u.heartbeat.seq = 0x0102030405060708ULL;
+	roundtrip();
+	cr_expect_eq(out.u.heartbeat.seq, in.u.heartbeat.seq);
+	in.type = MSG_HEARTBEAT_ACK;
+	in.u.heartbeat.seq = UINT64_MAX;
+	roundtrip();
+	cr_expect_eq(out.u.heartbeat.seq, UINT64_MAX);
+}
+
+Test(proto, roundtrip_error)
+{
+	in.type = MSG_ERROR;
+	in.u.error.code = PERR_NORUN;
+	in.u.error.text = S("no such run");
+	roundtrip();
+	cr_expect_eq(out.u.error.code, PERR_NORUN);
+	expect_str(out.u.error.text, in.u.error.text);
+}
+
+Test(proto, roundtrip_error_empty_text)
+{
+	in.type = MSG_ERROR;
+	in.u.error.code = PERR_INTERNAL;
+	roundtrip();
+	cr_expect_eq(out.u.error.code, PERR_INTERNAL);
+	cr_expect_eq(out.u.error.text.len, 0);
+}
+
+Test(proto, roundtrip_start)
+{
+	int	i;
+
+	in.type = MSG_START;
+	in.u.start.argc = 3;
+	in.u.start.argv[0] = S("/bin/sh");
+	in.u.start.argv[1] = S("-c");
+	in.u.start.argv[2] = S("exit 3");
+	roundtrip();
+	cr_assert_eq(out.u.start.argc, 3);
+	for (i = 0; i < 3; i++)
+		expect_str(out.u.start.argv[i], in.u.start.argv[i]);
+}
+
+Test(proto, roundtrip_attach_and_detach)
+{
+	in.type = MSG_ATTACH;
+	in.u.attach.run_id = 0xdeadbeefcafef00dULL;
+	roundtrip();
+	cr_expect_eq(out.u.attach.run_id, in.u.attach.run_id);
+	in.type = MSG_DETACH;
+	in.u.attach.run_id = 42;
+	roundtrip();
+	cr_expect_eq(out.u.attach.run_id, 42);
+}
+
+Test(proto, roundtrip_started)
+{
+	in.type = MSG_STARTED;
+	in.u.started.run_id = 7;
+	in.u.started.pid = 0xfffffffe;
+	in.u.started.how = STARTED_EXITED;
+	roundtrip();
+	cr_expect_eq(out.u.started.run_id, 7);
+	cr_expect_eq(out.u.started.pid, 0xfffffffe);
+	cr_expect_eq(out.u.started.how, STARTED_EXITED);
+}
+
+Test(proto, roundtrip_output)
+{
+	in.type = MSG_OUTPUT;
+	in.u.output.run_id = 9;
+	in.u.output.stream = STREAM_STDERR;
+	in.u.output.data = S("line one\n\0line two");
+	in.u.output.data.len = 18;	/* binary data may hold NULs */
+	roundtrip();
+	cr_expect_eq(out.u.output.run_id, 9);
+	cr_expect_eq(out.u.output.stream, STREAM_STDERR);
+	expect_str(out.u.output.data, in.u.output.data);
+}
+
+Test(proto, roundtrip_output_empty)
+{
+	in.type = MSG_OUTPUT;
+	in.u.output.stream = STREAM_STDOUT;
+	roundtrip();
+	cr_expect_eq(out.u.output.stream, STREAM_STDOUT);
+	cr_expect_eq(out.u.output.data.len, 0);
+}
+
+Test(proto, roundtrip_exit)
+{
+	in.type = MSG_EXIT;
+	in.u.exit.run_id = 11;
+	in.u.exit.how = EXIT_SIGNAL;
+	in.u.exit.value = 9;
+	roundtrip();
+	cr_expect_eq(out.u.exit.run_id, 11);
+	cr_expect_eq(out.u.exit.how, EXIT_SIGNAL);
+	cr_expect_eq(out.u.exit.value, 9);
+	in.u.exit.how = EXIT_CODE;
+	in.u.exit.value = 255;
+	roundtrip();
+	cr_expect_eq(out.u.exit.how, EXIT_CODE);
+	cr_expect_eq(out.u.exit.value, 255);
+}
+
+Test(proto, roundtrip_list)
+{
+	ssize_t	n;
+
+	in.type = MSG_LIST;
+	roundtrip();
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_expect_eq(n, PROTO_HDR_LEN);
+}
+
+Test(proto, roundtrip_list_entry)
+{
+	in.type = MSG_LIST_ENTRY;
+	in.u.entry.run_id = 0x8000000000000001ULL;
+	in.u.entry.pid = 1234;
+	in.u.entry.state = RUN_DELIVERED;
+	in.u.entry.exit_how = EXIT_CODE;
+	in.u.entry.exit_value = INT32_MIN;	/* proves the i32 sign */
+	in.u.entry.since = 1700000000;
+	in.u.entry.managers = 3;
+	in.u.entry.argc = 2;
+	in.u.entry.argv[0] = S("sleep");
+	in.u.entry.argv[1] = S("");
+	roundtrip();
+	cr_expect_eq(out.u.entry.run_id, in.u.entry.run_id);
+	cr_expect_eq(out.u.entry.pid, 1234);
+	cr_expect_eq(out.u.entry.state, RUN_DELIVERED);
+	cr_expect_eq(out.u.entry.exit_how, EXIT_CODE);
+	cr_expect_eq(out.u.entry.exit_value, INT32_MIN);
+	cr_expect_eq(out.u.entry.since, 1700000000);
+	cr_expect_eq(out.u.entry.managers, 3);
+	cr_assert_eq(out.u.entry.argc, 2);
+	expect_str(out.u.entry.argv[0], in.u.entry.argv[0]);
+	expect_str(out.u.entry.argv[1], in.u.entry.argv[1]);
+}
+
+Test(proto, roundtrip_list_entry_negative_value)
+{
+	in.type = MSG_LIST_ENTRY;
+	in.u.entry.exit_value = -2;
+	in.u.entry.argc = 1;
+	in.u.entry.argv[0] = S("x");
+	roundtrip();
+	cr_expect_eq(out.u.entry.exit_value, -2);
+	/* exit_value starts at header 8 + 8 run_id + 4 pid + 2 bytes */
+	cr_expect_eq(memcmp(frame + 22, "\xff\xff\xff\xfe", 4), 0);
+}
+
+Test(proto, roundtrip_list_end)
+{
+	in.type = MSG_LIST_END;
+	in.u.list_end.count = 65535;
+	roundtrip();
+	cr_expect_eq(out.u.list_end.count, 65535);
+}
+
+Test(proto, roundtrip_max_args)
+{
+	int	i;
+
+	in.type = MSG_START;
+	in.u.start.argc = PROTO_MAX_ARGS;
+	for (i = 0; i < PROTO_MAX_ARGS; i++)
+		in.u.start.argv[i] = S("arg");
+	roundtrip();
+	cr_expect_eq(out.u.start.argc, PROTO_MAX_ARGS);
+	expect_str(out.u.start.argv[PROTO_MAX_ARGS - 1], S("arg"));
+}
+
+Test(proto, layout_hello)
+{
+	static const uint8_t	want[] = {
+		0, 0, 0, 6,		/* body length */
+		0, 100,			/* MSG_HELLO */
+		0, 0,			/* reserved */
+		0x01, 0x02,		/* version */
+		0, 2, 'a', 'b',		/* agent */
+	};
+	ssize_t	n;
+
+	in.type = MSG_HELLO;
+	in.u.hello.version = 0x0102;
+	in.u.hello.agent = S("ab");
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, (ssize_t)sizeof(want));
+	cr_expect_eq(memcmp(frame, want, sizeof(want)), 0);
+}
+
+Test(proto, layout_exit)
+{
+	static const uint8_t	want[] = {
+		0, 0, 0, 13,
+		0, 204,			/* MSG_EXIT */
+		0, 0,
+		1, 2, 3, 4, 5, 6, 7, 8,	/* run_id */
+		EXIT_SIGNAL,
+		0, 0, 0, 15,		/* SIGTERM */
+	};
+	ssize_t	n;
+
+	in.type = MSG_EXIT;
+	in.u.exit.run_id = 0x0102030405060708ULL;
+	in.u.exit.how = EXIT_SIGNAL;
+	in.u.exit.value = 15;
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, (ssize_t)sizeof(want));
+	cr_expect_eq(memcmp(frame, want, sizeof(want)), 0);
+	cr_assert_eq(proto_decode(MSG_EXIT, want + 8, 13, &out), 0);
+	cr_expect_eq(out.u.exit.run_id, 0x0102030405060708ULL);
+	cr_expect_eq(out.u.exit.value, 15);
+}
+
+Test(proto, layout_type_above_255)
+{
+	in.type = MSG_LIST_END;
+	in.u.list_end.count = 0x0304;
+	cr_assert_eq(proto_encode(&in, frame, sizeof(frame)), 10);
+	cr_expect_eq(memcmp(frame, "\0\0\0\2\x01\x2e\0\0\x03\x04", 10), 0);
+}
+
+Test(proto, header_truncated)
+{
+	static const uint8_t	hdr[PROTO_HDR_LEN] = { 0, 0, 0, 0, 0, 101 };
+	struct proto_hdr	h;
+	size_t			len;
+
+	for (len = 0; len < PROTO_HDR_LEN; len++)
+		cr_expect_eq(proto_decode_header(hdr, len, &h), -EAGAIN,
+		    "len %zu", len);
+	cr_expect_eq(proto_decode_header(hdr, PROTO_HDR_LEN, &h), 0);
+}
+
+Test(proto, header_body_limit)
+{
+	uint8_t			hdr[PROTO_HDR_LEN] = { 0, 0, 0, 0, 0, 203 };
+	struct proto_hdr	h;
+
+	hdr[1] = 0x01;	/* 65536 == PROTO_MAX_BODY */
+	cr_assert_eq(proto_decode_header(hdr, sizeof(hdr), &h), 0);
+	cr_expect_eq(h.len, PROTO_MAX_BODY);
+	cr_expect_eq(h.type, MSG_OUTPUT);
+	hdr[3] = 0x01;	/* 65537 */
+	cr_expect_eq(proto_decode_header(hdr, sizeof(hdr), &h), -EMSGSIZE);
+	cr_expect_eq(h.len, PROTO_MAX_BODY + 1, "length kept for the log");
+	memset(hdr, 0xff, 4);
+	cr_expect_eq(proto_decode_header(hdr, sizeof(hdr), &h), -EMSGSIZE);
+}
+
+Test(proto, header_reserved)
+{
+	uint8_t			hdr[PROTO_HDR_LEN] = { 0, 0, 0, 0, 0, 101 };
+	struct proto_hdr	h;
+
+	hdr[7] = 1;
+	cr_expect_eq(proto_decode_header(hdr, sizeof(hdr), &h), -EPROTO);
+	hdr[7] = 0;
+	hdr[6] = 0x80;
+	cr_expect_eq(proto_decode_header(hdr, sizeof(hdr), &h), -EPROTO);
+}
+
+Test(proto, unknown_type)
+{
+	static const uint8_t	hdr[PROTO_HDR_LEN] = { 0, 0, 0, 0, 0x01, 0x90 };
+	struct proto_hdr	h;
+
+	/* The header decoder leaves the type to proto_decode. */
+	cr_assert_eq(proto_decode_header(hdr, sizeof(hdr), &h), 0);
+	cr_expect_eq(h.type, 400);
+	cr_expect_eq(proto_decode(h.type, hdr, 0, &out), -ENOTSUP);
+	cr_expect_eq(proto_decode(0, hdr, 0, &out), -ENOTSUP);
+	cr_expect_eq(proto_decode(199, hdr, 0, &out), -ENOTSUP);
+	cr_expect_eq(proto_decode(0xffff, hdr, 0, &out), -ENOTSUP);
+}
+
+Test(proto, type_names)
+{
+	cr_expect_str_eq(proto_type_name(MSG_HELLO), "HELLO");
+	cr_expect_str_eq(proto_type_name(MSG_HEARTBEAT_ACK), "HEARTBEAT_ACK");
+	cr_expect_str_eq(proto_type_name(MSG_START), "START");
+	cr_expect_str_eq(proto_type_name(MSG_DETACH), "DETACH");
+	cr_expect_str_eq(proto_type_name(MSG_LIST_ENTRY), "LIST_ENTRY");
+	cr_expect_str_eq(proto_type_name(MSG_LIST_END), "LIST_END");
+	cr_expect_str_eq(proto_type_name(0), "unknown");
+	cr_expect_str_eq(proto_type_name(999), "unknown");
+}
+
+Test(proto, fixed_sizes_exact)
+{
+	static const struct {
+		uint16_t	type;
+		size_t		len;
+	} fixed[] = {
+		{ MSG_HEARTBEAT, 8 }, { MSG_HEARTBEAT_ACK, 8 },
+		{ MSG_ATTACH, 8 }, { MSG_DETACH, 8 }, { MSG_STARTED, 13 },
+		{ MSG_EXIT, 13 }, { MSG_LIST, 0 }, { MSG_LIST_END, 2 },
+	};
+	uint8_t	zero[16] = { 0 };	/* all zero is valid for each */
+	size_t	i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		const char	*name = proto_type_name(fixed[i].type);
+
+		cr_expect_eq(decode_exact(fixed[i].type, zero, fixed[i].len),
+		    0, "%s exact", name);
+		if (fixed[i].len > 0)
+			cr_expect_eq(decode_exact(fixed[i].type, zero,
+			    fixed[i].len - 1), -EBADMSG, "%s short", name);
+		cr_expect_eq(decode_exact(fixed[i].type, zero,
+		    fixed[i].len + 1), -EBADMSG, "%s long", name);
+	}
+}
+
+Test(proto, trailing_bytes)
+{
+	static const uint8_t	hello[] = { 0, 1, 0, 1, 'x', 0 };
+	static const uint8_t	start[] = { 0, 1, 0, 1, 'x', 0 };
+
+	cr_expect_eq(decode_exact(MSG_HELLO, hello, 5), 0);
+	cr_expect_eq(decode_exact(MSG_HELLO, hello, 6), -EBADMSG);
+	cr_expect_eq(decode_exact(MSG_START, start, 5), 0);
+	cr_expect_eq(decode_exact(MSG_START, start, 6), -EBADMSG);
+}
+
+Test(proto, start_bad_argc)
+{
+	static const uint8_t	zero[] = { 0, 0 };
+	uint8_t			many[2 + (PROTO_MAX_ARGS + 1) * 3];
+	size_t			i;
+
+	cr_expect_eq(decode_exact(MSG_START, zero, sizeof(zero)), -EBADMSG);
+	/* PROTO_MAX_ARGS + 1 well-formed one-byte arguments */
+	many[0] = (PROTO_MAX_ARGS + 1) >> 8;
+	many[1] = (PROTO_MAX_ARGS + 1) & 0xff;
+	for (i = 0; i < PROTO_MAX_ARGS + 1; i++) {
+		many[2 + i * 3] = 0;
+		many[3 + i * 3] = 1;
+		many[4 + i * 3] = 'a';
+	}
+	cr_expect_eq(decode_exact(MSG_START, many, sizeof(many)), -EBADMSG);
+	/* the same with PROTO_MAX_ARGS is fine */
+	many[0] = PROTO_MAX_ARGS >> 8;
+	many[1] = PROTO_MAX_ARGS & 0xff;
+	cr_expect_eq(decode_exact(MSG_START, many, sizeof(many) - 3), 0);
+	cr_expect_eq(out.u.start.argc, PROTO_MAX_ARGS);
+}
+
+Test(proto, start_bad_args)
+{
+	static const uint8_t	past[] = { 0, 1, 0, 5, 'a', 'b' };
+	static const uint8_t	nul[] = { 0, 2, 0, 1, 'a', 0, 3, 'b', 0, 'c' };
+	static const uint8_t	empty0[] = { 0, 2, 0, 0, 0, 1, 'a' };
+	static const uint8_t	missing[] = { 0, 2, 0, 1, 'a' };
+
+	cr_expect_eq(decode_exact(MSG_START, past, sizeof(past)), -EBADMSG);
+	cr_expect_eq(decode_exact(MSG_START, nul, sizeof(nul)), -EBADMSG);
+	cr_expect_eq(decode_exact(MSG_START, empty0, sizeof(empty0)),
+	    -EBADMSG);
+	cr_expect_eq(decode_exact(MSG_START, missing, sizeof(missing)),
+	    -EBADMSG);
+}
+
+Test(proto, start_arg_too_long)
+{
+	static uint8_t	body[2 + 2 + PROTO_MAX_ARG + 1];
+
+	memset(body, 'a', sizeof(body));
+	body[0] = 0;
+	body[1] = 1;
+	body[2] = (PROTO_MAX_ARG + 1) >> 8;
+	body[3] = (PROTO_MAX_ARG + 1) & 0xff;
+	cr_expect_eq(decode_exact(MSG_START, body, sizeof(body)), -EBADMSG);
+	body[2] = PROTO_MAX_ARG >> 8;
+	body[3] = PROTO_MAX_ARG & 0xff;
+	cr_expect_eq(decode_exact(MSG_START, body, sizeof(body) - 1), 0);
+	cr_expect_eq(out.u.start.argv[0].len, PROTO_MAX_ARG);
+}
+
+Test(proto, start_dash_and_empty_args)
+{
+	static const uint8_t	body[] = {
+		0, 3,
+		0, 4, 'e', 'c', 'h', 'o',
+		0, 2, '-', 'n',
+		0, 0,
+	};
+
+	cr_assert_eq(decode_exact(MSG_START, body, sizeof(body)), 0);
+	cr_assert_eq(out.u.start.argc, 3);
+	cr_expect_eq(out.u.start.argv[1].len, 2);
+	cr_expect_eq(out.u.start.argv[2].len, 0);
+	cr_expect_not_null(out.u.start.argv[2].p, "empty still points in");
+}
+
+Test(proto, string_length_lies)
+{
+	static const uint8_t	hello[] = { 0, 1, 0xff, 0xff, 'a', 'b' };
+	static const uint8_t	error[] = { 0, 2, 0xff, 0xff, 'a' };
+	static const uint8_t	start[] = { 0, 1, 0xff, 0xff, 'a' };
+
+	cr_expect_eq(decode_exact(MSG_HELLO, hello, sizeof(hello)), -EBADMSG);
+	cr_expect_eq(decode_exact(MSG_ERROR, error, sizeof(error)), -EBADMSG);
+	cr_expect_eq(decode_exact(MSG_START, start, sizeof(start)), -EBADMSG);
+}
+
+Test(proto, text_limit)
+{
+	static uint8_t	body[2 + 2 + PROTO_MAX_TEXT + 1];
+
+	memset(body, 'x', sizeof(body));
+	body[0] = 0;
+	body[1] = 1;
+	body[2] = (PROTO_MAX_TEXT + 1) >> 8;
+	body[3] = (PROTO_MAX_TEXT + 1) & 0xff;
+	cr_expect_eq(decode_exact(MSG_HELLO, body, sizeof(body)), -EBADMSG);
+	cr_expect_eq(decode_exact(MSG_ERROR, body, sizeof(body)), -EBADMSG);
+	body[2] = PROTO_MAX_TEXT >> 8;
+	body[3] = PROTO_MAX_TEXT & 0xff;
+	cr_expect_eq(decode_exact(MSG_HELLO, body, sizeof(body) - 1), 0);
+	cr_expect_eq(decode_exact(MSG_ERROR, body, sizeof(body) - 1), 0);
+}
+
+Test(proto, output_limit)
+{
+	static uint8_t	body[9 + PROTO_MAX_OUTPUT + 1];
+	static char	data[PROTO_MAX_OUTPUT + 1];
+
+	memset(body, 0, sizeof(body));
+	body[8] = STREAM_STDOUT;
+	cr_expect_eq(decode_exact(MSG_OUTPUT, body, sizeof(body) - 1), 0);
+	cr_expect_eq(out.u.output.data.len, PROTO_MAX_OUTPUT);
+	cr_expect_eq(decode_exact(MSG_OUTPUT, body, sizeof(body)), -EBADMSG);
+
+	memset(data, 'o', sizeof(data));
+	in.type = MSG_OUTPUT;
+	in.u.output.stream = STREAM_STDOUT;
+	in.u.output.data.p = (const uint8_t *)data;
+	in.u.output.data.len = PROTO_MAX_OUTPUT;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)),
+	    PROTO_HDR_LEN + 9 + PROTO_MAX_OUTPUT);
+	in.u.output.data.len = PROTO_MAX_OUTPUT + 1;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EMSGSIZE);
+}
+
+Test(proto, output_bad_stream)
+{
+	uint8_t	body[10] = { 0 };
+
+	cr_expect_eq(decode_exact(MSG_OUTPUT, body, sizeof(body)), -EBADMSG);
+	body[8] = 3;
+	cr_expect_eq(decode_exact(MSG_OUTPUT, body, sizeof(body)), -EBADMSG);
+	cr_expect_eq(decode_exact(MSG_OUTPUT, body, 8), -EBADMSG);
+	in.type = MSG_OUTPUT;
+	in.u.output.stream = 0;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+}
+
+Test(proto, exit_bad_how_or_value)
+{
+	static const struct {
+		uint8_t		how;
+		int32_t		value;
+		int		ok;
+	} cases[] = {
+		{ EXIT_CODE, 0, 1 }, { EXIT_CODE, 255, 1 },
+		{ EXIT_CODE, 256, 0 }, { EXIT_CODE, -1, 0 },
+		{ EXIT_SIGNAL, 1, 1 }, { EXIT_SIGNAL, 127, 1 },
+		{ EXIT_SIGNAL, 0, 0 }, { EXIT_SIGNAL, 128, 0 },
+		{ EXIT_SIGNAL, -9, 0 }, { 2, 0, 0 }, { 0xff, 1, 0 },
+	};
+	uint8_t	body[13];
+	size_t	i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t	v = (uint32_t)cases[i].value;
+
+		memset(body, 0, sizeof(body));
+		body[8] = cases[i].how;
+		body[9] = (uint8_t)(v >> 24);
+		body[10] = (uint8_t)(v >> 16);
+		body[11] = (uint8_t)(v >> 8);
+		body[12] = (uint8_t)v;
+		cr_expect_eq(decode_exact(MSG_EXIT, body, sizeof(body)),
+		    cases[i].ok ? 0 : -EBADMSG, "decode case %zu", i);
+		in.type = MSG_EXIT;
+		in.u.exit.how = cases[i].how;
+		in.u.exit.value = cases[i].value;
+		cr_expect_eq(proto_encode(&in, frame, sizeof(frame)),
+		    cases[i].ok ? PROTO_HDR_LEN + 13 : -EINVAL,
+		    "encode case %zu", i);
+	}
+}
+
+Test(proto, started_and_entry_bad_enum)
+{
+	uint8_t	body[13] = { 0 };
+
+	body[12] = STARTED_EXITED + 1;
+	cr_expect_eq(decode_exact(MSG_STARTED, body, sizeof(body)), -EBADMSG);
+	in.type = MSG_STARTED;
+	in.u.started.how = STARTED_EXITED + 1;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+
+	memset(&in, 0, sizeof(in));
+	in.type = MSG_LIST_ENTRY;
+	in.u.entry.argc = 1;
+	in.u.entry.argv[0] = S("x");
+	in.u.entry.state = RUN_DELIVERED + 1;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	in.u.entry.state = RUN_DELIVERED;
+	cr_assert_eq(proto_encode(&in, frame, sizeof(frame)),
+	    PROTO_HDR_LEN + 28 + 2 + 3);
+	cr_expect_eq(proto_decode(MSG_LIST_ENTRY, frame + PROTO_HDR_LEN,
+	    28 + 2 + 3, &out), 0);
+	frame[PROTO_HDR_LEN + 12] = RUN_DELIVERED + 1;	/* the state byte */
+	cr_expect_eq(proto_decode(MSG_LIST_ENTRY, frame + PROTO_HDR_LEN,
+	    28 + 2 + 3, &out), -EBADMSG);
+}
+
+Test(proto, entry_argv_rules)
+{
+	in.type = MSG_LIST_ENTRY;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	in.u.entry.argc = 1;
+	in.u.entry.argv[0] = S("");
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+}
+
+Test(proto, encode_too_small)
+{
+	ssize_t	n;
+	size_t	cap;
+
+	in.type = MSG_START;
+	in.u.start.argc = 2;
+	in.u.start.argv[0] = S("/bin/true");
+	in.u.start.argv[1] = S("--flag");
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, PROTO_HDR_LEN + 2 + 11 + 8);
+	for (cap = 0; cap < (size_t)n; cap++)
+		cr_expect_eq(proto_encode(&in, frame, cap), -EMSGSIZE,
+		    "cap %zu", cap);
+	cr_expect_eq(proto_encode(&in, frame, (size_t)n), n);
+	cr_expect_eq(proto_encode(&in, NULL, 0), -EMSGSIZE);
+}
+
+Test(proto, encode_limits)
+{
+	static char	big[PROTO_MAX_ARG + 1];
+	int		i;
+
+	memset(big, 'a', sizeof(big));
+	in.type = MSG_HELLO;
+	in.u.hello.agent.p = (const uint8_t *)big;
+	in.u.hello.agent.len = PROTO_MAX_TEXT + 1;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EMSGSIZE);
+
+	memset(&in, 0, sizeof(in));
+	in.type = MSG_START;
+	in.u.start.argc = 1;
+	in.u.start.argv[0].p = (const uint8_t *)big;
+	in.u.start.argv[0].len = PROTO_MAX_ARG + 1;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EMSGSIZE);
+	in.u.start.argc = PROTO_MAX_ARGS + 1;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EMSGSIZE);
+
+	/* each argument fits its limit but the body exceeds PROTO_MAX_BODY */
+	in.u.start.argc = PROTO_MAX_ARGS;
+	for (i = 0; i < PROTO_MAX_ARGS; i++) {
+		in.u.start.argv[i].p = (const uint8_t *)big;
+		in.u.start.argv[i].len = PROTO_MAX_ARG;
+	}
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EMSGSIZE);
+}
+
+Test(proto, encode_invalid)
+{
+	in.type = 999;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	in.type = MSG_START;
+	in.u.start.argc = 0;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	in.u.start.argc = 1;
+	in.u.start.argv[0].p = (const uint8_t *)"a\0b";
+	in.u.start.argv[0].len = 3;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	in.u.start.argv[0].p = NULL;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+}
+
+Test(proto, start_every_prefix)
+{
+	size_t	len, n;
+
+	in.type = MSG_START;
+	in.u.start.argc = 3;
+	in.u.start.argv[0] = S("/usr/bin/env");
+	in.u.start.argv[1] = S("-i");
+	in.u.start.argv[2] = S("");
+	n = (size_t)proto_encode(&in, frame, sizeof(frame)) - PROTO_HDR_LEN;
+	cr_assert_eq(n, 2 + 14 + 4 + 2);
+	for (len = 0; len < n; len++)
+		cr_expect_eq(decode_exact(MSG_START, frame + PROTO_HDR_LEN,
+		    len), -EBADMSG, "prefix %zu", len);
+	cr_expect_eq(decode_exact(MSG_START, frame + PROTO_HDR_LEN, n), 0);
+}
+
+Test(proto, entry_every_prefix)
+{
+	size_t	len, n;
+
+	in.type = MSG_LIST_ENTRY;
+	in.u.entry.argc = 2;
+	in.u.entry.argv[0] = S("sleep");
+	in.u.entry.argv[1] = S("60");
+	n = (size_t)proto_encode(&in, frame, sizeof(frame)) - PROTO_HDR_LEN;
+	cr_assert_eq(n, 28 + 2 + 7 + 4);
+	for (len = 0; len < n; len++)
+		cr_expect_eq(decode_exact(MSG_LIST_ENTRY,
+		    frame + PROTO_HDR_LEN, len), -EBADMSG, "prefix %zu", len);
+	cr_expect_eq(decode_exact(MSG_LIST_ENTRY, frame + PROTO_HDR_LEN, n),
+	    0);
+}
