@@ -1,0 +1,117 @@
+#!/bin/sh
+# mkkeys.sh: makes the manual's key set with the openssl command line instead
+# of Java's keytool (chapter 5, "Key generation on the VM Host / VM guest").
+#
+#   certs/mkkeys.sh [-o DIR] [-days N] [-pkcs12] GUEST...
+#
+# DIR/host/   client.private   cmappmgr's keyStore (password clientpw)
+#             client.public    its certificate: copy it to every guest
+#             server_GUEST.public  each guest's certificate
+#             cmappmgr.conf    keyStore and one GUEST-pinned trustStore each
+# DIR/GUEST/  server.private   cmappserver's keyStore (password serverpw)
+#             client.public    the host's certificate
+#             cmappserver.conf
+# The client pair is made once and reused, as the manual shares one
+# client.public among all hosts.  Keys are ECDSA P-256; -pkcs12 writes the
+# keyStores as PKCS#12, which keytool can read too.
+set -eu
+
+usage() {
+	echo "usage: mkkeys.sh [-o DIR] [-days N] [-pkcs12] GUEST..." >&2
+	exit 1
+}
+
+out=.
+days=400
+pkcs12=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	-o) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
+	-days) [ $# -ge 2 ] || usage; days=$2; shift 2 ;;
+	-pkcs12) pkcs12=1; shift ;;
+	-h|-help|--help) usage ;;
+	-*) echo "mkkeys.sh: unknown option $1" >&2; usage ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 1 ] || usage
+case $days in ''|*[!0-9]*) echo "mkkeys.sh: -days needs a number" >&2; exit 1 ;; esac
+for g in "$@"; do
+	case $g in
+	''|*/*|*:*|.*|*[!A-Za-z0-9._-]*)
+		echo "mkkeys.sh: '$g' is not a host name" >&2; exit 1 ;;
+	esac
+done
+command -v openssl >/dev/null || { echo "mkkeys.sh: openssl not found" >&2; exit 1; }
+
+umask 077
+mkdir -p "$out/host"
+out=$(cd "$out" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# pair CN PASSWORD PRIVATE PUBLIC: a self-signed key pair, the private file
+# holding the key (encrypted with PASSWORD) and its certificate.
+pair() {
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-nodes -keyout "$tmp/key" -out "$tmp/crt" -days "$days" \
+		-subj "/O=cmapp/CN=$1" 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+	if [ "$pkcs12" = 1 ]; then
+		openssl pkcs12 -export -inkey "$tmp/key" -in "$tmp/crt" \
+			-name "$1" -passout "pass:$2" -out "$3"
+	else
+		openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$tmp/key" \
+			-passout "pass:$2" >"$3"
+		cat "$tmp/crt" >>"$3"
+	fi
+	cp "$tmp/crt" "$4"
+	chmod 600 "$3"
+	chmod 644 "$4"
+	rm -f "$tmp/key" "$tmp/crt"
+}
+
+if [ -s "$out/host/client.private" ] && [ -s "$out/host/client.public" ]; then
+	echo "reusing $out/host/client.private"
+else
+	pair cmappmgr clientpw "$out/host/client.private" "$out/host/client.public"
+fi
+
+for g in "$@"; do
+	mkdir -p "$out/$g"
+	pair "$g" serverpw "$out/$g/server.private" "$out/host/server_$g.public"
+	cp "$out/host/client.public" "$out/$g/client.public"
+	cp "$out/host/server_$g.public" "$out/$g/server.public"
+	chmod 644 "$out/$g/client.public" "$out/$g/server.public"
+	cat >"$out/$g/cmappserver.conf" <<EOF
+# cmappserver.conf for guest $g, made by certs/mkkeys.sh.
+# Install: copy this directory's files to /opt/hp/cmappserver/ in the guest
+# and drop the two paths below (the defaults then apply).
+keyStore=$out/$g/server.private
+# If unspecified, the default value is serverpw
+keyStorePassword=
+trustStore=$out/$g/client.public
+# If unspecified, the default value is public
+trustStorePassword=
+EOF
+	chmod 644 "$out/$g/cmappserver.conf"
+done
+
+{
+	echo "# cmappmgr.conf made by certs/mkkeys.sh; install as /etc/cmappmgr.conf."
+	echo "keyStore=$out/host/client.private"
+	echo "# If unspecified, the default value is clientpw"
+	echo "keyStorePassword="
+	for f in "$out"/host/server_*.public; do
+		g=${f##*/server_}; g=${g%.public}
+		echo "# Specify node name where the trustStore comes from, followed by a \":\""
+		echo "$g:"
+		echo "trustStore=$f"
+		echo "trustStorePassword=public"
+	done
+} >"$out/host/cmappmgr.conf"
+chmod 644 "$out/host/cmappmgr.conf"
+
+echo "host (cmappmgr):     $out/host/  -> client.private, server_GUEST.public to /etc/cmcluster/cmappmgr/, cmappmgr.conf to /etc/"
+for g in "$@"; do
+	echo "guest $g (cmappserver): $out/$g/ -> server.private, client.public to /opt/hp/cmappserver/"
+done

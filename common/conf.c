@@ -1,0 +1,709 @@
+/*
+ * conf.c: reads cmappserver.conf and cmappmgr.conf, the manual's
+ * Java-properties-like files.  inih splits the lines into keys and values;
+ * a pre-scan here first refuses what inih would silently misread (an
+ * over-long line, which it splits in two; a NUL byte, which ends its
+ * string; an indented line, which it glues to the previous value) and
+ * tracks the line of each key, which this build of inih does not hand to
+ * its callback.  A file is applied whole or not at all.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "conf.h"
+
+/*
+ * inih reads a line into CONF_MAX_LINE bytes, which must also hold its
+ * '\n' and a NUL: a longer line would be cut and its tail read as a line
+ * of its own.
+ */
+#define LINE_MAX_TEXT		(CONF_MAX_LINE - 2)
+
+#define NODE_PASSWORD		"public"	/* the manual's trustStorePassword */
+#define NODE_ARRAY_START	8
+
+enum key {
+	K_KEYSTORE,
+	K_KEYSTORE_PASSWORD,
+	K_TRUSTSTORE,
+	K_TRUSTSTORE_PASSWORD,
+	K_PORT,
+	K_LISTEN,
+	K_MAX_PROCESSES,
+};
+
+static const struct {
+	const char	*name;
+	int		 server_only;
+} keys[] = {
+	[K_KEYSTORE] =			{ "keyStore", 0 },
+	[K_KEYSTORE_PASSWORD] =		{ "keyStorePassword", 0 },
+	[K_TRUSTSTORE] =		{ "trustStore", 0 },
+	[K_TRUSTSTORE_PASSWORD] =	{ "trustStorePassword", 0 },
+	[K_PORT] =			{ "port", 1 },
+	[K_LISTEN] =			{ "listen", 1 },
+	[K_MAX_PROCESSES] =		{ "max_processes", 1 },
+};
+
+/* How inih will read a line. */
+enum line_kind {
+	L_BLANK,	/* empty, or a '#' or ';' comment */
+	L_PAIR,		/* name=value or name:value */
+	L_INDENTED,	/* inih would append it to the previous value */
+	L_SECTION,	/* [section] */
+	L_NO_VALUE,	/* neither '=' nor ':' before any comment */
+	L_NUL,
+	L_LONG,
+};
+
+struct parse {
+	struct conf	 c;		/* the result, copied out on success */
+	struct conf	 def;		/* the role's defaults: what "" means */
+	size_t		 cap;		/* of c.nodes */
+	const char	*fname;
+	char		*err;
+	size_t		 errlen;
+	int		 failed;
+	/* The text inih reads, to find the line of each callback. */
+	const char	*next;
+	const char	*end;
+	unsigned	 lineno;
+	/* Where a trustStorePassword line goes: a node, or -1: the fallback. */
+	long		 last;
+	/* A "NODE:" line waiting for its trustStore line. */
+	char		 pending[CONF_MAX_NODE];
+	unsigned	 pending_line;
+};
+
+void
+conf_defaults(struct conf *c, enum conf_role role)
+{
+	memset(c, 0, sizeof(*c));
+	c->role = role;
+	if (role == CONF_MANAGER) {
+		strcpy(c->key.path, "/etc/client.private");
+		strcpy(c->key.password, "clientpw");
+		strcpy(c->trust.path, "/etc/server.public");
+		strcpy(c->trust.password, "public");
+	} else {
+		strcpy(c->key.path, "/opt/hp/cmappserver/server.private");
+		strcpy(c->key.password, "serverpw");
+		strcpy(c->trust.path, "/opt/hp/cmappserver/client.public");
+		strcpy(c->trust.password, "public");
+		c->max_processes = CONF_DEFAULT_PROCESSES;
+	}
+}
+
+static int
+fail(struct parse *p, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct parse *p, unsigned line, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	p->failed = 1;
+	if (p->err == NULL || p->errlen == 0)
+		return -EINVAL;
+	n = snprintf(p->err, p->errlen, "%s:%u: ", p->fname, line);
+	if (n >= 0 && (size_t)n < p->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* The line at *pos, without its '\n'; moves *pos past it. */
+static const char *
+next_line(const char **pos, const char *end, size_t *len)
+{
+	const char	*s = *pos, *nl;
+
+	if (s >= end)
+		return NULL;
+	nl = memchr(s, '\n', (size_t)(end - s));
+	*len = (size_t)((nl != NULL ? nl : end) - s);
+	*pos = nl != NULL ? nl + 1 : end;
+	return s;
+}
+
+/*
+ * Mirrors inih r55's reading of a line (ini.c: BOM, comment, continuation,
+ * section, then find_chars_or_comment), so that its callbacks can be
+ * matched to lines and its silent readings refused.
+ */
+static enum line_kind
+classify(const char *s, size_t len, int first, char *delim)
+{
+	const char	*p, *e = s + len;
+	int		 was_space;
+
+	if (memchr(s, '\0', len) != NULL)
+		return L_NUL;
+	if (len > LINE_MAX_TEXT)
+		return L_LONG;
+	if (first && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+	for (p = s; p < e && isspace((unsigned char)*p); p++)
+		;
+	if (p == e || *p == '#' || *p == ';')
+		return L_BLANK;
+	if (p > s)
+		return L_INDENTED;
+	if (*p == '[')
+		return L_SECTION;
+	for (was_space = 0; p < e; p++) {
+		if (*p == '=' || *p == ':') {
+			*delim = *p;
+			return L_PAIR;
+		}
+		/* inih ends the line at a ';' that follows a blank. */
+		if (was_space && *p == ';')
+			break;
+		was_space = isspace((unsigned char)*p);
+	}
+	return L_NO_VALUE;
+}
+
+/*
+ * The first line inih would misread, or 0; *ok_len is the length of the
+ * text before it, which is all inih gets to see.
+ */
+static unsigned
+prescan(const char *text, size_t len, size_t *ok_len, enum line_kind *why)
+{
+	const char	*pos = text, *end = text + len, *line;
+	size_t		 n;
+	unsigned	 lineno = 0;
+	char		 delim;
+
+	while ((line = next_line(&pos, end, &n)) != NULL) {
+		lineno++;
+		*why = classify(line, n, lineno == 1, &delim);
+		if (*why != L_BLANK && *why != L_PAIR) {
+			*ok_len = (size_t)(line - text);
+			return lineno;
+		}
+	}
+	*ok_len = len;
+	return 0;
+}
+
+static int
+syntax_error(struct parse *p, unsigned line, enum line_kind why)
+{
+	switch (why) {
+	case L_NUL:
+		return fail(p, line, "the line has a NUL byte");
+	case L_LONG:
+		return fail(p, line, "the line is longer than %d bytes",
+		    LINE_MAX_TEXT);
+	case L_INDENTED:
+		return fail(p, line, "the line starts with a blank, which "
+		    "would continue the previous value; remove the indent");
+	case L_SECTION:
+		return fail(p, line, "sections ('[...]') are not used in "
+		    "this file");
+	default:
+		return fail(p, line, "not a key=value line");
+	}
+}
+
+static int
+find_key(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcasecmp(name, keys[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+set_str(struct parse *p, enum key k, char *dst, size_t size, const char *v)
+{
+	size_t	n = strlen(v);
+
+	if (n >= size)
+		return fail(p, p->lineno, "%s: the value is longer than %zu "
+		    "bytes", keys[k].name, size - 1);
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+/* 0 and the number in *out if s is decimal digits from lo to hi. */
+static int
+parse_number(const char *s, unsigned long lo, unsigned long hi,
+    unsigned long *out)
+{
+	unsigned long	v = 0;
+
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*s - '0');
+		/* hi is small: stopping here also stops an overflow. */
+		if (v > hi)
+			return -EINVAL;
+	}
+	if (v < lo)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Cuts blanks from both ends of s in place. */
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int
+check_node(struct parse *p, const char *node)
+{
+	const char	*s;
+
+	if (p->c.role != CONF_MANAGER)
+		return fail(p, p->lineno, "'%s:' pins a trustStore to a node, "
+		    "which only cmappmgr.conf can do", node);
+	if (*node == '\0')
+		return fail(p, p->lineno, "trustStore: an empty node name "
+		    "before ':'");
+	if (strlen(node) >= CONF_MAX_NODE)
+		return fail(p, p->lineno, "trustStore: a node name is longer "
+		    "than %d bytes", CONF_MAX_NODE - 1);
+	for (s = node; *s != '\0'; s++)
+		if (isspace((unsigned char)*s) || *s == '/')
+			return fail(p, p->lineno, "trustStore: '%s' is not a "
+			    "node name", node);
+	return 0;
+}
+
+static long
+find_node(const struct conf *c, const char *node)
+{
+	size_t	i;
+
+	for (i = 0; i < c->n_nodes; i++)
+		if (strcasecmp(c->nodes[i].node, node) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* A trustStore line: for node, or for the fallback when node is NULL. */
+static int
+set_trust(struct parse *p, const char *node, const char *path)
+{
+	struct conf_node	*n;
+	size_t			 cap;
+	int			 r;
+
+	if (p->pending[0] != '\0') {
+		if (node != NULL)
+			return fail(p, p->lineno, "'%s:' on line %u must be "
+			    "followed by a plain trustStore=PATH line",
+			    p->pending, p->pending_line);
+		node = p->pending;
+	}
+	if (node == NULL) {
+		p->last = -1;
+		return set_str(p, K_TRUSTSTORE, p->c.trust.path,
+		    sizeof(p->c.trust.path), *path != '\0' ? path :
+		    p->def.trust.path);
+	}
+	if ((r = check_node(p, node)) != 0)
+		return r;
+	if (*path == '\0')
+		return fail(p, p->lineno, "trustStore: an empty path for node "
+		    "'%s'", node);
+	if (find_node(&p->c, node) >= 0)
+		return fail(p, p->lineno, "trustStore: a second trustStore for "
+		    "node '%s'", node);
+	if (p->c.n_nodes == CONF_MAX_NODES)
+		return fail(p, p->lineno, "trustStore: more than %d "
+		    "node-pinned trustStores", CONF_MAX_NODES);
+	if (p->c.n_nodes == p->cap) {
+		cap = p->cap == 0 ? NODE_ARRAY_START : p->cap * 2;
+		if (cap > CONF_MAX_NODES)
+			cap = CONF_MAX_NODES;
+		if ((n = reallocarray(p->c.nodes, cap, sizeof(*n))) == NULL)
+			return fail(p, p->lineno, "out of memory");
+		p->c.nodes = n;
+		p->cap = cap;
+	}
+	n = &p->c.nodes[p->c.n_nodes];
+	memset(n, 0, sizeof(*n));
+	strcpy(n->node, node);		/* check_node checked its length */
+	strcpy(n->trust.password, NODE_PASSWORD);
+	if ((r = set_str(p, K_TRUSTSTORE, n->trust.path,
+	    sizeof(n->trust.path), path)) != 0)
+		return r;
+	p->last = (long)p->c.n_nodes++;
+	p->pending[0] = '\0';
+	return 0;
+}
+
+/* A trustStorePassword line: for node, or for the latest trustStore. */
+static int
+set_trust_password(struct parse *p, const char *node, const char *pw)
+{
+	struct conf_store	*st;
+	long			 i;
+
+	if (node != NULL) {
+		if ((i = find_node(&p->c, node)) < 0)
+			return fail(p, p->lineno, "trustStorePassword: no "
+			    "trustStore for node '%s' before this line", node);
+		st = &p->c.nodes[i].trust;
+	} else if (p->pending[0] != '\0')
+		/* It would be unclear which trustStore it is for. */
+		return fail(p, p->lineno, "trustStorePassword: '%s:' on line "
+		    "%u must be followed by its trustStore line first",
+		    p->pending, p->pending_line);
+	else
+		st = p->last < 0 ? &p->c.trust : &p->c.nodes[p->last].trust;
+	return set_str(p, K_TRUSTSTORE_PASSWORD, st->password,
+	    sizeof(st->password), *pw != '\0' ? pw : NODE_PASSWORD);
+}
+
+static int
+set_key(struct parse *p, const char *name, const char *value)
+{
+	char		 buf[CONF_MAX_LINE], *colon, *node;
+	unsigned long	 n;
+	int		 k = find_key(name);
+
+	if (k < 0 || (keys[k].server_only && p->c.role != CONF_SERVER))
+		return fail(p, p->lineno, "unknown key '%s'%s", name,
+		    k >= 0 ? " (it is a cmappserver.conf key)" : "");
+	switch ((enum key)k) {
+	case K_KEYSTORE:
+		return set_str(p, K_KEYSTORE, p->c.key.path,
+		    sizeof(p->c.key.path), *value != '\0' ? value :
+		    p->def.key.path);
+	case K_KEYSTORE_PASSWORD:
+		return set_str(p, K_KEYSTORE_PASSWORD, p->c.key.password,
+		    sizeof(p->c.key.password), *value != '\0' ? value :
+		    p->def.key.password);
+	case K_TRUSTSTORE:
+		if (strlen(value) >= sizeof(buf))
+			return fail(p, p->lineno, "trustStore: the value is "
+			    "too long");
+		strcpy(buf, value);
+		/* NODE:PATH, unless what comes before ':' is a path. */
+		colon = strchr(buf, ':');
+		if (colon == NULL || memchr(buf, '/', (size_t)(colon - buf)))
+			return set_trust(p, NULL, value);
+		*colon = '\0';
+		node = trim(buf);
+		return set_trust(p, node, trim(colon + 1));
+	case K_TRUSTSTORE_PASSWORD:
+		return set_trust_password(p, NULL, value);
+	case K_PORT:
+		if (*value == '\0') {
+			p->c.port = p->def.port;
+			return 0;
+		}
+		if (parse_number(value, 1, 65535, &n) != 0)
+			return fail(p, p->lineno, "port: '%s' is not a number "
+			    "from 1 to 65535", value);
+		p->c.port = (uint16_t)n;
+		return 0;
+	case K_LISTEN:
+		return set_str(p, K_LISTEN, p->c.listen, sizeof(p->c.listen),
+		    *value != '\0' ? value : p->def.listen);
+	case K_MAX_PROCESSES:
+		if (*value == '\0') {
+			p->c.max_processes = p->def.max_processes;
+			return 0;
+		}
+		if (parse_number(value, 1, CONF_MAX_PROCESSES, &n) != 0)
+			return fail(p, p->lineno, "max_processes: '%s' is not "
+			    "a number from 1 to %d", value, CONF_MAX_PROCESSES);
+		p->c.max_processes = (unsigned)n;
+		return 0;
+	}
+	return fail(p, p->lineno, "unknown key '%s'", name);
+}
+
+/*
+ * A "NODE:..." line: "NODE:" alone pins the next trustStore line, and
+ * "NODE:trustStore=PATH" or "NODE:trustStorePassword=PW" set node's entry.
+ */
+static int
+set_node_line(struct parse *p, const char *node, const char *value)
+{
+	char	 buf[CONF_MAX_LINE], *eq, *key, *v;
+	int	 k, r;
+
+	if (*value == '\0') {
+		if ((r = check_node(p, node)) != 0)
+			return r;
+		if (p->pending[0] != '\0')
+			return fail(p, p->pending_line, "'%s:' is not "
+			    "followed by a trustStore line", p->pending);
+		strcpy(p->pending, node);	/* check_node: it fits */
+		p->pending_line = p->lineno;
+		return 0;
+	}
+	/* "bogus:1" is most likely a key given with ':'. */
+	if (strchr(value, '=') == NULL)
+		return fail(p, p->lineno, "unknown key '%s'", node);
+	if (strlen(value) >= sizeof(buf))
+		return fail(p, p->lineno, "%s: the value is too long", node);
+	strcpy(buf, value);
+	eq = strchr(buf, '=');
+	*eq = '\0';
+	key = trim(buf);
+	v = trim(eq + 1);
+	k = find_key(key);
+	if (k != K_TRUSTSTORE && k != K_TRUSTSTORE_PASSWORD)
+		return fail(p, p->lineno, "unknown key '%s' after '%s:' (only "
+		    "trustStore and trustStorePassword are set per node)", key,
+		    node);
+	if ((r = check_node(p, node)) != 0)
+		return r;
+	if (k == K_TRUSTSTORE)
+		return set_trust(p, node, v);
+	return set_trust_password(p, node, v);
+}
+
+/* inih's callback, for each key line. */
+static int
+on_pair(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse	*p = user;
+	const char	*line;
+	size_t		 n;
+	char		 delim = '=';
+
+	if (p->failed)
+		return 1;
+	/* The pre-scan left only blank and key lines: find this one. */
+	do {
+		if ((line = next_line(&p->next, p->end, &n)) == NULL) {
+			fail(p, p->lineno, "internal error: inih read a line "
+			    "the pre-scan did not see");
+			return 0;
+		}
+		p->lineno++;
+	} while (classify(line, n, p->lineno == 1, &delim) != L_PAIR);
+	if (*section != '\0') {
+		fail(p, p->lineno, "sections ('[...]') are not used in this "
+		    "file");
+		return 0;
+	}
+	if (delim == ':' && find_key(name) < 0)
+		return set_node_line(p, name, value) == 0;
+	return set_key(p, name, value) == 0;
+}
+
+int
+conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
+    char *err, size_t errlen)
+{
+	struct parse	 p;
+	enum line_kind	 why = L_BLANK;
+	char		*buf = NULL;
+	size_t		 ok_len = 0;
+	unsigned	 bad;
+	int		 line, r = -ENOMEM;
+
+	if (fname == NULL)
+		fname = "conf";
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (len > CONF_MAX_FILE) {
+		if (err != NULL)
+			snprintf(err, errlen, "%s: larger than %d bytes", fname,
+			    CONF_MAX_FILE);
+		return -EFBIG;
+	}
+	memset(&p, 0, sizeof(p));
+	p.fname = fname;
+	p.err = err;
+	p.errlen = err != NULL ? errlen : 0;
+	p.last = -1;
+	p.c = *c;
+	conf_defaults(&p.def, c->role);
+	/* Work on a copy of the nodes: a bad file changes nothing. */
+	p.c.nodes = NULL;
+	if (c->n_nodes > 0) {
+		if ((p.c.nodes = calloc(c->n_nodes, sizeof(*c->nodes))) ==
+		    NULL)
+			goto nomem;
+		memcpy(p.c.nodes, c->nodes, c->n_nodes * sizeof(*c->nodes));
+		p.cap = c->n_nodes;
+	}
+
+	bad = prescan(text, len, &ok_len, &why);
+	/* inih takes a C string: give it the part before the bad line. */
+	if ((buf = malloc(ok_len + 1)) == NULL)
+		goto nomem;
+	if (ok_len > 0)
+		memcpy(buf, text, ok_len);
+	buf[ok_len] = '\0';
+	p.next = buf;
+	p.end = buf + ok_len;
+
+	if ((line = ini_parse_string(buf, on_pair, &p)) < 0)
+		goto nomem;
+	r = -EINVAL;
+	if (p.failed)
+		goto out;
+	if (line > 0) {
+		/* Not expected: the pre-scan refuses what inih refuses. */
+		fail(&p, (unsigned)line, "not a key=value line");
+		goto out;
+	}
+	if (bad != 0) {
+		syntax_error(&p, bad, why);
+		goto out;
+	}
+	if (p.pending[0] != '\0') {
+		fail(&p, p.pending_line, "'%s:' is not followed by a "
+		    "trustStore line", p.pending);
+		goto out;
+	}
+	conf_free(c);
+	*c = p.c;
+	p.c.nodes = NULL;
+	r = 0;
+	goto out;
+nomem:
+	r = -ENOMEM;
+	if (err != NULL)
+		snprintf(err, errlen, "%s: out of memory", fname);
+out:
+	if (buf != NULL) {
+		explicit_bzero(buf, ok_len);
+		free(buf);
+	}
+	if (p.c.nodes != NULL) {
+		explicit_bzero(p.c.nodes, p.cap * sizeof(*p.c.nodes));
+		free(p.c.nodes);
+	}
+	explicit_bzero(&p, sizeof(p));
+	return r;
+}
+
+/* Reads at most CONF_MAX_FILE bytes of path into *bufp. */
+static int
+read_file(const char *path, char **bufp, size_t *lenp)
+{
+	struct stat	 st;
+	char		*buf;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, r = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return -errno;
+	if (fstat(fd, &st) == -1) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) &&
+	    st.st_size > CONF_MAX_FILE)) {
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EFBIG;
+	}
+	/* One byte more than allowed tells a file that grew too large. */
+	if ((buf = malloc(CONF_MAX_FILE + 1)) == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (len < CONF_MAX_FILE + 1) {
+		n = read(fd, buf + len, CONF_MAX_FILE + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (r == 0 && len > CONF_MAX_FILE)
+		r = -EFBIG;
+	if (r != 0) {
+		explicit_bzero(buf, len);
+		free(buf);
+		return r;
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+int
+conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	int	 r;
+
+	if ((r = read_file(path, &buf, &len)) != 0) {
+		if (err == NULL)
+			return r;
+		if (r == -EFBIG)
+			snprintf(err, errlen, "cannot read %s: larger than %d "
+			    "bytes", path, CONF_MAX_FILE);
+		else
+			snprintf(err, errlen, "cannot read %s: %s", path,
+			    strerror(-r));
+		return r;
+	}
+	r = conf_parse(c, buf, len, path, err, errlen);
+	explicit_bzero(buf, len);
+	free(buf);
+	return r;
+}
+
+const struct conf_store *
+conf_trust_for(const struct conf *c, const char *node)
+{
+	long	i;
+
+	if (node == NULL || (i = find_node(c, node)) < 0)
+		return &c->trust;
+	return &c->nodes[i].trust;
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c->nodes != NULL) {
+		explicit_bzero(c->nodes, c->n_nodes * sizeof(*c->nodes));
+		free(c->nodes);
+	}
+	c->nodes = NULL;
+	c->n_nodes = 0;
+}

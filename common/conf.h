@@ -1,0 +1,68 @@
+/*
+ * conf.h: cmappserver.conf and cmappmgr.conf, in the manual's format
+ * (key=value lines, '#' comments, an empty value meaning the default).
+ * conf_parse is a pure function over a buffer; conf_load reads a file.
+ */
+#ifndef CMAPP_CONF_H
+#define CMAPP_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_MAX_FILE		65536	/* bytes in a conf file */
+#define CONF_MAX_LINE		200	/* bytes in one line (inih's limit) */
+#define CONF_MAX_NODES		256	/* node-pinned trustStore entries */
+#define CONF_MAX_PATH		1024
+#define CONF_MAX_PASSWORD	256
+#define CONF_MAX_NODE		256	/* a host name */
+#define CONF_MAX_PROCESSES	1024	/* highest max_processes accepted */
+#define CONF_DEFAULT_PROCESSES	30
+
+#define CONF_SERVER_PATH	"/opt/hp/cmappserver/cmappserver.conf"
+#define CONF_MANAGER_PATH	"/etc/cmappmgr.conf"
+
+enum conf_role { CONF_SERVER, CONF_MANAGER };
+
+struct conf_store {
+	char	path[CONF_MAX_PATH];
+	char	password[CONF_MAX_PASSWORD];
+};
+
+struct conf_node {
+	char			node[CONF_MAX_NODE];
+	struct conf_store	trust;
+};
+
+struct conf {
+	enum conf_role		role;
+	struct conf_store	key;		/* keyStore, keyStorePassword */
+	struct conf_store	trust;		/* the fallback trustStore */
+	struct conf_node	*nodes;		/* NODE-pinned trustStores */
+	size_t			n_nodes;
+	/* cmappserver only */
+	uint16_t		port;		/* 0: not set in the file */
+	char			listen[CONF_MAX_NODE];	/* "": not set */
+	unsigned		max_processes;
+};
+
+/* Fills in the manual's defaults for the role; nodes empty. */
+void	conf_defaults(struct conf *c, enum conf_role role);
+
+/*
+ * conf_parse: applies the text of a conf file over c (which holds defaults).
+ * fname only names the file in messages.  0 on success; -EINVAL with a
+ * message "FILE:LINE: ..." naming the key in err on the first bad line.
+ */
+int	conf_parse(struct conf *c, const char *text, size_t len,
+	    const char *fname, char *err, size_t errlen);
+
+/* conf_load: reads path (at most CONF_MAX_FILE bytes) and parses it. */
+int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
+
+/* The trustStore pinned for node (case-insensitive), else the fallback. */
+const struct conf_store *conf_trust_for(const struct conf *c,
+	    const char *node);
+
+void	conf_free(struct conf *c);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * conn.h: one framed TLS connection on a libuv TCP stream, for both sides.
+ * OpenSSL works over two memory BIOs; this module pumps ciphertext between
+ * them and the socket, decodes frames with proto.c and hands each one to
+ * its owner.  Any bad frame closes the connection with a reason.
+ */
+#ifndef CMAPP_CONN_H
+#define CMAPP_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+#include <openssl/ssl.h>
+
+#include "proto.h"
+
+#define CONN_READ_CHUNK		16384
+#define CONN_CLOSE_GRACE_MS	2000	/* time to flush a last frame */
+
+enum conn_why {
+	CONN_EOF,	/* the peer closed the connection */
+	CONN_IO,	/* a socket error: refused, reset, unreachable */
+	CONN_AUTH,	/* a certificate was refused, by us or the peer */
+	CONN_TLS,	/* any other TLS failure (e.g. plaintext on the port) */
+	CONN_PROTO,	/* a malformed, oversized or unknown frame */
+	CONN_TIMEOUT,	/* the deadline set with conn_deadline passed */
+	CONN_LOCAL,	/* closed by conn_close */
+};
+
+struct conn;
+
+struct conn_ops {
+	void	(*ready)(struct conn *);	/* handshake complete */
+	void	(*frame)(struct conn *, const struct proto_msg *);
+	/* Last call: the connection is freed when this returns. */
+	void	(*closed)(struct conn *, enum conn_why, const char *reason);
+};
+
+struct conn {
+	uv_tcp_t		 tcp;
+	uv_timer_t		 timer;
+	uv_connect_t		 creq;
+	uv_shutdown_t		 sreq;
+	SSL			*ssl;
+	BIO			*rbio, *wbio;
+	const struct conn_ops	*ops;
+	void			*data;		/* the owner's */
+	int			 state;
+	int			 handles;	/* open libuv handles */
+	unsigned		 idle_ms;	/* re-armed on every frame */
+	enum conn_why		 why;
+	char			 reason[256];
+	char			 peer[64];	/* "addr:port" */
+	size_t			 rlen;
+	uint8_t			 rbuf[PROTO_MAX_FRAME];
+	char			 chunk[CONN_READ_CHUNK];
+};
+
+/* Allocates a connection; NULL when out of memory. */
+struct conn *conn_new(uv_loop_t *loop, SSL_CTX *ctx, const struct conn_ops *,
+	    void *data);
+/* Server side: accept from the listener and start the handshake. */
+int	conn_accept(struct conn *c, uv_stream_t *listener);
+/* Client side: connect and start the handshake. */
+int	conn_connect(struct conn *c, const struct sockaddr *sa);
+/* Closes after deadline_ms unless re-armed; reason names what was awaited. */
+void	conn_deadline(struct conn *c, unsigned ms, const char *what);
+/* With ms > 0 every received frame re-arms a deadline of ms. */
+void	conn_idle(struct conn *c, unsigned ms);
+int	conn_send(struct conn *c, const struct proto_msg *m);
+size_t	conn_queued(const struct conn *c);
+int	conn_is_open(const struct conn *c);
+/* Flushes what is queued (bounded by CONN_CLOSE_GRACE_MS), then closes. */
+void	conn_close(struct conn *c, enum conn_why why, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,479 @@
+/*
+ * keystore.c: reads the manual's keyStore and trustStore files.  Formats are
+ * told apart by content, never by name: PEM (what certs/mkkeys.sh writes),
+ * PKCS#12 (what keytool writes since Java 9), a bare DER certificate (what
+ * "keytool -export" writes, accepted as a trustStore).  A JKS file (Java 8
+ * and older) is refused with the keytool command that converts it.  Every
+ * failure says why in words an admin can act on.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/provider.h>
+
+#include "keystore.h"
+#include "log.h"
+
+#define JKS_MAGIC	0xfeedfeedU
+
+enum kind { K_PEM, K_PKCS12, K_DER, K_JKS, K_UNKNOWN };
+
+static enum kind
+detect(const unsigned char *buf, size_t len)
+{
+	const unsigned char	*p = buf;
+	PKCS12			*p12;
+	X509			*x;
+
+	if (len >= 4 && ((unsigned)buf[0] << 24 | (unsigned)buf[1] << 16 |
+	    (unsigned)buf[2] << 8 | buf[3]) == JKS_MAGIC)
+		return K_JKS;
+	if (memmem(buf, len, "-----BEGIN ", 11) != NULL)
+		return K_PEM;
+	if (len > LONG_MAX)
+		return K_UNKNOWN;
+	if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) != NULL) {
+		PKCS12_free(p12);
+		return K_PKCS12;
+	}
+	p = buf;
+	if ((x = d2i_X509(NULL, &p, (long)len)) != NULL) {
+		X509_free(x);
+		return K_DER;
+	}
+	ERR_clear_error();
+	return K_UNKNOWN;
+}
+
+static int
+pem_password(char *out, int size, int rwflag, void *u)
+{
+	const char	*pw = u;
+	size_t		 n;
+
+	(void)rwflag;
+	if (pw == NULL || (n = strlen(pw)) == 0 || n > (size_t)size)
+		return 0;
+	memcpy(out, pw, n);
+	return (int)n;
+}
+
+/* Whether the last OpenSSL error means a wrong or missing password. */
+static int
+is_password_error(void)
+{
+	unsigned long	e;
+
+	while ((e = ERR_get_error()) != 0) {
+		int lib = ERR_GET_LIB(e), reason = ERR_GET_REASON(e);
+
+		if ((lib == ERR_LIB_PEM && (reason == PEM_R_BAD_DECRYPT ||
+		    reason == PEM_R_BAD_PASSWORD_READ ||
+		    reason == PEM_R_PROBLEMS_GETTING_PASSWORD)) ||
+		    (lib == ERR_LIB_EVP && reason == EVP_R_BAD_DECRYPT) ||
+		    (lib == ERR_LIB_PKCS12 &&
+		    reason == PKCS12_R_PKCS12_CIPHERFINAL_ERROR)) {
+			ERR_clear_error();
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+fail(char *err, size_t errlen, int r, const char *why)
+{
+	snprintf(err, errlen, "%s", why);
+	ERR_clear_error();
+	return r;
+}
+
+/* Certificates of a PEM buffer, in file order; NULL when there are none. */
+static STACK_OF(X509) *
+pem_certs(const unsigned char *buf, size_t len, int *too_many)
+{
+	STACK_OF(X509)	*sk;
+	BIO		*bio;
+	X509		*x;
+
+	*too_many = 0;
+	if ((sk = sk_X509_new_null()) == NULL)
+		return NULL;
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
+		sk_X509_free(sk);
+		return NULL;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_num(sk) >= KEYSTORE_MAX_CERTS) {
+			X509_free(x);
+			*too_many = 1;
+			break;
+		}
+		if (!sk_X509_push(sk, x)) {
+			X509_free(x);
+			break;
+		}
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	if (sk_X509_num(sk) == 0 || *too_many) {
+		sk_X509_pop_free(sk, X509_free);
+		return NULL;
+	}
+	return sk;
+}
+
+/* Moves the certificate matching key out of sk into id->cert. */
+static int
+pick_leaf(struct identity *id, STACK_OF(X509) *sk, char *err, size_t errlen)
+{
+	int	i;
+
+	for (i = 0; i < sk_X509_num(sk); i++) {
+		X509 *x = sk_X509_value(sk, i);
+
+		if (X509_check_private_key(x, id->key) == 1) {
+			id->cert = sk_X509_delete(sk, i);
+			id->chain = sk;
+			ERR_clear_error();
+			return 0;
+		}
+	}
+	sk_X509_pop_free(sk, X509_free);
+	return fail(err, errlen, -EINVAL,
+	    "private key does not match its certificate");
+}
+
+static int
+pem_identity(const unsigned char *buf, size_t len, const char *password,
+    struct identity *id, char *err, size_t errlen)
+{
+	STACK_OF(X509)	*sk;
+	BIO		*bio;
+	int		 too_many;
+
+	if (memmem(buf, len, "PRIVATE KEY-----", 16) == NULL)
+		return fail(err, errlen, -EINVAL, "no private key");
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	ERR_clear_error();
+	id->key = PEM_read_bio_PrivateKey(bio, NULL, pem_password,
+	    (void *)password);
+	BIO_free(bio);
+	if (id->key == NULL) {
+		if (is_password_error())
+			return fail(err, errlen, -EACCES, "bad password");
+		return fail(err, errlen, -EINVAL, "unreadable private key");
+	}
+	if ((sk = pem_certs(buf, len, &too_many)) == NULL)
+		return fail(err, errlen, -EINVAL, too_many ?
+		    "too many certificates" : "no certificate");
+	return pick_leaf(id, sk, err, errlen);
+}
+
+/*
+ * PKCS#12 files from older tools use RC2 or 3DES, which OpenSSL 3 keeps in
+ * its legacy provider: load it (with the default one, which loading any
+ * provider explicitly would otherwise displace) only when a file needs it.
+ */
+static int
+load_legacy(void)
+{
+	if (OSSL_PROVIDER_available(NULL, "legacy"))
+		return 0;
+	if (OSSL_PROVIDER_load(NULL, "default") == NULL ||
+	    OSSL_PROVIDER_load(NULL, "legacy") == NULL) {
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+static int
+p12_open(const unsigned char *buf, size_t len, const char *password,
+    EVP_PKEY **key, X509 **cert, STACK_OF(X509) **ca, char *err, size_t errlen)
+{
+	const unsigned char	*p = buf;
+	const char		*pw = password != NULL ? password : "";
+	PKCS12			*p12;
+	int			 ok, attempt;
+
+	if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) == NULL)
+		return fail(err, errlen, -EINVAL, "damaged PKCS#12 file");
+	if (PKCS12_mac_present(p12)) {
+		if (!PKCS12_verify_mac(p12, pw, -1) &&
+		    !(*pw == '\0' && PKCS12_verify_mac(p12, NULL, 0))) {
+			PKCS12_free(p12);
+			return fail(err, errlen, -EACCES, "bad password");
+		}
+		if (*pw == '\0' && !PKCS12_verify_mac(p12, pw, -1))
+			pw = NULL;
+	}
+	for (attempt = 0; attempt < 2; attempt++) {
+		ERR_clear_error();
+		ok = PKCS12_parse(p12, pw, key, cert, ca);
+		if (ok || attempt == 1 || load_legacy() != 0)
+			break;
+	}
+	PKCS12_free(p12);
+	if (!ok) {
+		if (is_password_error())
+			return fail(err, errlen, -EACCES, "bad password");
+		return fail(err, errlen, -EINVAL, "unsupported PKCS#12 "
+		    "encryption (convert it with openssl pkcs12 -legacy)");
+	}
+	ERR_clear_error();
+	return 0;
+}
+
+static int
+jks_refused(char *err, size_t errlen)
+{
+	return fail(err, errlen, -EINVAL, "a JKS file, which cmapp does not "
+	    "read: convert it with keytool -importkeystore -srckeystore FILE "
+	    "-destkeystore FILE.p12 -deststoretype PKCS12");
+}
+
+int
+keystore_parse_identity(const unsigned char *buf, size_t len,
+    const char *password, struct identity *id, char *err, size_t errlen)
+{
+	STACK_OF(X509)	*ca = NULL;
+	int		 r;
+
+	memset(id, 0, sizeof(*id));
+	if (len > KEYSTORE_MAX_FILE)
+		return fail(err, errlen, -EFBIG, "file too large");
+	switch (detect(buf, len)) {
+	case K_PEM:
+		r = pem_identity(buf, len, password, id, err, errlen);
+		break;
+	case K_PKCS12:
+		r = p12_open(buf, len, password, &id->key, &id->cert, &ca,
+		    err, errlen);
+		if (r != 0)
+			break;
+		if (id->key == NULL)
+			r = fail(err, errlen, -EINVAL, "no private key");
+		else if (id->cert == NULL)
+			r = fail(err, errlen, -EINVAL, "no certificate");
+		else if (X509_check_private_key(id->cert, id->key) != 1)
+			r = fail(err, errlen, -EINVAL,
+			    "private key does not match its certificate");
+		id->chain = ca;
+		break;
+	case K_DER:
+		r = fail(err, errlen, -EINVAL, "no private key (a lone "
+		    "certificate belongs in a trustStore)");
+		break;
+	case K_JKS:
+		r = jks_refused(err, errlen);
+		break;
+	default:
+		r = fail(err, errlen, -EINVAL, "not a PEM or PKCS#12 file");
+		break;
+	}
+	if (r != 0)
+		identity_free(id);
+	return r;
+}
+
+int
+keystore_parse_trust(const unsigned char *buf, size_t len,
+    const char *password, STACK_OF(X509) **certs, char *err, size_t errlen)
+{
+	STACK_OF(X509)	*sk = NULL;
+	EVP_PKEY	*key = NULL;
+	X509		*cert = NULL;
+	const unsigned char *p = buf;
+	int		 r, too_many;
+
+	*certs = NULL;
+	if (len > KEYSTORE_MAX_FILE)
+		return fail(err, errlen, -EFBIG, "file too large");
+	switch (detect(buf, len)) {
+	case K_PEM:
+		if ((sk = pem_certs(buf, len, &too_many)) == NULL)
+			return fail(err, errlen, -EINVAL, too_many ?
+			    "too many certificates" : "no certificate");
+		break;
+	case K_PKCS12:
+		r = p12_open(buf, len, password, &key, &cert, &sk, err,
+		    errlen);
+		if (r != 0)
+			return r;
+		/* A trustStore trusts certificates; a key there is unused. */
+		EVP_PKEY_free(key);
+		if (sk == NULL && (sk = sk_X509_new_null()) == NULL) {
+			X509_free(cert);
+			return fail(err, errlen, -ENOMEM, "out of memory");
+		}
+		if (cert != NULL && !sk_X509_push(sk, cert))
+			X509_free(cert);
+		if (sk_X509_num(sk) == 0) {
+			sk_X509_free(sk);
+			return fail(err, errlen, -EINVAL, "no certificate");
+		}
+		if (sk_X509_num(sk) > KEYSTORE_MAX_CERTS) {
+			sk_X509_pop_free(sk, X509_free);
+			return fail(err, errlen, -EINVAL,
+			    "too many certificates");
+		}
+		break;
+	case K_DER:
+		if ((sk = sk_X509_new_null()) == NULL ||
+		    (cert = d2i_X509(NULL, &p, (long)len)) == NULL ||
+		    !sk_X509_push(sk, cert)) {
+			X509_free(cert);
+			sk_X509_free(sk);
+			return fail(err, errlen, -ENOMEM, "out of memory");
+		}
+		break;
+	case K_JKS:
+		return jks_refused(err, errlen);
+	default:
+		return fail(err, errlen, -EINVAL,
+		    "not a PEM, PKCS#12 or DER certificate file");
+	}
+	*certs = sk;
+	ERR_clear_error();
+	return 0;
+}
+
+/* Reads a whole file of at most KEYSTORE_MAX_FILE bytes. */
+static int
+read_file(const char *path, unsigned char **bufp, size_t *lenp, mode_t *mode)
+{
+	struct stat	 st;
+	unsigned char	*buf;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return -errno;
+	if (fstat(fd, &st) == -1) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EISDIR;
+	}
+	if (st.st_size > KEYSTORE_MAX_FILE) {
+		close(fd);
+		return -EFBIG;
+	}
+	if ((buf = malloc(KEYSTORE_MAX_FILE + 1)) == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((n = read(fd, buf + len, KEYSTORE_MAX_FILE + 1 - len)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto bad;
+		}
+		len += (size_t)n;
+		if (len > KEYSTORE_MAX_FILE) {
+			r = -EFBIG;
+			goto bad;
+		}
+	}
+	close(fd);
+	*bufp = buf;
+	*lenp = len;
+	*mode = st.st_mode;
+	return 0;
+bad:
+	close(fd);
+	explicit_bzero(buf, len);
+	free(buf);
+	return r;
+}
+
+static const char *
+file_error(int r)
+{
+	switch (r) {
+	case -EFBIG:
+		return "file too large (over 1 MiB)";
+	case -EISDIR:
+		return "not a regular file";
+	default:
+		return strerror(-r);
+	}
+}
+
+int
+keystore_read_identity(const char *path, const char *password,
+    struct identity *id, char *err, size_t errlen)
+{
+	unsigned char	*buf;
+	size_t		 len;
+	mode_t		 mode;
+	char		 why[256];
+	int		 r;
+
+	memset(id, 0, sizeof(*id));
+	if ((r = read_file(path, &buf, &len, &mode)) != 0) {
+		snprintf(err, errlen, "cannot read keyStore %s: %s", path,
+		    file_error(r));
+		return r;
+	}
+	if (mode & (S_IRWXG | S_IRWXO))
+		log_warnx("keyStore %s is readable by others than its owner "
+		    "(chmod 600 it)", path);
+	r = keystore_parse_identity(buf, len, password, id, why, sizeof(why));
+	explicit_bzero(buf, len);
+	free(buf);
+	if (r != 0)
+		snprintf(err, errlen, "cannot read keyStore %s: %s", path, why);
+	return r;
+}
+
+int
+keystore_read_trust(const char *path, const char *password,
+    STACK_OF(X509) **certs, char *err, size_t errlen)
+{
+	unsigned char	*buf;
+	size_t		 len;
+	mode_t		 mode;
+	char		 why[256];
+	int		 r;
+
+	*certs = NULL;
+	if ((r = read_file(path, &buf, &len, &mode)) != 0) {
+		snprintf(err, errlen, "cannot read trustStore %s: %s", path,
+		    file_error(r));
+		return r;
+	}
+	r = keystore_parse_trust(buf, len, password, certs, why, sizeof(why));
+	free(buf);
+	if (r != 0)
+		snprintf(err, errlen, "cannot read trustStore %s: %s", path,
+		    why);
+	return r;
+}
+
+void
+identity_free(struct identity *id)
+{
+	EVP_PKEY_free(id->key);
+	X509_free(id->cert);
+	if (id->chain != NULL)
+		sk_X509_pop_free(id->chain, X509_free);
+	memset(id, 0, sizeof(*id));
+}

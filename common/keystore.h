@@ -1,0 +1,43 @@
+/*
+ * keystore.h: reads the manual's key files.  A keyStore is PEM (private key,
+ * optionally encrypted with the password, plus its certificate and chain) or
+ * PKCS#12 (what modern keytool writes).  A trustStore is PEM (one or more
+ * certificates) or PKCS#12.  A JKS file is refused with a conversion hint.
+ * The *_parse functions work on a buffer (fuzzable); *_read read a file.
+ */
+#ifndef CMAPP_KEYSTORE_H
+#define CMAPP_KEYSTORE_H
+
+#include <stddef.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#define KEYSTORE_MAX_FILE	(1024 * 1024)	/* bytes in a key file */
+#define KEYSTORE_MAX_CERTS	64		/* certificates in a trustStore */
+
+struct identity {
+	EVP_PKEY	*key;
+	X509		*cert;
+	STACK_OF(X509)	*chain;		/* may be NULL */
+};
+
+/* 0, or -errno with "why" in err (e.g. "bad password", "no private key"). */
+int	keystore_parse_identity(const unsigned char *buf, size_t len,
+	    const char *password, struct identity *id, char *err, size_t errlen);
+int	keystore_parse_trust(const unsigned char *buf, size_t len,
+	    const char *password, STACK_OF(X509) **certs, char *err,
+	    size_t errlen);
+
+/*
+ * The file readers prefix err with "cannot read keyStore PATH: " or
+ * "cannot read trustStore PATH: ".  keystore_read_identity warns (log_warnx)
+ * when the file is readable by group or others.
+ */
+int	keystore_read_identity(const char *path, const char *password,
+	    struct identity *id, char *err, size_t errlen);
+int	keystore_read_trust(const char *path, const char *password,
+	    STACK_OF(X509) **certs, char *err, size_t errlen);
+
+void	identity_free(struct identity *id);
+
+#endif

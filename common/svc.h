@@ -1,0 +1,25 @@
+/*
+ * svc.h: a service is known by its exact argument vector.  These helpers turn
+ * an argv from the wire into NUL-terminated strings, compare two, and render
+ * one as a single shell-quoted line for logs and listings.
+ */
+#ifndef CMAPP_SVC_H
+#define CMAPP_SVC_H
+
+#include <stddef.h>
+
+#include "proto.h"
+
+/* A NULL-terminated copy of argc wire strings; 0, -EINVAL or -ENOMEM. */
+int	svc_argv_from_wire(const struct proto_str *v, unsigned argc,
+	    char ***out);
+void	svc_argv_free(char **argv);
+int	svc_argv_equal(char *const *a, char *const *b);
+
+/*
+ * Renders argv as one line, quoting arguments that need it, e.g.
+ * /bin/sh -c 'exit 3'.  Truncates with "..." to fit cap.  Returns buf.
+ */
+char	*svc_display(char *const *argv, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * tls.c: builds the one SSL_CTX of a process from the conf's key files and
+ * classifies TLS failures, so that a refused certificate (a configuration
+ * error) can be told from a network error (worth retrying).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
+#include "keystore.h"
+#include "tls.h"
+
+/* TLS 1.2 suites: ECDHE (forward secrecy) with AEAD only. */
+#define TLS12_SUITES \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"
+
+static int
+use_identity(SSL_CTX *ctx, const struct conf_store *key, char *err,
+    size_t errlen)
+{
+	struct identity	id = { 0 };
+	int		i, r;
+
+	if ((r = keystore_read_identity(key->path, key->password, &id, err,
+	    errlen)) != 0)
+		return r;
+	r = -EINVAL;
+	if (SSL_CTX_use_certificate(ctx, id.cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, id.key) != 1) {
+		snprintf(err, errlen, "cannot use keyStore %s: %s", key->path,
+		    ERR_reason_error_string(ERR_peek_last_error()));
+		goto out;
+	}
+	for (i = 0; id.chain != NULL && i < sk_X509_num(id.chain); i++)
+		if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(id.chain, i))
+		    != 1) {
+			snprintf(err, errlen, "cannot use the chain of "
+			    "keyStore %s", key->path);
+			goto out;
+		}
+	r = 0;
+out:
+	ERR_clear_error();
+	identity_free(&id);
+	return r;
+}
+
+static int
+use_trust(SSL_CTX *ctx, const struct conf_store *trust, char *err,
+    size_t errlen)
+{
+	STACK_OF(X509)	*certs = NULL;
+	X509_STORE	*st;
+	int		 i, r;
+
+	if ((r = keystore_read_trust(trust->path, trust->password, &certs,
+	    err, errlen)) != 0)
+		return r;
+	if ((st = X509_STORE_new()) == NULL) {
+		sk_X509_pop_free(certs, X509_free);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < sk_X509_num(certs); i++)
+		X509_STORE_add_cert(st, sk_X509_value(certs, i));
+	/* The manual pins self-made certificates: trust them as given. */
+	X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN);
+	SSL_CTX_set_cert_store(ctx, st);
+	sk_X509_pop_free(certs, X509_free);
+	ERR_clear_error();
+	return 0;
+}
+
+SSL_CTX *
+tls_ctx_new(enum tls_role role, const struct conf_store *key,
+    const struct conf_store *trust, char *err, size_t errlen)
+{
+	SSL_CTX	*ctx;
+	int	 verify = SSL_VERIFY_PEER;
+
+	ERR_clear_error();
+	ctx = SSL_CTX_new(role == TLS_SERVER ? TLS_server_method() :
+	    TLS_client_method());
+	if (ctx == NULL) {
+		snprintf(err, errlen, "cannot create a TLS context");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_cipher_list(ctx, TLS12_SUITES);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+	    SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* No tickets: nothing is resumed, and nothing is written late. */
+	SSL_CTX_set_num_tickets(ctx, 0);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (role == TLS_SERVER)
+		verify |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	SSL_CTX_set_verify(ctx, verify, NULL);
+	if (use_identity(ctx, key, err, errlen) != 0 ||
+	    use_trust(ctx, trust, err, errlen) != 0) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static int
+is_auth_reason(int reason)
+{
+	switch (reason) {
+	case SSL_R_CERTIFICATE_VERIFY_FAILED:
+	case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
+	case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+	case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+	case SSL_R_TLSV1_ALERT_ACCESS_DENIED:
+	case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+		return 1;
+	}
+	return 0;
+}
+
+int
+tls_error(SSL *ssl, int ret, char *buf, size_t cap)
+{
+	unsigned long	 e = ERR_peek_last_error();
+	const char	*reason;
+	long		 vr;
+	int		 auth = 0, code;
+
+	code = SSL_get_error(ssl, ret);
+	if (e == 0) {
+		snprintf(buf, cap, "%s", code == SSL_ERROR_SYSCALL ?
+		    "connection closed during the TLS exchange" :
+		    "TLS error");
+		ERR_clear_error();
+		return 0;
+	}
+	reason = ERR_reason_error_string(e);
+	if (reason == NULL)
+		reason = "unknown TLS error";
+	auth = is_auth_reason(ERR_GET_REASON(e));
+	vr = SSL_get_verify_result(ssl);
+	if (ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED &&
+	    vr != X509_V_OK)
+		snprintf(buf, cap, "%s (%s)", reason,
+		    X509_verify_cert_error_string(vr));
+	else
+		snprintf(buf, cap, "%s", reason);
+	ERR_clear_error();
+	return auth;
+}

@@ -1,0 +1,27 @@
+/*
+ * tls.h: the TLS policy shared by both sides: TLS 1.2 minimum (1.3
+ * preferred), forward-secret AEAD suites only, mutual authentication against
+ * the trustStore's certificates (pinned: a trusted leaf need not be a CA).
+ */
+#ifndef CMAPP_TLS_H
+#define CMAPP_TLS_H
+
+#include <stddef.h>
+#include <openssl/ssl.h>
+
+#include "conf.h"
+
+enum tls_role { TLS_SERVER, TLS_CLIENT };
+
+/* NULL with a message naming the file and the reason in err. */
+SSL_CTX	*tls_ctx_new(enum tls_role role, const struct conf_store *key,
+	    const struct conf_store *trust, char *err, size_t errlen);
+
+/*
+ * Describes the error behind a failed SSL call (the error queue and the
+ * verify result) and says whether it is an authentication failure: a
+ * certificate refused by us or by the peer.  Clears the error queue.
+ */
+int	tls_error(SSL *ssl, int ret, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,71 @@
+/* test_svc.c: tests for common/svc.c, service identity and display. */
+#include <errno.h>
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "svc.h"
+
+static struct proto_str
+S(const char *s)
+{
+	struct proto_str r = { (const uint8_t *)s, (uint16_t)strlen(s) };
+	return r;
+}
+
+Test(svc, argv_from_wire_copies_and_terminates)
+{
+	struct proto_str v[3] = { S("/bin/sh"), S("-c"), S("") };
+	char **argv;
+
+	cr_assert_eq(svc_argv_from_wire(v, 3, &argv), 0);
+	cr_assert_str_eq(argv[0], "/bin/sh");
+	cr_assert_str_eq(argv[1], "-c");
+	cr_assert_str_eq(argv[2], "");
+	cr_assert_null(argv[3]);
+	svc_argv_free(argv);
+}
+
+Test(svc, argv_from_wire_refuses_nul_and_empty_vector)
+{
+	struct proto_str v[1] = { { (const uint8_t *)"a\0b", 3 } };
+	char **argv = NULL;
+
+	cr_assert_eq(svc_argv_from_wire(v, 1, &argv), -EINVAL);
+	cr_assert_eq(svc_argv_from_wire(v, 0, &argv), -EINVAL);
+	cr_assert_null(argv);
+}
+
+Test(svc, identity_is_the_exact_vector)
+{
+	char *a[] = { "/apps/mon", "x", NULL };
+	char *b[] = { "/apps/mon", "x", NULL };
+	char *c[] = { "/apps/mon", "x ", NULL };	/* the manual's extra space */
+	char *d[] = { "/apps/mon", NULL };
+	char *e[] = { "/apps/mon x", NULL };
+
+	cr_assert(svc_argv_equal(a, b));
+	cr_assert_not(svc_argv_equal(a, c));
+	cr_assert_not(svc_argv_equal(a, d));
+	cr_assert_not(svc_argv_equal(d, a));
+	cr_assert_not(svc_argv_equal(a, e));
+}
+
+Test(svc, display_quotes_what_a_shell_would_split)
+{
+	char *a[] = { "/bin/sh", "-c", "exit 3", "it's", "", NULL };
+	char buf[128];
+
+	cr_assert_str_eq(svc_display(a, buf, sizeof(buf)),
+	    "/bin/sh -c 'exit 3' 'it'\\''s' ''");
+}
+
+Test(svc, display_truncates_and_stays_on_one_line)
+{
+	char *a[] = { "/bin/echo", "line1\nline2", "0123456789012345678901234567890123456789", NULL };
+	char buf[32];
+
+	svc_display(a, buf, sizeof(buf));
+	cr_assert_eq(strlen(buf), sizeof(buf) - 1);
+	cr_assert_str_eq(buf + sizeof(buf) - 4, "...");
+	cr_assert_null(strchr(buf, '\n'));
+}
