@@ -1,0 +1,80 @@
+/*
+ * appserver.h: cmappserver's one context struct and the interface between
+ * its parts: main.c (start-up), server.c (listener and manager sessions),
+ * supervise.c (the supervised services and their state machine).
+ */
+#ifndef CMAPP_APPSERVER_H
+#define CMAPP_APPSERVER_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <time.h>
+#include <uv.h>
+#include <openssl/ssl.h>
+
+#include "conf.h"
+#include "conn.h"
+#include "proto.h"
+
+#define SERVER_MAX_CONNS	256	/* concurrent connections */
+#define SERVER_HANDSHAKE_MS	10000	/* TLS handshake and HELLO */
+#define SERVER_IDLE_MS		60000	/* no frame from a manager */
+#define SERVER_OUT_HIGH		(1024 * 1024)	/* queued bytes per manager */
+#define KEEP_MAX		64	/* ended services kept */
+#define KEEP_UNDELIVERED_S	86400	/* status nobody has collected */
+#define KEEP_DELIVERED_S	600	/* for a late re-attach by run id */
+#define EXIT_DRAIN_MS		100	/* wait for the last output */
+#define SWEEP_MS		30000
+
+struct service;
+
+struct session {
+	LIST_ENTRY(session)	 link;
+	struct server		*srv;
+	struct conn		*conn;
+	struct service		*svc;		/* attached to, or NULL */
+	int			 hello;		/* HELLO exchanged */
+	uint64_t		 dropped;	/* output bytes not sent */
+	char			 peer[64];
+};
+
+struct server {
+	uv_loop_t		 loop;
+	uv_tcp_t		 listener;
+	uv_signal_t		 sigterm, sigint;
+	uv_timer_t		 sweep;
+	SSL_CTX			*ctx;
+	struct conf		 conf;
+	unsigned		 n_conns;
+	unsigned long		 refused_conns;
+	LIST_HEAD(, session)	 sessions;
+	TAILQ_HEAD(, service)	 services;
+	unsigned		 n_running;
+	unsigned		 n_kept;
+	char			 readbuf[PROTO_MAX_OUTPUT];
+};
+
+/* server.c */
+int	server_listen(struct server *, int fd);
+void	server_send_output(struct server *, struct service *, uint8_t stream,
+	    const char *data, size_t len);
+unsigned server_send_exit(struct server *, struct service *);
+void	server_stop(struct server *);
+
+/* supervise.c */
+void	sup_init(struct server *);
+struct service *sup_find_argv(struct server *, char *const *argv);
+struct service *sup_find_run(struct server *, uint64_t run_id);
+/* Takes argv.  0, or -errno with the reason in err. */
+int	sup_launch(struct server *, char **argv, struct service **,
+	    char *err, size_t errlen);
+/* A manager attaches: answers STARTED (and EXIT if it had ended). */
+void	sup_attach(struct server *, struct service *, struct session *,
+	    int launched);
+void	sup_detach(struct server *, struct session *);
+void	sup_list(struct server *, struct session *);
+const char *sup_display(const struct service *);
+uint64_t sup_run_id(const struct service *);
+void	sup_fill_exit(const struct service *, struct proto_msg *);
+
+#endif

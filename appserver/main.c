@@ -1,0 +1,279 @@
+/*
+ * main.c: cmappserver start-up.  Everything that can fail for a reason the
+ * admin must fix (conf, key files, the listening port, the pidfile) fails
+ * here, before the daemon detaches, with the reason on stderr and exit 1.
+ *
+ * cmappserver [-f] [-conf FILE] [-listen ADDR] [-port N] [-pidfile FILE]
+ *             [-version] [-help]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "appserver.h"
+#include "log.h"
+#include "tls.h"
+#include "version.h"
+
+#define DEFAULT_PIDFILE	"/run/cmappserver.pid"
+
+struct opts {
+	int		 foreground;
+	int		 debug;
+	const char	*conf;
+	const char	*listen;
+	long		 port;
+	const char	*pidfile;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: cmappserver [-f] [-conf FILE] [-listen ADDR] [-port N]\n"
+"                   [-pidfile FILE] [-version] [-help]\n"
+"  -f             stay in the foreground and log to stderr too\n"
+"  -conf FILE     configuration (default " CONF_SERVER_PATH ")\n"
+"  -listen ADDR   listen on ADDR only (default: all IPv4 and IPv6)\n"
+"  -port N        TCP port (default 5315)\n"
+"  -pidfile FILE  pid file (default " DEFAULT_PIDFILE " when detached)\n"
+"  -version       print the version and exit\n"
+"  -help          print this help and exit\n");
+}
+
+static const char *
+optarg_of(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "cmappserver: option %s needs a value\n",
+		    argv[*i]);
+		usage(stderr);
+		exit(2);
+	}
+	return argv[++*i];
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	char	*end;
+	int	 i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] == '-' && a[1] == '-')	/* accept --help as -help */
+			a++;
+		if (strcmp(a, "-f") == 0)
+			o->foreground = 1;
+		else if (strcmp(a, "-d") == 0)
+			o->debug = 1;
+		else if (strcmp(a, "-conf") == 0)
+			o->conf = optarg_of(argc, argv, &i);
+		else if (strcmp(a, "-listen") == 0)
+			o->listen = optarg_of(argc, argv, &i);
+		else if (strcmp(a, "-pidfile") == 0)
+			o->pidfile = optarg_of(argc, argv, &i);
+		else if (strcmp(a, "-port") == 0) {
+			const char *v = optarg_of(argc, argv, &i);
+			errno = 0;
+			o->port = strtol(v, &end, 10);
+			if (errno || *end || o->port < 1 || o->port > 65535) {
+				fprintf(stderr, "cmappserver: -port: '%s' is "
+				    "not a port number (1-65535)\n", v);
+				exit(2);
+			}
+		} else if (strcmp(a, "-version") == 0) {
+			printf("cmappserver %s (protocol %d)\n", CMAPP_VERSION,
+			    PROTO_VERSION);
+			exit(0);
+		} else if (strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			exit(0);
+		} else {
+			fprintf(stderr, "cmappserver: unknown option %s\n",
+			    argv[i]);
+			usage(stderr);
+			exit(2);
+		}
+	}
+}
+
+/* Binds before detaching so that a busy port is reported to the admin. */
+static int
+bind_listener(const char *addr, int port)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	char		 portstr[8], where[300];
+	int		 fd = -1, on = 1, off = 0, r;
+
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if (addr == NULL) {
+		/* One dual-stack socket; IPv4 alone where IPv6 is off. */
+		hints.ai_family = AF_INET6;
+		if (getaddrinfo(NULL, portstr, &hints, &res) != 0 ||
+		    (fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0))
+		    < 0) {
+			if (res != NULL)
+				freeaddrinfo(res);
+			res = NULL;
+			hints.ai_family = AF_INET;
+		} else
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+			    sizeof(off));
+		if (fd < 0 && (r = getaddrinfo(NULL, portstr, &hints, &res))
+		    != 0)
+			fatalx("cannot listen on port %s: %s", portstr,
+			    gai_strerror(r));
+	} else if ((r = getaddrinfo(addr, portstr, &hints, &res)) != 0)
+		fatalx("cannot listen on %s: %s", addr, gai_strerror(r));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (fd < 0 && (fd = socket(ai->ai_family, SOCK_STREAM |
+		    SOCK_CLOEXEC, 0)) < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, 128) == 0)
+			break;
+		snprintf(where, sizeof(where), "%s port %s",
+		    addr ? addr : "all addresses", portstr);
+		r = errno;
+		close(fd);
+		fd = -1;
+		errno = r;
+		if (ai->ai_next == NULL)
+			fatal("cannot listen on %s", where);
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		fatalx("cannot listen on %s port %s: no usable address",
+		    addr ? addr : "all addresses", portstr);
+	return fd;
+}
+
+static void
+write_pidfile(const char *path)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "w")) == NULL ||
+	    fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0)
+		fatal("cannot write pidfile %s", path);
+}
+
+/*
+ * Detaches; the parent exits only when the child has written its pidfile,
+ * so a boot script that reads the pidfile right after finds it.
+ */
+static void
+daemonize(const char *pidfile)
+{
+	int	p[2], fd;
+	char	c;
+	pid_t	pid;
+
+	if (pipe(p) != 0)
+		fatal("pipe");
+	if ((pid = fork()) < 0)
+		fatal("fork");
+	if (pid > 0) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		fatal("setsid");
+	if (chdir("/") != 0)
+		fatal("chdir /");
+	write_pidfile(pidfile);
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	log_set_stderr(0);
+	c = 1;
+	if (write(p[1], &c, 1) != 1)
+		_exit(1);
+	close(p[1]);
+}
+
+static void
+on_signal(uv_signal_t *h, int sig)
+{
+	struct server	*srv = h->data;
+
+	log_info("stopping on signal %d; %u running service%s keep running",
+	    sig, srv->n_running, srv->n_running == 1 ? "" : "s");
+	server_stop(srv);
+	uv_stop(&srv->loop);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct server	 srv;	/* the daemon's one context */
+	struct opts		 o = { 0 };
+	char			 err[1024];
+	struct stat		 st;
+	int			 fd;
+
+	parse_args(argc, argv, &o);
+	log_init("cmappserver", 1, o.debug);
+	signal(SIGPIPE, SIG_IGN);
+
+	conf_defaults(&srv.conf, CONF_SERVER);
+	if (o.conf != NULL || stat(CONF_SERVER_PATH, &st) == 0) {
+		if (conf_load(&srv.conf, o.conf ? o.conf : CONF_SERVER_PATH,
+		    err, sizeof(err)) != 0)
+			fatalx("%s", err);
+	} else
+		log_info("no %s; using the default key files",
+		    CONF_SERVER_PATH);
+	if (o.port == 0)
+		o.port = srv.conf.port ? srv.conf.port : PROTO_PORT;
+	if (o.listen == NULL && srv.conf.listen[0] != '\0')
+		o.listen = srv.conf.listen;
+
+	if ((srv.ctx = tls_ctx_new(TLS_SERVER, &srv.conf.key,
+	    &srv.conf.trust, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	fd = bind_listener(o.listen, (int)o.port);
+
+	if (!o.foreground)
+		daemonize(o.pidfile ? o.pidfile : DEFAULT_PIDFILE);
+	else if (o.pidfile != NULL)
+		write_pidfile(o.pidfile);
+
+	if (uv_loop_init(&srv.loop) != 0)
+		fatalx("cannot start the event loop");
+	sup_init(&srv);
+	if (server_listen(&srv, fd) != 0)
+		fatalx("cannot listen");
+	uv_signal_init(&srv.loop, &srv.sigterm);
+	uv_signal_init(&srv.loop, &srv.sigint);
+	srv.sigterm.data = srv.sigint.data = &srv;
+	uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&srv.sigint, on_signal, SIGINT);
+	log_info("cmappserver %s listening on %s port %ld (max_processes %u)",
+	    CMAPP_VERSION, o.listen ? o.listen : "all addresses", o.port,
+	    srv.conf.max_processes);
+
+	uv_run(&srv.loop, UV_RUN_DEFAULT);
+	if (o.pidfile != NULL || !o.foreground)
+		unlink(o.pidfile ? o.pidfile : DEFAULT_PIDFILE);
+	return 0;
+}

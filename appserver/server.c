@@ -1,0 +1,311 @@
+/*
+ * server.c: cmappserver's listener and manager sessions.  Every connection
+ * gets a TLS handshake deadline, must say HELLO with our protocol version,
+ * then may START (or ATTACH to) one service, LIST, send heartbeats and
+ * DETACH.  Anything else drops that one connection, never the daemon.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "appserver.h"
+#include "log.h"
+#include "svc.h"
+#include "version.h"
+
+static void	session_ready(struct conn *);
+static void	session_frame(struct conn *, const struct proto_msg *);
+static void	session_closed(struct conn *, enum conn_why, const char *);
+
+static const struct conn_ops session_ops = {
+	session_ready, session_frame, session_closed
+};
+
+static void
+send_error(struct session *sess, uint16_t code, const char *text)
+{
+	struct proto_msg	m = { .type = MSG_ERROR };
+
+	m.u.error.code = code;
+	m.u.error.text.p = (const uint8_t *)text;
+	m.u.error.text.len = (uint16_t)strnlen(text, PROTO_MAX_TEXT);
+	conn_send(sess->conn, &m);
+}
+
+static void
+drop(struct session *sess, const char *fmt, const char *what)
+{
+	char	why[PROTO_MAX_TEXT];
+
+	snprintf(why, sizeof(why), fmt, what);
+	send_error(sess, PERR_BADMSG, why);
+	conn_close(sess->conn, CONN_PROTO, "%s", why);
+}
+
+static void
+on_hello(struct session *sess, const struct proto_msg *m)
+{
+	struct proto_msg	reply = { .type = MSG_HELLO };
+	char			why[PROTO_MAX_TEXT];
+	static const char	agent[] = "cmappserver " CMAPP_VERSION;
+
+	if (m->u.hello.version != PROTO_VERSION) {
+		snprintf(why, sizeof(why), "protocol version %u is not "
+		    "spoken here (cmappserver %s speaks version %u)",
+		    m->u.hello.version, CMAPP_VERSION, PROTO_VERSION);
+		send_error(sess, PERR_VERSION, why);
+		conn_close(sess->conn, CONN_PROTO, "%s", why);
+		return;
+	}
+	sess->hello = 1;
+	conn_idle(sess->conn, SERVER_IDLE_MS);
+	reply.u.hello.version = PROTO_VERSION;
+	reply.u.hello.agent.p = (const uint8_t *)agent;
+	reply.u.hello.agent.len = sizeof(agent) - 1;
+	conn_send(sess->conn, &reply);
+}
+
+static void
+on_start(struct session *sess, const struct proto_msg *m)
+{
+	struct server	*srv = sess->srv;
+	struct service	*s;
+	char		**argv, err[PROTO_MAX_TEXT], disp[256];
+	int		 r;
+
+	if ((r = svc_argv_from_wire(m->u.start.argv, m->u.start.argc,
+	    &argv)) != 0) {
+		drop(sess, "%s", r == -ENOMEM ? "out of memory" :
+		    "malformed START frame");
+		return;
+	}
+	if ((s = sup_find_argv(srv, argv)) != NULL) {
+		svc_argv_free(argv);
+		log_info("manager %s attached to %s", sess->peer,
+		    sup_display(s));
+		sup_attach(srv, s, sess, 0);
+		return;
+	}
+	svc_display(argv, disp, sizeof(disp));
+	if ((r = sup_launch(srv, argv, &s, err, sizeof(err))) != 0) {
+		log_warnx("refused START of %s from %s: %s", disp, sess->peer,
+		    err);
+		send_error(sess, r == -EAGAIN ? PERR_LIMIT : PERR_EXEC, err);
+		return;
+	}
+	log_info("launched %s for manager %s", disp, sess->peer);
+	sup_attach(srv, s, sess, 1);
+}
+
+static void
+on_attach(struct session *sess, const struct proto_msg *m)
+{
+	struct service	*s;
+	char		 why[PROTO_MAX_TEXT];
+
+	if ((s = sup_find_run(sess->srv, m->u.attach.run_id)) == NULL) {
+		snprintf(why, sizeof(why), "no run %016llx here (cmappserver "
+		    "restarted without it, or the guest rebooted)",
+		    (unsigned long long)m->u.attach.run_id);
+		log_warnx("manager %s: %s", sess->peer, why);
+		send_error(sess, PERR_NORUN, why);
+		return;
+	}
+	log_info("manager %s re-attached to %s (run %016llx)", sess->peer,
+	    sup_display(s), (unsigned long long)sup_run_id(s));
+	sup_attach(sess->srv, s, sess, 0);
+}
+
+static void
+session_frame(struct conn *c, const struct proto_msg *m)
+{
+	struct session		*sess = c->data;
+	struct proto_msg	 ack;
+
+	if (!sess->hello) {
+		if (m->type != MSG_HELLO)
+			drop(sess, "expected HELLO, got %s",
+			    proto_type_name(m->type));
+		else
+			on_hello(sess, m);
+		return;
+	}
+	switch (m->type) {
+	case MSG_HEARTBEAT:
+		memset(&ack, 0, sizeof(ack));
+		ack.type = MSG_HEARTBEAT_ACK;
+		ack.u.heartbeat.seq = m->u.heartbeat.seq;
+		conn_send(c, &ack);
+		return;
+	case MSG_START:
+	case MSG_ATTACH:
+		if (sess->svc != NULL) {
+			drop(sess, "unexpected %s: already attached",
+			    proto_type_name(m->type));
+			return;
+		}
+		if (m->type == MSG_START)
+			on_start(sess, m);
+		else
+			on_attach(sess, m);
+		return;
+	case MSG_DETACH:
+		sup_detach(sess->srv, sess);
+		return;
+	case MSG_LIST:
+		sup_list(sess->srv, sess);
+		return;
+	default:
+		drop(sess, "unexpected %s frame", proto_type_name(m->type));
+		return;
+	}
+}
+
+static void
+session_ready(struct conn *c)
+{
+	/* The handshake deadline now also covers the HELLO. */
+	conn_deadline(c, SERVER_HANDSHAKE_MS, "no HELLO within 10 s");
+}
+
+static void
+session_closed(struct conn *c, enum conn_why why, const char *reason)
+{
+	struct session	*sess = c->data;
+	struct server	*srv = sess->srv;
+
+	switch (why) {
+	case CONN_AUTH:
+		log_warnx("refused %s: %s", sess->peer, reason);
+		break;
+	case CONN_TLS:
+	case CONN_PROTO:
+		log_warnx("dropped %s: %s", sess->peer, reason);
+		break;
+	case CONN_TIMEOUT:
+		log_info("closed %s: %s", sess->peer, reason);
+		break;
+	default:
+		log_debug("connection %s closed: %s", sess->peer, reason);
+		break;
+	}
+	if (sess->dropped > 0)
+		log_warnx("%s read too slowly: %llu bytes of service output "
+		    "were not sent to it", sess->peer,
+		    (unsigned long long)sess->dropped);
+	sup_detach(srv, sess);
+	LIST_REMOVE(sess, link);
+	srv->n_conns--;
+	free(sess);
+}
+
+static void
+on_connection(uv_stream_t *listener, int status)
+{
+	struct server	*srv = listener->data;
+	struct session	*sess;
+	uv_tcp_t	*reject;
+
+	if (status < 0) {
+		log_warnx("accept: %s", uv_strerror(status));
+		return;
+	}
+	if (srv->n_conns >= SERVER_MAX_CONNS ||
+	    (sess = calloc(1, sizeof(*sess))) == NULL ||
+	    (sess->conn = conn_new(&srv->loop, srv->ctx, &session_ops, sess))
+	    == NULL) {
+		/* Take it off the backlog so it does not stay pending. */
+		if ((reject = malloc(sizeof(*reject))) != NULL) {
+			uv_tcp_init(&srv->loop, reject);
+			if (uv_accept(listener, (uv_stream_t *)reject) == 0)
+				uv_tcp_close_reset(reject,
+				    (uv_close_cb)free);
+			else
+				uv_close((uv_handle_t *)reject,
+				    (uv_close_cb)free);
+		}
+		if (srv->refused_conns++ % 100 == 0)
+			log_warnx("refusing connections: %u open, the limit "
+			    "is %d (%lu refused so far)", srv->n_conns,
+			    SERVER_MAX_CONNS, srv->refused_conns);
+		return;
+	}
+	sess->srv = srv;
+	srv->n_conns++;
+	LIST_INSERT_HEAD(&srv->sessions, sess, link);
+	if (conn_accept(sess->conn, listener) != 0) {
+		conn_close(sess->conn, CONN_IO, "accept failed");
+		return;
+	}
+	snprintf(sess->peer, sizeof(sess->peer), "%s", sess->conn->peer);
+	conn_deadline(sess->conn, SERVER_HANDSHAKE_MS,
+	    "no TLS handshake within 10 s");
+}
+
+int
+server_listen(struct server *srv, int fd)
+{
+	int	r;
+
+	LIST_INIT(&srv->sessions);
+	if ((r = uv_tcp_init(&srv->loop, &srv->listener)) != 0 ||
+	    (r = uv_tcp_open(&srv->listener, fd)) != 0)
+		return r;
+	srv->listener.data = srv;
+	return uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
+}
+
+void
+server_send_output(struct server *srv, struct service *s, uint8_t stream,
+    const char *data, size_t len)
+{
+	struct session		*sess;
+	struct proto_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_OUTPUT;
+	m.u.output.stream = stream;
+	m.u.output.data.p = (const uint8_t *)data;
+	m.u.output.data.len = (uint16_t)len;
+	m.u.output.run_id = sup_run_id(s);
+	LIST_FOREACH(sess, &srv->sessions, link) {
+		if (sess->svc != s)
+			continue;
+		/* A slow manager loses output, never the others' or the
+		 * service's progress. */
+		if (conn_queued(sess->conn) > SERVER_OUT_HIGH) {
+			sess->dropped += len;
+			continue;
+		}
+		conn_send(sess->conn, &m);
+	}
+}
+
+unsigned
+server_send_exit(struct server *srv, struct service *s)
+{
+	struct session		*sess;
+	struct proto_msg	 m;
+	unsigned		 n = 0;
+
+	LIST_FOREACH(sess, &srv->sessions, link) {
+		if (sess->svc != s)
+			continue;
+		sup_fill_exit(s, &m);
+		sess->svc = NULL;
+		if (conn_send(sess->conn, &m) == 0)
+			n++;
+	}
+	return n;
+}
+
+void
+server_stop(struct server *srv)
+{
+	struct session	*sess;
+
+	uv_close((uv_handle_t *)&srv->listener, NULL);
+	LIST_FOREACH(sess, &srv->sessions, link)
+		conn_close(sess->conn, CONN_LOCAL, "cmappserver stopping");
+}
