@@ -1,0 +1,67 @@
+/*
+ * appmgr.h: cmappmgr's one context struct, shared by main.c (command line,
+ * conf, keys) and manager.c (the connect, start, watch loop).
+ */
+#ifndef CMAPP_APPMGR_H
+#define CMAPP_APPMGR_H
+
+#include <stdint.h>
+#include <uv.h>
+#include <openssl/ssl.h>
+
+#include "conf.h"
+#include "conn.h"
+
+#define MGR_DEFAULT_TIMEOUT	10	/* s; cmdeployvpkg's default too */
+#define MGR_MAX_TIMEOUT		86400
+#define MGR_RETRY_MIN_MS	100
+#define MGR_RETRY_MAX_MS	2000
+#define MGR_HB_MIN_MS		250
+#define MGR_HB_MAX_MS		15000	/* well under SERVER_IDLE_MS */
+#define MGR_LINE_MAX		4096	/* a longer output line is split */
+
+enum mgr_phase {
+	PH_CONNECTING,	/* resolving, connecting, TLS handshake */
+	PH_HELLO,	/* HELLO sent */
+	PH_STARTING,	/* START or ATTACH sent */
+	PH_WATCHING,	/* STARTED received: waiting for EXIT */
+};
+
+struct linebuf {
+	size_t	len;
+	char	buf[MGR_LINE_MAX];
+};
+
+struct mgr {
+	uv_loop_t		 loop;
+	uv_timer_t		 deadline, heartbeat, retry;
+	uv_signal_t		 sigterm, sigint;
+	uv_getaddrinfo_t	 gai;
+	struct addrinfo		*addrs, *next;
+	SSL_CTX			*ctx;
+	struct conn		*conn;
+	enum mgr_phase		 phase;
+	int			 resolving;
+
+	const char		*node;
+	char			 port[8];
+	unsigned		 timeout_s;
+	char			**argv;		/* the service */
+	char			 display[256];
+	char			 label[128];	/* prefix of output lines */
+	const char		*key_path, *trust_path;
+
+	int			 have_run;	/* STARTED seen once */
+	uint64_t		 run_id;
+	uint32_t		 pid;
+	uint64_t		 hb_seq;
+	unsigned		 retry_ms;
+	int			 ever_connected;
+	char			 last_error[512];
+	struct linebuf		 out[2];
+};
+
+/* manager.c: runs until the service ends; returns the exit code. */
+int	mgr_run(struct mgr *);
+
+#endif

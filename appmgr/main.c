@@ -1,0 +1,151 @@
+/*
+ * main.c: cmappmgr's command line, conf and keys.
+ *
+ * cmappmgr -node NODE [-port N] [-conf FILE] [-cmappserver_timeout SECONDS]
+ *          -service COMMAND [ARG...]
+ *
+ * Everything after -service is the command, verbatim, also words that start
+ * with '-'.  Any failure of cmappmgr itself exits 1.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "appmgr.h"
+#include "log.h"
+#include "tls.h"
+#include "version.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: cmappmgr -node NODE [-port N] [-conf FILE]\n"
+"                [-cmappserver_timeout SECONDS] -service COMMAND [ARG...]\n"
+"       cmappmgr -version | -help\n"
+"  -node NODE       the guest: host name, IPv4 or IPv6 address\n"
+"  -port N          cmappserver's TCP port (default 5315)\n"
+"  -conf FILE       key configuration (default " CONF_MANAGER_PATH ")\n"
+"  -cmappserver_timeout SECONDS\n"
+"                   how long to keep trying to reach cmappserver, and how\n"
+"                   long it may stay silent while watching (default %d)\n"
+"  -service COMMAND [ARG...]\n"
+"                   the command to run in the guest; the rest of the line\n"
+"Exit status: the command's own; 128+N if a signal N killed it; 1 if\n"
+"cmappmgr failed (no connection, refused keys, the command not started).\n",
+	    MGR_DEFAULT_TIMEOUT);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "cmappmgr: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	exit(1);
+}
+
+static long
+number(const char *opt, const char *v, long lo, long hi)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < lo || n > hi)
+		usage_error("%s: '%s' is not a number from %ld to %ld", opt,
+		    v, lo, hi);
+	return n;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct mgr	 m;	/* the process's one context */
+	struct conf		 conf;
+	const struct conf_store	*trust;
+	const char		*conf_path = NULL;
+	char			 err[1024];
+	struct stat		 st;
+	long			 port = PROTO_PORT;
+	size_t			 body = 2;
+	int			 i, j;
+
+	m.timeout_s = MGR_DEFAULT_TIMEOUT;
+	for (i = 1; i < argc && m.argv == NULL; i++) {
+		const char *a = argv[i];
+		if (a[0] == '-' && a[1] == '-')
+			a++;
+		if (strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(a, "-version") == 0) {
+			printf("cmappmgr %s (protocol %d)\n", CMAPP_VERSION,
+			    PROTO_VERSION);
+			return 0;
+		}
+		if (strcmp(a, "-service") == 0) {
+			if (i + 1 >= argc)
+				usage_error("-service needs a command");
+			m.argv = &argv[i + 1];
+			break;
+		}
+		if (i + 1 >= argc)
+			usage_error("option %s needs a value", argv[i]);
+		if (strcmp(a, "-node") == 0)
+			m.node = argv[++i];
+		else if (strcmp(a, "-port") == 0)
+			port = number("-port", argv[++i], 1, 65535);
+		else if (strcmp(a, "-conf") == 0)
+			conf_path = argv[++i];
+		else if (strcmp(a, "-cmappserver_timeout") == 0)
+			m.timeout_s = (unsigned)number("-cmappserver_timeout",
+			    argv[++i], 1, MGR_MAX_TIMEOUT);
+		else
+			usage_error("unknown option %s", argv[i]);
+	}
+	if (m.node == NULL || m.node[0] == '\0')
+		usage_error("-node is required");
+	if (m.argv == NULL)
+		usage_error("-service is required");
+	if (m.argv[0][0] == '\0')
+		usage_error("-service: the command is empty");
+	for (j = 0; m.argv[j] != NULL; j++) {
+		if (j >= PROTO_MAX_ARGS || strlen(m.argv[j]) > PROTO_MAX_ARG)
+			usage_error("-service: more than %d arguments or an "
+			    "argument over %d bytes", PROTO_MAX_ARGS,
+			    PROTO_MAX_ARG);
+		body += 2 + strlen(m.argv[j]);
+	}
+	if (body > PROTO_MAX_BODY)
+		usage_error("-service: the command line is over %d bytes",
+		    PROTO_MAX_BODY);
+	snprintf(m.port, sizeof(m.port), "%ld", port);
+
+	log_init("cmappmgr", 1, getenv("CMAPPMGR_DEBUG") != NULL);
+	signal(SIGPIPE, SIG_IGN);
+	conf_defaults(&conf, CONF_MANAGER);
+	if (conf_path != NULL || stat(CONF_MANAGER_PATH, &st) == 0) {
+		if (conf_load(&conf, conf_path ? conf_path :
+		    CONF_MANAGER_PATH, err, sizeof(err)) != 0)
+			fatalx("%s", err);
+	}
+	trust = conf_trust_for(&conf, m.node);
+	m.key_path = conf.key.path;
+	m.trust_path = trust->path;
+	if ((m.ctx = tls_ctx_new(TLS_CLIENT, &conf.key, trust, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	return mgr_run(&m);
+}

@@ -1,0 +1,413 @@
+/*
+ * manager.c: cmappmgr's loop.  Connect (retrying until -cmappserver_timeout
+ * runs out, the guest may still be booting), HELLO, START the service (or
+ * ATTACH to our run after a reconnect), then relay its output and wait for
+ * the EXIT the server pushes.  Heartbeats keep a silent guest from going
+ * unnoticed: no frame for -cmappserver_timeout seconds is a failure.
+ * Exit code: the service's, 128+N for signal N, 1 for our own failures.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "appmgr.h"
+#include "log.h"
+#include "svc.h"
+#include "version.h"
+
+static void	mgr_ready(struct conn *);
+static void	mgr_frame(struct conn *, const struct proto_msg *);
+static void	mgr_closed(struct conn *, enum conn_why, const char *);
+static void	resolve(struct mgr *);
+
+static const struct conn_ops mgr_ops = { mgr_ready, mgr_frame, mgr_closed };
+
+static void
+write_line(struct mgr *m, int stream, const char *p, size_t n)
+{
+	FILE	*f = stream == STREAM_STDERR ? stderr : stdout;
+
+	fprintf(f, "%s: %.*s\n", m->label, (int)n, p);
+	fflush(f);
+}
+
+/* Service output, one marked line at a time. */
+static void
+emit(struct mgr *m, int stream, const uint8_t *p, size_t n)
+{
+	struct linebuf	*lb = &m->out[stream == STREAM_STDERR];
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			write_line(m, stream, lb->buf, lb->len);
+			lb->len = 0;
+			continue;
+		}
+		if (lb->len == sizeof(lb->buf)) {
+			write_line(m, stream, lb->buf, lb->len);
+			lb->len = 0;
+		}
+		lb->buf[lb->len++] = (char)p[i];
+	}
+}
+
+static void __attribute__((noreturn))
+finish(struct mgr *m, int code)
+{
+	int	i;
+
+	for (i = 0; i < 2; i++)
+		if (m->out[i].len > 0)
+			write_line(m, i + 1, m->out[i].buf, m->out[i].len);
+	exit(code);
+}
+
+static void __attribute__((noreturn, format(printf, 2, 3)))
+fail(struct mgr *m, const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", msg);
+	finish(m, 1);
+}
+
+static void
+deadline_passed(uv_timer_t *t)
+{
+	struct mgr	*m = t->data;
+
+	if (!m->ever_connected)
+		fail(m, "Could not connect to the node %s: %s", m->node,
+		    m->last_error[0] ? m->last_error : "Connection timed out");
+	fail(m, "Lost contact with cmappserver on the node %s: no answer for "
+	    "%u s (%s)", m->node, m->timeout_s,
+	    m->conn != NULL && conn_is_open(m->conn) ? "connected but silent"
+	    : m->last_error[0] ? m->last_error : "not connected");
+}
+
+static void
+heard(struct mgr *m)
+{
+	uv_timer_start(&m->deadline, deadline_passed,
+	    (uint64_t)m->timeout_s * 1000, 0);
+}
+
+static void
+send_msg(struct mgr *m, const struct proto_msg *msg)
+{
+	if (m->conn != NULL && conn_send(m->conn, msg) != 0)
+		log_debug("cannot send %s", proto_type_name(msg->type));
+}
+
+static void
+heartbeat(uv_timer_t *t)
+{
+	struct mgr		*m = t->data;
+	struct proto_msg	 msg = { .type = MSG_HEARTBEAT };
+
+	if (m->conn == NULL || !conn_is_open(m->conn) ||
+	    m->phase < PH_STARTING)
+		return;
+	msg.u.heartbeat.seq = ++m->hb_seq;
+	send_msg(m, &msg);
+}
+
+static void
+retry_cb(uv_timer_t *t)
+{
+	resolve(t->data);
+}
+
+static void
+schedule_retry(struct mgr *m)
+{
+	m->retry_ms = m->retry_ms == 0 ? MGR_RETRY_MIN_MS :
+	    m->retry_ms * 2 > MGR_RETRY_MAX_MS ? MGR_RETRY_MAX_MS :
+	    m->retry_ms * 2;
+	uv_timer_start(&m->retry, retry_cb, m->retry_ms, 0);
+}
+
+static void
+try_connect(struct mgr *m)
+{
+	struct addrinfo	*ai = m->next;
+	int		 r;
+
+	if (ai == NULL) {
+		schedule_retry(m);
+		return;
+	}
+	m->next = ai->ai_next;
+	m->phase = PH_CONNECTING;
+	if ((m->conn = conn_new(&m->loop, m->ctx, &mgr_ops, m)) == NULL)
+		fail(m, "out of memory");
+	if ((r = conn_connect(m->conn, ai->ai_addr)) != 0)
+		conn_close(m->conn, CONN_IO, "%s", uv_strerror(r));
+}
+
+static void
+resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct mgr	*m = req->data;
+
+	m->resolving = 0;
+	if (status < 0) {
+		snprintf(m->last_error, sizeof(m->last_error),
+		    "cannot resolve %s: %s", m->node, uv_strerror(status));
+		schedule_retry(m);
+		return;
+	}
+	if (m->addrs != NULL)
+		uv_freeaddrinfo(m->addrs);
+	m->addrs = m->next = res;
+	try_connect(m);
+}
+
+static void
+resolve(struct mgr *m)
+{
+	struct addrinfo	hints;
+	int		r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	m->gai.data = m;
+	m->resolving = 1;
+	if ((r = uv_getaddrinfo(&m->loop, &m->gai, resolved, m->node, m->port,
+	    &hints)) != 0) {
+		m->resolving = 0;
+		snprintf(m->last_error, sizeof(m->last_error),
+		    "cannot resolve %s: %s", m->node, uv_strerror(r));
+		schedule_retry(m);
+	}
+}
+
+static void
+mgr_ready(struct conn *c)
+{
+	struct mgr		*m = c->data;
+	struct proto_msg	 msg = { .type = MSG_HELLO };
+	static const char	 agent[] = "cmappmgr " CMAPP_VERSION;
+
+	msg.u.hello.version = PROTO_VERSION;
+	msg.u.hello.agent.p = (const uint8_t *)agent;
+	msg.u.hello.agent.len = sizeof(agent) - 1;
+	m->phase = PH_HELLO;
+	send_msg(m, &msg);
+}
+
+static void
+send_start(struct mgr *m)
+{
+	static struct proto_msg	msg;	/* large: keep it off the stack */
+	int			i;
+
+	memset(&msg, 0, sizeof(msg));
+	if (m->have_run) {
+		msg.type = MSG_ATTACH;
+		msg.u.attach.run_id = m->run_id;
+	} else {
+		msg.type = MSG_START;
+		for (i = 0; m->argv[i] != NULL; i++) {
+			msg.u.start.argv[i].p = (const uint8_t *)m->argv[i];
+			msg.u.start.argv[i].len = (uint16_t)strlen(m->argv[i]);
+		}
+		msg.u.start.argc = (uint16_t)i;
+	}
+	m->phase = PH_STARTING;
+	send_msg(m, &msg);
+}
+
+static void
+on_error(struct mgr *m, const struct proto_msg *msg)
+{
+	const char	*t = (const char *)msg->u.error.text.p;
+	int		 n = msg->u.error.text.len;
+
+	switch (msg->u.error.code) {
+	case PERR_VERSION:
+		fail(m, "Could not connect to the node %s: %.*s", m->node, n,
+		    t);
+	case PERR_EXEC:
+		fail(m, "cmappserver on %s could not start %s: %.*s",
+		    m->node, m->display, n, t);
+	case PERR_LIMIT:
+	case PERR_DENIED:
+		fail(m, "cmappserver on %s refused to start %s: %.*s",
+		    m->node, m->display, n, t);
+	case PERR_NORUN:
+		fail(m, "%s on %s is gone, not relaunching it: %.*s",
+		    m->display, m->node, n, t);
+	default:
+		fail(m, "cmappserver on %s reported an error: %.*s", m->node,
+		    n, t);
+	}
+}
+
+static void
+on_started(struct mgr *m, const struct proto_msg *msg)
+{
+	const char	*base = strrchr(m->argv[0], '/');
+
+	base = base != NULL && base[1] != '\0' ? base + 1 : m->argv[0];
+	snprintf(m->label, sizeof(m->label), "%s %s[%u]", m->node, base,
+	    msg->u.started.pid);
+	if (m->have_run)
+		log_info("re-attached to %s on %s (pid %u)", m->display,
+		    m->node, msg->u.started.pid);
+	else if (msg->u.started.how == STARTED_LAUNCHED)
+		log_info("started %s on %s (pid %u)", m->display, m->node,
+		    msg->u.started.pid);
+	else if (msg->u.started.how == STARTED_ATTACHED)
+		log_info("%s was already running on %s (pid %u): attached",
+		    m->display, m->node, msg->u.started.pid);
+	else
+		log_info("%s had ended on %s while nobody watched",
+		    m->display, m->node);
+	m->have_run = 1;
+	m->run_id = msg->u.started.run_id;
+	m->pid = msg->u.started.pid;
+	m->phase = PH_WATCHING;
+}
+
+static void
+on_service_exit(struct mgr *m, const struct proto_msg *msg)
+{
+	int	code;
+
+	if (msg->u.exit.how == EXIT_SIGNAL) {
+		code = 128 + msg->u.exit.value;
+		log_info("%s on %s was killed by signal %d (%s)", m->display,
+		    m->node, msg->u.exit.value, strsignal(msg->u.exit.value));
+	} else {
+		code = msg->u.exit.value;
+		log_info("%s on %s exited with code %d", m->display, m->node,
+		    code);
+	}
+	finish(m, code);
+}
+
+static void
+mgr_frame(struct conn *c, const struct proto_msg *msg)
+{
+	struct mgr	*m = c->data;
+
+	heard(m);
+	switch (msg->type) {
+	case MSG_HELLO:
+		if (m->phase != PH_HELLO)
+			break;
+		m->ever_connected = 1;
+		m->retry_ms = 0;
+		send_start(m);
+		return;
+	case MSG_ERROR:
+		on_error(m, msg);
+		return;
+	case MSG_STARTED:
+		if (m->phase != PH_STARTING)
+			break;
+		on_started(m, msg);
+		return;
+	case MSG_OUTPUT:
+		if (m->phase == PH_WATCHING && msg->u.output.run_id ==
+		    m->run_id)
+			emit(m, msg->u.output.stream, msg->u.output.data.p,
+			    msg->u.output.data.len);
+		return;
+	case MSG_EXIT:
+		if (m->phase != PH_WATCHING || msg->u.exit.run_id != m->run_id)
+			break;
+		on_service_exit(m, msg);
+		return;
+	case MSG_HEARTBEAT_ACK:
+		return;
+	}
+	conn_close(c, CONN_PROTO, "unexpected %s frame from cmappserver",
+	    proto_type_name(msg->type));
+}
+
+static void
+mgr_closed(struct conn *c, enum conn_why why, const char *reason)
+{
+	struct mgr	*m = c->data;
+
+	m->conn = NULL;
+	if (why == CONN_AUTH) {
+		if (strstr(reason, "certificate verify failed") != NULL)
+			fail(m, "Could not connect to the node %s: its "
+			    "certificate is not trusted: %s (trustStore %s)",
+			    m->node, reason, m->trust_path);
+		fail(m, "Could not connect to the node %s: cmappserver "
+		    "refused our certificate: %s (is the certificate of "
+		    "keyStore %s in its trustStore?)", m->node, reason,
+		    m->key_path);
+	}
+	snprintf(m->last_error, sizeof(m->last_error), "%s", reason);
+	if (m->phase >= PH_STARTING)
+		log_warnx("connection to %s lost: %s; reconnecting", m->node,
+		    reason);
+	else
+		log_debug("connection to %s failed: %s", m->node, reason);
+	m->phase = PH_CONNECTING;
+	if (m->next != NULL)
+		try_connect(m);
+	else
+		schedule_retry(m);
+}
+
+static void
+on_signal(uv_signal_t *h, int sig)
+{
+	struct mgr		*m = h->data;
+	struct proto_msg	 msg = { .type = MSG_DETACH };
+
+	if (m->conn != NULL && conn_is_open(m->conn) &&
+	    m->phase == PH_WATCHING) {
+		msg.u.attach.run_id = m->run_id;
+		send_msg(m, &msg);
+	}
+	log_info("detaching from %s on %s on signal %d; it keeps running",
+	    m->display, m->node, sig);
+	finish(m, 0);
+}
+
+int
+mgr_run(struct mgr *m)
+{
+	unsigned	hb;
+
+	if (uv_loop_init(&m->loop) != 0)
+		fatalx("cannot start the event loop");
+	svc_display(m->argv, m->display, sizeof(m->display));
+	snprintf(m->label, sizeof(m->label), "%s", m->node);
+	uv_timer_init(&m->loop, &m->deadline);
+	uv_timer_init(&m->loop, &m->heartbeat);
+	uv_timer_init(&m->loop, &m->retry);
+	uv_signal_init(&m->loop, &m->sigterm);
+	uv_signal_init(&m->loop, &m->sigint);
+	m->deadline.data = m->heartbeat.data = m->retry.data = m;
+	m->sigterm.data = m->sigint.data = m;
+	uv_signal_start(&m->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&m->sigint, on_signal, SIGINT);
+
+	hb = m->timeout_s * 1000 / 4;
+	hb = hb < MGR_HB_MIN_MS ? MGR_HB_MIN_MS : hb > MGR_HB_MAX_MS ?
+	    MGR_HB_MAX_MS : hb;
+	uv_timer_start(&m->heartbeat, heartbeat, hb, hb);
+	heard(m);
+	resolve(m);
+	uv_run(&m->loop, UV_RUN_DEFAULT);
+	fail(m, "internal error: event loop ended");
+}
