@@ -1,0 +1,47 @@
+#!/bin/bash
+# e2e.sh BUILD_DIR [TEST...]: runs the end-to-end tests in tests/e2e/ against
+# the binaries in BUILD_DIR, each in a fresh temp dir with its own server,
+# and ends with "N passed, N failed".
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$(cd "${1:?usage: e2e.sh BUILD_DIR [TEST...]}" && pwd)
+shift
+. "$TOP/tests/lib.sh"
+
+WORK=$(mktemp -d /tmp/cmapp-e2e.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+KEYS=$WORK/keys
+make_keys "$KEYS" localhost || { echo "cannot make keys"; echo "0 passed, 1 failed"; exit 1; }
+export TOP BIN KEYS WORK
+
+pass=0 failed=0 skipped=0 names=()
+tests=("$@")
+[ ${#tests[@]} -eq 0 ] && tests=("$TOP"/tests/e2e/*.sh)
+for f in "${tests[@]}"; do
+	[ -f "$f" ] || f=$TOP/tests/e2e/$f.sh
+	name=$(basename "$f" .sh)
+	T=$WORK/$name
+	mkdir -p "$T"
+	start=$SECONDS
+	(
+		set -u
+		T=$T PORT=$(free_port)
+		SERVER_PID= TEST_PID=$BASHPID
+		trap 'stop_server; pkill -KILL -f "$T/" 2>/dev/null; true' EXIT
+		. "$f"
+	) >"$T/out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		pass=$((pass + 1)); echo "ok    $name ($((SECONDS - start)) s)"
+	elif [ $rc -eq 77 ]; then
+		skipped=$((skipped + 1)); echo "skip  $name: $(tail -1 "$T/out")"
+	else
+		failed=$((failed + 1)); names+=("$name")
+		echo "FAIL  $name ($((SECONDS - start)) s)"
+		sed 's/^/      | /' "$T/out" | tail -40
+		[ -f "$T/server.log" ] && sed 's/^/      server| /' "$T/server.log" | tail -20
+	fi
+done
+[ $failed -gt 0 ] && echo "failed: ${names[*]}"
+echo "$pass passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]

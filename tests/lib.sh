@@ -1,0 +1,76 @@
+# lib.sh: helpers for the end-to-end tests (sourced by tests/e2e.sh and the
+# benchmarks).  They start the real binaries on loopback with a throwaway
+# key set made by certs/mkkeys.sh, on a port of their own.
+
+# make_keys DIR GUEST...: a key set as the manual lays it out.
+make_keys() {
+	local dir=$1; shift
+	"$TOP/certs/mkkeys.sh" -o "$dir" "$@" >/dev/null
+}
+
+# free_port: a TCP port nothing listens on.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+	done
+}
+
+# wait_for SECONDS COMMAND...: polls until COMMAND succeeds.
+wait_for() {
+	local limit=$1; shift
+	local end=$((SECONDS + limit))
+	while ! "$@" 2>/dev/null; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+}
+
+listening() { ss -Htln "sport = :$1" | grep -q .; }
+
+# start_server [ARGS...]: cmappserver in the foreground on $PORT, with the
+# guest keys of $KEYS; its pid in $SERVER_PID, its log in $T/server.log.
+start_server() {
+	"$BIN/cmappserver" -f -conf "${SERVER_CONF:-$KEYS/localhost/cmappserver.conf}" \
+		-listen 127.0.0.1 -port "$PORT" "$@" >>"$T/server.log" 2>&1 &
+	SERVER_PID=$!
+	wait_for 10 listening "$PORT" || { echo "cmappserver did not start"; cat "$T/server.log"; return 1; }
+}
+
+stop_server() {
+	[ -n "${SERVER_PID:-}" ] || return 0
+	kill -CONT "$SERVER_PID" 2>/dev/null
+	kill "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=
+}
+
+# mgr [-t SECONDS] COMMAND...: cmappmgr for the guest "localhost".  Run in
+# the background ("mgr ... & m=$!") it execs, so that $! is cmappmgr itself
+# and the test's signals reach it, not a subshell.
+mgr() {
+	local t=10
+	[ "$1" = -t ] && { t=$2; shift 2; }
+	set -- "$BIN/cmappmgr" -node localhost -port "$PORT" \
+		-conf "${MGR_CONF:-$KEYS/host/cmappmgr.conf}" \
+		-cmappserver_timeout "$t" -service "$@"
+	if [ "$BASHPID" != "${TEST_PID:-$$}" ]; then exec "$@"; fi
+	"$@"
+}
+
+# children PATTERN: how many processes of the server match PATTERN.
+children() { pgrep -P "$SERVER_PID" -f "$1" | wc -l; }
+
+# An application that waits for its go file, then exits with a code.
+# app NAME CODE: the command line of such an application.
+app() {
+	local f="$T/app.sh"
+	[ -x "$f" ] || { printf '#!/bin/sh\n# $1: go file, $2: exit code\nwhile [ ! -e "$1" ]; do sleep 0.05; done\necho "app $1 done"\nexit "$2"\n' >"$f"; chmod +x "$f"; }
+	echo "$f $T/go.$1 $2"
+}
+go() { touch "$T/go.$1"; }
+
+fail() { echo "FAIL: $*"; return 1; }
+expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+expect_grep() { grep -q -- "$1" "$2" || { fail "'$1' not in $2:"; sed 's/^/    /' "$2"; return 1; }; }
