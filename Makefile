@@ -16,13 +16,21 @@ LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
 
 COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
 	  common/tls.c common/conn.c common/svc.c
-SERVER	= appserver/main.c appserver/server.c appserver/supervise.c
+SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
+	  appserver/shimlink.c appserver/stopall.c
+SHIM	= appserver/shim.c common/proto.c
 MANAGER	= appmgr/main.c appmgr/manager.c
 UNIT	= tests/test_proto.c tests/test_svc.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-all: $(BUILD)/cmappserver $(BUILD)/cmappmgr
+# Each part of the product adds its programs to ALL, its Criterion tests to
+# UNIT and its make targets in its own fragment, so that the parts can grow
+# without editing one another's rules.
+ALL	= $(BUILD)/cmappserver $(BUILD)/cmapp-shim $(BUILD)/cmappmgr
+-include plugins/plugins.mk conf/install.mk bench/bench.mk tests/fuzz.mk
+
+all: $(ALL)
 
 $(BUILD)/.deps: .ci/deps.sh
 	@mkdir -p $(BUILD)
@@ -40,6 +48,9 @@ $(BUILD)/%.o: %.c | $(BUILD)/.deps
 
 $(BUILD)/cmappserver: $(call obj,$(SERVER) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/cmapp-shim: $(call obj,$(SHIM))
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)

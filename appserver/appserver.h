@@ -6,6 +6,7 @@
 #ifndef CMAPP_APPSERVER_H
 #define CMAPP_APPSERVER_H
 
+#include <limits.h>
 #include <stdint.h>
 #include <sys/queue.h>
 #include <time.h>
@@ -23,7 +24,6 @@
 #define KEEP_MAX		64	/* ended services kept */
 #define KEEP_UNDELIVERED_S	86400	/* status nobody has collected */
 #define KEEP_DELIVERED_S	600	/* for a late re-attach by run id */
-#define EXIT_DRAIN_MS		100	/* wait for the last output */
 #define SWEEP_MS		30000
 
 struct service;
@@ -51,7 +51,10 @@ struct server {
 	TAILQ_HEAD(, service)	 services;
 	unsigned		 n_running;
 	unsigned		 n_kept;
+	char			 rundir[PATH_MAX];	/* the shims' sockets */
+	char			 shim_path[PATH_MAX];
 	char			 readbuf[PROTO_MAX_OUTPUT];
+	uint8_t			 framebuf[PROTO_MAX_FRAME];
 };
 
 /* server.c */
@@ -59,10 +62,18 @@ int	server_listen(struct server *, int fd);
 void	server_send_output(struct server *, struct service *, uint8_t stream,
 	    const char *data, size_t len);
 unsigned server_send_exit(struct server *, struct service *);
+/* Tells the managers attached to the service, and detaches them. */
+void	server_send_error(struct server *, struct service *, uint16_t code,
+	    const char *text);
 void	server_stop(struct server *);
+
+/* stopall.c: cmappserver -stop_all; the exit status of the command. */
+int	stop_all(const char *rundir, int grace_s);
 
 /* supervise.c */
 void	sup_init(struct server *);
+/* Finds the services a previous cmappserver left running; 0 or -errno. */
+int	sup_adopt(struct server *);
 struct service *sup_find_argv(struct server *, char *const *argv);
 struct service *sup_find_run(struct server *, uint64_t run_id);
 /* Takes argv.  0, or -errno with the reason in err. */

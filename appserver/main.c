@@ -4,7 +4,8 @@
  * here, before the daemon detaches, with the reason on stderr and exit 1.
  *
  * cmappserver [-f] [-conf FILE] [-listen ADDR] [-port N] [-pidfile FILE]
- *             [-version] [-help]
+ *             [-rundir DIR] [-version] [-help]
+ * cmappserver -stop_all [-rundir DIR]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
@@ -21,10 +23,12 @@
 
 #include "appserver.h"
 #include "log.h"
+#include "shim.h"
 #include "tls.h"
 #include "version.h"
 
 #define DEFAULT_PIDFILE	"/run/cmappserver.pid"
+#define STOP_GRACE_S	10
 
 struct opts {
 	int		 foreground;
@@ -33,6 +37,8 @@ struct opts {
 	const char	*listen;
 	long		 port;
 	const char	*pidfile;
+	const char	*rundir;
+	int		 stop_all;
 };
 
 static void
@@ -40,12 +46,17 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: cmappserver [-f] [-conf FILE] [-listen ADDR] [-port N]\n"
-"                   [-pidfile FILE] [-version] [-help]\n"
+"                   [-pidfile FILE] [-rundir DIR] [-version] [-help]\n"
+"       cmappserver -stop_all [-rundir DIR]\n"
 "  -f             stay in the foreground and log to stderr too\n"
 "  -conf FILE     configuration (default " CONF_SERVER_PATH ")\n"
 "  -listen ADDR   listen on ADDR only (default: all IPv4 and IPv6)\n"
 "  -port N        TCP port (default 5315)\n"
 "  -pidfile FILE  pid file (default " DEFAULT_PIDFILE " when detached)\n"
+"  -rundir DIR    where the services' shims listen (default " SHIM_RUNDIR ")\n"
+"  -stop_all      stop every service (SIGTERM, SIGKILL after 10 s), for a\n"
+"                 guest shutdown; stopping cmappserver itself leaves them\n"
+"                 running\n"
 "  -version       print the version and exit\n"
 "  -help          print this help and exit\n");
 }
@@ -82,6 +93,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->listen = optarg_of(argc, argv, &i);
 		else if (strcmp(a, "-pidfile") == 0)
 			o->pidfile = optarg_of(argc, argv, &i);
+		else if (strcmp(a, "-rundir") == 0)
+			o->rundir = optarg_of(argc, argv, &i);
+		else if (strcmp(a, "-stop_all") == 0)
+			o->stop_all = 1;
 		else if (strcmp(a, "-port") == 0) {
 			const char *v = optarg_of(argc, argv, &i);
 			errno = 0;
@@ -211,6 +226,48 @@ daemonize(const char *pidfile)
 	close(p[1]);
 }
 
+/*
+ * The run directory holds the shims' sockets; one cmappserver at a time
+ * owns it, so a second instance cannot adopt the first one's services.
+ */
+static int
+lock_rundir(const char *dir)
+{
+	char	path[PATH_MAX];
+	int	fd;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		fatal("cannot create the run directory %s", dir);
+	if (snprintf(path, sizeof(path), "%s/cmappserver.lock", dir) >=
+	    (int)sizeof(path) || strlen(dir) > 80)
+		fatalx("run directory %s: path too long (80 bytes at most, "
+		    "for its sockets)", dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		fatal("cannot open %s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		fatalx("another cmappserver runs with the run directory %s",
+		    dir);
+	return fd;
+}
+
+/* cmapp-shim lives next to our own binary, installed or in the build. */
+static void
+find_shim(char *out, size_t cap)
+{
+	char	self[PATH_MAX], *slash;
+	ssize_t	n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		fatal("cannot find my own binary");
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	if (snprintf(out, cap, "%s/%s", self, SHIM_NAME) >= (int)cap)
+		fatalx("%s/%s: path too long", self, SHIM_NAME);
+	if (access(out, X_OK) != 0)
+		fatal("cannot run %s", out);
+}
+
 static void
 on_signal(uv_signal_t *h, int sig)
 {
@@ -234,6 +291,14 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	log_init("cmappserver", 1, o.debug);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.rundir == NULL)
+		o.rundir = SHIM_RUNDIR;
+	if (o.stop_all)
+		return stop_all(o.rundir, STOP_GRACE_S);
+	if (snprintf(srv.rundir, sizeof(srv.rundir), "%s", o.rundir) >=
+	    (int)sizeof(srv.rundir))
+		fatalx("-rundir %s: path too long", o.rundir);
+	find_shim(srv.shim_path, sizeof(srv.shim_path));
 
 	conf_defaults(&srv.conf, CONF_SERVER);
 	if (o.conf != NULL || stat(CONF_SERVER_PATH, &st) == 0) {
@@ -252,6 +317,7 @@ main(int argc, char **argv)
 	    &srv.conf.trust, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	fd = bind_listener(o.listen, (int)o.port);
+	lock_rundir(srv.rundir);
 
 	if (!o.foreground)
 		daemonize(o.pidfile ? o.pidfile : DEFAULT_PIDFILE);
@@ -261,6 +327,12 @@ main(int argc, char **argv)
 	if (uv_loop_init(&srv.loop) != 0)
 		fatalx("cannot start the event loop");
 	sup_init(&srv);
+	if (sup_adopt(&srv) != 0)
+		log_warn("cannot read the run directory %s", srv.rundir);
+	if (srv.n_running + srv.n_kept > 0)
+		log_info("took over %u running and %u ended service%s from a "
+		    "previous cmappserver", srv.n_running, srv.n_kept,
+		    srv.n_running + srv.n_kept == 1 ? "" : "s");
 	if (server_listen(&srv, fd) != 0)
 		fatalx("cannot listen");
 	uv_signal_init(&srv.loop, &srv.sigterm);

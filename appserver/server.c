@@ -91,7 +91,8 @@ on_start(struct session *sess, const struct proto_msg *m)
 	if ((r = sup_launch(srv, argv, &s, err, sizeof(err))) != 0) {
 		log_warnx("refused START of %s from %s: %s", disp, sess->peer,
 		    err);
-		send_error(sess, r == -EAGAIN ? PERR_LIMIT : PERR_EXEC, err);
+		send_error(sess, r == -EAGAIN ? PERR_LIMIT : r == -ENOEXEC ?
+		    PERR_EXEC : PERR_INTERNAL, err);
 		return;
 	}
 	log_info("launched %s for manager %s", disp, sess->peer);
@@ -298,6 +299,20 @@ server_send_exit(struct server *srv, struct service *s)
 			n++;
 	}
 	return n;
+}
+
+void
+server_send_error(struct server *srv, struct service *s, uint16_t code,
+    const char *text)
+{
+	struct session	*sess;
+
+	LIST_FOREACH(sess, &srv->sessions, link) {
+		if (sess->svc != s)
+			continue;
+		sess->svc = NULL;
+		send_error(sess, code, text);
+	}
 }
 
 void

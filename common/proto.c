@@ -45,6 +45,9 @@ static const struct {
 	{ MSG_LIST,		"LIST" },
 	{ MSG_LIST_ENTRY,	"LIST_ENTRY" },
 	{ MSG_LIST_END,		"LIST_END" },
+	{ MSG_SHIM_HELLO,	"SHIM_HELLO" },
+	{ MSG_SHIM_RELEASE,	"SHIM_RELEASE" },
+	{ MSG_SHIM_SIGNAL,	"SHIM_SIGNAL" },
 };
 
 static const char *
@@ -309,8 +312,8 @@ check_msg(const struct proto_msg *m)
 	case MSG_STARTED:
 		return m->u.started.how <= STARTED_EXITED ? 0 : -EINVAL;
 	case MSG_OUTPUT:
-		if (m->u.output.stream != STREAM_STDOUT &&
-		    m->u.output.stream != STREAM_STDERR)
+		if (m->u.output.stream < STREAM_STDOUT ||
+		    m->u.output.stream > STREAM_HOSTLOG)
 			return -EINVAL;
 		return check_str(&m->u.output.data, PROTO_MAX_OUTPUT);
 	case MSG_EXIT:
@@ -319,12 +322,24 @@ check_msg(const struct proto_msg *m)
 		if (m->u.entry.state > RUN_DELIVERED)
 			return -EINVAL;
 		return check_argv(m->u.entry.argc, m->u.entry.argv);
+	case MSG_SHIM_HELLO:
+		if (m->u.shim.state != RUN_RUNNING &&
+		    m->u.shim.state != RUN_EXITED)
+			return -EINVAL;
+		if (m->u.shim.state == RUN_EXITED &&
+		    check_exit(m->u.shim.exit_how, m->u.shim.exit_value) != 0)
+			return -EINVAL;
+		return check_argv(m->u.shim.argc, m->u.shim.argv);
+	case MSG_SHIM_SIGNAL:
+		return m->u.signal.sig >= 1 && m->u.signal.sig <= 64 ? 0 :
+		    -EINVAL;
 	case MSG_HEARTBEAT:
 	case MSG_HEARTBEAT_ACK:
 	case MSG_ATTACH:
 	case MSG_DETACH:
 	case MSG_LIST:
 	case MSG_LIST_END:
+	case MSG_SHIM_RELEASE:
 		return 0;
 	default:
 		return -EINVAL;
@@ -372,7 +387,23 @@ get_body(struct rd *r, struct proto_msg *m)
 		break;
 	case MSG_ATTACH:
 	case MSG_DETACH:
+	case MSG_SHIM_RELEASE:
 		m->u.attach.run_id = get_u64(r);
+		break;
+	case MSG_SHIM_HELLO:
+		m->u.shim.version = get_u16(r);
+		m->u.shim.run_id = get_u64(r);
+		m->u.shim.pid = get_u32(r);
+		m->u.shim.state = get_u8(r);
+		m->u.shim.exit_how = get_u8(r);
+		m->u.shim.exit_value = get_i32(r);
+		m->u.shim.started = get_u64(r);
+		m->u.shim.ended = get_u64(r);
+		get_argv(r, &m->u.shim.argc, m->u.shim.argv);
+		break;
+	case MSG_SHIM_SIGNAL:
+		m->u.signal.run_id = get_u64(r);
+		m->u.signal.sig = get_i32(r);
 		break;
 	case MSG_STARTED:
 		m->u.started.run_id = get_u64(r);
@@ -428,7 +459,23 @@ put_body(struct wr *w, const struct proto_msg *m)
 		break;
 	case MSG_ATTACH:
 	case MSG_DETACH:
+	case MSG_SHIM_RELEASE:
 		put_u64(w, m->u.attach.run_id);
+		break;
+	case MSG_SHIM_HELLO:
+		put_u16(w, m->u.shim.version);
+		put_u64(w, m->u.shim.run_id);
+		put_u32(w, m->u.shim.pid);
+		put_u8(w, m->u.shim.state);
+		put_u8(w, m->u.shim.exit_how);
+		put_i32(w, m->u.shim.exit_value);
+		put_u64(w, m->u.shim.started);
+		put_u64(w, m->u.shim.ended);
+		put_argv(w, m->u.shim.argc, m->u.shim.argv);
+		break;
+	case MSG_SHIM_SIGNAL:
+		put_u64(w, m->u.signal.run_id);
+		put_i32(w, m->u.signal.sig);
 		break;
 	case MSG_STARTED:
 		put_u64(w, m->u.started.run_id);

@@ -5,7 +5,9 @@
  * pure function over a byte buffer so that it can be fuzzed.
  *
  * Bump PROTO_VERSION whenever a message type or a body layout below changes.
- * Types are in numbered ranges: 1xx session, 2xx services, 3xx admin.
+ * Types are in numbered ranges: 1xx session, 2xx services, 3xx admin,
+ * 4xx the local link between cmappserver and its per-service shims (a unix
+ * socket in the run directory; refused on the TCP port).
  * docs/protocol.md documents every layout.
  */
 #ifndef CMAPP_PROTO_H
@@ -42,6 +44,10 @@ enum proto_type {
 	MSG_LIST		= 300,
 	MSG_LIST_ENTRY		= 301,
 	MSG_LIST_END		= 302,
+	/* 4xx: cmappserver <-> cmapp-shim (also OUTPUT, EXIT, ERROR) */
+	MSG_SHIM_HELLO		= 400,	/* shim: who and how it is */
+	MSG_SHIM_RELEASE	= 401,	/* server: status delivered, go */
+	MSG_SHIM_SIGNAL		= 402,	/* server: signal the process group */
 };
 
 /* ERROR codes */
@@ -69,6 +75,7 @@ enum proto_exit_how {
 enum proto_stream {
 	STREAM_STDOUT	= 1,
 	STREAM_STDERR	= 2,
+	STREAM_HOSTLOG	= 3,	/* log records for a file on the VM host */
 };
 
 enum proto_run_state {
@@ -98,7 +105,7 @@ struct proto_msg {
 			uint16_t		argc;
 			struct proto_str	argv[PROTO_MAX_ARGS];
 		} start;
-		struct { uint64_t run_id; } attach;	/* and DETACH */
+		struct { uint64_t run_id; } attach;	/* DETACH, SHIM_RELEASE */
 		struct { uint64_t run_id; uint32_t pid; uint8_t how; } started;
 		struct {
 			uint64_t		run_id;
@@ -118,6 +125,19 @@ struct proto_msg {
 			struct proto_str	argv[PROTO_MAX_ARGS];
 		} entry;
 		struct { uint16_t count; } list_end;
+		struct {
+			uint16_t		version;	/* PROTO_VERSION */
+			uint64_t		run_id;
+			uint32_t		pid;
+			uint8_t			state;	/* RUNNING or EXITED */
+			uint8_t			exit_how;
+			int32_t			exit_value;
+			uint64_t		started;	/* unix time */
+			uint64_t		ended;		/* 0: running */
+			uint16_t		argc;
+			struct proto_str	argv[PROTO_MAX_ARGS];
+		} shim;
+		struct { uint64_t run_id; int32_t sig; } signal; /* SHIM_SIGNAL */
 	} u;
 };
 

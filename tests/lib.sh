@@ -33,7 +33,7 @@ listening() { ss -Htln "sport = :$1" | grep -q .; }
 # guest keys of $KEYS; its pid in $SERVER_PID, its log in $T/server.log.
 start_server() {
 	"$BIN/cmappserver" -f -conf "${SERVER_CONF:-$KEYS/localhost/cmappserver.conf}" \
-		-listen 127.0.0.1 -port "$PORT" "$@" >>"$T/server.log" 2>&1 &
+		-listen 127.0.0.1 -port "$PORT" -rundir "$T/run" "$@" >>"$T/server.log" 2>&1 &
 	SERVER_PID=$!
 	wait_for 10 listening "$PORT" || { echo "cmappserver did not start"; cat "$T/server.log"; return 1; }
 }
@@ -59,8 +59,20 @@ mgr() {
 	"$@"
 }
 
-# children PATTERN: how many processes of the server match PATTERN.
-children() { pgrep -P "$SERVER_PID" -f "$1" | wc -l; }
+# children PATTERN: how many service processes (not their cmapp-shim or
+# cmappmgr, whose command lines contain the service's) match PATTERN.
+children() { pgrep -a -f "$1" | grep -v -e cmapp-shim -e cmappmgr -e pgrep | wc -l; }
+
+# reboot_guest: what a guest reboot does to cmappserver's world: the server,
+# every shim and every service die at once, and /run is empty again.
+reboot_guest() {
+	kill -9 "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=
+	local shim
+	# Each shim leads the session of its service.
+	for shim in $(pgrep -f "cmapp-shim $T/run"); do pkill -9 -s "$shim"; done
+	rm -rf "$T/run"
+}
 
 # An application that waits for its go file, then exits with a code.
 # app NAME CODE: the command line of such an application.

@@ -352,12 +352,12 @@ Test(proto, header_reserved)
 
 Test(proto, unknown_type)
 {
-	static const uint8_t	hdr[PROTO_HDR_LEN] = { 0, 0, 0, 0, 0x01, 0x90 };
+	static const uint8_t	hdr[PROTO_HDR_LEN] = { 0, 0, 0, 0, 0x01, 0xf4 };
 	struct proto_hdr	h;
 
 	/* The header decoder leaves the type to proto_decode. */
 	cr_assert_eq(proto_decode_header(hdr, sizeof(hdr), &h), 0);
-	cr_expect_eq(h.type, 400);
+	cr_expect_eq(h.type, 500);
 	cr_expect_eq(proto_decode(h.type, hdr, 0, &out), -ENOTSUP);
 	cr_expect_eq(proto_decode(0, hdr, 0, &out), -ENOTSUP);
 	cr_expect_eq(proto_decode(199, hdr, 0, &out), -ENOTSUP);
@@ -538,7 +538,7 @@ Test(proto, output_bad_stream)
 	uint8_t	body[10] = { 0 };
 
 	cr_expect_eq(decode_exact(MSG_OUTPUT, body, sizeof(body)), -EBADMSG);
-	body[8] = 3;
+	body[8] = 4;	/* 1 stdout, 2 stderr, 3 host log */
 	cr_expect_eq(decode_exact(MSG_OUTPUT, body, sizeof(body)), -EBADMSG);
 	cr_expect_eq(decode_exact(MSG_OUTPUT, body, 8), -EBADMSG);
 	in.type = MSG_OUTPUT;
@@ -711,4 +711,64 @@ Test(proto, entry_every_prefix)
 		    frame + PROTO_HDR_LEN, len), -EBADMSG, "prefix %zu", len);
 	cr_expect_eq(decode_exact(MSG_LIST_ENTRY, frame + PROTO_HDR_LEN, n),
 	    0);
+}
+
+Test(proto, shim_messages_round_trip)
+{
+	static const char	*args[] = { "/bin/sleep", "10" };
+	uint8_t			 frame[PROTO_MAX_FRAME];
+	struct proto_hdr	 h;
+	ssize_t			 n;
+	int			 i;
+
+	memset(&in, 0, sizeof(in));
+	in.type = MSG_SHIM_HELLO;
+	in.u.shim.version = PROTO_VERSION;
+	in.u.shim.run_id = 0x0123456789abcdefULL;
+	in.u.shim.pid = 4242;
+	in.u.shim.state = RUN_EXITED;
+	in.u.shim.exit_how = EXIT_SIGNAL;
+	in.u.shim.exit_value = 9;
+	in.u.shim.started = 1700000000;
+	in.u.shim.ended = 1700000100;
+	in.u.shim.argc = 2;
+	for (i = 0; i < 2; i++) {
+		in.u.shim.argv[i].p = (const uint8_t *)args[i];
+		in.u.shim.argv[i].len = (uint16_t)strlen(args[i]);
+	}
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_gt(n, 0);
+	cr_assert_eq(proto_decode_header(frame, (size_t)n, &h), 0);
+	cr_assert_eq(proto_decode(h.type, frame + PROTO_HDR_LEN, h.len, &out),
+	    0);
+	cr_expect_eq(out.u.shim.run_id, in.u.shim.run_id);
+	cr_expect_eq(out.u.shim.pid, 4242);
+	cr_expect_eq(out.u.shim.state, RUN_EXITED);
+	cr_expect_eq(out.u.shim.exit_value, 9);
+	cr_expect_eq(out.u.shim.ended, 1700000100);
+	cr_expect_eq(out.u.shim.argc, 2);
+	cr_expect_eq(memcmp(out.u.shim.argv[1].p, "10", 2), 0);
+
+	/* An exited hello must carry a valid status. */
+	in.u.shim.exit_value = 0;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+
+	memset(&in, 0, sizeof(in));
+	in.type = MSG_SHIM_SIGNAL;
+	in.u.signal.run_id = 7;
+	in.u.signal.sig = 15;
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, PROTO_HDR_LEN + 12);
+	cr_assert_eq(proto_decode(MSG_SHIM_SIGNAL, frame + PROTO_HDR_LEN, 12,
+	    &out), 0);
+	cr_expect_eq(out.u.signal.sig, 15);
+	in.u.signal.sig = 0;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+
+	memset(&in, 0, sizeof(in));
+	in.type = MSG_SHIM_RELEASE;
+	in.u.attach.run_id = 7;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), PROTO_HDR_LEN + 8);
+	cr_expect_eq(proto_decode(MSG_SHIM_RELEASE, frame + PROTO_HDR_LEN, 7,
+	    &out), -EBADMSG);
 }

@@ -4,10 +4,7 @@ start_server || exit 1
 cmd=$(app r 0)
 mgr -t 10 $cmd 2>"$T/e" & m=$!
 wait_for 5 grep -q started "$T/e" || fail "not started" || exit 1
-# The server dies first, so no exit status of the app can reach the manager.
-apid=$(pgrep -P "$SERVER_PID" -f "app.sh $T/go.r")
-kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
-kill -9 $apid
+reboot_guest
 start_server || exit 1
 wait $m; expect_eq $? 1 "exit code" || exit 1
 expect_grep "is gone, not relaunching it" "$T/e" || exit 1

@@ -1,0 +1,620 @@
+/*
+ * shim.c: cmapp-shim, the small parent of one supervised service.
+ *
+ *   cmapp-shim RUNDIR RUN_ID -- COMMAND [ARG...]     (run by cmappserver)
+ *
+ * cmappserver starts one shim per service with fd 3 connected to itself.
+ * The shim launches the command in its own process group, drains its stdout,
+ * stderr and host-log pipe, reaps it and keeps its exit status until a
+ * cmappserver says the status was delivered (SHIM_RELEASE).  It listens on
+ * RUNDIR/RUN_ID.sock, so a restarted or upgraded cmappserver finds it again:
+ * cmappserver can exit for any reason without stopping an application or
+ * losing its status (docs/restart.md).  It is a plain poll() loop with no
+ * dependency beyond libc and the protocol codec, to stay small per service.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "shim.h"
+
+#define SHIM_MAX_LINKS	4		/* cmappserver, cmappserver -stop_all */
+#define LINK_OUT_MAX	(256 * 1024)	/* queued bytes per link */
+#define LINK_RESERVE	256		/* kept free for an EXIT */
+#define DRAIN_MS	100		/* last output after the exit */
+
+enum { P_SIG, P_LISTEN, P_OUT, P_ERR = P_OUT + 1, P_LOG, P_LINK };
+
+struct link {
+	int		 fd;
+	uint8_t		*out;		/* queued frames, LINK_OUT_MAX */
+	size_t		 out_off, out_len;
+	uint8_t		 in[PROTO_HDR_LEN + 64];
+	size_t		 in_len;
+	uint64_t	 dropped;
+};
+
+/* The shim's one context. */
+struct shim {
+	uint64_t	 run_id;
+	char		 sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char		**argv;
+	int		 argc;
+	pid_t		 pid;
+	int		 running;	/* not yet reaped */
+	int		 exited;	/* reaped and drained: status final */
+	uint8_t		 exit_how;
+	int32_t		 exit_value;
+	time_t		 started, ended;
+	int64_t		 drain_deadline;	/* ms, while draining */
+	int		 sigfd, lfd;
+	int		 pipes[3];	/* stdout, stderr, host log; -1 at EOF */
+	struct link	 links[SHIM_MAX_LINKS];
+	uint8_t		 frame[PROTO_MAX_FRAME];
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+link_close(struct link *l)
+{
+	if (l->fd == -1)
+		return;
+	close(l->fd);
+	free(l->out);
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+}
+
+static void
+link_flush(struct link *l)
+{
+	ssize_t	n;
+
+	while (l->fd != -1 && l->out_len > l->out_off) {
+		n = send(l->fd, l->out + l->out_off, l->out_len - l->out_off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			link_close(l);
+			return;
+		}
+		l->out_off += (size_t)n;
+	}
+	l->out_off = l->out_len = 0;
+}
+
+/*
+ * Queues a frame for every link.  Output is dropped for a link that is
+ * not reading (a frozen cmappserver), so that the service never blocks on
+ * its stdout; status frames always have room kept for them.
+ */
+static void
+broadcast(struct shim *sh, const struct proto_msg *m, int droppable)
+{
+	ssize_t	 n;
+	size_t	 room;
+	int	 i;
+
+	if ((n = proto_encode(m, sh->frame, sizeof(sh->frame))) < 0) {
+		syslog(LOG_ERR, "cannot encode %s: %s",
+		    proto_type_name(m->type), strerror((int)-n));
+		return;
+	}
+	for (i = 0; i < SHIM_MAX_LINKS; i++) {
+		struct link *l = &sh->links[i];
+
+		if (l->fd == -1)
+			continue;
+		if (l->out_off > 0 && l->out_off == l->out_len)
+			l->out_off = l->out_len = 0;
+		if (l->out_off > 0) {
+			memmove(l->out, l->out + l->out_off,
+			    l->out_len - l->out_off);
+			l->out_len -= l->out_off;
+			l->out_off = 0;
+		}
+		room = LINK_OUT_MAX - l->out_len;
+		if ((size_t)n > room || (droppable &&
+		    (size_t)n + LINK_RESERVE > room)) {
+			l->dropped += (size_t)n;
+			continue;
+		}
+		memcpy(l->out + l->out_len, sh->frame, (size_t)n);
+		l->out_len += (size_t)n;
+		link_flush(l);
+	}
+}
+
+static void
+fill_hello(const struct shim *sh, struct proto_msg *m)
+{
+	int	i;
+
+	memset(m, 0, sizeof(*m));
+	m->type = MSG_SHIM_HELLO;
+	m->u.shim.version = PROTO_VERSION;
+	m->u.shim.run_id = sh->run_id;
+	m->u.shim.pid = (uint32_t)sh->pid;
+	m->u.shim.state = sh->exited ? RUN_EXITED : RUN_RUNNING;
+	m->u.shim.exit_how = sh->exit_how;
+	m->u.shim.exit_value = sh->exit_value;
+	m->u.shim.started = (uint64_t)sh->started;
+	m->u.shim.ended = sh->exited ? (uint64_t)sh->ended : 0;
+	for (i = 0; i < sh->argc && i < PROTO_MAX_ARGS; i++) {
+		m->u.shim.argv[i].p = (const uint8_t *)sh->argv[i];
+		m->u.shim.argv[i].len = (uint16_t)strlen(sh->argv[i]);
+	}
+	m->u.shim.argc = (uint16_t)i;
+}
+
+static void
+send_exit(struct shim *sh)
+{
+	struct proto_msg	m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_EXIT;
+	m.u.exit.run_id = sh->run_id;
+	m.u.exit.how = sh->exit_how;
+	m.u.exit.value = sh->exit_value;
+	broadcast(sh, &m, 0);
+}
+
+/* Takes fd as a new link; hello: tell it at once who and how we are. */
+static int
+link_add(struct shim *sh, int fd, int hello)
+{
+	struct proto_msg	 m;
+	struct link		*l;
+	ssize_t			 n;
+	int			 i;
+
+	for (i = 0; i < SHIM_MAX_LINKS; i++)
+		if (sh->links[i].fd == -1)
+			break;
+	if (i == SHIM_MAX_LINKS || (sh->links[i].out = malloc(LINK_OUT_MAX))
+	    == NULL) {
+		close(fd);
+		return -EMFILE;
+	}
+	l = &sh->links[i];
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	l->fd = fd;
+	if (!hello)
+		return 0;
+	/* Only the new link needs the hello: queue it there alone. */
+	fill_hello(sh, &m);
+	if ((n = proto_encode(&m, l->out, LINK_OUT_MAX)) < 0) {
+		link_close(l);
+		return (int)n;
+	}
+	l->out_len = (size_t)n;
+	link_flush(l);
+	return 0;
+}
+
+/* Handles one frame from a link; -1 drops the link. */
+static int
+link_frame(struct shim *sh, uint16_t type, const uint8_t *body, size_t len)
+{
+	struct proto_msg	m;
+
+	if (proto_decode(type, body, len, &m) != 0)
+		return -1;
+	switch (m.type) {
+	case MSG_SHIM_RELEASE:
+		if (m.u.attach.run_id != sh->run_id || !sh->exited)
+			return -1;
+		return 1;	/* done */
+	case MSG_SHIM_SIGNAL:
+		if (m.u.signal.run_id != sh->run_id)
+			return -1;
+		if (sh->running && kill(-sh->pid, m.u.signal.sig) == -1 &&
+		    errno == ESRCH)
+			kill(sh->pid, m.u.signal.sig);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Reads what a link sent; 1 when released. */
+static int
+link_read(struct shim *sh, struct link *l)
+{
+	struct proto_hdr	h;
+	ssize_t			n;
+	int			r;
+
+	n = recv(l->fd, l->in + l->in_len, sizeof(l->in) - l->in_len,
+	    MSG_DONTWAIT);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0) {
+		link_close(l);
+		return 0;
+	}
+	l->in_len += (size_t)n;
+	for (;;) {
+		r = proto_decode_header(l->in, l->in_len, &h);
+		if (r == -EAGAIN)
+			return 0;
+		if (r != 0 || h.len > sizeof(l->in) - PROTO_HDR_LEN) {
+			link_close(l);
+			return 0;
+		}
+		if (l->in_len < PROTO_HDR_LEN + h.len)
+			return 0;
+		r = link_frame(sh, h.type, l->in + PROTO_HDR_LEN, h.len);
+		if (r == 1)
+			return 1;
+		if (r < 0) {
+			syslog(LOG_WARNING, "run %016" PRIx64 ": dropped a "
+			    "link that sent a bad %s frame", sh->run_id,
+			    proto_type_name(h.type));
+			link_close(l);
+			return 0;
+		}
+		memmove(l->in, l->in + PROTO_HDR_LEN + h.len,
+		    l->in_len - PROTO_HDR_LEN - h.len);
+		l->in_len -= PROTO_HDR_LEN + h.len;
+	}
+}
+
+static void
+read_pipe(struct shim *sh, int i)
+{
+	struct proto_msg	m;
+	static uint8_t		buf[PROTO_MAX_OUTPUT];
+	ssize_t			n;
+
+	n = read(sh->pipes[i], buf, sizeof(buf));
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		close(sh->pipes[i]);
+		sh->pipes[i] = -1;
+		return;
+	}
+	if (sh->exited)
+		return;		/* after the EXIT: a grandchild's, discarded */
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_OUTPUT;
+	m.u.output.run_id = sh->run_id;
+	m.u.output.stream = (uint8_t)(STREAM_STDOUT + i);
+	m.u.output.data.p = buf;
+	m.u.output.data.len = (uint16_t)n;
+	broadcast(sh, &m, 1);
+}
+
+static void
+finish(struct shim *sh)
+{
+	int	i;
+
+	sh->exited = 1;
+	sh->ended = time(NULL);
+	/* A grandchild may keep the pipes: read on and discard until EOF. */
+	for (i = 0; i < 3; i++)
+		if (sh->pipes[i] != -1)
+			fcntl(sh->pipes[i], F_SETFL, O_NONBLOCK);
+	send_exit(sh);
+}
+
+static void
+on_signal(struct shim *sh)
+{
+	struct signalfd_siginfo	si;
+	int			status;
+	pid_t			p;
+
+	while (read(sh->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGCHLD) {
+			/* Asked to stop: pass it on and keep the status. */
+			if (sh->running)
+				kill(-sh->pid, (int)si.ssi_signo);
+			continue;
+		}
+	}
+	if (!sh->running)
+		return;
+	while ((p = waitpid(sh->pid, &status, WNOHANG)) == -1 &&
+	    errno == EINTR)
+		;
+	if (p != sh->pid)
+		return;
+	sh->running = 0;
+	if (WIFSIGNALED(status)) {
+		sh->exit_how = EXIT_SIGNAL;
+		sh->exit_value = WTERMSIG(status);
+	} else {
+		sh->exit_how = EXIT_CODE;
+		sh->exit_value = WEXITSTATUS(status);
+	}
+	sh->drain_deadline = now_ms() + DRAIN_MS;
+}
+
+/* In the child: becomes the service.  Never returns. */
+static void __attribute__((noreturn))
+exec_service(struct shim *sh, int pw[3][2], int errfd)
+{
+	sigset_t	all;
+	int		i, e;
+
+	setpgid(0, 0);
+	for (i = 0; i < 3; i++)
+		if (dup2(pw[i][1], i + 1) == -1)
+			goto fail;
+	for (i = 0; i < 3; i++) {
+		close(pw[i][0]);
+		if (pw[i][1] > 3)
+			close(pw[i][1]);
+	}
+	setenv("CMAPP_HOSTLOG_FD", "3", 1);
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	execvp(sh->argv[0], sh->argv);
+fail:
+	e = errno;
+	(void)!write(errfd, &e, sizeof(e));
+	_exit(127);
+}
+
+/* Launches the service; 0, or an errno saying why it could not run. */
+static int
+launch(struct shim *sh)
+{
+	int	pw[3][2], ep[2], e = 0, i;
+	ssize_t	n;
+
+	for (i = 0; i < 3; i++)
+		if (pipe2(pw[i], O_CLOEXEC) == -1)
+			return errno;
+	if (pipe2(ep, O_CLOEXEC) == -1)
+		return errno;
+	/* Not CLOEXEC in the child: dup2 clears the flag on 1, 2, 3. */
+	if ((sh->pid = fork()) == -1)
+		return errno;
+	if (sh->pid == 0)
+		exec_service(sh, pw, ep[1]);
+	/* Also here, so that a signal sent at once reaches the group. */
+	setpgid(sh->pid, sh->pid);
+	close(ep[1]);
+	while ((n = read(ep[0], &e, sizeof(e))) == -1 && errno == EINTR)
+		;
+	close(ep[0]);
+	for (i = 0; i < 3; i++) {
+		close(pw[i][1]);
+		sh->pipes[i] = pw[i][0];
+	}
+	sh->running = 1;
+	sh->started = time(NULL);
+	if (n == (ssize_t)sizeof(e))
+		return e ? e : EIO;	/* exec failed; the child exits */
+	return 0;
+}
+
+static int
+listen_on(struct shim *sh, const char *rundir)
+{
+	struct sockaddr_un	sa;
+	int			fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%016" PRIx64
+	    ".sock", rundir, sh->run_id) >= (int)sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sh->sock_path, sa.sun_path, sizeof(sh->sock_path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
+		return -errno;
+	unlink(sa.sun_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(fd, SHIM_MAX_LINKS) == -1) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	sh->lfd = fd;
+	return 0;
+}
+
+static void
+send_exec_error(struct shim *sh, int e)
+{
+	struct proto_msg	m;
+	char			text[PROTO_MAX_TEXT];
+
+	snprintf(text, sizeof(text), "cannot execute %s: %s", sh->argv[0],
+	    strerror(e));
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_ERROR;
+	m.u.error.code = PERR_EXEC;
+	m.u.error.text.p = (const uint8_t *)text;
+	m.u.error.text.len = (uint16_t)strlen(text);
+	broadcast(sh, &m, 0);
+	link_flush(&sh->links[0]);
+}
+
+static void
+loop(struct shim *sh)
+{
+	struct pollfd	pfd[P_LINK + SHIM_MAX_LINKS];
+	int64_t		keep_until = 0, now;
+	int		i, timeout, fd;
+
+	for (;;) {
+		now = now_ms();
+		if (sh->running == 0 && !sh->exited &&
+		    ((sh->pipes[0] == -1 && sh->pipes[1] == -1 &&
+		    sh->pipes[2] == -1) || now >= sh->drain_deadline)) {
+			finish(sh);
+			keep_until = now + (int64_t)SHIM_KEEP_S * 1000;
+		}
+		if (sh->exited && now >= keep_until) {
+			syslog(LOG_WARNING, "forgetting the exit status of run "
+			    "%016" PRIx64 " (%s): no cmappserver collected it "
+			    "in %d hours", sh->run_id, sh->argv[0],
+			    SHIM_KEEP_S / 3600);
+			return;
+		}
+		timeout = -1;
+		if (sh->running == 0 && !sh->exited)
+			timeout = (int)(sh->drain_deadline - now);
+		else if (sh->exited)
+			timeout = (int)((keep_until - now) > INT_MAX ?
+			    INT_MAX : keep_until - now);
+		pfd[P_SIG] = (struct pollfd){ sh->sigfd, POLLIN, 0 };
+		pfd[P_LISTEN] = (struct pollfd){ sh->lfd, POLLIN, 0 };
+		for (i = 0; i < 3; i++)
+			pfd[P_OUT + i] = (struct pollfd){ sh->pipes[i], POLLIN,
+			    0 };
+		for (i = 0; i < SHIM_MAX_LINKS; i++) {
+			struct link *l = &sh->links[i];
+			pfd[P_LINK + i] = (struct pollfd){ l->fd, POLLIN |
+			    (l->out_len > l->out_off ? POLLOUT : 0), 0 };
+		}
+		if (poll(pfd, P_LINK + SHIM_MAX_LINKS, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			syslog(LOG_ERR, "poll: %m");
+			sleep(1);
+			continue;
+		}
+		if (pfd[P_SIG].revents)
+			on_signal(sh);
+		for (i = 0; i < 3; i++)
+			if (pfd[P_OUT + i].revents)
+				read_pipe(sh, i);
+		for (i = 0; i < SHIM_MAX_LINKS; i++) {
+			short re = pfd[P_LINK + i].revents;
+			struct link *l = &sh->links[i];
+
+			if (l->fd == -1 || re == 0)
+				continue;
+			if (re & POLLOUT)
+				link_flush(l);
+			if (l->fd != -1 && (re & (POLLIN | POLLHUP | POLLERR))
+			    && link_read(sh, l) == 1) {
+				link_flush(l);
+				return;		/* released */
+			}
+		}
+		if (pfd[P_LISTEN].revents &&
+		    (fd = accept4(sh->lfd, NULL, NULL, SOCK_CLOEXEC)) != -1)
+			link_add(sh, fd, 1);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct shim	 sh;
+	sigset_t		 set;
+	char			*end;
+	int			 i, e;
+
+	openlog("cmapp-shim", LOG_PID, LOG_DAEMON);
+	if (argc < 5 || strcmp(argv[3], "--") != 0) {
+		fprintf(stderr, "usage: cmapp-shim RUNDIR RUN_ID -- COMMAND "
+		    "[ARG...]\n(started by cmappserver, not by hand)\n");
+		return 2;
+	}
+	errno = 0;
+	sh.run_id = strtoull(argv[2], &end, 16);
+	if (errno != 0 || *end != '\0' || sh.run_id == 0) {
+		fprintf(stderr, "cmapp-shim: bad run id %s\n", argv[2]);
+		return 2;
+	}
+	sh.argv = argv + 4;
+	sh.argc = argc - 4;
+	sh.lfd = -1;
+	for (i = 0; i < SHIM_MAX_LINKS; i++)
+		sh.links[i].fd = -1;
+	for (i = 0; i < 3; i++)
+		sh.pipes[i] = -1;
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((sh.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		return 2;
+	/* fd 3: the cmappserver that started us. */
+	if (fcntl(SHIM_LINK_FD, F_GETFD) == -1 ||
+	    link_add(&sh, SHIM_LINK_FD, 0) != 0) {
+		fprintf(stderr, "cmapp-shim: fd %d is not open (started by "
+		    "cmappserver, not by hand)\n", SHIM_LINK_FD);
+		return 2;
+	}
+	umask(077);
+	if ((e = listen_on(&sh, argv[1])) != 0) {
+		struct proto_msg m;
+		char text[PROTO_MAX_TEXT];
+
+		snprintf(text, sizeof(text), "cannot listen on %s/%s.sock: %s",
+		    argv[1], argv[2], strerror(-e));
+		memset(&m, 0, sizeof(m));
+		m.type = MSG_ERROR;
+		m.u.error.code = PERR_INTERNAL;
+		m.u.error.text.p = (const uint8_t *)text;
+		m.u.error.text.len = (uint16_t)strlen(text);
+		broadcast(&sh, &m, 0);
+		return 1;
+	}
+	if ((e = launch(&sh)) != 0) {
+		send_exec_error(&sh, e);
+		unlink(sh.sock_path);
+		if (sh.pid > 0)
+			waitpid(sh.pid, NULL, 0);
+		return 1;
+	}
+	{
+		struct proto_msg m;
+
+		fill_hello(&sh, &m);
+		broadcast(&sh, &m, 0);
+	}
+	loop(&sh);
+	unlink(sh.sock_path);
+	for (i = 0; i < SHIM_MAX_LINKS; i++) {
+		if (sh.links[i].fd != -1) {
+			/* Best effort: let a pending EXIT go out. */
+			fcntl(sh.links[i].fd, F_SETFL, 0);
+			link_flush(&sh.links[i]);
+		}
+		link_close(&sh.links[i]);
+	}
+	return 0;
+}

@@ -1,0 +1,15 @@
+/*
+ * shim.h: what cmappserver and cmapp-shim agree on besides the protocol's
+ * 4xx messages (docs/restart.md).
+ */
+#ifndef CMAPP_SHIM_H
+#define CMAPP_SHIM_H
+
+#define SHIM_NAME	"cmapp-shim"	/* next to cmappserver's binary */
+#define SHIM_LINK_FD	3		/* the link to the launching server */
+#define SHIM_RUNDIR	"/run/cmappserver"
+/* A shim keeps an uncollected status a little longer than cmappserver's
+ * own 24 hours, so that the server's expiry, which logs, normally rules. */
+#define SHIM_KEEP_S	(25 * 3600)
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * shimlink.c: blocking, deadline-bound helpers for talking to cmapp-shim
+ * processes over their unix sockets (see shimlink.h).  The event loop only
+ * uses them where a shim answers at once: its hello after a launch or a
+ * connect.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shimlink.h"
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+shimlink_each(const char *rundir,
+    void (*fn)(void *, const char *, uint64_t), void *arg)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		 path[PATH_MAX], *end;
+	uint64_t	 id;
+
+	if ((d = opendir(rundir)) == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d)) != NULL) {
+		if (strlen(e->d_name) != 21 ||
+		    strcmp(e->d_name + 16, ".sock") != 0)
+			continue;
+		errno = 0;
+		id = strtoull(e->d_name, &end, 16);
+		if (errno != 0 || end != e->d_name + 16 || id == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", rundir, e->d_name)
+		    >= (int)sizeof(path))
+			continue;
+		fn(arg, path, id);
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+shimlink_connect(const char *path)
+{
+	struct sockaddr_un	sa;
+	int			fd, e;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* Reads exactly n bytes before the deadline. */
+static int
+read_full(int fd, uint8_t *p, size_t n, int64_t deadline)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	ssize_t		r;
+	int64_t		left;
+
+	while (n > 0) {
+		if ((left = deadline - now_ms()) <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, (int)left) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if ((r = recv(fd, p, n, MSG_DONTWAIT)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			return -EPIPE;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+int
+shimlink_read(int fd, uint8_t *buf, size_t cap, struct proto_msg *m,
+    int timeout_ms)
+{
+	struct proto_hdr	h;
+	int64_t			deadline = now_ms() + timeout_ms;
+	int			r;
+
+	if (cap < PROTO_MAX_FRAME)
+		return -EINVAL;
+	if ((r = read_full(fd, buf, PROTO_HDR_LEN, deadline)) != 0)
+		return r;
+	if (proto_decode_header(buf, PROTO_HDR_LEN, &h) != 0)
+		return -EBADMSG;
+	if ((r = read_full(fd, buf + PROTO_HDR_LEN, h.len, deadline)) != 0)
+		return r;
+	if (proto_decode(h.type, buf + PROTO_HDR_LEN, h.len, m) != 0)
+		return -EBADMSG;
+	return 0;
+}
+
+int
+shimlink_write(int fd, const struct proto_msg *m)
+{
+	uint8_t		buf[256];
+	ssize_t		n, w;
+	size_t		off = 0;
+
+	if ((n = proto_encode(m, buf, sizeof(buf))) < 0)
+		return (int)n;
+	while (off < (size_t)n) {
+		w = send(fd, buf + off, (size_t)n - off, MSG_NOSIGNAL);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -errno;
+		off += (size_t)w;
+	}
+	return 0;
+}

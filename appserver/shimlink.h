@@ -1,0 +1,31 @@
+/*
+ * shimlink.h: blocking helpers for cmappserver's side of the link to a
+ * cmapp-shim: finding the shims of a run directory, connecting, reading one
+ * frame with a deadline, writing one frame.  Used at start-up (adopting the
+ * shims of a previous cmappserver), at launch, and by -stop_all.
+ */
+#ifndef CMAPP_SHIMLINK_H
+#define CMAPP_SHIMLINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+#define SHIMLINK_TIMEOUT_MS	5000	/* a shim answers at once */
+
+/* Calls fn for every NAME.sock of rundir (NAME: a 16-digit run id). */
+int	shimlink_each(const char *rundir,
+	    void (*fn)(void *arg, const char *path, uint64_t run_id),
+	    void *arg);
+/* A connected socket, or -errno. */
+int	shimlink_connect(const char *path);
+/*
+ * Reads one whole frame into buf (cap >= PROTO_MAX_FRAME) and decodes it
+ * into *m; 0, or -ETIMEDOUT, -EPIPE (closed), -EBADMSG.
+ */
+int	shimlink_read(int fd, uint8_t *buf, size_t cap, struct proto_msg *m,
+	    int timeout_ms);
+int	shimlink_write(int fd, const struct proto_msg *m);
+
+#endif
