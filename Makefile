@@ -19,8 +19,8 @@ COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
 SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
 	  appserver/shimlink.c appserver/stopall.c
 SHIM	= appserver/shim.c common/proto.c
-MANAGER	= appmgr/main.c appmgr/manager.c
-UNIT	= tests/test_proto.c tests/test_svc.c
+MANAGER	= appmgr/main.c appmgr/manager.c appmgr/hostlog.c
+UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -55,6 +55,8 @@ $(BUILD)/cmapp-shim: $(call obj,$(SHIM))
 $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+# Modules under test that are not in COMMON.
+$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c)
 $(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON)) | $(BUILD)/.deps-test
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
 		$(shell pkg-config --libs criterion)

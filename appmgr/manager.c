@@ -65,6 +65,7 @@ finish(struct mgr *m, int code)
 	for (i = 0; i < 2; i++)
 		if (m->out[i].len > 0)
 			write_line(m, i + 1, m->out[i].buf, m->out[i].len);
+	hostlog_close(&m->hostlog);
 	exit(code);
 }
 
@@ -321,8 +322,13 @@ mgr_frame(struct conn *c, const struct proto_msg *msg)
 		on_started(m, msg);
 		return;
 	case MSG_OUTPUT:
-		if (m->phase == PH_WATCHING && msg->u.output.run_id ==
+		if (m->phase != PH_WATCHING || msg->u.output.run_id !=
 		    m->run_id)
+			return;
+		if (msg->u.output.stream == STREAM_HOSTLOG)
+			hostlog_feed(&m->hostlog, msg->u.output.data.p,
+			    msg->u.output.data.len);
+		else
 			emit(m, msg->u.output.stream, msg->u.output.data.p,
 			    msg->u.output.data.len);
 		return;
@@ -390,6 +396,8 @@ mgr_run(struct mgr *m)
 
 	if (uv_loop_init(&m->loop) != 0)
 		fatalx("cannot start the event loop");
+	/* The host log's path comes from our own command line only. */
+	hostlog_init(&m->hostlog, hostlog_path(m->argv));
 	svc_display(m->argv, m->display, sizeof(m->display));
 	snprintf(m->label, sizeof(m->label), "%s", m->node);
 	uv_timer_init(&m->loop, &m->deadline);

@@ -1,0 +1,36 @@
+/*
+ * hostlog.h: a monitor's host-side log file (cmapp_net_mon --host_logfile,
+ * cmapp_disk_mon -O/--log-file).  The monitor runs in the guest and sends
+ * its records as OUTPUT stream 3; cmappmgr writes them to the file its own
+ * command line names.  The guest never chooses a file on the host.
+ */
+#ifndef CMAPP_HOSTLOG_H
+#define CMAPP_HOSTLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HOSTLOG_LINE_MAX	1024	/* a longer record is split */
+
+struct hostlog {
+	const char	*path;		/* NULL: records are discarded */
+	int		 fd;
+	int		 warned;	/* a write failure was logged */
+	uint64_t	 dropped;	/* records not written */
+	size_t		 len;
+	char		 buf[HOSTLOG_LINE_MAX];
+};
+
+/*
+ * The host log named in the service's own argv, or NULL: --host_logfile F
+ * (or =F) for any command; -O F, -OF, --log-file F (or =F) for
+ * cmapp_disk_mon, whose other options must not be mistaken for it.
+ */
+const char *hostlog_path(char *const *argv);
+void	hostlog_init(struct hostlog *, const char *path);
+/* Appends the records in p; a failure is logged once, never fatal. */
+void	hostlog_feed(struct hostlog *, const uint8_t *p, size_t n);
+/* Writes out a last unterminated record and closes the file. */
+void	hostlog_close(struct hostlog *);
+
+#endif
