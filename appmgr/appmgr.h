@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "conn.h"
+#include "hostlog.h"
 
 #define MGR_DEFAULT_TIMEOUT	10	/* s; cmdeployvpkg's default too */
 #define MGR_MAX_TIMEOUT		86400
@@ -59,9 +60,12 @@ struct mgr {
 	int			 ever_connected;
 	char			 last_error[512];
 	struct linebuf		 out[2];
+	struct hostlog		 hostlog;	/* a monitor's host-side log */
 };
 
 /* manager.c: runs until the service ends; returns the exit code. */
 int	mgr_run(struct mgr *);
+/* list.c: -list, prints the guest's services; returns the exit code. */
+int	mgr_list(struct mgr *);
 
 #endif

@@ -3,7 +3,8 @@
  * Java-properties-like files.  inih splits the lines into keys and values;
  * a pre-scan here first refuses what inih would silently misread (an
  * over-long line, which it splits in two; a NUL byte, which ends its
- * string; an indented line, which it glues to the previous value) and
+ * string; an indented line, which it glues to the previous value; a ';'
+ * after a blank in a value, where it cuts the value as a comment) and
  * tracks the line of each key, which this build of inih does not hand to
  * its callback.  A file is applied whole or not at all.
  */
@@ -62,6 +63,7 @@ enum line_kind {
 	L_INDENTED,	/* inih would append it to the previous value */
 	L_SECTION,	/* [section] */
 	L_NO_VALUE,	/* neither '=' nor ':' before any comment */
+	L_INLINE_COMMENT, /* a value inih would cut at " ;" */
 	L_NUL,
 	L_LONG,
 };
@@ -168,6 +170,12 @@ classify(const char *s, size_t len, int first, char *delim)
 	for (was_space = 0; p < e; p++) {
 		if (*p == '=' || *p == ':') {
 			*delim = *p;
+			/* inih also ends the value at a ';' after a blank. */
+			for (p++, was_space = 0; p < e; p++) {
+				if (was_space && *p == ';')
+					return L_INLINE_COMMENT;
+				was_space = isspace((unsigned char)*p);
+			}
 			return L_PAIR;
 		}
 		/* inih ends the line at a ';' that follows a blank. */
@@ -217,6 +225,9 @@ syntax_error(struct parse *p, unsigned line, enum line_kind why)
 	case L_SECTION:
 		return fail(p, line, "sections ('[...]') are not used in "
 		    "this file");
+	case L_INLINE_COMMENT:
+		return fail(p, line, "a ';' after a blank would start a "
+		    "comment and cut the value; a value cannot hold \" ;\"");
 	default:
 		return fail(p, line, "not a key=value line");
 	}
