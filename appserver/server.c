@@ -80,6 +80,16 @@ on_start(struct session *sess, const struct proto_msg *m)
 		    "malformed START frame");
 		return;
 	}
+	if (!conf_allows(&srv->conf, argv[0])) {
+		svc_display(argv, disp, sizeof(disp));
+		snprintf(err, sizeof(err), "%s is not allowed by the "
+		    "allow_command lines of cmappserver.conf", argv[0]);
+		log_warnx("refused START of %s from %s: not an allowed command",
+		    disp, sess->peer);
+		send_error(sess, PERR_DENIED, err);
+		svc_argv_free(argv);
+		return;
+	}
 	if ((s = sup_find_argv(srv, argv)) != NULL) {
 		svc_argv_free(argv);
 		log_info("manager %s attached to %s", sess->peer,

@@ -9,6 +9,7 @@
  * its callback.  A file is applied whole or not at all.
  */
 #include <ctype.h>
+#include <fnmatch.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -41,6 +42,7 @@ enum key {
 	K_PORT,
 	K_LISTEN,
 	K_MAX_PROCESSES,
+	K_ALLOW_COMMAND,
 };
 
 static const struct {
@@ -54,6 +56,7 @@ static const struct {
 	[K_PORT] =			{ "port", 1 },
 	[K_LISTEN] =			{ "listen", 1 },
 	[K_MAX_PROCESSES] =		{ "max_processes", 1 },
+	[K_ALLOW_COMMAND] =		{ "allow_command", 1 },
 };
 
 /* How inih will read a line. */
@@ -457,6 +460,22 @@ set_key(struct parse *p, const char *name, const char *value)
 			    "a number from 1 to %d", value, CONF_MAX_PROCESSES);
 		p->c.max_processes = (unsigned)n;
 		return 0;
+	case K_ALLOW_COMMAND:
+		if (*value == '\0') {		/* the default: no list */
+			p->c.n_allow = 0;
+			return 0;
+		}
+		if (*value != '/')
+			return fail(p, p->lineno, "allow_command: '%s' is not "
+			    "an absolute path", value);
+		if (p->c.n_allow == CONF_MAX_ALLOW)
+			return fail(p, p->lineno, "allow_command: more than "
+			    "%d lines", CONF_MAX_ALLOW);
+		if (strlen(value) >= CONF_MAX_PATTERN)
+			return fail(p, p->lineno, "allow_command: the value is "
+			    "too long");
+		strcpy(p->c.allow[p->c.n_allow++], value);
+		return 0;
 	}
 	return fail(p, p->lineno, "unknown key '%s'", name);
 }
@@ -706,6 +725,41 @@ conf_trust_for(const struct conf *c, const char *node)
 	if (node == NULL || (i = find_node(c, node)) < 0)
 		return &c->trust;
 	return &c->nodes[i].trust;
+}
+
+/* "/a/./b", "/a/../b", "/a/..": a prefix or glob would be fooled. */
+static int
+canonical(const char *path)
+{
+	const char	*p;
+
+	if (path[0] != '/')
+		return 0;
+	for (p = path; (p = strchr(p, '/')) != NULL; p++)
+		if (p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
+		    (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
+			return 0;
+	return strstr(path, "//") == NULL;
+}
+
+int
+conf_allows(const struct conf *c, const char *argv0)
+{
+	size_t	i, n;
+
+	if (c->n_allow == 0)
+		return 1;
+	if (argv0 == NULL || !canonical(argv0))
+		return 0;
+	for (i = 0; i < c->n_allow; i++) {
+		n = strlen(c->allow[i]);
+		if (c->allow[i][n - 1] == '/') {
+			if (strncmp(argv0, c->allow[i], n) == 0)
+				return 1;
+		} else if (fnmatch(c->allow[i], argv0, FNM_PATHNAME) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 void

@@ -17,6 +17,8 @@
 #define CONF_MAX_NODE		256	/* a host name */
 #define CONF_MAX_PROCESSES	1024	/* highest max_processes accepted */
 #define CONF_DEFAULT_PROCESSES	30
+#define CONF_MAX_ALLOW		64	/* allow_command lines */
+#define CONF_MAX_PATTERN	200	/* bytes in one, NUL included */
 
 #define CONF_SERVER_PATH	"/opt/hp/cmappserver/cmappserver.conf"
 #define CONF_MANAGER_PATH	"/etc/cmappmgr.conf"
@@ -43,6 +45,9 @@ struct conf {
 	uint16_t		port;		/* 0: not set in the file */
 	char			listen[CONF_MAX_NODE];	/* "": not set */
 	unsigned		max_processes;
+	/* allow_command patterns; none: any command may be launched */
+	char			allow[CONF_MAX_ALLOW][CONF_MAX_PATTERN];
+	size_t			n_allow;
 };
 
 /* Fills in the manual's defaults for the role; nodes empty. */
@@ -62,6 +67,14 @@ int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 /* The trustStore pinned for node (case-insensitive), else the fallback. */
 const struct conf_store *conf_trust_for(const struct conf *c,
 	    const char *node);
+
+/*
+ * Whether cmappserver may launch the command argv0: always when no
+ * allow_command is set; else argv0 must be an absolute path without "."
+ * or ".." parts matching a pattern: exact, a prefix ending in '/', or a
+ * glob (fnmatch, '*' stops at '/').
+ */
+int	conf_allows(const struct conf *c, const char *argv0);
 
 void	conf_free(struct conf *c);
 

@@ -1146,3 +1146,88 @@ Test(conf, load_crlf_file)
 	cr_assert_eq(c.max_processes, CONF_DEFAULT_PROCESSES);
 	conf_free(&c);
 }
+
+static void
+allow_conf(struct conf *c, const char *text)
+{
+	char	err[256];
+
+	conf_defaults(c, CONF_SERVER);
+	cr_assert_eq(conf_parse(c, text, strlen(text), "a.conf", err,
+	    sizeof(err)), 0, "%s", err);
+}
+
+Test(conf, allow_command_none_allows_all)
+{
+	struct conf	c;
+
+	allow_conf(&c, "keyStore=\n");
+	cr_expect_eq(c.n_allow, 0);
+	cr_expect(conf_allows(&c, "/bin/sh"));
+	cr_expect(conf_allows(&c, "relative"));
+	conf_free(&c);
+}
+
+Test(conf, allow_command_exact_prefix_glob)
+{
+	struct conf	c;
+
+	allow_conf(&c, "allow_command=/apps/ping_mon\n"
+	    "ALLOW_COMMAND=/opt/app/bin/\n"
+	    "allow_command=/opt/hp/cmappserver/cmapp_*\n");
+	cr_expect_eq(c.n_allow, 3);
+	cr_expect(conf_allows(&c, "/apps/ping_mon"));
+	cr_expect_not(conf_allows(&c, "/apps/ping_mon2"));
+	cr_expect_not(conf_allows(&c, "/apps/ping"));
+	cr_expect(conf_allows(&c, "/opt/app/bin/run"));
+	cr_expect(conf_allows(&c, "/opt/app/bin/sub/run"));
+	cr_expect(conf_allows(&c, "/opt/hp/cmappserver/cmapp_net_mon.pl"));
+	/* '*' does not cross a '/'. */
+	cr_expect_not(conf_allows(&c, "/opt/hp/cmappserver/cmapp_x/../sh"));
+	cr_expect_not(conf_allows(&c, "/opt/hp/cmappserver/cmapp_x/y"));
+	/* Dot parts could walk out of a prefix. */
+	cr_expect_not(conf_allows(&c, "/opt/app/bin/../../../bin/sh"));
+	cr_expect_not(conf_allows(&c, "/opt/app/bin/./run"));
+	cr_expect_not(conf_allows(&c, "/opt/app/bin//run"));
+	cr_expect_not(conf_allows(&c, "/opt/app/bin/.."));
+	/* No PATH search: a bare name is refused. */
+	cr_expect_not(conf_allows(&c, "ping_mon"));
+	cr_expect_not(conf_allows(&c, "/bin/sh"));
+	cr_expect_not(conf_allows(&c, NULL));
+	/* Names with dots that are not dot parts are fine. */
+	conf_free(&c);
+	allow_conf(&c, "allow_command=/opt/.app/x..y\n");
+	cr_expect(conf_allows(&c, "/opt/.app/x..y"));
+	/* An empty value clears the list: the default. */
+	conf_free(&c);
+	allow_conf(&c, "allow_command=/a\nallow_command=\n");
+	cr_expect_eq(c.n_allow, 0);
+	conf_free(&c);
+}
+
+Test(conf, allow_command_errors)
+{
+	struct conf	c;
+	char		err[256], text[CONF_MAX_ALLOW * 20 + 64];
+	size_t		i, off = 0;
+
+	conf_defaults(&c, CONF_SERVER);
+	cr_expect_eq(conf_parse(&c, "allow_command=bin/sh\n", 20, "a.conf",
+	    err, sizeof(err)), -EINVAL);
+	cr_expect_not_null(strstr(err, "a.conf:1: allow_command: 'bin/sh' is "
+	    "not an absolute path"), "%s", err);
+	for (i = 0; i <= CONF_MAX_ALLOW; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+		    "allow_command=/a%zu\n", i);
+	cr_expect_eq(conf_parse(&c, text, off, "a.conf", err, sizeof(err)),
+	    -EINVAL);
+	cr_expect_not_null(strstr(err, "more than 64 lines"), "%s", err);
+	cr_expect_eq(c.n_allow, 0);
+	conf_free(&c);
+	conf_defaults(&c, CONF_MANAGER);
+	cr_expect_eq(conf_parse(&c, "allow_command=/a\n", 16, "m.conf", err,
+	    sizeof(err)), -EINVAL);
+	cr_expect_not_null(strstr(err, "unknown key 'allow_command'"), "%s",
+	    err);
+	conf_free(&c);
+}
