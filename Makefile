@@ -27,7 +27,8 @@ obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 # Each part of the product adds its programs to ALL, its Criterion tests to
 # UNIT and its make targets in its own fragment, so that the parts can grow
 # without editing one another's rules.
-ALL	= $(BUILD)/cmappserver $(BUILD)/cmapp-shim $(BUILD)/cmappmgr
+ALL	= $(BUILD)/cmappserver $(BUILD)/cmapp-shim $(BUILD)/cmappmgr \
+	  $(BUILD)/tests/tools/soak
 -include plugins/plugins.mk conf/install.mk bench/bench.mk tests/fuzz.mk
 
 all: $(ALL)
@@ -51,6 +52,9 @@ $(BUILD)/cmappserver: $(call obj,$(SERVER) $(COMMON))
 
 $(BUILD)/cmapp-shim: $(call obj,$(SHIM))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/tools/soak: $(call obj,tests/tools/soak.c $(COMMON))
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
@@ -76,11 +80,18 @@ check-asan:
 	$(MAKE) --no-print-directory test BUILD=build-asan OPT="-O1 -g" \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 
+# The end-to-end suite with cmappserver under valgrind's memcheck: any
+# error or definite leak fails the test it happened in.
+VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+	--error-exitcode=99 --log-file=%q{T}/valgrind.%p.log
+check-valgrind: all
+	SERVER_WRAP="$(VALGRIND)" tests/e2e.sh $(BUILD)
+
 demo: all
 	tests/demo.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan
 
-.PHONY: all unit e2e test check-asan demo clean
+.PHONY: all unit e2e test check-asan check-valgrind demo clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -25,6 +25,7 @@
 #define KEEP_UNDELIVERED_S	86400	/* status nobody has collected */
 #define KEEP_DELIVERED_S	600	/* for a late re-attach by run id */
 #define SWEEP_MS		30000
+#define TRIM_DELAY_MS		1000	/* after the last connection */
 
 struct service;
 
@@ -42,7 +43,7 @@ struct server {
 	uv_loop_t		 loop;
 	uv_tcp_t		 listener;
 	uv_signal_t		 sigterm, sigint;
-	uv_timer_t		 sweep;
+	uv_timer_t		 sweep, trim;
 	SSL_CTX			*ctx;
 	struct conf		 conf;
 	unsigned		 n_conns;

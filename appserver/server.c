@@ -5,6 +5,7 @@
  * DETACH.  Anything else drops that one connection, never the daemon.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 static void	session_ready(struct conn *);
 static void	session_frame(struct conn *, const struct proto_msg *);
 static void	session_closed(struct conn *, enum conn_why, const char *);
+static void	trim_cb(uv_timer_t *);
 
 static const struct conn_ops session_ops = {
 	session_ready, session_frame, session_closed
@@ -207,8 +209,23 @@ session_closed(struct conn *c, enum conn_why why, const char *reason)
 		    (unsigned long long)sess->dropped);
 	sup_detach(srv, sess);
 	LIST_REMOVE(sess, link);
-	srv->n_conns--;
+	if (--srv->n_conns == 0)
+		uv_timer_start(&srv->trim, trim_cb, TRIM_DELAY_MS, 0);
 	free(sess);
+}
+
+/*
+ * A burst of managers leaves glibc's heap high (TLS state is ~100 KB a
+ * connection); give it back once all have gone, so an idle daemon stays
+ * small.
+ */
+static void
+trim_cb(uv_timer_t *t)
+{
+	struct server	*srv = t->data;
+
+	if (srv->n_conns == 0)
+		malloc_trim(0);
 }
 
 static void
@@ -260,6 +277,9 @@ server_listen(struct server *srv, int fd)
 	int	r;
 
 	LIST_INIT(&srv->sessions);
+	uv_timer_init(&srv->loop, &srv->trim);
+	srv->trim.data = srv;
+	uv_unref((uv_handle_t *)&srv->trim);
 	if ((r = uv_tcp_init(&srv->loop, &srv->listener)) != 0 ||
 	    (r = uv_tcp_open(&srv->listener, fd)) != 0)
 		return r;

@@ -27,12 +27,24 @@ for f in "${tests[@]}"; do
 		set -u
 		T=$T PORT=$(free_port)
 		SERVER_PID= TEST_PID=$BASHPID
+		export T	# for SERVER_WRAP's valgrind --log-file=%q{T}/...
 		trap 'stop_server; pkill -KILL -f "$T/" 2>/dev/null; true' EXIT
 		. "$f"
 	) >"$T/out" 2>&1
 	rc=$?
+	# A sanitizer or valgrind report anywhere in the test's files fails it,
+	# even when the test's own checks passed.
+	if [ $rc -ne 77 ] && grep -rqsE -e 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+		-e 'ERROR SUMMARY: [1-9]' "$T"; then
+		echo "sanitizer or valgrind report:" >>"$T/out"
+		grep -rhsE -A12 -e 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+			-e 'ERROR SUMMARY: [1-9]' "$T" | head -40 >>"$T/out"
+		rc=1
+	fi
 	if [ $rc -eq 0 ]; then
 		pass=$((pass + 1)); echo "ok    $name ($((SECONDS - start)) s)"
+		# Tests that measure something say so on "figures:" lines.
+		grep -h '^figures: ' "$T/out" | sed 's/^figures: /      /' 
 	elif [ $rc -eq 77 ]; then
 		skipped=$((skipped + 1)); echo "skip  $name: $(tail -1 "$T/out")"
 	else

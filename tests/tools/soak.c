@@ -1,0 +1,178 @@
+/*
+ * soak.c: the soak test's client.  Without a process per cycle, it runs
+ * cycles against cmappserver, each a full TLS connection with HELLO, START
+ * (attaching to the running service) and DETACH, then a clean close; with
+ * -abort, it drops the connection without DETACH or TLS close, as a killed
+ * manager does.  Prints the cycles done; exits 1 at the first failure.
+ *
+ *   soak [-abort] -n CYCLES -port N -key FILE -keypw PW -trust FILE CMD...
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "proto.h"
+#include "tls.h"
+
+static uint8_t	frame[PROTO_MAX_FRAME];
+
+static int
+send_msg(SSL *ssl, const struct proto_msg *m)
+{
+	ssize_t	n = proto_encode(m, frame, sizeof(frame));
+
+	return n > 0 && SSL_write(ssl, frame, (int)n) == (int)n ? 0 : -1;
+}
+
+static int
+read_full(SSL *ssl, uint8_t *p, size_t n)
+{
+	int	r;
+
+	while (n > 0) {
+		if ((r = SSL_read(ssl, p, (int)n)) <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Reads frames until one of type want; OUTPUT frames are skipped. */
+static int
+recv_msg(SSL *ssl, uint16_t want, struct proto_msg *m)
+{
+	struct proto_hdr	h;
+
+	for (;;) {
+		if (read_full(ssl, frame, PROTO_HDR_LEN) != 0 ||
+		    proto_decode_header(frame, PROTO_HDR_LEN, &h) != 0 ||
+		    read_full(ssl, frame + PROTO_HDR_LEN, h.len) != 0 ||
+		    proto_decode(h.type, frame + PROTO_HDR_LEN, h.len, m) != 0)
+			return -1;
+		if (m->type == want)
+			return 0;
+		if (m->type != MSG_OUTPUT) {
+			fprintf(stderr, "soak: got %s, wanted %s\n",
+			    proto_type_name(m->type), proto_type_name(want));
+			return -1;
+		}
+	}
+}
+
+static int
+cycle(SSL_CTX *ctx, int port, char **argv, int argc, int abort_conn)
+{
+	struct sockaddr_in	 sa = { .sin_family = AF_INET };
+	struct proto_msg	 m;
+	SSL			*ssl = NULL;
+	int			 fd, on = 1, i, r = -1;
+
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
+		goto out;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if ((ssl = SSL_new(ctx)) == NULL || !SSL_set_fd(ssl, fd) ||
+	    SSL_connect(ssl) != 1)
+		goto out;
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_HELLO;
+	m.u.hello.version = PROTO_VERSION;
+	m.u.hello.agent.p = (const uint8_t *)"soak";
+	m.u.hello.agent.len = 4;
+	if (send_msg(ssl, &m) != 0 || recv_msg(ssl, MSG_HELLO, &m) != 0)
+		goto out;
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_START;
+	m.u.start.argc = (uint16_t)argc;
+	for (i = 0; i < argc; i++) {
+		m.u.start.argv[i].p = (const uint8_t *)argv[i];
+		m.u.start.argv[i].len = (uint16_t)strlen(argv[i]);
+	}
+	if (send_msg(ssl, &m) != 0 || recv_msg(ssl, MSG_STARTED, &m) != 0)
+		goto out;
+	if (m.u.started.how != STARTED_ATTACHED &&
+	    m.u.started.how != STARTED_LAUNCHED) {
+		fprintf(stderr, "soak: the service is not running\n");
+		goto out;
+	}
+	if (!abort_conn) {
+		uint64_t id = m.u.started.run_id;
+
+		memset(&m, 0, sizeof(m));
+		m.type = MSG_DETACH;
+		m.u.attach.run_id = id;
+		if (send_msg(ssl, &m) != 0)
+			goto out;
+		SSL_shutdown(ssl);
+	} else {
+		struct linger lg = { 1, 0 };	/* RST, as a killed peer */
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	r = 0;
+out:
+	if (r != 0)
+		ERR_print_errors_fp(stderr);
+	SSL_free(ssl);
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct conf_store	 key = { 0 }, trust = { 0 };
+	SSL_CTX			*ctx;
+	char			 err[512];
+	long			 n = 0, i;
+	int			 port = 0, abort_conn = 0, a;
+
+	for (a = 1; a < argc && argv[a][0] == '-'; a++) {
+		if (strcmp(argv[a], "-abort") == 0)
+			abort_conn = 1;
+		else if (a + 1 >= argc)
+			break;
+		else if (strcmp(argv[a], "-n") == 0)
+			n = atol(argv[++a]);
+		else if (strcmp(argv[a], "-port") == 0)
+			port = atoi(argv[++a]);
+		else if (strcmp(argv[a], "-key") == 0)
+			snprintf(key.path, sizeof(key.path), "%s", argv[++a]);
+		else if (strcmp(argv[a], "-keypw") == 0)
+			snprintf(key.password, sizeof(key.password), "%s",
+			    argv[++a]);
+		else if (strcmp(argv[a], "-trust") == 0)
+			snprintf(trust.path, sizeof(trust.path), "%s",
+			    argv[++a]);
+	}
+	if (n <= 0 || port <= 0 || a >= argc || argc - a > PROTO_MAX_ARGS) {
+		fprintf(stderr, "usage: soak [-abort] -n CYCLES -port N -key "
+		    "FILE -keypw PW -trust FILE CMD...\n");
+		return 2;
+	}
+	if ((ctx = tls_ctx_new(TLS_CLIENT, &key, &trust, err, sizeof(err)))
+	    == NULL) {
+		fprintf(stderr, "soak: %s\n", err);
+		return 2;
+	}
+	for (i = 0; i < n; i++)
+		if (cycle(ctx, port, argv + a, argc - a, abort_conn) != 0) {
+			fprintf(stderr, "soak: cycle %ld failed\n", i + 1);
+			printf("%ld\n", i);
+			return 1;
+		}
+	printf("%ld\n", n);
+	SSL_CTX_free(ctx);
+	return 0;
+}
