@@ -3,6 +3,8 @@
  *
  * cmappmgr -node NODE [-port N] [-conf FILE] [-cmappserver_timeout SECONDS]
  *          -service COMMAND [ARG...]
+ * cmappmgr -node NODE [-port N] [-conf FILE] [-cmappserver_timeout SECONDS]
+ *          -list
  *
  * Everything after -service is the command, verbatim, also words that start
  * with '-'.  Any failure of cmappmgr itself exits 1.
@@ -26,6 +28,8 @@ usage(FILE *f)
 	fprintf(f,
 "usage: cmappmgr -node NODE [-port N] [-conf FILE]\n"
 "                [-cmappserver_timeout SECONDS] -service COMMAND [ARG...]\n"
+"       cmappmgr -node NODE [-port N] [-conf FILE]\n"
+"                [-cmappserver_timeout SECONDS] -list\n"
 "       cmappmgr -version | -help\n"
 "  -node NODE       the guest: host name, IPv4 or IPv6 address\n"
 "  -port N          cmappserver's TCP port (default 5315)\n"
@@ -35,6 +39,7 @@ usage(FILE *f)
 "                   long it may stay silent while watching (default %d)\n"
 "  -service COMMAND [ARG...]\n"
 "                   the command to run in the guest; the rest of the line\n"
+"  -list            list the services the guest supervises, then exit 0\n"
 "Exit status: the command's own; 128+N if a signal N killed it; 1 if\n"
 "cmappmgr failed (no connection, refused keys, the command not started).\n",
 	    MGR_DEFAULT_TIMEOUT);
@@ -79,7 +84,7 @@ main(int argc, char **argv)
 	struct stat		 st;
 	long			 port = PROTO_PORT;
 	size_t			 body = 2;
-	int			 i, j;
+	int			 i, j, list = 0;
 
 	m.timeout_s = MGR_DEFAULT_TIMEOUT;
 	for (i = 1; i < argc && m.argv == NULL; i++) {
@@ -101,6 +106,10 @@ main(int argc, char **argv)
 			m.argv = &argv[i + 1];
 			break;
 		}
+		if (strcmp(a, "-list") == 0) {
+			list = 1;
+			continue;
+		}
 		if (i + 1 >= argc)
 			usage_error("option %s needs a value", argv[i]);
 		if (strcmp(a, "-node") == 0)
@@ -117,11 +126,13 @@ main(int argc, char **argv)
 	}
 	if (m.node == NULL || m.node[0] == '\0')
 		usage_error("-node is required");
-	if (m.argv == NULL)
-		usage_error("-service is required");
-	if (m.argv[0][0] == '\0')
+	if (list && m.argv != NULL)
+		usage_error("-list and -service exclude each other");
+	if (m.argv == NULL && !list)
+		usage_error("-service or -list is required");
+	if (!list && m.argv[0][0] == '\0')
 		usage_error("-service: the command is empty");
-	for (j = 0; m.argv[j] != NULL; j++) {
+	for (j = 0; m.argv != NULL && m.argv[j] != NULL; j++) {
 		if (j >= PROTO_MAX_ARGS || strlen(m.argv[j]) > PROTO_MAX_ARG)
 			usage_error("-service: more than %d arguments or an "
 			    "argument over %d bytes", PROTO_MAX_ARGS,
@@ -147,5 +158,5 @@ main(int argc, char **argv)
 	if ((m.ctx = tls_ctx_new(TLS_CLIENT, &conf.key, trust, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
-	return mgr_run(&m);
+	return list ? mgr_list(&m) : mgr_run(&m);
 }

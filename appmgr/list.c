@@ -1,0 +1,435 @@
+/*
+ * list.c: cmappmgr -list, the admins' status view of one guest.
+ *
+ * cmappmgr -node NODE [-port N] [-conf FILE] [-cmappserver_timeout S] -list
+ *
+ * Connects to cmappserver with cmappmgr's own keys and trust pinning (so only
+ * a host whose certificate the guest trusts can look), says HELLO, sends
+ * LIST and, once LIST_END has come, prints one line per service the guest
+ * supervises: pid, run id, state, uptime or exit status, attached managers
+ * and the command.  Like a service's cmappmgr it keeps trying to reach the
+ * guest for -cmappserver_timeout seconds, and reports a refused certificate
+ * at once.  Exit status: 0 when the table was printed, 1 otherwise.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "appmgr.h"
+#include "log.h"
+#include "svc.h"
+#include "version.h"
+
+#define LIST_CMD_MAX	4096	/* bytes of a rendered command line */
+
+enum list_phase {
+	LP_CONNECTING,	/* resolving, connecting, TLS handshake */
+	LP_HELLO,	/* HELLO sent */
+	LP_LISTING,	/* LIST sent, entries arriving */
+};
+
+struct row {
+	uint64_t	 run_id;
+	uint64_t	 since;
+	uint32_t	 pid;
+	int32_t		 exit_value;
+	uint16_t	 managers;
+	uint8_t		 state;
+	uint8_t		 exit_how;
+	char		*cmd;
+};
+
+struct lister {
+	struct mgr		*m;
+	uv_timer_t		 deadline, retry;
+	uv_getaddrinfo_t	 gai;
+	struct addrinfo		*addrs, *next;
+	struct conn		*conn;
+	enum list_phase		 phase;
+	unsigned		 retry_ms;
+	int			 ever_connected;
+	char			 last_error[512];
+	char			 agent[PROTO_MAX_TEXT + 1];
+	struct row		*rows;
+	size_t			 n, cap;
+};
+
+static void	list_ready(struct conn *);
+static void	list_frame(struct conn *, const struct proto_msg *);
+static void	list_closed(struct conn *, enum conn_why, const char *);
+static void	resolve(struct lister *);
+
+static const struct conn_ops list_ops = {
+	list_ready, list_frame, list_closed
+};
+
+static void __attribute__((noreturn, format(printf, 2, 3)))
+fail(struct lister *l, const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list	ap;
+
+	(void)l;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", msg);
+	exit(1);
+}
+
+static void
+clear_rows(struct lister *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->rows[i].cmd);
+	l->n = 0;
+}
+
+/* Keeps one LIST_ENTRY; 0, -EINVAL for a bad argv, -ENOMEM. */
+static int
+add_row(struct lister *l, const struct proto_msg *msg)
+{
+	struct row	*r;
+	char		**argv, *cmd;
+	size_t		 cap;
+	int		 e;
+
+	if ((e = svc_argv_from_wire(msg->u.entry.argv, msg->u.entry.argc,
+	    &argv)) != 0)
+		return e;
+	cmd = malloc(LIST_CMD_MAX);
+	if (cmd != NULL)
+		svc_display(argv, cmd, LIST_CMD_MAX);
+	svc_argv_free(argv);
+	if (cmd == NULL)
+		return -ENOMEM;
+	if (l->n == l->cap) {
+		cap = l->cap == 0 ? 16 : l->cap * 2;
+		if ((r = reallocarray(l->rows, cap, sizeof(*r))) == NULL) {
+			free(cmd);
+			return -ENOMEM;
+		}
+		l->rows = r;
+		l->cap = cap;
+	}
+	r = &l->rows[l->n++];
+	r->run_id = msg->u.entry.run_id;
+	r->since = msg->u.entry.since;
+	r->pid = msg->u.entry.pid;
+	r->exit_value = msg->u.entry.exit_value;
+	r->managers = msg->u.entry.managers;
+	r->state = msg->u.entry.state;
+	r->exit_how = msg->u.entry.exit_how;
+	r->cmd = cmd;
+	return 0;
+}
+
+/* "45s", "12m03s", "3h04m", "2d03h": a duration in two units at most. */
+static void
+duration(char *buf, size_t cap, uint64_t s)
+{
+	if (s < 60)
+		snprintf(buf, cap, "%us", (unsigned)s);
+	else if (s < 3600)
+		snprintf(buf, cap, "%um%02us", (unsigned)(s / 60),
+		    (unsigned)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, cap, "%uh%02um", (unsigned)(s / 3600),
+		    (unsigned)(s % 3600 / 60));
+	else
+		snprintf(buf, cap, "%llud%02uh", (unsigned long long)(s / 86400),
+		    (unsigned)(s % 86400 / 3600));
+}
+
+static const char *
+state_name(uint8_t state)
+{
+	switch (state) {
+	case RUN_RUNNING:
+		return "running";
+	case RUN_EXITED:
+		return "exited";	/* status kept for the next START */
+	case RUN_DELIVERED:
+		return "delivered";
+	default:
+		return "unknown";
+	}
+}
+
+/* Prints the table; exits 0, or 1 if stdout cannot be written. */
+static void __attribute__((noreturn))
+print_table(struct lister *l, unsigned count)
+{
+	struct mgr	*m = l->m;
+	time_t		 now = time(NULL);
+	char		 ago[32], what[64], runid[20];
+	size_t		 i, running = 0;
+	uint64_t	 d;
+
+	for (i = 0; i < l->n; i++)
+		running += l->rows[i].state == RUN_RUNNING;
+	printf("%s (%s): %zu service%s, %zu running\n", m->node,
+	    l->agent[0] ? l->agent : "cmappserver", l->n, l->n == 1 ? "" : "s",
+	    running);
+	printf("%-7s  %-16s  %-9s  %-20s  %4s  %s\n", "PID", "RUN ID",
+	    "STATE", "UPTIME/EXIT", "MGRS", "COMMAND");
+	for (i = 0; i < l->n; i++) {
+		const struct row *r = &l->rows[i];
+
+		/* Times are the guest's: a host clock behind it reads 0 s. */
+		d = (uint64_t)now > r->since ? (uint64_t)now - r->since : 0;
+		duration(ago, sizeof(ago), d);
+		if (r->state == RUN_RUNNING)
+			snprintf(what, sizeof(what), "up %s", ago);
+		else if (r->exit_how == EXIT_SIGNAL)
+			snprintf(what, sizeof(what), "signal %d, %s ago",
+			    (int)r->exit_value, ago);
+		else
+			snprintf(what, sizeof(what), "exit %d, %s ago",
+			    (int)r->exit_value, ago);
+		snprintf(runid, sizeof(runid), "%016llx",
+		    (unsigned long long)r->run_id);
+		printf("%-7u  %-16s  %-9s  %-20s  %4u  %s\n", (unsigned)r->pid,
+		    runid, state_name(r->state), what, (unsigned)r->managers,
+		    r->cmd);
+	}
+	if (count != l->n)
+		log_warnx("cmappserver on %s announced %u services but sent %zu",
+		    m->node, count, l->n);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		fail(l, "cannot write the listing: %s", strerror(errno));
+	exit(0);
+}
+
+static void	heard(struct lister *);
+
+static void
+deadline_passed(uv_timer_t *t)
+{
+	struct lister	*l = t->data;
+	struct mgr	*m = l->m;
+
+	if (!l->ever_connected)
+		fail(l, "Could not connect to the node %s: %s", m->node,
+		    l->last_error[0] ? l->last_error : "Connection timed out");
+	fail(l, "cmappserver on the node %s did not send its list within "
+	    "%u s (%s)", m->node, m->timeout_s, l->conn != NULL &&
+	    conn_is_open(l->conn) ? "connected but silent" :
+	    l->last_error[0] ? l->last_error : "not connected");
+}
+
+/* Any frame re-arms the deadline, as for a service's cmappmgr. */
+static void
+heard(struct lister *l)
+{
+	uv_timer_start(&l->deadline, deadline_passed,
+	    (uint64_t)l->m->timeout_s * 1000, 0);
+}
+
+static void
+retry_cb(uv_timer_t *t)
+{
+	resolve(t->data);
+}
+
+static void
+schedule_retry(struct lister *l)
+{
+	l->retry_ms = l->retry_ms == 0 ? MGR_RETRY_MIN_MS :
+	    l->retry_ms * 2 > MGR_RETRY_MAX_MS ? MGR_RETRY_MAX_MS :
+	    l->retry_ms * 2;
+	uv_timer_start(&l->retry, retry_cb, l->retry_ms, 0);
+}
+
+static void
+try_connect(struct lister *l)
+{
+	struct addrinfo	*ai = l->next;
+	int		 r;
+
+	if (ai == NULL) {
+		schedule_retry(l);
+		return;
+	}
+	l->next = ai->ai_next;
+	l->phase = LP_CONNECTING;
+	if ((l->conn = conn_new(&l->m->loop, l->m->ctx, &list_ops, l)) ==
+	    NULL)
+		fail(l, "cannot list the services of %s: out of memory",
+		    l->m->node);
+	if ((r = conn_connect(l->conn, ai->ai_addr)) != 0)
+		conn_close(l->conn, CONN_IO, "%s", uv_strerror(r));
+}
+
+static void
+resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct lister	*l = req->data;
+
+	if (status < 0) {
+		snprintf(l->last_error, sizeof(l->last_error),
+		    "cannot resolve %s: %s", l->m->node, uv_strerror(status));
+		schedule_retry(l);
+		return;
+	}
+	if (l->addrs != NULL)
+		uv_freeaddrinfo(l->addrs);
+	l->addrs = l->next = res;
+	try_connect(l);
+}
+
+static void
+resolve(struct lister *l)
+{
+	struct addrinfo	hints;
+	int		r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	l->gai.data = l;
+	if ((r = uv_getaddrinfo(&l->m->loop, &l->gai, resolved, l->m->node,
+	    l->m->port, &hints)) != 0) {
+		snprintf(l->last_error, sizeof(l->last_error),
+		    "cannot resolve %s: %s", l->m->node, uv_strerror(r));
+		schedule_retry(l);
+	}
+}
+
+static void
+list_ready(struct conn *c)
+{
+	struct lister		*l = c->data;
+	struct proto_msg	 msg = { .type = MSG_HELLO };
+	static const char	 agent[] = "cmappmgr " CMAPP_VERSION " -list";
+
+	msg.u.hello.version = PROTO_VERSION;
+	msg.u.hello.agent.p = (const uint8_t *)agent;
+	msg.u.hello.agent.len = sizeof(agent) - 1;
+	l->phase = LP_HELLO;
+	conn_send(c, &msg);
+}
+
+/* The server's HELLO agent, e.g. "cmappserver 0.1.0", printable only. */
+static void
+set_agent(struct lister *l, const struct proto_str *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->len && i + 1 < sizeof(l->agent); i++)
+		l->agent[i] = a->p[i] < 0x20 || a->p[i] == 0x7f ? '?' :
+		    (char)a->p[i];
+	l->agent[i] = '\0';
+}
+
+static void
+on_error(struct lister *l, const struct proto_msg *msg)
+{
+	const char	*t = (const char *)msg->u.error.text.p;
+	int		 n = msg->u.error.text.len;
+
+	if (msg->u.error.code == PERR_VERSION)
+		fail(l, "Could not connect to the node %s: %.*s", l->m->node,
+		    n, t);
+	fail(l, "cmappserver on %s refused to list its services: %.*s",
+	    l->m->node, n, t);
+}
+
+static void
+list_frame(struct conn *c, const struct proto_msg *msg)
+{
+	struct lister		*l = c->data;
+	struct proto_msg	 req = { .type = MSG_LIST };
+	int			 r;
+
+	heard(l);
+	switch (msg->type) {
+	case MSG_HELLO:
+		if (l->phase != LP_HELLO)
+			break;
+		l->ever_connected = 1;
+		l->retry_ms = 0;
+		set_agent(l, &msg->u.hello.agent);
+		clear_rows(l);
+		l->phase = LP_LISTING;
+		conn_send(c, &req);
+		return;
+	case MSG_ERROR:
+		on_error(l, msg);
+		return;
+	case MSG_LIST_ENTRY:
+		if (l->phase != LP_LISTING)
+			break;
+		if ((r = add_row(l, msg)) == -ENOMEM)
+			fail(l, "cannot list the services of %s: out of memory",
+			    l->m->node);
+		if (r != 0) {
+			conn_close(c, CONN_PROTO, "malformed LIST_ENTRY frame "
+			    "from cmappserver (a NUL byte in an argument)");
+			return;
+		}
+		return;
+	case MSG_LIST_END:
+		if (l->phase != LP_LISTING)
+			break;
+		print_table(l, msg->u.list_end.count);
+		/* NOTREACHED */
+	case MSG_HEARTBEAT_ACK:
+		return;
+	}
+	conn_close(c, CONN_PROTO, "unexpected %s frame from cmappserver",
+	    proto_type_name(msg->type));
+}
+
+static void
+list_closed(struct conn *c, enum conn_why why, const char *reason)
+{
+	struct lister	*l = c->data;
+	struct mgr	*m = l->m;
+
+	l->conn = NULL;
+	if (why == CONN_AUTH) {
+		if (strstr(reason, "certificate verify failed") != NULL)
+			fail(l, "Could not connect to the node %s: its "
+			    "certificate is not trusted: %s (trustStore %s)",
+			    m->node, reason, m->trust_path);
+		fail(l, "Could not connect to the node %s: cmappserver "
+		    "refused our certificate: %s (is the certificate of "
+		    "keyStore %s in its trustStore?)", m->node, reason,
+		    m->key_path);
+	}
+	if (why == CONN_PROTO)
+		fail(l, "cannot list the services of %s: %s", m->node, reason);
+	snprintf(l->last_error, sizeof(l->last_error), "%s", reason);
+	if (l->phase >= LP_HELLO)
+		log_debug("connection to %s lost: %s; trying again", m->node,
+		    reason);
+	l->phase = LP_CONNECTING;
+	if (l->next != NULL)
+		try_connect(l);
+	else
+		schedule_retry(l);
+}
+
+int
+mgr_list(struct mgr *m)
+{
+	static struct lister	l;	/* the process's one listing */
+
+	l.m = m;
+	if (uv_loop_init(&m->loop) != 0)
+		fail(&l, "cannot start the event loop");
+	uv_timer_init(&m->loop, &l.deadline);
+	uv_timer_init(&m->loop, &l.retry);
+	l.deadline.data = l.retry.data = &l;
+	heard(&l);
+	resolve(&l);
+	uv_run(&m->loop, UV_RUN_DEFAULT);
+	fail(&l, "internal error: event loop ended");
+}

@@ -1,0 +1,121 @@
+# conf/install.mk: install, uninstall and check-man, included by the top-level
+# Makefile after MANAGER and ALL are defined.  Also adds cmappmgr -list
+# (appmgr/list.c) to cmappmgr's sources.
+#
+#   make install   [DESTDIR=/stage] [PREFIX=/usr]
+#   make uninstall [DESTDIR=/stage] [PREFIX=/usr]
+#   make check-man
+#
+# The layout is the manual's, so that existing Serviceguard package files
+# work unchanged: $(PREFIX)/sbin/cmappmgr, /etc/cmappmgr.conf, and everything
+# of the guest side in /opt/hp/cmappserver.  /etc and /opt/hp/cmappserver do
+# not move with PREFIX: the programs look there.  Confs are samples that are
+# never overwritten; uninstall leaves them and every key file in place.
+# Monitors, plugins and cmapp-shim are installed when they are built.
+#
+# install depends on INSTALL_NEEDS (default: all).  INSTALL_NEEDS= installs
+# what $(BUILD) already holds without running the compiler, as the install
+# test does for the binaries under test.
+
+MANAGER		+= appmgr/list.c
+
+# The fragments are included before the top-level "all:" rule: keep "all"
+# the goal of a plain "make".
+ifeq ($(.DEFAULT_GOAL),)
+.DEFAULT_GOAL	:= all
+endif
+
+PREFIX		?= /usr
+DESTDIR		?=
+INSTALL		?= install
+INSTALL_NEEDS	?= all
+SBINDIR		 = $(PREFIX)/sbin
+MANDIR		 = $(PREFIX)/share/man
+DOCDIR		 = $(PREFIX)/share/doc/cmapp
+UNITDIR		 = $(PREFIX)/lib/systemd/system
+SYSCONFDIR	 = /etc
+INITDIR		 = /etc/init.d
+APPDIR		 = /opt/hp/cmappserver
+PLUGINDIR	 = $(APPDIR)/plugins
+
+MAN8		 = $(wildcard conf/man/*.8)
+MAN5		 = $(wildcard conf/man/*.5)
+# Built by other parts of the tree, when they are.
+SHIM_BIN	 = $(wildcard $(BUILD)/cmapp-shim)
+MONITORS	 = $(wildcard $(BUILD)/cmapp_net_mon $(BUILD)/cmapp_disk_mon)
+PLUGINS		 = $(wildcard $(BUILD)/plugins/*.so)
+DOCS		 = conf/README-operator.md conf/package-example.conf \
+		   conf/cmappmgr.conf conf/cmappserver.conf
+
+
+# conf_sample SRC DEST: installs a sample conf unless DEST exists.
+define conf_sample
+	@if [ -e "$(DESTDIR)$(2)" ] || [ -L "$(DESTDIR)$(2)" ]; then \
+		echo "keeping $(DESTDIR)$(2); the new sample is $(DESTDIR)$(DOCDIR)/$(notdir $(1))"; \
+	else \
+		echo "$(INSTALL) -m 600 $(1) $(DESTDIR)$(2)"; \
+		$(INSTALL) -m 600 $(1) "$(DESTDIR)$(2)"; \
+	fi
+endef
+
+install: $(INSTALL_NEEDS)
+	@test -x $(BUILD)/cmappmgr && test -x $(BUILD)/cmappserver || \
+		{ echo "install: $(BUILD)/cmappmgr or $(BUILD)/cmappserver is not built; run make" >&2; exit 1; }
+	$(INSTALL) -d -m 755 "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$(APPDIR)" \
+		"$(DESTDIR)$(SYSCONFDIR)" "$(DESTDIR)$(INITDIR)" "$(DESTDIR)$(UNITDIR)" \
+		"$(DESTDIR)$(MANDIR)/man8" "$(DESTDIR)$(MANDIR)/man5" "$(DESTDIR)$(DOCDIR)"
+	$(INSTALL) -m 755 $(BUILD)/cmappmgr "$(DESTDIR)$(SBINDIR)/cmappmgr"
+	$(INSTALL) -m 755 $(BUILD)/cmappserver "$(DESTDIR)$(APPDIR)/cmappserver"
+	$(INSTALL) -m 755 certs/mkkeys.sh "$(DESTDIR)$(APPDIR)/cmapp_mkkeys"
+ifneq ($(SHIM_BIN),)
+	$(INSTALL) -m 755 $(SHIM_BIN) "$(DESTDIR)$(APPDIR)/cmapp-shim"
+endif
+ifneq ($(MONITORS),)
+	$(INSTALL) -m 755 $(MONITORS) "$(DESTDIR)$(APPDIR)/"
+endif
+# The manual's service lines name the LAN monitor cmapp_net_mon.pl.
+ifneq ($(wildcard $(BUILD)/cmapp_net_mon),)
+	ln -sf cmapp_net_mon "$(DESTDIR)$(APPDIR)/cmapp_net_mon.pl"
+	echo ".so man8/cmapp_net_mon.8" >"$(DESTDIR)$(MANDIR)/man8/cmapp_net_mon.pl.8"
+	chmod 644 "$(DESTDIR)$(MANDIR)/man8/cmapp_net_mon.pl.8"
+endif
+ifneq ($(PLUGINS),)
+	$(INSTALL) -d -m 755 "$(DESTDIR)$(PLUGINDIR)"
+	$(INSTALL) -m 644 $(PLUGINS) "$(DESTDIR)$(PLUGINDIR)/"
+endif
+	$(call conf_sample,conf/cmappmgr.conf,$(SYSCONFDIR)/cmappmgr.conf)
+	$(call conf_sample,conf/cmappserver.conf,$(APPDIR)/cmappserver.conf)
+	$(INSTALL) -m 644 $(MAN8) "$(DESTDIR)$(MANDIR)/man8/"
+	$(INSTALL) -m 644 $(MAN5) "$(DESTDIR)$(MANDIR)/man5/"
+	$(INSTALL) -m 644 conf/cmappserver.service "$(DESTDIR)$(UNITDIR)/cmappserver.service"
+	$(INSTALL) -m 755 conf/cmappserver.init "$(DESTDIR)$(INITDIR)/cmappserver"
+	$(INSTALL) -m 644 $(DOCS) "$(DESTDIR)$(DOCDIR)/"
+	@echo "installed; keys: $(APPDIR)/cmapp_mkkeys; boot: systemctl daemon-reload && systemctl enable --now cmappserver (in a guest)"
+
+# Everything install put there but the confs and the keys (*.private,
+# *.public), which stay, and so do the directories that still hold them.
+uninstall:
+	rm -f "$(DESTDIR)$(SBINDIR)/cmappmgr"
+	rm -f "$(DESTDIR)$(APPDIR)/cmappserver" "$(DESTDIR)$(APPDIR)/cmapp-shim" \
+		"$(DESTDIR)$(APPDIR)/cmapp_mkkeys" "$(DESTDIR)$(APPDIR)/cmapp_net_mon" \
+		"$(DESTDIR)$(APPDIR)/cmapp_net_mon.pl" "$(DESTDIR)$(APPDIR)/cmapp_disk_mon"
+	rm -f "$(DESTDIR)$(PLUGINDIR)"/*.so
+	rm -f $(patsubst conf/man/%,"$(DESTDIR)$(MANDIR)/man8/%",$(MAN8)) \
+		"$(DESTDIR)$(MANDIR)/man8/cmapp_net_mon.pl.8"
+	rm -f $(patsubst conf/man/%,"$(DESTDIR)$(MANDIR)/man5/%",$(MAN5))
+	rm -f "$(DESTDIR)$(UNITDIR)/cmappserver.service" "$(DESTDIR)$(INITDIR)/cmappserver"
+	rm -f $(patsubst conf/%,"$(DESTDIR)$(DOCDIR)/%",$(DOCS))
+	rmdir "$(DESTDIR)$(PLUGINDIR)" "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(APPDIR)" 2>/dev/null || true
+	@echo "uninstalled; kept $(SYSCONFDIR)/cmappmgr.conf, $(APPDIR)/cmappserver.conf and the key files"
+
+# Every man page must format without a single groff warning.
+check-man:
+	@command -v groff >/dev/null 2>&1 || \
+		{ echo "check-man: groff not found (Debian package groff-base)" >&2; exit 1; }
+	@fail=0; for p in $(MAN8) $(MAN5); do \
+		w=$$(LC_ALL=C.UTF-8 groff -ww -z -man -Tutf8 "$$p" 2>&1); \
+		if [ -n "$$w" ]; then echo "$$p:"; echo "$$w"; fail=1; \
+		else echo "ok    $$p"; fi; \
+	done; exit $$fail
+
+.PHONY: install uninstall check-man

@@ -1,0 +1,131 @@
+# cmappmgr -list, the admins' status view: every state a service can be in
+# (running with its managers, ended and delivered, ended while nobody
+# watched, killed by a signal) with the right pid, run id, status and
+# manager count; a client the guest does not trust is refused at once and
+# sees nothing; a guest that is not the pinned one is refused; no guest is
+# an exit 1 after the timeout; a guest that comes up late is waited for.
+
+# lst [-t SECONDS]: the status view of the guest "localhost".
+lst() {
+	local t=5
+	[ "${1:-}" = -t ] && { t=$2; shift 2; }
+	"$BIN/cmappmgr" -node localhost -port "$PORT" \
+		-conf "${MGR_CONF:-$KEYS/host/cmappmgr.conf}" \
+		-cmappserver_timeout "$t" -list "$@"
+}
+
+# row FILE CMD: the table line of the service CMD (its line ends "  CMD").
+row() {
+	awk -v c="  $2" 'length($0) > length(c) &&
+	    substr($0, length($0) - length(c) + 1) == c' "$1"
+}
+
+# expect_row FILE CMD ERE: the line of CMD, less the command, matches ERE.
+expect_row() {
+	local line
+	line=$(row "$1" "$2")
+	[ -n "$line" ] || { fail "no line for '$2' in the listing:"; sed 's/^/    /' "$1"; return 1; }
+	line=${line%"  $2"}
+	echo "$line" | grep -Eq -- "$3" || { fail "line of '$2' is '$line', expected /$3/"; sed 's/^/    /' "$1"; return 1; }
+}
+
+HEADER='^PID +RUN ID +STATE +UPTIME/EXIT +MGRS +COMMAND$'
+
+# --- No guest yet: exit 1 with the manual's message after the timeout.
+start=$SECONDS
+lst -t 2 >"$T/o" 2>"$T/e"; rc=$?
+expect_eq $rc 1 "exit code without a guest" || exit 1
+expect_grep "Could not connect to the node localhost: connection refused" "$T/e" || exit 1
+[ $((SECONDS - start)) -le 5 ] || fail "gave up after $((SECONDS - start)) s, expected about 2" || exit 1
+[ ! -s "$T/o" ] || fail "printed a listing without a guest" || exit 1
+
+# --- A guest that comes up late is waited for, like a booting one.
+lst -t 15 >"$T/late" 2>"$T/late.e" & l=$!
+sleep 1
+start_server || exit 1
+wait $l; expect_eq $? 0 "exit code of a listing started before the guest" || { cat "$T/late.e"; exit 1; }
+expect_grep '^localhost (cmappserver [0-9.]*): 0 services, 0 running$' "$T/late" || exit 1
+grep -Eq "$HEADER" "$T/late" || fail "no table header" || exit 1
+expect_eq "$(wc -l <"$T/late")" 2 "lines of an empty listing" || exit 1
+
+# --- A running service with two managers attached.
+cmd=$(app a 0)
+mgr $cmd >/dev/null 2>"$T/m1.e" & m1=$!
+wait_for 5 grep -q 'started' "$T/m1.e" || fail "app a not started" || exit 1
+mgr $cmd >/dev/null 2>"$T/m2.e" & m2=$!
+wait_for 5 grep -q 'already running' "$T/m2.e" || fail "second manager did not attach" || exit 1
+lst >"$T/l1" 2>"$T/l1.e"; expect_eq $? 0 "exit code of the listing" || { cat "$T/l1.e"; exit 1; }
+expect_grep '^localhost (cmappserver [0-9.]*): 1 service, 1 running$' "$T/l1" || exit 1
+expect_row "$T/l1" "$cmd" '^[0-9]+ +[0-9a-f]{16} +running +up [0-9]+s +2$' || exit 1
+pid=$(row "$T/l1" "$cmd" | awk '{ print $1 }')
+runid=$(row "$T/l1" "$cmd" | awk '{ print $2 }')
+# The pid is the application's own; the run id names its shim's socket.
+args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
+expect_eq "$args" "/bin/sh $cmd " "command line of pid $pid" || exit 1
+if [ -d "$T/run" ]; then
+	[ -S "$T/run/$runid.sock" ] || fail "no shim socket for run id $runid in $T/run" || exit 1
+fi
+# One manager detaches (SIGTERM): the count follows.
+kill -TERM $m2; wait $m2
+wait_for 5 eval 'lst >"$T/l2" 2>/dev/null &&
+	expect_row "$T/l2" "$cmd" "^$pid +$runid +running +up [0-9]+s +1\$" >/dev/null' ||
+	expect_row "$T/l2" "$cmd" "^$pid +$runid +running +up [0-9]+s +1$" || exit 1
+go a
+wait $m1; expect_eq $? 0 "exit code of app a" || exit 1
+
+# --- Ended and delivered: the exit code, or the signal.
+mgr /bin/sh -c 'exit 3' 2>/dev/null; expect_eq $? 3 "exit code 3" || exit 1
+mgr /bin/sh -c 'kill -9 $$' 2>/dev/null; expect_eq $? 137 "killed by signal 9" || exit 1
+
+# --- Ended while no manager watched: the status is kept ("exited").
+cmd_b=$(app b 4)
+mgr $cmd_b >/dev/null 2>"$T/mb.e" & mb=$!
+wait_for 5 grep -q 'started' "$T/mb.e" || fail "app b not started" || exit 1
+kill -TERM $mb; wait $mb
+go b
+wait_for 5 grep -q 'no manager attached, status kept' "$T/server.log" || fail "exit of b not seen" || exit 1
+
+lst >"$T/l3" 2>"$T/l3.e"; expect_eq $? 0 "exit code of the listing" || { cat "$T/l3.e"; exit 1; }
+expect_grep '^localhost (cmappserver [0-9.]*): 4 services, 0 running$' "$T/l3" || exit 1
+expect_row "$T/l3" "$cmd" "^$pid +$runid +delivered +exit 0, [0-9]+s ago +0$" || exit 1
+expect_row "$T/l3" "/bin/sh -c 'exit 3'" '^[0-9]+ +[0-9a-f]{16} +delivered +exit 3, [0-9]+s ago +0$' || exit 1
+expect_row "$T/l3" "/bin/sh -c 'kill -9 \$\$'" '^[0-9]+ +[0-9a-f]{16} +delivered +signal 9, [0-9]+s ago +0$' || exit 1
+expect_row "$T/l3" "$cmd_b" '^[0-9]+ +[0-9a-f]{16} +exited +exit 4, [0-9]+s ago +0$' || exit 1
+# Listing is read-only: b's kept status still goes to the next START.
+mgr $cmd_b 2>/dev/null; expect_eq $? 4 "kept exit code of b after listings" || exit 1
+
+# --- A client whose certificate the guest does not trust: refused at once,
+# it sees nothing, and the guest logs the refusal.
+make_keys "$T/rogue" localhost || exit 1
+cat >"$T/rogue.conf" <<EOC
+keyStore=$T/rogue/host/client.private
+trustStore=localhost:$KEYS/host/server_localhost.public
+EOC
+start=$SECONDS
+MGR_CONF=$T/rogue.conf lst -t 20 >"$T/r" 2>"$T/r.e"; rc=$?
+expect_eq $rc 1 "exit code of an untrusted client" || exit 1
+[ $((SECONDS - start)) -lt 5 ] || fail "untrusted client not refused at once" || exit 1
+expect_grep "Could not connect to the node localhost: cmappserver refused our certificate" "$T/r.e" || exit 1
+[ ! -s "$T/r" ] || { fail "the untrusted client got a listing:"; cat "$T/r"; exit 1; }
+wait_for 3 grep -q "refused 127.0.0.1:[0-9]*: .*certificate" "$T/server.log" ||
+	fail "no log line naming the refused peer" || exit 1
+
+# --- A guest that is not the one pinned for the node: refused by us.
+cat >"$T/unpinned.conf" <<EOC
+keyStore=$KEYS/host/client.private
+trustStore=localhost:$T/rogue/host/server_localhost.public
+EOC
+MGR_CONF=$T/unpinned.conf lst -t 20 >"$T/u" 2>"$T/u.e"; rc=$?
+expect_eq $rc 1 "exit code against an unpinned guest" || exit 1
+expect_grep "Could not connect to the node localhost: its certificate is not trusted" "$T/u.e" || exit 1
+[ ! -s "$T/u" ] || fail "printed a listing of an untrusted guest" || exit 1
+
+# --- Usage errors.
+"$BIN/cmappmgr" -node localhost -list -service /bin/true 2>"$T/e"; rc=$?
+expect_eq $rc 1 "exit code of -list with -service" || exit 1
+expect_grep "exclude each other" "$T/e" || exit 1
+"$BIN/cmappmgr" -list 2>"$T/e"; rc=$?
+expect_eq $rc 1 "exit code of -list without -node" || exit 1
+expect_grep "\-node is required" "$T/e" || exit 1
+"$BIN/cmappmgr" -help | grep -q -- "-list" || fail "-help does not mention -list" || exit 1
+exit 0

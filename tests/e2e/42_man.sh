@@ -1,0 +1,110 @@
+# The man pages: every page formats without a single warning (groff -ww, as
+# man -l uses it; mandoc -T lint too where installed), man-db can read its
+# NAME line, and each page matches its program: every option the program's
+# -help prints is documented, every option of the SYNOPSIS is accepted, and
+# the version in the page's footer is the program's.  The monitors' pages
+# are checked against them when they are built.
+command -v groff >/dev/null ||
+	{ echo "skip: groff not found (Debian package groff-base)"; exit 77; }
+MAN=$TOP/conf/man
+pages=("$MAN"/*.[58])
+[ ${#pages[@]} -ge 6 ] || fail "expected 6 man pages in $MAN, found ${#pages[@]}" || exit 1
+
+# --- Every page formats cleanly, at the usual and at a narrow width.
+for p in "${pages[@]}"; do
+	for ll in 78n 60n; do
+		LC_ALL=C.UTF-8 groff -ww -z -b -man -Tutf8 -rLL=$ll "$p" >"$T/w" 2>&1
+		[ ! -s "$T/w" ] || { fail "groff warns about ${p##*/} (line length $ll):"; cat "$T/w"; exit 1; }
+	done
+	if command -v man >/dev/null; then
+		MANWIDTH=80 LC_ALL=C.UTF-8 man --warnings -l "$p" >/dev/null 2>"$T/w"
+		[ ! -s "$T/w" ] || { fail "man -l warns about ${p##*/}:"; cat "$T/w"; exit 1; }
+	fi
+	if command -v mandoc >/dev/null; then
+		mandoc -T lint -W warning "$p" >"$T/w" 2>&1 ||
+			{ fail "mandoc -T lint complains about ${p##*/}:"; cat "$T/w"; exit 1; }
+	fi
+	if command -v lexgrog >/dev/null; then
+		lexgrog "$p" >"$T/w" 2>&1 || { fail "whatis cannot parse the NAME of ${p##*/}:"; cat "$T/w"; exit 1; }
+	fi
+done
+(cd "$TOP" && env -u MAKEFLAGS -u MAKELEVEL make --no-print-directory check-man) >"$T/cm" 2>&1 ||
+	{ fail "make check-man:"; cat "$T/cm"; exit 1; }
+
+# options TEXT: the options named in TEXT ("-x", "--long_one"), one a line.
+options() {
+	grep -oE -- '(^|[][ |(,])--?[a-zA-Z][a-zA-Z_-]*' | sed 's/^[][ |(,]//' | sort -u
+}
+
+# documented PAGE OPTION: the page's source has OPTION, dashes as "\-".
+documented() {
+	grep -qF -- "$(printf '%s' "$2" | sed 's/-/\\-/g')" "$1"
+}
+
+# check_help PAGE HELP-TEXT-FILE: each option of the help is in the page.
+check_help() {
+	local o missing=
+	for o in $(options <"$2"); do
+		documented "$1" "$o" || missing="$missing $o"
+	done
+	[ -z "$missing" ] || fail "${1##*/} does not document:$missing"
+}
+
+# synopsis PAGE: the options of the page's SYNOPSIS.
+synopsis() {
+	sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "$1" | grep -E '^\.(B|BI|OP|BR) ' |
+		sed 's/\\-/-/g' | options
+}
+
+# version PAGE PROGRAM-VERSION-LINE: the page's footer names that version.
+check_version() {
+	local v
+	v=$(echo "$2" | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1)
+	grep -q "^\.TH .*\"cmapp $v\"" "$1" || fail "${1##*/}: the .TH line does not say cmapp $v (the program says: $2)"
+}
+
+# --- cmappmgr and cmappserver against their -help and -version.
+for prog in cmappmgr cmappserver; do
+	page=$MAN/$prog.8
+	"$BIN/$prog" -help >"$T/$prog.help" 2>&1 || fail "$prog -help exited $?" || exit 1
+	check_help "$page" "$T/$prog.help" || exit 1
+	check_version "$page" "$("$BIN/$prog" -version)" || exit 1
+	# Each option of the SYNOPSIS is the program's: in its help, or
+	# accepted (then -version answers instead of a usage error).
+	for o in $(synopsis "$page"); do
+		grep -qE -- "(^|[][ |(])$o( |\]|$)" "$T/$prog.help" && continue
+		"$BIN/$prog" "$o" -version >/dev/null 2>&1 ||
+			fail "$prog.8 shows $o, which $prog refuses" || exit 1
+	done
+done
+expect_eq "$(grep -c '^\.SH EXIT STATUS' "$MAN/cmappmgr.8")" 1 "EXIT STATUS section in cmappmgr.8" || exit 1
+
+# --- The monitors, once built: their help and version against the pages.
+mons=0
+for prog in cmapp_net_mon cmapp_disk_mon; do
+	[ -x "$BIN/$prog" ] || continue
+	mons=$((mons + 1))
+	page=$MAN/$prog.8
+	"$BIN/$prog" --help >"$T/$prog.help" 2>&1
+	check_help "$page" "$T/$prog.help" || exit 1
+	check_version "$page" "$("$BIN/$prog" --version 2>&1)" || exit 1
+	# Each option of the SYNOPSIS: in the help, or (--help, --version)
+	# accepted on its own.
+	for o in $(synopsis "$page"); do
+		grep -qE -- "(^|[][ |(,])$o( |\]|\||,|$)" "$T/$prog.help" && continue
+		"$BIN/$prog" "$o" >/dev/null 2>&1 ||
+			fail "$prog.8 shows $o, which $prog refuses" || exit 1
+	done
+done
+[ $mons -gt 0 ] || echo "note: monitors not built; their pages were only formatted"
+
+# --- The conf pages name every key the parser knows.
+for k in keyStore keyStorePassword trustStore trustStorePassword; do
+	grep -q "^\.BI $k=" "$MAN/cmappmgr.conf.5" || fail "cmappmgr.conf.5 lacks $k" || exit 1
+	grep -q "^\.BI $k=" "$MAN/cmappserver.conf.5" || fail "cmappserver.conf.5 lacks $k" || exit 1
+done
+for k in port listen max_processes allow_command; do
+	grep -q "^\.BI $k=" "$MAN/cmappserver.conf.5" || fail "cmappserver.conf.5 lacks $k" || exit 1
+	grep -q "^#$k=" "$TOP/conf/cmappserver.conf" || fail "the sample cmappserver.conf lacks #$k=" || exit 1
+done
+exit 0
