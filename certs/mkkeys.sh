@@ -29,7 +29,10 @@ while [ $# -gt 0 ]; do
 	-o) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
 	-days) [ $# -ge 2 ] || usage; days=$2; shift 2 ;;
 	-pkcs12) pkcs12=1; shift ;;
-	-h|-help|--help) usage ;;
+	-h|-help|--help)
+		sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//'
+		exit 0 ;;
+	-version|--version) echo "mkkeys.sh (cmapp) 0.1.0"; exit 0 ;;
 	-*) echo "mkkeys.sh: unknown option $1" >&2; usage ;;
 	*) break ;;
 	esac
