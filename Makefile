@@ -1,7 +1,9 @@
 # cmapp: cmappmgr (VM host) and cmappserver (VM guest).
 # make            build the binaries into build/
 # make demo       install missing packages, build, run a localhost demo
-# make test       unit tests (Criterion) and end-to-end tests
+# make test       every suite: unit (Criterion), end to end, fuzzing, then
+#                 both again under ASan+UBSan and valgrind (tests/all.sh)
+# make check      unit and end-to-end tests only
 # make check-asan the same suites built with -fsanitize=address,undefined
 
 CC	?= cc
@@ -11,7 +13,7 @@ SAN	?=
 PKGS	 = openssl libuv inih
 # Recursively expanded on purpose: pkg-config runs after the deps step.
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) -Wall -Wextra \
-	-Icommon $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+	-Icommon -Iplugins $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
 
 COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
@@ -19,7 +21,8 @@ COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
 SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
 	  appserver/shimlink.c appserver/stopall.c
 SHIM	= appserver/shim.c common/proto.c
-MANAGER	= appmgr/main.c appmgr/manager.c appmgr/hostlog.c
+MANAGER	= appmgr/main.c appmgr/manager.c appmgr/hostlog.c \
+	  plugins/hostlog_arg.c
 UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -60,7 +63,7 @@ $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 # Modules under test that are not in COMMON.
-$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c)
+$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c plugins/hostlog_arg.c)
 $(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON)) | $(BUILD)/.deps-test
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
 		$(shell pkg-config --libs criterion)
@@ -71,13 +74,19 @@ unit: $(BUILD)/tests/unit
 e2e: all
 	tests/e2e.sh $(BUILD)
 
+# Every suite (tests/all.sh): unit, end to end, fuzzing, ASan+UBSan, valgrind.
 test: $(BUILD)/.deps-test
+	$(MAKE) --no-print-directory all $(BUILD)/tests/unit
+	tests/all.sh
+
+# The quick loop while developing: unit and end-to-end tests only.
+check: $(BUILD)/.deps-test
 	$(MAKE) --no-print-directory all $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
 	tests/e2e.sh $(BUILD)
 
 check-asan:
-	$(MAKE) --no-print-directory test BUILD=build-asan OPT="-O1 -g" \
+	$(MAKE) --no-print-directory check BUILD=build-asan OPT="-O1 -g" \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 
 # The end-to-end suite with cmappserver under valgrind's memcheck: any
@@ -93,5 +102,5 @@ demo: all
 clean:
 	rm -rf build build-asan
 
-.PHONY: all unit e2e test check-asan check-valgrind demo clean
+.PHONY: all unit e2e test check check-asan check-valgrind demo clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hostlog.h"
+#include "hostlog_arg.h"
 #include "log.h"
 
 static const char *
@@ -33,31 +34,31 @@ opt_value(char *const *argv, int i, const char *name)
 	return NULL;
 }
 
+/*
+ * The monitors' own spellings come from plugins/hostlog_arg.c, which is
+ * held to their parsers by tests; any other command may name a host log
+ * with --host_logfile F or --host_logfile=F.
+ */
 const char *
 hostlog_path(char *const *argv)
 {
-	const char	*v, *path = NULL;
-	int		 disk, i;
+	const char	*b, *v, *path = NULL;
+	int		 i;
 
 	if (argv == NULL || argv[0] == NULL)
 		return NULL;
-	disk = strncmp(base(argv[0]), "cmapp_disk_mon", 14) == 0;
+	if ((path = hostlog_arg(argv)) != NULL)
+		return path;
+	b = base(argv[0]);
+	if (strncmp(b, "cmapp_net_mon", 13) == 0 ||
+	    strncmp(b, "cmapp_disk_mon", 14) == 0)
+		return NULL;
 	for (i = 1; argv[i] != NULL; i++) {
-		if ((v = opt_value(argv, i, "--host_logfile")) != NULL)
-			path = v;
-		else if (disk && (v = opt_value(argv, i, "--log-file")) !=
-		    NULL)
-			path = v;
-		else if (disk && strcmp(argv[i], "-O") == 0 &&
-		    argv[i + 1] != NULL)
-			path = argv[i + 1];
-		else if (disk && strncmp(argv[i], "-O", 2) == 0 &&
-		    argv[i][2] != '\0')
-			path = argv[i] + 2;
-		else
+		if ((v = opt_value(argv, i, "--host_logfile")) == NULL)
 			continue;
-		if (path == argv[i + 1])
-			i++;		/* the value is not an option */
+		path = v;
+		if (v == argv[i + 1])
+			i++;
 	}
 	return path != NULL && path[0] != '\0' ? path : NULL;
 }

@@ -45,6 +45,16 @@ Test(hostlog, disk_mon_options_only_for_disk_mon)
 	    "/dev/sdb"), "/y");
 	cr_expect_str_eq(path_of("cmapp_disk_mon", "--log-file=/z",
 	    "/dev/sdb", NULL), "/z");
+	/* The manual's own spellings. */
+	cr_expect_str_eq(path_of("cmapp_disk_mon", "--log_file", "/m",
+	    "/dev/sdb"), "/m");
+	cr_expect_str_eq(path_of("cmapp_disk_mon", "\xe2\x80\x93log_file",
+	    "/t", "/dev/sdb"), "/t");
+	cr_expect_str_eq(path_of("cmapp_net_mon.pl", "-host_logfile", "/n",
+	    NULL), "/n");
+	/* A monitor's other options are not taken for it. */
+	cr_expect_null(path_of("cmapp_net_mon", "--guest_logfile", "/g",
+	    NULL));
 	/* -O means something else to other commands. */
 	cr_expect_null(path_of("/usr/bin/gcc", "-O", "/tmp/x", NULL));
 	cr_expect_null(path_of("/bin/app", "--log-file", "/tmp/x", NULL));

@@ -1,0 +1,357 @@
+/*
+ * disk.c: the disk probe, cmapp_disk_mon, for NPIV disks:
+ *
+ *   cmapp_disk_mon [-h|--help] [-v|--version] [-O|--log-file FILE]
+ *       [-D|--log-level 0-7] [-t|--poll-interval SECONDS] DISK [DISK...]
+ *
+ * Options and disks may come in any order (the manual's example puts the
+ * options last, and spells them --log_level and, typeset, "–log_file").
+ * Each poll opens every DISK afresh with O_DIRECT (no page cache), checks
+ * its size (BLKGETSIZE64, or the file's size) has not shrunk, and reads its
+ * first and its last block.  An open or read error, a short read, a size
+ * that fell (a LUN that shrank or went away), or a read not done within
+ * min(SECONDS, 10) seconds (the runner's bound, each disk in a worker of
+ * its own) fails that DISK.  Log levels are syslog priorities.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/fs.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe_util.h"
+
+#define MAX_DISKS	256
+#define ALIGN		4096	/* O_DIRECT buffer alignment, file block */
+#define BOUND_S		10	/* a read's bound, at most */
+
+struct disk {
+	const char	*path;
+	uint64_t	 size;		/* at the last good poll */
+};
+
+struct dstate {
+	char		**argv;		/* normalised copy: owns the strings */
+	struct disk	 *d;
+	unsigned	  n, interval, level;
+	void		 *buf;		/* ALIGN bytes, ALIGN-aligned */
+};
+
+static const char usage[] =
+"usage: cmapp_disk_mon [-h|--help] [-v|--version] [-O|--log-file FILE]\n"
+"           [-D|--log-level 0-7] [-t|--poll-interval SECONDS]\n"
+"           DISK [DISK...]\n";
+
+static const char help[] =
+"Reads the first and last block of every DISK with O_DIRECT once per poll\n"
+"and exits 1, naming the disk, when one fails: an I/O error, a short read\n"
+"or a size that fell (a LUN that shrank or went away), or a read not done\n"
+"within min(SECONDS, 10) seconds.\n"
+"\n"
+"  -h, --help                  this help\n"
+"  -v, --version               the version\n"
+"  -O, --log-file FILE         a log file on the VM host (written there by\n"
+"                              cmappmgr; run by hand, this machine's FILE)\n"
+"  -D, --log-level 0-7         log up to this syslog priority (default 0;\n"
+"                              the failure that ends the monitor is always\n"
+"                              logged, each good read is at 7)\n"
+"  -t, --poll-interval SECONDS seconds between polls, above 0 (default 60)\n"
+"\n"
+"Exit status: 0 stopped by SIGTERM, 1 a disk failed, 2 usage error,\n"
+"3 the monitor cannot work.\n";
+
+static void
+disk_fini(void *state)
+{
+	struct dstate	*s = state;
+
+	if (s == NULL)
+		return;
+	free(s->d);
+	free(s->buf);
+	pu_argv_free(s->argv);
+	free(s);
+}
+
+static void
+disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
+    void **state, struct cmapp_result *r)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ "log-file", required_argument, NULL, 'O' },
+		{ "log_file", required_argument, NULL, 'O' },
+		{ "log-level", required_argument, NULL, 'D' },
+		{ "log_level", required_argument, NULL, 'D' },
+		{ "poll-interval", required_argument, NULL, 't' },
+		{ "poll_interval", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dstate	*s;
+	int		 c, i, li = -1;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->argv = pu_argv_normalize(argc, argv)) == NULL) {
+		free(s);
+		pu_result(r, CMAPP_ERROR, LOG_ERR, "out of memory");
+		return;
+	}
+	*state = s;
+	s->interval = 60;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, s->argv, ":hvO:D:t:", longopts, &li)) !=
+	    -1) {
+		const char *opt = pu_opt_word(s->argv, optind, optarg);
+
+		if (c != ':' && c != '?' && li >= 0 &&
+		    longopts[li].has_arg && !pu_long_exact(opt,
+		    longopts[li].name)) {
+			pu_result(r, CMAPP_USAGE, LOG_ERR, "unknown option %s "
+			    "(write options out in full)", opt);
+			return;
+		}
+		if (c == 'O' && *optarg == '\0') {
+			pu_result(r, CMAPP_USAGE, LOG_ERR, "%s needs a file "
+			    "name", opt);
+			return;
+		}
+		li = -1;
+		switch (c) {
+		case 'h':
+			r->status = CMAPP_SHOW_HELP;
+			return;
+		case 'v':
+			r->status = CMAPP_SHOW_VERSION;
+			return;
+		case 'O':
+			cfg->host_log = optarg;
+			break;
+		case 'D':
+			if (pu_parse_uint(optarg, 0, 7, &s->level) < 0) {
+				pu_result(r, CMAPP_USAGE, LOG_ERR, "-D/--log-level "
+				    "takes a level from 0 to 7, not \"%s\"",
+				    optarg);
+				return;
+			}
+			break;
+		case 't':
+			if (pu_parse_uint(optarg, 1, 86400, &s->interval) < 0) {
+				pu_result(r, CMAPP_USAGE, LOG_ERR, "-t/--poll-"
+				    "interval takes a whole number of seconds "
+				    "from 1 to 86400, not \"%s\"", optarg);
+				return;
+			}
+			break;
+		case ':':
+			pu_result(r, CMAPP_USAGE, LOG_ERR, "%s needs a value",
+			    opt);
+			return;
+		default:
+			if (optopt)
+				pu_result(r, CMAPP_USAGE, LOG_ERR, "unknown "
+				    "option -%c", optopt);
+			else
+				pu_result(r, CMAPP_USAGE, LOG_ERR, "unknown "
+				    "option %s", opt);
+			return;
+		}
+	}
+	if (optind >= argc) {
+		pu_result(r, CMAPP_USAGE, LOG_ERR, "no DISK to monitor");
+		return;
+	}
+	if (argc - optind > MAX_DISKS) {
+		pu_result(r, CMAPP_USAGE, LOG_ERR, "%d disks: at most %d per "
+		    "monitor", argc - optind, MAX_DISKS);
+		return;
+	}
+	s->n = (unsigned)(argc - optind);
+	if ((s->d = calloc(s->n, sizeof(*s->d))) == NULL) {
+		pu_result(r, CMAPP_ERROR, LOG_ERR, "out of memory");
+		return;
+	}
+	for (i = optind; i < argc; i++)
+		s->d[i - optind].path = s->argv[i];
+	cfg->interval_ms = s->interval * 1000;
+	cfg->timeout_ms = (s->interval < BOUND_S ? s->interval : BOUND_S) *
+	    1000;
+	cfg->log_max = (int)s->level;
+	r->status = CMAPP_OK;
+}
+
+/* Opens DISK with O_DIRECT and reads its size and the block size its
+ * reads must be aligned to.  0, or a result set. */
+static int
+disk_open(struct disk *d, int *fdp, uint64_t *size, size_t *bs,
+    struct cmapp_result *r)
+{
+	struct stat	st;
+	int		fd, ssz;
+
+	if ((fd = open(d->path, O_RDONLY | O_DIRECT | O_CLOEXEC |
+	    O_NOCTTY)) < 0) {
+		int e = errno;
+
+		if (e == EINVAL && stat(d->path, &st) == 0 &&
+		    (S_ISBLK(st.st_mode) || S_ISREG(st.st_mode))) {
+			pu_result(r, CMAPP_ERROR, LOG_ERR, "%s: cannot open "
+			    "it with O_DIRECT: %s", d->path, strerror(e));
+			return -e;
+		}
+		if (e != EINVAL) {
+			pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: cannot open "
+			    "it: %s", d->path, strerror(e));
+			return -e;
+		}
+	}
+	if (fd < 0 || fstat(fd, &st) < 0 || !(S_ISBLK(st.st_mode) ||
+	    S_ISREG(st.st_mode))) {
+		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: not a disk (neither a "
+		    "block device nor a file)", d->path);
+		if (fd >= 0)
+			close(fd);
+		return -ENOTBLK;
+	}
+	*bs = ALIGN;
+	if (S_ISREG(st.st_mode))
+		*size = (uint64_t)st.st_size;
+	else if (ioctl(fd, BLKGETSIZE64, size) < 0 ||
+	    ioctl(fd, BLKSSZGET, &ssz) < 0) {
+		int e = errno;
+
+		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: cannot read its size: %s",
+		    d->path, strerror(e));
+		close(fd);
+		return -e;
+	} else if (ssz > 0 && ssz <= ALIGN)
+		*bs = (size_t)ssz;
+	*fdp = fd;
+	return 0;
+}
+
+/* Reads the block at off: the bytes expected are those before the end. */
+static int
+read_block(struct dstate *s, struct disk *d, int fd, uint64_t off,
+    uint64_t size, size_t bs, struct cmapp_result *r)
+{
+	size_t	want = size - off < bs ? (size_t)(size - off) : bs;
+	ssize_t	got;
+
+	while ((got = pread(fd, s->buf, bs, (off_t)off)) < 0 && errno == EINTR)
+		;
+	if (got < 0) {
+		int e = errno;
+
+		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: read at offset %llu "
+		    "failed: %s", d->path, (unsigned long long)off, strerror(e));
+		return -e;
+	}
+	if ((size_t)got < want) {
+		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: short read at offset "
+		    "%llu: %zd of %zu bytes (the disk shrank or went away)",
+		    d->path, (unsigned long long)off, got, want);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void
+disk_init(void *state, unsigned *ntargets, struct cmapp_result *r)
+{
+	struct dstate	*s = state;
+	uint64_t	 size;
+	size_t		 bs;
+	unsigned	 i;
+	int		 fd;
+
+	if ((s->buf = aligned_alloc(ALIGN, ALIGN)) == NULL) {
+		pu_result(r, CMAPP_ERROR, LOG_ERR, "out of memory");
+		return;
+	}
+	for (i = 0; i < s->n; i++) {
+		if (disk_open(&s->d[i], &fd, &size, &bs, r) < 0)
+			return;
+		close(fd);
+		if (size == 0) {
+			pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: its size is 0",
+			    s->d[i].path);
+			return;
+		}
+		s->d[i].size = size;
+	}
+	*ntargets = s->n;
+	pu_result(r, CMAPP_OK, LOG_NOTICE, "monitoring %u disk%s every %u s: "
+	    "%s%s", s->n, s->n == 1 ? "" : "s", s->interval, s->d[0].path,
+	    s->n > 1 ? ", ..." : "");
+}
+
+static const char *
+disk_target(void *state, unsigned i)
+{
+	return ((struct dstate *)state)->d[i].path;
+}
+
+static void
+disk_step(void *state, unsigned i, struct cmapp_result *r)
+{
+	struct dstate	*s = state;
+	struct disk	*d = &s->d[i];
+	struct timespec	 t0, t1;
+	uint64_t	 size, last;
+	size_t		 bs;
+	int		 fd;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (disk_open(d, &fd, &size, &bs, r) < 0)
+		return;
+	if (size < d->size) {
+		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: its size fell from %llu "
+		    "to %llu bytes (the LUN shrank or went away)", d->path,
+		    (unsigned long long)d->size, (unsigned long long)size);
+		close(fd);
+		return;
+	}
+	last = (size - 1) / bs * bs;
+	if (read_block(s, d, fd, 0, size, bs, r) < 0 ||
+	    read_block(s, d, fd, last, size, bs, r) < 0) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (size > d->size) {
+		pu_result(r, CMAPP_OK, LOG_NOTICE, "%s: grew from %llu to %llu "
+		    "bytes", d->path, (unsigned long long)d->size,
+		    (unsigned long long)size);
+		d->size = size;
+		return;
+	}
+	pu_result(r, CMAPP_OK, LOG_DEBUG, "%s: read the blocks at 0 and %llu "
+	    "of %llu bytes in %.3f ms", d->path, (unsigned long long)last,
+	    (unsigned long long)size, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+}
+
+__attribute__((visibility("default")))
+const struct cmapp_probe cmapp_probe = {
+	.abi = CMAPP_PLUGIN_ABI,
+	.name = "disk",
+	.usage = usage,
+	.help = help,
+	.step_name = "read",
+	.parse_args = disk_parse_args,
+	.init = disk_init,
+	.target = disk_target,
+	.step = disk_step,
+	.fini = disk_fini,
+};

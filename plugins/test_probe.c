@@ -1,0 +1,133 @@
+/*
+ * test_probe.c: a probe for the runner's tests (build/tests/plugins/test.so,
+ * run as cmapp_test_mon from build/tests/), and the proof that a third
+ * probe needs no change to the runner.  Each step of a target says
+ * "TARGET step K" at priority K mod 8, so that a level keeps a known part.
+ *
+ *   cmapp_test_mon [-n TARGETS] [-i MS] [-T MS] [-D LEVEL] [-g FILE]
+ *       [-O FILE] [-f K] [-H K] [-k K] [-S K]
+ *
+ * At step K of the last target: -f fails, -H hangs for good, -k kills the
+ * worker, -S sends the runner SIGTERM.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "probe_util.h"
+
+struct tstate {
+	unsigned	n, fail, hang, crash, term, steps;
+	char		names[8][24];
+};
+
+static void
+t_parse(int argc, char **argv, struct cmapp_config *cfg, void **state,
+    struct cmapp_result *r)
+{
+	struct tstate	*s;
+	unsigned	 v = 0;
+	int		 c;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		pu_result(r, CMAPP_ERROR, LOG_ERR, "out of memory");
+		return;
+	}
+	*state = s;
+	s->n = 1;
+	cfg->interval_ms = 50;
+	cfg->timeout_ms = 1000;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt(argc, argv, "hvn:i:T:D:g:O:f:H:k:S:")) != -1) {
+		if (c == 'h' || c == 'v') {
+			r->status = c == 'h' ? CMAPP_SHOW_HELP : CMAPP_SHOW_VERSION;
+			return;
+		}
+		if (c == 'g' || c == 'O') {
+			*(c == 'g' ? &cfg->guest_log : &cfg->host_log) = optarg;
+			continue;
+		}
+		if (c == '?' || pu_parse_uint(optarg, 0, 100000, &v) < 0) {
+			pu_result(r, CMAPP_USAGE, LOG_ERR, "bad option -%c",
+			    c == '?' ? optopt : c);
+			return;
+		}
+		switch (c) {
+		case 'n': s->n = v < 1 ? 1 : v > 8 ? 8 : v; break;
+		case 'i': cfg->interval_ms = v; break;
+		case 'T': cfg->timeout_ms = v; break;
+		case 'D': cfg->log_max = (int)(v & 7); break;
+		case 'f': s->fail = v; break;
+		case 'H': s->hang = v; break;
+		case 'k': s->crash = v; break;
+		case 'S': s->term = v; break;
+		}
+	}
+	r->status = CMAPP_OK;
+}
+
+static void
+t_init(void *state, unsigned *ntargets, struct cmapp_result *r)
+{
+	struct tstate	*s = state;
+	unsigned	 i;
+
+	for (i = 0; i < s->n; i++)
+		snprintf(s->names[i], sizeof(s->names[i]), "target%u", i);
+	*ntargets = s->n;
+	pu_result(r, CMAPP_OK, LOG_NOTICE, "testing %u targets", s->n);
+}
+
+static const char *
+t_target(void *state, unsigned i)
+{
+	return ((struct tstate *)state)->names[i];
+}
+
+static void
+t_step(void *state, unsigned i, struct cmapp_result *r)
+{
+	struct tstate	*s = state;
+	unsigned	 k = ++s->steps;
+
+	if (i == s->n - 1) {
+		if (k == s->hang)
+			for (;;)
+				pause();
+		if (k == s->crash)
+			raise(SIGKILL);
+		if (k == s->term)
+			kill(getppid(), SIGTERM);
+		if (k == s->fail) {
+			pu_result(r, CMAPP_FAIL, LOG_ERR, "%s step %u failed",
+			    s->names[i], k);
+			return;
+		}
+	}
+	pu_result(r, CMAPP_OK, (int)(k % 8), "%s step %u", s->names[i], k);
+}
+
+static void
+t_fini(void *state)
+{
+	free(state);
+}
+
+__attribute__((visibility("default")))
+const struct cmapp_probe cmapp_probe = {
+	.abi = CMAPP_PLUGIN_ABI,
+	.name = "test",
+	.usage = "usage: cmapp_test_mon [-n TARGETS] [-i MS] [-T MS] [-D LEVEL]"
+	    " [-g FILE] [-O FILE] [-f K] [-H K] [-k K] [-S K]\n",
+	.help = "A probe for the runner's tests.\n",
+	.step_name = "step",
+	.parse_args = t_parse,
+	.init = t_init,
+	.target = t_target,
+	.step = t_step,
+	.fini = t_fini,
+};

@@ -1,0 +1,108 @@
+# cmapp_net_mon as a cluster service: cmappmgr in a host namespace runs it
+# through cmappserver in a guest namespace, where it watches lan0.  lan0
+# reaches a switch namespace (a bridge) behind which the peer namespace
+# holds the pinged address, so that the peer's link can go down while
+# lan0 keeps its carrier:
+#
+#   host [mg0] --- [mh0] guest [lan0] --- [sg0] switch/br0 [sp0] --- [p0] peer
+#   10.231.0.1     10.231.0.2  10.232.0.2                    10.232.0.1
+#                              fd00:232::2                   fd00:232::1
+. "$TOP/tests/e2e/39_netns.inc"
+ns_setup
+NS_S=${NS_PFX}s NS_P=${NS_PFX}p
+ns_add "$NS_S"
+ns_add "$NS_P"
+ip -n "$NS_G" link add lan0 type veth peer name sg0 netns "$NS_S"
+ip -n "$NS_P" link add p0 type veth peer name sp0 netns "$NS_S"
+ip -n "$NS_S" link add br0 type bridge
+ip -n "$NS_S" link set sg0 master br0
+ip -n "$NS_S" link set sp0 master br0
+for l in br0 sg0 sp0; do ip -n "$NS_S" link set "$l" up; done
+ip -n "$NS_G" addr add 10.232.0.2/24 dev lan0
+ip -n "$NS_G" addr add fd00:232::2/64 dev lan0 nodad
+ip -n "$NS_P" addr add 10.232.0.1/24 dev p0
+ip -n "$NS_P" addr add fd00:232::1/64 dev p0 nodad
+ip -n "$NS_G" link set lan0 up
+ip -n "$NS_P" link set p0 up
+wait_for 5 carrier "$NS_G" lan0 || fail "lan0 has no carrier" || exit 1
+guest_server || exit 1
+MON=$BIN/cmapp_net_mon.pl	# the manual's name
+
+echo "--- a healthy link keeps running, and logs on both sides"
+# As the manual's example, with its one-dash -probe_count.
+host_mgr ok "$MON" --lan lan0 --ip 10.232.0.1 --guest_logfile "$T/g1.log" \
+	--host_logfile "$T/h1.log" --log_level 2 -probe_count 3 --polling_interval 1
+m=$MGR
+wait_for 15 grep -q "reply from 10.232.0.1" "$T/g1.log" || fail "no reply logged" || exit 1
+still_running $m 3 || { fail "the monitor of a healthy link ended"; cat "$T/ok.err"; exit 1; }
+[ "$(lines "reply from 10.232.0.1" "$T/g1.log")" -ge 3 ] || fail "too few pings logged" || exit 1
+expect_grep "notice: monitoring lan0: pinging 10.232.0.1 every 1 s, failing after 3 lost in a row" "$T/g1.log" || exit 1
+# The host log: written locally by the monitor until cmappserver hands it
+# a pipe to cmappmgr; either way the file below is the host's.
+expect_grep "cmapp_net_mon\[[0-9]*\]: debug: lan0: reply from 10.232.0.1, seq" "$T/h1.log" || exit 1
+# The monitor's stderr reaches the host's package log through cmappmgr.
+expect_grep "cmapp_net_mon.pl\[[0-9]*\]: cmapp_net_mon: lan0: reply from" "$T/ok.err" || exit 1
+
+echo "--- the peer's link going down fails within probe_count x polling_interval"
+pid=$(mon_pid "$T/g1.log")
+ip -n "$NS_P" link set p0 down
+T0=$(ms)
+gone "$pid" 15 || fail "still running $TOOK ms after the peer went down" || exit 1
+# 3 pings of 1 s: at least 2 s (so it was the pings), at most the 3 s and
+# the one in flight when the peer went.
+[ "$TOOK" -ge 2000 ] || fail "failed after $TOOK ms: before 3 pings could be lost" || exit 1
+took_at_most 4000 "failing on lost pings" || exit 1
+wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
+expect_eq "$RC" 1 "exit status when the pings fail" || exit 1
+expect_grep "err: lan0: 3 pings in a row to 10.232.0.1 got no reply: the LAN failed" "$T/g1.log" || exit 1
+expect_grep "warning: lan0: ping seq [0-9]* to 10.232.0.1 got no reply (1 of 3 in a row)" "$T/g1.log" || exit 1
+expect_grep "lan0: 3 pings in a row to 10.232.0.1 got no reply" "$T/h1.log" || exit 1
+expect_grep "lan0: 3 pings in a row to 10.232.0.1 got no reply" "$T/ok.err" || exit 1
+ip -n "$NS_P" link set p0 up
+# A link down flushes its static IPv6 addresses (keep_addr_on_down is 0).
+ip -n "$NS_P" addr replace fd00:232::1/64 dev p0 nodad
+
+echo "--- IPv6, then the monitored interface itself going down fails at once"
+# A long interval, so that "at once" cannot be the next poll.
+host_mgr v6 "$BIN/cmapp_net_mon" --lan lan0 --ip fd00:232::1 --guest_logfile "$T/g2.log" \
+	--log_level 2 --probe_count 3 --polling_interval 5
+m=$MGR
+wait_for 15 grep -q "reply from fd00:232::1" "$T/g2.log" ||
+	{ fail "no IPv6 reply"; cat "$T/g2.log"; exit 1; }
+pid=$(mon_pid "$T/g2.log")
+ip -n "$NS_G" link set lan0 down
+T0=$(ms)
+gone "$pid" 15 || fail "still running $TOOK ms after lan0 went down" || exit 1
+took_at_most 100 "noticing lan0 down" || exit 1
+wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
+expect_eq "$RC" 1 "exit status when lan0 is down" || exit 1
+expect_grep "err: interface lan0 is down" "$T/g2.log" || exit 1
+expect_grep "interface lan0 is down" "$T/v6.err" || exit 1
+ip -n "$NS_G" link set lan0 up
+wait_for 5 carrier "$NS_G" lan0 || fail "lan0 did not come back" || exit 1
+
+echo "--- the switch port going down (lan0 loses its carrier) fails at once"
+host_mgr carrier "$BIN/cmapp_net_mon" --lan lan0 --ip 10.232.0.1 --guest_logfile "$T/g3.log" \
+	--log_level 1 --polling_interval 5
+m=$MGR
+wait_for 15 grep -q "notice: monitoring lan0" "$T/g3.log" ||
+	{ fail "not started"; cat "$T/carrier.err"; exit 1; }
+still_running $m 1 || { fail "the monitor ended"; cat "$T/carrier.err"; exit 1; }
+pid=$(mon_pid "$T/g3.log")
+ip -n "$NS_S" link set sg0 down
+T0=$(ms)
+gone "$pid" 15 || fail "still running $TOOK ms after the carrier went" || exit 1
+took_at_most 100 "noticing the lost carrier" || exit 1
+wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
+expect_eq "$RC" 1 "exit status without carrier" || exit 1
+# Level 1: the start and the failure; no ping was lost, none is logged.
+expect_eq "$(wc -l <"$T/g3.log")" 2 "lines logged at level 1" || exit 1
+expect_grep "err: interface lan0 has no carrier" "$T/g3.log" || exit 1
+ip -n "$NS_S" link set sg0 up
+
+echo "--- an unknown interface is a usage error"
+host_mgr bad "$BIN/cmapp_net_mon" --lan nosuch0 --ip 10.232.0.1
+wait_exit $MGR 15 || fail "did not end" || exit 1
+expect_eq "$RC" 2 "exit status of a usage error" || exit 1
+expect_grep "cmapp_net_mon: unknown interface nosuch0 (--lan)" "$T/bad.err" || exit 1
+expect_grep "usage: cmapp_net_mon --lan NAME --ip ADDRESS" "$T/bad.err" || exit 1

@@ -1,0 +1,93 @@
+# cmapp_disk_mon on disks that fail the hard way, through cmappmgr (host
+# namespace) and cmappserver (guest namespace): a loop device over the
+# file of tests/fusefail, whose reads can be made to fail with EIO or to
+# hang.  A hung read sleeps in the kernel for good; the monitor must still
+# fail the disk within its bound, min(-t, 10 s), and go on checking the
+# other disks meanwhile.  Also the FUSE file itself, opened with O_DIRECT.
+. "$TOP/tests/e2e/39_netns.inc"
+[ -x "$BIN/tests/fusefail" ] || skip "no $BIN/tests/fusefail (make $BIN/tests/unit builds it; needs libfuse3-dev)"
+[ -c /dev/fuse ] || skip "no /dev/fuse"
+ns_setup
+command -v losetup >/dev/null || skip "no losetup"
+
+# Mounted before cmappserver starts: "ip netns exec" gives it a mount
+# namespace of its own, which need not see later mounts.
+mkdir -p "$T/mnt"
+"$BIN/tests/fusefail" -s 4194304 "$T/mnt" 2>"$T/fusefail.log" &
+FUSE_PID=$!
+fuse_up() { [ -e "$T/mnt/ctl" ]; }
+wait_for 5 fuse_up || skip "cannot mount FUSE: $(cat "$T/fusefail.log")"
+# Hung reads are let go first, so that the stuck workers can die.
+unhang() { [ -n "${FUSE_PID:-}" ] && echo ok >"$T/mnt/ctl" 2>/dev/null; sleep 0.2; }
+unmount() {
+	umount "$T/mnt" 2>/dev/null || umount -l "$T/mnt" 2>/dev/null
+	[ -n "${FUSE_PID:-}" ] && { kill "$FUSE_PID" 2>/dev/null; wait "$FUSE_PID" 2>/dev/null; }
+	FUSE_PID=
+}
+PRE_CLEANUP=unhang POST_CLEANUP=unmount
+ctl() { echo "$1" >"$T/mnt/ctl"; }
+
+loop_dev "$T/mnt/disk" -r
+fd=$LOOP
+truncate -s 1M "$T/good.img"
+loop_dev "$T/good.img"
+good=$LOOP
+guest_server || exit 1
+
+echo "--- a hung disk fails within the bound; the other disk is still read"
+host_mgr hang "$BIN/cmapp_disk_mon" -D 7 -t 2 -O "$T/h1.log" "$good" "$fd"
+m=$MGR
+wait_for 15 grep -q "debug: $fd: read the blocks" "$T/h1.log" ||
+	{ fail "no read of $fd"; cat "$T/hang.err"; exit 1; }
+still_running $m 2 || { fail "ended while healthy"; cat "$T/hang.err"; exit 1; }
+before=$(lines "debug: $good: read the blocks" "$T/h1.log")
+pid=$(mon_pid "$T/h1.log")
+ctl hang
+T0=$(ms)
+gone "$pid" 15 || fail "still running $TOOK ms after the disk hung" || exit 1
+# The next poll within 2 s, then its 2 s bound.
+took_at_most 4000 "failing the hung disk" || exit 1
+wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
+expect_eq "$RC" 1 "exit status of a hung disk" || exit 1
+expect_grep "err: $fd: read not done within 2 s" "$T/h1.log" || exit 1
+expect_grep "$fd: read not done within 2 s" "$T/hang.err" || exit 1
+after=$(lines "debug: $good: read the blocks" "$T/h1.log")
+[ "$after" -gt "$before" ] || fail "$good was not read while $fd hung" || exit 1
+ctl ok
+
+echo "--- a disk whose reads fail with EIO fails within a poll"
+host_mgr eio "$BIN/cmapp_disk_mon" -D 5 -t 1 -O "$T/h2.log" "$fd" "$good"
+m=$MGR
+wait_for 15 grep -q "notice: monitoring 2 disks" "$T/h2.log" || fail "not started" || exit 1
+still_running $m 1 || { fail "ended while healthy"; cat "$T/eio.err"; exit 1; }
+pid=$(mon_pid "$T/h2.log")
+ctl eio
+T0=$(ms)
+gone "$pid" 15 || fail "still running $TOOK ms after EIO" || exit 1
+took_at_most 1000 "failing on EIO" || exit 1
+wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
+expect_eq "$RC" 1 "exit status of EIO" || exit 1
+expect_grep "err: $fd: read at offset 0 failed: Input/output error" "$T/h2.log" || exit 1
+ctl ok
+
+echo "--- the FUSE file itself, opened with O_DIRECT: EIO, then a hang"
+host_mgr file "$BIN/cmapp_disk_mon" -t 1 "$T/mnt/disk"
+m=$MGR
+still_running $m 2 || { fail "ended while healthy"; cat "$T/file.err"; exit 1; }
+ctl eio
+wait_exit $m 15 || fail "still running $TOOK ms after EIO" || exit 1
+expect_eq "$RC" 1 "exit status of EIO on the file" || exit 1
+expect_grep "$T/mnt/disk: read at offset 0 failed: Input/output error" "$T/file.err" || exit 1
+ctl ok
+host_mgr file2 "$BIN/cmapp_disk_mon" -D 5 -t 1 -O "$T/h3.log" "$T/mnt/disk"
+m=$MGR
+wait_for 15 grep -q "notice: monitoring 1 disk" "$T/h3.log" || fail "not started" || exit 1
+still_running $m 1 || { fail "ended while healthy"; cat "$T/file2.err"; exit 1; }
+pid=$(mon_pid "$T/h3.log")
+ctl hang
+T0=$(ms)
+gone "$pid" 15 || fail "still running $TOOK ms after the hang" || exit 1
+took_at_most 2000 "failing the hung file" || exit 1
+wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
+expect_eq "$RC" 1 "exit status of a hung file" || exit 1
+expect_grep "$T/mnt/disk: read not done within 1 s" "$T/file2.err" || exit 1

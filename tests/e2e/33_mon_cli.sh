@@ -1,0 +1,92 @@
+# The monitors as a user meets them: -h, -v, no options, usage errors, by
+# hand and as services; the probe found beside the program in the build
+# tree and in installed trees; the host log written locally when run by
+# hand, and into CMAPP_HOSTLOG_FD when cmappserver hands one over.
+DISK_MON=$BIN/cmapp_disk_mon NET_MON=$BIN/cmapp_net_mon
+
+echo "--- cmapp_disk_mon -h / --help / -v / --version"
+for o in -h --help; do
+	"$DISK_MON" $o >"$T/o" 2>"$T/e"; expect_eq $? 0 "status of $o" || exit 1
+	expect_grep "^usage: cmapp_disk_mon \[-h|--help\] \[-v|--version\] \[-O|--log-file FILE\]" "$T/o" || exit 1
+	expect_grep "^  -t, --poll-interval SECONDS seconds between polls, above 0 (default 60)" "$T/o" || exit 1
+	expect_eq "$(cat "$T/e")" "" "stderr of $o" || exit 1
+done
+for o in -v --version; do
+	"$DISK_MON" $o >"$T/o" 2>"$T/e"; expect_eq $? 0 "status of $o" || exit 1
+	expect_grep "^cmapp_disk_mon [0-9][0-9.]* (cmapp, probe interface 1)$" "$T/o" || exit 1
+done
+
+echo "--- usage errors: status 2, the reason and the usage on stderr"
+"$DISK_MON" >"$T/o" 2>"$T/e"; expect_eq $? 2 "status without a disk" || exit 1
+expect_eq "$(head -1 "$T/e")" "cmapp_disk_mon: no DISK to monitor" "no disk" || exit 1
+expect_grep "^usage: cmapp_disk_mon" "$T/e" || exit 1
+expect_eq "$(cat "$T/o")" "" "stdout of a usage error" || exit 1
+"$DISK_MON" -t 0 /dev/null 2>"$T/e"; expect_eq $? 2 "status of -t 0" || exit 1
+expect_grep "takes a whole number of seconds from 1 to 86400, not \"0\"" "$T/e" || exit 1
+for mon in "$NET_MON" "$BIN/cmapp_net_mon.pl"; do
+	"$mon" >"$T/o" 2>"$T/e"; expect_eq $? 2 "status of $mon alone" || exit 1
+	expect_eq "$(head -1 "$T/e")" "cmapp_net_mon: --lan and --ip are required" "$mon alone" || exit 1
+	expect_grep "^usage: cmapp_net_mon --lan NAME --ip ADDRESS \[--guest_logfile FILE\]" "$T/e" || exit 1
+done
+"$NET_MON" --lan lo --ip 127.0.0.1 --log_level 3 2>"$T/e"; expect_eq $? 2 "status of --log_level 3" || exit 1
+expect_grep "cmapp_net_mon: --log_level takes a whole number from 0 to 2, not \"3\"" "$T/e" || exit 1
+"$NET_MON" --lan nosuch0 --ip 127.0.0.1 2>"$T/e"; expect_eq $? 2 "status of an unknown interface" || exit 1
+expect_grep "cmapp_net_mon: unknown interface nosuch0 (--lan)" "$T/e" || exit 1
+"$NET_MON" --help >"$T/o"; expect_eq $? 0 "status of --help" || exit 1
+expect_grep "  --probe_count N            lost pings in a row that fail the LAN (default 4)" "$T/o" || exit 1
+
+echo "--- the same through cmappmgr and cmappserver"
+start_server || exit 1
+mgr "$DISK_MON" -v >"$T/o" 2>"$T/e"; expect_eq $? 0 "status of -v as a service" || exit 1
+expect_grep "^localhost cmapp_disk_mon\[[0-9]*\]: cmapp_disk_mon [0-9.]* (cmapp" "$T/o" || exit 1
+mgr "$NET_MON" >"$T/o" 2>"$T/e"; expect_eq $? 2 "status of cmapp_net_mon alone as a service" || exit 1
+expect_grep "^localhost cmapp_net_mon\[[0-9]*\]: cmapp_net_mon: --lan and --ip are required" "$T/e" || exit 1
+
+echo "--- installed trees: plugins/ beside the program, or ../lib/cmapp/"
+mkdir -p "$T/opt/hp/cmappserver/plugins" "$T/usr/sbin" "$T/usr/lib/cmapp"
+cp "$DISK_MON" "$T/opt/hp/cmappserver/"
+cp "$BIN/plugins/disk.so" "$T/opt/hp/cmappserver/plugins/"
+"$T/opt/hp/cmappserver/cmapp_disk_mon" -v >"$T/o" || fail "the /opt tree does not run" || exit 1
+cp "$NET_MON" "$T/usr/sbin/"
+ln -s cmapp_net_mon "$T/usr/sbin/cmapp_net_mon.pl"
+cp "$BIN/plugins/net.so" "$T/usr/lib/cmapp/"
+"$T/usr/sbin/cmapp_net_mon.pl" --version >"$T/o" || fail "the lib/cmapp tree does not run" || exit 1
+expect_grep "^cmapp_net_mon " "$T/o" || exit 1
+# No probe: status 3, naming where it looked.
+cp "$DISK_MON" "$T/usr/sbin/"
+"$T/usr/sbin/cmapp_disk_mon" -v 2>"$T/e"; expect_eq $? 3 "status without the probe" || exit 1
+expect_grep "cannot find the disk probe: neither $T/usr/sbin/plugins/disk.so nor $T/usr/sbin/../lib/cmapp/disk.so exists" "$T/e" || exit 1
+# Another name: no such monitor.
+cp "$DISK_MON" "$T/usr/sbin/mon"
+"$T/usr/sbin/mon" 2>"$T/e"; expect_eq $? 3 "status under another name" || exit 1
+expect_grep "cannot tell which monitor to be" "$T/e" || exit 1
+
+echo "--- by hand: the host log is a local file; SIGTERM ends with 0"
+truncate -s 1M "$T/disk.img"
+"$DISK_MON" -D 7 -t 1 -O "$T/h.log" "$T/disk.img" 2>"$T/e" & p=$!
+wait_for 5 grep -q "read the blocks" "$T/h.log" || fail "no host log" || exit 1
+kill -TERM $p; wait $p; expect_eq $? 0 "status after SIGTERM" || exit 1
+expect_grep "cmapp_disk_mon\[$p\]: notice: monitoring 1 disk every 1 s: $T/disk.img" "$T/h.log" || exit 1
+expect_grep "cmapp_disk_mon\[$p\]: debug: $T/disk.img: read the blocks at 0 and 1044480 of 1048576 bytes" "$T/h.log" || exit 1
+expect_grep "cmapp_disk_mon\[$p\]: notice: stopped by signal TERM" "$T/h.log" || exit 1
+expect_grep "^cmapp_disk_mon: notice\|^cmapp_disk_mon: monitoring 1 disk" "$T/e" || exit 1
+
+echo "--- with CMAPP_HOSTLOG_FD the records go there, not to a local file"
+CMAPP_HOSTLOG_FD=9 "$DISK_MON" -D 7 -t 1 -O "$T/h2.log" "$T/disk.img" 9>"$T/fd9" 2>/dev/null & p=$!
+wait_for 5 grep -q "read the blocks" "$T/fd9" || fail "nothing on fd 9" || exit 1
+kill -TERM $p; wait $p
+[ ! -e "$T/h2.log" ] || fail "the guest wrote the host's file itself" || exit 1
+CMAPP_HOSTLOG_FD=9 "$DISK_MON" -O "$T/h2.log" "$T/disk.img" 2>"$T/e"
+expect_eq $? 3 "status with a closed CMAPP_HOSTLOG_FD" || exit 1
+expect_grep "cmapp_disk_mon: CMAPP_HOSTLOG_FD=9: Bad file descriptor" "$T/e" || exit 1
+
+echo "--- the manual's net line names one file for both logs: each record once"
+# Pinging lo in a network namespace of its own.
+unshare -n true 2>/dev/null || { echo "no network namespace: not tested"; exit 0; }
+unshare -n sh -c 'ip link set lo up && exec "$@"' sh "$BIN/cmapp_net_mon.pl" --lan lo \
+	--ip 127.0.0.1 --guest_logfile "$T/same.log" --host_logfile "$T/same.log" \
+	--log_level 2 --polling_interval 1 2>/dev/null & p=$!
+wait_for 5 grep -q "seq 2," "$T/same.log" || fail "no pings logged" || exit 1
+kill -TERM $p; wait $p; expect_eq $? 0 "status after SIGTERM" || exit 1
+expect_eq "$(sort "$T/same.log" | uniq -d)" "" "records written twice" || exit 1
+expect_eq "$(grep -c "reply from 127.0.0.1, seq 1," "$T/same.log")" 1 "seq 1 lines" || exit 1

@@ -1,0 +1,351 @@
+/*
+ * test_disk_probe.c: tests for the disk probe (build/plugins/disk.so,
+ * loaded through the runner's loader): its command line, the manual's
+ * service line among them, and its steps on files standing in for disks
+ * (block devices, I/O errors and hangs are in tests/e2e/31_* and 32_*).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "../plugins/runner.h"
+
+struct parsed {
+	const struct cmapp_probe	*p;
+	struct cmapp_config		 cfg;
+	struct cmapp_result		 r;
+	void				*state;
+	unsigned			 n;
+};
+
+static const struct cmapp_probe *
+disk_probe(void)
+{
+	const struct cmapp_probe	*p;
+	char				 exe[PATH_MAX], path[PATH_MAX + 32];
+	char				 err[PATH_MAX + 256];
+	ssize_t				 n;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	cr_assert_gt(n, 0);
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(path, sizeof(path), "%s/../plugins/disk.so", exe);
+	cr_assert_eq(runner_load(path, &p, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(p->name, "disk");
+	return p;
+}
+
+static struct parsed
+parse(char **argv)
+{
+	struct parsed	x;
+	int		argc = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.p = disk_probe();
+	while (argv[argc] != NULL)
+		argc++;
+	x.p->parse_args(argc, argv, &x.cfg, &x.state, &x.r);
+	return x;
+}
+
+static void
+done(struct parsed *x)
+{
+	x->p->fini(x->state);
+}
+
+static char dir[64];
+
+static void
+mkdir_tmp(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/cmapp-disk.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void
+rm_tmp(void)
+{
+	char	cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (dir[0] != '\0' && system(cmd) != 0)
+		cr_log_warn("cannot remove %s", dir);
+}
+
+/* DIR/NAME of SIZE bytes; its path. */
+static char *
+mkfile(const char *name, off_t size)
+{
+	static char	path[128];
+	int		fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	cr_assert_geq(fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644), 0);
+	cr_assert_eq(ftruncate(fd, size), 0);
+	close(fd);
+	return path;
+}
+
+/* Parses "cmapp_disk_mon -t 1 PATH" and inits it. */
+static struct parsed
+start(char *path)
+{
+	char		*argv[] = { "cmapp_disk_mon", "-t", "1", path, NULL };
+	struct parsed	 x = parse(argv);
+
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	x.p->init(x.state, &x.n, &x.r);
+	return x;
+}
+
+Test(disk_probe, defaults)
+{
+	char		*argv[] = { "cmapp_disk_mon", "/dev/sdb", NULL };
+	struct parsed	 x = parse(argv);
+
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.cfg.interval_ms, 60000);
+	cr_assert_eq(x.cfg.timeout_ms, 10000);
+	cr_assert_eq(x.cfg.log_max, 0);
+	cr_assert_null(x.cfg.host_log);
+	cr_assert_null(x.cfg.guest_log);
+	done(&x);
+}
+
+/* As the manual prints it: disks first, --log_level, and an en dash
+ * where "--log_file" was meant. */
+Test(disk_probe, the_manuals_service_line)
+{
+	char		*argv[] = { "/opt/hp/cmappserver/cmapp_disk_mon",
+	    "/dev/disk/disk12", "/dev/rdisk/disk13", "/dev/disk/disk14",
+	    "--log_level", "3", "\xe2\x80\x93log_file",
+	    "/var/adm/vm1_npiv_disk_mon.log", NULL };
+	struct parsed	 x = parse(argv);
+
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.cfg.log_max, 3);
+	cr_assert_str_eq(x.cfg.host_log, "/var/adm/vm1_npiv_disk_mon.log");
+	cr_assert_str_eq(x.p->target(x.state, 0), "/dev/disk/disk12");
+	cr_assert_str_eq(x.p->target(x.state, 2), "/dev/disk/disk14");
+	done(&x);
+}
+
+Test(disk_probe, short_and_long_options)
+{
+	char		*a1[] = { "cmapp_disk_mon", "-O", "/h.log", "-D", "7",
+	    "-t", "5", "/dev/sdb", NULL };
+	char		*a2[] = { "cmapp_disk_mon", "--log-file=/h.log",
+	    "--log-level", "0", "--poll-interval", "30", "/dev/sdb", NULL };
+	char		*a3[] = { "cmapp_disk_mon", "--poll_interval", "1",
+	    "/dev/sdb", NULL };
+	struct parsed	 x;
+
+	x = parse(a1);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.cfg.log_max, 7);
+	cr_assert_eq(x.cfg.interval_ms, 5000);
+	cr_assert_eq(x.cfg.timeout_ms, 5000, "the bound: min(interval, 10)");
+	cr_assert_str_eq(x.cfg.host_log, "/h.log");
+	done(&x);
+	x = parse(a2);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.cfg.interval_ms, 30000);
+	cr_assert_eq(x.cfg.timeout_ms, 10000);
+	done(&x);
+	x = parse(a3);
+	cr_assert_eq(x.cfg.interval_ms, 1000);
+	done(&x);
+}
+
+Test(disk_probe, help_and_version)
+{
+	char		*a1[] = { "cmapp_disk_mon", "-h", NULL };
+	char		*a2[] = { "cmapp_disk_mon", "--version", NULL };
+	char		*a3[] = { "cmapp_disk_mon", "/dev/sdb", "-v", NULL };
+	struct parsed	 x;
+
+	x = parse(a1);
+	cr_assert_eq(x.r.status, CMAPP_SHOW_HELP);
+	done(&x);
+	x = parse(a2);
+	cr_assert_eq(x.r.status, CMAPP_SHOW_VERSION);
+	done(&x);
+	x = parse(a3);
+	cr_assert_eq(x.r.status, CMAPP_SHOW_VERSION);
+	done(&x);
+}
+
+Test(disk_probe, usage_errors)
+{
+	const char	*cases[][3] = {
+		{ "-t", "0", "/dev/sdb" }, { "-t", "-5", "/dev/sdb" },
+		{ "-t", "1m", "/dev/sdb" }, { "-D", "8", "/dev/sdb" },
+		{ "-D", "x", "/dev/sdb" }, { "-x", "/dev/sdb", NULL },
+		{ "--bogus", "/dev/sdb", NULL }, { "-O", NULL, NULL },
+		{ "-D", "3", NULL }, { "--log-f", "/h", "/dev/sdb" },
+		{ "--poll", "5", "/dev/sdb" }, { "-O", "", "/dev/sdb" },
+		{ "--log-file=", "/dev/sdb", NULL },
+	};
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char		*argv[] = { "cmapp_disk_mon",
+		    (char *)cases[i][0], (char *)cases[i][1],
+		    (char *)cases[i][2], NULL };
+		struct parsed	 x = parse(argv);
+
+		cr_assert_eq(x.r.status, CMAPP_USAGE, "case %zu: %s", i,
+		    x.r.msg);
+		cr_assert_neq(x.r.msg[0], '\0');
+		done(&x);
+	}
+}
+
+Test(disk_probe, messages_of_usage_errors)
+{
+	char		*a1[] = { "cmapp_disk_mon", NULL };
+	char		*a2[] = { "cmapp_disk_mon", "-t", "0", "/d", NULL };
+	char		*a3[] = { "cmapp_disk_mon", "/d", "-O", NULL };
+	struct parsed	 x;
+
+	x = parse(a1);
+	cr_assert_str_eq(x.r.msg, "no DISK to monitor");
+	done(&x);
+	x = parse(a2);
+	cr_assert_str_eq(x.r.msg, "-t/--poll-interval takes a whole number of "
+	    "seconds from 1 to 86400, not \"0\"");
+	done(&x);
+	x = parse(a3);
+	cr_assert_str_eq(x.r.msg, "-O needs a value");
+	done(&x);
+}
+
+Test(disk_probe, a_healthy_disk, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	/* Not a whole number of blocks: the last read is short on purpose. */
+	struct parsed	x = start(mkfile("disk", 3 * 4096 + 100));
+
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.n, 1);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.r.priority, LOG_DEBUG);
+	cr_assert(strstr(x.r.msg, "read the blocks at 0 and 12288 of 12388 "
+	    "bytes in "), "%s", x.r.msg);
+	done(&x);
+}
+
+Test(disk_probe, a_missing_disk_fails_at_start, .init = mkdir_tmp,
+    .fini = rm_tmp)
+{
+	char		path[128];
+	struct parsed	x;
+
+	snprintf(path, sizeof(path), "%s/gone", dir);
+	x = start(path);
+	cr_assert_eq(x.r.status, CMAPP_FAIL);
+	cr_assert(strstr(x.r.msg, path) && strstr(x.r.msg,
+	    "No such file or directory"), "%s", x.r.msg);
+	done(&x);
+}
+
+Test(disk_probe, an_empty_disk_fails_at_start, .init = mkdir_tmp,
+    .fini = rm_tmp)
+{
+	struct parsed	x = start(mkfile("empty", 0));
+
+	cr_assert_eq(x.r.status, CMAPP_FAIL);
+	cr_assert(strstr(x.r.msg, "its size is 0"), "%s", x.r.msg);
+	done(&x);
+}
+
+Test(disk_probe, a_directory_is_no_disk, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct parsed	x = start(dir);
+
+	cr_assert_eq(x.r.status, CMAPP_FAIL);
+	cr_assert(strstr(x.r.msg, "not a disk"), "%s", x.r.msg);
+	done(&x);
+}
+
+Test(disk_probe, a_disk_that_shrinks_fails, .init = mkdir_tmp,
+    .fini = rm_tmp)
+{
+	char		*path = mkfile("disk", 1 << 20);
+	struct parsed	 x = start(path);
+
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(truncate(path, 0), 0);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_FAIL);
+	cr_assert(strstr(x.r.msg, "its size fell from 1048576 to 0 bytes"),
+	    "%s", x.r.msg);
+	done(&x);
+}
+
+Test(disk_probe, a_disk_that_grows_is_fine, .init = mkdir_tmp,
+    .fini = rm_tmp)
+{
+	char		*path = mkfile("disk", 1 << 20);
+	struct parsed	 x = start(path);
+
+	cr_assert_eq(truncate(path, 2 << 20), 0);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.r.priority, LOG_NOTICE);
+	cr_assert(strstr(x.r.msg, "grew from 1048576 to 2097152"), "%s",
+	    x.r.msg);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.priority, LOG_DEBUG, "%s", x.r.msg);
+	done(&x);
+}
+
+Test(disk_probe, a_disk_that_vanishes_fails_naming_it, .init = mkdir_tmp,
+    .fini = rm_tmp)
+{
+	char		*path = mkfile("disk", 1 << 20), copy[128];
+	struct parsed	 x = start(path);
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	cr_assert_eq(unlink(copy), 0);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_FAIL);
+	cr_assert(strstr(x.r.msg, copy) && strstr(x.r.msg, "cannot open"),
+	    "%s", x.r.msg);
+	done(&x);
+}
+
+Test(disk_probe, each_disk_is_a_target, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	char		a[128], b[128];
+	struct parsed	x;
+
+	snprintf(a, sizeof(a), "%s", mkfile("a", 8192));
+	snprintf(b, sizeof(b), "%s", mkfile("b", 8192));
+	{
+		char	*argv[] = { "cmapp_disk_mon", a, "-t", "2", b, NULL };
+
+		x = parse(argv);
+	}
+	x.p->init(x.state, &x.n, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.n, 2);
+	cr_assert_str_eq(x.p->target(x.state, 1), b);
+	cr_assert_eq(truncate(b, 0), 0);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	x.p->step(x.state, 1, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_FAIL, "%s", x.r.msg);
+	cr_assert(strncmp(x.r.msg, b, strlen(b)) == 0, "%s", x.r.msg);
+	done(&x);
+}
