@@ -19,8 +19,8 @@ say "1. A key set as the manual lays it out (host: client pair; guest: server pa
 run "$TOP/certs/mkkeys.sh" -o "$D/keys" localhost | sed 's/^/   /'
 
 say "2. cmappserver in the guest (here: 127.0.0.1 port $PORT)"
-printf '$ %s\n' "cmappserver -f -conf $D/keys/localhost/cmappserver.conf -listen 127.0.0.1 -port $PORT &"
-"$BIN/cmappserver" -f -conf "$D/keys/localhost/cmappserver.conf" -listen 127.0.0.1 -port "$PORT" 2>"$D/server.log" &
+printf '$ %s\n' "cmappserver -f -conf $D/keys/localhost/cmappserver.conf -listen 127.0.0.1 -port $PORT -rundir $D/run &"
+"$BIN/cmappserver" -f -conf "$D/keys/localhost/cmappserver.conf" -listen 127.0.0.1 -port "$PORT" -rundir "$D/run" 2>"$D/server.log" &
 SPID=$!
 wait_for 10 listening "$PORT" || { cat "$D/server.log"; exit 1; }
 
