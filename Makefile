@@ -23,7 +23,8 @@ SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
 SHIM	= appserver/shim.c common/proto.c
 MANAGER	= appmgr/main.c appmgr/manager.c appmgr/hostlog.c \
 	  plugins/hostlog_arg.c
-UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c
+UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \
+	  tests/test_keystore.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 

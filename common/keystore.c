@@ -181,6 +181,24 @@ pem_identity(const unsigned char *buf, size_t len, const char *password,
 	return pick_leaf(id, sk, err, errlen);
 }
 
+static OSSL_PROVIDER	*prov_default, *prov_legacy;
+static int		 unload_registered;
+
+/*
+ * Drops the references taken below before OpenSSL's own exit handler runs
+ * (atexit handlers run last registered first): a provider still referenced
+ * then is never torn down, and the legacy one leaks its library context.
+ */
+static void
+unload_legacy(void)
+{
+	if (prov_legacy != NULL)
+		OSSL_PROVIDER_unload(prov_legacy);
+	if (prov_default != NULL)
+		OSSL_PROVIDER_unload(prov_default);
+	prov_legacy = prov_default = NULL;
+}
+
 /*
  * PKCS#12 files from older tools use RC2 or 3DES, which OpenSSL 3 keeps in
  * its legacy provider: load it (with the default one, which loading any
@@ -191,8 +209,14 @@ load_legacy(void)
 {
 	if (OSSL_PROVIDER_available(NULL, "legacy"))
 		return 0;
-	if (OSSL_PROVIDER_load(NULL, "default") == NULL ||
-	    OSSL_PROVIDER_load(NULL, "legacy") == NULL) {
+	if (!unload_registered) {
+		if (atexit(unload_legacy) != 0)
+			return -1;
+		unload_registered = 1;
+	}
+	if ((prov_default == NULL &&
+	    (prov_default = OSSL_PROVIDER_load(NULL, "default")) == NULL) ||
+	    (prov_legacy = OSSL_PROVIDER_load(NULL, "legacy")) == NULL) {
 		ERR_clear_error();
 		return -1;
 	}
@@ -360,7 +384,9 @@ read_file(const char *path, unsigned char **bufp, size_t *lenp, mode_t *mode)
 	ssize_t		 n;
 	int		 fd, r;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+	/* O_NONBLOCK: a FIFO is refused below instead of waited on. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1)
 		return -errno;
 	if (fstat(fd, &st) == -1) {
 		r = -errno;
