@@ -18,6 +18,7 @@
 #include "proto.h"
 
 #define SERVER_MAX_CONNS	256	/* concurrent connections */
+#define SERVER_MAX_PEER_PENDING	16	/* per address, before HELLO */
 #define SERVER_HANDSHAKE_MS	10000	/* TLS handshake and HELLO */
 #define SERVER_IDLE_MS		60000	/* no frame from a manager */
 #define SERVER_OUT_HIGH		(1024 * 1024)	/* queued bytes per manager */
@@ -35,7 +36,10 @@ struct session {
 	struct conn		*conn;
 	struct service		*svc;		/* attached to, or NULL */
 	int			 hello;		/* HELLO exchanged */
+	int			 evicted;	/* closed to make room */
+	char			 addr[64];	/* peer without the port */
 	uint64_t		 dropped;	/* output bytes not sent */
+	uint64_t		 accepted;	/* loop time, ms */
 	char			 peer[64];
 };
 
@@ -48,6 +52,7 @@ struct server {
 	struct conf		 conf;
 	unsigned		 n_conns;
 	unsigned long		 refused_conns;
+	unsigned		 n_evicting;	/* evicted, not yet closed */
 	LIST_HEAD(, session)	 sessions;
 	TAILQ_HEAD(, service)	 services;
 	unsigned		 n_running;

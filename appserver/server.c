@@ -178,8 +178,14 @@ session_frame(struct conn *c, const struct proto_msg *m)
 static void
 session_ready(struct conn *c)
 {
-	/* The handshake deadline now also covers the HELLO. */
-	conn_deadline(c, SERVER_HANDSHAKE_MS, "no HELLO within 10 s");
+	struct session	*sess = c->data;
+	uint64_t	 spent = uv_now(&sess->srv->loop) - sess->accepted;
+
+	/* One 10 s deadline from accept covers the handshake and the HELLO:
+	 * a slow handshake must not buy another 10 s. */
+	conn_deadline(c, spent >= SERVER_HANDSHAKE_MS ? 1 :
+	    (unsigned)(SERVER_HANDSHAKE_MS - spent),
+	    "no HELLO within 10 s of connecting");
 }
 
 static void
@@ -209,6 +215,8 @@ session_closed(struct conn *c, enum conn_why why, const char *reason)
 		    (unsigned long long)sess->dropped);
 	sup_detach(srv, sess);
 	LIST_REMOVE(sess, link);
+	if (sess->evicted)
+		srv->n_evicting--;
 	if (--srv->n_conns == 0)
 		uv_timer_start(&srv->trim, trim_cb, TRIM_DELAY_MS, 0);
 	free(sess);
@@ -228,18 +236,57 @@ trim_cb(uv_timer_t *t)
 		malloc_trim(0);
 }
 
+/*
+ * A full table must not lock the VM host out: the oldest connection that
+ * has not said HELLO yet (an unauthenticated one) makes room.  Sessions
+ * past HELLO are never evicted.  0 if one was evicted.
+ */
+static int
+evict_pending(struct server *srv)
+{
+	struct session	*s, *oldest = NULL;
+
+	/* The list is newest first: the last match is the oldest. */
+	LIST_FOREACH(s, &srv->sessions, link)
+		if (!s->hello && !s->evicted)
+			oldest = s;
+	if (oldest == NULL)
+		return -1;
+	oldest->evicted = 1;
+	srv->n_evicting++;
+	conn_close(oldest->conn, CONN_TIMEOUT, "evicted before its HELLO: "
+	    "%d connections open", SERVER_MAX_CONNS);
+	return 0;
+}
+
+/* Connections from addr that have not said HELLO yet. */
+static unsigned
+pending_from(struct server *srv, const char *addr)
+{
+	struct session	*s;
+	unsigned	 n = 0;
+
+	LIST_FOREACH(s, &srv->sessions, link)
+		if (!s->hello && !s->evicted && strcmp(s->addr, addr) == 0)
+			n++;
+	return n;
+}
+
 static void
 on_connection(uv_stream_t *listener, int status)
 {
 	struct server	*srv = listener->data;
 	struct session	*sess;
 	uv_tcp_t	*reject;
+	char		*colon;
 
 	if (status < 0) {
 		log_warnx("accept: %s", uv_strerror(status));
 		return;
 	}
-	if (srv->n_conns >= SERVER_MAX_CONNS ||
+	if (srv->n_conns - srv->n_evicting >= SERVER_MAX_CONNS)
+		evict_pending(srv);
+	if (srv->n_conns - srv->n_evicting >= SERVER_MAX_CONNS ||
 	    (sess = calloc(1, sizeof(*sess))) == NULL ||
 	    (sess->conn = conn_new(&srv->loop, srv->ctx, &session_ops, sess))
 	    == NULL) {
@@ -267,6 +314,22 @@ on_connection(uv_stream_t *listener, int status)
 		return;
 	}
 	snprintf(sess->peer, sizeof(sess->peer), "%s", sess->conn->peer);
+	snprintf(sess->addr, sizeof(sess->addr), "%s", sess->conn->peer);
+	if ((colon = strrchr(sess->addr, ':')) != NULL)
+		*colon = '\0';
+	if (pending_from(srv, sess->addr) > SERVER_MAX_PEER_PENDING) {
+		if (srv->refused_conns++ % 100 == 0)
+			log_warnx("refusing %s: %d connections from it have "
+			    "not said HELLO yet (%lu refused so far)",
+			    sess->peer, SERVER_MAX_PEER_PENDING,
+			    srv->refused_conns);
+		sess->evicted = 1;
+		srv->n_evicting++;
+		conn_close(sess->conn, CONN_LOCAL, "too many connections "
+		    "before HELLO from %s", sess->addr);
+		return;
+	}
+	sess->accepted = uv_now(&srv->loop);
 	conn_deadline(sess->conn, SERVER_HANDSHAKE_MS,
 	    "no TLS handshake within 10 s");
 }

@@ -65,7 +65,9 @@ fail(struct conn *c, enum conn_why why, const char *reason)
 	}
 	c->state = C_CLOSING;
 	c->why = why;
-	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	/* timer_fired passes c->reason itself: do not copy it onto itself. */
+	if (reason != c->reason)
+		snprintf(c->reason, sizeof(c->reason), "%s", reason);
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	close_now(c);
 }

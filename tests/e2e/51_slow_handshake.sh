@@ -1,0 +1,68 @@
+# 51_slow_handshake.sh (load): clients that trickle a TLS ClientHello one
+# byte a second (the Pacemaker CVE-2013-0281 pattern) from another peer
+# (127.0.0.2).  The server goes on serving real managers meanwhile, and
+# closes each slow client at its handshake deadline (SERVER_HANDSHAKE_MS,
+# 10 s, README "Connections"), after about 10 of its bytes.  The figures go
+# to $T/figures for the README.
+[ -n "${SERVER_WRAP:-}" ] && { echo "timing test skipped under ${SERVER_WRAP%% *}"; exit 77; }
+N=100
+DEADLINE=10
+
+hold=$BIN/tests/sockhold
+if [ ! -x "$hold" ]; then
+	hold=$T/sockhold
+	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -o "$hold" "$TOP/tests/tools/sockhold.c" ||
+		{ echo "cannot build tests/tools/sockhold.c"; exit 1; }
+fi
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $((N + 64)) ] ||
+	{ echo "needs $((N + 64)) file descriptors, ulimit -n is $(ulimit -n)"; exit 77; }
+
+ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+
+start_server || exit 1
+"$hold" -p "$PORT" -b 127.0.0.2 -n $N -s 1000 -d $((DEADLINE + 8)) -r "$T/ready" \
+	>"$T/hold.out" 2>&1 & h=$!
+wait_for 10 test -s "$T/ready" || fail "the slow clients were not up in time" || exit 1
+cat "$T/ready"
+eval "$(cat "$T/ready")"
+expect_eq "$failed" 0 "slow clients that never got up" || exit 1
+# A per-peer limit may refuse some at once; the rest must be held, not lost.
+expect_eq $((open + refused)) $N "slow clients held or refused at once" || exit 1
+[ "$open" -gt 0 ] || fail "the server refused every slow client at once" || exit 1
+
+# Real managers, one after another, while the slow clients trickle.
+worst=0 i=0
+for code in 3 4 5; do
+	i=$((i + 1))
+	t0=$(ms)
+	mgr -t 10 /bin/sh -c "exit $code" 2>"$T/mgr$i.err"; rc=$?
+	t1=$(ms)
+	echo "manager $i served in $((t1 - t0)) ms"
+	expect_eq $rc $code "manager $i's exit code during the slow handshakes" ||
+		{ cat "$T/mgr$i.err"; exit 1; }
+	[ $((t1 - t0)) -gt $worst ] && worst=$((t1 - t0))
+	sleep 1
+done
+[ $worst -lt 1000 ] || fail "a manager took $worst ms during the slow handshakes (limit 1000 ms)" || exit 1
+kill -0 $h 2>/dev/null || fail "the slow clients were all closed before the deadline" || exit 1
+
+wait $h
+cat "$T/hold.out"
+eval "$(tail -1 "$T/hold.out")"
+expect_eq "$still_open" 0 "slow clients still open $((DEADLINE + 8)) s later" || exit 1
+expect_eq $((refused + closed)) $N "slow clients refused at once or closed at the deadline" || exit 1
+# Some may go earlier (refused, or evicted to make room); none outlives the
+# deadline, and those held that long go at it, not before.
+awk -v b="$close_max" -v d=$DEADLINE 'BEGIN { exit !(b >= d - 0.5 && b <= d + 2) }' ||
+	fail "slow clients closed after $close_min..$close_max s, the deadline is $DEADLINE s" || exit 1
+[ "$sent_max" -le $((DEADLINE + 2)) ] ||
+	fail "a slow client got $sent_max bytes in before its deadline" || exit 1
+grep -q "closed 127.0.0.2:[0-9]*: no TLS handshake within 10 s" "$T/server.log" ||
+	fail "the server did not log why it closed the slow clients; it logged: $(grep -m1 'closed 127.0.0.2' "$T/server.log")" || exit 1
+echo "slow handshakes: $N clients at 1 byte/s, $refused refused at once, $closed closed after $close_min..$close_max s" \
+	"($sent_max bytes sent at most); managers meanwhile served in $worst ms at worst" |
+	tee "$T/figures"
+# Show the figures in the suite output (e2e.sh prints "figures:" lines).
+sed "s/^/figures: /" "$T/figures" 2>/dev/null
+true

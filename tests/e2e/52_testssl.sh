@@ -1,0 +1,69 @@
+# 52_testssl.sh (TLS scan): Debian's testssl.sh scans a cmappserver on
+# loopback.  Only TLS 1.2 and 1.3 may be offered, and only forward-secret
+# (ECDHE/DHE, or TLS 1.3) AEAD suites (GCM, CCM, ChaCha20-Poly1305), as
+# README "Keys" promises.  The server asks for a client certificate that
+# testssl does not have, but its ServerHello already tells the protocol and
+# suite it accepts.  The scan takes one to four minutes (testssl is a shell
+# script); docs/tls-scan.md records a run.  Outputs: $T/testssl.txt, the
+# flat JSON $T/testssl.json, and the summary in $T/figures.
+[ -n "${SERVER_WRAP:-}" ] && { echo "timing test skipped under ${SERVER_WRAP%% *}"; exit 77; }
+command -v testssl >/dev/null 2>&1 || {
+	echo "testssl is not installed: add the Debian package testssl.sh to .ci/deps.sh's test list"
+	exit 77
+}
+start_server || exit 1
+
+# -p protocols, -f forward secrecy (curves, groups), -E every suite per
+# protocol.  --warnings off: never stop to ask.
+timeout "${TESTSSL_TIMEOUT:-900}" testssl --quiet --color 0 --warnings off \
+	-p -f -E --jsonfile "$T/testssl.json" "127.0.0.1:$PORT" >"$T/testssl.txt" 2>&1
+rc=$?
+[ $rc -ne 124 ] || fail "testssl took more than ${TESTSSL_TIMEOUT:-900} s" || exit 1
+[ -s "$T/testssl.json" ] || { cat "$T/testssl.txt"; fail "testssl wrote no findings (exit $rc)"; exit 1; }
+
+# The flat JSON as "id|finding" lines.
+awk -F'"' '$2 == "id" { id = $4 } $2 == "finding" { print id "|" $4 }' \
+	"$T/testssl.json" >"$T/findings"
+finding() { sed -n "s/^$1|//p" "$T/findings" | head -1; }
+
+for p in SSLv2 SSLv3 TLS1 TLS1_1; do
+	case $(finding $p) in
+	"not offered"*) ;;
+	*) fail "$p: testssl says '$(finding $p)', expected 'not offered'" || exit 1 ;;
+	esac
+done
+for p in TLS1_2 TLS1_3; do
+	case $(finding $p) in
+	offered*) ;;
+	*) fail "$p: testssl says '$(finding $p)', expected 'offered'" || exit 1 ;;
+	esac
+done
+expect_eq "$(finding PFS)" offered "forward secrecy" || exit 1
+
+# Every suite testssl got accepted: "TLS 1.2 xc02c NAME ECDH 253 AESGCM 256 IANA".
+n12=0 n13=0 bad=
+while IFS='|' read -r id line; do
+	case $id in cipher-*) ;; *) continue ;; esac
+	read -r _ proto hex name kx _ enc bits _ <<<"$line"
+	case $id:$proto in
+	cipher-tls1_2_*:1.2) n12=$((n12 + 1)) ;;
+	cipher-tls1_3_*:1.3) n13=$((n13 + 1)) ;;
+	*) bad="$bad; $line (protocol)"; continue ;;
+	esac
+	case $kx in ECDH|DH) ;; *) bad="$bad; $line (key exchange not forward-secret)" ;; esac
+	case $enc in AESGCM|AESCCM|ChaCha20|ARIAGCM) ;; *) bad="$bad; $line (not AEAD)" ;; esac
+	case $name in *PSK*|*NULL*|*anon*|*ADH*|*AECDH*) bad="$bad; $line (no authentication)" ;; esac
+	echo "offered: TLS $proto $hex $name $kx $enc $bits"
+done <"$T/findings"
+[ -z "$bad" ] || fail "testssl found suites outside the policy${bad}" || exit 1
+[ $n12 -gt 0 ] && [ $n13 -gt 0 ] ||
+	fail "testssl found $n12 TLS 1.2 and $n13 TLS 1.3 suites; it did not get through" || exit 1
+
+kill -0 "$SERVER_PID" || fail "cmappserver died during the scan" || exit 1
+mgr /bin/sh -c 'exit 4'; expect_eq $? 4 "a manager after the scan" || exit 1
+echo "testssl $(testssl --version 2>/dev/null | sed -n 's/.*testssl *\([0-9][^ ]*\).*/\1/p' | head -1):" \
+	"only TLS 1.2 ($n12 suites) and TLS 1.3 ($n13 suites), all forward-secret AEAD;" \
+	"curves: $(finding PFS_ECDHE_curves); groups: $(finding DH_groups)" | tee "$T/figures"
+# Show the figures in the suite output (e2e.sh prints "figures:" lines).
+sed "s/^/figures: /" "$T/figures" 2>/dev/null
+true

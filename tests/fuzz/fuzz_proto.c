@@ -1,0 +1,544 @@
+/*
+ * fuzz_proto.c: libFuzzer target for the wire codec (common/proto.c), the
+ * code that sees a peer's bytes first.  Each input is tried three ways:
+ *
+ *  1. as a byte stream, frame after frame, the way conn.c's frames() reads
+ *     it: proto_decode_header, then proto_decode of the body;
+ *  2. everything after the first 8 bytes as the body of every message type,
+ *     known or not;
+ *  3. as a recipe for a struct proto_msg that is handed to proto_encode.
+ *
+ * Whatever decodes must obey docs/protocol.md (sizes, limits, ranges, strings
+ * inside the body) and must re-encode to the very same bytes, and whatever
+ * encodes must decode to the same message.  Bodies and output buffers are
+ * heap copies of the exact size so that ASan sees any access past their end.
+ * A broken property calls abort(), which libFuzzer reports as a crash.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "fuzz_proto: %s:%d: %s\n", __FILE__,	\
+		    __LINE__, #cond);					\
+		abort();						\
+	}								\
+} while (0)
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* Every type the codec knows, then some it must refuse. */
+static const uint16_t known[] = {
+	MSG_HELLO, MSG_HEARTBEAT, MSG_HEARTBEAT_ACK, MSG_ERROR, MSG_START,
+	MSG_ATTACH, MSG_STARTED, MSG_OUTPUT, MSG_EXIT, MSG_DETACH, MSG_LIST,
+	MSG_LIST_ENTRY, MSG_LIST_END, MSG_SHIM_HELLO, MSG_SHIM_RELEASE,
+	MSG_SHIM_SIGNAL,
+};
+static const uint16_t unknown[] = {
+	0, 1, 99, 104, 199, 206, 299, 303, 399, 403, 500, 0x8000, 0xffff,
+};
+#define NKNOWN		(sizeof(known) / sizeof(known[0]))
+#define NUNKNOWN	(sizeof(unknown) / sizeof(unknown[0]))
+
+static int
+is_known(uint16_t type)
+{
+	size_t	i;
+
+	for (i = 0; i < NKNOWN; i++)
+		if (known[i] == type)
+			return 1;
+	return 0;
+}
+
+static int
+str_eq(const struct proto_str *a, const struct proto_str *b)
+{
+	return a->len == b->len &&
+	    (a->len == 0 || memcmp(a->p, b->p, a->len) == 0);
+}
+
+static int
+argv_eq(uint16_t ac, const struct proto_str *a, uint16_t bc,
+    const struct proto_str *b)
+{
+	uint16_t	i;
+
+	if (ac != bc)
+		return 0;
+	for (i = 0; i < ac; i++)
+		if (!str_eq(&a[i], &b[i]))
+			return 0;
+	return 1;
+}
+
+/* Field by field: the union has padding and pointers into other buffers. */
+static int
+msg_eq(const struct proto_msg *a, const struct proto_msg *b)
+{
+	if (a->type != b->type)
+		return 0;
+	switch (a->type) {
+	case MSG_HELLO:
+		return a->u.hello.version == b->u.hello.version &&
+		    str_eq(&a->u.hello.agent, &b->u.hello.agent);
+	case MSG_HEARTBEAT:
+	case MSG_HEARTBEAT_ACK:
+		return a->u.heartbeat.seq == b->u.heartbeat.seq;
+	case MSG_ERROR:
+		return a->u.error.code == b->u.error.code &&
+		    str_eq(&a->u.error.text, &b->u.error.text);
+	case MSG_START:
+		return argv_eq(a->u.start.argc, a->u.start.argv,
+		    b->u.start.argc, b->u.start.argv);
+	case MSG_ATTACH:
+	case MSG_DETACH:
+	case MSG_SHIM_RELEASE:
+		return a->u.attach.run_id == b->u.attach.run_id;
+	case MSG_STARTED:
+		return a->u.started.run_id == b->u.started.run_id &&
+		    a->u.started.pid == b->u.started.pid &&
+		    a->u.started.how == b->u.started.how;
+	case MSG_OUTPUT:
+		return a->u.output.run_id == b->u.output.run_id &&
+		    a->u.output.stream == b->u.output.stream &&
+		    str_eq(&a->u.output.data, &b->u.output.data);
+	case MSG_EXIT:
+		return a->u.exit.run_id == b->u.exit.run_id &&
+		    a->u.exit.how == b->u.exit.how &&
+		    a->u.exit.value == b->u.exit.value;
+	case MSG_LIST:
+		return 1;
+	case MSG_LIST_ENTRY:
+		return a->u.entry.run_id == b->u.entry.run_id &&
+		    a->u.entry.pid == b->u.entry.pid &&
+		    a->u.entry.state == b->u.entry.state &&
+		    a->u.entry.exit_how == b->u.entry.exit_how &&
+		    a->u.entry.exit_value == b->u.entry.exit_value &&
+		    a->u.entry.since == b->u.entry.since &&
+		    a->u.entry.managers == b->u.entry.managers &&
+		    argv_eq(a->u.entry.argc, a->u.entry.argv,
+		    b->u.entry.argc, b->u.entry.argv);
+	case MSG_LIST_END:
+		return a->u.list_end.count == b->u.list_end.count;
+	case MSG_SHIM_HELLO:
+		return a->u.shim.version == b->u.shim.version &&
+		    a->u.shim.run_id == b->u.shim.run_id &&
+		    a->u.shim.pid == b->u.shim.pid &&
+		    a->u.shim.state == b->u.shim.state &&
+		    a->u.shim.exit_how == b->u.shim.exit_how &&
+		    a->u.shim.exit_value == b->u.shim.exit_value &&
+		    a->u.shim.started == b->u.shim.started &&
+		    a->u.shim.ended == b->u.shim.ended &&
+		    argv_eq(a->u.shim.argc, a->u.shim.argv,
+		    b->u.shim.argc, b->u.shim.argv);
+	case MSG_SHIM_SIGNAL:
+		return a->u.signal.run_id == b->u.signal.run_id &&
+		    a->u.signal.sig == b->u.signal.sig;
+	}
+	return 0;
+}
+
+/* A decoded string lies inside the body and keeps its limit. */
+static void
+check_in(const struct proto_str *s, const uint8_t *body, size_t len,
+    size_t max)
+{
+	CHECK(s->len <= max);
+	CHECK(s->p != NULL);	/* proto.c: even an empty one points in */
+	CHECK(s->p >= body && s->p <= body + len);
+	CHECK((size_t)(body + len - s->p) >= s->len);
+}
+
+/* The rules of docs/protocol.md for START and LIST_ENTRY argv. */
+static void
+check_argv(uint16_t argc, const struct proto_str *argv, const uint8_t *body,
+    size_t len)
+{
+	uint16_t	i;
+
+	CHECK(argc >= 1 && argc <= PROTO_MAX_ARGS);
+	CHECK(argv[0].len > 0);
+	for (i = 0; i < argc; i++) {
+		check_in(&argv[i], body, len, PROTO_MAX_ARG);
+		CHECK(argv[i].len == 0 ||
+		    memchr(argv[i].p, '\0', argv[i].len) == NULL);
+	}
+}
+
+static void
+check_exit(uint8_t how, int32_t value)
+{
+	CHECK(how == EXIT_CODE || how == EXIT_SIGNAL);
+	if (how == EXIT_CODE)
+		CHECK(value >= 0 && value <= 255);
+	else
+		CHECK(value >= 1 && value <= 127);
+}
+
+/* What a successful decode promises, checked against the spec. */
+static void
+check_decoded(const struct proto_msg *m, const uint8_t *body, size_t len)
+{
+	CHECK(len <= PROTO_MAX_BODY);
+	switch (m->type) {
+	case MSG_HELLO:
+		CHECK(len >= 4 && len <= 4 + PROTO_MAX_TEXT);
+		check_in(&m->u.hello.agent, body, len, PROTO_MAX_TEXT);
+		break;
+	case MSG_ERROR:
+		CHECK(len >= 4 && len <= 4 + PROTO_MAX_TEXT);
+		check_in(&m->u.error.text, body, len, PROTO_MAX_TEXT);
+		break;
+	case MSG_HEARTBEAT:
+	case MSG_HEARTBEAT_ACK:
+	case MSG_ATTACH:
+	case MSG_DETACH:
+	case MSG_SHIM_RELEASE:
+		CHECK(len == 8);
+		break;
+	case MSG_START:
+		check_argv(m->u.start.argc, m->u.start.argv, body, len);
+		CHECK(len >= 2u + 2u * m->u.start.argc + 1);
+		break;
+	case MSG_STARTED:
+		CHECK(len == 13);
+		CHECK(m->u.started.how <= STARTED_EXITED);
+		break;
+	case MSG_OUTPUT:
+		CHECK(len >= 9 && len <= 9 + PROTO_MAX_OUTPUT);
+		CHECK(m->u.output.stream >= STREAM_STDOUT &&
+		    m->u.output.stream <= STREAM_HOSTLOG);
+		check_in(&m->u.output.data, body, len, PROTO_MAX_OUTPUT);
+		CHECK(m->u.output.data.len == len - 9);
+		break;
+	case MSG_EXIT:
+		CHECK(len == 13);
+		check_exit(m->u.exit.how, m->u.exit.value);
+		break;
+	case MSG_LIST:
+		CHECK(len == 0);
+		break;
+	case MSG_LIST_ENTRY:
+		CHECK(m->u.entry.state <= RUN_DELIVERED);
+		check_argv(m->u.entry.argc, m->u.entry.argv, body, len);
+		break;
+	case MSG_LIST_END:
+		CHECK(len == 2);
+		break;
+	case MSG_SHIM_HELLO:
+		CHECK(m->u.shim.state == RUN_RUNNING ||
+		    m->u.shim.state == RUN_EXITED);
+		if (m->u.shim.state == RUN_EXITED)
+			check_exit(m->u.shim.exit_how, m->u.shim.exit_value);
+		check_argv(m->u.shim.argc, m->u.shim.argv, body, len);
+		break;
+	case MSG_SHIM_SIGNAL:
+		CHECK(len == 12);
+		CHECK(m->u.signal.sig >= 1 && m->u.signal.sig <= 64);
+		break;
+	default:
+		CHECK(!"decoded an unknown type");
+	}
+	CHECK(strcmp(proto_type_name(m->type), "unknown") != 0);
+}
+
+/*
+ * A decoded message re-encodes to exactly the bytes it came from, refuses a
+ * buffer one byte short, and decodes again to the same message.
+ */
+static void
+roundtrip(const struct proto_msg *m, const uint8_t *body, size_t len)
+{
+	static struct proto_msg	 again;
+	struct proto_hdr	 h;
+	uint8_t			*frame, *small;
+	size_t			 flen = PROTO_HDR_LEN + len;
+	ssize_t			 n;
+
+	frame = malloc(flen);
+	small = malloc(flen - 1);
+	CHECK(frame != NULL && small != NULL);
+	n = proto_encode(m, frame, flen);
+	CHECK(n == (ssize_t)flen);
+	CHECK(frame[0] == (uint8_t)(len >> 24) &&
+	    frame[1] == (uint8_t)(len >> 16) &&
+	    frame[2] == (uint8_t)(len >> 8) && frame[3] == (uint8_t)len);
+	CHECK(frame[4] == (uint8_t)(m->type >> 8) &&
+	    frame[5] == (uint8_t)m->type);
+	CHECK(frame[6] == 0 && frame[7] == 0);
+	CHECK(len == 0 || memcmp(frame + PROTO_HDR_LEN, body, len) == 0);
+	CHECK(proto_encode(m, small, flen - 1) == -EMSGSIZE);
+	CHECK(proto_decode_header(frame, flen, &h) == 0);
+	CHECK(h.len == len && h.type == m->type);
+	CHECK(proto_decode(h.type, frame + PROTO_HDR_LEN, h.len, &again) == 0);
+	CHECK(msg_eq(m, &again));
+	free(small);
+	free(frame);
+}
+
+/* Decodes a heap copy of exactly len bytes, then checks what came out. */
+static int
+decode_copy(uint16_t type, const uint8_t *p, size_t len)
+{
+	static struct proto_msg	 m;
+	uint8_t			*body;
+	int			 r;
+
+	body = malloc(len > 0 ? len : 1);
+	CHECK(body != NULL);
+	if (len > 0)
+		memcpy(body, p, len);
+	r = proto_decode(type, body, len, &m);
+	if (!is_known(type))
+		CHECK(r == -ENOTSUP);
+	else
+		CHECK(r == 0 || r == -EBADMSG);
+	if (r == 0) {
+		CHECK(m.type == type);
+		check_decoded(&m, body, len);
+		roundtrip(&m, body, len);
+	}
+	free(body);
+	return r;
+}
+
+/* 1: the input as a stream of frames, read as conn.c reads it. */
+static void
+as_stream(const uint8_t *data, size_t size)
+{
+	struct proto_hdr	h;
+	size_t			off = 0;
+	uint32_t		raw_len;
+	int			r;
+
+	while (off < size) {
+		r = proto_decode_header(data + off, size - off, &h);
+		if (r == -EAGAIN) {
+			CHECK(size - off < PROTO_HDR_LEN);
+			return;
+		}
+		raw_len = (uint32_t)data[off] << 24 |
+		    (uint32_t)data[off + 1] << 16 |
+		    (uint32_t)data[off + 2] << 8 | data[off + 3];
+		if (r == -EMSGSIZE) {
+			CHECK(h.len == raw_len && h.len > PROTO_MAX_BODY);
+			return;
+		}
+		if (r == -EPROTO) {
+			CHECK(data[off + 6] != 0 || data[off + 7] != 0);
+			return;
+		}
+		CHECK(r == 0);
+		CHECK(h.len == raw_len && h.len <= PROTO_MAX_BODY);
+		CHECK(h.type == ((unsigned)data[off + 4] << 8 | data[off + 5]));
+		CHECK(data[off + 6] == 0 && data[off + 7] == 0);
+		if (size - off - PROTO_HDR_LEN < h.len)
+			return;		/* conn.c waits for more */
+		if (decode_copy(h.type, data + off + PROTO_HDR_LEN, h.len) != 0)
+			return;		/* conn.c drops the peer */
+		off += PROTO_HDR_LEN + h.len;
+	}
+}
+
+/* 2: the bytes after a header's worth, as the body of every type. */
+static void
+as_every_type(const uint8_t *data, size_t size)
+{
+	size_t	i;
+
+	if (size < PROTO_HDR_LEN)
+		return;
+	for (i = 0; i < NKNOWN; i++)
+		decode_copy(known[i], data + PROTO_HDR_LEN,
+		    size - PROTO_HDR_LEN);
+	for (i = 0; i < NUNKNOWN; i++)
+		decode_copy(unknown[i], data + PROTO_HDR_LEN,
+		    size - PROTO_HDR_LEN);
+}
+
+/* 3: a message built from the input for the encoder. */
+struct recipe {
+	const uint8_t	*p;
+	size_t		 len, off;
+};
+
+static uint64_t
+take(struct recipe *r, unsigned bytes)
+{
+	uint64_t	v = 0;
+
+	while (bytes-- > 0)
+		v = v << 8 | (r->off < r->len ? r->p[r->off++] : 0);
+	return v;
+}
+
+/* Long strings come from here when the input has too few bytes left. */
+static uint8_t	filler[PROTO_MAX_BODY + 8];
+
+/* A string of up to max + 2 bytes: limits are tried from both sides. */
+static struct proto_str
+take_str(struct recipe *r, size_t max)
+{
+	struct proto_str	s;
+	size_t			n = (size_t)take(r, 2) % (max + 3);
+
+	s.len = (uint16_t)n;
+	if (n == 0) {
+		s.p = (r->off & 1) ? NULL : r->p;	/* both are allowed */
+		return s;
+	}
+	if (n <= r->len - r->off) {
+		s.p = r->p + r->off;
+		r->off += n;
+	} else
+		s.p = filler;
+	return s;
+}
+
+static uint16_t
+take_argv(struct recipe *r, struct proto_str *argv)
+{
+	uint16_t	argc, i;
+
+	/* 0 and PROTO_MAX_ARGS + 1 are refused; both are tried. */
+	argc = (uint16_t)(take(r, 2) % (PROTO_MAX_ARGS + 2));
+	for (i = 0; i < argc && i < PROTO_MAX_ARGS; i++)
+		argv[i] = take_str(r, PROTO_MAX_ARG);
+	for (; i < argc && i < PROTO_MAX_ARGS; i++)
+		argv[i].p = filler, argv[i].len = 1;
+	return argc;
+}
+
+static void
+as_recipe(const uint8_t *data, size_t size)
+{
+	static struct proto_msg	 m, back;
+	struct recipe		 r = { data, size, 0 };
+	struct proto_hdr	 h;
+	uint8_t			*buf;
+	size_t			 cap;
+	ssize_t			 n, n2;
+	unsigned		 pick;
+
+	memset(&m, 0, sizeof(m));
+	pick = (unsigned)take(&r, 1);
+	m.type = pick < 240 ? known[pick % NKNOWN] : unknown[pick % NUNKNOWN];
+	switch (m.type) {
+	case MSG_HELLO:
+		m.u.hello.version = (uint16_t)take(&r, 2);
+		m.u.hello.agent = take_str(&r, PROTO_MAX_TEXT);
+		break;
+	case MSG_HEARTBEAT:
+	case MSG_HEARTBEAT_ACK:
+		m.u.heartbeat.seq = take(&r, 8);
+		break;
+	case MSG_ERROR:
+		m.u.error.code = (uint16_t)take(&r, 2);
+		m.u.error.text = take_str(&r, PROTO_MAX_TEXT);
+		break;
+	case MSG_START:
+		m.u.start.argc = take_argv(&r, m.u.start.argv);
+		break;
+	case MSG_ATTACH:
+	case MSG_DETACH:
+	case MSG_SHIM_RELEASE:
+		m.u.attach.run_id = take(&r, 8);
+		break;
+	case MSG_STARTED:
+		m.u.started.run_id = take(&r, 8);
+		m.u.started.pid = (uint32_t)take(&r, 4);
+		m.u.started.how = (uint8_t)take(&r, 1);
+		break;
+	case MSG_OUTPUT:
+		m.u.output.run_id = take(&r, 8);
+		m.u.output.stream = (uint8_t)take(&r, 1);
+		m.u.output.data = take_str(&r, PROTO_MAX_OUTPUT);
+		break;
+	case MSG_EXIT:
+		m.u.exit.run_id = take(&r, 8);
+		m.u.exit.how = (uint8_t)take(&r, 1);
+		m.u.exit.value = (int32_t)(uint32_t)take(&r, 4);
+		break;
+	case MSG_LIST_ENTRY:
+		m.u.entry.run_id = take(&r, 8);
+		m.u.entry.pid = (uint32_t)take(&r, 4);
+		m.u.entry.state = (uint8_t)take(&r, 1);
+		m.u.entry.exit_how = (uint8_t)take(&r, 1);
+		m.u.entry.exit_value = (int32_t)(uint32_t)take(&r, 4);
+		m.u.entry.since = take(&r, 8);
+		m.u.entry.managers = (uint16_t)take(&r, 2);
+		m.u.entry.argc = take_argv(&r, m.u.entry.argv);
+		break;
+	case MSG_LIST_END:
+		m.u.list_end.count = (uint16_t)take(&r, 2);
+		break;
+	case MSG_SHIM_HELLO:
+		m.u.shim.version = (uint16_t)take(&r, 2);
+		m.u.shim.run_id = take(&r, 8);
+		m.u.shim.pid = (uint32_t)take(&r, 4);
+		m.u.shim.state = (uint8_t)take(&r, 1);
+		m.u.shim.exit_how = (uint8_t)take(&r, 1);
+		m.u.shim.exit_value = (int32_t)(uint32_t)take(&r, 4);
+		m.u.shim.started = take(&r, 8);
+		m.u.shim.ended = take(&r, 8);
+		m.u.shim.argc = take_argv(&r, m.u.shim.argv);
+		break;
+	case MSG_SHIM_SIGNAL:
+		m.u.signal.run_id = take(&r, 8);
+		m.u.signal.sig = (int32_t)(uint32_t)take(&r, 4);
+		break;
+	default:
+		break;
+	}
+	/* Any capacity, from none to more than a frame can need. */
+	cap = (size_t)take(&r, 3) % (PROTO_MAX_FRAME + 64);
+	buf = malloc(cap > 0 ? cap : 1);
+	CHECK(buf != NULL);
+	n = proto_encode(&m, cap > 0 ? buf : NULL, cap);
+	free(buf);
+	if (!is_known(m.type))
+		CHECK(n == -EINVAL);
+	else
+		CHECK(n == -EINVAL || n == -EMSGSIZE ||
+		    (n >= PROTO_HDR_LEN && (size_t)n <= cap &&
+		    n <= PROTO_MAX_FRAME));
+	if (n == -EMSGSIZE) {
+		/* Refused for room: a full frame buffer must do, or refuse. */
+		cap = PROTO_MAX_FRAME;
+		buf = malloc(cap);
+		CHECK(buf != NULL);
+		n = proto_encode(&m, buf, cap);
+		free(buf);
+		CHECK(n == -EMSGSIZE || n >= PROTO_HDR_LEN);
+	}
+	if (n < 0)
+		return;
+	/* It encodes: into exactly its size, and it decodes the same. */
+	buf = malloc((size_t)n);
+	CHECK(buf != NULL);
+	n2 = proto_encode(&m, buf, (size_t)n);
+	CHECK(n2 == n);
+	CHECK(proto_decode_header(buf, (size_t)n, &h) == 0);
+	CHECK(h.type == m.type && h.len == (size_t)n - PROTO_HDR_LEN);
+	CHECK(proto_decode(h.type, buf + PROTO_HDR_LEN, h.len, &back) == 0);
+	check_decoded(&back, buf + PROTO_HDR_LEN, h.len);
+	CHECK(msg_eq(&m, &back));
+	free(buf);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (filler[0] == 0)
+		memset(filler, 'a', sizeof(filler));
+	as_stream(data, size);
+	as_every_type(data, size);
+	as_recipe(data, size);
+	return 0;
+}
