@@ -44,7 +44,7 @@ MAN5		 = $(wildcard conf/man/*.5)
 SHIM_BIN	 = $(wildcard $(BUILD)/cmapp-shim)
 MONITORS	 = $(wildcard $(BUILD)/cmapp_net_mon $(BUILD)/cmapp_disk_mon)
 PLUGINS		 = $(wildcard $(BUILD)/plugins/*.so)
-DOCS		 = conf/README-operator.md conf/package-example.conf \
+DOCS		 = README.md conf/package-example.conf \
 		   conf/cmappmgr.conf conf/cmappserver.conf
 
 
@@ -104,7 +104,7 @@ uninstall:
 		"$(DESTDIR)$(MANDIR)/man8/cmapp_net_mon.pl.8"
 	rm -f $(patsubst conf/man/%,"$(DESTDIR)$(MANDIR)/man5/%",$(MAN5))
 	rm -f "$(DESTDIR)$(UNITDIR)/cmappserver.service" "$(DESTDIR)$(INITDIR)/cmappserver"
-	rm -f $(patsubst conf/%,"$(DESTDIR)$(DOCDIR)/%",$(DOCS))
+	rm -f $(foreach f,$(notdir $(DOCS)),"$(DESTDIR)$(DOCDIR)/$(f)")
 	rmdir "$(DESTDIR)$(PLUGINDIR)" "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(APPDIR)" 2>/dev/null || true
 	@echo "uninstalled; kept $(SYSCONFDIR)/cmappmgr.conf, $(APPDIR)/cmappserver.conf and the key files"
 

@@ -33,7 +33,7 @@ expected() {
 644 /usr/share/man/man8/cmapp_disk_mon.8
 644 /usr/share/man/man5/cmappmgr.conf.5
 644 /usr/share/man/man5/cmappserver.conf.5
-644 /usr/share/doc/cmapp/README-operator.md
+644 /usr/share/doc/cmapp/README.md
 644 /usr/share/doc/cmapp/package-example.conf
 644 /usr/share/doc/cmapp/cmappmgr.conf
 644 /usr/share/doc/cmapp/cmappserver.conf
