@@ -55,13 +55,25 @@ detect(const unsigned char *buf, size_t len)
 	return K_UNKNOWN;
 }
 
+/*
+ * asked: the key is encrypted.  A wrong password then fails to decode in one
+ * of two ways: bad CBC padding (BAD_DECRYPT), or, about one time in 300,
+ * padding that happens to look right around garbage (an ASN.1 error).
+ */
+struct pem_pw {
+	const char	*pw;
+	int		 asked;
+};
+
 static int
 pem_password(char *out, int size, int rwflag, void *u)
 {
-	const char	*pw = u;
+	struct pem_pw	*p = u;
+	const char	*pw = p->pw;
 	size_t		 n;
 
 	(void)rwflag;
+	p->asked = 1;
 	if (pw == NULL || (n = strlen(pw)) == 0 || n > (size_t)size)
 		return 0;
 	memcpy(out, pw, n);
@@ -160,6 +172,7 @@ pem_identity(const unsigned char *buf, size_t len, const char *password,
 {
 	STACK_OF(X509)	*sk;
 	BIO		*bio;
+	struct pem_pw	 pw = { password, 0 };
 	int		 too_many;
 
 	if (memmem(buf, len, "PRIVATE KEY-----", 16) == NULL)
@@ -167,11 +180,10 @@ pem_identity(const unsigned char *buf, size_t len, const char *password,
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
 		return fail(err, errlen, -ENOMEM, "out of memory");
 	ERR_clear_error();
-	id->key = PEM_read_bio_PrivateKey(bio, NULL, pem_password,
-	    (void *)password);
+	id->key = PEM_read_bio_PrivateKey(bio, NULL, pem_password, &pw);
 	BIO_free(bio);
 	if (id->key == NULL) {
-		if (is_password_error())
+		if (is_password_error() || pw.asked)
 			return fail(err, errlen, -EACCES, "bad password");
 		return fail(err, errlen, -EINVAL, "unreadable private key");
 	}
@@ -289,8 +301,10 @@ keystore_parse_identity(const unsigned char *buf, size_t len,
 			break;
 		if (id->key == NULL)
 			r = fail(err, errlen, -EINVAL, "no private key");
-		else if (id->cert == NULL)
-			r = fail(err, errlen, -EINVAL, "no certificate");
+		else if (id->cert == NULL)	/* none of ca matched the key */
+			r = fail(err, errlen, -EINVAL, sk_X509_num(ca) > 0 ?
+			    "private key does not match its certificate" :
+			    "no certificate");
 		else if (X509_check_private_key(id->cert, id->key) != 1)
 			r = fail(err, errlen, -EINVAL,
 			    "private key does not match its certificate");

@@ -376,8 +376,8 @@ id_fails(const char *name, const char *password, int want_r,
 	r = parse_id(name, password, &id, err, sizeof(err));
 	cr_assert_eq(r, want_r, "%s with password %s: got %d (%s), want %d",
 	    name, password ? password : "(null)", r, err, want_r);
-	cr_assert_str_eq(err, want_err, "%s with password %s",
-	    name, password ? password : "(null)");
+	cr_assert_str_eq(err, want_err, "%s with password %s: \"%s\"",
+	    name, password ? password : "(null)", err);
 	cr_assert_null(id.key);
 	cr_assert_null(id.cert);
 	cr_assert_null(id.chain);
@@ -411,8 +411,8 @@ trust_fails(const char *name, const char *password, int want_r,
 	r = parse_trust(name, password, &sk, err, sizeof(err));
 	cr_assert_eq(r, want_r, "%s with password %s: got %d (%s), want %d",
 	    name, password ? password : "(null)", r, err, want_r);
-	cr_assert_str_eq(err, want_err, "%s with password %s",
-	    name, password ? password : "(null)");
+	cr_assert_str_eq(err, want_err, "%s with password %s: \"%s\"",
+	    name, password ? password : "(null)", err);
 	cr_assert_null(sk);
 }
 
@@ -499,6 +499,60 @@ Test(keystore, pem_traditional_encrypted_key)
 	id_ok("a.trad", "secret", "a.crt");
 	id_fails("a.trad", "wrong", -EACCES, "bad password");
 	id_fails("a.trad", "", -EACCES, "bad password");
+	no_leaks();
+}
+
+/*
+ * Each wrong password must say "bad password".  About one wrong password in
+ * 300 decrypts to garbage with valid CBC padding, which OpenSSL reports as
+ * an ASN.1 error, not a decryption one: try enough of them that a reader
+ * taking those for a damaged key fails here nearly every run.
+ */
+static void
+many_wrong_passwords(const char *name, int tries)
+{
+	struct identity	 id;
+	unsigned char	*buf;
+	char		 pw[32], err[256];
+	size_t		 len;
+	int		 i, r, bad = 0;
+
+	buf = slurp(name, &len);
+	for (i = 0; i < tries; i++) {
+		snprintf(pw, sizeof(pw), "wrong%d", i);
+		r = keystore_parse_identity(buf, len, pw, &id, err,
+		    sizeof(err));
+		if (r != -EACCES || strcmp(err, "bad password") != 0) {
+			if (bad++ == 0)
+				cr_log_error("%s with password %s: %d %s",
+				    name, pw, r, err);
+			if (r == 0)
+				identity_free(&id);
+		}
+	}
+	free(buf);
+	cr_assert_eq(bad, 0, "%s: %d of %d wrong passwords not taken for "
+	    "a bad password", name, bad, tries);
+}
+
+Test(keystore, pem_pkcs8_every_wrong_password_is_bad_password)
+{
+	gen("a", "a");
+	/* One PBKDF2 iteration, to try thousands of passwords quickly. */
+	sh("openssl pkcs8 -topk8 -v2 aes-256-cbc -iter 1 -in a.key "
+	    "-passout pass:pw -out a.private && cat a.crt >>a.private");
+	id_ok("a.private", "pw", "a.crt");
+	many_wrong_passwords("a.private", 4000);
+	no_leaks();
+}
+
+Test(keystore, pem_traditional_every_wrong_password_is_bad_password)
+{
+	gen("a", "a");
+	sh("openssl ec -in a.key -aes256 -passout pass:pw -out a.private && "
+	    "cat a.crt >>a.private");
+	id_ok("a.private", "pw", "a.crt");
+	many_wrong_passwords("a.private", 3000);
 	no_leaks();
 }
 
@@ -741,6 +795,62 @@ Test(keystore, pkcs12_without_key_or_certificate)
 	id_fails("nokey.p12", "public", -EINVAL, "no private key");
 	id_fails("nocert.p12", "pw", -EINVAL, "no certificate");
 	id_fails("nocert.p12", "wrong", -EACCES, "bad password");
+	no_leaks();
+}
+
+/*
+ * A PKCS#12 pairing KEYNAME's key with CERTNAME's certificate under one
+ * localKeyID, which "openssl pkcs12 -export" and PKCS12_create refuse to
+ * write: bags in a plain safe, with a MAC under password.  (OpenSSL 3's
+ * PKCS12_parse then hands the certificate back as a CA one, not as the
+ * key's: the reader must still say the key does not match.)
+ */
+static void
+p12_mismatched(const char *out, const char *keyname, const char *certname,
+    const char *password)
+{
+	STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
+	STACK_OF(PKCS7)	*safes = NULL;
+	PKCS12_SAFEBAG	*bag;
+	EVP_PKEY	*key;
+	X509		*x = cert_of(certname);
+	PKCS12		*p12;
+	FILE		*f;
+	unsigned char	*der = NULL, lkid[] = "same id";
+	int		 len;
+
+	cr_assert_not_null(f = fopen(P(keyname), "r"));
+	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	cr_assert_not_null(key);
+	cr_assert_not_null(bag = PKCS12_add_cert(&bags, x));
+	cr_assert(PKCS12_add_localkeyid(bag, lkid, sizeof(lkid) - 1));
+	cr_assert_not_null(bag = PKCS12_add_key(&bags, key, 0, 0, -1, NULL));
+	cr_assert(PKCS12_add_localkeyid(bag, lkid, sizeof(lkid) - 1));
+	cr_assert(PKCS12_add_safe(&safes, bags, -1, 0, NULL));
+	cr_assert_not_null(p12 = PKCS12_add_safes(safes, 0));
+	cr_assert(PKCS12_set_mac(p12, password, -1, NULL, 0, 2048, NULL));
+	cr_assert_gt(len = i2d_PKCS12(p12, &der), 0);
+	write_file(out, der, (size_t)len, 0600);
+	OPENSSL_free(der);
+	PKCS12_free(p12);
+	sk_PKCS7_pop_free(safes, PKCS7_free);
+	sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+	X509_free(x);
+	EVP_PKEY_free(key);
+}
+
+Test(keystore, pkcs12_key_with_another_keys_certificate)
+{
+	gen("a", "a");
+	gen("b", "b");
+	/* The hand-made file is sound: with a's own cert it reads. */
+	p12_mismatched("aa.p12", "a.key", "a.crt", "pw");
+	id_ok("aa.p12", "pw", "a.crt");
+	p12_mismatched("ab.p12", "a.key", "b.crt", "pw");
+	id_fails("ab.p12", "pw", -EINVAL,
+	    "private key does not match its certificate");
+	id_fails("ab.p12", "wrong", -EACCES, "bad password");
 	no_leaks();
 }
 
