@@ -372,5 +372,7 @@ main(int argc, char **argv)
 	    "close_min=%.2f close_max=%.2f still_open=%u sent_max=%zu\n",
 	    n, n - (long)c_fail, c_fail, c_ref, c_closed, cmin, cmax, c_open,
 	    sent_max);
+	free(socks);
+	free(pfd);
 	return 0;
 }
