@@ -2,9 +2,10 @@
  * keystore.c: reads the manual's keyStore and trustStore files.  Formats are
  * told apart by content, never by name: PEM (what certs/mkkeys.sh writes),
  * PKCS#12 (what keytool writes since Java 9), a bare DER certificate (what
- * "keytool -export" writes, accepted as a trustStore).  A JKS file (Java 8
- * and older) is refused with the keytool command that converts it.  Every
- * failure says why in words an admin can act on.
+ * "keytool -export" writes, accepted as a trustStore), JKS (what keytool
+ * wrote up to Java 8: see jks.c).  A JCEKS file is refused with the keytool
+ * command that converts it.  Every failure says why in words an admin can
+ * act on.
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,10 +22,12 @@
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
 
+#include "jks.h"
 #include "keystore.h"
 #include "log.h"
 
 #define JKS_MAGIC	0xfeedfeedU
+#define JCEKS_MAGIC	0xcecececeU	/* jks_parse refuses it with a hint */
 
 enum kind { K_PEM, K_PKCS12, K_DER, K_JKS, K_UNKNOWN };
 
@@ -34,9 +37,11 @@ detect(const unsigned char *buf, size_t len)
 	const unsigned char	*p = buf;
 	PKCS12			*p12;
 	X509			*x;
+	unsigned		 magic;
 
-	if (len >= 4 && ((unsigned)buf[0] << 24 | (unsigned)buf[1] << 16 |
-	    (unsigned)buf[2] << 8 | buf[3]) == JKS_MAGIC)
+	magic = len < 4 ? 0 : ((unsigned)buf[0] << 24 |
+	    (unsigned)buf[1] << 16 | (unsigned)buf[2] << 8 | buf[3]);
+	if (magic == JKS_MAGIC || magic == JCEKS_MAGIC)
 		return K_JKS;
 	if (memmem(buf, len, "-----BEGIN ", 11) != NULL)
 		return K_PEM;
@@ -272,14 +277,6 @@ p12_open(const unsigned char *buf, size_t len, const char *password,
 	return 0;
 }
 
-static int
-jks_refused(char *err, size_t errlen)
-{
-	return fail(err, errlen, -EINVAL, "a JKS file, which cmapp does not "
-	    "read: convert it with keytool -importkeystore -srckeystore FILE "
-	    "-destkeystore FILE.p12 -deststoretype PKCS12");
-}
-
 int
 keystore_parse_identity(const unsigned char *buf, size_t len,
     const char *password, struct identity *id, char *err, size_t errlen)
@@ -315,7 +312,11 @@ keystore_parse_identity(const unsigned char *buf, size_t len,
 		    "certificate belongs in a trustStore)");
 		break;
 	case K_JKS:
-		r = jks_refused(err, errlen);
+		/* jks_parse checks that the key matches its certificate. */
+		r = jks_parse(buf, len, password, &id->key, &id->cert,
+		    &id->chain, NULL, err, errlen);
+		if (r == 0 && id->key == NULL)
+			r = fail(err, errlen, -EINVAL, "no private key");
 		break;
 	default:
 		r = fail(err, errlen, -EINVAL, "not a PEM or PKCS#12 file");
@@ -378,7 +379,21 @@ keystore_parse_trust(const unsigned char *buf, size_t len,
 		}
 		break;
 	case K_JKS:
-		return jks_refused(err, errlen);
+		if ((r = jks_parse(buf, len, password, NULL, &cert, NULL, &sk,
+		    err, errlen)) != 0)
+			return r;
+		/* Java's trust manager also trusts a key entry's own leaf. */
+		if (cert != NULL && !sk_X509_push(sk, cert)) {
+			X509_free(cert);
+			sk_X509_pop_free(sk, X509_free);
+			return fail(err, errlen, -ENOMEM, "out of memory");
+		}
+		/* At most JKS_MAX_ENTRIES (= KEYSTORE_MAX_CERTS) certificates. */
+		if (sk_X509_num(sk) == 0) {
+			sk_X509_free(sk);
+			return fail(err, errlen, -EINVAL, "no certificate");
+		}
+		break;
 	default:
 		return fail(err, errlen, -EINVAL,
 		    "not a PEM, PKCS#12 or DER certificate file");

@@ -2,7 +2,7 @@
  * keystore.h: reads the manual's key files.  A keyStore is PEM (private key,
  * optionally encrypted with the password, plus its certificate and chain) or
  * PKCS#12 (what modern keytool writes).  A trustStore is PEM (one or more
- * certificates) or PKCS#12.  A JKS file is refused with a conversion hint.
+ * certificates) or PKCS#12; both may also be JKS (old keytool, jks.c).
  * The *_parse functions work on a buffer (fuzzable); *_read read a file.
  */
 #ifndef CMAPP_KEYSTORE_H

@@ -1,6 +1,6 @@
 /*
  * fuzz_keystore.c: libFuzzer target for common/keystore.c, the readers of
- * the keyStore and trustStore files (PEM, PKCS#12, DER, refused JKS).  The
+ * the keyStore and trustStore files (PEM, PKCS#12, DER, JKS).  The
  * files are the local admin's, not a peer's, but a damaged or hostile file
  * must still be refused with a reason, never crash or leak.  Each input is
  * read as an identity and as a trustStore, with the passwords of
