@@ -2,6 +2,10 @@
 # benchmarks).  They start the real binaries on loopback with a throwaway
 # key set made by certs/mkkeys.sh, on a port of their own.
 
+# SLOW: how much longer to wait with sanitizers or valgrind (CMAPP_SLOW).
+SLOW=1
+[ -n "${SERVER_WRAP:-}${CMAPP_SLOW:-}" ] && SLOW=6
+
 # make_keys DIR GUEST...: a key set as the manual lays it out.
 make_keys() {
 	local dir=$1; shift

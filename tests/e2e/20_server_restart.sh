@@ -5,10 +5,10 @@ start_server || exit 1
 base_fds=$(ls /proc/$SERVER_PID/fd | wc -l)
 pids=()
 for i in $(seq 1 10); do
-	mgr -t 10 $(app "s$i" $((20 + i))) >"$T/o$i" 2>"$T/e$i" & pids+=($!)
+	mgr -t $((10 * SLOW)) $(app "s$i" $((20 + i))) >"$T/o$i" 2>"$T/e$i" & pids+=($!)
 done
-wait_for 10 eval 'test "$(children "app.sh $T/go.s")" = 10' || fail "10 services not running" || exit 1
-wait_for 5 eval 'test "$(grep -l started "$T"/e* | wc -l)" = 10' || fail "not all managers started" || exit 1
+wait_for $((10 * SLOW)) eval 'test "$(children "app.sh $T/go.s")" = 10' || fail "10 services not running" || exit 1
+wait_for $((5 * SLOW)) eval 'test "$(grep -l started "$T"/e* | wc -l)" = 10' || fail "not all managers started" || exit 1
 kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
 # Service 10 ends while no cmappserver runs.
 go s10
