@@ -18,7 +18,9 @@
 #include "proto.h"
 
 #define SERVER_MAX_CONNS	256	/* concurrent connections */
-#define SERVER_MAX_PEER_PENDING	16	/* per address, before HELLO */
+#define SERVER_MAX_PEER_PENDING	64	/* per address, before HELLO: a host
+					   starting all its services at once
+					   stays well under it */
 #define SERVER_HANDSHAKE_MS	10000	/* TLS handshake and HELLO */
 #define SERVER_IDLE_MS		60000	/* no frame from a manager */
 #define SERVER_OUT_HIGH		(1024 * 1024)	/* queued bytes per manager */
