@@ -40,7 +40,7 @@ start_server() {
 	${SERVER_WRAP:-} "$BIN/cmappserver" -f -conf "${SERVER_CONF:-$KEYS/localhost/cmappserver.conf}" \
 		-listen 127.0.0.1 -port "$PORT" -rundir "$T/run" "$@" >>"$T/server.log" 2>&1 &
 	SERVER_PID=$!
-	wait_for 20 listening "$PORT" || { echo "cmappserver did not start"; cat "$T/server.log"; return 1; }
+	wait_for $((20 * SLOW)) listening "$PORT" || { echo "cmappserver did not start"; cat "$T/server.log"; return 1; }
 }
 
 stop_server() {
