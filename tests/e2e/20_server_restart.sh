@@ -15,7 +15,8 @@ go s10
 sleep 1
 expect_eq "$(children "app.sh $T/go.s")" 9 "services running while the server is down" || exit 1
 start_server || exit 1
-grep -q "took over 9 running and 1 ended service" "$T/server.log" || fail "server did not find the services" || { cat "$T/server.log"; exit 1; }
+# It binds its port before it adopts the shims: wait for the log line.
+wait_for $((5 * SLOW)) grep -q "took over 9 running and 1 ended service" "$T/server.log" || fail "server did not find the services" || { cat "$T/server.log"; exit 1; }
 wait "${pids[9]}"; expect_eq $? 30 "code of the service that ended while the server was down" || exit 1
 for i in $(seq 1 9); do
 	kill -0 "${pids[$((i - 1))]}" 2>/dev/null || fail "manager $i exited during the restart" || { cat "$T/e$i"; exit 1; }

@@ -6,7 +6,7 @@ BIN_SAVE=$BIN
 "$T/bin/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" -listen 127.0.0.1 \
 	-port "$PORT" -rundir "$T/run" >>"$T/server.log" 2>&1 &
 SERVER_PID=$!
-wait_for 10 listening "$PORT" || fail "server did not start" || exit 1
+wait_for $((20 * SLOW)) listening "$PORT" || fail "server did not start" || exit 1
 pids=()
 for i in 1 2 3; do mgr -t 10 $(app "u$i" $((40 + i))) 2>"$T/e$i" & pids+=($!); done
 wait_for 10 eval 'test "$(children "app.sh $T/go.u")" = 3' || fail "services not running" || exit 1
@@ -19,8 +19,8 @@ kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
 "$T/bin/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" -listen 127.0.0.1 \
 	-port "$PORT" -rundir "$T/run" >>"$T/server.log" 2>&1 &
 SERVER_PID=$!
-wait_for 10 listening "$PORT" || fail "upgraded server did not start" || exit 1
-expect_grep "took over 3 running" "$T/server.log" || exit 1
+wait_for $((20 * SLOW)) listening "$PORT" || fail "upgraded server did not start" || exit 1
+wait_for $((5 * SLOW)) grep -q "took over 3 running" "$T/server.log" || fail "upgraded server did not take over" || exit 1
 go u2
 wait "${pids[1]}"; expect_eq $? 42 "exit code after the upgrade" || exit 1
 # A service started by the new server runs under the new shim.
