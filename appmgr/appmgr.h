@@ -42,7 +42,8 @@ struct mgr {
 	SSL_CTX			*ctx;
 	struct conn		*conn;
 	enum mgr_phase		 phase;
-	int			 resolving;
+	const struct conn_ops	*ops;		/* the dialer's connections' */
+	void			*ops_data;
 
 	const char		*node;
 	char			 port[8];
@@ -62,6 +63,19 @@ struct mgr {
 	struct linebuf		 out[2];
 	struct hostlog		 hostlog;	/* a monitor's host-side log */
 };
+
+/*
+ * dial.c: reaching cmappserver.  dial_start resolves m->node and connects
+ * (m->conn) with ops and data, retrying with a backoff; the owner calls
+ * dial_connected once the peer answered, dial_lost when a connection
+ * failed or closed (it tries the next address, or again later), and words
+ * a refused certificate, never retried, with dial_auth_text.
+ */
+void	dial_start(struct mgr *, const struct conn_ops *, void *data);
+void	dial_connected(struct mgr *);
+void	dial_lost(struct mgr *, const char *reason);
+void	dial_auth_text(const struct mgr *, const char *reason, char *buf,
+	    size_t cap);
 
 /* manager.c: runs until the service ends; returns the exit code. */
 int	mgr_run(struct mgr *);

@@ -45,14 +45,8 @@ struct row {
 
 struct lister {
 	struct mgr		*m;
-	uv_timer_t		 deadline, retry;
-	uv_getaddrinfo_t	 gai;
-	struct addrinfo		*addrs, *next;
-	struct conn		*conn;
-	enum list_phase		 phase;
-	unsigned		 retry_ms;
-	int			 ever_connected;
-	char			 last_error[512];
+	uv_timer_t		 deadline;
+	enum list_phase		 phase;	/* the connection is l->m->conn */
 	char			 agent[PROTO_MAX_TEXT + 1];
 	struct row		*rows;
 	size_t			 n, cap;
@@ -61,7 +55,6 @@ struct lister {
 static void	list_ready(struct conn *);
 static void	list_frame(struct conn *, const struct proto_msg *);
 static void	list_closed(struct conn *, enum conn_why, const char *);
-static void	resolve(struct lister *);
 
 static const struct conn_ops list_ops = {
 	list_ready, list_frame, list_closed
@@ -215,13 +208,13 @@ deadline_passed(uv_timer_t *t)
 	struct lister	*l = t->data;
 	struct mgr	*m = l->m;
 
-	if (!l->ever_connected)
+	if (!m->ever_connected)
 		fail(l, "Could not connect to the node %s: %s", m->node,
-		    l->last_error[0] ? l->last_error : "Connection timed out");
+		    m->last_error[0] ? m->last_error : "Connection timed out");
 	fail(l, "cmappserver on the node %s did not send its list within "
-	    "%u s (%s)", m->node, m->timeout_s, l->conn != NULL &&
-	    conn_is_open(l->conn) ? "connected but silent" :
-	    l->last_error[0] ? l->last_error : "not connected");
+	    "%u s (%s)", m->node, m->timeout_s, m->conn != NULL &&
+	    conn_is_open(m->conn) ? "connected but silent" :
+	    m->last_error[0] ? m->last_error : "not connected");
 }
 
 /* Any frame re-arms the deadline, as for a service's cmappmgr. */
@@ -230,76 +223,6 @@ heard(struct lister *l)
 {
 	uv_timer_start(&l->deadline, deadline_passed,
 	    (uint64_t)l->m->timeout_s * 1000, 0);
-}
-
-static void
-retry_cb(uv_timer_t *t)
-{
-	resolve(t->data);
-}
-
-static void
-schedule_retry(struct lister *l)
-{
-	l->retry_ms = l->retry_ms == 0 ? MGR_RETRY_MIN_MS :
-	    l->retry_ms * 2 > MGR_RETRY_MAX_MS ? MGR_RETRY_MAX_MS :
-	    l->retry_ms * 2;
-	uv_timer_start(&l->retry, retry_cb, l->retry_ms, 0);
-}
-
-static void
-try_connect(struct lister *l)
-{
-	struct addrinfo	*ai = l->next;
-	int		 r;
-
-	if (ai == NULL) {
-		schedule_retry(l);
-		return;
-	}
-	l->next = ai->ai_next;
-	l->phase = LP_CONNECTING;
-	if ((l->conn = conn_new(&l->m->loop, l->m->ctx, &list_ops, l)) ==
-	    NULL)
-		fail(l, "cannot list the services of %s: out of memory",
-		    l->m->node);
-	if ((r = conn_connect(l->conn, ai->ai_addr)) != 0)
-		conn_close(l->conn, CONN_IO, "%s", uv_strerror(r));
-}
-
-static void
-resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-	struct lister	*l = req->data;
-
-	if (status < 0) {
-		snprintf(l->last_error, sizeof(l->last_error),
-		    "cannot resolve %s: %s", l->m->node, uv_strerror(status));
-		schedule_retry(l);
-		return;
-	}
-	if (l->addrs != NULL)
-		uv_freeaddrinfo(l->addrs);
-	l->addrs = l->next = res;
-	try_connect(l);
-}
-
-static void
-resolve(struct lister *l)
-{
-	struct addrinfo	hints;
-	int		r;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	l->gai.data = l;
-	if ((r = uv_getaddrinfo(&l->m->loop, &l->gai, resolved, l->m->node,
-	    l->m->port, &hints)) != 0) {
-		snprintf(l->last_error, sizeof(l->last_error),
-		    "cannot resolve %s: %s", l->m->node, uv_strerror(r));
-		schedule_retry(l);
-	}
 }
 
 static void
@@ -353,8 +276,7 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 	case MSG_HELLO:
 		if (l->phase != LP_HELLO)
 			break;
-		l->ever_connected = 1;
-		l->retry_ms = 0;
+		dial_connected(l->m);
 		set_agent(l, &msg->u.hello.agent);
 		clear_rows(l);
 		l->phase = LP_LISTING;
@@ -393,28 +315,20 @@ list_closed(struct conn *c, enum conn_why why, const char *reason)
 	struct lister	*l = c->data;
 	struct mgr	*m = l->m;
 
-	l->conn = NULL;
+	char		 text[1024];
+
+	m->conn = NULL;
 	if (why == CONN_AUTH) {
-		if (strstr(reason, "certificate verify failed") != NULL)
-			fail(l, "Could not connect to the node %s: its "
-			    "certificate is not trusted: %s (trustStore %s)",
-			    m->node, reason, m->trust_path);
-		fail(l, "Could not connect to the node %s: cmappserver "
-		    "refused our certificate: %s (is the certificate of "
-		    "keyStore %s in its trustStore?)", m->node, reason,
-		    m->key_path);
+		dial_auth_text(m, reason, text, sizeof(text));
+		fail(l, "%s", text);
 	}
 	if (why == CONN_PROTO)
 		fail(l, "cannot list the services of %s: %s", m->node, reason);
-	snprintf(l->last_error, sizeof(l->last_error), "%s", reason);
 	if (l->phase >= LP_HELLO)
 		log_debug("connection to %s lost: %s; trying again", m->node,
 		    reason);
 	l->phase = LP_CONNECTING;
-	if (l->next != NULL)
-		try_connect(l);
-	else
-		schedule_retry(l);
+	dial_lost(m, reason);
 }
 
 int
@@ -426,10 +340,9 @@ mgr_list(struct mgr *m)
 	if (uv_loop_init(&m->loop) != 0)
 		fail(&l, "cannot start the event loop");
 	uv_timer_init(&m->loop, &l.deadline);
-	uv_timer_init(&m->loop, &l.retry);
-	l.deadline.data = l.retry.data = &l;
+	l.deadline.data = &l;
 	heard(&l);
-	resolve(&l);
+	dial_start(m, &list_ops, &l);
 	uv_run(&m->loop, UV_RUN_DEFAULT);
 	fail(&l, "internal error: event loop ended");
 }

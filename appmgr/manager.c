@@ -23,7 +23,6 @@
 static void	mgr_ready(struct conn *);
 static void	mgr_frame(struct conn *, const struct proto_msg *);
 static void	mgr_closed(struct conn *, enum conn_why, const char *);
-static void	resolve(struct mgr *);
 
 static const struct conn_ops mgr_ops = { mgr_ready, mgr_frame, mgr_closed };
 
@@ -128,77 +127,6 @@ heartbeat(uv_timer_t *t)
 		return;
 	msg.u.heartbeat.seq = ++m->hb_seq;
 	send_msg(m, &msg);
-}
-
-static void
-retry_cb(uv_timer_t *t)
-{
-	resolve(t->data);
-}
-
-static void
-schedule_retry(struct mgr *m)
-{
-	m->retry_ms = m->retry_ms == 0 ? MGR_RETRY_MIN_MS :
-	    m->retry_ms * 2 > MGR_RETRY_MAX_MS ? MGR_RETRY_MAX_MS :
-	    m->retry_ms * 2;
-	uv_timer_start(&m->retry, retry_cb, m->retry_ms, 0);
-}
-
-static void
-try_connect(struct mgr *m)
-{
-	struct addrinfo	*ai = m->next;
-	int		 r;
-
-	if (ai == NULL) {
-		schedule_retry(m);
-		return;
-	}
-	m->next = ai->ai_next;
-	m->phase = PH_CONNECTING;
-	if ((m->conn = conn_new(&m->loop, m->ctx, &mgr_ops, m)) == NULL)
-		fail(m, "out of memory");
-	if ((r = conn_connect(m->conn, ai->ai_addr)) != 0)
-		conn_close(m->conn, CONN_IO, "%s", uv_strerror(r));
-}
-
-static void
-resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-	struct mgr	*m = req->data;
-
-	m->resolving = 0;
-	if (status < 0) {
-		snprintf(m->last_error, sizeof(m->last_error),
-		    "cannot resolve %s: %s", m->node, uv_strerror(status));
-		schedule_retry(m);
-		return;
-	}
-	if (m->addrs != NULL)
-		uv_freeaddrinfo(m->addrs);
-	m->addrs = m->next = res;
-	try_connect(m);
-}
-
-static void
-resolve(struct mgr *m)
-{
-	struct addrinfo	hints;
-	int		r;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	m->gai.data = m;
-	m->resolving = 1;
-	if ((r = uv_getaddrinfo(&m->loop, &m->gai, resolved, m->node, m->port,
-	    &hints)) != 0) {
-		m->resolving = 0;
-		snprintf(m->last_error, sizeof(m->last_error),
-		    "cannot resolve %s: %s", m->node, uv_strerror(r));
-		schedule_retry(m);
-	}
 }
 
 static void
@@ -316,8 +244,7 @@ mgr_frame(struct conn *c, const struct proto_msg *msg)
 	case MSG_HELLO:
 		if (m->phase != PH_HELLO)
 			break;
-		m->ever_connected = 1;
-		m->retry_ms = 0;
+		dial_connected(m);
 		send_start(m);
 		return;
 	case MSG_ERROR:
@@ -356,28 +283,20 @@ mgr_closed(struct conn *c, enum conn_why why, const char *reason)
 {
 	struct mgr	*m = c->data;
 
+	char		 text[1024];
+
 	m->conn = NULL;
 	if (why == CONN_AUTH) {
-		if (strstr(reason, "certificate verify failed") != NULL)
-			fail(m, "Could not connect to the node %s: its "
-			    "certificate is not trusted: %s (trustStore %s)",
-			    m->node, reason, m->trust_path);
-		fail(m, "Could not connect to the node %s: cmappserver "
-		    "refused our certificate: %s (is the certificate of "
-		    "keyStore %s in its trustStore?)", m->node, reason,
-		    m->key_path);
+		dial_auth_text(m, reason, text, sizeof(text));
+		fail(m, "%s", text);
 	}
-	snprintf(m->last_error, sizeof(m->last_error), "%s", reason);
 	if (m->phase >= PH_STARTING)
 		log_warnx("connection to %s lost: %s; reconnecting", m->node,
 		    reason);
 	else
 		log_debug("connection to %s failed: %s", m->node, reason);
 	m->phase = PH_CONNECTING;
-	if (m->next != NULL)
-		try_connect(m);
-	else
-		schedule_retry(m);
+	dial_lost(m, reason);
 }
 
 static void
@@ -409,10 +328,9 @@ mgr_run(struct mgr *m)
 	snprintf(m->label, sizeof(m->label), "%s", m->node);
 	uv_timer_init(&m->loop, &m->deadline);
 	uv_timer_init(&m->loop, &m->heartbeat);
-	uv_timer_init(&m->loop, &m->retry);
 	uv_signal_init(&m->loop, &m->sigterm);
 	uv_signal_init(&m->loop, &m->sigint);
-	m->deadline.data = m->heartbeat.data = m->retry.data = m;
+	m->deadline.data = m->heartbeat.data = m;
 	m->sigterm.data = m->sigint.data = m;
 	uv_signal_start(&m->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&m->sigint, on_signal, SIGINT);
@@ -422,7 +340,7 @@ mgr_run(struct mgr *m)
 	    MGR_HB_MAX_MS : hb;
 	uv_timer_start(&m->heartbeat, heartbeat, hb, hb);
 	heard(m);
-	resolve(m);
+	dial_start(m, &mgr_ops, m);
 	uv_run(&m->loop, UV_RUN_DEFAULT);
 	fail(m, "internal error: event loop ended");
 }

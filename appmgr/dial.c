@@ -1,0 +1,126 @@
+/*
+ * dial.c: how cmappmgr reaches cmappserver, for a service (manager.c) and
+ * for -list (list.c) alike.  Resolve the node, try each address, and when
+ * none answers try again with a backoff (100 ms doubling to 2 s): the
+ * guest may still be booting.  The caller's deadline decides when to give
+ * up; a refused certificate is not retried (dial_auth_text).
+ */
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "appmgr.h"
+#include "log.h"
+
+static void	resolve(struct mgr *);
+
+static void
+retry_cb(uv_timer_t *t)
+{
+	resolve(t->data);
+}
+
+static void
+schedule_retry(struct mgr *m)
+{
+	m->retry_ms = m->retry_ms == 0 ? MGR_RETRY_MIN_MS :
+	    m->retry_ms * 2 > MGR_RETRY_MAX_MS ? MGR_RETRY_MAX_MS :
+	    m->retry_ms * 2;
+	uv_timer_start(&m->retry, retry_cb, m->retry_ms, 0);
+}
+
+static void
+try_connect(struct mgr *m)
+{
+	struct addrinfo	*ai = m->next;
+	int		 r;
+
+	if (ai == NULL) {
+		schedule_retry(m);
+		return;
+	}
+	m->next = ai->ai_next;
+	if ((m->conn = conn_new(&m->loop, m->ctx, m->ops, m->ops_data)) ==
+	    NULL)
+		fatalx("cannot reach %s: out of memory", m->node);
+	if ((r = conn_connect(m->conn, ai->ai_addr)) != 0)
+		conn_close(m->conn, CONN_IO, "%s", uv_strerror(r));
+}
+
+static void
+resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct mgr	*m = req->data;
+
+	if (status < 0) {
+		snprintf(m->last_error, sizeof(m->last_error),
+		    "cannot resolve %s: %s", m->node, uv_strerror(status));
+		schedule_retry(m);
+		return;
+	}
+	if (m->addrs != NULL)
+		uv_freeaddrinfo(m->addrs);
+	m->addrs = m->next = res;
+	try_connect(m);
+}
+
+static void
+resolve(struct mgr *m)
+{
+	struct addrinfo	hints;
+	int		r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	m->gai.data = m;
+	if ((r = uv_getaddrinfo(&m->loop, &m->gai, resolved, m->node, m->port,
+	    &hints)) != 0) {
+		snprintf(m->last_error, sizeof(m->last_error),
+		    "cannot resolve %s: %s", m->node, uv_strerror(r));
+		schedule_retry(m);
+	}
+}
+
+void
+dial_start(struct mgr *m, const struct conn_ops *ops, void *data)
+{
+	m->ops = ops;
+	m->ops_data = data;
+	uv_timer_init(&m->loop, &m->retry);
+	m->retry.data = m;
+	resolve(m);
+}
+
+void
+dial_connected(struct mgr *m)
+{
+	m->ever_connected = 1;
+	m->retry_ms = 0;
+}
+
+void
+dial_lost(struct mgr *m, const char *reason)
+{
+	m->conn = NULL;
+	snprintf(m->last_error, sizeof(m->last_error), "%s", reason);
+	if (m->next != NULL)
+		try_connect(m);
+	else
+		schedule_retry(m);
+}
+
+void
+dial_auth_text(const struct mgr *m, const char *reason, char *buf,
+    size_t cap)
+{
+	if (strstr(reason, "certificate verify failed") != NULL)
+		snprintf(buf, cap, "Could not connect to the node %s: its "
+		    "certificate is not trusted: %s (trustStore %s)", m->node,
+		    reason, m->trust_path);
+	else
+		snprintf(buf, cap, "Could not connect to the node %s: "
+		    "cmappserver refused our certificate: %s (is the "
+		    "certificate of keyStore %s in its trustStore?)", m->node,
+		    reason, m->key_path);
+}
