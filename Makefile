@@ -17,11 +17,12 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) -Wall -Wextra \
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
 
 COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
-	  common/tls.c common/conn.c common/svc.c common/jks.c
+	  common/tls.c common/conn.c common/svc.c common/jks.c \
+	  common/readfile.c
 SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
 	  appserver/shimlink.c appserver/stopall.c
 SHIM	= appserver/shim.c common/proto.c
-MANAGER	= appmgr/main.c appmgr/manager.c appmgr/hostlog.c \
+MANAGER	= appmgr/main.c appmgr/manager.c appmgr/dial.c appmgr/hostlog.c \
 	  plugins/hostlog_arg.c
 UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \
 	  tests/test_keystore.c tests/test_jks.c

@@ -23,6 +23,7 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "readfile.h"
 
 /*
  * inih reads a line into CONF_MAX_LINE bytes, which must also hold its
@@ -641,66 +642,15 @@ out:
 	return r;
 }
 
-/* Reads at most CONF_MAX_FILE bytes of path into *bufp. */
-static int
-read_file(const char *path, char **bufp, size_t *lenp)
-{
-	struct stat	 st;
-	char		*buf;
-	size_t		 len = 0;
-	ssize_t		 n;
-	int		 fd, r = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return -errno;
-	if (fstat(fd, &st) == -1) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) &&
-	    st.st_size > CONF_MAX_FILE)) {
-		close(fd);
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EFBIG;
-	}
-	/* One byte more than allowed tells a file that grew too large. */
-	if ((buf = malloc(CONF_MAX_FILE + 1)) == NULL) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (len < CONF_MAX_FILE + 1) {
-		n = read(fd, buf + len, CONF_MAX_FILE + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (r == 0 && len > CONF_MAX_FILE)
-		r = -EFBIG;
-	if (r != 0) {
-		explicit_bzero(buf, len);
-		free(buf);
-		return r;
-	}
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-}
-
 int
 conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
-	char	*buf = NULL;
-	size_t	 len = 0;
-	int	 r;
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	int		 r;
 
-	if ((r = read_file(path, &buf, &len)) != 0) {
+	if ((r = readfile(path, CONF_MAX_FILE, 0, &buf, &len, &st)) != 0) {
 		if (err == NULL)
 			return r;
 		if (r == -EFBIG)

@@ -24,6 +24,7 @@
 
 #include "jks.h"
 #include "keystore.h"
+#include "readfile.h"
 #include "log.h"
 
 #define JKS_MAGIC	0xfeedfeedU
@@ -403,62 +404,6 @@ keystore_parse_trust(const unsigned char *buf, size_t len,
 	return 0;
 }
 
-/* Reads a whole file of at most KEYSTORE_MAX_FILE bytes. */
-static int
-read_file(const char *path, unsigned char **bufp, size_t *lenp, mode_t *mode)
-{
-	struct stat	 st;
-	unsigned char	*buf;
-	size_t		 len = 0;
-	ssize_t		 n;
-	int		 fd, r;
-
-	/* O_NONBLOCK: a FIFO is refused below instead of waited on. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
-	    -1)
-		return -errno;
-	if (fstat(fd, &st) == -1) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EISDIR;
-	}
-	if (st.st_size > KEYSTORE_MAX_FILE) {
-		close(fd);
-		return -EFBIG;
-	}
-	if ((buf = malloc(KEYSTORE_MAX_FILE + 1)) == NULL) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while ((n = read(fd, buf + len, KEYSTORE_MAX_FILE + 1 - len)) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto bad;
-		}
-		len += (size_t)n;
-		if (len > KEYSTORE_MAX_FILE) {
-			r = -EFBIG;
-			goto bad;
-		}
-	}
-	close(fd);
-	*bufp = buf;
-	*lenp = len;
-	*mode = st.st_mode;
-	return 0;
-bad:
-	close(fd);
-	explicit_bzero(buf, len);
-	free(buf);
-	return r;
-}
-
 static const char *
 file_error(int r)
 {
@@ -476,22 +421,23 @@ int
 keystore_read_identity(const char *path, const char *password,
     struct identity *id, char *err, size_t errlen)
 {
-	unsigned char	*buf;
+	struct stat	 st;
+	char		*buf, why[256];
 	size_t		 len;
-	mode_t		 mode;
-	char		 why[256];
 	int		 r;
 
 	memset(id, 0, sizeof(*id));
-	if ((r = read_file(path, &buf, &len, &mode)) != 0) {
+	if ((r = readfile(path, KEYSTORE_MAX_FILE, READFILE_REGULAR, &buf, &len,
+	    &st)) != 0) {
 		snprintf(err, errlen, "cannot read keyStore %s: %s", path,
 		    file_error(r));
 		return r;
 	}
-	if (mode & (S_IRWXG | S_IRWXO))
+	if (st.st_mode & (S_IRWXG | S_IRWXO))
 		log_warnx("keyStore %s is readable by others than its owner "
 		    "(chmod 600 it)", path);
-	r = keystore_parse_identity(buf, len, password, id, why, sizeof(why));
+	r = keystore_parse_identity((unsigned char *)buf, len, password, id,
+	    why, sizeof(why));
 	explicit_bzero(buf, len);
 	free(buf);
 	if (r != 0)
@@ -503,19 +449,20 @@ int
 keystore_read_trust(const char *path, const char *password,
     STACK_OF(X509) **certs, char *err, size_t errlen)
 {
-	unsigned char	*buf;
+	struct stat	 st;
+	char		*buf, why[256];
 	size_t		 len;
-	mode_t		 mode;
-	char		 why[256];
 	int		 r;
 
 	*certs = NULL;
-	if ((r = read_file(path, &buf, &len, &mode)) != 0) {
+	if ((r = readfile(path, KEYSTORE_MAX_FILE, READFILE_REGULAR, &buf, &len,
+	    &st)) != 0) {
 		snprintf(err, errlen, "cannot read trustStore %s: %s", path,
 		    file_error(r));
 		return r;
 	}
-	r = keystore_parse_trust(buf, len, password, certs, why, sizeof(why));
+	r = keystore_parse_trust((unsigned char *)buf, len, password, certs,
+	    why, sizeof(why));
 	free(buf);
 	if (r != 0)
 		snprintf(err, errlen, "cannot read trustStore %s: %s", path,
