@@ -91,3 +91,16 @@ go() { touch "$T/go.$1"; }
 fail() { echo "FAIL: $*"; return 1; }
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 expect_grep() { grep -q -- "$1" "$2" || { fail "'$1' not in $2:"; sed 's/^/    /' "$2"; return 1; }; }
+
+# use_sockhold N: $hold, the load tests' socket-holding client (built by
+# make), with file descriptors raised for N sockets, or the test skips.
+use_sockhold() {
+	hold=$BIN/tests/sockhold
+	[ -x "$hold" ] || { echo "no $hold: run make first"; exit 1; }
+	ulimit -n "$(ulimit -Hn)" 2>/dev/null
+	[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $(($1 + 64)) ] ||
+		{ echo "needs $(($1 + 64)) file descriptors, ulimit -n is $(ulimit -n)"; exit 77; }
+}
+
+# ms: milliseconds from bash's clock.
+ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }

@@ -10,18 +10,7 @@ N=1000
 MAX_CONNS=256
 DEADLINE=10
 
-hold=$BIN/tests/sockhold
-if [ ! -x "$hold" ]; then
-	hold=$T/sockhold
-	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -o "$hold" "$TOP/tests/tools/sockhold.c" ||
-		{ echo "cannot build tests/tools/sockhold.c"; exit 1; }
-fi
-ulimit -n "$(ulimit -Hn)" 2>/dev/null
-[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $((N + 64)) ] ||
-	{ echo "needs $((N + 64)) file descriptors, ulimit -n is $(ulimit -n)"; exit 77; }
-
-# ms: milliseconds from bash's clock.
-ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+use_sockhold $N
 
 start_server || exit 1
 fds0=$(ls /proc/"$SERVER_PID"/fd | wc -l)
