@@ -25,53 +25,21 @@
 #include <openssl/provider.h>
 #include <openssl/x509.h>
 
+#include "keyfix.h"
 #include "keystore.h"
-
-/* Under ASan, each test also fails on what it leaked: see no_leaks(). */
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_LSAN	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_LSAN	1
-#endif
-#endif
-#ifdef HAVE_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
 
 #define JKS_HINT	"keytool -importkeystore"
 
-static char	tmpdir[64];		/* this test's directory, or "" */
 static char	mkkeys[PATH_MAX];	/* certs/mkkeys.sh, absolute */
 
 /* --- fixture directory ------------------------------------------------ */
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		return rmdir(path);
-	return unlink(path);
-}
-
-static void
-teardown(void)
-{
-	if (tmpdir[0] == '\0')
-		return;
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	tmpdir[0] = '\0';
-}
 
 static void
 setup(void)
 {
 	char	src[PATH_MAX], *slash;
 
-	strcpy(tmpdir, "/tmp/test_keystore.XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+	kf_setup("test_keystore");
 
 	/* certs/mkkeys.sh, found from this file's name or the current dir. */
 	snprintf(src, sizeof(src), "%s", __FILE__);
@@ -85,124 +53,7 @@ setup(void)
 		mkkeys[0] = '\0';
 }
 
-/*
- * Under ASan, fails the test if it leaked.  Called last in every test: a
- * report at exit, or an assertion in .fini, would not fail it in Criterion.
- */
-static void
-no_leaks(void)
-{
-#ifdef HAVE_LSAN
-	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0,
-	    "memory leaked: see the LeakSanitizer report on stderr");
-#endif
-}
-
-TestSuite(keystore, .init = setup, .fini = teardown);
-
-/* NAME's path in the test directory (a few stay valid at once). */
-static const char *
-P(const char *name)
-{
-	static char	ring[8][PATH_MAX];
-	static int	next;
-	char		*p = ring[next++ % 8];
-
-	snprintf(p, PATH_MAX, "%s/%s", tmpdir, name);
-	return p;
-}
-
-/* The end of the test directory's "log", for a failure message. */
-static const char *
-log_tail(void)
-{
-	static char	buf[2048];
-	FILE		*f;
-	size_t		 n;
-	long		 size;
-
-	buf[0] = '\0';
-	if ((f = fopen(P("log"), "r")) == NULL)
-		return buf;
-	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0)
-		fseek(f, size > (long)sizeof(buf) - 1 ?
-		    size - (long)sizeof(buf) + 1 : 0, SEEK_SET);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* Runs a shell command in the test directory; its output goes to "log". */
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void
-sh(const char *fmt, ...)
-{
-	char	cmd[4096], full[4096 + 256];
-	va_list	ap;
-	int	st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(full, sizeof(full), "cd '%s' && { %s ; } >>log 2>&1 </dev/null",
-	    tmpdir, cmd);
-	st = system(full);
-	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return;
-	cr_assert_fail("command failed (status %d): %s\n%s", st, cmd,
-	    log_tail());
-}
-
-static int
-have(const char *prog)
-{
-	char	cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", prog);
-	return system(cmd) == 0;
-}
-
-static void
-write_file(const char *name, const void *buf, size_t len, mode_t mode)
-{
-	FILE	*f = fopen(P(name), "wb");
-
-	cr_assert_not_null(f, "%s: %s", P(name), strerror(errno));
-	cr_assert_eq(fwrite(buf, 1, len, f), len);
-	cr_assert_eq(fclose(f), 0);
-	cr_assert_eq(chmod(P(name), mode), 0);
-}
-
-/* The file's bytes in a buffer of exactly its size, so ASan sees overreads. */
-static unsigned char *
-slurp(const char *name, size_t *len)
-{
-	unsigned char	*buf;
-	struct stat	 st;
-	FILE		*f;
-
-	cr_assert_eq(stat(P(name), &st), 0, "%s: %s", P(name), strerror(errno));
-	*len = (size_t)st.st_size;
-	cr_assert_not_null(buf = malloc(*len > 0 ? *len : 1));
-	cr_assert_not_null(f = fopen(P(name), "rb"));
-	cr_assert_eq(fread(buf, 1, *len, f), *len);
-	fclose(f);
-	return buf;
-}
-
-static X509 *
-cert_of(const char *name)
-{
-	FILE	*f = fopen(P(name), "r");
-	X509	*x;
-
-	cr_assert_not_null(f, "%s: %s", P(name), strerror(errno));
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	cr_assert_not_null(x, "no certificate in %s", name);
-	return x;
-}
+TestSuite(keystore, .init = setup, .fini = kf_teardown);
 
 static int
 same_cert(const X509 *x, const char *name)
@@ -214,37 +65,7 @@ same_cert(const X509 *x, const char *name)
 	return same;
 }
 
-static int
-has_cn(const X509 *x, const char *cn)
-{
-	char	buf[256];
-
-	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
-	    buf, sizeof(buf)) < 0)
-		return 0;
-	return strcmp(buf, cn) == 0;
-}
-
 /* --- key material ----------------------------------------------------- */
-
-/* NAME.key (unencrypted PKCS#8, P-256) and NAME.crt, self-signed for CN. */
-static void
-gen(const char *name, const char *cn)
-{
-	sh("openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-	    "-nodes -keyout %s.key -out %s.crt -days 30 -subj /O=test/CN=%s",
-	    name, name, cn);
-}
-
-/* NAME.key and NAME.crt, signed by ca.key (made by gen("ca", ...)). */
-static void
-gen_signed(const char *name, const char *cn)
-{
-	sh("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-	    "-nodes -keyout %s.key -out %s.csr -subj /O=test/CN=%s && "
-	    "openssl x509 -req -in %s.csr -CA ca.crt -CAkey ca.key "
-	    "-CAcreateserial -days 30 -out %s.crt", name, name, cn, name, name);
-}
 
 /* NAME.enc: NAME.key as encrypted PKCS#8, as certs/mkkeys.sh writes it. */
 static void
@@ -1379,7 +1200,7 @@ static void
 need_keytool(void)
 {
 	if (!have("keytool")) {
-		teardown();		/* a skip does not run .fini */
+		kf_teardown();		/* a skip does not run .fini */
 		cr_skip_test("keytool not installed");
 	}
 }
