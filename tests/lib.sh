@@ -83,7 +83,9 @@ reboot_guest() {
 # app NAME CODE: the command line of such an application.
 app() {
 	local f="$T/app.sh"
-	[ -x "$f" ] || { printf '#!/bin/sh\n# $1: go file, $2: exit code\nwhile [ ! -e "$1" ]; do sleep 0.05; done\necho "app $1 done"\nexit "$2"\n' >"$f"; chmod +x "$f"; }
+	# Written aside and renamed: managers started at once all call this,
+	# and exec of a file still open for writing fails (ETXTBSY).
+	[ -x "$f" ] || { printf '#!/bin/sh\n# $1: go file, $2: exit code\nwhile [ ! -e "$1" ]; do sleep 0.05; done\necho "app $1 done"\nexit "$2"\n' >"$f.$BASHPID"; chmod +x "$f.$BASHPID"; mv -f "$f.$BASHPID" "$f"; }
 	echo "$f $T/go.$1 $2"
 }
 go() { touch "$T/go.$1"; }
