@@ -22,16 +22,21 @@
 #include "shimlink.h"
 
 #define STOP_MAX	1024
+#define STOP_FRAME_MAX	64	/* the EXIT or ERROR bodies we read */
 
 struct target {
 	int		fd;
 	uint64_t	run_id;
 	int		done;
+	uint8_t		in[PROTO_HDR_LEN + STOP_FRAME_MAX];
+	size_t		in_len;
+	size_t		skip;		/* body bytes of a frame passed over */
 };
 
 struct stop {
 	struct target	t[STOP_MAX];
 	int		n;
+	int		unreachable;	/* shims that did not answer */
 	uint8_t		buf[PROTO_MAX_FRAME];
 };
 
@@ -40,14 +45,28 @@ collect(void *arg, const char *path, uint64_t run_id)
 {
 	struct stop		*st = arg;
 	struct proto_msg	 m;
-	int			 fd;
+	int			 fd, r;
 
-	if (st->n == STOP_MAX)
+	if (st->n == STOP_MAX) {
+		fprintf(stderr, "cmappserver: %s: more than %d services, not "
+		    "stopped\n", path, STOP_MAX);
+		st->unreachable++;
 		return;
-	if ((fd = shimlink_connect(path)) < 0)
+	}
+	if ((fd = shimlink_connect(path)) < 0) {
+		if (fd != -ECONNREFUSED) {	/* refused: a stale socket */
+			fprintf(stderr, "cmappserver: cannot reach the shim "
+			    "at %s: %s\n", path, strerror(-fd));
+			st->unreachable++;
+		}
 		return;
-	if (shimlink_read(fd, st->buf, sizeof(st->buf), &m,
-	    SHIMLINK_TIMEOUT_MS) != 0 || m.type != MSG_SHIM_HELLO) {
+	}
+	if ((r = shimlink_read(fd, st->buf, sizeof(st->buf), &m,
+	    SHIMLINK_TIMEOUT_MS)) != 0 || m.type != MSG_SHIM_HELLO) {
+		fprintf(stderr, "cmappserver: the shim at %s did not say "
+		    "hello: %s\n", path, r != 0 ? strerror(-r) :
+		    proto_type_name(m.type));
+		st->unreachable++;
 		close(fd);
 		return;
 	}
@@ -76,32 +95,94 @@ signal_all(struct stop *st, int sig)
 	return n;
 }
 
-/* Waits until every target reported its EXIT (or went), or the deadline. */
+/*
+ * Takes what a shim sent: OUTPUT is passed over without being kept, an
+ * EXIT (or the link's end) marks the target done.  A frame may arrive in
+ * pieces, so the header and a short body are gathered across reads.
+ */
+static void
+feed(struct target *t, const uint8_t *p, size_t n)
+{
+	struct proto_hdr	h;
+	struct proto_msg	m;
+	size_t			k;
+
+	while (n > 0 && !t->done) {
+		if (t->skip > 0) {
+			k = n < t->skip ? n : t->skip;
+			t->skip -= k;
+			p += k;
+			n -= k;
+			continue;
+		}
+		k = sizeof(t->in) - t->in_len;
+		if (t->in_len < PROTO_HDR_LEN)
+			k = PROTO_HDR_LEN - t->in_len;
+		else if (proto_decode_header(t->in, t->in_len, &h) == 0 &&
+		    h.len <= STOP_FRAME_MAX)
+			k = PROTO_HDR_LEN + h.len - t->in_len;
+		k = k < n ? k : n;
+		memcpy(t->in + t->in_len, p, k);
+		t->in_len += k;
+		p += k;
+		n -= k;
+		if (t->in_len < PROTO_HDR_LEN)
+			continue;
+		if (proto_decode_header(t->in, t->in_len, &h) != 0) {
+			t->done = 1;	/* not a shim we understand */
+			return;
+		}
+		if (h.len > STOP_FRAME_MAX) {
+			t->skip = h.len;
+			t->in_len = 0;
+			continue;
+		}
+		if (t->in_len < PROTO_HDR_LEN + h.len)
+			continue;
+		if (proto_decode(h.type, t->in + PROTO_HDR_LEN, h.len, &m) != 0
+		    || m.type == MSG_EXIT || m.type == MSG_ERROR)
+			t->done = 1;
+		t->in_len = 0;
+	}
+}
+
+/* Waits until every target reported its EXIT (or went), or the deadline;
+ * returns how many are left. */
 static int
 wait_all(struct stop *st, int seconds)
 {
-	struct proto_msg	m;
+	static struct pollfd	pfd[STOP_MAX];
+	int			idx[STOP_MAX];
 	time_t			end = time(NULL) + seconds;
-	int			i, left, r;
+	ssize_t			r;
+	int			i, n;
 
-	do {
-		left = 0;
-		for (i = 0; i < st->n; i++) {
-			if (st->t[i].done)
-				continue;
-			r = shimlink_read(st->t[i].fd, st->buf,
-			    sizeof(st->buf), &m, 50);
-			if (r == -ETIMEDOUT) {
-				left++;
-				continue;
+	for (;;) {
+		for (i = n = 0; i < st->n; i++)
+			if (!st->t[i].done) {
+				pfd[n] = (struct pollfd){ st->t[i].fd, POLLIN,
+				    0 };
+				idx[n++] = i;
 			}
-			if (r != 0 || m.type == MSG_EXIT)
-				st->t[i].done = 1;
+		if (n == 0 || time(NULL) >= end)
+			return n;
+		if (poll(pfd, (nfds_t)n, 200) == -1 && errno != EINTR)
+			return n;
+		for (i = 0; i < n; i++) {
+			struct target *t = &st->t[idx[i]];
+
+			if (pfd[i].revents == 0)
+				continue;
+			r = recv(t->fd, st->buf, sizeof(st->buf),
+			    MSG_DONTWAIT);
+			if (r == -1 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (r <= 0)
+				t->done = 1;	/* the shim went */
 			else
-				left++;	/* output: read on */
+				feed(t, st->buf, (size_t)r);
 		}
-	} while (left > 0 && time(NULL) < end);
-	return left;
+	}
 }
 
 int
@@ -126,9 +207,10 @@ stop_all(const char *rundir, int grace_s)
 	}
 	for (i = 0; i < st.n; i++)
 		close(st.t[i].fd);
-	if (left > 0) {
-		fprintf(stderr, "cmappserver: %d service%s did not stop\n",
-		    left, left == 1 ? "" : "s");
+	if (left > 0 || st.unreachable > 0) {
+		fprintf(stderr, "cmappserver: %d service%s did not stop, %d "
+		    "could not be reached\n", left, left == 1 ? "" : "s",
+		    st.unreachable);
 		return 1;
 	}
 	printf("all services stopped\n");

@@ -88,9 +88,10 @@ endif
 	$(INSTALL) -m 644 $(MAN8) "$(DESTDIR)$(MANDIR)/man8/"
 	$(INSTALL) -m 644 $(MAN5) "$(DESTDIR)$(MANDIR)/man5/"
 	$(INSTALL) -m 644 conf/cmappserver.service "$(DESTDIR)$(UNITDIR)/cmappserver.service"
+	$(INSTALL) -m 644 conf/cmappserver-stop-all.service "$(DESTDIR)$(UNITDIR)/cmappserver-stop-all.service"
 	$(INSTALL) -m 755 conf/cmappserver.init "$(DESTDIR)$(INITDIR)/cmappserver"
 	$(INSTALL) -m 644 $(DOCS) "$(DESTDIR)$(DOCDIR)/"
-	@echo "installed; keys: $(APPDIR)/cmapp_mkkeys; boot: systemctl daemon-reload && systemctl enable --now cmappserver (in a guest)"
+	@echo "installed; keys: $(APPDIR)/cmapp_mkkeys; boot: systemctl daemon-reload && systemctl enable --now cmappserver cmappserver-stop-all (in a guest)"
 
 # Everything install put there but the confs and the keys (*.private,
 # *.public), which stay, and so do the directories that still hold them.
@@ -103,7 +104,8 @@ uninstall:
 	rm -f $(patsubst conf/man/%,"$(DESTDIR)$(MANDIR)/man8/%",$(MAN8)) \
 		"$(DESTDIR)$(MANDIR)/man8/cmapp_net_mon.pl.8"
 	rm -f $(patsubst conf/man/%,"$(DESTDIR)$(MANDIR)/man5/%",$(MAN5))
-	rm -f "$(DESTDIR)$(UNITDIR)/cmappserver.service" "$(DESTDIR)$(INITDIR)/cmappserver"
+	rm -f "$(DESTDIR)$(UNITDIR)/cmappserver.service" \
+		"$(DESTDIR)$(UNITDIR)/cmappserver-stop-all.service" "$(DESTDIR)$(INITDIR)/cmappserver"
 	rm -f $(foreach f,$(notdir $(DOCS)),"$(DESTDIR)$(DOCDIR)/$(f)")
 	rmdir "$(DESTDIR)$(PLUGINDIR)" "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(APPDIR)" 2>/dev/null || true
 	@echo "uninstalled; kept $(SYSCONFDIR)/cmappmgr.conf, $(APPDIR)/cmappserver.conf and the key files"

@@ -27,6 +27,7 @@ expected() {
 600 /opt/hp/cmappserver/cmappserver.conf
 755 /etc/init.d/cmappserver
 644 /usr/lib/systemd/system/cmappserver.service
+644 /usr/lib/systemd/system/cmappserver-stop-all.service
 644 /usr/share/man/man8/cmappmgr.8
 644 /usr/share/man/man8/cmappserver.8
 644 /usr/share/man/man8/cmapp_net_mon.8
@@ -76,8 +77,10 @@ cp "$TOP/conf/cmappmgr.conf" "$D/etc/cmappmgr.conf"
 if command -v systemd-analyze >/dev/null; then
 	# Not a full verify (no systemd as pid 1 here): any complaint about
 	# a line of the unit fails.
-	systemd-analyze verify --man=no "$D/usr/lib/systemd/system/cmappserver.service" >"$T/sa" 2>&1
-	if grep -E "cmappserver\.service:[0-9]+:" "$T/sa"; then fail "systemd-analyze complains about the unit"; exit 1; fi
+	for u in cmappserver cmappserver-stop-all; do
+		systemd-analyze verify --man=no "$D/usr/lib/systemd/system/$u.service" >"$T/sa" 2>&1
+		if grep -E "$u\.service:[0-9]+:" "$T/sa"; then fail "systemd-analyze complains about $u.service"; exit 1; fi
+	done
 fi
 sh -n "$D/etc/init.d/cmappserver" || fail "init script: syntax error" || exit 1
 grep -q '^### BEGIN INIT INFO' "$D/etc/init.d/cmappserver" || fail "init script: no LSB header" || exit 1
@@ -159,6 +162,19 @@ if [ -x "$APP/cmapp-shim" ] && grep -q -- -stop_all "$T/help"; then
 	$INIT stop-all >"$T/i" 2>&1 || { cat "$T/i"; fail "init stop-all"; exit 1; }
 	kill -0 "$spid" 2>/dev/null && fail "service s (pid $spid) survived stop-all" && exit 1
 	kill "$ms" 2>/dev/null; wait "$ms" 2>/dev/null
+	# A halt or reboot: init's "stop" at runlevel 0 stops the applications
+	# too, where a plain stop leaves them running.
+	$INIT start >"$T/i" 2>&1 || { cat "$T/i"; fail "init start after stop-all"; exit 1; }
+	wait_for 5 listening "$P2" || fail "daemon did not come back" || exit 1
+	pid2=$(cat "$T/init.pid")
+	cmd=$(app h 0)
+	m "$P2" -service $cmd >/dev/null 2>"$T/he" & mh=$!
+	wait_for 5 grep -q started "$T/he" || fail "service h not started" || exit 1
+	hpid=$(m "$P2" -list 2>/dev/null | awk -v c="$cmd" 'index($0, c) { print $1 }')
+	[ -n "$hpid" ] && kill -0 "$hpid" || fail "no pid for service h" || exit 1
+	RUNLEVEL=0 $INIT stop >"$T/i" 2>&1 || { cat "$T/i"; fail "init stop at runlevel 0"; exit 1; }
+	kill -0 "$hpid" 2>/dev/null && fail "service h (pid $hpid) survived a stop at runlevel 0" && exit 1
+	kill "$mh" 2>/dev/null; wait "$mh" 2>/dev/null
 else
 	$INIT stop >"$T/i" 2>&1 || { cat "$T/i"; fail "init stop"; exit 1; }
 fi
