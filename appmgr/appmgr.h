@@ -76,6 +76,10 @@ void	dial_connected(struct mgr *);
 void	dial_lost(struct mgr *, const char *reason);
 void	dial_auth_text(const struct mgr *, const char *reason, char *buf,
 	    size_t cap);
+/* The server's HELLO: 0 when it speaks our version; else -EPROTO, the
+ * reason in buf, and the server told so with an ERROR. */
+int	dial_hello_mismatch(struct mgr *, const struct proto_msg *hello,
+	    char *buf, size_t cap);
 
 /* manager.c: runs until the service ends; returns the exit code. */
 int	mgr_run(struct mgr *);

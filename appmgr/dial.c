@@ -5,6 +5,7 @@
  * guest may still be booting.  The caller's deadline decides when to give
  * up; a refused certificate is not retried (dial_auth_text).
  */
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,4 +124,24 @@ dial_auth_text(const struct mgr *m, const char *reason, char *buf,
 		    "cmappserver refused our certificate: %s (is the "
 		    "certificate of keyStore %s in its trustStore?)", m->node,
 		    reason, m->key_path);
+}
+
+int
+dial_hello_mismatch(struct mgr *m, const struct proto_msg *hello, char *buf,
+    size_t cap)
+{
+	struct proto_msg	err = { .type = MSG_ERROR };
+
+	if (hello->u.hello.version == PROTO_VERSION)
+		return 0;
+	snprintf(buf, cap, "Could not connect to the node %s: its "
+	    "cmappserver speaks protocol version %u, this cmappmgr version %u",
+	    m->node, hello->u.hello.version, PROTO_VERSION);
+	/* Answered, as the server answers a manager it does not speak. */
+	err.u.error.code = PERR_VERSION;
+	err.u.error.text.p = (const uint8_t *)buf;
+	err.u.error.text.len = (uint16_t)strnlen(buf, PROTO_MAX_TEXT);
+	if (m->conn != NULL)
+		conn_send(m->conn, &err);
+	return -EPROTO;
 }

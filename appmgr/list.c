@@ -269,6 +269,7 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 {
 	struct lister		*l = c->data;
 	struct proto_msg	 req = { .type = MSG_LIST };
+	char			 text[PROTO_MAX_TEXT];
 	int			 r;
 
 	heard(l);
@@ -276,6 +277,8 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 	case MSG_HELLO:
 		if (l->phase != LP_HELLO)
 			break;
+		if (dial_hello_mismatch(l->m, msg, text, sizeof(text)) != 0)
+			fail(l, "%s", text);
 		dial_connected(l->m);
 		set_agent(l, &msg->u.hello.agent);
 		clear_rows(l);

@@ -139,9 +139,9 @@ main(int argc, char **argv)
 			    PROTO_MAX_ARG);
 		body += 2 + strlen(m.argv[j]);
 	}
-	if (body > PROTO_MAX_BODY)
+	if (body > PROTO_MAX_ARGV_BYTES)
 		usage_error("-service: the command line is over %d bytes",
-		    PROTO_MAX_BODY);
+		    PROTO_MAX_ARGV_BYTES);
 	snprintf(m.port, sizeof(m.port), "%ld", port);
 
 	log_init("cmappmgr", 1, getenv("CMAPPMGR_DEBUG") != NULL);

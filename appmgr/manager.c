@@ -220,7 +220,13 @@ on_started(struct mgr *m, const struct proto_msg *msg)
 static void
 on_service_exit(struct mgr *m, const struct proto_msg *msg)
 {
-	int	code;
+	struct proto_msg	ack = { .type = MSG_EXIT_ACK };
+	int			code;
+
+	/* The server keeps the status until a manager has it: say so
+	 * before anything else can go wrong. */
+	ack.u.attach.run_id = msg->u.exit.run_id;
+	send_msg(m, &ack);
 
 	if (msg->u.exit.how == EXIT_SIGNAL) {
 		code = 128 + msg->u.exit.value;
@@ -238,12 +244,15 @@ static void
 mgr_frame(struct conn *c, const struct proto_msg *msg)
 {
 	struct mgr	*m = c->data;
+	char		 text[PROTO_MAX_TEXT];
 
 	heard(m);
 	switch (msg->type) {
 	case MSG_HELLO:
 		if (m->phase != PH_HELLO)
 			break;
+		if (dial_hello_mismatch(m, msg, text, sizeof(text)) != 0)
+			fail(m, "%s", text);
 		dial_connected(m);
 		send_start(m);
 		return;

@@ -28,6 +28,8 @@
 #define KEEP_UNDELIVERED_S	86400	/* status nobody has collected */
 #define KEEP_DELIVERED_S	600	/* for a late re-attach by run id */
 #define SWEEP_MS		30000
+#define SUP_ADOPT_MS		60000	/* for a previous server's shims to
+					   answer; STARTs wait meanwhile */
 #define TRIM_DELAY_MS		1000	/* after the last connection */
 
 struct service;
@@ -37,6 +39,9 @@ struct session {
 	struct server		*srv;
 	struct conn		*conn;
 	struct service		*svc;		/* attached to, or NULL */
+	int			 launched;	/* its START launched svc */
+	uint64_t		 exit_run;	/* the run whose EXIT it got */
+	char			**deferred;	/* a START held while adopting */
 	int			 hello;		/* HELLO exchanged */
 	int			 evicted;	/* closed to make room */
 	char			 addr[64];	/* peer without the port */
@@ -49,7 +54,7 @@ struct server {
 	uv_loop_t		 loop;
 	uv_tcp_t		 listener;
 	uv_signal_t		 sigterm, sigint;
-	uv_timer_t		 sweep, trim;
+	uv_timer_t		 sweep, trim, adopt;
 	SSL_CTX			*ctx;
 	struct conf		 conf;
 	unsigned		 n_conns;
@@ -57,8 +62,10 @@ struct server {
 	unsigned		 n_evicting;	/* evicted, not yet closed */
 	LIST_HEAD(, session)	 sessions;
 	TAILQ_HEAD(, service)	 services;
-	unsigned		 n_running;
-	unsigned		 n_kept;
+	unsigned		 n_running;	/* live: counts to max_processes */
+	unsigned		 n_kept;	/* ended, status kept */
+	unsigned		 n_adopting;	/* shims yet to say hello */
+	int			 adopting;	/* STARTs are held */
 	char			 rundir[PATH_MAX];	/* the shims' sockets */
 	char			 shim_path[PATH_MAX];
 	char			 readbuf[PROTO_MAX_OUTPUT];
@@ -70,6 +77,10 @@ int	server_listen(struct server *, int fd);
 void	server_send_output(struct server *, struct service *, uint8_t stream,
 	    const char *data, size_t len);
 unsigned server_send_exit(struct server *, struct service *);
+/* STARTED (and EXIT, if it had ended) to the managers waiting for it. */
+void	server_send_started(struct server *, struct service *);
+/* Adoption is over: the STARTs held meanwhile go on. */
+void	server_adopted(struct server *);
 /* Tells the managers attached to the service, and detaches them. */
 void	server_send_error(struct server *, struct service *, uint16_t code,
 	    const char *text);
@@ -80,20 +91,30 @@ int	stop_all(const char *rundir, int grace_s);
 
 /* supervise.c */
 void	sup_init(struct server *);
-/* Finds the services a previous cmappserver left running; 0 or -errno. */
+/*
+ * Connects to the shims a previous cmappserver left; they are known once
+ * each has said hello (server_adopted is called then).  0 or -errno.
+ */
 int	sup_adopt(struct server *);
+unsigned sup_adopting(const struct server *);
 struct service *sup_find_argv(struct server *, char *const *argv);
 struct service *sup_find_run(struct server *, uint64_t run_id);
-/* Takes argv.  0, or -errno with the reason in err. */
+/* Takes argv; *out waits for its shim's hello.  0, or -errno with the
+ * reason in err. */
 int	sup_launch(struct server *, char **argv, struct service **,
 	    char *err, size_t errlen);
-/* A manager attaches: answers STARTED (and EXIT if it had ended). */
+/* A manager attaches: answers STARTED (and EXIT if it had ended), now or
+ * once the service's shim has said hello. */
 void	sup_attach(struct server *, struct service *, struct session *,
 	    int launched);
+/* A manager acknowledged the EXIT of run_id. */
+void	sup_ack(struct server *, struct session *, uint64_t run_id);
 void	sup_detach(struct server *, struct session *);
 void	sup_list(struct server *, struct session *);
 const char *sup_display(const struct service *);
 uint64_t sup_run_id(const struct service *);
 void	sup_fill_exit(const struct service *, struct proto_msg *);
+void	sup_fill_started(const struct service *, struct proto_msg *,
+	    int launched);
 
 #endif

@@ -45,10 +45,11 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: cmappserver [-f] [-conf FILE] [-listen ADDR] [-port N]\n"
+"usage: cmappserver [-f] [-d] [-conf FILE] [-listen ADDR] [-port N]\n"
 "                   [-pidfile FILE] [-rundir DIR] [-version] [-help]\n"
 "       cmappserver -stop_all [-rundir DIR]\n"
 "  -f             stay in the foreground and log to stderr too\n"
+"  -d             also log debug messages\n"
 "  -conf FILE     configuration (default " CONF_SERVER_PATH ")\n"
 "  -listen ADDR   listen on ADDR only (default: all IPv4 and IPv6)\n"
 "  -port N        TCP port (default 5315)\n"
@@ -229,15 +230,26 @@ daemonize(const char *pidfile)
 /*
  * The run directory holds the shims' sockets; one cmappserver at a time
  * owns it, so a second instance cannot adopt the first one's services.
+ * Whoever can write there could plant a fake shim: it must be ours alone.
  */
 static int
 lock_rundir(const char *dir)
 {
-	char	path[PATH_MAX];
-	int	fd;
+	char		path[PATH_MAX];
+	struct stat	st;
+	int		fd;
 
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		fatal("cannot create the run directory %s", dir);
+	if (lstat(dir, &st) == -1)
+		fatal("cannot use the run directory %s", dir);
+	if (!S_ISDIR(st.st_mode))
+		fatalx("run directory %s: not a directory", dir);
+	if (st.st_uid != geteuid() || (st.st_mode & 022) != 0)
+		fatalx("run directory %s: owned by uid %u with mode %04o; it "
+		    "must be owned by uid %u and writable by its owner only",
+		    dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+		    (unsigned)geteuid());
 	if (snprintf(path, sizeof(path), "%s/cmappserver.lock", dir) >=
 	    (int)sizeof(path) || strlen(dir) > 80)
 		fatalx("run directory %s: path too long (80 bytes at most, "
@@ -268,13 +280,31 @@ find_shim(char *out, size_t cap)
 		fatal("cannot run %s", out);
 }
 
+/* path made absolute against the current directory, into out. */
+static void
+absolute(const char *path, char *out, size_t cap, const char *opt)
+{
+	char	cwd[PATH_MAX];
+
+	if (path[0] == '/') {
+		if (snprintf(out, cap, "%s", path) >= (int)cap)
+			fatalx("%s %s: path too long", opt, path);
+		return;
+	}
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		fatal("%s %s: cannot tell the current directory", opt, path);
+	if (snprintf(out, cap, "%s/%s", cwd, path) >= (int)cap)
+		fatalx("%s %s: path too long", opt, path);
+}
+
 static void
 on_signal(uv_signal_t *h, int sig)
 {
 	struct server	*srv = h->data;
 
-	log_info("stopping on signal %d; %u running service%s keep running",
-	    sig, srv->n_running, srv->n_running == 1 ? "" : "s");
+	log_info("stopping on signal %d; %u running service%s keep%s running",
+	    sig, srv->n_running, srv->n_running == 1 ? "" : "s",
+	    srv->n_running == 1 ? "s" : "");
 	server_stop(srv);
 	uv_stop(&srv->loop);
 }
@@ -284,10 +314,14 @@ main(int argc, char **argv)
 {
 	static struct server	 srv;	/* the daemon's one context */
 	struct opts		 o = { 0 };
+	char			 pidfile[PATH_MAX];
 	char			 err[1024];
 	struct stat		 st;
 	int			 fd;
 
+	/* Whatever the boot script or shell left open must not reach the
+	 * shims and the services. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	parse_args(argc, argv, &o);
 	log_init("cmappserver", 1, o.debug);
 	signal(SIGPIPE, SIG_IGN);
@@ -295,9 +329,12 @@ main(int argc, char **argv)
 		o.rundir = SHIM_RUNDIR;
 	if (o.stop_all)
 		return stop_all(o.rundir, STOP_GRACE_S);
-	if (snprintf(srv.rundir, sizeof(srv.rundir), "%s", o.rundir) >=
-	    (int)sizeof(srv.rundir))
-		fatalx("-rundir %s: path too long", o.rundir);
+	/* The daemon and its shims run in "/": relative paths would move. */
+	absolute(o.rundir, srv.rundir, sizeof(srv.rundir), "-rundir");
+	if (o.pidfile != NULL) {
+		absolute(o.pidfile, pidfile, sizeof(pidfile), "-pidfile");
+		o.pidfile = pidfile;
+	}
 	find_shim(srv.shim_path, sizeof(srv.shim_path));
 
 	conf_defaults(&srv.conf, CONF_SERVER);
@@ -327,14 +364,11 @@ main(int argc, char **argv)
 	if (uv_loop_init(&srv.loop) != 0)
 		fatalx("cannot start the event loop");
 	sup_init(&srv);
-	if (sup_adopt(&srv) != 0)
-		log_warn("cannot read the run directory %s", srv.rundir);
-	if (srv.n_running + srv.n_kept > 0)
-		log_info("took over %u running and %u ended service%s from a "
-		    "previous cmappserver", srv.n_running, srv.n_kept,
-		    srv.n_running + srv.n_kept == 1 ? "" : "s");
 	if (server_listen(&srv, fd) != 0)
 		fatalx("cannot listen");
+	/* Managers may connect meanwhile; their STARTs wait for it. */
+	if (sup_adopt(&srv) != 0)
+		log_warn("cannot read the run directory %s", srv.rundir);
 	uv_signal_init(&srv.loop, &srv.sigterm);
 	uv_signal_init(&srv.loop, &srv.sigint);
 	srv.sigterm.data = srv.sigint.data = &srv;

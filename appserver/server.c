@@ -68,28 +68,19 @@ on_hello(struct session *sess, const struct proto_msg *m)
 	conn_send(sess->conn, &reply);
 }
 
+/* Attaches to the service argv names, or launches it; takes argv. */
 static void
-on_start(struct session *sess, const struct proto_msg *m)
+start_argv(struct session *sess, char **argv)
 {
 	struct server	*srv = sess->srv;
 	struct service	*s;
-	char		**argv, err[PROTO_MAX_TEXT], disp[256];
+	char		 err[PROTO_MAX_TEXT], disp[256];
 	int		 r;
 
-	if ((r = svc_argv_from_wire(m->u.start.argv, m->u.start.argc,
-	    &argv)) != 0) {
-		drop(sess, "%s", r == -ENOMEM ? "out of memory" :
-		    "malformed START frame");
-		return;
-	}
-	if (!conf_allows(&srv->conf, argv[0])) {
-		svc_display(argv, disp, sizeof(disp));
-		snprintf(err, sizeof(err), "%s is not allowed by the "
-		    "allow_command lines of cmappserver.conf", argv[0]);
-		log_warnx("refused START of %s from %s: not an allowed command",
-		    disp, sess->peer);
-		send_error(sess, PERR_DENIED, err);
-		svc_argv_free(argv);
+	/* Until the previous server's shims are known, any of them may be
+	 * this very command: launching now could run a second copy. */
+	if (sup_adopting(srv) > 0) {
+		sess->deferred = argv;
 		return;
 	}
 	if ((s = sup_find_argv(srv, argv)) != NULL) {
@@ -109,6 +100,49 @@ on_start(struct session *sess, const struct proto_msg *m)
 	}
 	log_info("launched %s for manager %s", disp, sess->peer);
 	sup_attach(srv, s, sess, 1);
+}
+
+static void
+on_start(struct session *sess, const struct proto_msg *m)
+{
+	struct server	*srv = sess->srv;
+	char		**argv, err[PROTO_MAX_TEXT], disp[256];
+	int		 r;
+
+	if ((r = svc_argv_from_wire(m->u.start.argv, m->u.start.argc,
+	    &argv)) != 0) {
+		drop(sess, "%s", r == -ENOMEM ? "out of memory" :
+		    "malformed START frame");
+		return;
+	}
+	if (!conf_allows(&srv->conf, argv[0])) {
+		svc_display(argv, disp, sizeof(disp));
+		snprintf(err, sizeof(err), "%s is not allowed by the "
+		    "allow_command lines of cmappserver.conf", argv[0]);
+		log_warnx("refused START of %s from %s: not an allowed command",
+		    disp, sess->peer);
+		send_error(sess, PERR_DENIED, err);
+		svc_argv_free(argv);
+		return;
+	}
+	start_argv(sess, argv);
+}
+
+void
+server_adopted(struct server *srv)
+{
+	struct session	*sess;
+	char		**argv;
+
+	LIST_FOREACH(sess, &srv->sessions, link) {
+		if ((argv = sess->deferred) == NULL)
+			continue;
+		sess->deferred = NULL;
+		if (conn_is_open(sess->conn))
+			start_argv(sess, argv);
+		else
+			svc_argv_free(argv);
+	}
 }
 
 static void
@@ -153,7 +187,7 @@ session_frame(struct conn *c, const struct proto_msg *m)
 		return;
 	case MSG_START:
 	case MSG_ATTACH:
-		if (sess->svc != NULL) {
+		if (sess->svc != NULL || sess->deferred != NULL) {
 			drop(sess, "unexpected %s: already attached",
 			    proto_type_name(m->type));
 			return;
@@ -165,6 +199,9 @@ session_frame(struct conn *c, const struct proto_msg *m)
 		return;
 	case MSG_DETACH:
 		sup_detach(sess->srv, sess);
+		return;
+	case MSG_EXIT_ACK:
+		sup_ack(sess->srv, sess, m->u.attach.run_id);
 		return;
 	case MSG_LIST:
 		sup_list(sess->srv, sess);
@@ -214,6 +251,7 @@ session_closed(struct conn *c, enum conn_why why, const char *reason)
 		    "were not sent to it", sess->peer,
 		    (unsigned long long)sess->dropped);
 	sup_detach(srv, sess);
+	svc_argv_free(sess->deferred);
 	LIST_REMOVE(sess, link);
 	if (sess->evicted)
 		srv->n_evicting--;
@@ -388,10 +426,31 @@ server_send_exit(struct server *srv, struct service *s)
 			continue;
 		sup_fill_exit(s, &m);
 		sess->svc = NULL;
+		sess->exit_run = sup_run_id(s);
 		if (conn_send(sess->conn, &m) == 0)
 			n++;
 	}
 	return n;
+}
+
+void
+server_send_started(struct server *srv, struct service *s)
+{
+	struct session		*sess;
+	struct proto_msg	 m;
+
+	LIST_FOREACH(sess, &srv->sessions, link) {
+		if (sess->svc != s)
+			continue;
+		sup_fill_started(s, &m, sess->launched);
+		conn_send(sess->conn, &m);
+		if (m.u.started.how != STARTED_EXITED)
+			continue;
+		sup_detach(srv, sess);
+		sup_fill_exit(s, &m);
+		sess->exit_run = sup_run_id(s);
+		conn_send(sess->conn, &m);
+	}
 }
 
 void

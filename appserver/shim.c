@@ -32,11 +32,14 @@
 
 #include "proto.h"
 #include "shim.h"
+#include "version.h"
 
 #define SHIM_MAX_LINKS	4		/* cmappserver, cmappserver -stop_all */
 #define LINK_OUT_MAX	(256 * 1024)	/* queued bytes per link */
 #define LINK_RESERVE	256		/* kept free for an EXIT */
 #define DRAIN_MS	100		/* last output after the exit */
+#define STOP_GRACE_MS	1000		/* asked to stop: last EXIT out */
+#define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 enum { P_SIG, P_LISTEN, P_OUT, P_ERR = P_OUT + 1, P_LOG, P_LINK };
 
@@ -62,6 +65,8 @@ struct shim {
 	int32_t		 exit_value;
 	time_t		 started, ended;
 	int64_t		 drain_deadline;	/* ms, while draining */
+	int64_t		 stop_deadline;	/* ms; 0: not asked to stop */
+	mode_t		 umask;		/* ours, before the socket's */
 	int		 sigfd, lfd;
 	int		 pipes[3];	/* stdout, stderr, host log; -1 at EOF */
 	struct link	 links[SHIM_MAX_LINKS];
@@ -158,7 +163,7 @@ fill_hello(const struct shim *sh, struct proto_msg *m)
 
 	memset(m, 0, sizeof(*m));
 	m->type = MSG_SHIM_HELLO;
-	m->u.shim.version = PROTO_VERSION;
+	m->u.shim.version = SHIM_LINK_VERSION;
 	m->u.shim.run_id = sh->run_id;
 	m->u.shim.pid = (uint32_t)sh->pid;
 	m->u.shim.state = sh->exited ? RUN_EXITED : RUN_RUNNING;
@@ -328,6 +333,12 @@ finish(struct shim *sh)
 	send_exit(sh);
 }
 
+/*
+ * Asked to stop (a guest shutdown's SIGTERM to every process, or an
+ * admin): pass it on to the service, then go once its EXIT is out.  An
+ * ended service's shim goes at once: staying for a release that no server
+ * may send would hold up the shutdown until SIGKILL.
+ */
 static void
 on_signal(struct shim *sh)
 {
@@ -336,12 +347,12 @@ on_signal(struct shim *sh)
 	pid_t			p;
 
 	while (read(sh->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo != SIGCHLD) {
-			/* Asked to stop: pass it on and keep the status. */
-			if (sh->running)
-				kill(-sh->pid, (int)si.ssi_signo);
+		if (si.ssi_signo == SIGCHLD)
 			continue;
-		}
+		if (sh->running)
+			kill(-sh->pid, (int)si.ssi_signo);
+		if (sh->stop_deadline == 0)
+			sh->stop_deadline = 1;	/* set once the EXIT is out */
 	}
 	if (!sh->running)
 		return;
@@ -361,6 +372,48 @@ on_signal(struct shim *sh)
 	sh->drain_deadline = now_ms() + DRAIN_MS;
 }
 
+/*
+ * execvp without its fallback: a file that exec refuses (no "#!", a
+ * corrupt binary) is an error to report, never a script for /bin/sh.
+ */
+static void
+exec_command(char **argv)
+{
+	const char	*path, *p, *end;
+	char		 file[PATH_MAX];
+	size_t		 dirlen, len = strlen(argv[0]);
+	int		 denied = 0;
+
+	if (strchr(argv[0], '/') != NULL) {
+		execv(argv[0], argv);
+		return;
+	}
+	if ((path = getenv("PATH")) == NULL || *path == '\0')
+		path = DEFAULT_PATH;
+	for (p = path; ; p = end + 1) {
+		if ((end = strchr(p, ':')) == NULL)
+			end = p + strlen(p);
+		dirlen = (size_t)(end - p);
+		if (dirlen == 0)		/* an empty entry is "." */
+			snprintf(file, sizeof(file), "%s", argv[0]);
+		else if (dirlen + 1 + len < sizeof(file))
+			snprintf(file, sizeof(file), "%.*s/%s", (int)dirlen, p,
+			    argv[0]);
+		else
+			file[0] = '\0';
+		if (file[0] != '\0') {
+			execv(file, argv);
+			if (errno == EACCES)
+				denied = 1;
+			else if (errno != ENOENT && errno != ENOTDIR)
+				return;
+		}
+		if (*end == '\0')
+			break;
+	}
+	errno = denied ? EACCES : ENOENT;
+}
+
 /* In the child: becomes the service.  Never returns. */
 static void __attribute__((noreturn))
 exec_service(struct shim *sh, int pw[3][2], int errfd)
@@ -377,11 +430,17 @@ exec_service(struct shim *sh, int pw[3][2], int errfd)
 		if (pw[i][1] > 3)
 			close(pw[i][1]);
 	}
+	/* Nothing of ours or of whoever started cmappserver leaks in:
+	 * errfd is close-on-exec and still needed if exec fails. */
+	if (errfd > 4)
+		close_range(4, (unsigned)errfd - 1, 0);
+	close_range((unsigned)errfd + 1, ~0U, 0);
+	umask(sh->umask);
 	setenv("CMAPP_HOSTLOG_FD", "3", 1);
 	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	execvp(sh->argv[0], sh->argv);
+	exec_command(sh->argv);
 fail:
 	e = errno;
 	(void)!write(errfd, &e, sizeof(e));
@@ -465,6 +524,19 @@ send_exec_error(struct shim *sh, int e)
 	link_flush(&sh->links[0]);
 }
 
+/* Whether some link still has bytes to send (an EXIT, say). */
+static int
+links_pending(const struct shim *sh)
+{
+	int	i;
+
+	for (i = 0; i < SHIM_MAX_LINKS; i++)
+		if (sh->links[i].fd != -1 &&
+		    sh->links[i].out_len > sh->links[i].out_off)
+			return 1;
+	return 0;
+}
+
 static void
 loop(struct shim *sh)
 {
@@ -480,6 +552,15 @@ loop(struct shim *sh)
 			finish(sh);
 			keep_until = now + (int64_t)SHIM_KEEP_S * 1000;
 		}
+		if (sh->exited && sh->stop_deadline == 1)
+			sh->stop_deadline = now + STOP_GRACE_MS;
+		if (sh->exited && sh->stop_deadline > 1 && (now >=
+		    sh->stop_deadline || !links_pending(sh))) {
+			syslog(LOG_INFO, "run %016" PRIx64 " (%s) ended; asked "
+			    "to stop, not keeping its status", sh->run_id,
+			    sh->argv[0]);
+			return;
+		}
 		if (sh->exited && now >= keep_until) {
 			syslog(LOG_WARNING, "forgetting the exit status of run "
 			    "%016" PRIx64 " (%s): no cmappserver collected it "
@@ -490,6 +571,8 @@ loop(struct shim *sh)
 		timeout = -1;
 		if (sh->running == 0 && !sh->exited)
 			timeout = (int)(sh->drain_deadline - now);
+		else if (sh->exited && sh->stop_deadline > 1)
+			timeout = (int)(sh->stop_deadline - now);
 		else if (sh->exited)
 			timeout = (int)((keep_until - now) > INT_MAX ?
 			    INT_MAX : keep_until - now);
@@ -544,6 +627,20 @@ main(int argc, char **argv)
 	int			 i, e;
 
 	openlog("cmapp-shim", LOG_PID, LOG_DAEMON);
+	if (argc == 2 && (strcmp(argv[1], "-version") == 0 ||
+	    strcmp(argv[1], "--version") == 0)) {
+		printf("cmapp-shim %s (link version %d)\n", CMAPP_VERSION,
+		    SHIM_LINK_VERSION);
+		return 0;
+	}
+	if (argc == 2 && (strcmp(argv[1], "-help") == 0 ||
+	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: cmapp-shim RUNDIR RUN_ID -- COMMAND [ARG...]\n"
+		    "The parent of one service that cmappserver supervises: "
+		    "cmappserver starts it,\nnot the admin (cmappserver(8), "
+		    "docs/restart.md).\n");
+		return 0;
+	}
 	if (argc < 5 || strcmp(argv[3], "--") != 0) {
 		fprintf(stderr, "usage: cmapp-shim RUNDIR RUN_ID -- COMMAND "
 		    "[ARG...]\n(started by cmappserver, not by hand)\n");
@@ -578,7 +675,8 @@ main(int argc, char **argv)
 		    "cmappserver, not by hand)\n", SHIM_LINK_FD);
 		return 2;
 	}
-	umask(077);
+	/* The socket is root's alone; the service gets our umask back. */
+	sh.umask = umask(077);
 	if ((e = listen_on(&sh, argv[1])) != 0) {
 		struct proto_msg m;
 		char text[PROTO_MAX_TEXT];

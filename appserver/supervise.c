@@ -3,28 +3,40 @@
  * cmapp-shim (shim.c), which owns the process, drains its output and keeps
  * its exit status, so that cmappserver can restart without a service
  * noticing (docs/restart.md).  Here each service is an explicit state
- * machine (after s6-supervise), driven by what its shim reports:
+ * machine (after s6-supervise), driven by its shim and its managers:
  *
- *   state \ event   EXIT (from shim)   ATTACH             LINK LOST    EXPIRE
- *   RUNNING         push EXIT to the   attach             tell the     -
- *                   attached; ->                          attached;
- *                   DELIVERED (and                        forget
- *                   release the shim)
- *                   if any got it,
- *                   else EXITED
- *   EXITED          -                  STARTED+EXIT,      forget       release,
- *                                      release,           (logged)     forget
- *                                      -> DELIVERED                    (logged)
- *   DELIVERED       -                  same (by run id    -            forget
- *                                      only)
+ *   state \ event  HELLO       EXIT         ATTACH        EXIT_ACK   LINK LOST
+ *   LAUNCHING      RUNNING,    -            wait for      -          ERROR to
+ *   (our shim)     STARTED to                HELLO                   waiting;
+ *                  waiting                                            forget
+ *   ADOPTING       RUNNING or  -            wait (by run  -          forget
+ *   (a previous    EXITED, as                id only)
+ *   server's)      it says
+ *   RUNNING        -           push EXIT    STARTED       -          ERROR to
+ *                              to attached;                          attached;
+ *                              EXITED                                forget
+ *   EXITED         -           -            STARTED +     DELIVERED, keep (in
+ *                                            EXIT         release    memory)
+ *                                                         the shim
+ *   DELIVERED      -           -            same (by run  -          -
+ *                                            id only)
  *
- * The shim sends EXIT only after the service's output reached EOF (or
- * 100 ms), so a manager sees the last lines first.  A service is found by
- * its argv while RUNNING or EXITED (so the next START after an unseen exit
- * collects the status, and only the one after that launches afresh);
- * DELIVERED ones only by run id, for a manager that lost its connection at
- * the wrong moment.  libuv's exit callback reaps the shims this process
- * started; shims adopted from a previous cmappserver are reaped by init.
+ *   EXPIRE (sweep): EXITED after 24 h, DELIVERED after 10 min, or the
+ *   oldest beyond 64 kept: release the shim, forget (logged).  ADOPTING
+ *   past SUP_ADOPT_MS: forget (logged).  An ERROR from a LAUNCHING shim
+ *   (the exec failed) goes to the waiting managers; forget.
+ *
+ * A status is delivered only when a manager acknowledges its EXIT: a
+ * manager killed or cut off after the EXIT was queued leaves it EXITED,
+ * for the next START of the same command or a re-attach by run id.  The
+ * shim sends EXIT only after the service's output reached EOF (or 100 ms),
+ * so a manager sees the last lines first.  A service is found by its argv
+ * while LAUNCHING, RUNNING or EXITED (so the next START after an unseen
+ * exit collects the status, and only the one after that launches afresh);
+ * DELIVERED ones only by run id.  A shim's hello is read like any other
+ * frame, never waited for: an exec that hangs (a dead NFS mount) holds up
+ * its own managers only.  libuv's exit callback reaps the shims this
+ * process started; adopted ones are reaped by init.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -41,12 +53,22 @@
 #include "shimlink.h"
 #include "svc.h"
 
-enum sv_state { SV_RUNNING, SV_EXITED, SV_DELIVERED };
+enum sv_state {
+	SV_LAUNCHING,	/* our shim started, its hello not yet read */
+	SV_ADOPTING,	/* a previous server's shim, its hello not yet read */
+	SV_RUNNING,
+	SV_EXITED,	/* ended, status not yet acknowledged */
+	SV_DELIVERED,	/* ended, status acknowledged by a manager */
+};
+
+/* The states that count against max_processes. */
+#define SV_LIVE(st)	((st) <= SV_RUNNING)
+#define SV_PENDING(st)	((st) == SV_LAUNCHING || (st) == SV_ADOPTING)
 
 struct service {
 	TAILQ_ENTRY(service)	 link;
 	struct server		*srv;
-	char			**argv;
+	char			**argv;		/* NULL while ADOPTING */
 	char			 display[256];
 	uint64_t		 run_id;
 	uint32_t		 pid;
@@ -62,6 +84,7 @@ struct service {
 	int32_t			 exit_value;
 	time_t			 started, ended, delivered;
 	unsigned		 managers;
+	int			 slow_logged;	/* "still starting" said */
 };
 
 struct release_req {
@@ -81,6 +104,35 @@ uint64_t
 sup_run_id(const struct service *s)
 {
 	return s->run_id;
+}
+
+unsigned
+sup_adopting(const struct server *srv)
+{
+	return srv->n_adopting;
+}
+
+/* Moves s to st, keeping the server's counts of live and kept ones. */
+static void
+set_state(struct service *s, enum sv_state st)
+{
+	struct server	*srv = s->srv;
+
+	if (s->listed) {
+		if (SV_LIVE(s->state))
+			srv->n_running--;
+		else
+			srv->n_kept--;
+		if (s->state == SV_ADOPTING)
+			srv->n_adopting--;
+		if (SV_LIVE(st))
+			srv->n_running++;
+		else
+			srv->n_kept++;
+		if (st == SV_ADOPTING)
+			srv->n_adopting++;
+	}
+	s->state = st;
 }
 
 static void
@@ -111,17 +163,25 @@ close_link(struct service *s)
 	uv_close((uv_handle_t *)&s->shim, handle_closed);
 }
 
+static void	adoption_check(struct server *);
+
 static void
 service_free(struct server *srv, struct service *s)
 {
+	int	was_adopting = s->state == SV_ADOPTING;
+
 	TAILQ_REMOVE(&srv->services, s, link);
-	s->listed = 0;
-	if (s->state == SV_RUNNING)
+	if (SV_LIVE(s->state))
 		srv->n_running--;
 	else
 		srv->n_kept--;
+	if (was_adopting)
+		srv->n_adopting--;
+	s->listed = 0;
 	close_link(s);
 	maybe_free(s);
+	if (was_adopting)
+		adoption_check(srv);
 }
 
 static const char *
@@ -220,6 +280,13 @@ sweep_cb(uv_timer_t *t)
 		else if (s->state == SV_DELIVERED && now - s->delivered >
 		    KEEP_DELIVERED_S)
 			expire(srv, s, "delivered over 10 minutes ago");
+		else if (s->state == SV_LAUNCHING && !s->slow_logged &&
+		    now - s->started >= SWEEP_MS / 1000) {
+			s->slow_logged = 1;
+			log_warnx("%s is still starting after %lld s: its exec "
+			    "does not return (a hung file system?)",
+			    s->display, (long long)(now - s->started));
+		}
 	}
 }
 
@@ -229,7 +296,8 @@ sup_find_argv(struct server *srv, char *const *argv)
 	struct service	*s;
 
 	TAILQ_FOREACH(s, &srv->services, link)
-		if (s->state != SV_DELIVERED && svc_argv_equal(s->argv, argv))
+		if (s->state != SV_DELIVERED && s->argv != NULL &&
+		    svc_argv_equal(s->argv, argv))
 			return s;
 	return NULL;
 }
@@ -267,25 +335,73 @@ on_exit_msg(struct service *s, const struct proto_msg *m)
 	s->exit_how = m->u.exit.how;
 	s->exit_value = m->u.exit.value;
 	s->ended = time(NULL);
-	srv->n_running--;
-	srv->n_kept++;
+	set_state(s, SV_EXITED);
 	n = server_send_exit(srv, s);
 	s->managers = 0;
-	if (n > 0) {
-		s->state = SV_DELIVERED;
-		s->delivered = time(NULL);
-		release(s);
+	if (n > 0)
 		log_info("%s (pid %u, run %016llx) %s; told %u manager%s",
 		    s->display, s->pid, (unsigned long long)s->run_id,
 		    status_text(s, st, sizeof(st)), n, n == 1 ? "" : "s");
-	} else {
-		s->state = SV_EXITED;
+	else
 		log_info("%s (pid %u, run %016llx) %s; no manager attached, "
 		    "status kept for the next one", s->display, s->pid,
 		    (unsigned long long)s->run_id,
 		    status_text(s, st, sizeof(st)));
-	}
 	enforce_keep_max(srv);
+}
+
+/* EVENT HELLO of a LAUNCHING or ADOPTING shim; -1 drops the link. */
+static int
+on_hello(struct service *s, const struct proto_msg *m)
+{
+	struct server	*srv = s->srv;
+	char		**argv;
+
+	if (m->u.shim.run_id != s->run_id ||
+	    m->u.shim.version != SHIM_LINK_VERSION)
+		return -1;
+	s->pid = m->u.shim.pid;
+	if (s->state == SV_LAUNCHING) {
+		if (m->u.shim.state != RUN_RUNNING)
+			return -1;
+		s->started = time(NULL);
+		set_state(s, SV_RUNNING);
+		server_send_started(srv, s);
+		return 0;
+	}
+	if (svc_argv_from_wire(m->u.shim.argv, m->u.shim.argc, &argv) != 0)
+		return -1;
+	s->argv = argv;
+	svc_display(argv, s->display, sizeof(s->display));
+	s->started = (time_t)m->u.shim.started;
+	if (m->u.shim.state == RUN_EXITED) {
+		s->exit_how = m->u.shim.exit_how;
+		s->exit_value = m->u.shim.exit_value;
+		s->ended = (time_t)m->u.shim.ended;
+		set_state(s, SV_EXITED);
+	} else
+		set_state(s, SV_RUNNING);
+	log_info("found %s (pid %u, run %016llx) %s", s->display, s->pid,
+	    (unsigned long long)s->run_id, s->state == SV_RUNNING ?
+	    "running" : "ended, its status kept");
+	/* Managers that re-attached by run id while we waited. */
+	server_send_started(srv, s);
+	adoption_check(srv);
+	return 0;
+}
+
+/* EVENT ERROR of a LAUNCHING shim: the command could not be run. */
+static void
+on_launch_error(struct service *s, const struct proto_msg *m)
+{
+	char	text[PROTO_MAX_TEXT];
+
+	snprintf(text, sizeof(text), "%.*s", (int)m->u.error.text.len,
+	    (const char *)m->u.error.text.p);
+	log_warnx("could not start %s: %s", s->display, text);
+	server_send_error(s->srv, s, m->u.error.code == PERR_EXEC ? PERR_EXEC :
+	    PERR_INTERNAL, text);
+	service_free(s->srv, s);
 }
 
 /* One frame from a shim; -1 when the link must be dropped. */
@@ -297,6 +413,15 @@ link_frame(struct service *s, uint16_t type, const uint8_t *body, size_t len)
 	if (proto_decode(type, body, len, &m) != 0)
 		return -1;
 	switch (m.type) {
+	case MSG_SHIM_HELLO:
+		if (!SV_PENDING(s->state))
+			return -1;
+		return on_hello(s, &m);
+	case MSG_ERROR:
+		if (s->state != SV_LAUNCHING)
+			return -1;
+		on_launch_error(s, &m);
+		return 0;
 	case MSG_OUTPUT:
 		if (m.u.output.run_id != s->run_id)
 			return -1;
@@ -324,7 +449,11 @@ link_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	*b = uv_buf_init(s->srv->readbuf, sizeof(s->srv->readbuf));
 }
 
-/* Feeds bytes from the shim; complete frames are handled in place. */
+/*
+ * Feeds bytes from the shim; complete frames are handled in place.  A
+ * frame may free s (an exec error): s->shim_open is checked before each.
+ * Returns -1 for a malformed frame, 1 when s is gone.
+ */
 static int
 link_feed(struct service *s, const uint8_t *data, size_t n)
 {
@@ -348,7 +477,7 @@ link_feed(struct service *s, const uint8_t *data, size_t n)
 		p = data;
 		len = n;
 	}
-	while (s->shim_open) {
+	while (s->listed) {
 		r = proto_decode_header(p + used, len - used, &h);
 		if (r == -EAGAIN || (r == 0 && len - used < PROTO_HDR_LEN +
 		    h.len))
@@ -360,6 +489,8 @@ link_feed(struct service *s, const uint8_t *data, size_t n)
 			return -1;
 		used += PROTO_HDR_LEN + h.len;
 	}
+	if (!s->listed)
+		return 1;	/* freed once its handles close */
 	if (used == len) {
 		free(s->in);
 		s->in = NULL;
@@ -384,14 +515,14 @@ link_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 {
 	struct service	*s = st->data;
 
-	if (n == 0)
+	if (n == 0 || !s->listed)
 		return;
 	if (n < 0) {
 		link_lost(s, n == UV_EOF ? "it closed the link" :
 		    uv_strerror((int)n));
 		return;
 	}
-	if (link_feed(s, (const uint8_t *)b->base, (size_t)n) != 0)
+	if (link_feed(s, (const uint8_t *)b->base, (size_t)n) < 0)
 		link_lost(s, "it sent a malformed frame");
 }
 
@@ -404,6 +535,19 @@ link_lost(struct service *s, const char *why)
 
 	close_link(s);
 	switch (s->state) {
+	case SV_LAUNCHING:
+		snprintf(text, sizeof(text), "could not start %s: its %s "
+		    "ended before it started it (%s)", s->display, SHIM_NAME,
+		    why);
+		log_warnx("%s", text);
+		server_send_error(srv, s, PERR_INTERNAL, text);
+		service_free(srv, s);
+		break;
+	case SV_ADOPTING:
+		log_warnx("cannot adopt the shim of run %016llx: %s",
+		    (unsigned long long)s->run_id, why);
+		service_free(srv, s);
+		break;
 	case SV_RUNNING:
 		snprintf(text, sizeof(text), "lost the supervisor of %s (pid "
 		    "%u): %s; its exit status cannot be known", s->display,
@@ -413,10 +557,9 @@ link_lost(struct service *s, const char *why)
 		service_free(srv, s);
 		break;
 	case SV_EXITED:
-		log_warnx("forgetting the exit status of %s (run %016llx): "
-		    "its supervisor went away (%s)", s->display,
-		    (unsigned long long)s->run_id, why);
-		service_free(srv, s);
+		/* The status is ours now: kept here until delivered. */
+		log_debug("the shim of %s (run %016llx) went away: %s",
+		    s->display, (unsigned long long)s->run_id, why);
 		break;
 	case SV_DELIVERED:
 		break;		/* released: the shim's normal end */
@@ -440,7 +583,8 @@ service_new(struct server *srv, char **argv)
 		return NULL;
 	s->srv = srv;
 	s->argv = argv;
-	svc_display(argv, s->display, sizeof(s->display));
+	if (argv != NULL)
+		svc_display(argv, s->display, sizeof(s->display));
 	uv_pipe_init(&srv->loop, &s->shim, 0);
 	s->shim.data = s;
 	s->proc.data = s;
@@ -450,14 +594,17 @@ service_new(struct server *srv, char **argv)
 }
 
 static void
-service_add(struct server *srv, struct service *s)
+service_add(struct server *srv, struct service *s, enum sv_state st)
 {
+	s->state = st;
 	s->listed = 1;
 	TAILQ_INSERT_TAIL(&srv->services, s, link);
-	if (s->state == SV_RUNNING)
+	if (SV_LIVE(st))
 		srv->n_running++;
 	else
 		srv->n_kept++;
+	if (st == SV_ADOPTING)
+		srv->n_adopting++;
 	uv_read_start((uv_stream_t *)&s->shim, link_alloc, link_read);
 }
 
@@ -467,10 +614,8 @@ sup_launch(struct server *srv, char **argv, struct service **out, char *err,
 {
 	uv_process_options_t	 o;
 	uv_stdio_container_t	 stdio[4];
-	struct proto_msg	 m;
 	struct service		*s;
 	char			 idhex[17], **args = NULL;
-	uv_os_fd_t		 fd;
 	int			 i, n, r;
 
 	if (srv->n_running >= srv->conf.max_processes) {
@@ -491,8 +636,8 @@ sup_launch(struct server *srv, char **argv, struct service **out, char *err,
 		;
 	if ((args = calloc((size_t)n + 5, sizeof(*args))) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		r = -ENOMEM;
-		goto fail;
+		close_link(s);
+		return -ENOMEM;
 	}
 	args[0] = srv->shim_path;
 	args[1] = srv->rundir;
@@ -518,56 +663,29 @@ sup_launch(struct server *srv, char **argv, struct service **out, char *err,
 	o.stdio = stdio;
 	o.stdio_count = 4;
 	s->handles++;
-	if ((r = uv_spawn(&srv->loop, &s->proc, &o)) != 0) {
+	r = uv_spawn(&srv->loop, &s->proc, &o);
+	free(args);
+	if (r != 0) {
 		snprintf(err, errlen, "cannot start %s: %s", srv->shim_path,
 		    uv_strerror(r));
 		uv_close((uv_handle_t *)&s->proc, handle_closed);
-		goto fail;
+		close_link(s);
+		return r;
 	}
-	free(args);
-	args = NULL;
-	/* The shim answers at once: its hello, or why the exec failed. */
-	if ((r = uv_fileno((uv_handle_t *)&s->shim, &fd)) != 0 ||
-	    (r = shimlink_read(fd, srv->framebuf, sizeof(srv->framebuf), &m,
-	    SHIMLINK_TIMEOUT_MS)) != 0) {
-		snprintf(err, errlen, "%s did not answer: %s", SHIM_NAME,
-		    strerror(-r));
-		goto fail;
-	}
-	if (m.type == MSG_ERROR) {
-		snprintf(err, errlen, "%.*s", (int)m.u.error.text.len,
-		    (const char *)m.u.error.text.p);
-		r = m.u.error.code == PERR_EXEC ? -ENOEXEC : -EIO;
-		goto fail;
-	}
-	if (m.type != MSG_SHIM_HELLO || m.u.shim.run_id != s->run_id) {
-		snprintf(err, errlen, "%s sent %s instead of its hello",
-		    SHIM_NAME, proto_type_name(m.type));
-		r = -EPROTO;
-		goto fail;
-	}
-	s->pid = m.u.shim.pid;
+	/* Its hello (or why the exec failed) arrives as a frame. */
 	s->started = time(NULL);
-	s->state = SV_RUNNING;
-	service_add(srv, s);
+	service_add(srv, s, SV_LAUNCHING);
 	*out = s;
 	return 0;
-fail:
-	free(args);
-	close_link(s);
-	maybe_free(s);
-	return r;
 }
 
-/* Adopts the shim listening at path, left by a previous cmappserver. */
+/* Connects to the shim listening at path, left by a previous cmappserver. */
 static void
 adopt_one(void *arg, const char *path, uint64_t run_id)
 {
-	struct server		*srv = arg;
-	struct proto_msg	 m;
-	struct service		*s;
-	char			**argv;
-	int			 fd, r;
+	struct server	*srv = arg;
+	struct service	*s;
+	int		 fd;
 
 	if ((fd = shimlink_connect(path)) < 0) {
 		if (fd == -ECONNREFUSED) {
@@ -578,47 +696,65 @@ adopt_one(void *arg, const char *path, uint64_t run_id)
 			    strerror(-fd));
 		return;
 	}
-	if ((r = shimlink_read(fd, srv->framebuf, sizeof(srv->framebuf), &m,
-	    SHIMLINK_TIMEOUT_MS)) != 0 || m.type != MSG_SHIM_HELLO ||
-	    m.u.shim.run_id != run_id || m.u.shim.version != PROTO_VERSION) {
-		log_warnx("cannot adopt the shim at %s: %s", path, r != 0 ?
-		    strerror(-r) : m.type != MSG_SHIM_HELLO ? "no hello" :
-		    "it speaks another protocol version");
+	if ((s = service_new(srv, NULL)) == NULL) {
 		close(fd);
 		return;
 	}
-	if (svc_argv_from_wire(m.u.shim.argv, m.u.shim.argc, &argv) != 0 ||
-	    (s = service_new(srv, argv)) == NULL) {
-		log_warnx("cannot adopt the shim at %s: bad command", path);
-		close(fd);
-		return;
-	}
+	snprintf(s->display, sizeof(s->display), "run %016llx",
+	    (unsigned long long)run_id);
 	if (uv_pipe_open(&s->shim, fd) != 0) {
 		close(fd);
 		close_link(s);
-		maybe_free(s);
 		return;
 	}
 	s->run_id = run_id;
-	s->pid = m.u.shim.pid;
-	s->started = (time_t)m.u.shim.started;
-	if (m.u.shim.state == RUN_EXITED) {
-		s->state = SV_EXITED;
-		s->exit_how = m.u.shim.exit_how;
-		s->exit_value = m.u.shim.exit_value;
-		s->ended = (time_t)m.u.shim.ended;
-	} else
-		s->state = SV_RUNNING;
-	service_add(srv, s);
-	log_info("found %s (pid %u, run %016llx) %s", s->display, s->pid,
-	    (unsigned long long)run_id, s->state == SV_RUNNING ? "running" :
-	    "ended, its status kept");
+	service_add(srv, s, SV_ADOPTING);
+}
+
+/* EVENT ADOPT TIMEOUT: shims that never said hello are given up. */
+static void
+adopt_timeout(uv_timer_t *t)
+{
+	struct server	*srv = t->data;
+	struct service	*s, *next;
+
+	for (s = TAILQ_FIRST(&srv->services); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, link);
+		if (s->state == SV_ADOPTING) {
+			log_warnx("cannot adopt the shim of run %016llx: no "
+			    "hello in %d s; a START of its command will run "
+			    "a second copy", (unsigned long long)s->run_id,
+			    SUP_ADOPT_MS / 1000);
+			service_free(srv, s);
+		}
+	}
+}
+
+/* Once every shim has answered, the STARTs held meanwhile go on. */
+static void
+adoption_check(struct server *srv)
+{
+	if (!srv->adopting || srv->n_adopting > 0)
+		return;
+	srv->adopting = 0;
+	uv_timer_stop(&srv->adopt);
+	if (srv->n_running + srv->n_kept > 0)
+		log_info("took over %u running and %u ended service%s from a "
+		    "previous cmappserver", srv->n_running, srv->n_kept,
+		    srv->n_running + srv->n_kept == 1 ? "" : "s");
+	server_adopted(srv);
 }
 
 int
 sup_adopt(struct server *srv)
 {
-	return shimlink_each(srv->rundir, adopt_one, srv);
+	int	r;
+
+	srv->adopting = 1;
+	r = shimlink_each(srv->rundir, adopt_one, srv);
+	uv_timer_start(&srv->adopt, adopt_timeout, SUP_ADOPT_MS, 0);
+	adoption_check(srv);
+	return r;
 }
 
 void
@@ -629,6 +765,8 @@ sup_init(struct server *srv)
 	srv->sweep.data = srv;
 	uv_timer_start(&srv->sweep, sweep_cb, SWEEP_MS, SWEEP_MS);
 	uv_unref((uv_handle_t *)&srv->sweep);
+	uv_timer_init(&srv->loop, &srv->adopt);
+	srv->adopt.data = srv;
 }
 
 void
@@ -641,6 +779,17 @@ sup_fill_exit(const struct service *s, struct proto_msg *m)
 	m->u.exit.value = s->exit_value;
 }
 
+void
+sup_fill_started(const struct service *s, struct proto_msg *m, int launched)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = MSG_STARTED;
+	m->u.started.run_id = s->run_id;
+	m->u.started.pid = s->pid;
+	m->u.started.how = s->state == SV_RUNNING ? (launched ?
+	    STARTED_LAUNCHED : STARTED_ATTACHED) : STARTED_EXITED;
+}
+
 /* EVENT ATTACH. */
 void
 sup_attach(struct server *srv, struct service *s, struct session *sess,
@@ -649,34 +798,40 @@ sup_attach(struct server *srv, struct service *s, struct session *sess,
 	struct proto_msg	m;
 
 	(void)srv;
-	memset(&m, 0, sizeof(m));
-	m.type = MSG_STARTED;
-	m.u.started.run_id = s->run_id;
-	m.u.started.pid = s->pid;
-	switch (s->state) {
-	case SV_RUNNING:
-		m.u.started.how = launched ? STARTED_LAUNCHED :
-		    STARTED_ATTACHED;
+	if (SV_LIVE(s->state)) {
+		/* STARTED now, or when the pending hello arrives. */
 		sess->svc = s;
+		sess->launched = launched;
 		s->managers++;
-		conn_send(sess->conn, &m);
-		break;
-	case SV_EXITED:
-	case SV_DELIVERED:
-		m.u.started.how = STARTED_EXITED;
-		conn_send(sess->conn, &m);
-		sup_fill_exit(s, &m);
-		conn_send(sess->conn, &m);
-		if (s->state == SV_EXITED) {
-			log_info("delivered the kept status of %s (run "
-			    "%016llx) to %s", s->display,
-			    (unsigned long long)s->run_id, sess->peer);
-			release(s);
+		if (s->state == SV_RUNNING) {
+			sup_fill_started(s, &m, launched);
+			conn_send(sess->conn, &m);
 		}
-		s->state = SV_DELIVERED;
-		s->delivered = time(NULL);
-		break;
+		return;
 	}
+	sup_fill_started(s, &m, 0);
+	conn_send(sess->conn, &m);
+	sup_fill_exit(s, &m);
+	sess->exit_run = s->run_id;
+	conn_send(sess->conn, &m);
+	if (s->state == SV_EXITED)
+		log_info("sent the kept status of %s (run %016llx) to %s",
+		    s->display, (unsigned long long)s->run_id, sess->peer);
+}
+
+/* EVENT EXIT_ACK: a manager has the status; the shim may go. */
+void
+sup_ack(struct server *srv, struct session *sess, uint64_t run_id)
+{
+	struct service	*s = sup_find_run(srv, run_id);
+
+	if (s == NULL || s->state != SV_EXITED || sess->exit_run != run_id)
+		return;
+	set_state(s, SV_DELIVERED);
+	s->delivered = time(NULL);
+	release(s);
+	log_debug("%s (run %016llx): status delivered to %s", s->display,
+	    (unsigned long long)run_id, sess->peer);
 }
 
 void
@@ -698,15 +853,17 @@ sup_list(struct server *srv, struct session *sess)
 	int			 i;
 
 	TAILQ_FOREACH(s, &srv->services, link) {
+		if (s->argv == NULL)
+			continue;	/* adopting: not known yet */
 		memset(&m, 0, sizeof(m));
 		m.type = MSG_LIST_ENTRY;
 		m.u.entry.run_id = s->run_id;
 		m.u.entry.pid = s->pid;
-		m.u.entry.state = s->state == SV_RUNNING ? RUN_RUNNING :
+		m.u.entry.state = SV_LIVE(s->state) ? RUN_RUNNING :
 		    s->state == SV_DELIVERED ? RUN_DELIVERED : RUN_EXITED;
 		m.u.entry.exit_how = s->exit_how;
 		m.u.entry.exit_value = s->exit_value;
-		m.u.entry.since = (uint64_t)(s->state == SV_RUNNING ?
+		m.u.entry.since = (uint64_t)(SV_LIVE(s->state) ?
 		    s->started : s->ended);
 		m.u.entry.managers = (uint16_t)s->managers;
 		for (i = 0; s->argv[i] != NULL && i < PROTO_MAX_ARGS; i++) {

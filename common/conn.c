@@ -403,6 +403,11 @@ conn_send(struct conn *c, const struct proto_msg *m)
 
 	if (c->state != C_OPEN)
 		return -ENOTCONN;
+	if (conn_queued(c) > CONN_MAX_QUEUED) {
+		conn_close(c, CONN_PROTO, "it does not read what it asks for: "
+		    "over %d bytes queued for it", CONN_MAX_QUEUED);
+		return -ENOBUFS;
+	}
 	if ((n = proto_encode(m, buf, sizeof(buf))) < 0)
 		return (int)n;
 	ERR_clear_error();

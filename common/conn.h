@@ -16,6 +16,9 @@
 
 #define CONN_READ_CHUNK		16384
 #define CONN_CLOSE_GRACE_MS	2000	/* time to flush a last frame */
+/* Queued bytes beyond which the peer is dropped as not reading: replies
+ * must not pile up without bound for a peer that only sends. */
+#define CONN_MAX_QUEUED		(4 * 1024 * 1024)
 
 enum conn_why {
 	CONN_EOF,	/* the peer closed the connection */

@@ -42,6 +42,7 @@ static const struct {
 	{ MSG_OUTPUT,		"OUTPUT" },
 	{ MSG_EXIT,		"EXIT" },
 	{ MSG_DETACH,		"DETACH" },
+	{ MSG_EXIT_ACK,		"EXIT_ACK" },
 	{ MSG_LIST,		"LIST" },
 	{ MSG_LIST_ENTRY,	"LIST_ENTRY" },
 	{ MSG_LIST_END,		"LIST_END" },
@@ -267,6 +268,7 @@ check_str(const struct proto_str *s, size_t max)
 static int
 check_argv(uint16_t argc, const struct proto_str *argv)
 {
+	size_t		bytes = 2;
 	uint16_t	i;
 	int		r;
 
@@ -282,8 +284,9 @@ check_argv(uint16_t argc, const struct proto_str *argv)
 		if (argv[i].len > 0 &&
 		    memchr(argv[i].p, '\0', argv[i].len) != NULL)
 			return -EINVAL;
+		bytes += 2 + (size_t)argv[i].len;
 	}
-	return 0;
+	return bytes > PROTO_MAX_ARGV_BYTES ? -EMSGSIZE : 0;
 }
 
 static int
@@ -337,6 +340,7 @@ check_msg(const struct proto_msg *m)
 	case MSG_HEARTBEAT_ACK:
 	case MSG_ATTACH:
 	case MSG_DETACH:
+	case MSG_EXIT_ACK:
 	case MSG_LIST:
 	case MSG_LIST_END:
 	case MSG_SHIM_RELEASE:
@@ -387,6 +391,7 @@ get_body(struct rd *r, struct proto_msg *m)
 		break;
 	case MSG_ATTACH:
 	case MSG_DETACH:
+	case MSG_EXIT_ACK:
 	case MSG_SHIM_RELEASE:
 		m->u.attach.run_id = get_u64(r);
 		break;
@@ -459,6 +464,7 @@ put_body(struct wr *w, const struct proto_msg *m)
 		break;
 	case MSG_ATTACH:
 	case MSG_DETACH:
+	case MSG_EXIT_ACK:
 	case MSG_SHIM_RELEASE:
 		put_u64(w, m->u.attach.run_id);
 		break;

@@ -26,6 +26,12 @@
 #define PROTO_MAX_ARG		4096	/* bytes in one argv entry */
 #define PROTO_MAX_TEXT		1024	/* ERROR text, HELLO agent */
 #define PROTO_MAX_OUTPUT	16384	/* data bytes in one OUTPUT frame */
+/*
+ * An encoded argv (count and strings) in any frame.  It leaves room in one
+ * body for the fixed fields that SHIM_HELLO and LIST_ENTRY carry beside
+ * it, so that every START the server accepts can be echoed back whole.
+ */
+#define PROTO_MAX_ARGV_BYTES	(PROTO_MAX_BODY - 64)
 
 enum proto_type {
 	/* 1xx: session */
@@ -40,6 +46,7 @@ enum proto_type {
 	MSG_OUTPUT		= 203,
 	MSG_EXIT		= 204,
 	MSG_DETACH		= 205,
+	MSG_EXIT_ACK		= 206,	/* manager: EXIT received */
 	/* 3xx: admin */
 	MSG_LIST		= 300,
 	MSG_LIST_ENTRY		= 301,
@@ -105,7 +112,8 @@ struct proto_msg {
 			uint16_t		argc;
 			struct proto_str	argv[PROTO_MAX_ARGS];
 		} start;
-		struct { uint64_t run_id; } attach;	/* DETACH, SHIM_RELEASE */
+		/* also DETACH, EXIT_ACK, SHIM_RELEASE */
+		struct { uint64_t run_id; } attach;
 		struct { uint64_t run_id; uint32_t pid; uint8_t how; } started;
 		struct {
 			uint64_t		run_id;
@@ -126,7 +134,7 @@ struct proto_msg {
 		} entry;
 		struct { uint16_t count; } list_end;
 		struct {
-			uint16_t		version;	/* PROTO_VERSION */
+			uint16_t		version;	/* SHIM_LINK_VERSION */
 			uint64_t		run_id;
 			uint32_t		pid;
 			uint8_t			state;	/* RUNNING or EXITED */

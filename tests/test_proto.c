@@ -63,6 +63,16 @@ decode_exact(uint16_t type, const uint8_t *body, size_t len)
 	return r;
 }
 
+/* The body length in the header of the frame last encoded. */
+static size_t
+h_len_of_frame(void)
+{
+	struct proto_hdr	h;
+
+	cr_assert_eq(proto_decode_header(frame, PROTO_HDR_LEN, &h), 0);
+	return h.len;
+}
+
 static void
 setup(void)
 {
@@ -137,6 +147,11 @@ Test(proto, roundtrip_attach_and_detach)
 	in.u.attach.run_id = 42;
 	roundtrip();
 	cr_expect_eq(out.u.attach.run_id, 42);
+	in.type = MSG_EXIT_ACK;
+	in.u.attach.run_id = 43;
+	roundtrip();
+	cr_expect_eq(out.u.attach.run_id, 43);
+	cr_expect_str_eq(proto_type_name(MSG_EXIT_ACK), "EXIT_ACK");
 }
 
 Test(proto, roundtrip_started)
@@ -383,7 +398,8 @@ Test(proto, fixed_sizes_exact)
 		size_t		len;
 	} fixed[] = {
 		{ MSG_HEARTBEAT, 8 }, { MSG_HEARTBEAT_ACK, 8 },
-		{ MSG_ATTACH, 8 }, { MSG_DETACH, 8 }, { MSG_STARTED, 13 },
+		{ MSG_ATTACH, 8 }, { MSG_DETACH, 8 }, { MSG_EXIT_ACK, 8 },
+		{ MSG_STARTED, 13 },
 		{ MSG_EXIT, 13 }, { MSG_LIST, 0 }, { MSG_LIST_END, 2 },
 	};
 	uint8_t	zero[16] = { 0 };	/* all zero is valid for each */
@@ -771,4 +787,62 @@ Test(proto, shim_messages_round_trip)
 	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), PROTO_HDR_LEN + 8);
 	cr_expect_eq(proto_decode(MSG_SHIM_RELEASE, frame + PROTO_HDR_LEN, 7,
 	    &out), -EBADMSG);
+}
+
+/* Fills in.u.start with argc arguments whose encoding takes bytes. */
+static void
+start_of_size(size_t bytes, uint16_t argc)
+{
+	static char	buf[PROTO_MAX_BODY];
+	size_t		left = bytes - 2 - 2 * (size_t)argc, each, i;
+
+	memset(buf, 'a', sizeof(buf));
+	in.type = MSG_START;
+	in.u.start.argc = argc;
+	each = left / argc;
+	for (i = 0; i < argc; i++) {
+		in.u.start.argv[i].p = (const uint8_t *)buf;
+		in.u.start.argv[i].len = (uint16_t)(i + 1 < argc ? each :
+		    left - each * (argc - 1));
+	}
+}
+
+/*
+ * The largest START the server accepts must still fit once echoed with
+ * the fixed fields of SHIM_HELLO and LIST_ENTRY: one byte more is refused
+ * by encoder and decoder alike.
+ */
+Test(proto, start_argv_bytes_limit)
+{
+	struct proto_msg	echo;
+	ssize_t			n;
+
+	start_of_size(PROTO_MAX_ARGV_BYTES, 17);
+	roundtrip();
+	cr_expect_eq(h_len_of_frame(), PROTO_MAX_ARGV_BYTES);
+	memset(&echo, 0, sizeof(echo));
+	echo.type = MSG_SHIM_HELLO;
+	echo.u.shim.version = 1;
+	echo.u.shim.run_id = 1;
+	echo.u.shim.argc = in.u.start.argc;
+	memcpy(echo.u.shim.argv, in.u.start.argv, sizeof(echo.u.shim.argv));
+	cr_expect_gt(proto_encode(&echo, frame, sizeof(frame)), 0,
+	    "SHIM_HELLO of the largest START");
+	memset(&echo, 0, sizeof(echo));
+	echo.type = MSG_LIST_ENTRY;
+	echo.u.entry.argc = in.u.start.argc;
+	memcpy(echo.u.entry.argv, in.u.start.argv, sizeof(echo.u.entry.argv));
+	cr_expect_gt(proto_encode(&echo, frame, sizeof(frame)), 0,
+	    "LIST_ENTRY of the largest START");
+
+	start_of_size(PROTO_MAX_ARGV_BYTES + 1, 17);
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EMSGSIZE);
+	/* The same body built by hand: the decoder refuses it too. */
+	start_of_size(PROTO_MAX_ARGV_BYTES, 17);
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_gt(n, 0);
+	frame[PROTO_HDR_LEN + 2 + 1] += 1;	/* argv[0] one byte longer */
+	frame[n] = 'a';
+	cr_expect_eq(decode_exact(MSG_START, frame + PROTO_HDR_LEN,
+	    (size_t)n - PROTO_HDR_LEN + 1), -EBADMSG);
 }

@@ -4,8 +4,14 @@
  * (attaching to the running service) and DETACH, then a clean close; with
  * -abort, it drops the connection without DETACH or TLS close, as a killed
  * manager does.  Prints the cycles done; exits 1 at the first failure.
+ * With -flood N, one connection attaches, then sends N LIST requests with
+ * a tiny receive buffer and never reads the answers, as a peer that tries
+ * to make the server queue without bound; it prints "dropped" when the
+ * server hung up on it before all were sent, else holds the connection
+ * for 30 s and prints "kept".
  *
- *   soak [-abort] -n CYCLES -port N -key FILE -keypw PW -trust FILE CMD...
+ *   soak [-abort] [-flood N] -n CYCLES -port N -key FILE -keypw PW
+ *        -trust FILE CMD...
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -68,18 +75,40 @@ recv_msg(SSL *ssl, uint16_t want, struct proto_msg *m)
 	}
 }
 
+/*
+ * Sends LIST requests and reads nothing, until n are sent or the server
+ * hangs up, then holds the connection (without reading) for 30 s so that
+ * the test can look at the server meanwhile.  0: the server hung up.
+ */
 static int
-cycle(SSL_CTX *ctx, int port, char **argv, int argc, int abort_conn)
+flood(SSL *ssl, long n)
+{
+	struct proto_msg	m = { .type = MSG_LIST };
+	long			i;
+
+	for (i = 0; i < n; i++)
+		if (send_msg(ssl, &m) != 0)
+			return 0;
+	sleep(30);
+	return 1;
+}
+
+static int
+cycle(SSL_CTX *ctx, int port, char **argv, int argc, int abort_conn,
+    long flood_n)
 {
 	struct sockaddr_in	 sa = { .sin_family = AF_INET };
 	struct proto_msg	 m;
 	SSL			*ssl = NULL;
-	int			 fd, on = 1, i, r = -1;
+	int			 fd, on = 1, i, r = -1, small = 4096;
 
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		goto out;
+	if (flood_n > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
 		goto out;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if ((ssl = SSL_new(ctx)) == NULL || !SSL_set_fd(ssl, fd) ||
@@ -104,6 +133,11 @@ cycle(SSL_CTX *ctx, int port, char **argv, int argc, int abort_conn)
 	if (m.u.started.how != STARTED_ATTACHED &&
 	    m.u.started.how != STARTED_LAUNCHED) {
 		fprintf(stderr, "soak: the service is not running\n");
+		goto out;
+	}
+	if (flood_n > 0) {
+		r = flood(ssl, flood_n);
+		printf("%s\n", r == 0 ? "dropped" : "kept");
 		goto out;
 	}
 	if (!abort_conn) {
@@ -135,14 +169,17 @@ main(int argc, char **argv)
 	struct conf_store	 key = { 0 }, trust = { 0 };
 	SSL_CTX			*ctx;
 	char			 err[512];
-	long			 n = 0, i;
+	long			 n = 0, i, flood_n = 0;
 	int			 port = 0, abort_conn = 0, a;
 
+	signal(SIGPIPE, SIG_IGN);	/* a server hanging up is a result */
 	for (a = 1; a < argc && argv[a][0] == '-'; a++) {
 		if (strcmp(argv[a], "-abort") == 0)
 			abort_conn = 1;
 		else if (a + 1 >= argc)
 			break;
+		else if (strcmp(argv[a], "-flood") == 0)
+			flood_n = atol(argv[++a]);
 		else if (strcmp(argv[a], "-n") == 0)
 			n = atol(argv[++a]);
 		else if (strcmp(argv[a], "-port") == 0)
@@ -157,8 +194,8 @@ main(int argc, char **argv)
 			    argv[++a]);
 	}
 	if (n <= 0 || port <= 0 || a >= argc || argc - a > PROTO_MAX_ARGS) {
-		fprintf(stderr, "usage: soak [-abort] -n CYCLES -port N -key "
-		    "FILE -keypw PW -trust FILE CMD...\n");
+		fprintf(stderr, "usage: soak [-abort] [-flood N] -n CYCLES "
+		    "-port N -key FILE -keypw PW -trust FILE CMD...\n");
 		return 2;
 	}
 	if ((ctx = tls_ctx_new(TLS_CLIENT, &key, &trust, err, sizeof(err)))
@@ -166,8 +203,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "soak: %s\n", err);
 		return 2;
 	}
+	if (flood_n > 0)
+		return cycle(ctx, port, argv + a, argc - a, 0, flood_n) == 0 ?
+		    0 : 1;
 	for (i = 0; i < n; i++)
-		if (cycle(ctx, port, argv + a, argc - a, abort_conn) != 0) {
+		if (cycle(ctx, port, argv + a, argc - a, abort_conn, 0) != 0) {
 			fprintf(stderr, "soak: cycle %ld failed\n", i + 1);
 			printf("%ld\n", i);
 			return 1;
