@@ -401,11 +401,8 @@ static void
 signals(struct run *R)
 {
 	if (got_hup) {
-		char	err[PATH_MAX + 128];
-
 		got_hup = 0;
-		if (mlog_reopen(&R->L, err, sizeof(err)) < 0)
-			mlog(&R->L, LOG_WARNING, 0, "%s", err);
+		mlog_reopen(&R->L);
 	}
 	if (got_term && R->code < 0) {
 		mlog(&R->L, LOG_NOTICE, 0, "stopped by signal %s",

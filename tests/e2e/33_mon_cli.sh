@@ -90,3 +90,48 @@ wait_for 5 grep -q "seq 2," "$T/same.log" || fail "no pings logged" || exit 1
 kill -TERM $p; wait $p; expect_eq $? 0 "status after SIGTERM" || exit 1
 expect_eq "$(sort "$T/same.log" | uniq -d)" "" "records written twice" || exit 1
 expect_eq "$(grep -c "reply from 127.0.0.1, seq 1," "$T/same.log")" 1 "seq 1 lines" || exit 1
+
+echo "--- the manual's net line as printed, where /var/adm does not exist"
+# Linux guests have no /var/adm, so the manual's log files cannot be
+# opened: the monitor must warn, once, naming the file, and keep watching.
+# An empty /var in a mount namespace of its own makes it so whatever this
+# machine has, and the host's cmappmgr gets one too, so that nothing of
+# this test lands in the real /var.  The manual's lan0 and 192.168.1.154
+# are lo and 127.0.0.1 here.
+MANUAL_NET="--lan lo --ip 127.0.0.1 --guest_logfile /var/adm/vm1_lan0.log --host_logfile /var/adm/vm1_lan0.log --log_level 1 -probe_count 5 --polling_interval 3"
+cat >"$T/novar" <<'EOS'
+#!/bin/sh
+# novar COMMAND...: COMMAND with an empty tmpfs over /var, in a private
+# mount namespace that ends with it.
+exec unshare -m --propagation private sh -c 'mount -t tmpfs cmapp-novar /var && exec "$@"' sh "$@"
+EOS
+chmod +x "$T/novar"
+# Their command lines do not name $T: e2e.sh's clean-up would miss them.
+NOVAR_PIDS=
+trap 'kill $NOVAR_PIDS 2>/dev/null; stop_server; pkill -KILL -f "$T/" 2>/dev/null; true' EXIT
+still_running() { sleep "$2"; kill -0 "$1" 2>/dev/null; }
+"$T/novar" true 2>"$T/e" || { echo "no mount namespace ($(cat "$T/e")): not tested"; exit 0; }
+warned() { grep -c "cmapp_net_mon: cannot open the $1 log file /var/adm/vm1_lan0.log: No such file or directory; monitoring goes on without it" "$2"; }
+# By hand, in a network namespace of its own for lo.
+"$T/novar" unshare -n sh -c 'ip link set lo up && exec "$@"' sh \
+	"$BIN/cmapp_net_mon.pl" $MANUAL_NET 2>"$T/e" & p=$!
+NOVAR_PIDS=$p
+still_running $p 4 || { fail "the manual's line by hand ended"; cat "$T/e"; exit 1; }
+expect_eq "$(warned guest "$T/e")" 1 "warnings about the guest log by hand" || { cat "$T/e"; exit 1; }
+expect_eq "$(warned host "$T/e")" 1 "warnings about the host log by hand" || exit 1
+kill -TERM $p; wait $p; expect_eq $? 0 "status after SIGTERM" || exit 1
+# As the package's service: cmappserver and cmappmgr each with no /var/adm.
+stop_server
+SERVER_WRAP=$T/novar start_server || exit 1
+"$T/novar" "$BIN/cmappmgr" -node localhost -port "$PORT" -conf "$KEYS/host/cmappmgr.conf" \
+	-cmappserver_timeout 10 -service "$BIN/cmapp_net_mon.pl" $MANUAL_NET \
+	>"$T/o" 2>"$T/e" & m=$!
+NOVAR_PIDS=$m
+still_running $m 5 || { fail "the manual's service ended"; cat "$T/e"; exit 1; }
+expect_eq "$(warned guest "$T/e")" 1 "warnings about the guest log as a service" || { cat "$T/e"; exit 1; }
+# cmappmgr writes the host log, and says once that it cannot.
+expect_grep "cannot open the host log /var/adm/vm1_lan0.log" "$T/e" || exit 1
+# Stopped as the guest's shutdown would: the service, then its cmappmgr.
+"$BIN/cmappserver" -stop_all -rundir "$T/run" >"$T/stop.out" 2>&1 ||
+	{ fail "-stop_all"; cat "$T/stop.out"; exit 1; }
+wait $m; expect_eq $? 0 "status of the service stopped by SIGTERM (the monitor exits 0)" || exit 1
