@@ -202,7 +202,7 @@ Test(runner, load_errors_name_the_file_and_say_why)
 
 	chmod(path, 0666);
 	cr_assert_eq(runner_load(path, &p, err, sizeof(err)), -EPERM);
-	cr_assert(strstr(err, "anyone may write"), "%s", err);
+	cr_assert(strstr(err, "it may be written by anyone"), "%s", err);
 	unlink(path);
 	rmdir(d);
 
@@ -216,6 +216,90 @@ Test(runner, load_errors_name_the_file_and_say_why)
 
 		cr_assert_eq(runner_main(1, argv, &quiet), RUNNER_EXIT_ERROR);
 	}
+}
+
+/* A copy of build/tests/plugins/test.so as DIR/test.so, mode 0644. */
+static void
+copy_test_probe(const char *dir, char *out, size_t len)
+{
+	char	src[PATH_MAX], buf[1 << 14];
+	FILE	*in, *o;
+	size_t	 n;
+
+	plugin_path("plugins/test.so", src, sizeof(src));
+	snprintf(out, len, "%s/test.so", dir);
+	cr_assert_not_null(in = fopen(src, "rb"), "%s", src);
+	cr_assert_not_null(o = fopen(out, "wb"), "%s", out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		cr_assert_eq(fwrite(buf, 1, n, o), n);
+	fclose(in);
+	fclose(o);
+	cr_assert_eq(chmod(out, 0644), 0);
+}
+
+/* The probe runs as root: a file or directory that others may change is
+ * refused, naming the file and why. */
+static void
+refused(const char *path, const char *why)
+{
+	const struct cmapp_probe	*p = NULL;
+	char				 err[PATH_MAX + 256];
+
+	cr_assert_eq(runner_load(path, &p, err, sizeof(err)), -EPERM,
+	    "%s was not refused (%s)", path, why);
+	cr_assert_null(p);
+	cr_assert(strstr(err, "refusing the probe ") && strstr(err, path) &&
+	    strstr(err, why), "%s", err);
+}
+
+Test(runner, a_probe_others_may_change_is_refused)
+{
+	const struct cmapp_probe	*p = NULL;
+	char				*d = tmpdir(), path[PATH_MAX];
+	char				 err[PATH_MAX + 256], why[PATH_MAX];
+	char				 link[PATH_MAX + 16];
+
+	copy_test_probe(d, path, sizeof(path));
+	cr_assert_eq(chmod(d, 0755), 0);
+	cr_assert_eq(runner_load(path, &p, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(p->name, "test");
+
+	chmod(path, 0664);
+	refused(path, "it may be written by its group (chmod go-w ");
+	chmod(path, 0646);
+	refused(path, "it may be written by anyone (chmod go-w ");
+	chmod(path, 0644);
+	snprintf(why, sizeof(why), "its directory %s may be written by its "
+	    "group (chmod go-w %s)", d, d);
+	chmod(d, 0775);
+	refused(path, why);
+	/* Sticky or not: the directory's owner and group may still swap the
+	 * file. */
+	chmod(d, 01777);
+	refused(path, "may be written by anyone");
+	chmod(d, 0755);
+	/* A link is judged by what it points to, and the directory of that. */
+	snprintf(link, sizeof(link), "%s.link", d);
+	cr_assert_eq(symlink(path, link), 0);
+	chmod(d, 0775);
+	refused(link, why);
+	chmod(d, 0755);
+	cr_assert_eq(runner_load(link, &p, err, sizeof(err)), 0, "%s", err);
+	unlink(link);
+	if (geteuid() == 0) {
+		cr_assert_eq(chown(path, 65534, 0), 0);
+		refused(path, "it is owned by uid 65534, neither root nor this "
+		    "monitor's uid 0 (chown root ");
+		cr_assert_eq(chown(path, 0, 0), 0);
+		cr_assert_eq(chown(d, 65534, 0), 0);
+		snprintf(why, sizeof(why), "its directory %s is owned by uid "
+		    "65534", d);
+		refused(path, why);
+		cr_assert_eq(chown(d, 0, 0), 0);
+	} else
+		cr_log_warn("not root: ownership not tested");
+	unlink(path);
+	rmdir(d);
 }
 
 Test(runner, a_third_probe_runs_without_runner_changes)
