@@ -8,10 +8,13 @@
  * options last, and spells them --log_level and, typeset, "–log_file").
  * Each poll opens every DISK afresh with O_DIRECT (no page cache), checks
  * its size (BLKGETSIZE64, or the file's size) has not shrunk, and reads its
- * first and its last block.  An open or read error, a short read, a size
- * that fell (a LUN that shrank or went away), or a read not done within
- * min(SECONDS, 10) seconds (the runner's bound, each disk in a worker of
- * its own) fails that DISK.  Log levels are syslog priorities.
+ * first and its last block, all in the disk's own worker, the first poll's
+ * included, so that a disk hung already at start-up is bounded like any
+ * other.  An open or read error, a short read, a size that fell (a LUN that
+ * shrank or went away), or a step not done within min(SECONDS, 10) seconds
+ * (the runner's bound) fails that DISK.  A DISK that is no block device
+ * nor file (a FIFO, a directory) is a usage error.  Log levels are syslog
+ * priorities.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +39,7 @@
 struct disk {
 	const char	*path;
 	uint64_t	 size;		/* at the last good poll */
+	int		 known;		/* size is set: a step got that far */
 };
 
 struct dstate {
@@ -65,8 +69,8 @@ static const char help[] =
 "                              logged, each good read is at 7)\n"
 "  -t, --poll-interval SECONDS seconds between polls, above 0 (default 60)\n"
 "\n"
-"Exit status: 0 stopped by SIGTERM, 1 a disk failed, 2 usage error,\n"
-"3 the monitor cannot work.\n";
+"Exit status: 0 stopped by SIGTERM, 1 a disk failed, 2 usage error (also a\n"
+"DISK that is no block device nor file), 3 the monitor cannot work.\n";
 
 static void
 disk_fini(void *state)
@@ -189,38 +193,76 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 	r->status = CMAPP_OK;
 }
 
+/* "a FIFO": what a path that is no disk is, for the message. */
+static const char *
+kind(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
+	    S_ISDIR(m) ? "a directory" : S_ISSOCK(m) ? "a socket" :
+	    "neither a block device nor a file";
+}
+
+static int
+not_a_disk(struct disk *d, mode_t m, struct cmapp_result *r)
+{
+	pu_result(r, CMAPP_USAGE, LOG_ERR, "%s: not a disk: it is %s (give a "
+	    "block device or a file)", d->path, kind(m));
+	return -ENOTBLK;
+}
+
 /* Opens DISK with O_DIRECT and reads its size and the block size its
- * reads must be aligned to.  0, or a result set. */
+ * reads must be aligned to.  0, or a result set.  Runs in the disk's
+ * worker, under the step's deadline: any of these calls may hang on a
+ * dead path. */
 static int
 disk_open(struct disk *d, int *fdp, uint64_t *size, size_t *bs,
     struct cmapp_result *r)
 {
 	struct stat	st;
-	int		fd, ssz;
+	int		fd, fl, ssz;
 
-	if ((fd = open(d->path, O_RDONLY | O_DIRECT | O_CLOEXEC |
+	/* Looked at before it is opened: opening a character device may act
+	 * on it (a tape rewinds, a watchdog arms), and a FIFO's open waits
+	 * for a writer. */
+	if (stat(d->path, &st) < 0) {
+		int e = errno;
+
+		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: cannot open it: %s",
+		    d->path, strerror(e));
+		return -e;
+	}
+	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
+		return not_a_disk(d, st.st_mode, r);
+	/* O_NONBLOCK in case it became a FIFO since; cleared for the reads. */
+	if ((fd = open(d->path, O_RDONLY | O_DIRECT | O_NONBLOCK | O_CLOEXEC |
 	    O_NOCTTY)) < 0) {
 		int e = errno;
 
-		if (e == EINVAL && stat(d->path, &st) == 0 &&
-		    (S_ISBLK(st.st_mode) || S_ISREG(st.st_mode))) {
-			pu_result(r, CMAPP_ERROR, LOG_ERR, "%s: cannot open "
-			    "it with O_DIRECT: %s", d->path, strerror(e));
-			return -e;
-		}
-		if (e != EINVAL) {
-			pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: cannot open "
-			    "it: %s", d->path, strerror(e));
-			return -e;
-		}
+		pu_result(r, e == EINVAL ? CMAPP_ERROR : CMAPP_FAIL, LOG_ERR,
+		    "%s: cannot open it%s: %s", d->path, e == EINVAL ?
+		    " with O_DIRECT" : "", strerror(e));
+		return -e;
 	}
-	if (fd < 0 || fstat(fd, &st) < 0 || !(S_ISBLK(st.st_mode) ||
-	    S_ISREG(st.st_mode))) {
-		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: not a disk (neither a "
-		    "block device nor a file)", d->path);
-		if (fd >= 0)
-			close(fd);
-		return -ENOTBLK;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+
+		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: fstat: %s", d->path,
+		    strerror(e));
+		close(fd);
+		return -e;
+	}
+	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return not_a_disk(d, st.st_mode, r);
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = errno;
+
+		pu_result(r, CMAPP_ERROR, LOG_ERR, "%s: fcntl: %s", d->path,
+		    strerror(e));
+		close(fd);
+		return -e;
 	}
 	*bs = ALIGN;
 	if (S_ISREG(st.st_mode))
@@ -265,29 +307,19 @@ read_block(struct dstate *s, struct disk *d, int fd, uint64_t off,
 	return 0;
 }
 
+/* Touches no disk: init runs in the runner's own process before any
+ * worker, and an open(), an ioctl() or even a stat() of a hung disk (a
+ * dead FC path, a hung NFS or FUSE file) would block the monitor there for
+ * good, with nothing logged.  Each disk is first looked at, opened and
+ * sized by its own worker, in its first step, under the read's bound. */
 static void
 disk_init(void *state, unsigned *ntargets, struct cmapp_result *r)
 {
 	struct dstate	*s = state;
-	uint64_t	 size;
-	size_t		 bs;
-	unsigned	 i;
-	int		 fd;
 
 	if ((s->buf = aligned_alloc(ALIGN, ALIGN)) == NULL) {
 		pu_result(r, CMAPP_ERROR, LOG_ERR, "out of memory");
 		return;
-	}
-	for (i = 0; i < s->n; i++) {
-		if (disk_open(&s->d[i], &fd, &size, &bs, r) < 0)
-			return;
-		close(fd);
-		if (size == 0) {
-			pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: its size is 0",
-			    s->d[i].path);
-			return;
-		}
-		s->d[i].size = size;
 	}
 	*ntargets = s->n;
 	pu_result(r, CMAPP_OK, LOG_NOTICE, "monitoring %u disk%s every %u s: "
@@ -309,11 +341,22 @@ disk_step(void *state, unsigned i, struct cmapp_result *r)
 	struct timespec	 t0, t1;
 	uint64_t	 size, last;
 	size_t		 bs;
-	int		 fd;
+	int		 fd = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (disk_open(d, &fd, &size, &bs, r) < 0)
 		return;
+	if (!d->known) {
+		/* The first step of this worker: what later ones compare. */
+		if (size == 0) {
+			pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: its size is 0",
+			    d->path);
+			close(fd);
+			return;
+		}
+		d->size = size;
+		d->known = 1;
+	}
 	if (size < d->size) {
 		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: its size fell from %llu "
 		    "to %llu bytes (the LUN shrank or went away)", d->path,

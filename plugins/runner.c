@@ -437,8 +437,12 @@ collect(struct run *R, unsigned i)
 	}
 	mlog(&R->L, r.status == CMAPP_FAIL ? r.priority & 7 : LOG_ERR, 1,
 	    "%s", r.msg[0] != '\0' ? r.msg : t);
+	/* A step may find the command line wrong only once it looks at a
+	 * target (a DISK that is a FIFO): that is told as at start. */
+	if (r.status == CMAPP_USAGE && !R->L.quiet && R->code < 0)
+		fputs(R->p->usage, stderr);
 	set_code(R, r.status == CMAPP_FAIL ? RUNNER_EXIT_FAIL :
-	    RUNNER_EXIT_ERROR);
+	    r.status == CMAPP_USAGE ? RUNNER_EXIT_USAGE : RUNNER_EXIT_ERROR);
 }
 
 static void

@@ -245,7 +245,9 @@ Test(disk_probe, a_healthy_disk, .init = mkdir_tmp, .fini = rm_tmp)
 	done(&x);
 }
 
-Test(disk_probe, a_missing_disk_fails_at_start, .init = mkdir_tmp,
+/* Init touches no disk (it runs before any worker, with no bound): a
+ * missing disk starts, then fails at its first step, naming it. */
+Test(disk_probe, a_missing_disk_fails_at_the_first_step, .init = mkdir_tmp,
     .fini = rm_tmp)
 {
 	char		path[128];
@@ -253,17 +255,22 @@ Test(disk_probe, a_missing_disk_fails_at_start, .init = mkdir_tmp,
 
 	snprintf(path, sizeof(path), "%s/gone", dir);
 	x = start(path);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.n, 1);
+	x.p->step(x.state, 0, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_FAIL);
-	cr_assert(strstr(x.r.msg, path) && strstr(x.r.msg,
-	    "No such file or directory"), "%s", x.r.msg);
+	cr_assert_str_eq(x.r.msg, strcat(path, ": cannot open it: No such file "
+	    "or directory"));
 	done(&x);
 }
 
-Test(disk_probe, an_empty_disk_fails_at_start, .init = mkdir_tmp,
+Test(disk_probe, an_empty_disk_fails_at_the_first_step, .init = mkdir_tmp,
     .fini = rm_tmp)
 {
 	struct parsed	x = start(mkfile("empty", 0));
 
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	x.p->step(x.state, 0, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_FAIL);
 	cr_assert(strstr(x.r.msg, "its size is 0"), "%s", x.r.msg);
 	done(&x);
@@ -272,9 +279,45 @@ Test(disk_probe, an_empty_disk_fails_at_start, .init = mkdir_tmp,
 Test(disk_probe, a_directory_is_no_disk, .init = mkdir_tmp, .fini = rm_tmp)
 {
 	struct parsed	x = start(dir);
+	char		want[128];
 
-	cr_assert_eq(x.r.status, CMAPP_FAIL);
-	cr_assert(strstr(x.r.msg, "not a disk"), "%s", x.r.msg);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_USAGE, "%s", x.r.msg);
+	snprintf(want, sizeof(want), "%s: not a disk: it is a directory (give "
+	    "a block device or a file)", dir);
+	cr_assert_str_eq(x.r.msg, want);
+	done(&x);
+}
+
+/* A FIFO's open() waits for a writer: neither init nor a step may open
+ * it, and it is refused at once as no disk (the timeout catches a hang). */
+Test(disk_probe, a_fifo_is_refused_at_once, .init = mkdir_tmp,
+    .fini = rm_tmp, .timeout = 5)
+{
+	char		path[128], want[192];
+	struct parsed	x;
+
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	x = start(path);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_USAGE, "%s", x.r.msg);
+	snprintf(want, sizeof(want), "%s: not a disk: it is a FIFO (give a "
+	    "block device or a file)", path);
+	cr_assert_str_eq(x.r.msg, want);
+	done(&x);
+}
+
+/* Character devices are not opened at all: some act on an open. */
+Test(disk_probe, a_character_device_is_no_disk)
+{
+	struct parsed	x = start("/dev/null");
+
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_USAGE, "%s", x.r.msg);
+	cr_assert_str_eq(x.r.msg, "/dev/null: not a disk: it is a character "
+	    "device (give a block device or a file)");
 	done(&x);
 }
 
@@ -284,6 +327,8 @@ Test(disk_probe, a_disk_that_shrinks_fails, .init = mkdir_tmp,
 	char		*path = mkfile("disk", 1 << 20);
 	struct parsed	 x = start(path);
 
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	x.p->step(x.state, 0, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
 	cr_assert_eq(truncate(path, 0), 0);
 	x.p->step(x.state, 0, &x.r);
@@ -299,6 +344,8 @@ Test(disk_probe, a_disk_that_grows_is_fine, .init = mkdir_tmp,
 	char		*path = mkfile("disk", 1 << 20);
 	struct parsed	 x = start(path);
 
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.priority, LOG_DEBUG, "%s", x.r.msg);
 	cr_assert_eq(truncate(path, 2 << 20), 0);
 	x.p->step(x.state, 0, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
@@ -317,6 +364,8 @@ Test(disk_probe, a_disk_that_vanishes_fails_naming_it, .init = mkdir_tmp,
 	struct parsed	 x = start(path);
 
 	snprintf(copy, sizeof(copy), "%s", path);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
 	cr_assert_eq(unlink(copy), 0);
 	x.p->step(x.state, 0, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_FAIL);

@@ -379,6 +379,25 @@ Test(runner, log_level_filters_records)
 	rmdir(d);
 }
 
+/* A disk that turns out to be a FIFO is a usage error found by a step:
+ * status 2, the reason and the usage on stderr, as at start. */
+Test(runner, a_usage_error_from_a_step_is_status_2,
+    .init = cr_redirect_stderr, .timeout = 10)
+{
+	struct runner_opts	 loud = { 5, 0 };
+	char			*argv[] = { "cmapp_test_mon", "-U", "2", NULL };
+	char			 err[4096];
+	size_t			 n;
+
+	cr_assert_eq(runner_main(3, argv, &loud), RUNNER_EXIT_USAGE);
+	fflush(stderr);
+	rewind(cr_get_redirected_stderr());
+	n = fread(err, 1, sizeof(err) - 1, cr_get_redirected_stderr());
+	err[n] = '\0';
+	cr_assert(strstr(err, "cmapp_test_mon: target0 is no target\n"
+	    "usage: cmapp_test_mon "), "%s", err);
+}
+
 Test(runner, a_dead_worker_is_an_error, .timeout = 10)
 {
 	char	*d = tmpdir(), log[128], *s;

@@ -1,7 +1,7 @@
 # cmapp_disk_mon on disks that fail the hard way, through cmappmgr (host
 # namespace) and cmappserver (guest namespace): a loop device over the
 # file of tests/fusefail, whose reads can be made to fail with EIO or to
-# hang.  A hung read sleeps in the kernel for good; the monitor must still
+# hang, and whose opens can hang.  A hung read sleeps in the kernel for good; the monitor must still
 # fail the disk within its bound, min(-t, 10 s), and go on checking the
 # other disks meanwhile.  Also the FUSE file itself, opened with O_DIRECT.
 . "$TOP/tests/e2e/39_netns.inc"
@@ -53,6 +53,22 @@ expect_grep "err: $fd: read not done within 2 s" "$T/h1.log" || exit 1
 expect_grep "$fd: read not done within 2 s" "$T/hang.err" || exit 1
 after=$(lines "debug: $good: read the blocks" "$T/h1.log")
 [ "$after" -gt "$before" ] || fail "$good was not read while $fd hung" || exit 1
+ctl ok
+
+echo "--- a disk already hung at start-up fails within the bound, the other one is read"
+# Its open() hangs: the monitor must not wait for it before its workers
+# run, nor for ever; the healthy disk is read meanwhile.
+ctl hangopen
+T0=$(ms)
+host_mgr hungstart "$BIN/cmapp_disk_mon" -D 7 -t 2 -O "$T/h4.log" "$good" "$T/mnt/disk"
+m=$MGR
+wait_exit $m 15 || fail "still running $TOOK ms after it started on a hung disk" || exit 1
+# The connection, then the first poll's 2 s bound.
+took_at_most 3000 "failing a disk hung at start-up (with the connection)" || exit 1
+expect_eq "$RC" 1 "exit status of a disk hung at start-up" || exit 1
+expect_grep "err: $T/mnt/disk: read not done within 2 s" "$T/h4.log" || exit 1
+expect_grep "cmapp_disk_mon: $T/mnt/disk: read not done within 2 s" "$T/hungstart.err" || exit 1
+expect_grep "debug: $good: read the blocks" "$T/h4.log" || exit 1
 ctl ok
 
 echo "--- a disk whose reads fail with EIO fails within a poll"

@@ -71,6 +71,16 @@ expect_grep "cmapp_disk_mon\[$p\]: debug: $T/disk.img: read the blocks at 0 and 
 expect_grep "cmapp_disk_mon\[$p\]: notice: stopped by signal TERM" "$T/h.log" || exit 1
 expect_grep "^cmapp_disk_mon: notice\|^cmapp_disk_mon: monitoring 1 disk" "$T/e" || exit 1
 
+echo "--- a DISK that is a FIFO: refused at once (its open would wait for a writer)"
+mkfifo "$T/fifo"
+T0=${EPOCHREALTIME/./}
+timeout 6 "$DISK_MON" -D 7 -t 1 "$T/disk.img" "$T/fifo" >"$T/o" 2>"$T/e"
+expect_eq $? 2 "status of a FIFO as a disk" || { cat "$T/e"; exit 1; }
+took=$(( (${EPOCHREALTIME/./} - T0) / 1000 ))
+[ "$took" -lt 1000 ] || fail "refusing the FIFO took $took ms" || exit 1
+expect_grep "^cmapp_disk_mon: $T/fifo: not a disk: it is a FIFO (give a block device or a file)$" "$T/e" || exit 1
+expect_grep "^usage: cmapp_disk_mon" "$T/e" || exit 1
+
 echo "--- with CMAPP_HOSTLOG_FD the records go there, not to a local file"
 CMAPP_HOSTLOG_FD=9 "$DISK_MON" -D 7 -t 1 -O "$T/h2.log" "$T/disk.img" 9>"$T/fd9" 2>/dev/null & p=$!
 wait_for 5 grep -q "read the blocks" "$T/fd9" || fail "nothing on fd 9" || exit 1
