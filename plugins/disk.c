@@ -70,7 +70,8 @@ static const char help[] =
 "  -t, --poll-interval SECONDS seconds between polls, above 0 (default 60)\n"
 "\n"
 "Exit status: 0 stopped by SIGTERM, 1 a disk failed, 2 usage error (also a\n"
-"DISK that is no block device nor file), 3 the monitor cannot work.\n";
+"DISK that is no block device nor file), 3 the monitor cannot work (such as\n"
+"a DISK it is not allowed to read).\n";
 
 static void
 disk_fini(void *state)
@@ -210,6 +211,24 @@ not_a_disk(struct disk *d, mode_t m, struct cmapp_result *r)
 	return -ENOTBLK;
 }
 
+/* The disk could not be looked at or opened.  Not being allowed to (no
+ * privilege, an LSM's denial) or a file system without O_DIRECT is how
+ * the monitor was set up, not a disk that failed: status 3, not 1, so
+ * that the package log does not send an admin after a healthy LUN. */
+static int
+open_failed(struct disk *d, int e, const char *how, struct cmapp_result *r)
+{
+	if (e == EACCES || e == EPERM)
+		pu_result(r, CMAPP_ERROR, LOG_ERR, "%s: cannot open it: %s (the "
+		    "monitor may not read it: check that it runs as root, the "
+		    "device's mode and any SELinux or AppArmor denial)",
+		    d->path, strerror(e));
+	else
+		pu_result(r, e == EINVAL ? CMAPP_ERROR : CMAPP_FAIL, LOG_ERR,
+		    "%s: cannot open it%s: %s", d->path, how, strerror(e));
+	return -e;
+}
+
 /* Opens DISK with O_DIRECT and reads its size and the block size its
  * reads must be aligned to.  0, or a result set.  Runs in the disk's
  * worker, under the step's deadline: any of these calls may hang on a
@@ -224,25 +243,15 @@ disk_open(struct disk *d, int *fdp, uint64_t *size, size_t *bs,
 	/* Looked at before it is opened: opening a character device may act
 	 * on it (a tape rewinds, a watchdog arms), and a FIFO's open waits
 	 * for a writer. */
-	if (stat(d->path, &st) < 0) {
-		int e = errno;
-
-		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: cannot open it: %s",
-		    d->path, strerror(e));
-		return -e;
-	}
+	if (stat(d->path, &st) < 0)
+		return open_failed(d, errno, "", r);
 	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
 		return not_a_disk(d, st.st_mode, r);
 	/* O_NONBLOCK in case it became a FIFO since; cleared for the reads. */
 	if ((fd = open(d->path, O_RDONLY | O_DIRECT | O_NONBLOCK | O_CLOEXEC |
-	    O_NOCTTY)) < 0) {
-		int e = errno;
-
-		pu_result(r, e == EINVAL ? CMAPP_ERROR : CMAPP_FAIL, LOG_ERR,
-		    "%s: cannot open it%s: %s", d->path, e == EINVAL ?
-		    " with O_DIRECT" : "", strerror(e));
-		return -e;
-	}
+	    O_NOCTTY)) < 0)
+		return open_failed(d, errno, errno == EINVAL ? " with O_DIRECT" :
+		    "", r);
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 

@@ -321,6 +321,33 @@ Test(disk_probe, a_character_device_is_no_disk)
 	done(&x);
 }
 
+/* Not being allowed to read a disk is a set-up problem, not a failed
+ * disk: CMAPP_ERROR, status 3, saying so. */
+Test(disk_probe, a_disk_it_may_not_read_is_a_set_up_error, .init = mkdir_tmp,
+    .fini = rm_tmp)
+{
+	char		path[128];
+	struct parsed	x;
+
+	snprintf(path, sizeof(path), "%s", mkfile("disk", 8192));
+	cr_assert_eq(chmod(path, 0), 0);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	x = start(path);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	/* Root reads anything: be nobody for the step. */
+	if (geteuid() == 0)
+		cr_assert_eq(seteuid(65534), 0);
+	x.p->step(x.state, 0, &x.r);
+	if (getuid() == 0)
+		cr_assert_eq(seteuid(0), 0);
+	cr_assert_eq(x.r.status, CMAPP_ERROR, "%s", x.r.msg);
+	cr_assert_eq(runner_exit_code(x.r.status), 3);
+	cr_assert(strncmp(x.r.msg, path, strlen(path)) == 0 && strstr(x.r.msg,
+	    ": cannot open it: Permission denied (the monitor may not read "
+	    "it: "), "%s", x.r.msg);
+	done(&x);
+}
+
 Test(disk_probe, a_disk_that_shrinks_fails, .init = mkdir_tmp,
     .fini = rm_tmp)
 {

@@ -81,6 +81,20 @@ took=$(( (${EPOCHREALTIME/./} - T0) / 1000 ))
 expect_grep "^cmapp_disk_mon: $T/fifo: not a disk: it is a FIFO (give a block device or a file)$" "$T/e" || exit 1
 expect_grep "^usage: cmapp_disk_mon" "$T/e" || exit 1
 
+echo "--- a DISK the monitor may not read: status 3 (set-up), not 1 (a failed disk)"
+# Root without the capabilities that let it read any file, as under an
+# LSM denial; the file's mode lets no one read it.
+truncate -s 1M "$T/locked.img"
+chmod 0 "$T/locked.img"
+if setpriv --bounding-set -dac_override,-dac_read_search true 2>/dev/null; then
+	setpriv --bounding-set -dac_override,-dac_read_search \
+		"$DISK_MON" -t 1 "$T/disk.img" "$T/locked.img" 2>"$T/e"
+	expect_eq $? 3 "status of a disk it may not read" || { cat "$T/e"; exit 1; }
+	expect_grep "^cmapp_disk_mon: $T/locked.img: cannot open it: Permission denied (the monitor may not read it: " "$T/e" || exit 1
+else
+	echo "    cannot drop capabilities with setpriv: not tested"
+fi
+
 echo "--- with CMAPP_HOSTLOG_FD the records go there, not to a local file"
 CMAPP_HOSTLOG_FD=9 "$DISK_MON" -D 7 -t 1 -O "$T/h2.log" "$T/disk.img" 9>"$T/fd9" 2>/dev/null & p=$!
 wait_for 5 grep -q "read the blocks" "$T/fd9" || fail "nothing on fd 9" || exit 1
