@@ -2,7 +2,8 @@
  * disk.c: the disk probe, cmapp_disk_mon, for NPIV disks:
  *
  *   cmapp_disk_mon [-h|--help] [-v|--version] [-O|--log-file FILE]
- *       [-D|--log-level 0-7] [-t|--poll-interval SECONDS] DISK [DISK...]
+ *       [-D|--log-level 0-7] [-t|--poll-interval SECONDS]
+ *       [--io-timeout SECONDS] DISK [DISK...]
  *
  * Options and disks may come in any order (the manual's example puts the
  * options last, and spells them --log_level and, typeset, "–log_file").
@@ -11,8 +12,8 @@
  * first and its last block, all in the disk's own worker, the first poll's
  * included, so that a disk hung already at start-up is bounded like any
  * other.  An open or read error, a short read, a size that fell (a LUN that
- * shrank or went away), or a step not done within min(SECONDS, 10) seconds
- * (the runner's bound) fails that DISK.  A DISK that is no block device
+ * shrank or went away), or a step not done within the runner's bound,
+ * --io-timeout or else min(SECONDS, 10) seconds, fails that DISK.  A DISK that is no block device
  * nor file (a FIFO, a directory) is a usage error.  Log levels are syslog
  * priorities.
  */
@@ -34,7 +35,8 @@
 
 #define MAX_DISKS	256
 #define ALIGN		4096	/* O_DIRECT buffer alignment, file block */
-#define BOUND_S		10	/* a read's bound, at most */
+#define BOUND_S		10	/* a step's default bound, at most */
+#define OPT_IO_TIMEOUT	256	/* --io-timeout: a long option only */
 
 struct disk {
 	const char	*path;
@@ -46,19 +48,21 @@ struct dstate {
 	char		**argv;		/* normalised copy: owns the strings */
 	struct disk	 *d;
 	unsigned	  n, interval, level;
+	unsigned	  io_timeout;	/* s, from --io-timeout; 0: the default */
 	void		 *buf;		/* ALIGN bytes, ALIGN-aligned */
 };
 
 static const char usage[] =
 "usage: cmapp_disk_mon [-h|--help] [-v|--version] [-O|--log-file FILE]\n"
 "           [-D|--log-level 0-7] [-t|--poll-interval SECONDS]\n"
-"           DISK [DISK...]\n";
+"           [--io-timeout SECONDS] DISK [DISK...]\n";
 
 static const char help[] =
 "Reads the first and last block of every DISK with O_DIRECT once per poll\n"
 "and exits 1, naming the disk, when one fails: an I/O error, a short read\n"
-"or a size that fell (a LUN that shrank or went away), or a read not done\n"
-"within min(SECONDS, 10) seconds.\n"
+"or a size that fell (a LUN that shrank or went away), or a disk not opened\n"
+"and read within the I/O timeout: --io-timeout, by default the poll interval\n"
+"but at most 10 seconds.\n"
 "\n"
 "  -h, --help                  this help\n"
 "  -v, --version               the version\n"
@@ -68,6 +72,10 @@ static const char help[] =
 "                              the failure that ends the monitor is always\n"
 "                              logged, each good read is at 7)\n"
 "  -t, --poll-interval SECONDS seconds between polls, above 0 (default 60)\n"
+"      --io-timeout SECONDS    how long a disk's open and reads may take\n"
+"                              before it counts as failed, 1 to 3600 (default\n"
+"                              min(poll interval, 10)); raise it above the\n"
+"                              time a SAN path failover takes (often 30 s+)\n"
 "\n"
 "Exit status: 0 stopped by SIGTERM, 1 a disk failed, 2 usage error (also a\n"
 "DISK that is no block device nor file), 3 the monitor cannot work (such as\n"
@@ -99,6 +107,8 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 		{ "log_level", required_argument, NULL, 'D' },
 		{ "poll-interval", required_argument, NULL, 't' },
 		{ "poll_interval", required_argument, NULL, 't' },
+		{ "io-timeout", required_argument, NULL, OPT_IO_TIMEOUT },
+		{ "io_timeout", required_argument, NULL, OPT_IO_TIMEOUT },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct dstate	*s;
@@ -157,6 +167,15 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 				return;
 			}
 			break;
+		case OPT_IO_TIMEOUT:
+			if (pu_parse_uint(optarg, 1, 3600, &s->io_timeout) <
+			    0) {
+				pu_result(r, CMAPP_USAGE, LOG_ERR, "--io-timeout "
+				    "takes a whole number of seconds from 1 to "
+				    "3600, not \"%s\"", optarg);
+				return;
+			}
+			break;
 		case ':':
 			pu_result(r, CMAPP_USAGE, LOG_ERR, "%s needs a value",
 			    opt);
@@ -188,8 +207,10 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 	for (i = optind; i < argc; i++)
 		s->d[i - optind].path = s->argv[i];
 	cfg->interval_ms = s->interval * 1000;
-	cfg->timeout_ms = (s->interval < BOUND_S ? s->interval : BOUND_S) *
-	    1000;
+	/* A step never outlasting the poll keeps polls regular; a SAN path
+	 * failover can take longer than that, hence --io-timeout. */
+	cfg->timeout_ms = (s->io_timeout > 0 ? s->io_timeout :
+	    s->interval < BOUND_S ? s->interval : BOUND_S) * 1000;
 	cfg->log_max = (int)s->level;
 	r->status = CMAPP_OK;
 }

@@ -167,6 +167,35 @@ Test(disk_probe, short_and_long_options)
 	done(&x);
 }
 
+/* A SAN path failover can take 30 s and more: --io-timeout (long form
+ * only) sets the bound, the manual's options untouched. */
+Test(disk_probe, io_timeout)
+{
+	char		*a1[] = { "cmapp_disk_mon", "-t", "5", "--io-timeout",
+	    "30", "/dev/sdb", NULL };
+	char		*a2[] = { "cmapp_disk_mon", "/dev/sdb", "--io-timeout=45",
+	    "--log_level", "3", "\xe2\x80\x93log_file", "/h.log", NULL };
+	char		*a3[] = { "cmapp_disk_mon", "--io_timeout", "2",
+	    "/dev/sdb", NULL };
+	struct parsed	 x;
+
+	x = parse(a1);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.cfg.interval_ms, 5000);
+	cr_assert_eq(x.cfg.timeout_ms, 30000, "longer than the poll is fine");
+	done(&x);
+	x = parse(a2);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.cfg.interval_ms, 60000);
+	cr_assert_eq(x.cfg.timeout_ms, 45000);
+	cr_assert_eq(x.cfg.log_max, 3);
+	cr_assert_str_eq(x.cfg.host_log, "/h.log");
+	done(&x);
+	x = parse(a3);
+	cr_assert_eq(x.cfg.timeout_ms, 2000, "%s", x.r.msg);
+	done(&x);
+}
+
 Test(disk_probe, help_and_version)
 {
 	char		*a1[] = { "cmapp_disk_mon", "-h", NULL };
@@ -195,6 +224,11 @@ Test(disk_probe, usage_errors)
 		{ "-D", "3", NULL }, { "--log-f", "/h", "/dev/sdb" },
 		{ "--poll", "5", "/dev/sdb" }, { "-O", "", "/dev/sdb" },
 		{ "--log-file=", "/dev/sdb", NULL },
+		{ "--io-timeout", "0", "/dev/sdb" },
+		{ "--io-timeout", "3601", "/dev/sdb" },
+		{ "--io-timeout", "1m", "/dev/sdb" },
+		{ "--io-time", "5", "/dev/sdb" },
+		{ "--io-timeout", NULL, NULL },
 	};
 	size_t		 i;
 
@@ -228,6 +262,15 @@ Test(disk_probe, messages_of_usage_errors)
 	x = parse(a3);
 	cr_assert_str_eq(x.r.msg, "-O needs a value");
 	done(&x);
+	{
+		char	*a4[] = { "cmapp_disk_mon", "--io-timeout", "0", "/d",
+		    NULL };
+
+		x = parse(a4);
+		cr_assert_str_eq(x.r.msg, "--io-timeout takes a whole number "
+		    "of seconds from 1 to 3600, not \"0\"");
+		done(&x);
+	}
 }
 
 Test(disk_probe, a_healthy_disk, .init = mkdir_tmp, .fini = rm_tmp)

@@ -639,6 +639,9 @@ Test(hostlog_arg, disk_mon_spellings)
 	agree("/h", DISK("-D", "7", "-O/h", "-t", "1", "/dev/sdb"));
 	agree(NULL, DISK("/dev/sdb", "--", "-O", "/h"));
 	agree(NULL, DISK("-D", "-O", "/dev/sdb"));
+	agree(NULL, DISK("--io-timeout", "30", "/dev/sdb"));
+	agree("/h", DISK("--io-timeout", "30", "-O", "/h", "/dev/sdb"));
+	agree("/h", DISK("--io_timeout=30", "--log-file", "/h", "/dev/sdb"));
 	agree("-", DISK("--log-f", "/h", "/dev/sdb"));
 	agree("-", DISK("-O", "", "/dev/sdb"));
 	agree(NULL, ((char *[]){ "/usr/bin/gcc", "-O", "/h", NULL }));

@@ -9,6 +9,7 @@ for o in -h --help; do
 	"$DISK_MON" $o >"$T/o" 2>"$T/e"; expect_eq $? 0 "status of $o" || exit 1
 	expect_grep "^usage: cmapp_disk_mon \[-h|--help\] \[-v|--version\] \[-O|--log-file FILE\]" "$T/o" || exit 1
 	expect_grep "^  -t, --poll-interval SECONDS seconds between polls, above 0 (default 60)" "$T/o" || exit 1
+	expect_grep "^      --io-timeout SECONDS    how long a disk's open and reads may take" "$T/o" || exit 1
 	expect_eq "$(cat "$T/e")" "" "stderr of $o" || exit 1
 done
 for o in -v --version; do
@@ -23,6 +24,8 @@ expect_grep "^usage: cmapp_disk_mon" "$T/e" || exit 1
 expect_eq "$(cat "$T/o")" "" "stdout of a usage error" || exit 1
 "$DISK_MON" -t 0 /dev/null 2>"$T/e"; expect_eq $? 2 "status of -t 0" || exit 1
 expect_grep "takes a whole number of seconds from 1 to 86400, not \"0\"" "$T/e" || exit 1
+"$DISK_MON" --io-timeout 0 /dev/null 2>"$T/e"; expect_eq $? 2 "status of --io-timeout 0" || exit 1
+expect_grep "^cmapp_disk_mon: --io-timeout takes a whole number of seconds from 1 to 3600, not \"0\"$" "$T/e" || exit 1
 for mon in "$NET_MON" "$BIN/cmapp_net_mon.pl"; do
 	"$mon" >"$T/o" 2>"$T/e"; expect_eq $? 2 "status of $mon alone" || exit 1
 	expect_eq "$(head -1 "$T/e")" "cmapp_net_mon: --lan and --ip are required" "$mon alone" || exit 1
