@@ -2,16 +2,20 @@
  * disk.c: the disk probe, cmapp_disk_mon, for NPIV disks:
  *
  *   cmapp_disk_mon [-h|--help] [-v|--version] [-O|--log-file FILE]
- *       [-D|--log-level 0-7] [-t|--poll-interval SECONDS] DISK [DISK...]
+ *       [-D|--log-level 0-7] [-t|--poll-interval SECONDS]
+ *       [--io-timeout SECONDS] DISK [DISK...]
  *
  * Options and disks may come in any order (the manual's example puts the
  * options last, and spells them --log_level and, typeset, "–log_file").
  * Each poll opens every DISK afresh with O_DIRECT (no page cache), checks
  * its size (BLKGETSIZE64, or the file's size) has not shrunk, and reads its
- * first and its last block.  An open or read error, a short read, a size
- * that fell (a LUN that shrank or went away), or a read not done within
- * min(SECONDS, 10) seconds (the runner's bound, each disk in a worker of
- * its own) fails that DISK.  Log levels are syslog priorities.
+ * first and its last block, all in the disk's own worker, the first poll's
+ * included, so that a disk hung already at start-up is bounded like any
+ * other.  An open or read error, a short read, a size that fell (a LUN that
+ * shrank or went away), or a step not done within the runner's bound,
+ * --io-timeout or else min(SECONDS, 10) seconds, fails that DISK.  A DISK that is no block device
+ * nor file (a FIFO, a directory) is a usage error.  Log levels are syslog
+ * priorities.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,30 +35,34 @@
 
 #define MAX_DISKS	256
 #define ALIGN		4096	/* O_DIRECT buffer alignment, file block */
-#define BOUND_S		10	/* a read's bound, at most */
+#define BOUND_S		10	/* a step's default bound, at most */
+#define OPT_IO_TIMEOUT	256	/* --io-timeout: a long option only */
 
 struct disk {
 	const char	*path;
 	uint64_t	 size;		/* at the last good poll */
+	int		 known;		/* size is set: a step got that far */
 };
 
 struct dstate {
 	char		**argv;		/* normalised copy: owns the strings */
 	struct disk	 *d;
 	unsigned	  n, interval, level;
+	unsigned	  io_timeout;	/* s, from --io-timeout; 0: the default */
 	void		 *buf;		/* ALIGN bytes, ALIGN-aligned */
 };
 
 static const char usage[] =
 "usage: cmapp_disk_mon [-h|--help] [-v|--version] [-O|--log-file FILE]\n"
 "           [-D|--log-level 0-7] [-t|--poll-interval SECONDS]\n"
-"           DISK [DISK...]\n";
+"           [--io-timeout SECONDS] DISK [DISK...]\n";
 
 static const char help[] =
 "Reads the first and last block of every DISK with O_DIRECT once per poll\n"
 "and exits 1, naming the disk, when one fails: an I/O error, a short read\n"
-"or a size that fell (a LUN that shrank or went away), or a read not done\n"
-"within min(SECONDS, 10) seconds.\n"
+"or a size that fell (a LUN that shrank or went away), or a disk not opened\n"
+"and read within the I/O timeout: --io-timeout, by default the poll interval\n"
+"but at most 10 seconds.\n"
 "\n"
 "  -h, --help                  this help\n"
 "  -v, --version               the version\n"
@@ -64,9 +72,14 @@ static const char help[] =
 "                              the failure that ends the monitor is always\n"
 "                              logged, each good read is at 7)\n"
 "  -t, --poll-interval SECONDS seconds between polls, above 0 (default 60)\n"
+"      --io-timeout SECONDS    how long a disk's open and reads may take\n"
+"                              before it counts as failed, 1 to 3600 (default\n"
+"                              min(poll interval, 10)); raise it above the\n"
+"                              time a SAN path failover takes (often 30 s+)\n"
 "\n"
-"Exit status: 0 stopped by SIGTERM, 1 a disk failed, 2 usage error,\n"
-"3 the monitor cannot work.\n";
+"Exit status: 0 stopped by SIGTERM, 1 a disk failed, 2 usage error (also a\n"
+"DISK that is no block device nor file), 3 the monitor cannot work (such as\n"
+"a DISK it is not allowed to read).\n";
 
 static void
 disk_fini(void *state)
@@ -94,6 +107,8 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 		{ "log_level", required_argument, NULL, 'D' },
 		{ "poll-interval", required_argument, NULL, 't' },
 		{ "poll_interval", required_argument, NULL, 't' },
+		{ "io-timeout", required_argument, NULL, OPT_IO_TIMEOUT },
+		{ "io_timeout", required_argument, NULL, OPT_IO_TIMEOUT },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct dstate	*s;
@@ -152,6 +167,15 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 				return;
 			}
 			break;
+		case OPT_IO_TIMEOUT:
+			if (pu_parse_uint(optarg, 1, 3600, &s->io_timeout) <
+			    0) {
+				pu_result(r, CMAPP_USAGE, LOG_ERR, "--io-timeout "
+				    "takes a whole number of seconds from 1 to "
+				    "3600, not \"%s\"", optarg);
+				return;
+			}
+			break;
 		case ':':
 			pu_result(r, CMAPP_USAGE, LOG_ERR, "%s needs a value",
 			    opt);
@@ -183,44 +207,92 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 	for (i = optind; i < argc; i++)
 		s->d[i - optind].path = s->argv[i];
 	cfg->interval_ms = s->interval * 1000;
-	cfg->timeout_ms = (s->interval < BOUND_S ? s->interval : BOUND_S) *
-	    1000;
+	/* A step never outlasting the poll keeps polls regular; a SAN path
+	 * failover can take longer than that, hence --io-timeout. */
+	cfg->timeout_ms = (s->io_timeout > 0 ? s->io_timeout :
+	    s->interval < BOUND_S ? s->interval : BOUND_S) * 1000;
 	cfg->log_max = (int)s->level;
 	r->status = CMAPP_OK;
 }
 
+/* "a FIFO": what a path that is no disk is, for the message. */
+static const char *
+kind(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
+	    S_ISDIR(m) ? "a directory" : S_ISSOCK(m) ? "a socket" :
+	    "neither a block device nor a file";
+}
+
+static int
+not_a_disk(struct disk *d, mode_t m, struct cmapp_result *r)
+{
+	pu_result(r, CMAPP_USAGE, LOG_ERR, "%s: not a disk: it is %s (give a "
+	    "block device or a file)", d->path, kind(m));
+	return -ENOTBLK;
+}
+
+/* The disk could not be looked at or opened.  Not being allowed to (no
+ * privilege, an LSM's denial) or a file system without O_DIRECT is how
+ * the monitor was set up, not a disk that failed: status 3, not 1, so
+ * that the package log does not send an admin after a healthy LUN. */
+static int
+open_failed(struct disk *d, int e, const char *how, struct cmapp_result *r)
+{
+	if (e == EACCES || e == EPERM)
+		pu_result(r, CMAPP_ERROR, LOG_ERR, "%s: cannot open it: %s (the "
+		    "monitor may not read it: check that it runs as root, the "
+		    "device's mode and any SELinux or AppArmor denial)",
+		    d->path, strerror(e));
+	else
+		pu_result(r, e == EINVAL ? CMAPP_ERROR : CMAPP_FAIL, LOG_ERR,
+		    "%s: cannot open it%s: %s", d->path, how, strerror(e));
+	return -e;
+}
+
 /* Opens DISK with O_DIRECT and reads its size and the block size its
- * reads must be aligned to.  0, or a result set. */
+ * reads must be aligned to.  0, or a result set.  Runs in the disk's
+ * worker, under the step's deadline: any of these calls may hang on a
+ * dead path. */
 static int
 disk_open(struct disk *d, int *fdp, uint64_t *size, size_t *bs,
     struct cmapp_result *r)
 {
 	struct stat	st;
-	int		fd, ssz;
+	int		fd, fl, ssz;
 
-	if ((fd = open(d->path, O_RDONLY | O_DIRECT | O_CLOEXEC |
-	    O_NOCTTY)) < 0) {
+	/* Looked at before it is opened: opening a character device may act
+	 * on it (a tape rewinds, a watchdog arms), and a FIFO's open waits
+	 * for a writer. */
+	if (stat(d->path, &st) < 0)
+		return open_failed(d, errno, "", r);
+	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
+		return not_a_disk(d, st.st_mode, r);
+	/* O_NONBLOCK in case it became a FIFO since; cleared for the reads. */
+	if ((fd = open(d->path, O_RDONLY | O_DIRECT | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY)) < 0)
+		return open_failed(d, errno, errno == EINVAL ? " with O_DIRECT" :
+		    "", r);
+	if (fstat(fd, &st) < 0) {
 		int e = errno;
 
-		if (e == EINVAL && stat(d->path, &st) == 0 &&
-		    (S_ISBLK(st.st_mode) || S_ISREG(st.st_mode))) {
-			pu_result(r, CMAPP_ERROR, LOG_ERR, "%s: cannot open "
-			    "it with O_DIRECT: %s", d->path, strerror(e));
-			return -e;
-		}
-		if (e != EINVAL) {
-			pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: cannot open "
-			    "it: %s", d->path, strerror(e));
-			return -e;
-		}
+		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: fstat: %s", d->path,
+		    strerror(e));
+		close(fd);
+		return -e;
 	}
-	if (fd < 0 || fstat(fd, &st) < 0 || !(S_ISBLK(st.st_mode) ||
-	    S_ISREG(st.st_mode))) {
-		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: not a disk (neither a "
-		    "block device nor a file)", d->path);
-		if (fd >= 0)
-			close(fd);
-		return -ENOTBLK;
+	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return not_a_disk(d, st.st_mode, r);
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = errno;
+
+		pu_result(r, CMAPP_ERROR, LOG_ERR, "%s: fcntl: %s", d->path,
+		    strerror(e));
+		close(fd);
+		return -e;
 	}
 	*bs = ALIGN;
 	if (S_ISREG(st.st_mode))
@@ -265,29 +337,19 @@ read_block(struct dstate *s, struct disk *d, int fd, uint64_t off,
 	return 0;
 }
 
+/* Touches no disk: init runs in the runner's own process before any
+ * worker, and an open(), an ioctl() or even a stat() of a hung disk (a
+ * dead FC path, a hung NFS or FUSE file) would block the monitor there for
+ * good, with nothing logged.  Each disk is first looked at, opened and
+ * sized by its own worker, in its first step, under the read's bound. */
 static void
 disk_init(void *state, unsigned *ntargets, struct cmapp_result *r)
 {
 	struct dstate	*s = state;
-	uint64_t	 size;
-	size_t		 bs;
-	unsigned	 i;
-	int		 fd;
 
 	if ((s->buf = aligned_alloc(ALIGN, ALIGN)) == NULL) {
 		pu_result(r, CMAPP_ERROR, LOG_ERR, "out of memory");
 		return;
-	}
-	for (i = 0; i < s->n; i++) {
-		if (disk_open(&s->d[i], &fd, &size, &bs, r) < 0)
-			return;
-		close(fd);
-		if (size == 0) {
-			pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: its size is 0",
-			    s->d[i].path);
-			return;
-		}
-		s->d[i].size = size;
 	}
 	*ntargets = s->n;
 	pu_result(r, CMAPP_OK, LOG_NOTICE, "monitoring %u disk%s every %u s: "
@@ -309,11 +371,22 @@ disk_step(void *state, unsigned i, struct cmapp_result *r)
 	struct timespec	 t0, t1;
 	uint64_t	 size, last;
 	size_t		 bs;
-	int		 fd;
+	int		 fd = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (disk_open(d, &fd, &size, &bs, r) < 0)
 		return;
+	if (!d->known) {
+		/* The first step of this worker: what later ones compare. */
+		if (size == 0) {
+			pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: its size is 0",
+			    d->path);
+			close(fd);
+			return;
+		}
+		d->size = size;
+		d->known = 1;
+	}
 	if (size < d->size) {
 		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s: its size fell from %llu "
 		    "to %llu bytes (the LUN shrank or went away)", d->path,

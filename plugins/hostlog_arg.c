@@ -33,7 +33,8 @@ static const struct opt net_opts[] = {
 static const struct opt disk_opts[] = {
 	{ "log-file", 1, 1 }, { "log_file", 1, 1 }, { "log-level", 1, 0 },
 	{ "log_level", 1, 0 }, { "poll-interval", 1, 0 },
-	{ "poll_interval", 1, 0 }, { "help", 0, 0 }, { "version", 0, 0 },
+	{ "poll_interval", 1, 0 }, { "io-timeout", 1, 0 },
+	{ "io_timeout", 1, 0 }, { "help", 0, 0 }, { "version", 0, 0 },
 	{ "O", 1, 1 }, { "D", 1, 0 }, { "t", 1, 0 }, { "h", 0, 0 },
 	{ "v", 0, 0 }, { NULL, 0, 0 }
 };

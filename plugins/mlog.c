@@ -9,7 +9,8 @@
  * cmappmgr writes the file; run by hand, the monitor appends to the named
  * file itself.  The same record goes to syslog (daemon facility, ident the
  * command) and to stderr as "cmd: message", which cmappmgr relays into the
- * package log.  Records above the level are dropped, except "always" ones:
+ * package log.  A log file that cannot be opened is warned about once and
+ * done without (see open_failed).  Records above the level are dropped, except "always" ones:
  * the message that makes a monitor exit is logged whatever the level.
  */
 #include <errno.h>
@@ -106,35 +107,48 @@ same_file(int a, int b)
 	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* The local files, (re)opened; the pipe is left alone. */
-static int
-open_files(struct mlog *L, char *err, size_t errlen)
+/* A local log file that cannot be opened: said once (stderr, syslog and
+ * whatever log is open), and the monitor goes on without it.  Stopping
+ * for it would fail the very package the monitor guards, and the manual's
+ * own service lines name /var/adm/..., which Linux guests lack.  It is
+ * tried again only on SIGHUP: a record per attempt would flood syslog. */
+static void
+open_failed(struct mlog *L, const char *what, const char *path, int e,
+    int kept)
 {
-	int	fd;
+	mlog(L, LOG_WARNING, 1, "cannot open the %s %s: %s; monitoring goes on "
+	    "%s", what, path, strerror(e), kept ? "writing to the one opened "
+	    "before" : "without it");
+}
 
-	if (L->guest_path != NULL) {
-		if ((fd = open_log(L->guest_path)) < 0) {
-			snprintf(err, errlen, "cannot open the guest log file "
-			    "%s: %s", L->guest_path, strerror(-fd));
-			return fd;
-		}
+/* The local files, (re)opened; the pipe is left alone.  A file that cannot
+ * be opened keeps its old descriptor, if any (a rotated file is better than
+ * none), and is warned about once both were tried, so that the warning
+ * reaches the other one. */
+static void
+open_files(struct mlog *L)
+{
+	int	gfd = -1, hfd = -1;
+
+	if (L->guest_path != NULL && (gfd = open_log(L->guest_path)) >= 0) {
 		if (L->guest_fd >= 0)
 			close(L->guest_fd);
-		L->guest_fd = fd;
+		L->guest_fd = gfd;
 	}
-	if (L->host_path != NULL && !L->host_pipe) {
-		if ((fd = open_log(L->host_path)) < 0) {
-			snprintf(err, errlen, "cannot open the host log file "
-			    "%s: %s", L->host_path, strerror(-fd));
-			return fd;
-		}
+	if (L->host_path != NULL && !L->host_pipe &&
+	    (hfd = open_log(L->host_path)) >= 0) {
 		if (L->host_fd >= 0)
 			close(L->host_fd);
-		L->host_fd = fd;
-		/* The manual's example names one path for both. */
-		L->host_same = same_file(L->guest_fd, L->host_fd);
+		L->host_fd = hfd;
 	}
-	return 0;
+	/* The manual's example names one path for both. */
+	L->host_same = !L->host_pipe && same_file(L->guest_fd, L->host_fd);
+	if (gfd < 0 && L->guest_path != NULL)
+		open_failed(L, "guest log file", L->guest_path, -gfd,
+		    L->guest_fd >= 0);
+	if (hfd < 0 && L->host_path != NULL && !L->host_pipe)
+		open_failed(L, "host log file", L->host_path, -hfd,
+		    L->host_fd >= 0);
 }
 
 static int
@@ -176,23 +190,22 @@ mlog_open(struct mlog *L, const char *cmd, const struct cmapp_config *cfg,
 	L->guest_path = cfg->guest_log;
 	L->host_path = cfg->host_log;
 	L->guest_fd = L->host_fd = -1;
+	/* A bad pipe is cmappserver's set-up gone wrong, not a file an admin
+	 * named: that one stops the start. */
 	if (L->host_path != NULL && (env = getenv(MLOG_HOSTFD_ENV)) != NULL &&
 	    (rc = open_pipe(L, env, err, errlen)) < 0)
 		return rc;
-	if ((rc = open_files(L, err, errlen)) < 0) {
-		mlog_close(L);
-		return rc;
-	}
 	if (!quiet)
 		openlog(L->cmd, LOG_PID, LOG_DAEMON);
+	open_files(L);
 	return 0;
 }
 
-int
-mlog_reopen(struct mlog *L, char *err, size_t errlen)
+void
+mlog_reopen(struct mlog *L)
 {
 	L->warned = 0;
-	return open_files(L, err, errlen);
+	open_files(L);
 }
 
 void

@@ -29,7 +29,7 @@ struct mlog {
 
 int	mlog_open(struct mlog *, const char *cmd, const struct cmapp_config *,
 	    int quiet, char *err, size_t errlen);
-int	mlog_reopen(struct mlog *, char *err, size_t errlen);
+void	mlog_reopen(struct mlog *);
 void	mlog_close(struct mlog *);
 void	mlog(struct mlog *, int priority, int always, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));

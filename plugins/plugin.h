@@ -22,7 +22,8 @@
 enum cmapp_status {
 	CMAPP_OK,	/* carry on; msg (if any) is logged at its priority */
 	CMAPP_FAIL,	/* the monitored LAN or disk failed: exit 1 */
-	CMAPP_USAGE,	/* a bad command line: usage on stderr, exit 2 */
+	CMAPP_USAGE,	/* a bad command line, from any call (a step may
+			   find a DISK is a FIFO): usage on stderr, exit 2 */
 	CMAPP_ERROR,	/* the monitor itself cannot work: exit 3 */
 	CMAPP_SHOW_HELP,	/* from parse_args only: help on stdout, exit 0 */
 	CMAPP_SHOW_VERSION, /* from parse_args only: version on stdout, exit 0 */
@@ -53,7 +54,9 @@ struct cmapp_probe {
 	void		(*parse_args)(int argc, char **argv,
 			    struct cmapp_config *cfg, void **state,
 			    struct cmapp_result *r);
-	/* Checks and opens what the steps need, in the runner's process. */
+	/* Sets up what the steps need, in the runner's process before any
+	 * worker, with no deadline: it must not block, so nothing here may
+	 * touch a target that can hang (a step does, under its bound). */
 	void		(*init)(void *state, unsigned *ntargets,
 			    struct cmapp_result *r);
 	/* The name of target i (< ntargets), for the runner's messages. */

@@ -161,25 +161,69 @@ runner_plugin_paths(const char *exe, const char *name, char *a, char *b,
 	return 0;
 }
 
+/* The probe runs as root in every monitor: whoever may change it, or may
+ * replace it in its directory, may run code as root.  So the file and its
+ * directory are each owned by root or by us and writable by no one else;
+ * a sticky directory (/tmp) is no exception, its owner may still swap the
+ * file.  what is "it" or "its directory DIR". */
+static int
+check_perms(const char *probe, const char *what, const char *chpath,
+    const struct stat *st, char *err, size_t errlen)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(err, errlen, "refusing the probe %s: %s is owned by "
+		    "uid %lu, neither root nor this monitor's uid %lu (chown "
+		    "root %s)", probe, what, (unsigned long)st->st_uid,
+		    (unsigned long)geteuid(), chpath);
+		return -EPERM;
+	}
+	if (st->st_mode & (S_IWOTH | S_IWGRP)) {
+		snprintf(err, errlen, "refusing the probe %s: %s may be "
+		    "written by %s (chmod go-w %s)", probe, what,
+		    st->st_mode & S_IWOTH ? "anyone" : "its group", chpath);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int
 runner_load(const char *path, const struct cmapp_probe **out, char *err,
     size_t errlen)
 {
 	const struct cmapp_probe	*p;
 	struct stat			 st;
+	char				 real[PATH_MAX], file[PATH_MAX];
+	char				 what[PATH_MAX + 32], *slash;
 	void				*h;
+	int				 rc;
 
-	if (stat(path, &st) < 0) {
+	/* The file dlopen() will map and the directory it is in, not those
+	 * of a symbolic link to it. */
+	if (realpath(path, real) == NULL || stat(real, &st) < 0) {
+		rc = -errno;
 		snprintf(err, errlen, "cannot load the probe %s: %s", path,
-		    strerror(errno));
-		return -errno;
+		    strerror(-rc));
+		return rc;
 	}
-	if (st.st_mode & S_IWOTH) {
-		snprintf(err, errlen, "refusing the probe %s: anyone may write "
-		    "it (chmod o-w)", path);
-		return -EPERM;
+	if ((rc = check_perms(path, "it", real, &st, err, errlen)) < 0)
+		return rc;
+	memcpy(file, real, sizeof(file));
+	slash = strrchr(real, '/');	/* realpath() is absolute */
+	if (slash == real)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	snprintf(what, sizeof(what), "its directory %s", real);
+	if (stat(real, &st) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot load the probe %s: %s: %s", path,
+		    real, strerror(-rc));
+		return rc;
 	}
-	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	if ((rc = check_perms(path, what, real, &st, err, errlen)) < 0)
+		return rc;
+	/* The file checked, even if a link to it changes meanwhile. */
+	if ((h = dlopen(file, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		snprintf(err, errlen, "cannot load the probe %s: %s", path,
 		    dlerror());
 		return -ENOEXEC;
@@ -393,19 +437,20 @@ collect(struct run *R, unsigned i)
 	}
 	mlog(&R->L, r.status == CMAPP_FAIL ? r.priority & 7 : LOG_ERR, 1,
 	    "%s", r.msg[0] != '\0' ? r.msg : t);
+	/* A step may find the command line wrong only once it looks at a
+	 * target (a DISK that is a FIFO): that is told as at start. */
+	if (r.status == CMAPP_USAGE && !R->L.quiet && R->code < 0)
+		fputs(R->p->usage, stderr);
 	set_code(R, r.status == CMAPP_FAIL ? RUNNER_EXIT_FAIL :
-	    RUNNER_EXIT_ERROR);
+	    r.status == CMAPP_USAGE ? RUNNER_EXIT_USAGE : RUNNER_EXIT_ERROR);
 }
 
 static void
 signals(struct run *R)
 {
 	if (got_hup) {
-		char	err[PATH_MAX + 128];
-
 		got_hup = 0;
-		if (mlog_reopen(&R->L, err, sizeof(err)) < 0)
-			mlog(&R->L, LOG_WARNING, 0, "%s", err);
+		mlog_reopen(&R->L);
 	}
 	if (got_term && R->code < 0) {
 		mlog(&R->L, LOG_NOTICE, 0, "stopped by signal %s",

@@ -5,10 +5,10 @@
  * "TARGET step K" at priority K mod 8, so that a level keeps a known part.
  *
  *   cmapp_test_mon [-n TARGETS] [-i MS] [-T MS] [-D LEVEL] [-g FILE]
- *       [-O FILE] [-f K] [-H K] [-k K] [-S K]
+ *       [-O FILE] [-f K] [-H K] [-k K] [-S K] [-U K]
  *
  * At step K of the last target: -f fails, -H hangs for good, -k kills the
- * worker, -S sends the runner SIGTERM.
+ * worker, -S sends the runner SIGTERM, -U finds the command line wrong.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -20,7 +20,7 @@
 #include "probe_util.h"
 
 struct tstate {
-	unsigned	n, fail, hang, crash, term, steps;
+	unsigned	n, fail, hang, crash, term, usage, steps;
 	char		names[8][24];
 };
 
@@ -42,7 +42,7 @@ t_parse(int argc, char **argv, struct cmapp_config *cfg, void **state,
 	cfg->timeout_ms = 1000;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt(argc, argv, "hvn:i:T:D:g:O:f:H:k:S:")) != -1) {
+	while ((c = getopt(argc, argv, "hvn:i:T:D:g:O:f:H:k:S:U:")) != -1) {
 		if (c == 'h' || c == 'v') {
 			r->status = c == 'h' ? CMAPP_SHOW_HELP : CMAPP_SHOW_VERSION;
 			return;
@@ -65,6 +65,7 @@ t_parse(int argc, char **argv, struct cmapp_config *cfg, void **state,
 		case 'H': s->hang = v; break;
 		case 'k': s->crash = v; break;
 		case 'S': s->term = v; break;
+		case 'U': s->usage = v; break;
 		}
 	}
 	r->status = CMAPP_OK;
@@ -102,6 +103,11 @@ t_step(void *state, unsigned i, struct cmapp_result *r)
 			raise(SIGKILL);
 		if (k == s->term)
 			kill(getppid(), SIGTERM);
+		if (k == s->usage) {
+			pu_result(r, CMAPP_USAGE, LOG_ERR, "%s is no target",
+			    s->names[i]);
+			return;
+		}
 		if (k == s->fail) {
 			pu_result(r, CMAPP_FAIL, LOG_ERR, "%s step %u failed",
 			    s->names[i], k);
@@ -122,7 +128,7 @@ const struct cmapp_probe cmapp_probe = {
 	.abi = CMAPP_PLUGIN_ABI,
 	.name = "test",
 	.usage = "usage: cmapp_test_mon [-n TARGETS] [-i MS] [-T MS] [-D LEVEL]"
-	    " [-g FILE] [-O FILE] [-f K] [-H K] [-k K] [-S K]\n",
+	    " [-g FILE] [-O FILE] [-f K] [-H K] [-k K] [-S K] [-U K]\n",
 	.help = "A probe for the runner's tests.\n",
 	.step_name = "step",
 	.parse_args = t_parse,

@@ -167,6 +167,35 @@ Test(disk_probe, short_and_long_options)
 	done(&x);
 }
 
+/* A SAN path failover can take 30 s and more: --io-timeout (long form
+ * only) sets the bound, the manual's options untouched. */
+Test(disk_probe, io_timeout)
+{
+	char		*a1[] = { "cmapp_disk_mon", "-t", "5", "--io-timeout",
+	    "30", "/dev/sdb", NULL };
+	char		*a2[] = { "cmapp_disk_mon", "/dev/sdb", "--io-timeout=45",
+	    "--log_level", "3", "\xe2\x80\x93log_file", "/h.log", NULL };
+	char		*a3[] = { "cmapp_disk_mon", "--io_timeout", "2",
+	    "/dev/sdb", NULL };
+	struct parsed	 x;
+
+	x = parse(a1);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.cfg.interval_ms, 5000);
+	cr_assert_eq(x.cfg.timeout_ms, 30000, "longer than the poll is fine");
+	done(&x);
+	x = parse(a2);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.cfg.interval_ms, 60000);
+	cr_assert_eq(x.cfg.timeout_ms, 45000);
+	cr_assert_eq(x.cfg.log_max, 3);
+	cr_assert_str_eq(x.cfg.host_log, "/h.log");
+	done(&x);
+	x = parse(a3);
+	cr_assert_eq(x.cfg.timeout_ms, 2000, "%s", x.r.msg);
+	done(&x);
+}
+
 Test(disk_probe, help_and_version)
 {
 	char		*a1[] = { "cmapp_disk_mon", "-h", NULL };
@@ -195,6 +224,11 @@ Test(disk_probe, usage_errors)
 		{ "-D", "3", NULL }, { "--log-f", "/h", "/dev/sdb" },
 		{ "--poll", "5", "/dev/sdb" }, { "-O", "", "/dev/sdb" },
 		{ "--log-file=", "/dev/sdb", NULL },
+		{ "--io-timeout", "0", "/dev/sdb" },
+		{ "--io-timeout", "3601", "/dev/sdb" },
+		{ "--io-timeout", "1m", "/dev/sdb" },
+		{ "--io-time", "5", "/dev/sdb" },
+		{ "--io-timeout", NULL, NULL },
 	};
 	size_t		 i;
 
@@ -228,6 +262,15 @@ Test(disk_probe, messages_of_usage_errors)
 	x = parse(a3);
 	cr_assert_str_eq(x.r.msg, "-O needs a value");
 	done(&x);
+	{
+		char	*a4[] = { "cmapp_disk_mon", "--io-timeout", "0", "/d",
+		    NULL };
+
+		x = parse(a4);
+		cr_assert_str_eq(x.r.msg, "--io-timeout takes a whole number "
+		    "of seconds from 1 to 3600, not \"0\"");
+		done(&x);
+	}
 }
 
 Test(disk_probe, a_healthy_disk, .init = mkdir_tmp, .fini = rm_tmp)
@@ -245,7 +288,9 @@ Test(disk_probe, a_healthy_disk, .init = mkdir_tmp, .fini = rm_tmp)
 	done(&x);
 }
 
-Test(disk_probe, a_missing_disk_fails_at_start, .init = mkdir_tmp,
+/* Init touches no disk (it runs before any worker, with no bound): a
+ * missing disk starts, then fails at its first step, naming it. */
+Test(disk_probe, a_missing_disk_fails_at_the_first_step, .init = mkdir_tmp,
     .fini = rm_tmp)
 {
 	char		path[128];
@@ -253,17 +298,22 @@ Test(disk_probe, a_missing_disk_fails_at_start, .init = mkdir_tmp,
 
 	snprintf(path, sizeof(path), "%s/gone", dir);
 	x = start(path);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.n, 1);
+	x.p->step(x.state, 0, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_FAIL);
-	cr_assert(strstr(x.r.msg, path) && strstr(x.r.msg,
-	    "No such file or directory"), "%s", x.r.msg);
+	cr_assert_str_eq(x.r.msg, strcat(path, ": cannot open it: No such file "
+	    "or directory"));
 	done(&x);
 }
 
-Test(disk_probe, an_empty_disk_fails_at_start, .init = mkdir_tmp,
+Test(disk_probe, an_empty_disk_fails_at_the_first_step, .init = mkdir_tmp,
     .fini = rm_tmp)
 {
 	struct parsed	x = start(mkfile("empty", 0));
 
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	x.p->step(x.state, 0, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_FAIL);
 	cr_assert(strstr(x.r.msg, "its size is 0"), "%s", x.r.msg);
 	done(&x);
@@ -272,9 +322,72 @@ Test(disk_probe, an_empty_disk_fails_at_start, .init = mkdir_tmp,
 Test(disk_probe, a_directory_is_no_disk, .init = mkdir_tmp, .fini = rm_tmp)
 {
 	struct parsed	x = start(dir);
+	char		want[128];
 
-	cr_assert_eq(x.r.status, CMAPP_FAIL);
-	cr_assert(strstr(x.r.msg, "not a disk"), "%s", x.r.msg);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_USAGE, "%s", x.r.msg);
+	snprintf(want, sizeof(want), "%s: not a disk: it is a directory (give "
+	    "a block device or a file)", dir);
+	cr_assert_str_eq(x.r.msg, want);
+	done(&x);
+}
+
+/* A FIFO's open() waits for a writer: neither init nor a step may open
+ * it, and it is refused at once as no disk (the timeout catches a hang). */
+Test(disk_probe, a_fifo_is_refused_at_once, .init = mkdir_tmp,
+    .fini = rm_tmp, .timeout = 5)
+{
+	char		path[128], want[192];
+	struct parsed	x;
+
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	x = start(path);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_USAGE, "%s", x.r.msg);
+	snprintf(want, sizeof(want), "%s: not a disk: it is a FIFO (give a "
+	    "block device or a file)", path);
+	cr_assert_str_eq(x.r.msg, want);
+	done(&x);
+}
+
+/* Character devices are not opened at all: some act on an open. */
+Test(disk_probe, a_character_device_is_no_disk)
+{
+	struct parsed	x = start("/dev/null");
+
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_USAGE, "%s", x.r.msg);
+	cr_assert_str_eq(x.r.msg, "/dev/null: not a disk: it is a character "
+	    "device (give a block device or a file)");
+	done(&x);
+}
+
+/* Not being allowed to read a disk is a set-up problem, not a failed
+ * disk: CMAPP_ERROR, status 3, saying so. */
+Test(disk_probe, a_disk_it_may_not_read_is_a_set_up_error, .init = mkdir_tmp,
+    .fini = rm_tmp)
+{
+	char		path[128];
+	struct parsed	x;
+
+	snprintf(path, sizeof(path), "%s", mkfile("disk", 8192));
+	cr_assert_eq(chmod(path, 0), 0);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	x = start(path);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	/* Root reads anything: be nobody for the step. */
+	if (geteuid() == 0)
+		cr_assert_eq(seteuid(65534), 0);
+	x.p->step(x.state, 0, &x.r);
+	if (getuid() == 0)
+		cr_assert_eq(seteuid(0), 0);
+	cr_assert_eq(x.r.status, CMAPP_ERROR, "%s", x.r.msg);
+	cr_assert_eq(runner_exit_code(x.r.status), 3);
+	cr_assert(strncmp(x.r.msg, path, strlen(path)) == 0 && strstr(x.r.msg,
+	    ": cannot open it: Permission denied (the monitor may not read "
+	    "it: "), "%s", x.r.msg);
 	done(&x);
 }
 
@@ -284,6 +397,8 @@ Test(disk_probe, a_disk_that_shrinks_fails, .init = mkdir_tmp,
 	char		*path = mkfile("disk", 1 << 20);
 	struct parsed	 x = start(path);
 
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	x.p->step(x.state, 0, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
 	cr_assert_eq(truncate(path, 0), 0);
 	x.p->step(x.state, 0, &x.r);
@@ -299,6 +414,8 @@ Test(disk_probe, a_disk_that_grows_is_fine, .init = mkdir_tmp,
 	char		*path = mkfile("disk", 1 << 20);
 	struct parsed	 x = start(path);
 
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.priority, LOG_DEBUG, "%s", x.r.msg);
 	cr_assert_eq(truncate(path, 2 << 20), 0);
 	x.p->step(x.state, 0, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
@@ -317,6 +434,8 @@ Test(disk_probe, a_disk_that_vanishes_fails_naming_it, .init = mkdir_tmp,
 	struct parsed	 x = start(path);
 
 	snprintf(copy, sizeof(copy), "%s", path);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
 	cr_assert_eq(unlink(copy), 0);
 	x.p->step(x.state, 0, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_FAIL);

@@ -2,7 +2,9 @@
 # through cmappserver in a guest namespace, where it watches lan0.  lan0
 # reaches a switch namespace (a bridge) behind which the peer namespace
 # holds the pinged address, so that the peer's link can go down while
-# lan0 keeps its carrier:
+# lan0 keeps its carrier.  The host log is in a directory that the
+# guest's mount namespace covers with a tmpfs of its own (guest_hides):
+# seen on the host, it was written there.
 #
 #   host [mg0] --- [mh0] guest [lan0] --- [sg0] switch/br0 [sp0] --- [p0] peer
 #   10.231.0.1     10.231.0.2  10.232.0.2                    10.232.0.1
@@ -25,21 +27,25 @@ ip -n "$NS_P" addr add fd00:232::1/64 dev p0 nodad
 ip -n "$NS_G" link set lan0 up
 ip -n "$NS_P" link set p0 up
 wait_for 5 carrier "$NS_G" lan0 || fail "lan0 has no carrier" || exit 1
+# The host logs go to $HL, which the guest cannot see into.
+HL=$T/hostlogs
+guest_hides "$HL"
 guest_server || exit 1
 MON=$BIN/cmapp_net_mon.pl	# the manual's name
 
 echo "--- a healthy link keeps running, and logs on both sides"
 # As the manual's example, with its one-dash -probe_count.
 host_mgr ok "$MON" --lan lan0 --ip 10.232.0.1 --guest_logfile "$T/g1.log" \
-	--host_logfile "$T/h1.log" --log_level 2 -probe_count 3 --polling_interval 1
+	--host_logfile "$HL/h1.log" --log_level 2 -probe_count 3 --polling_interval 1
 m=$MGR
 wait_for 15 grep -q "reply from 10.232.0.1" "$T/g1.log" || fail "no reply logged" || exit 1
 still_running $m 3 || { fail "the monitor of a healthy link ended"; cat "$T/ok.err"; exit 1; }
 [ "$(lines "reply from 10.232.0.1" "$T/g1.log")" -ge 3 ] || fail "too few pings logged" || exit 1
 expect_grep "notice: monitoring lan0: pinging 10.232.0.1 every 1 s, failing after 3 lost in a row" "$T/g1.log" || exit 1
-# The host log: written locally by the monitor until cmappserver hands it
-# a pipe to cmappmgr; either way the file below is the host's.
-expect_grep "cmapp_net_mon\[[0-9]*\]: debug: lan0: reply from 10.232.0.1, seq" "$T/h1.log" || exit 1
+# The host log appears on the host side, and only there: cmappmgr wrote
+# it, from the records the monitor sent it through cmappserver.
+expect_grep "cmapp_net_mon\[[0-9]*\]: debug: lan0: reply from 10.232.0.1, seq" "$HL/h1.log" || exit 1
+guest_sees_empty "$HL" || exit 1
 # The monitor's stderr reaches the host's package log through cmappmgr.
 expect_grep "cmapp_net_mon.pl\[[0-9]*\]: cmapp_net_mon: lan0: reply from" "$T/ok.err" || exit 1
 
@@ -56,7 +62,7 @@ wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
 expect_eq "$RC" 1 "exit status when the pings fail" || exit 1
 expect_grep "err: lan0: 3 pings in a row to 10.232.0.1 got no reply: the LAN failed" "$T/g1.log" || exit 1
 expect_grep "warning: lan0: ping seq [0-9]* to 10.232.0.1 got no reply (1 of 3 in a row)" "$T/g1.log" || exit 1
-expect_grep "lan0: 3 pings in a row to 10.232.0.1 got no reply" "$T/h1.log" || exit 1
+expect_grep "lan0: 3 pings in a row to 10.232.0.1 got no reply" "$HL/h1.log" || exit 1
 expect_grep "lan0: 3 pings in a row to 10.232.0.1 got no reply" "$T/ok.err" || exit 1
 ip -n "$NS_P" link set p0 up
 # A link down flushes its static IPv6 addresses (keep_addr_on_down is 0).

@@ -2,10 +2,15 @@
 # through cmappserver in a guest namespace, on a loop device over a file:
 # healthy (logging every read on the host at -D 7), then the file cut to 0
 # bytes and the device's size re-read (losetup -c), as a LUN that shrank
-# or went away; and a disk path that does not exist.
+# or went away; and a disk path that does not exist.  The host logs are
+# in a directory that the guest's mount namespace covers with a tmpfs of
+# its own (guest_hides): seen on the host, they were written there.
 . "$TOP/tests/e2e/39_netns.inc"
 ns_setup
 command -v losetup >/dev/null || skip "no losetup"
+# The host logs go to $HL, which the guest cannot see into.
+HL=$T/hostlogs
+guest_hides "$HL"
 guest_server || exit 1
 truncate -s 4M "$T/disk.img"
 loop_dev "$T/disk.img"
@@ -15,20 +20,22 @@ loop_dev "$T/other.img"
 other=$LOOP
 
 echo "--- two healthy disks keep running, each read logged on the host at -D 7"
-host_mgr ok "$BIN/cmapp_disk_mon" -D 7 -t 1 -O "$T/h1.log" "$d" "$other"
+host_mgr ok "$BIN/cmapp_disk_mon" -D 7 -t 1 -O "$HL/h1.log" "$d" "$other"
 m=$MGR
-wait_for 15 grep -q "debug: $d: read the blocks" "$T/h1.log" ||
+wait_for 15 grep -q "debug: $d: read the blocks" "$HL/h1.log" ||
 	{ fail "no read logged"; cat "$T/ok.err"; exit 1; }
 still_running $m 3 || { fail "the monitor of healthy disks ended"; cat "$T/ok.err"; exit 1; }
-[ "$(lines "debug: $d: read the blocks at 0 and [0-9]* of 4194304 bytes" "$T/h1.log")" -ge 3 ] ||
-	{ fail "too few reads of $d logged"; cat "$T/h1.log"; exit 1; }
-[ "$(lines "debug: $other: read the blocks" "$T/h1.log")" -ge 3 ] ||
-	{ fail "too few reads of $other logged"; cat "$T/h1.log"; exit 1; }
-expect_grep "cmapp_disk_mon\[[0-9]*\]: notice: monitoring 2 disks every 1 s" "$T/h1.log" || exit 1
+[ "$(lines "debug: $d: read the blocks at 0 and [0-9]* of 4194304 bytes" "$HL/h1.log")" -ge 3 ] ||
+	{ fail "too few reads of $d logged"; cat "$HL/h1.log"; exit 1; }
+[ "$(lines "debug: $other: read the blocks" "$HL/h1.log")" -ge 3 ] ||
+	{ fail "too few reads of $other logged"; cat "$HL/h1.log"; exit 1; }
+expect_grep "cmapp_disk_mon\[[0-9]*\]: notice: monitoring 2 disks every 1 s" "$HL/h1.log" || exit 1
 expect_grep "cmapp_disk_mon\[[0-9]*\]: cmapp_disk_mon: $d: read the blocks" "$T/ok.err" || exit 1
+# Only cmappmgr can have written it: the guest sees an empty $HL.
+guest_sees_empty "$HL" || exit 1
 
 echo "--- the disk's file cut to 0 bytes (losetup -c) fails within a poll or two"
-pid=$(mon_pid "$T/h1.log")
+pid=$(mon_pid "$HL/h1.log")
 truncate -s 0 "$T/disk.img"
 losetup -c "$d"
 T0=$(ms)
@@ -36,7 +43,7 @@ gone "$pid" 15 || fail "still running $TOOK ms after the disk shrank" || exit 1
 took_at_most 2000 "noticing the shrunk disk" || exit 1
 wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
 expect_eq "$RC" 1 "exit status when a disk shrank" || exit 1
-expect_grep "err: $d: its size fell from 4194304 to 0 bytes" "$T/h1.log" || exit 1
+expect_grep "err: $d: its size fell from 4194304 to 0 bytes" "$HL/h1.log" || exit 1
 expect_grep "$d: its size fell from 4194304 to 0 bytes" "$T/ok.err" || exit 1
 
 echo "--- a disk that is not there fails at once, naming it"
@@ -53,10 +60,11 @@ echo "--- the manual's service line: disks first, --log_level, an en dash"
 # Under cmappserver the monitor sends its host log through the pipe, so
 # the file is cmappmgr's, found in its own command line as the monitor
 # reads "–log_file" (plugins/hostlog_arg.c).
-host_mgr manual "$BIN/cmapp_disk_mon" "$other" --log_level 7 "–log_file" "$T/h2.log" --poll-interval 1
+host_mgr manual "$BIN/cmapp_disk_mon" "$other" --log_level 7 "–log_file" "$HL/h2.log" --poll-interval 1
 m=$MGR
 wait_for 15 grep -q "cmapp_disk_mon: $other: read the blocks" "$T/manual.err" ||
 	{ fail "the manual's line does not work"; cat "$T/manual.err"; exit 1; }
-wait_for 15 grep -q "debug: $other: read the blocks" "$T/h2.log" ||
+wait_for 15 grep -q "debug: $other: read the blocks" "$HL/h2.log" ||
 	{ fail "the manual's line: no host log"; exit 1; }
+guest_sees_empty "$HL" || exit 1
 kill -0 $m || fail "the monitor ended" || exit 1

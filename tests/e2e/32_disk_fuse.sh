@@ -1,9 +1,10 @@
 # cmapp_disk_mon on disks that fail the hard way, through cmappmgr (host
 # namespace) and cmappserver (guest namespace): a loop device over the
 # file of tests/fusefail, whose reads can be made to fail with EIO or to
-# hang.  A hung read sleeps in the kernel for good; the monitor must still
-# fail the disk within its bound, min(-t, 10 s), and go on checking the
-# other disks meanwhile.  Also the FUSE file itself, opened with O_DIRECT.
+# hang, and whose opens can hang.  A hung read sleeps in the kernel for
+# good; the monitor must still fail the disk within its bound (min(-t,
+# 10 s), or --io-timeout), and go on checking the other disks meanwhile.
+# Also the FUSE file itself, opened with O_DIRECT.
 . "$TOP/tests/e2e/39_netns.inc"
 [ -x "$BIN/tests/fusefail" ] || skip "no $BIN/tests/fusefail (make $BIN/tests/unit builds it; needs libfuse3-dev)"
 [ -c /dev/fuse ] || skip "no /dev/fuse"
@@ -55,6 +56,22 @@ after=$(lines "debug: $good: read the blocks" "$T/h1.log")
 [ "$after" -gt "$before" ] || fail "$good was not read while $fd hung" || exit 1
 ctl ok
 
+echo "--- a disk already hung at start-up fails within the bound, the other one is read"
+# Its open() hangs: the monitor must not wait for it before its workers
+# run, nor for ever; the healthy disk is read meanwhile.
+ctl hangopen
+T0=$(ms)
+host_mgr hungstart "$BIN/cmapp_disk_mon" -D 7 -t 2 -O "$T/h4.log" "$good" "$T/mnt/disk"
+m=$MGR
+wait_exit $m 15 || fail "still running $TOOK ms after it started on a hung disk" || exit 1
+# The connection, then the first poll's 2 s bound.
+took_at_most 3000 "failing a disk hung at start-up (with the connection)" || exit 1
+expect_eq "$RC" 1 "exit status of a disk hung at start-up" || exit 1
+expect_grep "err: $T/mnt/disk: read not done within 2 s" "$T/h4.log" || exit 1
+expect_grep "cmapp_disk_mon: $T/mnt/disk: read not done within 2 s" "$T/hungstart.err" || exit 1
+expect_grep "debug: $good: read the blocks" "$T/h4.log" || exit 1
+ctl ok
+
 echo "--- a disk whose reads fail with EIO fails within a poll"
 host_mgr eio "$BIN/cmapp_disk_mon" -D 5 -t 1 -O "$T/h2.log" "$fd" "$good"
 m=$MGR
@@ -91,3 +108,21 @@ took_at_most 2000 "failing the hung file" || exit 1
 wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
 expect_eq "$RC" 1 "exit status of a hung file" || exit 1
 expect_grep "$T/mnt/disk: read not done within 1 s" "$T/file2.err" || exit 1
+ctl ok
+
+echo "--- --io-timeout: a hung read fails after it, not after the poll interval"
+# As a SAN path failover would want: polls every second, reads given 3 s.
+host_mgr iot "$BIN/cmapp_disk_mon" -D 5 -t 1 --io-timeout 3 -O "$T/h5.log" "$T/mnt/disk"
+m=$MGR
+wait_for 15 grep -q "notice: monitoring 1 disk" "$T/h5.log" || fail "not started" || exit 1
+still_running $m 1 || { fail "ended while healthy"; cat "$T/iot.err"; exit 1; }
+pid=$(mon_pid "$T/h5.log")
+ctl hang
+T0=$(ms)
+gone "$pid" 15 || fail "still running $TOOK ms after the hang" || exit 1
+# The hang may start up to a poll (1 s) before the read that sees it.
+[ "$TOOK" -ge 2500 ] || fail "failed after $TOOK ms: before the 3 s I/O timeout" || exit 1
+took_at_most 4000 "failing the hung file with --io-timeout 3" || exit 1
+wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
+expect_eq "$RC" 1 "exit status of a hung file with --io-timeout" || exit 1
+expect_grep "$T/mnt/disk: read not done within 3 s" "$T/iot.err" || exit 1

@@ -9,6 +9,7 @@ for o in -h --help; do
 	"$DISK_MON" $o >"$T/o" 2>"$T/e"; expect_eq $? 0 "status of $o" || exit 1
 	expect_grep "^usage: cmapp_disk_mon \[-h|--help\] \[-v|--version\] \[-O|--log-file FILE\]" "$T/o" || exit 1
 	expect_grep "^  -t, --poll-interval SECONDS seconds between polls, above 0 (default 60)" "$T/o" || exit 1
+	expect_grep "^      --io-timeout SECONDS    how long a disk's open and reads may take" "$T/o" || exit 1
 	expect_eq "$(cat "$T/e")" "" "stderr of $o" || exit 1
 done
 for o in -v --version; do
@@ -23,6 +24,8 @@ expect_grep "^usage: cmapp_disk_mon" "$T/e" || exit 1
 expect_eq "$(cat "$T/o")" "" "stdout of a usage error" || exit 1
 "$DISK_MON" -t 0 /dev/null 2>"$T/e"; expect_eq $? 2 "status of -t 0" || exit 1
 expect_grep "takes a whole number of seconds from 1 to 86400, not \"0\"" "$T/e" || exit 1
+"$DISK_MON" --io-timeout 0 /dev/null 2>"$T/e"; expect_eq $? 2 "status of --io-timeout 0" || exit 1
+expect_grep "^cmapp_disk_mon: --io-timeout takes a whole number of seconds from 1 to 3600, not \"0\"$" "$T/e" || exit 1
 for mon in "$NET_MON" "$BIN/cmapp_net_mon.pl"; do
 	"$mon" >"$T/o" 2>"$T/e"; expect_eq $? 2 "status of $mon alone" || exit 1
 	expect_eq "$(head -1 "$T/e")" "cmapp_net_mon: --lan and --ip are required" "$mon alone" || exit 1
@@ -71,6 +74,30 @@ expect_grep "cmapp_disk_mon\[$p\]: debug: $T/disk.img: read the blocks at 0 and 
 expect_grep "cmapp_disk_mon\[$p\]: notice: stopped by signal TERM" "$T/h.log" || exit 1
 expect_grep "^cmapp_disk_mon: notice\|^cmapp_disk_mon: monitoring 1 disk" "$T/e" || exit 1
 
+echo "--- a DISK that is a FIFO: refused at once (its open would wait for a writer)"
+mkfifo "$T/fifo"
+T0=${EPOCHREALTIME/./}
+timeout 6 "$DISK_MON" -D 7 -t 1 "$T/disk.img" "$T/fifo" >"$T/o" 2>"$T/e"
+expect_eq $? 2 "status of a FIFO as a disk" || { cat "$T/e"; exit 1; }
+took=$(( (${EPOCHREALTIME/./} - T0) / 1000 ))
+[ "$took" -lt 1000 ] || fail "refusing the FIFO took $took ms" || exit 1
+expect_grep "^cmapp_disk_mon: $T/fifo: not a disk: it is a FIFO (give a block device or a file)$" "$T/e" || exit 1
+expect_grep "^usage: cmapp_disk_mon" "$T/e" || exit 1
+
+echo "--- a DISK the monitor may not read: status 3 (set-up), not 1 (a failed disk)"
+# Root without the capabilities that let it read any file, as under an
+# LSM denial; the file's mode lets no one read it.
+truncate -s 1M "$T/locked.img"
+chmod 0 "$T/locked.img"
+if setpriv --bounding-set -dac_override,-dac_read_search true 2>/dev/null; then
+	setpriv --bounding-set -dac_override,-dac_read_search \
+		"$DISK_MON" -t 1 "$T/disk.img" "$T/locked.img" 2>"$T/e"
+	expect_eq $? 3 "status of a disk it may not read" || { cat "$T/e"; exit 1; }
+	expect_grep "^cmapp_disk_mon: $T/locked.img: cannot open it: Permission denied (the monitor may not read it: " "$T/e" || exit 1
+else
+	echo "    cannot drop capabilities with setpriv: not tested"
+fi
+
 echo "--- with CMAPP_HOSTLOG_FD the records go there, not to a local file"
 CMAPP_HOSTLOG_FD=9 "$DISK_MON" -D 7 -t 1 -O "$T/h2.log" "$T/disk.img" 9>"$T/fd9" 2>/dev/null & p=$!
 wait_for 5 grep -q "read the blocks" "$T/fd9" || fail "nothing on fd 9" || exit 1
@@ -90,3 +117,48 @@ wait_for 5 grep -q "seq 2," "$T/same.log" || fail "no pings logged" || exit 1
 kill -TERM $p; wait $p; expect_eq $? 0 "status after SIGTERM" || exit 1
 expect_eq "$(sort "$T/same.log" | uniq -d)" "" "records written twice" || exit 1
 expect_eq "$(grep -c "reply from 127.0.0.1, seq 1," "$T/same.log")" 1 "seq 1 lines" || exit 1
+
+echo "--- the manual's net line as printed, where /var/adm does not exist"
+# Linux guests have no /var/adm, so the manual's log files cannot be
+# opened: the monitor must warn, once, naming the file, and keep watching.
+# An empty /var in a mount namespace of its own makes it so whatever this
+# machine has, and the host's cmappmgr gets one too, so that nothing of
+# this test lands in the real /var.  The manual's lan0 and 192.168.1.154
+# are lo and 127.0.0.1 here.
+MANUAL_NET="--lan lo --ip 127.0.0.1 --guest_logfile /var/adm/vm1_lan0.log --host_logfile /var/adm/vm1_lan0.log --log_level 1 -probe_count 5 --polling_interval 3"
+cat >"$T/novar" <<'EOS'
+#!/bin/sh
+# novar COMMAND...: COMMAND with an empty tmpfs over /var, in a private
+# mount namespace that ends with it.
+exec unshare -m --propagation private sh -c 'mount -t tmpfs cmapp-novar /var && exec "$@"' sh "$@"
+EOS
+chmod +x "$T/novar"
+# Their command lines do not name $T: e2e.sh's clean-up would miss them.
+NOVAR_PIDS=
+trap 'kill $NOVAR_PIDS 2>/dev/null; stop_server; pkill -KILL -f "$T/" 2>/dev/null; true' EXIT
+still_running() { sleep "$2"; kill -0 "$1" 2>/dev/null; }
+"$T/novar" true 2>"$T/e" || { echo "no mount namespace ($(cat "$T/e")): not tested"; exit 0; }
+warned() { grep -c "cmapp_net_mon: cannot open the $1 log file /var/adm/vm1_lan0.log: No such file or directory; monitoring goes on without it" "$2"; }
+# By hand, in a network namespace of its own for lo.
+"$T/novar" unshare -n sh -c 'ip link set lo up && exec "$@"' sh \
+	"$BIN/cmapp_net_mon.pl" $MANUAL_NET 2>"$T/e" & p=$!
+NOVAR_PIDS=$p
+still_running $p 4 || { fail "the manual's line by hand ended"; cat "$T/e"; exit 1; }
+expect_eq "$(warned guest "$T/e")" 1 "warnings about the guest log by hand" || { cat "$T/e"; exit 1; }
+expect_eq "$(warned host "$T/e")" 1 "warnings about the host log by hand" || exit 1
+kill -TERM $p; wait $p; expect_eq $? 0 "status after SIGTERM" || exit 1
+# As the package's service: cmappserver and cmappmgr each with no /var/adm.
+stop_server
+SERVER_WRAP=$T/novar start_server || exit 1
+"$T/novar" "$BIN/cmappmgr" -node localhost -port "$PORT" -conf "$KEYS/host/cmappmgr.conf" \
+	-cmappserver_timeout 10 -service "$BIN/cmapp_net_mon.pl" $MANUAL_NET \
+	>"$T/o" 2>"$T/e" & m=$!
+NOVAR_PIDS=$m
+still_running $m 5 || { fail "the manual's service ended"; cat "$T/e"; exit 1; }
+expect_eq "$(warned guest "$T/e")" 1 "warnings about the guest log as a service" || { cat "$T/e"; exit 1; }
+# cmappmgr writes the host log, and says once that it cannot.
+expect_grep "cannot open the host log /var/adm/vm1_lan0.log" "$T/e" || exit 1
+# Stopped as the guest's shutdown would: the service, then its cmappmgr.
+"$BIN/cmappserver" -stop_all -rundir "$T/run" >"$T/stop.out" 2>&1 ||
+	{ fail "-stop_all"; cat "$T/stop.out"; exit 1; }
+wait $m; expect_eq $? 0 "status of the service stopped by SIGTERM (the monitor exits 0)" || exit 1

@@ -4,8 +4,10 @@
  *
  *   /disk  SIZE bytes of a repeated pattern, read-only, direct I/O (no page
  *          cache, so every read reaches this program)
- *   /ctl   "ok", "eio" or "hang": write one to switch what reads of /disk
- *          do: succeed, fail with EIO, or block until switched back
+ *   /ctl   "ok", "eio", "hang" or "hangopen": write one to switch what
+ *          /disk does: reads succeed, fail with EIO, or block until
+ *          switched back; or opens of it block until switched back (a
+ *          disk already hung when its monitor starts), reads succeeding
  *
  *   fusefail [-s SIZE] MOUNTPOINT     (stays in the foreground; SIGTERM or
  *                                      umount ends it)
@@ -25,9 +27,10 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { M_OK, M_EIO, M_HANG };
+enum mode { M_OK, M_EIO, M_HANG, M_HANGOPEN, M_MODES };
 
-static const char *const mode_names[] = { "ok", "eio", "hang" };
+static const char *const mode_names[M_MODES] = { "ok", "eio", "hang",
+    "hangopen" };
 static _Atomic int	mode = M_OK;
 static off_t		disk_size = 1 << 20;
 
@@ -46,7 +49,7 @@ ff_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 	} else if (strcmp(path, "/ctl") == 0) {
 		st->st_mode = S_IFREG | 0644;
 		st->st_nlink = 1;
-		st->st_size = 8;
+		st->st_size = 16;	/* "hangopen\n" fits */
 	} else
 		return -ENOENT;
 	return 0;
@@ -71,7 +74,13 @@ ff_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
 static int
 ff_open(const char *path, struct fuse_file_info *fi)
 {
+	struct timespec	ts = { 0, 20 * 1000 * 1000 };
+
 	if (strcmp(path, "/disk") == 0) {
+		/* Only open blocks: no lock of the directory is held then, so
+		 * that /ctl can still be written to end it. */
+		while (mode == M_HANGOPEN)
+			nanosleep(&ts, NULL);
 		if ((fi->flags & O_ACCMODE) != O_RDONLY)
 			return -EROFS;
 		fi->direct_io = 1;
@@ -93,7 +102,7 @@ ff_read(const char *path, char *buf, size_t len, off_t off,
 
 	(void)fi;
 	if (strcmp(path, "/ctl") == 0) {
-		char	s[8];
+		char	s[16];
 		int	n = snprintf(s, sizeof(s), "%s\n", mode_names[mode]);
 
 		if (off >= n)
@@ -128,7 +137,7 @@ ff_write(const char *path, const char *buf, size_t len, off_t off,
 	(void)fi;
 	if (strcmp(path, "/ctl") != 0)
 		return -EROFS;
-	for (m = 0; m < 3; m++) {
+	for (m = 0; m < M_MODES; m++) {
 		n = strlen(mode_names[m]);
 		if (len >= n && memcmp(buf, mode_names[m], n) == 0 &&
 		    (len == n || buf[n] == '\n')) {
