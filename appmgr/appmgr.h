@@ -61,6 +61,7 @@ struct mgr {
 	int			 ever_connected;
 	char			 last_error[512];
 	struct linebuf		 out[2];
+	char			 last_err[256];	/* the service's, for syslog */
 	struct hostlog		 hostlog;	/* a monitor's host-side log */
 };
 

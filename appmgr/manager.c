@@ -33,6 +33,8 @@ write_line(struct mgr *m, int stream, const char *p, size_t n)
 
 	fprintf(f, "%s: %.*s\n", m->label, (int)n, p);
 	fflush(f);
+	if (stream == STREAM_STDERR && n > 0)
+		snprintf(m->last_err, sizeof(m->last_err), "%.*s", (int)n, p);
 }
 
 /* Service output, one marked line at a time. */
@@ -56,14 +58,23 @@ emit(struct mgr *m, int stream, const uint8_t *p, size_t n)
 	}
 }
 
-static void __attribute__((noreturn))
-finish(struct mgr *m, int code)
+/* A last line without its newline is written as a line of its own. */
+static void
+flush_lines(struct mgr *m)
 {
 	int	i;
 
 	for (i = 0; i < 2; i++)
-		if (m->out[i].len > 0)
+		if (m->out[i].len > 0) {
 			write_line(m, i + 1, m->out[i].buf, m->out[i].len);
+			m->out[i].len = 0;
+		}
+}
+
+static void __attribute__((noreturn))
+finish(struct mgr *m, int code)
+{
+	flush_lines(m);
 	hostlog_close(&m->hostlog);
 	/*
 	 * The cluster waits for this exit: skip OpenSSL's and libuv's
@@ -228,15 +239,22 @@ on_service_exit(struct mgr *m, const struct proto_msg *msg)
 	ack.u.attach.run_id = msg->u.exit.run_id;
 	send_msg(m, &ack);
 
+	flush_lines(m);
+	/* A failure's reason is the service's last error line: syslog
+	 * gets it too (a monitor's "disk /dev/x failed: ..."). */
 	if (msg->u.exit.how == EXIT_SIGNAL) {
 		code = 128 + msg->u.exit.value;
-		log_info("%s on %s was killed by signal %d (%s)", m->display,
-		    m->node, msg->u.exit.value, strsignal(msg->u.exit.value));
-	} else {
-		code = msg->u.exit.value;
+		log_warnx("%s on %s was killed by signal %d (%s)%s%s",
+		    m->display, m->node, msg->u.exit.value,
+		    strsignal(msg->u.exit.value), m->last_err[0] ?
+		    "; its last error line: " : "", m->last_err);
+	} else if ((code = msg->u.exit.value) != 0)
+		log_warnx("%s on %s exited with code %d%s%s", m->display,
+		    m->node, code, m->last_err[0] ? "; its last error line: " :
+		    "", m->last_err);
+	else
 		log_info("%s on %s exited with code %d", m->display, m->node,
 		    code);
-	}
 	finish(m, code);
 }
 

@@ -8,3 +8,9 @@ expect_grep '^localhost sh\[[0-9]*\]: to-err$' "$T/e" || exit 1
 mgr /bin/true; expect_eq $? 0 "exit code of /bin/true" || exit 1
 mgr /bin/false; expect_eq $? 1 "exit code of /bin/false" || exit 1
 mgr /bin/sh -c 'exit 255'; expect_eq $? 255 "exit code 255" || exit 1
+# A failure's reason reaches cmappmgr's own log line (and so syslog): the
+# service's last error line goes with its exit code.
+expect_grep "^cmappmgr\[[0-9]*\]: .* exited with code 3; its last error line: to-err$" "$T/e" || exit 1
+mgr /bin/sh -c 'echo no newline >&2; printf "partial" >&2; kill -TERM $$' 2>"$T/e2"; expect_eq $? 143 "killed by SIGTERM" || exit 1
+expect_grep '^localhost sh\[[0-9]*\]: partial$' "$T/e2" || exit 1
+expect_grep "was killed by signal 15 (Terminated); its last error line: partial$" "$T/e2" || exit 1

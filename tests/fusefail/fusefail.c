@@ -3,7 +3,8 @@
  * two files:
  *
  *   /disk  SIZE bytes of a repeated pattern, read-only, direct I/O (no page
- *          cache, so every read reaches this program)
+ *          cache, so every read reaches this program); mode 0555, so that
+ *          an exec of it can be made to hang too
  *   /ctl   "ok", "eio", "hang" or "hangopen": write one to switch what
  *          /disk does: reads succeed, fail with EIO, or block until
  *          switched back; or opens of it block until switched back (a
@@ -43,7 +44,9 @@ ff_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 		st->st_mode = S_IFDIR | 0755;
 		st->st_nlink = 2;
 	} else if (strcmp(path, "/disk") == 0) {
-		st->st_mode = S_IFREG | 0444;
+		/* Executable too: cmappserver's tests exec it to have an
+		 * exec hang (hangopen) and then fail (not a program). */
+		st->st_mode = S_IFREG | 0555;
 		st->st_nlink = 1;
 		st->st_size = disk_size;
 	} else if (strcmp(path, "/ctl") == 0) {

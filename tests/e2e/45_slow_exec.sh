@@ -1,0 +1,47 @@
+# A launch whose exec hangs (a program on a dead NFS mount; here a FUSE
+# file whose opens block) holds up its own managers only: cmappserver
+# serves every other manager meanwhile, a manager watching another service
+# sees no false failure, a second START of the same command waits for the
+# same launch (one shim, no second copy), and when the exec fails at last
+# both managers are told why.
+[ -x "$BIN/tests/fusefail" ] || { echo "no $BIN/tests/fusefail (needs libfuse3-dev)"; exit 77; }
+[ -c /dev/fuse ] || { echo "no /dev/fuse"; exit 77; }
+mkdir -p "$T/mnt"
+"$BIN/tests/fusefail" "$T/mnt" 2>"$T/fusefail.log" &
+FUSE_PID=$!
+wait_for 5 test -e "$T/mnt/ctl" || { echo "cannot mount FUSE: $(cat "$T/fusefail.log")"; exit 77; }
+cleanup() {
+	echo ok >"$T/mnt/ctl" 2>/dev/null
+	kill "${mw:-}" 2>/dev/null
+	stop_server
+	pkill -KILL -f "$T/" 2>/dev/null
+	umount "$T/mnt" 2>/dev/null || umount -l "$T/mnt" 2>/dev/null
+	kill "$FUSE_PID" 2>/dev/null; wait "$FUSE_PID" 2>/dev/null
+}
+trap cleanup EXIT
+start_server || exit 1
+mgr -t 3 /bin/sleep 60 2>"$T/ew" & mw=$!
+wait_for 5 grep -q "started .* on localhost" "$T/ew" || fail "watched service not started" || exit 1
+
+echo hangopen >"$T/mnt/ctl"
+mgr -t 30 "$T/mnt/disk" 2>"$T/e1" & m1=$!
+wait_for 5 grep -q "launched $T/mnt/disk" "$T/server.log" || fail "hung launch not begun" || exit 1
+t0=$(ms)
+mgr /bin/echo meanwhile >"$T/o" 2>&1; rc=$?
+t1=$(ms)
+expect_eq $rc 0 "a START during the hung launch" || { cat "$T/o"; exit 1; }
+[ $((t1 - t0)) -lt $((1000 * SLOW)) ] || fail "a START took $((t1 - t0)) ms during the hung launch" || exit 1
+mgr -t 30 "$T/mnt/disk" 2>"$T/e2" & m2=$!
+sleep 4		# past the watcher's 3 s timeout
+kill -0 $mw 2>/dev/null || fail "the manager of another service failed during the hung launch: $(cat "$T/ew")" || exit 1
+expect_eq "$(pgrep -P "$SERVER_PID" -f "cmapp-shim $T/run .* $T/mnt/disk" | wc -l)" 1 "shims for the hung command" || exit 1
+kill -0 $m1 2>/dev/null && kill -0 $m2 2>/dev/null || fail "a manager of the hung launch gave up" || exit 1
+
+echo ok >"$T/mnt/ctl"	# the exec goes on, and fails: not a program
+wait $m1; expect_eq $? 1 "first manager of the failed launch" || exit 1
+wait $m2; expect_eq $? 1 "second manager of the failed launch" || exit 1
+for e in "$T/e1" "$T/e2"; do
+	expect_grep "could not start $T/mnt/disk: cannot execute $T/mnt/disk: Exec format error" "$e" || exit 1
+done
+echo "figures: hung exec: another START served in $((t1 - t0)) ms meanwhile"
+kill $mw; wait $mw 2>/dev/null
