@@ -93,7 +93,7 @@ check-asan:
 
 # The end-to-end suite with cmappserver under valgrind's memcheck: any
 # error or definite leak fails the test it happened in.
-VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+VALGRIND = valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
 	--error-exitcode=99 --log-file=%q{T}/valgrind.%p.log
 check-valgrind: all
 	SERVER_WRAP="$(VALGRIND)" tests/e2e.sh $(BUILD)

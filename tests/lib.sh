@@ -36,11 +36,16 @@ listening() { ss -Htln "sport = :$1" | grep -q .; }
 # start_server [ARGS...]: cmappserver in the foreground on $PORT, with the
 # guest keys of $KEYS; its pid in $SERVER_PID, its log in $T/server.log.
 # SERVER_WRAP (e.g. valgrind ...) runs in front of cmappserver.
+# It returns once the server has logged that it listens, which it does
+# after its start-up (the port is bound earlier).
 start_server() {
+	local n
+	n=$(grep -c ' listening on ' "$T/server.log" 2>/dev/null)
 	${SERVER_WRAP:-} "$BIN/cmappserver" -f -conf "${SERVER_CONF:-$KEYS/localhost/cmappserver.conf}" \
 		-listen 127.0.0.1 -port "$PORT" -rundir "$T/run" "$@" >>"$T/server.log" 2>&1 &
 	SERVER_PID=$!
-	wait_for $((20 * SLOW)) listening "$PORT" || { echo "cmappserver did not start"; cat "$T/server.log"; return 1; }
+	wait_for $((20 * SLOW)) eval '[ "$(grep -c " listening on " "$T/server.log")" -gt "${n:-0}" ]' &&
+		listening "$PORT" || { echo "cmappserver did not start"; cat "$T/server.log"; return 1; }
 }
 
 stop_server() {
