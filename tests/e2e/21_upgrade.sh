@@ -1,32 +1,29 @@
-# A binary upgrade: a rebuilt cmappserver and cmapp-shim are installed over
-# the running ones and cmappserver restarted; services and managers carry on.
+# A binary upgrade done the same way as 20's restart (20_restart.inc): a
+# rebuilt cmappserver and cmapp-shim are installed over the running ones
+# with install(1), as "make install" does (the running processes keep the
+# old inodes), and cmappserver is restarted as a package upgrade does
+# (SIGTERM, then the new binary).  The ten services and their managers
+# carry on under the old shims; a service started afterwards runs under
+# the new shim.
+. "$TOP/tests/e2e/20_restart.inc"
 mkdir -p "$T/bin"
-install -m 755 "$BIN/cmappserver" "$BIN/cmapp-shim" "$T/bin/"
-BIN_SAVE=$BIN
-"$T/bin/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" -listen 127.0.0.1 \
-	-port "$PORT" -rundir "$T/run" >>"$T/server.log" 2>&1 &
-SERVER_PID=$!
-wait_for $((20 * SLOW)) listening "$PORT" || fail "server did not start" || exit 1
-pids=()
-for i in 1 2 3; do mgr -t 10 $(app "u$i" $((40 + i))) 2>"$T/e$i" & pids+=($!); done
-wait_for 10 eval 'test "$(children "app.sh $T/go.u")" = 3' || fail "services not running" || exit 1
-# "make install": install(1) replaces the files, the running ones keep
-# their old inodes.  A rebuilt binary differs: append a byte to mark it.
-cp "$BIN_SAVE/cmappserver" "$T/new-cmappserver"; printf '\n# rebuilt\n' >>"$T/new-cmappserver"
-install -m 755 "$T/new-cmappserver" "$T/bin/cmappserver" || fail "cannot install over the running server" || exit 1
-install -m 755 "$BIN_SAVE/cmapp-shim" "$T/bin/cmapp-shim" || fail "cannot install over running shims" || exit 1
-kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
-"$T/bin/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" -listen 127.0.0.1 \
-	-port "$PORT" -rundir "$T/run" >>"$T/server.log" 2>&1 &
-SERVER_PID=$!
-wait_for $((20 * SLOW)) listening "$PORT" || fail "upgraded server did not start" || exit 1
-wait_for $((5 * SLOW)) grep -q "took over 3 running" "$T/server.log" || fail "upgraded server did not take over" || exit 1
-go u2
-wait "${pids[1]}"; expect_eq $? 42 "exit code after the upgrade" || exit 1
-# A service started by the new server runs under the new shim.
-mgr -t 10 $(app u4 44) 2>"$T/e4" & p4=$!
-wait_for 5 grep -q started "$T/e4" || fail "new service not started" || exit 1
-for i in 1 3 4; do go "u$i"; done
-wait "${pids[0]}"; expect_eq $? 41 "exit code of u1" || exit 1
-wait "${pids[2]}"; expect_eq $? 43 "exit code of u3" || exit 1
-wait "$p4"; expect_eq $? 44 "exit code of u4" || exit 1
+install -m 755 "$BIN/cmappserver" "$BIN/cmapp-shim" "$BIN/cmappmgr" "$T/bin/"
+ORIG=$BIN BIN=$T/bin
+# A rebuilt binary differs from the running one: mark the new files.
+upgrade() {
+	cp "$ORIG/cmappserver" "$T/new-server"; printf '\n# rebuilt\n' >>"$T/new-server"
+	cp "$ORIG/cmapp-shim" "$T/new-shim"; printf '\n# rebuilt\n' >>"$T/new-shim"
+	install -m 755 "$T/new-server" "$BIN/cmappserver" || return 1
+	install -m 755 "$T/new-shim" "$BIN/cmapp-shim" || return 1
+	cmp -s "$ORIG/cmappserver" "$BIN/cmappserver" && return 1
+	kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+}
+restart_scenario upgrade start_server || exit 1
+# The running server is the new file; a new service runs under the new shim.
+expect_eq "$(readlink "/proc/$SERVER_PID/exe")" "$BIN/cmappserver" "the server after the upgrade" || exit 1
+mgr -t 10 $(app u 44) 2>"$T/eu" & pu=$!
+wait_for 5 grep -q started "$T/eu" || fail "new service not started" || exit 1
+shim=$(pgrep -f "cmapp-shim $T/run .* $T/go.u")
+cmp -s "/proc/$shim/exe" "$T/new-shim" || fail "the new service does not run under the new shim" || exit 1
+go u
+wait "$pu"; expect_eq $? 44 "exit code of the service started after the upgrade" || exit 1
