@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "proto.h"
+#include "../../appserver/shim.h"
 
 static uint8_t	frame[PROTO_MAX_FRAME];
 static uint8_t	session[4 * PROTO_MAX_FRAME];
@@ -187,6 +188,8 @@ main(int argc, char **argv)
 	seed("201_attach", &m);
 	m.type = MSG_DETACH;
 	seed("205_detach", &m);
+	m.type = MSG_EXIT_ACK;
+	seed("206_exit_ack", &m);
 
 	for (i = STARTED_LAUNCHED; i <= STARTED_EXITED; i++) {
 		memset(&m, 0, sizeof(m));
@@ -257,7 +260,7 @@ main(int argc, char **argv)
 
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_SHIM_HELLO;
-	m.u.shim.version = PROTO_VERSION;
+	m.u.shim.version = SHIM_LINK_VERSION;
 	m.u.shim.run_id = 9;
 	m.u.shim.pid = 999;
 	m.u.shim.state = RUN_RUNNING;
