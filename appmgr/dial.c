@@ -68,13 +68,20 @@ resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 static void
 resolve(struct mgr *m)
 {
-	struct addrinfo	hints;
+	struct addrinfo	hints, *res;
 	int		r;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
+	/* An address needs no resolver, nor libuv's resolver thread. */
+	hints.ai_flags = AI_NUMERICHOST;
 	m->gai.data = m;
+	if (getaddrinfo(m->node, m->port, &hints, &res) == 0) {
+		resolved(&m->gai, 0, res);
+		return;
+	}
+	hints.ai_flags = 0;
 	if ((r = uv_getaddrinfo(&m->loop, &m->gai, resolved, m->node, m->port,
 	    &hints)) != 0) {
 		snprintf(m->last_error, sizeof(m->last_error),

@@ -145,6 +145,8 @@ main(int argc, char **argv)
 	snprintf(m.port, sizeof(m.port), "%ld", port);
 
 	log_init("cmappmgr", 1, getenv("CMAPPMGR_DEBUG") != NULL);
+	/* One resolver thread is plenty for one node; libuv starts 4. */
+	setenv("UV_THREADPOOL_SIZE", "1", 0);
 	signal(SIGPIPE, SIG_IGN);
 	conf_defaults(&conf, CONF_MANAGER);
 	if (conf_path != NULL || stat(CONF_MANAGER_PATH, &st) == 0) {

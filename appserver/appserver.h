@@ -68,8 +68,7 @@ struct server {
 	int			 adopting;	/* STARTs are held */
 	char			 rundir[PATH_MAX];	/* the shims' sockets */
 	char			 shim_path[PATH_MAX];
-	char			 readbuf[PROTO_MAX_OUTPUT];
-	uint8_t			 framebuf[PROTO_MAX_FRAME];
+	char			 readbuf[PROTO_MAX_OUTPUT];	/* from the shims */
 };
 
 /* server.c */

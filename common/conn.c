@@ -36,6 +36,7 @@ handle_closed(uv_handle_t *h)
 	if (c->ops->closed != NULL)
 		c->ops->closed(c, c->why, c->reason);
 	SSL_free(c->ssl);
+	free(c->rbuf);
 	free(c);
 }
 
@@ -336,6 +337,36 @@ frames(struct conn *c)
 		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
 		c->rlen -= off;
 	}
+	/* After a big frame, back to a small buffer. */
+	if (c->rlen == 0 && c->rcap > CONN_RBUF_MIN) {
+		free(c->rbuf);
+		c->rbuf = NULL;
+		c->rcap = 0;
+	}
+}
+
+/*
+ * Room in rbuf for what SSL_read may give: the rest of the frame that
+ * starts it (whose length the header says, checked by frames() against
+ * PROTO_MAX_BODY), at least CONN_RBUF_MIN.  0, or -ENOMEM.
+ */
+static int
+rbuf_room(struct conn *c)
+{
+	struct proto_hdr	 h;
+	size_t			 need = CONN_RBUF_MIN;
+	uint8_t			*nb;
+
+	if (proto_decode_header(c->rbuf, c->rlen, &h) == 0 &&
+	    PROTO_HDR_LEN + (size_t)h.len > need)
+		need = PROTO_HDR_LEN + (size_t)h.len;
+	if (need <= c->rcap)
+		return 0;
+	if ((nb = realloc(c->rbuf, need)) == NULL)
+		return -ENOMEM;
+	c->rbuf = nb;
+	c->rcap = need;
+	return 0;
 }
 
 static void
@@ -372,9 +403,13 @@ pump(struct conn *c)
 		c->ops->ready(c);
 	}
 	while (c->state == C_OPEN) {
+		if (rbuf_room(c) != 0) {
+			fail(c, CONN_IO, "out of memory");
+			return;
+		}
 		ERR_clear_error();
 		r = SSL_read(c->ssl, c->rbuf + c->rlen,
-		    (int)(sizeof(c->rbuf) - c->rlen));
+		    (int)(c->rcap - c->rlen));
 		if (r > 0) {
 			c->rlen += (size_t)r;
 			frames(c);
@@ -394,12 +429,19 @@ pump(struct conn *c)
 		fail(c, CONN_IO, "cannot write");
 }
 
+/*
+ * Frames up to the largest OUTPUT are encoded on the stack; a bigger one
+ * (a START or LIST_ENTRY of a long command) on the heap, so that no
+ * process keeps 64 KiB of stack dirty for the rare big frame.
+ */
+#define CONN_STACK_FRAME	(PROTO_HDR_LEN + 9 + PROTO_MAX_OUTPUT)
+
 int
 conn_send(struct conn *c, const struct proto_msg *m)
 {
-	uint8_t	buf[PROTO_MAX_FRAME];
+	uint8_t	small[CONN_STACK_FRAME], *buf = small;
 	ssize_t	n;
-	int	r;
+	int	r = 0;
 
 	if (c->state != C_OPEN)
 		return -ENOTCONN;
@@ -408,18 +450,24 @@ conn_send(struct conn *c, const struct proto_msg *m)
 		    "over %d bytes queued for it", CONN_MAX_QUEUED);
 		return -ENOBUFS;
 	}
-	if ((n = proto_encode(m, buf, sizeof(buf))) < 0)
-		return (int)n;
-	ERR_clear_error();
-	if ((r = SSL_write(c->ssl, buf, (int)n)) != (int)n) {
-		tls_fail(c, r);
-		return -EIO;
+	if ((n = proto_encode(m, small, sizeof(small))) == -EMSGSIZE) {
+		if ((buf = malloc(PROTO_MAX_FRAME)) == NULL)
+			return -ENOMEM;
+		n = proto_encode(m, buf, PROTO_MAX_FRAME);
 	}
-	if ((r = flush(c)) != 0) {
-		fail(c, CONN_IO, "cannot write");
-		return r;
+	if (n < 0)
+		r = (int)n;
+	else {
+		ERR_clear_error();
+		if ((r = SSL_write(c->ssl, buf, (int)n)) != (int)n) {
+			tls_fail(c, r);
+			r = -EIO;
+		} else if ((r = flush(c)) != 0)
+			fail(c, CONN_IO, "cannot write");
 	}
-	return 0;
+	if (buf != small)
+		free(buf);
+	return r;
 }
 
 size_t

@@ -14,7 +14,9 @@
 
 #include "proto.h"
 
-#define CONN_READ_CHUNK		16384
+#define CONN_READ_CHUNK		4096	/* ciphertext read at a time */
+#define CONN_RBUF_MIN		4096	/* plaintext buffer, grown for a
+					   big frame up to PROTO_MAX_FRAME */
 #define CONN_CLOSE_GRACE_MS	2000	/* time to flush a last frame */
 /* Queued bytes beyond which the peer is dropped as not reading: replies
  * must not pile up without bound for a peer that only sends. */
@@ -54,8 +56,10 @@ struct conn {
 	enum conn_why		 why;
 	char			 reason[256];
 	char			 peer[64];	/* "addr:port" */
-	size_t			 rlen;
-	uint8_t			 rbuf[PROTO_MAX_FRAME];
+	/* Small while frames are: every connection, idle or not, costs
+	 * what this struct costs (calloc clears it). */
+	size_t			 rlen, rcap;
+	uint8_t			*rbuf;
 	char			 chunk[CONN_READ_CHUNK];
 };
 
