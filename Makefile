@@ -8,13 +8,18 @@
 
 CC	?= cc
 BUILD	?= build
-OPT	?= -O2 -g
+# -Os: nothing here is CPU-bound (TLS is libcrypto's), and a guest daemon
+# should be small; unused functions are dropped at link.  Unwind tables
+# stay (8 KiB in cmappserver) for backtraces of a crash.
+OPT	?= -Os -g
 SAN	?=
 PKGS	 = openssl libuv inih
 # Recursively expanded on purpose: pkg-config runs after the deps step.
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) -Wall -Wextra \
+	-ffunction-sections -fdata-sections \
 	-Icommon -Iplugins $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
+LDFLAGS_ALL = -Wl,--gc-sections -Wl,-O1 $(LDFLAGS)
 
 COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
 	  common/tls.c common/conn.c common/svc.c common/jks.c \
@@ -53,19 +58,20 @@ $(BUILD)/%.o: %.c | $(BUILD)/.deps
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 $(BUILD)/cmappserver: $(call obj,$(SERVER) $(COMMON))
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/cmapp-shim: $(call obj,$(SHIM))
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
+	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
 
 $(BUILD)/tests/tools/soak: $(call obj,tests/tools/soak.c $(COMMON))
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 # Modules under test that are not in COMMON.
 $(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c plugins/hostlog_arg.c tests/keyfix.c)
+# Not with --gc-sections: nothing refers to Criterion's test sections.
 $(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON)) | $(BUILD)/.deps-test
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
 		$(shell pkg-config --libs criterion)

@@ -27,7 +27,7 @@ $(BUILD)/%.pic.o: %.c | $(BUILD)/.deps
 # The same program under each name; the name picks the probe.
 $(BUILD)/cmapp_net_mon $(BUILD)/cmapp_disk_mon: \
 		$(call obj,plugins/main.c $(MON_RUNNER))
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/cmapp_net_mon.pl: | $(BUILD)/cmapp_net_mon
 	ln -sfn cmapp_net_mon $@
@@ -38,7 +38,7 @@ $(BUILD)/tests/plugins/test.so: $(call pic,plugins/test_probe.c $(MON_UTIL))
 $(BUILD)/tests/plugins/badabi.so: $(call pic,plugins/test_badabi.c)
 $(MON_SOS) $(MON_TEST_SOS):
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) $(LDFLAGS) -shared -o $@ $^ $(LDLIBS)
+	$(CC) $(SAN) $(LDFLAGS_ALL) -shared -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/fusefail: tests/fusefail/fusefail.c | $(BUILD)/.deps-test
 	@mkdir -p $(dir $@)

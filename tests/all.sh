@@ -19,6 +19,9 @@ run() {
 	"$@" 2>&1 | tee "$LOGS/$name.log"
 	local rc=${PIPESTATUS[0]}
 	summary+=("$name: $(grep -E "$re" "$LOGS/$name.log" | paste -sd ';' -)")
+	# A runner that found no tests (a link that dropped Criterion's
+	# sections) must not pass: no summary, or "Tested: 0", is a failure.
+	grep -qE "$re" "$LOGS/$name.log" && ! grep -q 'Synthesis: Tested: 0 ' "$LOGS/$name.log" || rc=1
 	[ "$rc" -eq 0 ] || failed+=("$name")
 }
 

@@ -117,7 +117,7 @@ fuzz-clean:
 ALL += $(BUILD)/tests/sockhold
 
 $(BUILD)/tests/sockhold: $(call obj,tests/tools/sockhold.c)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
+	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
 
 .PHONY: fuzz fuzz-cc fuzz-build fuzz-smoke fuzz-seeds fuzz-clean
 -include $(shell find $(FUZZ_DIR) -name '*.d' 2>/dev/null)

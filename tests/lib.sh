@@ -69,9 +69,21 @@ mgr() {
 	"$@"
 }
 
-# children PATTERN: how many service processes (not their cmapp-shim or
-# cmappmgr, whose command lines contain the service's) match PATTERN.
-children() { pgrep -a -f "$1" | grep -v -e cmapp-shim -e cmappmgr -e pgrep | wc -l; }
+# children PATTERN: how many service processes match PATTERN: those whose
+# parent is a cmapp-shim.  Not the shim or cmappmgr, whose command lines
+# contain the service's, nor a service's own child between its fork and
+# exec (an app.sh forking sleep), which has the service's command line.
+children() {
+	ps -eo pid=,ppid=,comm=,args= | awk -v pat="$1" '
+		{ comm[$1] = $3; ppid[$1] = $2; line[$1] = $0 }
+		END {
+			for (p in line)
+				if (index(line[p], pat) && comm[p] != "cmapp-shim" &&
+				    comm[ppid[p]] == "cmapp-shim")
+					n++
+			print n + 0
+		}'
+}
 
 # reboot_guest: what a guest reboot does to cmappserver's world: the server,
 # every shim and every service die at once, and /run is empty again.
