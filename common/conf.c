@@ -462,10 +462,14 @@ set_key(struct parse *p, const char *name, const char *value)
 		p->c.max_processes = (unsigned)n;
 		return 0;
 	case K_ALLOW_COMMAND:
-		if (*value == '\0') {		/* the default: no list */
-			p->c.n_allow = 0;
-			return 0;
-		}
+		/*
+		 * Not "the default" as elsewhere: an empty line after real
+		 * entries would silently switch the list off.
+		 */
+		if (*value == '\0')
+			return fail(p, p->lineno, "allow_command: an empty "
+			    "value; to allow every command, remove all "
+			    "allow_command lines");
 		if (*value != '/')
 			return fail(p, p->lineno, "allow_command: '%s' is not "
 			    "an absolute path", value);

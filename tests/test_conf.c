@@ -1198,11 +1198,19 @@ Test(conf, allow_command_exact_prefix_glob)
 	conf_free(&c);
 	allow_conf(&c, "allow_command=/opt/.app/x..y\n");
 	cr_expect(conf_allows(&c, "/opt/.app/x..y"));
-	/* An empty value clears the list: the default. */
 	conf_free(&c);
-	allow_conf(&c, "allow_command=/a\nallow_command=\n");
-	cr_expect_eq(c.n_allow, 0);
-	conf_free(&c);
+}
+
+/* An empty line after real entries must not switch the list off. */
+Test(conf, allow_command_empty_refused)
+{
+	expect_refused(CONF_SERVER, "allow_command=/a\n#\nallow_command=\n",
+	    3, "allow_command: an empty value; to allow every command, "
+	    "remove all allow_command lines");
+	expect_refused(CONF_SERVER, "allow_command=\n", 1,
+	    "allow_command: an empty value");
+	expect_refused(CONF_SERVER, "allow_command = \t\n", 1,
+	    "allow_command: an empty value");
 }
 
 Test(conf, allow_command_errors)
