@@ -1,12 +1,14 @@
 /*
  * conf.c: reads cmappserver.conf and cmappmgr.conf, the manual's
- * Java-properties-like files.  inih splits the lines into keys and values;
- * a pre-scan here first refuses what inih would silently misread (an
- * over-long line, which it splits in two; a NUL byte, which ends its
- * string; an indented line, which it glues to the previous value; a ';'
- * after a blank in a value, where it cuts the value as a comment) and
- * tracks the line of each key, which this build of inih does not hand to
- * its callback.  A file is applied whole or not at all.
+ * Java-properties-like files.  The lines are split into keys and values
+ * here, as inih split them before: inih reads a line into a buffer fixed
+ * when it is built (INI_MAX_LINE, 200 bytes in Debian's libinih) and takes
+ * the tail of a longer line for a line of its own, so a long comment or a
+ * long keyStore path stopped start-up.  Files inih read are read the same.
+ * What INI readers and Java read differently is refused, not guessed: an
+ * indented line (a continuation to inih and Python, not to Java), a ';'
+ * after a blank (a comment to them, part of the value to Java), a
+ * [section].  A file is applied whole or not at all.
  */
 #include <ctype.h>
 #include <fnmatch.h>
@@ -20,17 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ini.h>
-
 #include "conf.h"
 #include "readfile.h"
-
-/*
- * inih reads a line into CONF_MAX_LINE bytes, which must also hold its
- * '\n' and a NUL: a longer line would be cut and its tail read as a line
- * of its own.
- */
-#define LINE_MAX_TEXT		(CONF_MAX_LINE - 2)
 
 #define NODE_PASSWORD		"public"	/* the manual's trustStorePassword */
 #define NODE_ARRAY_START	8
@@ -60,16 +53,23 @@ static const struct {
 	[K_ALLOW_COMMAND] =		{ "allow_command", 1 },
 };
 
-/* How inih will read a line. */
 enum line_kind {
-	L_BLANK,	/* empty, or a '#' or ';' comment */
+	L_BLANK,	/* empty, or a '#' or ';' comment, of any length */
 	L_PAIR,		/* name=value or name:value */
-	L_INDENTED,	/* inih would append it to the previous value */
+	L_INDENTED,	/* INI readers append it to the previous value */
 	L_SECTION,	/* [section] */
 	L_NO_VALUE,	/* neither '=' nor ':' before any comment */
-	L_INLINE_COMMENT, /* a value inih would cut at " ;" */
+	L_INLINE_COMMENT, /* a value INI readers cut at " ;" */
 	L_NUL,
-	L_LONG,
+	L_LONG,		/* a key line over CONF_MAX_LINE bytes */
+};
+
+/* A line of the file, as classify() found it. */
+struct line {
+	const char	*s;		/* after a UTF-8 BOM on line 1 */
+	size_t		 len;
+	size_t		 delim;		/* of the '=' or ':' after the name */
+	int		 has_delim;
 };
 
 struct parse {
@@ -79,10 +79,6 @@ struct parse {
 	const char	*fname;
 	char		*err;
 	size_t		 errlen;
-	int		 failed;
-	/* The text inih reads, to find the line of each callback. */
-	const char	*next;
-	const char	*end;
 	unsigned	 lineno;
 	/* Where a trustStorePassword line goes: a node, or -1: the fallback. */
 	long		 last;
@@ -120,7 +116,6 @@ fail(struct parse *p, unsigned line, const char *fmt, ...)
 	va_list	ap;
 	int	n;
 
-	p->failed = 1;
 	if (p->err == NULL || p->errlen == 0)
 		return -EINVAL;
 	n = snprintf(p->err, p->errlen, "%s:%u: ", p->fname, line);
@@ -147,93 +142,90 @@ next_line(const char **pos, const char *end, size_t *len)
 }
 
 /*
- * Mirrors inih r55's reading of a line (ini.c: BOM, comment, continuation,
- * section, then find_chars_or_comment), so that its callbacks can be
- * matched to lines and its silent readings refused.
+ * How a line reads.  The rules are inih r55's (ini.c: BOM, comment,
+ * continuation, section, then find_chars_or_comment), so that every file
+ * it read reads the same; comments are skipped before any length check.
  */
 static enum line_kind
-classify(const char *s, size_t len, int first, char *delim)
+classify(const char *s, size_t len, int first, struct line *l)
 {
 	const char	*p, *e = s + len;
+	size_t		 text;
 	int		 was_space;
 
+	memset(l, 0, sizeof(*l));
 	if (memchr(s, '\0', len) != NULL)
 		return L_NUL;
-	if (len > LINE_MAX_TEXT)
-		return L_LONG;
 	if (first && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3;
+	l->s = s;
+	l->len = (size_t)(e - s);
 	for (p = s; p < e && isspace((unsigned char)*p); p++)
 		;
 	if (p == e || *p == '#' || *p == ';')
 		return L_BLANK;
-	if (p > s)
-		return L_INDENTED;
-	if (*p == '[')
-		return L_SECTION;
-	for (was_space = 0; p < e; p++) {
+	/* A CRLF file has the same limit as an LF one. */
+	text = l->len - (e[-1] == '\r');
+	for (p = s, was_space = 0; p < e; p++) {
 		if (*p == '=' || *p == ':') {
-			*delim = *p;
-			/* inih also ends the value at a ';' after a blank. */
-			for (p++, was_space = 0; p < e; p++) {
-				if (was_space && *p == ';')
-					return L_INLINE_COMMENT;
-				was_space = isspace((unsigned char)*p);
-			}
-			return L_PAIR;
+			l->delim = (size_t)(p - s);
+			l->has_delim = 1;
+			break;
 		}
-		/* inih ends the line at a ';' that follows a blank. */
+		/* INI readers end the line at a ';' that follows a blank. */
 		if (was_space && *p == ';')
 			break;
 		was_space = isspace((unsigned char)*p);
 	}
-	return L_NO_VALUE;
-}
-
-/*
- * The first line inih would misread, or 0; *ok_len is the length of the
- * text before it, which is all inih gets to see.
- */
-static unsigned
-prescan(const char *text, size_t len, size_t *ok_len, enum line_kind *why)
-{
-	const char	*pos = text, *end = text + len, *line;
-	size_t		 n;
-	unsigned	 lineno = 0;
-	char		 delim;
-
-	while ((line = next_line(&pos, end, &n)) != NULL) {
-		lineno++;
-		*why = classify(line, n, lineno == 1, &delim);
-		if (*why != L_BLANK && *why != L_PAIR) {
-			*ok_len = (size_t)(line - text);
-			return lineno;
-		}
+	if (text > CONF_MAX_LINE)
+		return L_LONG;
+	if (isspace((unsigned char)*s))
+		return L_INDENTED;
+	if (*s == '[')
+		return L_SECTION;
+	if (!l->has_delim)
+		return L_NO_VALUE;
+	/* And the value at a ';' after a blank. */
+	for (p = s + l->delim + 1, was_space = 0; p < e; p++) {
+		if (was_space && *p == ';')
+			return L_INLINE_COMMENT;
+		was_space = isspace((unsigned char)*p);
 	}
-	*ok_len = len;
-	return 0;
+	return L_PAIR;
 }
+
+/* The name of a too-long line, if it has one, goes into the message. */
+#define LONG_NAME_SHOWN		64
 
 static int
-syntax_error(struct parse *p, unsigned line, enum line_kind why)
+syntax_error(struct parse *p, enum line_kind why, const struct line *l)
 {
+	size_t	n;
+
 	switch (why) {
 	case L_NUL:
-		return fail(p, line, "the line has a NUL byte");
+		return fail(p, p->lineno, "the line has a NUL byte");
 	case L_LONG:
-		return fail(p, line, "the line is longer than %d bytes",
-		    LINE_MAX_TEXT);
+		for (n = l->delim; n > 0 && isspace((unsigned char)l->s[n - 1]);
+		    n--)
+			;
+		if (!l->has_delim || n == 0)
+			return fail(p, p->lineno, "the line is longer than %d "
+			    "bytes", CONF_MAX_LINE);
+		return fail(p, p->lineno, "%.*s%s: the line is longer than %d "
+		    "bytes", (int)(n < LONG_NAME_SHOWN ? n : LONG_NAME_SHOWN),
+		    l->s, n > LONG_NAME_SHOWN ? "..." : "", CONF_MAX_LINE);
 	case L_INDENTED:
-		return fail(p, line, "the line starts with a blank, which "
+		return fail(p, p->lineno, "the line starts with a blank, which "
 		    "would continue the previous value; remove the indent");
 	case L_SECTION:
-		return fail(p, line, "sections ('[...]') are not used in "
+		return fail(p, p->lineno, "sections ('[...]') are not used in "
 		    "this file");
 	case L_INLINE_COMMENT:
-		return fail(p, line, "a ';' after a blank would start a "
+		return fail(p, p->lineno, "a ';' after a blank would start a "
 		    "comment and cut the value; a value cannot hold \" ;\"");
 	default:
-		return fail(p, line, "not a key=value line");
+		return fail(p, p->lineno, "not a key=value line");
 	}
 }
 
@@ -406,9 +398,9 @@ set_trust_password(struct parse *p, const char *node, const char *pw)
 }
 
 static int
-set_key(struct parse *p, const char *name, const char *value)
+set_key(struct parse *p, const char *name, char *value)
 {
-	char		 buf[CONF_MAX_LINE], *colon, *node;
+	char		*colon;
 	unsigned long	 n;
 	int		 k = find_key(name);
 
@@ -425,17 +417,13 @@ set_key(struct parse *p, const char *name, const char *value)
 		    sizeof(p->c.key.password), *value != '\0' ? value :
 		    p->def.key.password);
 	case K_TRUSTSTORE:
-		if (strlen(value) >= sizeof(buf))
-			return fail(p, p->lineno, "trustStore: the value is "
-			    "too long");
-		strcpy(buf, value);
 		/* NODE:PATH, unless what comes before ':' is a path. */
-		colon = strchr(buf, ':');
-		if (colon == NULL || memchr(buf, '/', (size_t)(colon - buf)))
+		colon = strchr(value, ':');
+		if (colon == NULL || memchr(value, '/',
+		    (size_t)(colon - value)))
 			return set_trust(p, NULL, value);
 		*colon = '\0';
-		node = trim(buf);
-		return set_trust(p, node, trim(colon + 1));
+		return set_trust(p, trim(value), trim(colon + 1));
 	case K_TRUSTSTORE_PASSWORD:
 		return set_trust_password(p, NULL, value);
 	case K_PORT:
@@ -478,7 +466,7 @@ set_key(struct parse *p, const char *name, const char *value)
 			    "%d lines", CONF_MAX_ALLOW);
 		if (strlen(value) >= CONF_MAX_PATTERN)
 			return fail(p, p->lineno, "allow_command: the value is "
-			    "too long");
+			    "longer than %d bytes", CONF_MAX_PATTERN - 1);
 		strcpy(p->c.allow[p->c.n_allow++], value);
 		return 0;
 	}
@@ -490,9 +478,9 @@ set_key(struct parse *p, const char *name, const char *value)
  * "NODE:trustStore=PATH" or "NODE:trustStorePassword=PW" set node's entry.
  */
 static int
-set_node_line(struct parse *p, const char *node, const char *value)
+set_node_line(struct parse *p, const char *node, char *value)
 {
-	char	 buf[CONF_MAX_LINE], *eq, *key, *v;
+	char	*eq, *key, *v;
 	int	 k, r;
 
 	if (*value == '\0') {
@@ -506,14 +494,10 @@ set_node_line(struct parse *p, const char *node, const char *value)
 		return 0;
 	}
 	/* "bogus:1" is most likely a key given with ':'. */
-	if (strchr(value, '=') == NULL)
+	if ((eq = strchr(value, '=')) == NULL)
 		return fail(p, p->lineno, "unknown key '%s'", node);
-	if (strlen(value) >= sizeof(buf))
-		return fail(p, p->lineno, "%s: the value is too long", node);
-	strcpy(buf, value);
-	eq = strchr(buf, '=');
 	*eq = '\0';
-	key = trim(buf);
+	key = trim(value);
 	v = trim(eq + 1);
 	k = find_key(key);
 	if (k != K_TRUSTSTORE && k != K_TRUSTSTORE_PASSWORD)
@@ -527,34 +511,25 @@ set_node_line(struct parse *p, const char *node, const char *value)
 	return set_trust_password(p, node, v);
 }
 
-/* inih's callback, for each key line. */
+/* A key line: the name before the first '=' or ':', the value after it. */
 static int
-on_pair(void *user, const char *section, const char *name, const char *value)
+on_pair(struct parse *p, const struct line *l)
 {
-	struct parse	*p = user;
-	const char	*line;
-	size_t		 n;
-	char		 delim = '=';
+	char	buf[CONF_MAX_LINE + 2], *name, *value;
+	int	r;
 
-	if (p->failed)
-		return 1;
-	/* The pre-scan left only blank and key lines: find this one. */
-	do {
-		if ((line = next_line(&p->next, p->end, &n)) == NULL) {
-			fail(p, p->lineno, "internal error: inih read a line "
-			    "the pre-scan did not see");
-			return 0;
-		}
-		p->lineno++;
-	} while (classify(line, n, p->lineno == 1, &delim) != L_PAIR);
-	if (*section != '\0') {
-		fail(p, p->lineno, "sections ('[...]') are not used in this "
-		    "file");
-		return 0;
-	}
-	if (delim == ':' && find_key(name) < 0)
-		return set_node_line(p, name, value) == 0;
-	return set_key(p, name, value) == 0;
+	/* classify() bounded the line; a '\r' may come on top. */
+	memcpy(buf, l->s, l->len);
+	buf[l->len] = '\0';
+	buf[l->delim] = '\0';
+	name = trim(buf);
+	value = trim(buf + l->delim + 1);
+	if (l->s[l->delim] == ':' && find_key(name) < 0)
+		r = set_node_line(p, name, value);
+	else
+		r = set_key(p, name, value);
+	explicit_bzero(buf, sizeof(buf));	/* it may hold a password */
+	return r;
 }
 
 int
@@ -562,11 +537,11 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
     char *err, size_t errlen)
 {
 	struct parse	 p;
-	enum line_kind	 why = L_BLANK;
-	char		*buf = NULL;
-	size_t		 ok_len = 0;
-	unsigned	 bad;
-	int		 line, r = -ENOMEM;
+	struct line	 l;
+	enum line_kind	 why;
+	const char	*pos = text, *line;
+	size_t		 n;
+	int		 r;
 
 	if (fname == NULL)
 		fname = "conf";
@@ -589,35 +564,29 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 	p.c.nodes = NULL;
 	if (c->n_nodes > 0) {
 		if ((p.c.nodes = calloc(c->n_nodes, sizeof(*c->nodes))) ==
-		    NULL)
-			goto nomem;
+		    NULL) {
+			r = -ENOMEM;
+			if (err != NULL)
+				snprintf(err, errlen, "%s: out of memory",
+				    fname);
+			goto out;
+		}
 		memcpy(p.c.nodes, c->nodes, c->n_nodes * sizeof(*c->nodes));
 		p.cap = c->n_nodes;
 	}
 
-	bad = prescan(text, len, &ok_len, &why);
-	/* inih takes a C string: give it the part before the bad line. */
-	if ((buf = malloc(ok_len + 1)) == NULL)
-		goto nomem;
-	if (ok_len > 0)
-		memcpy(buf, text, ok_len);
-	buf[ok_len] = '\0';
-	p.next = buf;
-	p.end = buf + ok_len;
-
-	if ((line = ini_parse_string(buf, on_pair, &p)) < 0)
-		goto nomem;
 	r = -EINVAL;
-	if (p.failed)
-		goto out;
-	if (line > 0) {
-		/* Not expected: the pre-scan refuses what inih refuses. */
-		fail(&p, (unsigned)line, "not a key=value line");
-		goto out;
-	}
-	if (bad != 0) {
-		syntax_error(&p, bad, why);
-		goto out;
+	while ((line = next_line(&pos, text + len, &n)) != NULL) {
+		p.lineno++;
+		why = classify(line, n, p.lineno == 1, &l);
+		if (why == L_BLANK)
+			continue;
+		if (why != L_PAIR) {
+			syntax_error(&p, why, &l);
+			goto out;
+		}
+		if (on_pair(&p, &l) != 0)
+			goto out;
 	}
 	if (p.pending[0] != '\0') {
 		fail(&p, p.pending_line, "'%s:' is not followed by a "
@@ -628,16 +597,7 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 	*c = p.c;
 	p.c.nodes = NULL;
 	r = 0;
-	goto out;
-nomem:
-	r = -ENOMEM;
-	if (err != NULL)
-		snprintf(err, errlen, "%s: out of memory", fname);
 out:
-	if (buf != NULL) {
-		explicit_bzero(buf, ok_len);
-		free(buf);
-	}
 	if (p.c.nodes != NULL) {
 		explicit_bzero(p.c.nodes, p.cap * sizeof(*p.c.nodes));
 		free(p.c.nodes);

@@ -857,51 +857,177 @@ Test(conf, refused_file_changes_nothing)
 	conf_free(&c);
 }
 
-/* The pre-scan: lines inih would misread */
+/* Long lines */
 
-Test(conf, longest_line_accepted)
+/* A text of n bytes: head, then fill up to n, then tail. */
+static char *
+filled(const char *head, int fill, size_t n, const char *tail)
+{
+	size_t	h = strlen(head), t = strlen(tail);
+	char	*b;
+
+	cr_assert_geq(n, h);
+	cr_assert_not_null(b = malloc(n + t + 1));
+	memcpy(b, head, h);
+	memset(b + h, fill, n - h);
+	memcpy(b + n, tail, t + 1);
+	return b;
+}
+
+/* Java properties have no line limit: admins write long comments. */
+Test(conf, comments_of_any_length_accepted)
 {
 	struct conf	c;
-	char		text[CONF_MAX_LINE + 8];
-	size_t		n = strlen("keyStore=");
+	char		*text, *big;
 
-	/* CONF_MAX_LINE - 2 bytes of text, the '\n' and inih's NUL. */
-	memcpy(text, "keyStore=", n);
-	memset(text + n, 'a', CONF_MAX_LINE - 2 - n);
-	text[CONF_MAX_LINE - 2] = '\n';
-	text[CONF_MAX_LINE - 1] = '\0';
+	text = filled("#", 'x', 300, "\nkeyStore=/k/client.private\n");
 	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
-	cr_assert_eq(strlen(c.key.path), CONF_MAX_LINE - 2 - n);
-	cr_assert_eq(c.key.path[0], 'a');
+	cr_assert_str_eq(c.key.path, "/k/client.private");
 	conf_free(&c);
+	free(text);
+
+	/* Every kind of comment line, over the key line limit, CRLF too. */
+	big = filled("", 'y', 3 * CONF_MAX_LINE, "");
+	cr_assert_not_null(text = malloc(4 * strlen(big) + 128));
+	sprintf(text, "; %s\r\n  # %s\n\xef\xbb\xbf\n#%s\nport=81\n#%s", big,
+	    big, big, big);
+	/* A BOM is skipped on line 1 only: on line 3 it is not a comment. */
+	expect_refused(CONF_SERVER, text, 3, "not a key=value line");
+	sprintf(text, "\xef\xbb\xbf; %s\r\n  # %s\n\n#%s\nport=81\n#%s",
+	    big, big, big, big);
+	cr_assert_eq(parse(&c, CONF_SERVER, text), 0, "%s", err);
+	cr_assert_eq(c.port, 81);
+	conf_free(&c);
+	free(text);
+	free(big);
+}
+
+/* A key line holds the longest path, with room to spare. */
+Test(conf, long_key_lines_accepted)
+{
+	struct conf	c;
+	char		*text;
+	size_t		n;
+
+	/* keyStore with a path of CONF_MAX_PATH - 1 bytes. */
+	text = filled("keyStore=/", 'p', strlen("keyStore=") +
+	    CONF_MAX_PATH - 1, "\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(strlen(c.key.path), CONF_MAX_PATH - 1);
+	cr_assert_eq(c.key.path[0], '/');
+	conf_free(&c);
+	free(text);
+
+	/* A line of exactly CONF_MAX_LINE bytes, blanks making up the rest. */
+	n = CONF_MAX_LINE - (CONF_MAX_PATH - 1) - 1;
+	text = filled("keyStore", ' ', n, "=/");
+	text = realloc(text, CONF_MAX_LINE + 4);
+	memset(text + n + 2, 'q', CONF_MAX_PATH - 2);
+	strcpy(text + CONF_MAX_LINE, "\n");
+	cr_assert_eq(strlen(text), CONF_MAX_LINE + 1);
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(strlen(c.key.path), CONF_MAX_PATH - 1);
+	conf_free(&c);
+	/* The '\r' of a CRLF file does not count. */
+	strcpy(text + CONF_MAX_LINE, "\r\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(strlen(c.key.path), CONF_MAX_PATH - 1);
+	conf_free(&c);
+	/* Nor does a final line need its '\n'. */
+	text[CONF_MAX_LINE] = '\0';
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(strlen(c.key.path), CONF_MAX_PATH - 1);
+	conf_free(&c);
+	free(text);
+
+	/* A pinned trustStore with the longest node name and path. */
+	text = filled("trustStore=", 'n', strlen("trustStore=") +
+	    CONF_MAX_NODE - 1, ":/");
+	n = strlen(text);
+	text = realloc(text, n + CONF_MAX_PATH + 2);
+	memset(text + n, 'r', CONF_MAX_PATH - 2);
+	strcpy(text + n + CONF_MAX_PATH - 2, "\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 1);
+	cr_assert_eq(strlen(c.nodes[0].node), CONF_MAX_NODE - 1);
+	cr_assert_eq(strlen(c.nodes[0].trust.path), CONF_MAX_PATH - 1);
+	conf_free(&c);
+	free(text);
+}
+
+/* A value over its own limit is named with that limit. */
+Test(conf, long_values_refused)
+{
+	char	*text;
+
+	text = filled("#\nkeyStore=/", 'p', strlen("#\nkeyStore=") +
+	    CONF_MAX_PATH, "\n");
+	expect_refused(CONF_MANAGER, text, 2,
+	    "keyStore: the value is longer than 1023 bytes");
+	free(text);
+	text = filled("keyStorePassword=", 'w', strlen("keyStorePassword=") +
+	    CONF_MAX_PASSWORD, "\n");
+	expect_refused(CONF_MANAGER, text, 1,
+	    "keyStorePassword: the value is longer than 255 bytes");
+	free(text);
+	text = filled("allow_command=/", 'a', strlen("allow_command=") +
+	    CONF_MAX_PATTERN, "\n");
+	expect_refused(CONF_SERVER, text, 1,
+	    "allow_command: the value is longer than 199 bytes");
+	free(text);
+	text = filled("trustStore=", 'n', strlen("trustStore=") +
+	    CONF_MAX_NODE, ":/k\n");
+	expect_refused(CONF_MANAGER, text, 1,
+	    "trustStore: a node name is longer than 255 bytes");
+	free(text);
 }
 
 Test(conf, long_line_refused)
 {
-	char	text[2 * CONF_MAX_LINE + 32];
-	size_t	n;
+	char	*text;
 
-	/* One byte more than the longest accepted line, on line 2. */
-	strcpy(text, "# first\n");
-	n = strlen(text);
-	memcpy(text + n, "keyStore=", 9);
-	memset(text + n + 9, 'a', CONF_MAX_LINE - 1 - 9);
-	strcpy(text + n + CONF_MAX_LINE - 1, "\nkeyStore=/b\n");
+	/* One byte more than the longest line, on line 2, names its key. */
+	text = filled("# first\nkeyStore=/", 'a', strlen("# first\n") +
+	    CONF_MAX_LINE + 1, "\nkeyStore=/b\n");
 	expect_refused(CONF_MANAGER, text, 2,
-	    "the line is longer than 198 bytes");
+	    "keyStore: the line is longer than 2048 bytes");
+	free(text);
 
-	/* A long comment too: inih would read its tail as a line. */
-	text[0] = '#';
-	memset(text + 1, 'x', 2 * CONF_MAX_LINE);
-	strcpy(text + 1 + 2 * CONF_MAX_LINE, "\n");
-	expect_refused(CONF_MANAGER, text, 1, "longer than");
+	/* The last line, without its '\n'; ':' separates too. */
+	text = filled("keyStore=/a\ntrustStore : /", 'a',
+	    strlen("keyStore=/a\n") + CONF_MAX_LINE + 1, "");
+	expect_refused(CONF_MANAGER, text, 2,
+	    "trustStore: the line is longer than 2048 bytes");
+	free(text);
 
-	/* And a last line with no '\n'. */
-	memset(text, 'x', 2 * CONF_MAX_LINE);
-	memcpy(text, "keyStore=/a\n#", 13);
-	text[2 * CONF_MAX_LINE] = '\0';
-	expect_refused(CONF_MANAGER, text, 2, "longer than");
+	/* No key to name. */
+	text = filled("", 'x', CONF_MAX_LINE + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1, "the line is longer than 2048");
+	cr_assert_str_eq(err, "test.conf:1: the line is longer than 2048 "
+	    "bytes");
+	free(text);
+	text = filled("=", 'x', CONF_MAX_LINE + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1, "the line is longer than 2048");
+	cr_assert_str_eq(err, "test.conf:1: the line is longer than 2048 "
+	    "bytes");
+	free(text);
+
+	/* A long name is shown cut. */
+	text = filled("", 'k', CONF_MAX_LINE + 1, "=v\n");
+	expect_refused(CONF_MANAGER, text, 1, "kkk...: the line is longer "
+	    "than 2048 bytes");
+	cr_assert_eq(strlen(err), strlen("test.conf:1: ") + 64 +
+	    strlen("...: the line is longer than 2048 bytes"), "%s", err);
+	free(text);
+
+	/* An indented key line is still a key line. */
+	text = filled("  keyStore=", 'a', CONF_MAX_LINE + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1,
+	    "keyStore: the line is longer than 2048 bytes");
+	free(text);
 }
+
+/* Lines that INI readers and Java read differently */
 
 Test(conf, nul_byte_refused)
 {
@@ -927,7 +1053,7 @@ Test(conf, indented_continuation_refused)
 	    "starts with a blank");
 }
 
-/* inih would cut a value at " ;" as a comment: a password, silently. */
+/* INI readers cut a value at " ;" as a comment: a password, silently. */
 Test(conf, inline_comment_refused)
 {
 	expect_refused(CONF_MANAGER, "#\nkeyStorePassword=pass ;word\n", 2,
