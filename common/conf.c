@@ -21,6 +21,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "conf.h"
 #include "readfile.h"
@@ -58,6 +60,7 @@ enum line_kind {
 	L_PAIR,		/* name=value or name:value */
 	L_INDENTED,	/* INI readers append it to the previous value */
 	L_SECTION,	/* [section] */
+	L_UNBALANCED,	/* a '[' without its ']' */
 	L_NO_VALUE,	/* neither '=' nor ':' before any comment */
 	L_INLINE_COMMENT, /* a value INI readers cut at " ;" */
 	L_NUL,
@@ -70,6 +73,7 @@ struct line {
 	size_t		 len;
 	size_t		 delim;		/* of the '=' or ':' after the name */
 	int		 has_delim;
+	size_t		 close;		/* of the ']' of "[ADDR]:" */
 };
 
 struct parse {
@@ -166,7 +170,18 @@ classify(const char *s, size_t len, int first, struct line *l)
 		return L_BLANK;
 	/* A CRLF file has the same limit as an LF one. */
 	text = l->len - (e[-1] == '\r');
-	for (p = s, was_space = 0; p < e; p++) {
+	/* "[ADDR]:" pins to an IPv6 address, whose ':'s are not the end. */
+	if (*s == '[') {
+		if ((p = memchr(s, ']', l->len)) == NULL)
+			return text > CONF_MAX_LINE ? L_LONG : L_UNBALANCED;
+		l->close = (size_t)(p - s);
+		for (p++; p < e && isspace((unsigned char)*p); p++)
+			;
+		if (p == e || *p != ':')
+			return text > CONF_MAX_LINE ? L_LONG : L_SECTION;
+	} else
+		p = s;
+	for (was_space = 0; p < e; p++) {
 		if (*p == '=' || *p == ':') {
 			l->delim = (size_t)(p - s);
 			l->has_delim = 1;
@@ -181,8 +196,6 @@ classify(const char *s, size_t len, int first, struct line *l)
 		return L_LONG;
 	if (isspace((unsigned char)*s))
 		return L_INDENTED;
-	if (*s == '[')
-		return L_SECTION;
 	if (!l->has_delim)
 		return L_NO_VALUE;
 	/* And the value at a ';' after a blank. */
@@ -220,7 +233,10 @@ syntax_error(struct parse *p, enum line_kind why, const struct line *l)
 		    "would continue the previous value; remove the indent");
 	case L_SECTION:
 		return fail(p, p->lineno, "sections ('[...]') are not used in "
-		    "this file");
+		    "this file; an IPv6 node is written [ADDR]:");
+	case L_UNBALANCED:
+		return fail(p, p->lineno, "a '[' without its ']'; an IPv6 node "
+		    "is written [ADDR]:");
 	case L_INLINE_COMMENT:
 		return fail(p, p->lineno, "a ';' after a blank would start a "
 		    "comment and cut the value; a value cannot hold \" ;\"");
@@ -289,14 +305,120 @@ trim(char *s)
 	return s;
 }
 
+/*
+ * Whether s (n bytes) is an IPv6 address, with an optional "%zone" as
+ * getaddrinfo() takes it; *a gets the address, *zone the offset of '%'
+ * (n without one).
+ */
+static int
+v6_addr(const char *s, size_t n, struct in6_addr *a, size_t *zone)
+{
+	char		 buf[INET6_ADDRSTRLEN];
+	const char	*pct = memchr(s, '%', n);
+	size_t		 an = pct != NULL ? (size_t)(pct - s) : n, i;
+
+	if (an == 0 || an >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, an);
+	buf[an] = '\0';
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return 0;
+	if (pct != NULL) {
+		if (an + 1 == n)
+			return 0;
+		/* What interface names are made of. */
+		for (i = an + 1; i < n; i++)
+			if (!isalnum((unsigned char)s[i]) && s[i] != '.' &&
+			    s[i] != '_' && s[i] != '-')
+				return 0;
+	}
+	*zone = an;
+	return 1;
+}
+
+/*
+ * Host names match without case; IPv6 addresses by value, so that ::1 and
+ * 0:0::1 are one node (a zone, if any, must be the same).
+ */
+static int
+node_eq(const char *a, const char *b)
+{
+	struct in6_addr	x, y;
+	size_t		na = strlen(a), nb = strlen(b), za, zb;
+
+	if (v6_addr(a, na, &x, &za) && v6_addr(b, nb, &y, &zb))
+		return memcmp(&x, &y, sizeof(x)) == 0 && na - za == nb - zb &&
+		    memcmp(a + za, b + zb, na - za) == 0;
+	return strcasecmp(a, b) == 0;
+}
+
+/* How a node is written in messages: an IPv6 address in its brackets. */
+struct shown {
+	char	s[CONF_MAX_NODE + 2];
+};
+
+static const char *
+shown(struct shown *b, const char *node)
+{
+	snprintf(b->s, sizeof(b->s), strchr(node, ':') != NULL ? "[%s]" :
+	    "%s", node);
+	return b->s;
+}
+
+/*
+ * "[ADDR]..." at s: cuts the address out in place, *rest is what follows
+ * the ']'.  The caller found the ']'.
+ */
+static int
+bracket_node(struct parse *p, const char *key, char *s, char **rest)
+{
+	struct in6_addr	 a;
+	char		*close = strchr(s, ']');
+	size_t		 zone;
+
+	*close = '\0';
+	*rest = close + 1;
+	if (!v6_addr(s + 1, strlen(s + 1), &a, &zone))
+		return fail(p, p->lineno, "%s'[%s]' is not an IPv6 address; "
+		    "only those are written in brackets", key, s + 1);
+	return 0;
+}
+
+/*
+ * What comes before a NODE's ':' (n bytes at s) when it has no brackets:
+ * an IPv6 address there would be cut at its first ':' ("::1:" reads as
+ * the node "", "fe80::1:" as "fe80"), and a bracket is out of place.
+ */
+static int
+check_plain_node(struct parse *p, const char *key, const char *s, size_t n,
+    const char *pre, const char *post)
+{
+	struct in6_addr	a;
+	size_t		end, i, zone;
+
+	for (end = 0; end < n && s[end] != '=' && s[end] != '/' &&
+	    !isspace((unsigned char)s[end]); end++)
+		if (s[end] == '[' || s[end] == ']')
+			return fail(p, p->lineno, "%s'%.*s': a '[' or ']' out of "
+			    "place; an IPv6 node is written %s[ADDR]%s", key,
+			    (int)end + 1, s, pre, post);
+	for (i = end < CONF_MAX_NODE ? end : CONF_MAX_NODE; i > 0; i--)
+		if ((i == end || s[i] == ':') && v6_addr(s, i, &a, &zone))
+			return fail(p, p->lineno, "%s'%.*s' is an IPv6 address: "
+			    "write it in brackets, as %s[%.*s]%s", key, (int)i,
+			    s, pre, (int)i, s, post);
+	return 0;
+}
+
 static int
 check_node(struct parse *p, const char *node)
 {
+	struct shown	 b;
 	const char	*s;
 
 	if (p->c.role != CONF_MANAGER)
 		return fail(p, p->lineno, "'%s:' pins a trustStore to a node, "
-		    "which only cmappmgr.conf can do", node);
+		    "which only cmappmgr.conf can do", shown(&b, node));
 	if (*node == '\0')
 		return fail(p, p->lineno, "trustStore: an empty node name "
 		    "before ':'");
@@ -304,7 +426,8 @@ check_node(struct parse *p, const char *node)
 		return fail(p, p->lineno, "trustStore: a node name is longer "
 		    "than %d bytes", CONF_MAX_NODE - 1);
 	for (s = node; *s != '\0'; s++)
-		if (isspace((unsigned char)*s) || *s == '/')
+		if (isspace((unsigned char)*s) || *s == '/' || *s == '[' ||
+		    *s == ']')
 			return fail(p, p->lineno, "trustStore: '%s' is not a "
 			    "node name", node);
 	return 0;
@@ -316,7 +439,7 @@ find_node(const struct conf *c, const char *node)
 	size_t	i;
 
 	for (i = 0; i < c->n_nodes; i++)
-		if (strcasecmp(c->nodes[i].node, node) == 0)
+		if (node_eq(c->nodes[i].node, node))
 			return (long)i;
 	return -1;
 }
@@ -326,14 +449,17 @@ static int
 set_trust(struct parse *p, const char *node, const char *path)
 {
 	struct conf_node	*n;
+	struct shown		 b;
+	const char		*first;
 	size_t			 cap;
+	long			 i;
 	int			 r;
 
 	if (p->pending[0] != '\0') {
 		if (node != NULL)
 			return fail(p, p->lineno, "'%s:' on line %u must be "
 			    "followed by a plain trustStore=PATH line",
-			    p->pending, p->pending_line);
+			    shown(&b, p->pending), p->pending_line);
 		node = p->pending;
 	}
 	if (node == NULL) {
@@ -347,9 +473,14 @@ set_trust(struct parse *p, const char *node, const char *path)
 	if (*path == '\0')
 		return fail(p, p->lineno, "trustStore: an empty path for node "
 		    "'%s'", node);
-	if (find_node(&p->c, node) >= 0)
+	if ((i = find_node(&p->c, node)) >= 0) {
+		first = p->c.nodes[i].node;
+		if (strchr(node, ':') == NULL || strcmp(first, node) == 0)
+			return fail(p, p->lineno, "trustStore: a second "
+			    "trustStore for node '%s'", node);
 		return fail(p, p->lineno, "trustStore: a second trustStore for "
-		    "node '%s'", node);
+		    "node '%s' (the same address as '%s')", node, first);
+	}
 	if (p->c.n_nodes == CONF_MAX_NODES)
 		return fail(p, p->lineno, "trustStore: more than %d "
 		    "node-pinned trustStores", CONF_MAX_NODES);
@@ -379,6 +510,7 @@ static int
 set_trust_password(struct parse *p, const char *node, const char *pw)
 {
 	struct conf_store	*st;
+	struct shown		 b;
 	long			 i;
 
 	if (node != NULL) {
@@ -390,17 +522,51 @@ set_trust_password(struct parse *p, const char *node, const char *pw)
 		/* It would be unclear which trustStore it is for. */
 		return fail(p, p->lineno, "trustStorePassword: '%s:' on line "
 		    "%u must be followed by its trustStore line first",
-		    p->pending, p->pending_line);
+		    shown(&b, p->pending), p->pending_line);
 	else
 		st = p->last < 0 ? &p->c.trust : &p->c.nodes[p->last].trust;
 	return set_str(p, K_TRUSTSTORE_PASSWORD, st->password,
 	    sizeof(st->password), *pw != '\0' ? pw : NODE_PASSWORD);
 }
 
+/*
+ * trustStore=PATH, trustStore=NODE:PATH or trustStore=[ADDR]:PATH; what
+ * comes before a ':' is a path, not a node, if it has a '/'.
+ */
+static int
+trust_value(struct parse *p, char *value)
+{
+	static const char	 written[] = "trustStore=[ADDR]:PATH";
+	char			*colon, *rest;
+	int			 r;
+
+	if (value[0] == '[') {
+		if (strchr(value, ']') == NULL)
+			return fail(p, p->lineno, "trustStore: a '[' without "
+			    "its ']'; an IPv6 node is written %s", written);
+		if ((r = bracket_node(p, "trustStore: ", value, &rest)) != 0)
+			return r;
+		while (isspace((unsigned char)*rest))
+			rest++;
+		if (*rest != ':')
+			return fail(p, p->lineno, "trustStore: '[%s]' must be "
+			    "followed by ':' and the path, as in %s", value + 1,
+			    written);
+		return set_trust(p, value + 1, trim(rest + 1));
+	}
+	colon = strchr(value, ':');
+	if (colon == NULL || memchr(value, '/', (size_t)(colon - value)))
+		return set_trust(p, NULL, value);
+	if ((r = check_plain_node(p, "trustStore: ", value, strlen(value),
+	    "trustStore=", ":PATH")) != 0)
+		return r;
+	*colon = '\0';
+	return set_trust(p, trim(value), trim(colon + 1));
+}
+
 static int
 set_key(struct parse *p, const char *name, char *value)
 {
-	char		*colon;
 	unsigned long	 n;
 	int		 k = find_key(name);
 
@@ -417,13 +583,7 @@ set_key(struct parse *p, const char *name, char *value)
 		    sizeof(p->c.key.password), *value != '\0' ? value :
 		    p->def.key.password);
 	case K_TRUSTSTORE:
-		/* NODE:PATH, unless what comes before ':' is a path. */
-		colon = strchr(value, ':');
-		if (colon == NULL || memchr(value, '/',
-		    (size_t)(colon - value)))
-			return set_trust(p, NULL, value);
-		*colon = '\0';
-		return set_trust(p, trim(value), trim(colon + 1));
+		return trust_value(p, value);
 	case K_TRUSTSTORE_PASSWORD:
 		return set_trust_password(p, NULL, value);
 	case K_PORT:
@@ -478,24 +638,30 @@ set_key(struct parse *p, const char *name, char *value)
  * "NODE:trustStore=PATH" or "NODE:trustStorePassword=PW" set node's entry.
  */
 static int
-set_node_line(struct parse *p, const char *node, char *value)
+set_node_line(struct parse *p, const char *node, int bracketed, char *value)
 {
-	char	*eq, *key, *v;
-	int	 k, r;
+	struct shown	 b;
+	char		*eq, *key, *v;
+	int		 k, r;
 
 	if (*value == '\0') {
 		if ((r = check_node(p, node)) != 0)
 			return r;
 		if (p->pending[0] != '\0')
 			return fail(p, p->pending_line, "'%s:' is not "
-			    "followed by a trustStore line", p->pending);
+			    "followed by a trustStore line",
+			    shown(&b, p->pending));
 		strcpy(p->pending, node);	/* check_node: it fits */
 		p->pending_line = p->lineno;
 		return 0;
 	}
-	/* "bogus:1" is most likely a key given with ':'. */
-	if ((eq = strchr(value, '=')) == NULL)
+	if ((eq = strchr(value, '=')) == NULL) {
+		if (bracketed)
+			return fail(p, p->lineno, "'[%s]:' must be alone on "
+			    "its line or followed by trustStore=PATH", node);
+		/* "bogus:1" is most likely a key given with ':'. */
 		return fail(p, p->lineno, "unknown key '%s'", node);
+	}
 	*eq = '\0';
 	key = trim(value);
 	v = trim(eq + 1);
@@ -503,7 +669,7 @@ set_node_line(struct parse *p, const char *node, char *value)
 	if (k != K_TRUSTSTORE && k != K_TRUSTSTORE_PASSWORD)
 		return fail(p, p->lineno, "unknown key '%s' after '%s:' (only "
 		    "trustStore and trustStorePassword are set per node)", key,
-		    node);
+		    shown(&b, node));
 	if ((r = check_node(p, node)) != 0)
 		return r;
 	if (k == K_TRUSTSTORE)
@@ -515,19 +681,26 @@ set_node_line(struct parse *p, const char *node, char *value)
 static int
 on_pair(struct parse *p, const struct line *l)
 {
-	char	buf[CONF_MAX_LINE + 2], *name, *value;
+	char	buf[CONF_MAX_LINE + 2], *name, *value, *rest;
 	int	r;
 
 	/* classify() bounded the line; a '\r' may come on top. */
 	memcpy(buf, l->s, l->len);
 	buf[l->len] = '\0';
 	buf[l->delim] = '\0';
-	name = trim(buf);
 	value = trim(buf + l->delim + 1);
-	if (l->s[l->delim] == ':' && find_key(name) < 0)
-		r = set_node_line(p, name, value);
-	else
-		r = set_key(p, name, value);
+	if (buf[0] == '[') {
+		/* classify() found the ']', and only blanks after it. */
+		if ((r = bracket_node(p, "", buf, &rest)) == 0)
+			r = set_node_line(p, buf + 1, 1, value);
+	} else {
+		name = trim(buf);
+		if (l->s[l->delim] != ':' || find_key(name) >= 0)
+			r = set_key(p, name, value);
+		else if ((r = check_plain_node(p, "", l->s, l->len, "",
+		    ":")) == 0)
+			r = set_node_line(p, name, 0, value);
+	}
 	explicit_bzero(buf, sizeof(buf));	/* it may hold a password */
 	return r;
 }
@@ -538,6 +711,7 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 {
 	struct parse	 p;
 	struct line	 l;
+	struct shown	 b;
 	enum line_kind	 why;
 	const char	*pos = text, *line;
 	size_t		 n;
@@ -590,7 +764,7 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 	}
 	if (p.pending[0] != '\0') {
 		fail(&p, p.pending_line, "'%s:' is not followed by a "
-		    "trustStore line", p.pending);
+		    "trustStore line", shown(&b, p.pending));
 		goto out;
 	}
 	conf_free(c);
@@ -639,6 +813,46 @@ conf_trust_for(const struct conf *c, const char *node)
 	if (node == NULL || (i = find_node(c, node)) < 0)
 		return &c->trust;
 	return &c->nodes[i].trust;
+}
+
+int
+conf_node_arg(const char *arg, char *node, size_t size, char *err,
+    size_t errlen)
+{
+	struct in6_addr	 a;
+	const char	*s = arg, *close;
+	size_t		 n = strlen(arg), zone;
+
+	if (arg[0] == '[') {
+		if ((close = strchr(arg, ']')) == NULL || close[1] != '\0') {
+			snprintf(err, errlen, "'%s': an IPv6 address is "
+			    "written [ADDR], and the port with -port", arg);
+			return -EINVAL;
+		}
+		s = arg + 1;
+		n = (size_t)(close - s);
+		if (!v6_addr(s, n, &a, &zone)) {
+			snprintf(err, errlen, "'%s' is not an IPv6 address; "
+			    "only those are written in brackets", arg);
+			return -EINVAL;
+		}
+	} else if (strpbrk(arg, "[]") != NULL) {
+		snprintf(err, errlen, "'%s': a '[' or ']' out of place; an IPv6 "
+		    "address is written [ADDR] or ADDR", arg);
+		return -EINVAL;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "the node is empty");
+		return -EINVAL;
+	}
+	if (n >= size || n >= CONF_MAX_NODE) {
+		snprintf(err, errlen, "the node is longer than %d bytes",
+		    CONF_MAX_NODE - 1);
+		return -EINVAL;
+	}
+	memcpy(node, s, n);
+	node[n] = '\0';
+	return 0;
 }
 
 /* "/a/./b", "/a/../b", "/a/..": a prefix or glob would be fooled. */

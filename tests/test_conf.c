@@ -787,6 +787,252 @@ Test(conf, pinning_refused_in_server_conf)
 	    "'mmpf121:' pins a trustStore");
 }
 
+/* IPv6 nodes: "[ADDR]" in each of the three forms */
+
+Test(conf, ipv6_node_in_brackets_all_forms)
+{
+	struct conf	c;
+
+	cr_assert_eq(parse(&c, CONF_MANAGER,
+	    "trustStore=/k/fallback.public\n"
+	    "[fe80::1]:\n"
+	    "trustStore=/k/a.public\n"
+	    "trustStorePassword=pwa\n"
+	    "trustStore=[::1]:/k/b.public\n"
+	    "[2001:db8::5]:trustStore=/k/c.public\n"
+	    "[2001:db8::5]:trustStorePassword=pwc\n"
+	    "trustStore = [fe80::2%eth0] : /k/d.public\r\n"
+	    "[::ffff:10.0.0.1] : trustStore=/k/e.public\n"), 0, "%s", err);
+	cr_assert_str_eq(c.trust.path, "/k/fallback.public");
+	cr_assert_eq(c.n_nodes, 5);
+	cr_assert_str_eq(c.nodes[0].node, "fe80::1");
+	cr_assert_str_eq(c.nodes[0].trust.path, "/k/a.public");
+	cr_assert_str_eq(c.nodes[0].trust.password, "pwa");
+	/* Not the node "[" with the path ":1]:/k/b.public". */
+	cr_assert_str_eq(c.nodes[1].node, "::1");
+	cr_assert_str_eq(c.nodes[1].trust.path, "/k/b.public");
+	cr_assert_str_eq(c.nodes[1].trust.password, "public");
+	cr_assert_str_eq(c.nodes[2].node, "2001:db8::5");
+	cr_assert_str_eq(c.nodes[2].trust.path, "/k/c.public");
+	cr_assert_str_eq(c.nodes[2].trust.password, "pwc");
+	cr_assert_str_eq(c.nodes[3].node, "fe80::2%eth0");
+	cr_assert_str_eq(c.nodes[3].trust.path, "/k/d.public");
+	cr_assert_str_eq(c.nodes[4].node, "::ffff:10.0.0.1");
+	cr_assert_str_eq(c.nodes[4].trust.path, "/k/e.public");
+	conf_free(&c);
+}
+
+/* An address matches by value, in the file and from -node alike. */
+Test(conf, ipv6_node_matches_by_value)
+{
+	struct conf	c;
+
+	cr_assert_eq(parse(&c, CONF_MANAGER,
+	    "trustStore=[0:0::1]:/k/lo.public\n"
+	    "trustStore=[FE80::2%eth0]:/k/ll.public\n"
+	    "trustStore=[2001:db8::1]:/k/g.public\n"
+	    "trustStore=/k/fallback.public\n"), 0, "%s", err);
+	cr_assert_str_eq(conf_trust_for(&c, "::1")->path, "/k/lo.public");
+	cr_assert_str_eq(conf_trust_for(&c, "0:0::1")->path, "/k/lo.public");
+	cr_assert_str_eq(conf_trust_for(&c,
+	    "0000:0000:0000:0000:0000:0000:0000:0001")->path, "/k/lo.public");
+	cr_assert_str_eq(conf_trust_for(&c, "fe80::2%eth0")->path,
+	    "/k/ll.public");
+	cr_assert_str_eq(conf_trust_for(&c, "2001:DB8:0::1")->path,
+	    "/k/g.public");
+	/* Another address, zone or none, or a name: the fallback. */
+	cr_assert_eq(conf_trust_for(&c, "::2"), &c.trust);
+	cr_assert_eq(conf_trust_for(&c, "fe80::2"), &c.trust);
+	cr_assert_eq(conf_trust_for(&c, "fe80::2%eth1"), &c.trust);
+	cr_assert_eq(conf_trust_for(&c, "::ffff:0.0.0.1"), &c.trust);
+	cr_assert_eq(conf_trust_for(&c, "localhost"), &c.trust);
+	/* conf_node_arg() takes the brackets off first. */
+	cr_assert_eq(conf_trust_for(&c, "[::1]"), &c.trust);
+	conf_free(&c);
+
+	/* So two spellings of one address are one node twice. */
+	expect_refused(CONF_MANAGER,
+	    "[::1]:trustStore=/k/a\ntrustStore=[0:0::1]:/k/b\n", 2,
+	    "trustStore: a second trustStore for node '0:0::1' (the same "
+	    "address as '::1')");
+	expect_refused(CONF_MANAGER,
+	    "[::1]:trustStore=/k/a\n[::1]:\ntrustStore=/k/b\n", 3,
+	    "a second trustStore for node '::1'");
+	expect_refused(CONF_MANAGER,
+	    "[::1]:trustStore=/k/a\n[0::1]:trustStorePassword=x\n"
+	    "[::2]:trustStorePassword=x\n", 3,
+	    "no trustStore for node '::2' before this line");
+}
+
+/* An address without brackets would be cut at its first ':'. */
+Test(conf, ipv6_node_without_brackets_refused)
+{
+	expect_refused(CONF_MANAGER, "::1:\ntrustStore=/k/a\n", 1,
+	    "'::1' is an IPv6 address: write it in brackets, as [::1]:");
+	expect_refused(CONF_MANAGER, "#\ntrustStore=::1:/path\n", 2,
+	    "trustStore: '::1' is an IPv6 address: write it in brackets, as "
+	    "trustStore=[::1]:PATH");
+	expect_refused(CONF_MANAGER, "::1:trustStore=/k/a\n", 1,
+	    "'::1' is an IPv6 address: write it in brackets, as [::1]:");
+	expect_refused(CONF_MANAGER, "fe80::1:trustStore=/k/a\n", 1,
+	    "'fe80::1' is an IPv6 address");
+	/* Read as the node "fe80" and the path ":1:/k/a" before. */
+	expect_refused(CONF_MANAGER, "trustStore=fe80::1:/k/a\n", 1,
+	    "trustStore: 'fe80::1' is an IPv6 address");
+	expect_refused(CONF_MANAGER, "fe80::1%eth0:\ntrustStore=/k/a\n", 1,
+	    "'fe80::1%eth0' is an IPv6 address: write it in brackets, as "
+	    "[fe80::1%eth0]:");
+	expect_refused(CONF_MANAGER, "1:2:3:4:5:6:7:8:trustStore=/k/a\n", 1,
+	    "'1:2:3:4:5:6:7:8' is an IPv6 address");
+	expect_refused(CONF_MANAGER, "trustStore=::1\n", 1,
+	    "trustStore: '::1' is an IPv6 address");
+}
+
+/* What is not an address in brackets stays as it was. */
+Test(conf, node_names_and_ipv4_unchanged)
+{
+	struct conf	c;
+
+	cr_assert_eq(parse(&c, CONF_MANAGER,
+	    "10.0.0.3:\ntrustStore=/k/a\n"
+	    "trustStore=10.0.0.4:/k/b\n"
+	    "cafe:trustStore=/k/c\n"
+	    "trustStore=/k/odd:name.public\n"
+	    "trustStore=g1:/k/x]y\n"), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 4);
+	cr_assert_str_eq(c.nodes[0].node, "10.0.0.3");
+	cr_assert_str_eq(c.nodes[1].node, "10.0.0.4");
+	cr_assert_str_eq(c.nodes[2].node, "cafe");
+	cr_assert_str_eq(c.nodes[3].node, "g1");
+	cr_assert_str_eq(c.nodes[3].trust.path, "/k/x]y");
+	cr_assert_str_eq(c.trust.path, "/k/odd:name.public");
+	cr_assert_eq(conf_trust_for(&c, "CAFE"), &c.nodes[2].trust);
+	conf_free(&c);
+}
+
+Test(conf, ipv6_brackets_unbalanced_refused)
+{
+	expect_refused(CONF_MANAGER, "keyStore=/a\n[::1:\ntrustStore=/k/a\n", 2,
+	    "a '[' without its ']'; an IPv6 node is written [ADDR]:");
+	expect_refused(CONF_MANAGER, "#\ntrustStore=[::1:/k/a\n", 2,
+	    "trustStore: a '[' without its ']'; an IPv6 node is written "
+	    "trustStore=[ADDR]:PATH");
+	expect_refused(CONF_MANAGER, "trustStore=[::1]/k/a\n", 1,
+	    "trustStore: '[::1]' must be followed by ':' and the path");
+	expect_refused(CONF_MANAGER, "trustStore=::1]:/k/a\n", 1,
+	    "trustStore: '::1]': a '[' or ']' out of place");
+	expect_refused(CONF_MANAGER, "::1]:\ntrustStore=/k/a\n", 1,
+	    "'::1]': a '[' or ']' out of place; an IPv6 node is written "
+	    "[ADDR]:");
+	expect_refused(CONF_MANAGER, "x[::1]:trustStore=/k/a\n", 1,
+	    "'x[': a '[' or ']' out of place");
+	expect_refused(CONF_MANAGER, "trustStore=g[1:/k/a\n", 1,
+	    "'g[': a '[' or ']' out of place");
+	/* No ':' after the ']': a section, or a forgotten ':'. */
+	expect_refused(CONF_MANAGER, "[::1]\ntrustStore=/k/a\n", 1,
+	    "sections ('[...]') are not used in this file; an IPv6 node is "
+	    "written [ADDR]:");
+	expect_refused(CONF_MANAGER, "[::1] trustStore=/k/a\n", 1,
+	    "sections");
+}
+
+Test(conf, ipv6_brackets_only_for_addresses)
+{
+	expect_refused(CONF_MANAGER, "[mmpf121]:trustStore=/k/a\n", 1,
+	    "'[mmpf121]' is not an IPv6 address; only those are written in "
+	    "brackets");
+	expect_refused(CONF_MANAGER, "trustStore=[10.0.0.1]:/k/a\n", 1,
+	    "trustStore: '[10.0.0.1]' is not an IPv6 address");
+	expect_refused(CONF_MANAGER, "[]:\ntrustStore=/k/a\n", 1,
+	    "'[]' is not an IPv6 address");
+	expect_refused(CONF_MANAGER, "[ ::1]:\ntrustStore=/k/a\n", 1,
+	    "'[ ::1]' is not an IPv6 address");
+	expect_refused(CONF_MANAGER, "[fe80::1%]:\ntrustStore=/k/a\n", 1,
+	    "'[fe80::1%]' is not an IPv6 address");
+	expect_refused(CONF_MANAGER, "[fe80::1%a/b]:trustStore=/k/a\n", 1,
+	    "is not an IPv6 address");
+	expect_refused(CONF_MANAGER, "[[::1]]:trustStore=/k/a\n", 1,
+	    "an IPv6 node is written [ADDR]:");
+	expect_refused(CONF_MANAGER, "trustStore=[[::1]]:/k/a\n", 1,
+	    "trustStore: '[[::1]' is not an IPv6 address");
+}
+
+/* Messages write an IPv6 node as the file does: in brackets. */
+Test(conf, ipv6_node_messages)
+{
+	expect_refused(CONF_MANAGER, "keyStore=/a\n[::1]:\n#\n", 2,
+	    "'[::1]:' is not followed by a trustStore line");
+	expect_refused(CONF_MANAGER, "[::1]:\ntrustStorePassword=x\n", 2,
+	    "'[::1]:' on line 1 must be followed by its trustStore line");
+	expect_refused(CONF_MANAGER, "[::1]:\ntrustStore=[::2]:/k/a\n", 2,
+	    "'[::1]:' on line 1 must be followed by a plain trustStore=PATH");
+	expect_refused(CONF_MANAGER, "[::1]:keyStore=/a\n", 1,
+	    "unknown key 'keyStore' after '[::1]:'");
+	expect_refused(CONF_MANAGER, "[::1]:bogus\n", 1,
+	    "'[::1]:' must be alone on its line or followed by "
+	    "trustStore=PATH");
+	expect_refused(CONF_MANAGER, "[::1]:trustStore=\n", 1,
+	    "an empty path for node '::1'");
+	expect_refused(CONF_SERVER, "[::1]:\ntrustStore=/a\n", 1,
+	    "'[::1]:' pins a trustStore to a node, which only cmappmgr.conf "
+	    "can do");
+	expect_refused(CONF_SERVER, "trustStore=[::1]:/a\n", 1,
+	    "'[::1]:' pins a trustStore");
+}
+
+/* cmappmgr -node */
+Test(conf, node_arg)
+{
+	char	node[CONF_MAX_NODE], e[256], *big;
+
+	cr_assert_eq(conf_node_arg("slvm1", node, sizeof(node), e,
+	    sizeof(e)), 0);
+	cr_assert_str_eq(node, "slvm1");
+	cr_assert_eq(conf_node_arg("::1", node, sizeof(node), e, sizeof(e)),
+	    0);
+	cr_assert_str_eq(node, "::1");
+	cr_assert_eq(conf_node_arg("[::1]", node, sizeof(node), e,
+	    sizeof(e)), 0);
+	cr_assert_str_eq(node, "::1");
+	cr_assert_eq(conf_node_arg("[fe80::1%eth0]", node, sizeof(node), e,
+	    sizeof(e)), 0);
+	cr_assert_str_eq(node, "fe80::1%eth0");
+	cr_assert_eq(conf_node_arg("10.0.0.1", node, sizeof(node), e,
+	    sizeof(e)), 0);
+	cr_assert_str_eq(node, "10.0.0.1");
+
+	cr_assert_eq(conf_node_arg("[::1", node, sizeof(node), e, sizeof(e)),
+	    -EINVAL);
+	cr_assert_str_eq(e, "'[::1': an IPv6 address is written [ADDR], and "
+	    "the port with -port");
+	cr_assert_eq(conf_node_arg("[::1]:5315", node, sizeof(node), e,
+	    sizeof(e)), -EINVAL);
+	cr_assert_not_null(strstr(e, "the port with -port"), "%s", e);
+	cr_assert_eq(conf_node_arg("[slvm1]", node, sizeof(node), e,
+	    sizeof(e)), -EINVAL);
+	cr_assert_str_eq(e, "'[slvm1]' is not an IPv6 address; only those "
+	    "are written in brackets");
+	cr_assert_eq(conf_node_arg("[]", node, sizeof(node), e, sizeof(e)),
+	    -EINVAL);
+	cr_assert_eq(conf_node_arg("::1]", node, sizeof(node), e, sizeof(e)),
+	    -EINVAL);
+	cr_assert_str_eq(e, "'::1]': a '[' or ']' out of place; an IPv6 "
+	    "address is written [ADDR] or ADDR");
+	cr_assert_eq(conf_node_arg("", node, sizeof(node), e, sizeof(e)),
+	    -EINVAL);
+	cr_assert_str_eq(e, "the node is empty");
+	big = malloc(CONF_MAX_NODE + 1);
+	memset(big, 'h', CONF_MAX_NODE);
+	big[CONF_MAX_NODE] = '\0';
+	cr_assert_eq(conf_node_arg(big, node, sizeof(node), e, sizeof(e)),
+	    -EINVAL);
+	cr_assert_str_eq(e, "the node is longer than 255 bytes");
+	big[CONF_MAX_NODE - 1] = '\0';
+	cr_assert_eq(conf_node_arg(big, node, sizeof(node), e, sizeof(e)), 0);
+	cr_assert_str_eq(node, big);
+	free(big);
+}
+
 /* More nodes than the first allocation holds, up to the limit. */
 Test(conf, many_nodes)
 {

@@ -5,8 +5,9 @@
  * over the first result (the copy-on-write of the node table).  Whatever
  * the outcome, the conf must stay one the daemons can use: strings ended
  * within their arrays, no blank ends, the role's keys only, valid and
- * unique node names.  A refused file must leave the conf exactly as it was
- * and name the file and a line that exists; an accepted one clears err.
+ * unique node names (with a ':' only if an IPv6 address).  A refused file
+ * must leave the conf exactly as it was and name the file and a line that
+ * exists; an accepted one clears err.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "conf.h"
 
@@ -44,6 +47,21 @@ check_text(const char *s, size_t size, int nonempty)
 		CHECK(!isspace((unsigned char)s[n - 1]));
 		CHECK(memchr(s, '\n', n) == NULL);
 	}
+}
+
+/* An IPv6 address, with an optional "%zone". */
+static int
+is_v6(const char *node)
+{
+	struct in6_addr	a;
+	char		buf[INET6_ADDRSTRLEN];
+	size_t		n = strcspn(node, "%");
+
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, node, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET6, buf, &a) == 1;
 }
 
 static void
@@ -77,7 +95,11 @@ check_conf(const struct conf *c, enum conf_role role)
 
 		check_text(node, sizeof(c->nodes[i].node), 1);
 		for (s = node; *s != '\0'; s++)
-			CHECK(!isspace((unsigned char)*s) && *s != '/');
+			CHECK(!isspace((unsigned char)*s) && *s != '/' &&
+			    *s != '[' && *s != ']');
+		/* A ':' only in an IPv6 address, which came in brackets. */
+		if (strchr(node, ':') != NULL)
+			CHECK(is_v6(node));
 		check_store(&c->nodes[i].trust);
 		for (j = 0; j < i; j++)
 			CHECK(strcasecmp(c->nodes[j].node, node) != 0);
