@@ -1573,6 +1573,31 @@ Test(conf, allow_command_exact_prefix_glob)
 	conf_free(&c);
 }
 
+/*
+ * What cmappserver.conf(5) says the list does not do: a '*' takes any
+ * characters of its component, and only argv[0] is ever seen.
+ */
+Test(conf, allow_command_scope_as_documented)
+{
+	struct conf	c;
+
+	allow_conf(&c, "allow_command=/bin/tru*\n"
+	    "allow_command=/usr/bin/python3\n"
+	    "allow_command=/opt/m?n/[ab]*\n");
+	cr_expect(conf_allows(&c, "/bin/true"));
+	cr_expect(conf_allows(&c, "/bin/truncate"));
+	cr_expect(conf_allows(&c, "/bin/tru"));
+	cr_expect_not(conf_allows(&c, "/bin/tr"));
+	cr_expect_not(conf_allows(&c, "/bin/tru/x"));
+	cr_expect(conf_allows(&c, "/usr/bin/python3"));
+	cr_expect_not(conf_allows(&c, "/usr/bin/python3.11"));
+	cr_expect(conf_allows(&c, "/opt/mon/a"));
+	cr_expect(conf_allows(&c, "/opt/man/b.sh"));
+	cr_expect_not(conf_allows(&c, "/opt/mon/c"));
+	cr_expect_not(conf_allows(&c, "/opt/mn/a"));
+	conf_free(&c);
+}
+
 /* An empty line after real entries must not switch the list off. */
 Test(conf, allow_command_empty_refused)
 {
