@@ -73,7 +73,6 @@ struct line {
 	size_t		 len;
 	size_t		 delim;		/* of the '=' or ':' after the name */
 	int		 has_delim;
-	size_t		 close;		/* of the ']' of "[ADDR]:" */
 };
 
 struct parse {
@@ -174,7 +173,6 @@ classify(const char *s, size_t len, int first, struct line *l)
 	if (*s == '[') {
 		if ((p = memchr(s, ']', l->len)) == NULL)
 			return text > CONF_MAX_LINE ? L_LONG : L_UNBALANCED;
-		l->close = (size_t)(p - s);
 		for (p++; p < e && isspace((unsigned char)*p); p++)
 			;
 		if (p == e || *p != ':')
@@ -360,8 +358,10 @@ struct shown {
 static const char *
 shown(struct shown *b, const char *node)
 {
-	snprintf(b->s, sizeof(b->s), strchr(node, ':') != NULL ? "[%s]" :
-	    "%s", node);
+	if (strchr(node, ':') != NULL)
+		snprintf(b->s, sizeof(b->s), "[%s]", node);
+	else
+		snprintf(b->s, sizeof(b->s), "%s", node);
 	return b->s;
 }
 
