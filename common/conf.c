@@ -1,14 +1,25 @@
 /*
  * conf.c: reads cmappserver.conf and cmappmgr.conf, the manual's
- * Java-properties-like files.  The lines are split into keys and values
- * here, as inih split them before: inih reads a line into a buffer fixed
- * when it is built (INI_MAX_LINE, 200 bytes in Debian's libinih) and takes
- * the tail of a longer line for a line of its own, so a long comment or a
- * long keyStore path stopped start-up.  Files inih read are read the same.
- * What INI readers and Java read differently is refused, not guessed: an
- * indented line (a continuation to inih and Python, not to Java), a ';'
- * after a blank (a comment to them, part of the value to Java), a
- * [section].  A file is applied whole or not at all.
+ * Java-properties-like files.  inih splits the key lines into keys and
+ * values, but from a sanitized copy of the file, not the file itself,
+ * because of two ways it reads lines:
+ *  - into a buffer fixed when it is built (INI_MAX_LINE, 200 bytes in
+ *    Debian's libinih, whatever ini_max_line says), taking the tail of a
+ *    longer line for a line of its own: a long comment would stop
+ *    start-up, or worse, its tail be read as a key;
+ *  - a line starting with '[' as a [section], the rest of the line
+ *    dropped: the "[ADDR]:" lines that pin IPv6 nodes would vanish.
+ * So sanitize() copies the file line for line: comment and blank lines
+ * become empty, so that comments may be of any length and every line
+ * keeps its number, and the "[ADDR]" that starts a node line becomes a
+ * plain name, which the handler maps back to the file's line.  It refuses
+ * the first line that inih would still misread, or that INI readers and
+ * Java read differently: a key line over 198 bytes, a NUL byte (the end of
+ * inih's string), an indented line (a continuation to inih, not to Java),
+ * a ';' after a blank in a value (a comment to inih, part of the value to
+ * Java), a [section].  This inih build has no INI_HANDLER_LINENO: the
+ * handler finds its line by walking the file alongside.  A file is applied
+ * whole or not at all.
  */
 #include <ctype.h>
 #include <fnmatch.h>
@@ -24,8 +35,24 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <ini.h>
+
 #include "conf.h"
 #include "readfile.h"
+
+/*
+ * inih reads a line into CONF_MAX_LINE bytes, which must also hold its
+ * '\n' and a NUL: a longer line would be cut and its tail read as a line
+ * of its own.
+ */
+#define LINE_MAX_TEXT		(CONF_MAX_LINE - 2)
+
+/*
+ * What inih reads in place of the "[ADDR]" starting a node line: a name
+ * with neither ':' nor '[', no longer than the shortest such token ("[]"),
+ * so that no sanitized line is longer than the file's.
+ */
+#define NODE_TOKEN		"@"
 
 #define NODE_PASSWORD		"public"	/* the manual's trustStorePassword */
 #define NODE_ARRAY_START	8
@@ -64,7 +91,7 @@ enum line_kind {
 	L_NO_VALUE,	/* neither '=' nor ':' before any comment */
 	L_INLINE_COMMENT, /* a value INI readers cut at " ;" */
 	L_NUL,
-	L_LONG,		/* a key line over CONF_MAX_LINE bytes */
+	L_LONG,		/* a key line over LINE_MAX_TEXT bytes */
 };
 
 /* A line of the file, as classify() found it. */
@@ -82,6 +109,10 @@ struct parse {
 	const char	*fname;
 	char		*err;
 	size_t		 errlen;
+	int		 failed;
+	/* The file, walked alongside inih to find the line of each key. */
+	const char	*next;
+	const char	*end;
 	unsigned	 lineno;
 	/* Where a trustStorePassword line goes: a node, or -1: the fallback. */
 	long		 last;
@@ -119,6 +150,7 @@ fail(struct parse *p, unsigned line, const char *fmt, ...)
 	va_list	ap;
 	int	n;
 
+	p->failed = 1;
 	if (p->err == NULL || p->errlen == 0)
 		return -EINVAL;
 	n = snprintf(p->err, p->errlen, "%s:%u: ", p->fname, line);
@@ -145,9 +177,9 @@ next_line(const char **pos, const char *end, size_t *len)
 }
 
 /*
- * How a line reads.  The rules are inih r55's (ini.c: BOM, comment,
- * continuation, section, then find_chars_or_comment), so that every file
- * it read reads the same; comments are skipped before any length check.
+ * How inih r55 reads a line (ini.c: BOM, comment, continuation, section,
+ * then find_chars_or_comment), but for "[ADDR]:", which is a node; a
+ * comment is blank whatever its length.
  */
 static enum line_kind
 classify(const char *s, size_t len, int first, struct line *l)
@@ -172,11 +204,11 @@ classify(const char *s, size_t len, int first, struct line *l)
 	/* "[ADDR]:" pins to an IPv6 address, whose ':'s are not the end. */
 	if (*s == '[') {
 		if ((p = memchr(s, ']', l->len)) == NULL)
-			return text > CONF_MAX_LINE ? L_LONG : L_UNBALANCED;
+			return text > LINE_MAX_TEXT ? L_LONG : L_UNBALANCED;
 		for (p++; p < e && isspace((unsigned char)*p); p++)
 			;
 		if (p == e || *p != ':')
-			return text > CONF_MAX_LINE ? L_LONG : L_SECTION;
+			return text > LINE_MAX_TEXT ? L_LONG : L_SECTION;
 	} else
 		p = s;
 	for (was_space = 0; p < e; p++) {
@@ -190,7 +222,7 @@ classify(const char *s, size_t len, int first, struct line *l)
 			break;
 		was_space = isspace((unsigned char)*p);
 	}
-	if (text > CONF_MAX_LINE)
+	if (text > LINE_MAX_TEXT)
 		return L_LONG;
 	if (isspace((unsigned char)*s))
 		return L_INDENTED;
@@ -203,6 +235,59 @@ classify(const char *s, size_t len, int first, struct line *l)
 		was_space = isspace((unsigned char)*p);
 	}
 	return L_PAIR;
+}
+
+/* sanitize() writes at most a '\n' more than the text, and a NUL. */
+#define SANITIZED_SIZE(len)	((len) + 2)
+
+/*
+ * The text inih reads, into out (size bytes, at least SANITIZED_SIZE(len)):
+ * the file's lines in order, each comment or blank line empty, each key
+ * line as it is but for a BOM and a final '\r', with NODE_TOKEN for the
+ * "[ADDR]" of a node line.  It stops before the first line inih would
+ * misread: *bad is its number, *why and *l what it is; *bad is 0 if there
+ * is none.  -ENOBUFS if out is too small, which is a bug of the caller.
+ */
+static int
+sanitize(const char *text, size_t len, char *out, size_t size,
+    unsigned *bad, enum line_kind *why, struct line *l)
+{
+	const char	*pos = text, *line, *s, *close;
+	char		*o = out;
+	size_t		 n;
+	unsigned	 lineno = 0;
+
+	*bad = 0;
+	*why = L_BLANK;
+	memset(l, 0, sizeof(*l));
+	if (size < SANITIZED_SIZE(len))
+		return -ENOBUFS;
+	while ((line = next_line(&pos, text + len, &n)) != NULL) {
+		lineno++;
+		*why = classify(line, n, lineno == 1, l);
+		if (*why != L_BLANK && *why != L_PAIR) {
+			*bad = lineno;
+			break;
+		}
+		if (*why == L_PAIR) {
+			/* Without a '\r', it fits inih's buffer with its '\n'. */
+			s = l->s;
+			n = l->len - (s[l->len - 1] == '\r');
+			if (*s == '[') {
+				/* classify() found the ']', then ':'. */
+				close = memchr(s, ']', n);
+				memcpy(o, NODE_TOKEN, sizeof(NODE_TOKEN) - 1);
+				o += sizeof(NODE_TOKEN) - 1;
+				n -= (size_t)(close + 1 - s);
+				s = close + 1;
+			}
+			memcpy(o, s, n);
+			o += n;
+		}
+		*o++ = '\n';
+	}
+	*o = '\0';
+	return 0;
 }
 
 /* The name of a too-long line, if it has one, goes into the message. */
@@ -222,10 +307,10 @@ syntax_error(struct parse *p, enum line_kind why, const struct line *l)
 			;
 		if (!l->has_delim || n == 0)
 			return fail(p, p->lineno, "the line is longer than %d "
-			    "bytes", CONF_MAX_LINE);
+			    "bytes", LINE_MAX_TEXT);
 		return fail(p, p->lineno, "%.*s%s: the line is longer than %d "
 		    "bytes", (int)(n < LONG_NAME_SHOWN ? n : LONG_NAME_SHOWN),
-		    l->s, n > LONG_NAME_SHOWN ? "..." : "", CONF_MAX_LINE);
+		    l->s, n > LONG_NAME_SHOWN ? "..." : "", LINE_MAX_TEXT);
 	case L_INDENTED:
 		return fail(p, p->lineno, "the line starts with a blank, which "
 		    "would continue the previous value; remove the indent");
@@ -677,32 +762,82 @@ set_node_line(struct parse *p, const char *node, int bracketed, char *value)
 	return set_trust_password(p, node, v);
 }
 
-/* A key line: the name before the first '=' or ':', the value after it. */
+/*
+ * The name inih read on the file's key line l: NODE_TOKEN for an "[ADDR]",
+ * else the text before the '=' or ':' without its trailing blanks.
+ */
 static int
-on_pair(struct parse *p, const struct line *l)
+inih_name_is(const struct line *l, const char *name)
 {
-	char	buf[CONF_MAX_LINE + 2], *name, *value, *rest;
+	size_t	n = l->delim;
+
+	if (l->s[0] == '[')
+		return strcmp(name, NODE_TOKEN) == 0;
+	while (n > 0 && isspace((unsigned char)l->s[n - 1]))
+		n--;
+	return strlen(name) == n && memcmp(name, l->s, n) == 0;
+}
+
+/*
+ * A key line (l in the file): inih's name and value, the node of an
+ * "[ADDR]" taken back from the file's line.
+ */
+static int
+on_pair(struct parse *p, const struct line *l, const char *name,
+    const char *value)
+{
+	char	buf[CONF_MAX_LINE], node[CONF_MAX_LINE], *rest;
+	size_t	n = strlen(value);
 	int	r;
 
-	/* classify() bounded the line; a '\r' may come on top. */
-	memcpy(buf, l->s, l->len);
-	buf[l->len] = '\0';
-	buf[l->delim] = '\0';
-	value = trim(buf + l->delim + 1);
-	if (buf[0] == '[') {
-		/* classify() found the ']', and only blanks after it. */
-		if ((r = bracket_node(p, "", buf, &rest)) == 0)
-			r = set_node_line(p, buf + 1, 1, value);
-	} else {
-		name = trim(buf);
-		if (l->s[l->delim] != ':' || find_key(name) >= 0)
-			r = set_key(p, name, value);
-		else if ((r = check_plain_node(p, "", l->s, l->len, "",
-		    ":")) == 0)
-			r = set_node_line(p, name, 0, value);
-	}
+	/* sanitize() bounded the line, and so what inih read of it. */
+	if (n >= sizeof(buf) || l->delim >= sizeof(node) ||
+	    !inih_name_is(l, name))
+		return fail(p, p->lineno, "internal error: inih read the line "
+		    "differently");
+	/* Set the value's parts apart in place. */
+	memcpy(buf, value, n + 1);
+	if (l->s[0] == '[') {
+		memcpy(node, l->s, l->delim);
+		node[l->delim] = '\0';
+		if ((r = bracket_node(p, "", node, &rest)) == 0)
+			r = set_node_line(p, node + 1, 1, buf);
+	} else if (l->s[l->delim] != ':' || find_key(name) >= 0)
+		r = set_key(p, name, buf);
+	else if ((r = check_plain_node(p, "", l->s, l->len, "", ":")) == 0)
+		r = set_node_line(p, name, 0, buf);
 	explicit_bzero(buf, sizeof(buf));	/* it may hold a password */
 	return r;
+}
+
+/* inih's handler, called for each key line of the sanitized text. */
+static int
+on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse	*p = user;
+	struct line	 l;
+	enum line_kind	 why = L_BLANK;
+	const char	*line;
+	size_t		 n;
+
+	if (p->failed)
+		return 1;	/* the first error is the one reported */
+	/* The sanitized lines are the file's: find the next key line. */
+	while (why == L_BLANK) {
+		if ((line = next_line(&p->next, p->end, &n)) == NULL) {
+			fail(p, p->lineno, "internal error: inih read a line "
+			    "the pre-scan did not see");
+			return 0;
+		}
+		p->lineno++;
+		why = classify(line, n, p->lineno == 1, &l);
+	}
+	if (why != L_PAIR || *section != '\0') {
+		fail(p, p->lineno, "internal error: inih read the line "
+		    "differently");
+		return 0;
+	}
+	return on_pair(p, &l, name, value) == 0;
 }
 
 int
@@ -713,9 +848,10 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 	struct line	 l;
 	struct shown	 b;
 	enum line_kind	 why;
-	const char	*pos = text, *line;
-	size_t		 n;
-	int		 r;
+	char		*buf = NULL;
+	size_t		 size = SANITIZED_SIZE(len);
+	unsigned	 bad;
+	int		 line, r;
 
 	if (fname == NULL)
 		fname = "conf";
@@ -738,29 +874,38 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 	p.c.nodes = NULL;
 	if (c->n_nodes > 0) {
 		if ((p.c.nodes = calloc(c->n_nodes, sizeof(*c->nodes))) ==
-		    NULL) {
-			r = -ENOMEM;
-			if (err != NULL)
-				snprintf(err, errlen, "%s: out of memory",
-				    fname);
-			goto out;
-		}
+		    NULL)
+			goto nomem;
 		memcpy(p.c.nodes, c->nodes, c->n_nodes * sizeof(*c->nodes));
 		p.cap = c->n_nodes;
 	}
 
+	/* inih reads the sanitized lines before the first bad one, if any. */
+	if ((buf = malloc(size)) == NULL)
+		goto nomem;
 	r = -EINVAL;
-	while ((line = next_line(&pos, text + len, &n)) != NULL) {
-		p.lineno++;
-		why = classify(line, n, p.lineno == 1, &l);
-		if (why == L_BLANK)
-			continue;
-		if (why != L_PAIR) {
-			syntax_error(&p, why, &l);
-			goto out;
-		}
-		if (on_pair(&p, &l) != 0)
-			goto out;
+	if (sanitize(text, len, buf, size, &bad, &why, &l) != 0) {
+		if (err != NULL)
+			snprintf(err, errlen, "%s: internal error: no room "
+			    "to sanitize", fname);
+		goto out;
+	}
+	p.next = text;
+	p.end = text + len;
+	if ((line = ini_parse_string(buf, on_ini, &p)) < 0)
+		goto nomem;
+	if (p.failed)
+		goto out;
+	if (line > 0) {
+		/* Not expected: the pre-scan refuses what inih refuses. */
+		fail(&p, (unsigned)line, "internal error: inih refused the "
+		    "line");
+		goto out;
+	}
+	if (bad != 0) {
+		p.lineno = bad;
+		syntax_error(&p, why, &l);
+		goto out;
 	}
 	if (p.pending[0] != '\0') {
 		fail(&p, p.pending_line, "'%s:' is not followed by a "
@@ -771,7 +916,16 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 	*c = p.c;
 	p.c.nodes = NULL;
 	r = 0;
+	goto out;
+nomem:
+	r = -ENOMEM;
+	if (err != NULL)
+		snprintf(err, errlen, "%s: out of memory", fname);
 out:
+	if (buf != NULL) {
+		explicit_bzero(buf, size);	/* it may hold passwords */
+		free(buf);
+	}
 	if (p.c.nodes != NULL) {
 		explicit_bzero(p.c.nodes, p.cap * sizeof(*p.c.nodes));
 		free(p.c.nodes);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define CONF_MAX_FILE		65536	/* bytes in a conf file */
-#define CONF_MAX_LINE		2048	/* bytes in a key line; comments: any */
+#define CONF_MAX_LINE		200	/* inih's buffer: key lines <= 198 */
 #define CONF_MAX_NODES		256	/* node-pinned trustStore entries */
 #define CONF_MAX_PATH		1024
 #define CONF_MAX_PASSWORD	256

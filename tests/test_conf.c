@@ -1148,60 +1148,131 @@ Test(conf, comments_of_any_length_accepted)
 	free(big);
 }
 
-/* A key line holds the longest path, with room to spare. */
-Test(conf, long_key_lines_accepted)
+/*
+ * inih reads a line into CONF_MAX_LINE bytes with its '\n' and a NUL: the
+ * longest key line.
+ */
+#define KEY_LINE_MAX	(CONF_MAX_LINE - 2)
+
+/* A key line of KEY_LINE_MAX bytes, whatever the form. */
+Test(conf, longest_key_line_accepted)
 {
 	struct conf	c;
 	char		*text;
 	size_t		n;
 
-	/* keyStore with a path of CONF_MAX_PATH - 1 bytes. */
-	text = filled("keyStore=/", 'p', strlen("keyStore=") +
-	    CONF_MAX_PATH - 1, "\n");
+	text = filled("keyStore=/", 'p', KEY_LINE_MAX, "\n");
 	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
-	cr_assert_eq(strlen(c.key.path), CONF_MAX_PATH - 1);
+	cr_assert_eq(strlen(c.key.path), KEY_LINE_MAX - strlen("keyStore="));
 	cr_assert_eq(c.key.path[0], '/');
 	conf_free(&c);
-	free(text);
-
-	/* A line of exactly CONF_MAX_LINE bytes, blanks making up the rest. */
-	n = CONF_MAX_LINE - (CONF_MAX_PATH - 1) - 1;
-	text = filled("keyStore", ' ', n, "=/");
-	text = realloc(text, CONF_MAX_LINE + 4);
-	memset(text + n + 2, 'q', CONF_MAX_PATH - 2);
-	strcpy(text + CONF_MAX_LINE, "\n");
-	cr_assert_eq(strlen(text), CONF_MAX_LINE + 1);
-	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
-	cr_assert_eq(strlen(c.key.path), CONF_MAX_PATH - 1);
-	conf_free(&c);
-	/* The '\r' of a CRLF file does not count. */
-	strcpy(text + CONF_MAX_LINE, "\r\n");
-	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
-	cr_assert_eq(strlen(c.key.path), CONF_MAX_PATH - 1);
-	conf_free(&c);
 	/* Nor does a final line need its '\n'. */
-	text[CONF_MAX_LINE] = '\0';
+	text[KEY_LINE_MAX] = '\0';
 	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
-	cr_assert_eq(strlen(c.key.path), CONF_MAX_PATH - 1);
+	cr_assert_eq(strlen(c.key.path), KEY_LINE_MAX - strlen("keyStore="));
+	conf_free(&c);
+	free(text);
+	/* The '\r' of a CRLF file does not count. */
+	text = filled("keyStore=/", 'p', KEY_LINE_MAX, "\r\nport=1\r\n");
+	cr_assert_eq(parse(&c, CONF_SERVER, text), 0, "%s", err);
+	cr_assert_eq(strlen(c.key.path), KEY_LINE_MAX - strlen("keyStore="));
+	cr_assert_eq(c.port, 1);
 	conf_free(&c);
 	free(text);
 
-	/* A pinned trustStore with the longest node name and path. */
-	text = filled("trustStore=", 'n', strlen("trustStore=") +
-	    CONF_MAX_NODE - 1, ":/");
-	n = strlen(text);
-	text = realloc(text, n + CONF_MAX_PATH + 2);
-	memset(text + n, 'r', CONF_MAX_PATH - 2);
-	strcpy(text + n + CONF_MAX_PATH - 2, "\n");
+	/* Blanks count, and are cut. */
+	text = filled("keyStorePassword  = ", 'w', KEY_LINE_MAX - 2, "  \n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(strlen(c.key.password), KEY_LINE_MAX - 2 -
+	    strlen("keyStorePassword  = "));
+	conf_free(&c);
+	free(text);
+
+	/* Each node form, an IPv6 one included. */
+	text = filled("trustStore=slvm1:/", 'a', KEY_LINE_MAX, "\n");
 	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
 	cr_assert_eq(c.n_nodes, 1);
-	cr_assert_eq(strlen(c.nodes[0].node), CONF_MAX_NODE - 1);
-	cr_assert_eq(strlen(c.nodes[0].trust.path), CONF_MAX_PATH - 1);
+	cr_assert_str_eq(c.nodes[0].node, "slvm1");
+	cr_assert_eq(strlen(c.nodes[0].trust.path), KEY_LINE_MAX -
+	    strlen("trustStore=slvm1:"));
+	conf_free(&c);
+	free(text);
+	text = filled("[fd00::13]:trustStore=/", 'b', KEY_LINE_MAX, "\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 1);
+	cr_assert_str_eq(c.nodes[0].node, "fd00::13");
+	cr_assert_eq(strlen(c.nodes[0].trust.path), KEY_LINE_MAX -
+	    strlen("[fd00::13]:trustStore="));
+	conf_free(&c);
+	free(text);
+	text = filled("[fd00::13]  :", ' ', KEY_LINE_MAX, "\ntrustStore=/c\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 1);
+	cr_assert_str_eq(c.nodes[0].node, "fd00::13");
+	cr_assert_str_eq(c.nodes[0].trust.path, "/c");
+	conf_free(&c);
+	free(text);
+	text = filled("trustStore=[fd00::13]:/", 'd', KEY_LINE_MAX, "\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 1);
+	cr_assert_str_eq(c.nodes[0].node, "fd00::13");
+	conf_free(&c);
+	free(text);
+
+	/* After long comments, the lines are still counted right. */
+	text = filled("#", 'x', 3 * CONF_MAX_LINE, "\nkeyStore=/a\n");
+	n = strlen(text);
+	cr_assert_not_null(text = realloc(text, 2 * n + 16));
+	memcpy(text + n, text, n);
+	strcpy(text + 2 * n, "bogus=1\n");
+	expect_refused(CONF_MANAGER, text, 5, "unknown key 'bogus'");
+	free(text);
+}
+
+/* inih would read the tail of a long comment as a line: it does not. */
+Test(conf, long_comment_tail_is_not_a_key)
+{
+	struct conf	c;
+	char		*text;
+
+	text = filled("# ", 'x', CONF_MAX_LINE - 1, "keyStore=/tail\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_str_eq(c.key.path, "/etc/client.private");
+	conf_free(&c);
+	free(text);
+	text = filled(";", 'y', 2 * CONF_MAX_LINE - 1, "[::1]:\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 0);
 	conf_free(&c);
 	free(text);
 }
 
-/* A value over its own limit is named with that limit. */
+/* The token inih reads for "[ADDR]" is no node a file can name. */
+Test(conf, node_token_is_not_a_node_name)
+{
+	struct conf	 c;
+
+	cr_assert_eq(parse(&c, CONF_MANAGER, "@:trustStore=/at\n"
+	    "[::1]:trustStore=/v6\n@x:\ntrustStore=/atx\n"), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 3);
+	cr_assert_str_eq(c.nodes[0].node, "@");
+	cr_assert_str_eq(c.nodes[0].trust.path, "/at");
+	cr_assert_str_eq(c.nodes[1].node, "::1");
+	cr_assert_str_eq(c.nodes[1].trust.path, "/v6");
+	cr_assert_str_eq(c.nodes[2].node, "@x");
+	conf_free(&c);
+	expect_refused(CONF_MANAGER, "[::1]:\n@:\n", 1,
+	    "'[::1]:' is not followed by a trustStore line");
+	expect_refused(CONF_MANAGER, "@:trustStore=/a\n[::1]:bogus=1\n", 2,
+	    "unknown key 'bogus' after '[::1]:'");
+	expect_refused(CONF_SERVER, "[::1]:\n", 1, "'[::1]:' pins a "
+	    "trustStore to a node, which only cmappmgr.conf can do");
+}
+
+/*
+ * The values have limits of their own (a path 1023 bytes, ...), but a key
+ * line stops sooner: the line is refused, naming its key.
+ */
 Test(conf, long_values_refused)
 {
 	char	*text;
@@ -1209,22 +1280,22 @@ Test(conf, long_values_refused)
 	text = filled("#\nkeyStore=/", 'p', strlen("#\nkeyStore=") +
 	    CONF_MAX_PATH, "\n");
 	expect_refused(CONF_MANAGER, text, 2,
-	    "keyStore: the value is longer than 1023 bytes");
+	    "keyStore: the line is longer than 198 bytes");
 	free(text);
 	text = filled("keyStorePassword=", 'w', strlen("keyStorePassword=") +
 	    CONF_MAX_PASSWORD, "\n");
 	expect_refused(CONF_MANAGER, text, 1,
-	    "keyStorePassword: the value is longer than 255 bytes");
+	    "keyStorePassword: the line is longer than 198 bytes");
 	free(text);
 	text = filled("allow_command=/", 'a', strlen("allow_command=") +
 	    CONF_MAX_PATTERN, "\n");
 	expect_refused(CONF_SERVER, text, 1,
-	    "allow_command: the value is longer than 199 bytes");
+	    "allow_command: the line is longer than 198 bytes");
 	free(text);
 	text = filled("trustStore=", 'n', strlen("trustStore=") +
 	    CONF_MAX_NODE, ":/k\n");
 	expect_refused(CONF_MANAGER, text, 1,
-	    "trustStore: a node name is longer than 255 bytes");
+	    "trustStore: the line is longer than 198 bytes");
 	free(text);
 }
 
@@ -1234,42 +1305,63 @@ Test(conf, long_line_refused)
 
 	/* One byte more than the longest line, on line 2, names its key. */
 	text = filled("# first\nkeyStore=/", 'a', strlen("# first\n") +
-	    CONF_MAX_LINE + 1, "\nkeyStore=/b\n");
+	    KEY_LINE_MAX + 1, "\nkeyStore=/b\n");
 	expect_refused(CONF_MANAGER, text, 2,
-	    "keyStore: the line is longer than 2048 bytes");
+	    "keyStore: the line is longer than 198 bytes");
+	free(text);
+	/* CRLF: the '\r' is not counted, the byte before it is. */
+	text = filled("keyStore=/", 'a', KEY_LINE_MAX + 1, "\r\n");
+	expect_refused(CONF_MANAGER, text, 1,
+	    "keyStore: the line is longer than 198 bytes");
 	free(text);
 
 	/* The last line, without its '\n'; ':' separates too. */
 	text = filled("keyStore=/a\ntrustStore : /", 'a',
-	    strlen("keyStore=/a\n") + CONF_MAX_LINE + 1, "");
+	    strlen("keyStore=/a\n") + KEY_LINE_MAX + 1, "");
 	expect_refused(CONF_MANAGER, text, 2,
-	    "trustStore: the line is longer than 2048 bytes");
+	    "trustStore: the line is longer than 198 bytes");
+	free(text);
+
+	/* Node lines name their node, in its brackets. */
+	text = filled("[::1]:trustStore=/", 'a', KEY_LINE_MAX + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1,
+	    "[::1]: the line is longer than 198 bytes");
+	free(text);
+	text = filled("slvm1:trustStore=/", 'a', KEY_LINE_MAX + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1,
+	    "slvm1: the line is longer than 198 bytes");
 	free(text);
 
 	/* No key to name. */
-	text = filled("", 'x', CONF_MAX_LINE + 1, "\n");
-	expect_refused(CONF_MANAGER, text, 1, "the line is longer than 2048");
-	cr_assert_str_eq(err, "test.conf:1: the line is longer than 2048 "
+	text = filled("", 'x', KEY_LINE_MAX + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1, "the line is longer than 198");
+	cr_assert_str_eq(err, "test.conf:1: the line is longer than 198 "
 	    "bytes");
 	free(text);
-	text = filled("=", 'x', CONF_MAX_LINE + 1, "\n");
-	expect_refused(CONF_MANAGER, text, 1, "the line is longer than 2048");
-	cr_assert_str_eq(err, "test.conf:1: the line is longer than 2048 "
+	text = filled("=", 'x', KEY_LINE_MAX + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1, "the line is longer than 198");
+	cr_assert_str_eq(err, "test.conf:1: the line is longer than 198 "
 	    "bytes");
 	free(text);
 
 	/* A long name is shown cut. */
-	text = filled("", 'k', CONF_MAX_LINE + 1, "=v\n");
+	text = filled("", 'k', KEY_LINE_MAX + 1, "=v\n");
 	expect_refused(CONF_MANAGER, text, 1, "kkk...: the line is longer "
-	    "than 2048 bytes");
+	    "than 198 bytes");
 	cr_assert_eq(strlen(err), strlen("test.conf:1: ") + 64 +
-	    strlen("...: the line is longer than 2048 bytes"), "%s", err);
+	    strlen("...: the line is longer than 198 bytes"), "%s", err);
 	free(text);
 
 	/* An indented key line is still a key line. */
-	text = filled("  keyStore=", 'a', CONF_MAX_LINE + 1, "\n");
+	text = filled("  keyStore=", 'a', KEY_LINE_MAX + 1, "\n");
 	expect_refused(CONF_MANAGER, text, 1,
-	    "keyStore: the line is longer than 2048 bytes");
+	    "keyStore: the line is longer than 198 bytes");
+	free(text);
+
+	/* An earlier bad key wins over a later long line. */
+	text = filled("bogus=1\nkeyStore=/", 'a', strlen("bogus=1\n") +
+	    KEY_LINE_MAX + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1, "unknown key 'bogus'");
 	free(text);
 }
 

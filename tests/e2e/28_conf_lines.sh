@@ -1,6 +1,6 @@
-# Conf lines as admins write them: long comments and long key paths start
-# both programs; a key line that is truly too long, or an empty
-# allow_command after real ones, stops cmappserver naming the file and line.
+# Conf lines as admins write them: long comments start both programs; a
+# key line too long for inih (a keyStore path over 240 bytes), or an empty
+# allow_command after real ones, stops them naming the file, line and key.
 # The allowlist matches the command's path only, as its page says: a
 # symlink inside an allowed directory runs what it points to.
 long=$(printf '%0500d' 0 | tr 0 x)
@@ -13,14 +13,14 @@ ln -s /bin/sh "$T/allowed/sh" || exit 1
 
 cat >"$T/srv.conf" <<EOC
 # $long
-keyStore=$dir/server.private
+keyStore=$KEYS/localhost/server.private
 trustStore=$KEYS/localhost/client.public
 ;$long
 allow_command=$T/allowed/
 EOC
 cat >"$T/mgr.conf" <<EOC
 #$long
-keyStore=$dir/client.private
+keyStore=$KEYS/host/client.private
 localhost:
 # $long
 trustStore=$KEYS/host/server_localhost.public
@@ -33,17 +33,23 @@ expect_eq $? 1 "/bin/sh itself, not allowed" || exit 1
 expect_grep "not allowed by the allow_command" "$T/e" || exit 1
 stop_server
 
-# A key line over 2048 bytes: its file, line and key, and no server (the
-# timeouts end a server that would start regardless).
-printf '#\nkeyStore=/%02100d\n' 0 >"$T/toolong.conf"
-timeout $((10 * SLOW)) "$BIN/cmappserver" -f -conf "$T/toolong.conf" -port "$PORT" 2>"$T/e1"
-expect_eq $? 1 "too long a line" || exit 1
-expect_grep "$T/toolong.conf:2: keyStore: the line is longer than 2048 bytes" "$T/e1" || exit 1
+# A keyStore path over 240 bytes makes a line longer than inih's 198: its
+# file, line and key, and neither program runs (the timeouts end a server
+# that would start regardless).
+sed "2s|=.*|=$dir/server.private|" "$T/srv.conf" >"$T/longsrv.conf"
+timeout $((10 * SLOW)) "$BIN/cmappserver" -f -conf "$T/longsrv.conf" -port "$PORT" 2>"$T/e1"
+expect_eq $? 1 "too long a line, cmappserver" || exit 1
+expect_grep "$T/longsrv.conf:2: keyStore: the line is longer than 198 bytes" "$T/e1" || exit 1
+listening "$PORT" && fail "a server listens" && exit 1
+sed "2s|=.*|=$dir/client.private|" "$T/mgr.conf" >"$T/longmgr.conf"
+MGR_CONF=$T/longmgr.conf mgr /bin/true 2>"$T/e2"
+expect_eq $? 1 "too long a line, cmappmgr" || exit 1
+expect_grep "$T/longmgr.conf:2: keyStore: the line is longer than 198 bytes" "$T/e2" || exit 1
 
 # An empty allow_command after real ones no longer switches the list off.
 { cat "$T/srv.conf"; echo "allow_command=/bin/true"; echo "allow_command="; } >"$T/empty.conf"
-timeout $((10 * SLOW)) "$BIN/cmappserver" -f -conf "$T/empty.conf" -port "$PORT" 2>"$T/e2"
+timeout $((10 * SLOW)) "$BIN/cmappserver" -f -conf "$T/empty.conf" -port "$PORT" 2>"$T/e3"
 expect_eq $? 1 "empty allow_command" || exit 1
-expect_grep "$T/empty.conf:7: allow_command: an empty value; to allow every command, remove all allow_command lines" "$T/e2" || exit 1
+expect_grep "$T/empty.conf:7: allow_command: an empty value; to allow every command, remove all allow_command lines" "$T/e3" || exit 1
 listening "$PORT" && fail "a server listens" && exit 1
 true
