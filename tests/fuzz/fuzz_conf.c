@@ -200,6 +200,9 @@ check_simple_keys(const struct conf *c, const struct conf *base,
 		for (d = line; d < e && *d != '=' && *d != ':'; d++)
 			;
 		CHECK(d < e);	/* an accepted file has only key lines */
+		/* Each fits inih's buffer with its '\n' and a NUL. */
+		n = (size_t)(e - line) - (e[-1] == '\r');
+		CHECK(n <= CONF_MAX_LINE - 2);
 		for (v = d; v > line && isspace((unsigned char)v[-1]); v--)
 			;
 		n = (size_t)(v - line);
@@ -276,6 +279,9 @@ parse(struct conf *c, enum conf_role role, const char *text, size_t len,
 				line = strtoul(err + sizeof(FNAME), &end, 10);
 				CHECK(*end == ':');
 				CHECK(line >= 1 && line <= count_lines(text, len));
+				/* conf.c's "cannot happen": the pre-scan and
+				 * inih disagree on a line. */
+				CHECK(strncmp(end, ": internal error", 16) != 0);
 			}
 		}
 	}
