@@ -31,7 +31,7 @@ usage(FILE *f)
 "       cmappmgr -node NODE [-port N] [-conf FILE]\n"
 "                [-cmappserver_timeout SECONDS] -list\n"
 "       cmappmgr -version | -help\n"
-"  -node NODE       the guest: host name, IPv4 or IPv6 address\n"
+"  -node NODE       the guest: host name, IPv4 or IPv6 address ([ADDR] too)\n"
 "  -port N          cmappserver's TCP port (default 5315)\n"
 "  -conf FILE       key configuration (default " CONF_MANAGER_PATH ")\n"
 "  -cmappserver_timeout SECONDS\n"
@@ -77,6 +77,7 @@ int
 main(int argc, char **argv)
 {
 	static struct mgr	 m;	/* the process's one context */
+	static char		 node[CONF_MAX_NODE];
 	struct conf		 conf;
 	const struct conf_store	*trust;
 	const char		*conf_path = NULL;
@@ -126,6 +127,13 @@ main(int argc, char **argv)
 	}
 	if (m.node == NULL || m.node[0] == '\0')
 		usage_error("-node is required");
+	/*
+	 * "[ADDR]" as in URLs: getaddrinfo() and the pinned trustStores
+	 * take the address without its brackets.
+	 */
+	if (conf_node_arg(m.node, node, sizeof(node), err, sizeof(err)) != 0)
+		usage_error("-node: %s", err);
+	m.node = node;
 	if (list && m.argv != NULL)
 		usage_error("-list and -service exclude each other");
 	if (m.argv == NULL && !list)

@@ -1,12 +1,25 @@
 /*
  * conf.c: reads cmappserver.conf and cmappmgr.conf, the manual's
- * Java-properties-like files.  inih splits the lines into keys and values;
- * a pre-scan here first refuses what inih would silently misread (an
- * over-long line, which it splits in two; a NUL byte, which ends its
- * string; an indented line, which it glues to the previous value; a ';'
- * after a blank in a value, where it cuts the value as a comment) and
- * tracks the line of each key, which this build of inih does not hand to
- * its callback.  A file is applied whole or not at all.
+ * Java-properties-like files.  inih splits the key lines into keys and
+ * values, but from a sanitized copy of the file, not the file itself,
+ * because of two ways it reads lines:
+ *  - into a buffer fixed when it is built (INI_MAX_LINE, 200 bytes in
+ *    Debian's libinih, whatever ini_max_line says), taking the tail of a
+ *    longer line for a line of its own: a long comment would stop
+ *    start-up, or worse, its tail be read as a key;
+ *  - a line starting with '[' as a [section], the rest of the line
+ *    dropped: the "[ADDR]:" lines that pin IPv6 nodes would vanish.
+ * So sanitize() copies the file line for line: comment and blank lines
+ * become empty, so that comments may be of any length and every line
+ * keeps its number, and the "[ADDR]" that starts a node line becomes a
+ * plain name, which the handler maps back to the file's line.  It refuses
+ * the first line that inih would still misread, or that INI readers and
+ * Java read differently: a key line over 198 bytes, a NUL byte (the end of
+ * inih's string), an indented line (a continuation to inih, not to Java),
+ * a ';' after a blank in a value (a comment to inih, part of the value to
+ * Java), a [section].  This inih build has no INI_HANDLER_LINENO: the
+ * handler finds its line by walking the file alongside.  A file is applied
+ * whole or not at all.
  */
 #include <ctype.h>
 #include <fnmatch.h>
@@ -19,6 +32,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <ini.h>
 
@@ -31,6 +46,13 @@
  * of its own.
  */
 #define LINE_MAX_TEXT		(CONF_MAX_LINE - 2)
+
+/*
+ * What inih reads in place of the "[ADDR]" starting a node line: a name
+ * with neither ':' nor '[', no longer than the shortest such token ("[]"),
+ * so that no sanitized line is longer than the file's.
+ */
+#define NODE_TOKEN		"@"
 
 #define NODE_PASSWORD		"public"	/* the manual's trustStorePassword */
 #define NODE_ARRAY_START	8
@@ -60,16 +82,24 @@ static const struct {
 	[K_ALLOW_COMMAND] =		{ "allow_command", 1 },
 };
 
-/* How inih will read a line. */
 enum line_kind {
-	L_BLANK,	/* empty, or a '#' or ';' comment */
+	L_BLANK,	/* empty, or a '#' or ';' comment, of any length */
 	L_PAIR,		/* name=value or name:value */
-	L_INDENTED,	/* inih would append it to the previous value */
+	L_INDENTED,	/* INI readers append it to the previous value */
 	L_SECTION,	/* [section] */
+	L_UNBALANCED,	/* a '[' without its ']' */
 	L_NO_VALUE,	/* neither '=' nor ':' before any comment */
-	L_INLINE_COMMENT, /* a value inih would cut at " ;" */
+	L_INLINE_COMMENT, /* a value INI readers cut at " ;" */
 	L_NUL,
-	L_LONG,
+	L_LONG,		/* a key line over LINE_MAX_TEXT bytes */
+};
+
+/* A line of the file, as classify() found it. */
+struct line {
+	const char	*s;		/* after a UTF-8 BOM on line 1 */
+	size_t		 len;
+	size_t		 delim;		/* of the '=' or ':' after the name */
+	int		 has_delim;
 };
 
 struct parse {
@@ -80,7 +110,7 @@ struct parse {
 	char		*err;
 	size_t		 errlen;
 	int		 failed;
-	/* The text inih reads, to find the line of each callback. */
+	/* The file, walked alongside inih to find the line of each key. */
 	const char	*next;
 	const char	*end;
 	unsigned	 lineno;
@@ -147,93 +177,154 @@ next_line(const char **pos, const char *end, size_t *len)
 }
 
 /*
- * Mirrors inih r55's reading of a line (ini.c: BOM, comment, continuation,
- * section, then find_chars_or_comment), so that its callbacks can be
- * matched to lines and its silent readings refused.
+ * How inih r55 reads a line (ini.c: BOM, comment, continuation, section,
+ * then find_chars_or_comment), but for "[ADDR]:", which is a node; a
+ * comment is blank whatever its length.
  */
 static enum line_kind
-classify(const char *s, size_t len, int first, char *delim)
+classify(const char *s, size_t len, int first, struct line *l)
 {
 	const char	*p, *e = s + len;
+	size_t		 text;
 	int		 was_space;
 
+	memset(l, 0, sizeof(*l));
 	if (memchr(s, '\0', len) != NULL)
 		return L_NUL;
-	if (len > LINE_MAX_TEXT)
-		return L_LONG;
 	if (first && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3;
+	l->s = s;
+	l->len = (size_t)(e - s);
 	for (p = s; p < e && isspace((unsigned char)*p); p++)
 		;
 	if (p == e || *p == '#' || *p == ';')
 		return L_BLANK;
-	if (p > s)
-		return L_INDENTED;
-	if (*p == '[')
-		return L_SECTION;
+	/* A CRLF file has the same limit as an LF one. */
+	text = l->len - (e[-1] == '\r');
+	/* "[ADDR]:" pins to an IPv6 address, whose ':'s are not the end. */
+	if (*s == '[') {
+		if ((p = memchr(s, ']', l->len)) == NULL)
+			return text > LINE_MAX_TEXT ? L_LONG : L_UNBALANCED;
+		for (p++; p < e && isspace((unsigned char)*p); p++)
+			;
+		if (p == e || *p != ':')
+			return text > LINE_MAX_TEXT ? L_LONG : L_SECTION;
+	} else
+		p = s;
 	for (was_space = 0; p < e; p++) {
 		if (*p == '=' || *p == ':') {
-			*delim = *p;
-			/* inih also ends the value at a ';' after a blank. */
-			for (p++, was_space = 0; p < e; p++) {
-				if (was_space && *p == ';')
-					return L_INLINE_COMMENT;
-				was_space = isspace((unsigned char)*p);
-			}
-			return L_PAIR;
+			l->delim = (size_t)(p - s);
+			l->has_delim = 1;
+			break;
 		}
-		/* inih ends the line at a ';' that follows a blank. */
+		/* INI readers end the line at a ';' that follows a blank. */
 		if (was_space && *p == ';')
 			break;
 		was_space = isspace((unsigned char)*p);
 	}
-	return L_NO_VALUE;
+	if (text > LINE_MAX_TEXT)
+		return L_LONG;
+	if (isspace((unsigned char)*s))
+		return L_INDENTED;
+	if (!l->has_delim)
+		return L_NO_VALUE;
+	/* And the value at a ';' after a blank. */
+	for (p = s + l->delim + 1, was_space = 0; p < e; p++) {
+		if (was_space && *p == ';')
+			return L_INLINE_COMMENT;
+		was_space = isspace((unsigned char)*p);
+	}
+	return L_PAIR;
 }
 
+/* sanitize() writes at most a '\n' more than the text, and a NUL. */
+#define SANITIZED_SIZE(len)	((len) + 2)
+
 /*
- * The first line inih would misread, or 0; *ok_len is the length of the
- * text before it, which is all inih gets to see.
+ * The text inih reads, into out (size bytes, at least SANITIZED_SIZE(len)):
+ * the file's lines in order, each comment or blank line empty, each key
+ * line as it is but for a BOM and a final '\r', with NODE_TOKEN for the
+ * "[ADDR]" of a node line.  It stops before the first line inih would
+ * misread: *bad is its number, *why and *l what it is; *bad is 0 if there
+ * is none.  -ENOBUFS if out is too small, which is a bug of the caller.
  */
-static unsigned
-prescan(const char *text, size_t len, size_t *ok_len, enum line_kind *why)
+static int
+sanitize(const char *text, size_t len, char *out, size_t size,
+    unsigned *bad, enum line_kind *why, struct line *l)
 {
-	const char	*pos = text, *end = text + len, *line;
+	const char	*pos = text, *line, *s, *close;
+	char		*o = out;
 	size_t		 n;
 	unsigned	 lineno = 0;
-	char		 delim;
 
-	while ((line = next_line(&pos, end, &n)) != NULL) {
+	*bad = 0;
+	*why = L_BLANK;
+	memset(l, 0, sizeof(*l));
+	if (size < SANITIZED_SIZE(len))
+		return -ENOBUFS;
+	while ((line = next_line(&pos, text + len, &n)) != NULL) {
 		lineno++;
-		*why = classify(line, n, lineno == 1, &delim);
+		*why = classify(line, n, lineno == 1, l);
 		if (*why != L_BLANK && *why != L_PAIR) {
-			*ok_len = (size_t)(line - text);
-			return lineno;
+			*bad = lineno;
+			break;
 		}
+		if (*why == L_PAIR) {
+			/* Without a '\r', it fits inih's buffer with its '\n'. */
+			s = l->s;
+			n = l->len - (s[l->len - 1] == '\r');
+			if (*s == '[') {
+				/* classify() found the ']', then ':'. */
+				close = memchr(s, ']', n);
+				memcpy(o, NODE_TOKEN, sizeof(NODE_TOKEN) - 1);
+				o += sizeof(NODE_TOKEN) - 1;
+				n -= (size_t)(close + 1 - s);
+				s = close + 1;
+			}
+			memcpy(o, s, n);
+			o += n;
+		}
+		*o++ = '\n';
 	}
-	*ok_len = len;
+	*o = '\0';
 	return 0;
 }
 
+/* The name of a too-long line, if it has one, goes into the message. */
+#define LONG_NAME_SHOWN		64
+
 static int
-syntax_error(struct parse *p, unsigned line, enum line_kind why)
+syntax_error(struct parse *p, enum line_kind why, const struct line *l)
 {
+	size_t	n;
+
 	switch (why) {
 	case L_NUL:
-		return fail(p, line, "the line has a NUL byte");
+		return fail(p, p->lineno, "the line has a NUL byte");
 	case L_LONG:
-		return fail(p, line, "the line is longer than %d bytes",
-		    LINE_MAX_TEXT);
+		for (n = l->delim; n > 0 && isspace((unsigned char)l->s[n - 1]);
+		    n--)
+			;
+		if (!l->has_delim || n == 0)
+			return fail(p, p->lineno, "the line is longer than %d "
+			    "bytes", LINE_MAX_TEXT);
+		return fail(p, p->lineno, "%.*s%s: the line is longer than %d "
+		    "bytes", (int)(n < LONG_NAME_SHOWN ? n : LONG_NAME_SHOWN),
+		    l->s, n > LONG_NAME_SHOWN ? "..." : "", LINE_MAX_TEXT);
 	case L_INDENTED:
-		return fail(p, line, "the line starts with a blank, which "
+		return fail(p, p->lineno, "the line starts with a blank, which "
 		    "would continue the previous value; remove the indent");
 	case L_SECTION:
-		return fail(p, line, "sections ('[...]') are not used in "
-		    "this file");
+		return fail(p, p->lineno, "sections ('[...]') are not used in "
+		    "this file; an IPv6 node is written [ADDR]:");
+	case L_UNBALANCED:
+		return fail(p, p->lineno, "a '[' without its ']'; an IPv6 node "
+		    "is written [ADDR]:");
 	case L_INLINE_COMMENT:
-		return fail(p, line, "a ';' after a blank would start a "
+		return fail(p, p->lineno, "a ';' after a blank would start a "
 		    "comment and cut the value; a value cannot hold \" ;\"");
 	default:
-		return fail(p, line, "not a key=value line");
+		return fail(p, p->lineno, "not a key=value line");
 	}
 }
 
@@ -297,14 +388,122 @@ trim(char *s)
 	return s;
 }
 
+/*
+ * Whether s (n bytes) is an IPv6 address, with an optional "%zone" as
+ * getaddrinfo() takes it; *a gets the address, *zone the offset of '%'
+ * (n without one).
+ */
+static int
+v6_addr(const char *s, size_t n, struct in6_addr *a, size_t *zone)
+{
+	char		 buf[INET6_ADDRSTRLEN];
+	const char	*pct = memchr(s, '%', n);
+	size_t		 an = pct != NULL ? (size_t)(pct - s) : n, i;
+
+	if (an == 0 || an >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, an);
+	buf[an] = '\0';
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return 0;
+	if (pct != NULL) {
+		if (an + 1 == n)
+			return 0;
+		/* What interface names are made of. */
+		for (i = an + 1; i < n; i++)
+			if (!isalnum((unsigned char)s[i]) && s[i] != '.' &&
+			    s[i] != '_' && s[i] != '-')
+				return 0;
+	}
+	*zone = an;
+	return 1;
+}
+
+/*
+ * Host names match without case; IPv6 addresses by value, so that ::1 and
+ * 0:0::1 are one node (a zone, if any, must be the same).
+ */
+static int
+node_eq(const char *a, const char *b)
+{
+	struct in6_addr	x, y;
+	size_t		na = strlen(a), nb = strlen(b), za, zb;
+
+	if (v6_addr(a, na, &x, &za) && v6_addr(b, nb, &y, &zb))
+		return memcmp(&x, &y, sizeof(x)) == 0 && na - za == nb - zb &&
+		    memcmp(a + za, b + zb, na - za) == 0;
+	return strcasecmp(a, b) == 0;
+}
+
+/* How a node is written in messages: an IPv6 address in its brackets. */
+struct shown {
+	char	s[CONF_MAX_NODE + 2];
+};
+
+static const char *
+shown(struct shown *b, const char *node)
+{
+	if (strchr(node, ':') != NULL)
+		snprintf(b->s, sizeof(b->s), "[%s]", node);
+	else
+		snprintf(b->s, sizeof(b->s), "%s", node);
+	return b->s;
+}
+
+/*
+ * "[ADDR]..." at s: cuts the address out in place, *rest is what follows
+ * the ']'.  The caller found the ']'.
+ */
+static int
+bracket_node(struct parse *p, const char *key, char *s, char **rest)
+{
+	struct in6_addr	 a;
+	char		*close = strchr(s, ']');
+	size_t		 zone;
+
+	*close = '\0';
+	*rest = close + 1;
+	if (!v6_addr(s + 1, strlen(s + 1), &a, &zone))
+		return fail(p, p->lineno, "%s'[%s]' is not an IPv6 address; "
+		    "only those are written in brackets", key, s + 1);
+	return 0;
+}
+
+/*
+ * What comes before a NODE's ':' (n bytes at s) when it has no brackets:
+ * an IPv6 address there would be cut at its first ':' ("::1:" reads as
+ * the node "", "fe80::1:" as "fe80"), and a bracket is out of place.
+ */
+static int
+check_plain_node(struct parse *p, const char *key, const char *s, size_t n,
+    const char *pre, const char *post)
+{
+	struct in6_addr	a;
+	size_t		end, i, zone;
+
+	for (end = 0; end < n && s[end] != '=' && s[end] != '/' &&
+	    !isspace((unsigned char)s[end]); end++)
+		if (s[end] == '[' || s[end] == ']')
+			return fail(p, p->lineno, "%s'%.*s': a '[' or ']' out of "
+			    "place; an IPv6 node is written %s[ADDR]%s", key,
+			    (int)end + 1, s, pre, post);
+	for (i = end < CONF_MAX_NODE ? end : CONF_MAX_NODE; i > 0; i--)
+		if ((i == end || s[i] == ':') && v6_addr(s, i, &a, &zone))
+			return fail(p, p->lineno, "%s'%.*s' is an IPv6 address: "
+			    "write it in brackets, as %s[%.*s]%s", key, (int)i,
+			    s, pre, (int)i, s, post);
+	return 0;
+}
+
 static int
 check_node(struct parse *p, const char *node)
 {
+	struct shown	 b;
 	const char	*s;
 
 	if (p->c.role != CONF_MANAGER)
 		return fail(p, p->lineno, "'%s:' pins a trustStore to a node, "
-		    "which only cmappmgr.conf can do", node);
+		    "which only cmappmgr.conf can do", shown(&b, node));
 	if (*node == '\0')
 		return fail(p, p->lineno, "trustStore: an empty node name "
 		    "before ':'");
@@ -312,7 +511,8 @@ check_node(struct parse *p, const char *node)
 		return fail(p, p->lineno, "trustStore: a node name is longer "
 		    "than %d bytes", CONF_MAX_NODE - 1);
 	for (s = node; *s != '\0'; s++)
-		if (isspace((unsigned char)*s) || *s == '/')
+		if (isspace((unsigned char)*s) || *s == '/' || *s == '[' ||
+		    *s == ']')
 			return fail(p, p->lineno, "trustStore: '%s' is not a "
 			    "node name", node);
 	return 0;
@@ -324,7 +524,7 @@ find_node(const struct conf *c, const char *node)
 	size_t	i;
 
 	for (i = 0; i < c->n_nodes; i++)
-		if (strcasecmp(c->nodes[i].node, node) == 0)
+		if (node_eq(c->nodes[i].node, node))
 			return (long)i;
 	return -1;
 }
@@ -334,14 +534,17 @@ static int
 set_trust(struct parse *p, const char *node, const char *path)
 {
 	struct conf_node	*n;
+	struct shown		 b;
+	const char		*first;
 	size_t			 cap;
+	long			 i;
 	int			 r;
 
 	if (p->pending[0] != '\0') {
 		if (node != NULL)
 			return fail(p, p->lineno, "'%s:' on line %u must be "
 			    "followed by a plain trustStore=PATH line",
-			    p->pending, p->pending_line);
+			    shown(&b, p->pending), p->pending_line);
 		node = p->pending;
 	}
 	if (node == NULL) {
@@ -355,9 +558,14 @@ set_trust(struct parse *p, const char *node, const char *path)
 	if (*path == '\0')
 		return fail(p, p->lineno, "trustStore: an empty path for node "
 		    "'%s'", node);
-	if (find_node(&p->c, node) >= 0)
+	if ((i = find_node(&p->c, node)) >= 0) {
+		first = p->c.nodes[i].node;
+		if (strchr(node, ':') == NULL || strcmp(first, node) == 0)
+			return fail(p, p->lineno, "trustStore: a second "
+			    "trustStore for node '%s'", node);
 		return fail(p, p->lineno, "trustStore: a second trustStore for "
-		    "node '%s'", node);
+		    "node '%s' (the same address as '%s')", node, first);
+	}
 	if (p->c.n_nodes == CONF_MAX_NODES)
 		return fail(p, p->lineno, "trustStore: more than %d "
 		    "node-pinned trustStores", CONF_MAX_NODES);
@@ -387,6 +595,7 @@ static int
 set_trust_password(struct parse *p, const char *node, const char *pw)
 {
 	struct conf_store	*st;
+	struct shown		 b;
 	long			 i;
 
 	if (node != NULL) {
@@ -398,17 +607,51 @@ set_trust_password(struct parse *p, const char *node, const char *pw)
 		/* It would be unclear which trustStore it is for. */
 		return fail(p, p->lineno, "trustStorePassword: '%s:' on line "
 		    "%u must be followed by its trustStore line first",
-		    p->pending, p->pending_line);
+		    shown(&b, p->pending), p->pending_line);
 	else
 		st = p->last < 0 ? &p->c.trust : &p->c.nodes[p->last].trust;
 	return set_str(p, K_TRUSTSTORE_PASSWORD, st->password,
 	    sizeof(st->password), *pw != '\0' ? pw : NODE_PASSWORD);
 }
 
+/*
+ * trustStore=PATH, trustStore=NODE:PATH or trustStore=[ADDR]:PATH; what
+ * comes before a ':' is a path, not a node, if it has a '/'.
+ */
 static int
-set_key(struct parse *p, const char *name, const char *value)
+trust_value(struct parse *p, char *value)
 {
-	char		 buf[CONF_MAX_LINE], *colon, *node;
+	static const char	 written[] = "trustStore=[ADDR]:PATH";
+	char			*colon, *rest;
+	int			 r;
+
+	if (value[0] == '[') {
+		if (strchr(value, ']') == NULL)
+			return fail(p, p->lineno, "trustStore: a '[' without "
+			    "its ']'; an IPv6 node is written %s", written);
+		if ((r = bracket_node(p, "trustStore: ", value, &rest)) != 0)
+			return r;
+		while (isspace((unsigned char)*rest))
+			rest++;
+		if (*rest != ':')
+			return fail(p, p->lineno, "trustStore: '[%s]' must be "
+			    "followed by ':' and the path, as in %s", value + 1,
+			    written);
+		return set_trust(p, value + 1, trim(rest + 1));
+	}
+	colon = strchr(value, ':');
+	if (colon == NULL || memchr(value, '/', (size_t)(colon - value)))
+		return set_trust(p, NULL, value);
+	if ((r = check_plain_node(p, "trustStore: ", value, strlen(value),
+	    "trustStore=", ":PATH")) != 0)
+		return r;
+	*colon = '\0';
+	return set_trust(p, trim(value), trim(colon + 1));
+}
+
+static int
+set_key(struct parse *p, const char *name, char *value)
+{
 	unsigned long	 n;
 	int		 k = find_key(name);
 
@@ -425,17 +668,7 @@ set_key(struct parse *p, const char *name, const char *value)
 		    sizeof(p->c.key.password), *value != '\0' ? value :
 		    p->def.key.password);
 	case K_TRUSTSTORE:
-		if (strlen(value) >= sizeof(buf))
-			return fail(p, p->lineno, "trustStore: the value is "
-			    "too long");
-		strcpy(buf, value);
-		/* NODE:PATH, unless what comes before ':' is a path. */
-		colon = strchr(buf, ':');
-		if (colon == NULL || memchr(buf, '/', (size_t)(colon - buf)))
-			return set_trust(p, NULL, value);
-		*colon = '\0';
-		node = trim(buf);
-		return set_trust(p, node, trim(colon + 1));
+		return trust_value(p, value);
 	case K_TRUSTSTORE_PASSWORD:
 		return set_trust_password(p, NULL, value);
 	case K_PORT:
@@ -462,10 +695,14 @@ set_key(struct parse *p, const char *name, const char *value)
 		p->c.max_processes = (unsigned)n;
 		return 0;
 	case K_ALLOW_COMMAND:
-		if (*value == '\0') {		/* the default: no list */
-			p->c.n_allow = 0;
-			return 0;
-		}
+		/*
+		 * Not "the default" as elsewhere: an empty line after real
+		 * entries would silently switch the list off.
+		 */
+		if (*value == '\0')
+			return fail(p, p->lineno, "allow_command: an empty "
+			    "value; to allow every command, remove all "
+			    "allow_command lines");
 		if (*value != '/')
 			return fail(p, p->lineno, "allow_command: '%s' is not "
 			    "an absolute path", value);
@@ -474,7 +711,7 @@ set_key(struct parse *p, const char *name, const char *value)
 			    "%d lines", CONF_MAX_ALLOW);
 		if (strlen(value) >= CONF_MAX_PATTERN)
 			return fail(p, p->lineno, "allow_command: the value is "
-			    "too long");
+			    "longer than %d bytes", CONF_MAX_PATTERN - 1);
 		strcpy(p->c.allow[p->c.n_allow++], value);
 		return 0;
 	}
@@ -486,36 +723,38 @@ set_key(struct parse *p, const char *name, const char *value)
  * "NODE:trustStore=PATH" or "NODE:trustStorePassword=PW" set node's entry.
  */
 static int
-set_node_line(struct parse *p, const char *node, const char *value)
+set_node_line(struct parse *p, const char *node, int bracketed, char *value)
 {
-	char	 buf[CONF_MAX_LINE], *eq, *key, *v;
-	int	 k, r;
+	struct shown	 b;
+	char		*eq, *key, *v;
+	int		 k, r;
 
 	if (*value == '\0') {
 		if ((r = check_node(p, node)) != 0)
 			return r;
 		if (p->pending[0] != '\0')
 			return fail(p, p->pending_line, "'%s:' is not "
-			    "followed by a trustStore line", p->pending);
+			    "followed by a trustStore line",
+			    shown(&b, p->pending));
 		strcpy(p->pending, node);	/* check_node: it fits */
 		p->pending_line = p->lineno;
 		return 0;
 	}
-	/* "bogus:1" is most likely a key given with ':'. */
-	if (strchr(value, '=') == NULL)
+	if ((eq = strchr(value, '=')) == NULL) {
+		if (bracketed)
+			return fail(p, p->lineno, "'[%s]:' must be alone on "
+			    "its line or followed by trustStore=PATH", node);
+		/* "bogus:1" is most likely a key given with ':'. */
 		return fail(p, p->lineno, "unknown key '%s'", node);
-	if (strlen(value) >= sizeof(buf))
-		return fail(p, p->lineno, "%s: the value is too long", node);
-	strcpy(buf, value);
-	eq = strchr(buf, '=');
+	}
 	*eq = '\0';
-	key = trim(buf);
+	key = trim(value);
 	v = trim(eq + 1);
 	k = find_key(key);
 	if (k != K_TRUSTSTORE && k != K_TRUSTSTORE_PASSWORD)
 		return fail(p, p->lineno, "unknown key '%s' after '%s:' (only "
 		    "trustStore and trustStorePassword are set per node)", key,
-		    node);
+		    shown(&b, node));
 	if ((r = check_node(p, node)) != 0)
 		return r;
 	if (k == K_TRUSTSTORE)
@@ -523,34 +762,82 @@ set_node_line(struct parse *p, const char *node, const char *value)
 	return set_trust_password(p, node, v);
 }
 
-/* inih's callback, for each key line. */
+/*
+ * The name inih read on the file's key line l: NODE_TOKEN for an "[ADDR]",
+ * else the text before the '=' or ':' without its trailing blanks.
+ */
 static int
-on_pair(void *user, const char *section, const char *name, const char *value)
+inih_name_is(const struct line *l, const char *name)
+{
+	size_t	n = l->delim;
+
+	if (l->s[0] == '[')
+		return strcmp(name, NODE_TOKEN) == 0;
+	while (n > 0 && isspace((unsigned char)l->s[n - 1]))
+		n--;
+	return strlen(name) == n && memcmp(name, l->s, n) == 0;
+}
+
+/*
+ * A key line (l in the file): inih's name and value, the node of an
+ * "[ADDR]" taken back from the file's line.
+ */
+static int
+on_pair(struct parse *p, const struct line *l, const char *name,
+    const char *value)
+{
+	char	buf[CONF_MAX_LINE], node[CONF_MAX_LINE], *rest;
+	size_t	n = strlen(value);
+	int	r;
+
+	/* sanitize() bounded the line, and so what inih read of it. */
+	if (n >= sizeof(buf) || l->delim >= sizeof(node) ||
+	    !inih_name_is(l, name))
+		return fail(p, p->lineno, "internal error: inih read the line "
+		    "differently");
+	/* Set the value's parts apart in place. */
+	memcpy(buf, value, n + 1);
+	if (l->s[0] == '[') {
+		memcpy(node, l->s, l->delim);
+		node[l->delim] = '\0';
+		if ((r = bracket_node(p, "", node, &rest)) == 0)
+			r = set_node_line(p, node + 1, 1, buf);
+	} else if (l->s[l->delim] != ':' || find_key(name) >= 0)
+		r = set_key(p, name, buf);
+	else if ((r = check_plain_node(p, "", l->s, l->len, "", ":")) == 0)
+		r = set_node_line(p, name, 0, buf);
+	explicit_bzero(buf, sizeof(buf));	/* it may hold a password */
+	return r;
+}
+
+/* inih's handler, called for each key line of the sanitized text. */
+static int
+on_ini(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse	*p = user;
+	struct line	 l;
+	enum line_kind	 why = L_BLANK;
 	const char	*line;
 	size_t		 n;
-	char		 delim = '=';
 
 	if (p->failed)
-		return 1;
-	/* The pre-scan left only blank and key lines: find this one. */
-	do {
+		return 1;	/* the first error is the one reported */
+	/* The sanitized lines are the file's: find the next key line. */
+	while (why == L_BLANK) {
 		if ((line = next_line(&p->next, p->end, &n)) == NULL) {
 			fail(p, p->lineno, "internal error: inih read a line "
 			    "the pre-scan did not see");
 			return 0;
 		}
 		p->lineno++;
-	} while (classify(line, n, p->lineno == 1, &delim) != L_PAIR);
-	if (*section != '\0') {
-		fail(p, p->lineno, "sections ('[...]') are not used in this "
-		    "file");
+		why = classify(line, n, p->lineno == 1, &l);
+	}
+	if (why != L_PAIR || *section != '\0') {
+		fail(p, p->lineno, "internal error: inih read the line "
+		    "differently");
 		return 0;
 	}
-	if (delim == ':' && find_key(name) < 0)
-		return set_node_line(p, name, value) == 0;
-	return set_key(p, name, value) == 0;
+	return on_pair(p, &l, name, value) == 0;
 }
 
 int
@@ -558,11 +845,13 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
     char *err, size_t errlen)
 {
 	struct parse	 p;
-	enum line_kind	 why = L_BLANK;
+	struct line	 l;
+	struct shown	 b;
+	enum line_kind	 why;
 	char		*buf = NULL;
-	size_t		 ok_len = 0;
+	size_t		 size = SANITIZED_SIZE(len);
 	unsigned	 bad;
-	int		 line, r = -ENOMEM;
+	int		 line, r;
 
 	if (fname == NULL)
 		fname = "conf";
@@ -591,33 +880,36 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 		p.cap = c->n_nodes;
 	}
 
-	bad = prescan(text, len, &ok_len, &why);
-	/* inih takes a C string: give it the part before the bad line. */
-	if ((buf = malloc(ok_len + 1)) == NULL)
-		goto nomem;
-	if (ok_len > 0)
-		memcpy(buf, text, ok_len);
-	buf[ok_len] = '\0';
-	p.next = buf;
-	p.end = buf + ok_len;
-
-	if ((line = ini_parse_string(buf, on_pair, &p)) < 0)
+	/* inih reads the sanitized lines before the first bad one, if any. */
+	if ((buf = malloc(size)) == NULL)
 		goto nomem;
 	r = -EINVAL;
+	if (sanitize(text, len, buf, size, &bad, &why, &l) != 0) {
+		if (err != NULL)
+			snprintf(err, errlen, "%s: internal error: no room "
+			    "to sanitize", fname);
+		goto out;
+	}
+	p.next = text;
+	p.end = text + len;
+	if ((line = ini_parse_string(buf, on_ini, &p)) < 0)
+		goto nomem;
 	if (p.failed)
 		goto out;
 	if (line > 0) {
 		/* Not expected: the pre-scan refuses what inih refuses. */
-		fail(&p, (unsigned)line, "not a key=value line");
+		fail(&p, (unsigned)line, "internal error: inih refused the "
+		    "line");
 		goto out;
 	}
 	if (bad != 0) {
-		syntax_error(&p, bad, why);
+		p.lineno = bad;
+		syntax_error(&p, why, &l);
 		goto out;
 	}
 	if (p.pending[0] != '\0') {
 		fail(&p, p.pending_line, "'%s:' is not followed by a "
-		    "trustStore line", p.pending);
+		    "trustStore line", shown(&b, p.pending));
 		goto out;
 	}
 	conf_free(c);
@@ -631,7 +923,7 @@ nomem:
 		snprintf(err, errlen, "%s: out of memory", fname);
 out:
 	if (buf != NULL) {
-		explicit_bzero(buf, ok_len);
+		explicit_bzero(buf, size);	/* it may hold passwords */
 		free(buf);
 	}
 	if (p.c.nodes != NULL) {
@@ -675,6 +967,46 @@ conf_trust_for(const struct conf *c, const char *node)
 	if (node == NULL || (i = find_node(c, node)) < 0)
 		return &c->trust;
 	return &c->nodes[i].trust;
+}
+
+int
+conf_node_arg(const char *arg, char *node, size_t size, char *err,
+    size_t errlen)
+{
+	struct in6_addr	 a;
+	const char	*s = arg, *close;
+	size_t		 n = strlen(arg), zone;
+
+	if (arg[0] == '[') {
+		if ((close = strchr(arg, ']')) == NULL || close[1] != '\0') {
+			snprintf(err, errlen, "'%s': an IPv6 address is "
+			    "written [ADDR], and the port with -port", arg);
+			return -EINVAL;
+		}
+		s = arg + 1;
+		n = (size_t)(close - s);
+		if (!v6_addr(s, n, &a, &zone)) {
+			snprintf(err, errlen, "'%s' is not an IPv6 address; "
+			    "only those are written in brackets", arg);
+			return -EINVAL;
+		}
+	} else if (strpbrk(arg, "[]") != NULL) {
+		snprintf(err, errlen, "'%s': a '[' or ']' out of place; an IPv6 "
+		    "address is written [ADDR] or ADDR", arg);
+		return -EINVAL;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "the node is empty");
+		return -EINVAL;
+	}
+	if (n >= size || n >= CONF_MAX_NODE) {
+		snprintf(err, errlen, "the node is longer than %d bytes",
+		    CONF_MAX_NODE - 1);
+		return -EINVAL;
+	}
+	memcpy(node, s, n);
+	node[n] = '\0';
+	return 0;
 }
 
 /* "/a/./b", "/a/../b", "/a/..": a prefix or glob would be fooled. */

@@ -10,11 +10,11 @@
 #include <stdint.h>
 
 #define CONF_MAX_FILE		65536	/* bytes in a conf file */
-#define CONF_MAX_LINE		200	/* bytes in one line (inih's limit) */
+#define CONF_MAX_LINE		200	/* inih's buffer: key lines <= 198 */
 #define CONF_MAX_NODES		256	/* node-pinned trustStore entries */
 #define CONF_MAX_PATH		1024
 #define CONF_MAX_PASSWORD	256
-#define CONF_MAX_NODE		256	/* a host name */
+#define CONF_MAX_NODE		256	/* a host name or an IPv6 address */
 #define CONF_MAX_PROCESSES	1024	/* highest max_processes accepted */
 #define CONF_DEFAULT_PROCESSES	30
 #define CONF_MAX_ALLOW		64	/* allow_command lines */
@@ -64,9 +64,21 @@ int	conf_parse(struct conf *c, const char *text, size_t len,
 /* conf_load: reads path (at most CONF_MAX_FILE bytes) and parses it. */
 int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 
-/* The trustStore pinned for node (case-insensitive), else the fallback. */
+/*
+ * The trustStore pinned for node, else the fallback.  Host names match
+ * without case, IPv6 addresses (without brackets) by value: ::1 is 0:0::1.
+ */
 const struct conf_store *conf_trust_for(const struct conf *c,
 	    const char *node);
+
+/*
+ * conf_node_arg: the node that cmappmgr -node ARG names, for connecting
+ * and for conf_trust_for: ARG, or the IPv6 address of "[ADDR]".  0, or
+ * -EINVAL with the reason in err (a bracket out of place, not an IPv6
+ * address in brackets, longer than CONF_MAX_NODE - 1 bytes).
+ */
+int	conf_node_arg(const char *arg, char *node, size_t size, char *err,
+	    size_t errlen);
 
 /*
  * Whether cmappserver may launch the command argv0: always when no

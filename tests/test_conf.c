@@ -787,6 +787,252 @@ Test(conf, pinning_refused_in_server_conf)
 	    "'mmpf121:' pins a trustStore");
 }
 
+/* IPv6 nodes: "[ADDR]" in each of the three forms */
+
+Test(conf, ipv6_node_in_brackets_all_forms)
+{
+	struct conf	c;
+
+	cr_assert_eq(parse(&c, CONF_MANAGER,
+	    "trustStore=/k/fallback.public\n"
+	    "[fe80::1]:\n"
+	    "trustStore=/k/a.public\n"
+	    "trustStorePassword=pwa\n"
+	    "trustStore=[::1]:/k/b.public\n"
+	    "[2001:db8::5]:trustStore=/k/c.public\n"
+	    "[2001:db8::5]:trustStorePassword=pwc\n"
+	    "trustStore = [fe80::2%eth0] : /k/d.public\r\n"
+	    "[::ffff:10.0.0.1] : trustStore=/k/e.public\n"), 0, "%s", err);
+	cr_assert_str_eq(c.trust.path, "/k/fallback.public");
+	cr_assert_eq(c.n_nodes, 5);
+	cr_assert_str_eq(c.nodes[0].node, "fe80::1");
+	cr_assert_str_eq(c.nodes[0].trust.path, "/k/a.public");
+	cr_assert_str_eq(c.nodes[0].trust.password, "pwa");
+	/* Not the node "[" with the path ":1]:/k/b.public". */
+	cr_assert_str_eq(c.nodes[1].node, "::1");
+	cr_assert_str_eq(c.nodes[1].trust.path, "/k/b.public");
+	cr_assert_str_eq(c.nodes[1].trust.password, "public");
+	cr_assert_str_eq(c.nodes[2].node, "2001:db8::5");
+	cr_assert_str_eq(c.nodes[2].trust.path, "/k/c.public");
+	cr_assert_str_eq(c.nodes[2].trust.password, "pwc");
+	cr_assert_str_eq(c.nodes[3].node, "fe80::2%eth0");
+	cr_assert_str_eq(c.nodes[3].trust.path, "/k/d.public");
+	cr_assert_str_eq(c.nodes[4].node, "::ffff:10.0.0.1");
+	cr_assert_str_eq(c.nodes[4].trust.path, "/k/e.public");
+	conf_free(&c);
+}
+
+/* An address matches by value, in the file and from -node alike. */
+Test(conf, ipv6_node_matches_by_value)
+{
+	struct conf	c;
+
+	cr_assert_eq(parse(&c, CONF_MANAGER,
+	    "trustStore=[0:0::1]:/k/lo.public\n"
+	    "trustStore=[FE80::2%eth0]:/k/ll.public\n"
+	    "trustStore=[2001:db8::1]:/k/g.public\n"
+	    "trustStore=/k/fallback.public\n"), 0, "%s", err);
+	cr_assert_str_eq(conf_trust_for(&c, "::1")->path, "/k/lo.public");
+	cr_assert_str_eq(conf_trust_for(&c, "0:0::1")->path, "/k/lo.public");
+	cr_assert_str_eq(conf_trust_for(&c,
+	    "0000:0000:0000:0000:0000:0000:0000:0001")->path, "/k/lo.public");
+	cr_assert_str_eq(conf_trust_for(&c, "fe80::2%eth0")->path,
+	    "/k/ll.public");
+	cr_assert_str_eq(conf_trust_for(&c, "2001:DB8:0::1")->path,
+	    "/k/g.public");
+	/* Another address, zone or none, or a name: the fallback. */
+	cr_assert_eq(conf_trust_for(&c, "::2"), &c.trust);
+	cr_assert_eq(conf_trust_for(&c, "fe80::2"), &c.trust);
+	cr_assert_eq(conf_trust_for(&c, "fe80::2%eth1"), &c.trust);
+	cr_assert_eq(conf_trust_for(&c, "::ffff:0.0.0.1"), &c.trust);
+	cr_assert_eq(conf_trust_for(&c, "localhost"), &c.trust);
+	/* conf_node_arg() takes the brackets off first. */
+	cr_assert_eq(conf_trust_for(&c, "[::1]"), &c.trust);
+	conf_free(&c);
+
+	/* So two spellings of one address are one node twice. */
+	expect_refused(CONF_MANAGER,
+	    "[::1]:trustStore=/k/a\ntrustStore=[0:0::1]:/k/b\n", 2,
+	    "trustStore: a second trustStore for node '0:0::1' (the same "
+	    "address as '::1')");
+	expect_refused(CONF_MANAGER,
+	    "[::1]:trustStore=/k/a\n[::1]:\ntrustStore=/k/b\n", 3,
+	    "a second trustStore for node '::1'");
+	expect_refused(CONF_MANAGER,
+	    "[::1]:trustStore=/k/a\n[0::1]:trustStorePassword=x\n"
+	    "[::2]:trustStorePassword=x\n", 3,
+	    "no trustStore for node '::2' before this line");
+}
+
+/* An address without brackets would be cut at its first ':'. */
+Test(conf, ipv6_node_without_brackets_refused)
+{
+	expect_refused(CONF_MANAGER, "::1:\ntrustStore=/k/a\n", 1,
+	    "'::1' is an IPv6 address: write it in brackets, as [::1]:");
+	expect_refused(CONF_MANAGER, "#\ntrustStore=::1:/path\n", 2,
+	    "trustStore: '::1' is an IPv6 address: write it in brackets, as "
+	    "trustStore=[::1]:PATH");
+	expect_refused(CONF_MANAGER, "::1:trustStore=/k/a\n", 1,
+	    "'::1' is an IPv6 address: write it in brackets, as [::1]:");
+	expect_refused(CONF_MANAGER, "fe80::1:trustStore=/k/a\n", 1,
+	    "'fe80::1' is an IPv6 address");
+	/* Read as the node "fe80" and the path ":1:/k/a" before. */
+	expect_refused(CONF_MANAGER, "trustStore=fe80::1:/k/a\n", 1,
+	    "trustStore: 'fe80::1' is an IPv6 address");
+	expect_refused(CONF_MANAGER, "fe80::1%eth0:\ntrustStore=/k/a\n", 1,
+	    "'fe80::1%eth0' is an IPv6 address: write it in brackets, as "
+	    "[fe80::1%eth0]:");
+	expect_refused(CONF_MANAGER, "1:2:3:4:5:6:7:8:trustStore=/k/a\n", 1,
+	    "'1:2:3:4:5:6:7:8' is an IPv6 address");
+	expect_refused(CONF_MANAGER, "trustStore=::1\n", 1,
+	    "trustStore: '::1' is an IPv6 address");
+}
+
+/* What is not an address in brackets stays as it was. */
+Test(conf, node_names_and_ipv4_unchanged)
+{
+	struct conf	c;
+
+	cr_assert_eq(parse(&c, CONF_MANAGER,
+	    "10.0.0.3:\ntrustStore=/k/a\n"
+	    "trustStore=10.0.0.4:/k/b\n"
+	    "cafe:trustStore=/k/c\n"
+	    "trustStore=/k/odd:name.public\n"
+	    "trustStore=g1:/k/x]y\n"), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 4);
+	cr_assert_str_eq(c.nodes[0].node, "10.0.0.3");
+	cr_assert_str_eq(c.nodes[1].node, "10.0.0.4");
+	cr_assert_str_eq(c.nodes[2].node, "cafe");
+	cr_assert_str_eq(c.nodes[3].node, "g1");
+	cr_assert_str_eq(c.nodes[3].trust.path, "/k/x]y");
+	cr_assert_str_eq(c.trust.path, "/k/odd:name.public");
+	cr_assert_eq(conf_trust_for(&c, "CAFE"), &c.nodes[2].trust);
+	conf_free(&c);
+}
+
+Test(conf, ipv6_brackets_unbalanced_refused)
+{
+	expect_refused(CONF_MANAGER, "keyStore=/a\n[::1:\ntrustStore=/k/a\n", 2,
+	    "a '[' without its ']'; an IPv6 node is written [ADDR]:");
+	expect_refused(CONF_MANAGER, "#\ntrustStore=[::1:/k/a\n", 2,
+	    "trustStore: a '[' without its ']'; an IPv6 node is written "
+	    "trustStore=[ADDR]:PATH");
+	expect_refused(CONF_MANAGER, "trustStore=[::1]/k/a\n", 1,
+	    "trustStore: '[::1]' must be followed by ':' and the path");
+	expect_refused(CONF_MANAGER, "trustStore=::1]:/k/a\n", 1,
+	    "trustStore: '::1]': a '[' or ']' out of place");
+	expect_refused(CONF_MANAGER, "::1]:\ntrustStore=/k/a\n", 1,
+	    "'::1]': a '[' or ']' out of place; an IPv6 node is written "
+	    "[ADDR]:");
+	expect_refused(CONF_MANAGER, "x[::1]:trustStore=/k/a\n", 1,
+	    "'x[': a '[' or ']' out of place");
+	expect_refused(CONF_MANAGER, "trustStore=g[1:/k/a\n", 1,
+	    "'g[': a '[' or ']' out of place");
+	/* No ':' after the ']': a section, or a forgotten ':'. */
+	expect_refused(CONF_MANAGER, "[::1]\ntrustStore=/k/a\n", 1,
+	    "sections ('[...]') are not used in this file; an IPv6 node is "
+	    "written [ADDR]:");
+	expect_refused(CONF_MANAGER, "[::1] trustStore=/k/a\n", 1,
+	    "sections");
+}
+
+Test(conf, ipv6_brackets_only_for_addresses)
+{
+	expect_refused(CONF_MANAGER, "[mmpf121]:trustStore=/k/a\n", 1,
+	    "'[mmpf121]' is not an IPv6 address; only those are written in "
+	    "brackets");
+	expect_refused(CONF_MANAGER, "trustStore=[10.0.0.1]:/k/a\n", 1,
+	    "trustStore: '[10.0.0.1]' is not an IPv6 address");
+	expect_refused(CONF_MANAGER, "[]:\ntrustStore=/k/a\n", 1,
+	    "'[]' is not an IPv6 address");
+	expect_refused(CONF_MANAGER, "[ ::1]:\ntrustStore=/k/a\n", 1,
+	    "'[ ::1]' is not an IPv6 address");
+	expect_refused(CONF_MANAGER, "[fe80::1%]:\ntrustStore=/k/a\n", 1,
+	    "'[fe80::1%]' is not an IPv6 address");
+	expect_refused(CONF_MANAGER, "[fe80::1%a/b]:trustStore=/k/a\n", 1,
+	    "is not an IPv6 address");
+	expect_refused(CONF_MANAGER, "[[::1]]:trustStore=/k/a\n", 1,
+	    "an IPv6 node is written [ADDR]:");
+	expect_refused(CONF_MANAGER, "trustStore=[[::1]]:/k/a\n", 1,
+	    "trustStore: '[[::1]' is not an IPv6 address");
+}
+
+/* Messages write an IPv6 node as the file does: in brackets. */
+Test(conf, ipv6_node_messages)
+{
+	expect_refused(CONF_MANAGER, "keyStore=/a\n[::1]:\n#\n", 2,
+	    "'[::1]:' is not followed by a trustStore line");
+	expect_refused(CONF_MANAGER, "[::1]:\ntrustStorePassword=x\n", 2,
+	    "'[::1]:' on line 1 must be followed by its trustStore line");
+	expect_refused(CONF_MANAGER, "[::1]:\ntrustStore=[::2]:/k/a\n", 2,
+	    "'[::1]:' on line 1 must be followed by a plain trustStore=PATH");
+	expect_refused(CONF_MANAGER, "[::1]:keyStore=/a\n", 1,
+	    "unknown key 'keyStore' after '[::1]:'");
+	expect_refused(CONF_MANAGER, "[::1]:bogus\n", 1,
+	    "'[::1]:' must be alone on its line or followed by "
+	    "trustStore=PATH");
+	expect_refused(CONF_MANAGER, "[::1]:trustStore=\n", 1,
+	    "an empty path for node '::1'");
+	expect_refused(CONF_SERVER, "[::1]:\ntrustStore=/a\n", 1,
+	    "'[::1]:' pins a trustStore to a node, which only cmappmgr.conf "
+	    "can do");
+	expect_refused(CONF_SERVER, "trustStore=[::1]:/a\n", 1,
+	    "'[::1]:' pins a trustStore");
+}
+
+/* cmappmgr -node */
+Test(conf, node_arg)
+{
+	char	node[CONF_MAX_NODE], e[256], *big;
+
+	cr_assert_eq(conf_node_arg("slvm1", node, sizeof(node), e,
+	    sizeof(e)), 0);
+	cr_assert_str_eq(node, "slvm1");
+	cr_assert_eq(conf_node_arg("::1", node, sizeof(node), e, sizeof(e)),
+	    0);
+	cr_assert_str_eq(node, "::1");
+	cr_assert_eq(conf_node_arg("[::1]", node, sizeof(node), e,
+	    sizeof(e)), 0);
+	cr_assert_str_eq(node, "::1");
+	cr_assert_eq(conf_node_arg("[fe80::1%eth0]", node, sizeof(node), e,
+	    sizeof(e)), 0);
+	cr_assert_str_eq(node, "fe80::1%eth0");
+	cr_assert_eq(conf_node_arg("10.0.0.1", node, sizeof(node), e,
+	    sizeof(e)), 0);
+	cr_assert_str_eq(node, "10.0.0.1");
+
+	cr_assert_eq(conf_node_arg("[::1", node, sizeof(node), e, sizeof(e)),
+	    -EINVAL);
+	cr_assert_str_eq(e, "'[::1': an IPv6 address is written [ADDR], and "
+	    "the port with -port");
+	cr_assert_eq(conf_node_arg("[::1]:5315", node, sizeof(node), e,
+	    sizeof(e)), -EINVAL);
+	cr_assert_not_null(strstr(e, "the port with -port"), "%s", e);
+	cr_assert_eq(conf_node_arg("[slvm1]", node, sizeof(node), e,
+	    sizeof(e)), -EINVAL);
+	cr_assert_str_eq(e, "'[slvm1]' is not an IPv6 address; only those "
+	    "are written in brackets");
+	cr_assert_eq(conf_node_arg("[]", node, sizeof(node), e, sizeof(e)),
+	    -EINVAL);
+	cr_assert_eq(conf_node_arg("::1]", node, sizeof(node), e, sizeof(e)),
+	    -EINVAL);
+	cr_assert_str_eq(e, "'::1]': a '[' or ']' out of place; an IPv6 "
+	    "address is written [ADDR] or ADDR");
+	cr_assert_eq(conf_node_arg("", node, sizeof(node), e, sizeof(e)),
+	    -EINVAL);
+	cr_assert_str_eq(e, "the node is empty");
+	big = malloc(CONF_MAX_NODE + 1);
+	memset(big, 'h', CONF_MAX_NODE);
+	big[CONF_MAX_NODE] = '\0';
+	cr_assert_eq(conf_node_arg(big, node, sizeof(node), e, sizeof(e)),
+	    -EINVAL);
+	cr_assert_str_eq(e, "the node is longer than 255 bytes");
+	big[CONF_MAX_NODE - 1] = '\0';
+	cr_assert_eq(conf_node_arg(big, node, sizeof(node), e, sizeof(e)), 0);
+	cr_assert_str_eq(node, big);
+	free(big);
+}
+
 /* More nodes than the first allocation holds, up to the limit. */
 Test(conf, many_nodes)
 {
@@ -857,51 +1103,269 @@ Test(conf, refused_file_changes_nothing)
 	conf_free(&c);
 }
 
-/* The pre-scan: lines inih would misread */
+/* Long lines */
 
-Test(conf, longest_line_accepted)
+/* A text of n bytes: head, then fill up to n, then tail. */
+static char *
+filled(const char *head, int fill, size_t n, const char *tail)
+{
+	size_t	h = strlen(head), t = strlen(tail);
+	char	*b;
+
+	cr_assert_geq(n, h);
+	cr_assert_not_null(b = malloc(n + t + 1));
+	memcpy(b, head, h);
+	memset(b + h, fill, n - h);
+	memcpy(b + n, tail, t + 1);
+	return b;
+}
+
+/* Java properties have no line limit: admins write long comments. */
+Test(conf, comments_of_any_length_accepted)
 {
 	struct conf	c;
-	char		text[CONF_MAX_LINE + 8];
-	size_t		n = strlen("keyStore=");
+	char		*text, *big;
 
-	/* CONF_MAX_LINE - 2 bytes of text, the '\n' and inih's NUL. */
-	memcpy(text, "keyStore=", n);
-	memset(text + n, 'a', CONF_MAX_LINE - 2 - n);
-	text[CONF_MAX_LINE - 2] = '\n';
-	text[CONF_MAX_LINE - 1] = '\0';
+	text = filled("#", 'x', 300, "\nkeyStore=/k/client.private\n");
 	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
-	cr_assert_eq(strlen(c.key.path), CONF_MAX_LINE - 2 - n);
-	cr_assert_eq(c.key.path[0], 'a');
+	cr_assert_str_eq(c.key.path, "/k/client.private");
 	conf_free(&c);
+	free(text);
+
+	/* Every kind of comment line, over the key line limit, CRLF too. */
+	big = filled("", 'y', 3 * CONF_MAX_LINE, "");
+	cr_assert_not_null(text = malloc(4 * strlen(big) + 128));
+	sprintf(text, "; %s\r\n  # %s\n\xef\xbb\xbf\n#%s\nport=81\n#%s", big,
+	    big, big, big);
+	/* A BOM is skipped on line 1 only: on line 3 it is not a comment. */
+	expect_refused(CONF_SERVER, text, 3, "not a key=value line");
+	sprintf(text, "\xef\xbb\xbf; %s\r\n  # %s\n\n#%s\nport=81\n#%s",
+	    big, big, big, big);
+	cr_assert_eq(parse(&c, CONF_SERVER, text), 0, "%s", err);
+	cr_assert_eq(c.port, 81);
+	conf_free(&c);
+	free(text);
+	free(big);
+}
+
+/*
+ * inih reads a line into CONF_MAX_LINE bytes with its '\n' and a NUL: the
+ * longest key line.
+ */
+#define KEY_LINE_MAX	(CONF_MAX_LINE - 2)
+
+/* A key line of KEY_LINE_MAX bytes, whatever the form. */
+Test(conf, longest_key_line_accepted)
+{
+	struct conf	c;
+	char		*text;
+	size_t		n;
+
+	text = filled("keyStore=/", 'p', KEY_LINE_MAX, "\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(strlen(c.key.path), KEY_LINE_MAX - strlen("keyStore="));
+	cr_assert_eq(c.key.path[0], '/');
+	conf_free(&c);
+	/* Nor does a final line need its '\n'. */
+	text[KEY_LINE_MAX] = '\0';
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(strlen(c.key.path), KEY_LINE_MAX - strlen("keyStore="));
+	conf_free(&c);
+	free(text);
+	/* The '\r' of a CRLF file does not count. */
+	text = filled("keyStore=/", 'p', KEY_LINE_MAX, "\r\nport=1\r\n");
+	cr_assert_eq(parse(&c, CONF_SERVER, text), 0, "%s", err);
+	cr_assert_eq(strlen(c.key.path), KEY_LINE_MAX - strlen("keyStore="));
+	cr_assert_eq(c.port, 1);
+	conf_free(&c);
+	free(text);
+
+	/* Blanks count, and are cut. */
+	text = filled("keyStorePassword  = ", 'w', KEY_LINE_MAX - 2, "  \n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(strlen(c.key.password), KEY_LINE_MAX - 2 -
+	    strlen("keyStorePassword  = "));
+	conf_free(&c);
+	free(text);
+
+	/* Each node form, an IPv6 one included. */
+	text = filled("trustStore=slvm1:/", 'a', KEY_LINE_MAX, "\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 1);
+	cr_assert_str_eq(c.nodes[0].node, "slvm1");
+	cr_assert_eq(strlen(c.nodes[0].trust.path), KEY_LINE_MAX -
+	    strlen("trustStore=slvm1:"));
+	conf_free(&c);
+	free(text);
+	text = filled("[fd00::13]:trustStore=/", 'b', KEY_LINE_MAX, "\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 1);
+	cr_assert_str_eq(c.nodes[0].node, "fd00::13");
+	cr_assert_eq(strlen(c.nodes[0].trust.path), KEY_LINE_MAX -
+	    strlen("[fd00::13]:trustStore="));
+	conf_free(&c);
+	free(text);
+	text = filled("[fd00::13]  :", ' ', KEY_LINE_MAX, "\ntrustStore=/c\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 1);
+	cr_assert_str_eq(c.nodes[0].node, "fd00::13");
+	cr_assert_str_eq(c.nodes[0].trust.path, "/c");
+	conf_free(&c);
+	free(text);
+	text = filled("trustStore=[fd00::13]:/", 'd', KEY_LINE_MAX, "\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 1);
+	cr_assert_str_eq(c.nodes[0].node, "fd00::13");
+	conf_free(&c);
+	free(text);
+
+	/* After long comments, the lines are still counted right. */
+	text = filled("#", 'x', 3 * CONF_MAX_LINE, "\nkeyStore=/a\n");
+	n = strlen(text);
+	cr_assert_not_null(text = realloc(text, 2 * n + 16));
+	memcpy(text + n, text, n);
+	strcpy(text + 2 * n, "bogus=1\n");
+	expect_refused(CONF_MANAGER, text, 5, "unknown key 'bogus'");
+	free(text);
+}
+
+/* inih would read the tail of a long comment as a line: it does not. */
+Test(conf, long_comment_tail_is_not_a_key)
+{
+	struct conf	c;
+	char		*text;
+
+	text = filled("# ", 'x', CONF_MAX_LINE - 1, "keyStore=/tail\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_str_eq(c.key.path, "/etc/client.private");
+	conf_free(&c);
+	free(text);
+	text = filled(";", 'y', 2 * CONF_MAX_LINE - 1, "[::1]:\n");
+	cr_assert_eq(parse(&c, CONF_MANAGER, text), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 0);
+	conf_free(&c);
+	free(text);
+}
+
+/* The token inih reads for "[ADDR]" is no node a file can name. */
+Test(conf, node_token_is_not_a_node_name)
+{
+	struct conf	 c;
+
+	cr_assert_eq(parse(&c, CONF_MANAGER, "@:trustStore=/at\n"
+	    "[::1]:trustStore=/v6\n@x:\ntrustStore=/atx\n"), 0, "%s", err);
+	cr_assert_eq(c.n_nodes, 3);
+	cr_assert_str_eq(c.nodes[0].node, "@");
+	cr_assert_str_eq(c.nodes[0].trust.path, "/at");
+	cr_assert_str_eq(c.nodes[1].node, "::1");
+	cr_assert_str_eq(c.nodes[1].trust.path, "/v6");
+	cr_assert_str_eq(c.nodes[2].node, "@x");
+	conf_free(&c);
+	expect_refused(CONF_MANAGER, "[::1]:\n@:\n", 1,
+	    "'[::1]:' is not followed by a trustStore line");
+	expect_refused(CONF_MANAGER, "@:trustStore=/a\n[::1]:bogus=1\n", 2,
+	    "unknown key 'bogus' after '[::1]:'");
+	expect_refused(CONF_SERVER, "[::1]:\n", 1, "'[::1]:' pins a "
+	    "trustStore to a node, which only cmappmgr.conf can do");
+}
+
+/*
+ * The values have limits of their own (a path 1023 bytes, ...), but a key
+ * line stops sooner: the line is refused, naming its key.
+ */
+Test(conf, long_values_refused)
+{
+	char	*text;
+
+	text = filled("#\nkeyStore=/", 'p', strlen("#\nkeyStore=") +
+	    CONF_MAX_PATH, "\n");
+	expect_refused(CONF_MANAGER, text, 2,
+	    "keyStore: the line is longer than 198 bytes");
+	free(text);
+	text = filled("keyStorePassword=", 'w', strlen("keyStorePassword=") +
+	    CONF_MAX_PASSWORD, "\n");
+	expect_refused(CONF_MANAGER, text, 1,
+	    "keyStorePassword: the line is longer than 198 bytes");
+	free(text);
+	text = filled("allow_command=/", 'a', strlen("allow_command=") +
+	    CONF_MAX_PATTERN, "\n");
+	expect_refused(CONF_SERVER, text, 1,
+	    "allow_command: the line is longer than 198 bytes");
+	free(text);
+	text = filled("trustStore=", 'n', strlen("trustStore=") +
+	    CONF_MAX_NODE, ":/k\n");
+	expect_refused(CONF_MANAGER, text, 1,
+	    "trustStore: the line is longer than 198 bytes");
+	free(text);
 }
 
 Test(conf, long_line_refused)
 {
-	char	text[2 * CONF_MAX_LINE + 32];
-	size_t	n;
+	char	*text;
 
-	/* One byte more than the longest accepted line, on line 2. */
-	strcpy(text, "# first\n");
-	n = strlen(text);
-	memcpy(text + n, "keyStore=", 9);
-	memset(text + n + 9, 'a', CONF_MAX_LINE - 1 - 9);
-	strcpy(text + n + CONF_MAX_LINE - 1, "\nkeyStore=/b\n");
+	/* One byte more than the longest line, on line 2, names its key. */
+	text = filled("# first\nkeyStore=/", 'a', strlen("# first\n") +
+	    KEY_LINE_MAX + 1, "\nkeyStore=/b\n");
 	expect_refused(CONF_MANAGER, text, 2,
-	    "the line is longer than 198 bytes");
+	    "keyStore: the line is longer than 198 bytes");
+	free(text);
+	/* CRLF: the '\r' is not counted, the byte before it is. */
+	text = filled("keyStore=/", 'a', KEY_LINE_MAX + 1, "\r\n");
+	expect_refused(CONF_MANAGER, text, 1,
+	    "keyStore: the line is longer than 198 bytes");
+	free(text);
 
-	/* A long comment too: inih would read its tail as a line. */
-	text[0] = '#';
-	memset(text + 1, 'x', 2 * CONF_MAX_LINE);
-	strcpy(text + 1 + 2 * CONF_MAX_LINE, "\n");
-	expect_refused(CONF_MANAGER, text, 1, "longer than");
+	/* The last line, without its '\n'; ':' separates too. */
+	text = filled("keyStore=/a\ntrustStore : /", 'a',
+	    strlen("keyStore=/a\n") + KEY_LINE_MAX + 1, "");
+	expect_refused(CONF_MANAGER, text, 2,
+	    "trustStore: the line is longer than 198 bytes");
+	free(text);
 
-	/* And a last line with no '\n'. */
-	memset(text, 'x', 2 * CONF_MAX_LINE);
-	memcpy(text, "keyStore=/a\n#", 13);
-	text[2 * CONF_MAX_LINE] = '\0';
-	expect_refused(CONF_MANAGER, text, 2, "longer than");
+	/* Node lines name their node, in its brackets. */
+	text = filled("[::1]:trustStore=/", 'a', KEY_LINE_MAX + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1,
+	    "[::1]: the line is longer than 198 bytes");
+	free(text);
+	text = filled("slvm1:trustStore=/", 'a', KEY_LINE_MAX + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1,
+	    "slvm1: the line is longer than 198 bytes");
+	free(text);
+
+	/* No key to name. */
+	text = filled("", 'x', KEY_LINE_MAX + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1, "the line is longer than 198");
+	cr_assert_str_eq(err, "test.conf:1: the line is longer than 198 "
+	    "bytes");
+	free(text);
+	text = filled("=", 'x', KEY_LINE_MAX + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1, "the line is longer than 198");
+	cr_assert_str_eq(err, "test.conf:1: the line is longer than 198 "
+	    "bytes");
+	free(text);
+
+	/* A long name is shown cut. */
+	text = filled("", 'k', KEY_LINE_MAX + 1, "=v\n");
+	expect_refused(CONF_MANAGER, text, 1, "kkk...: the line is longer "
+	    "than 198 bytes");
+	cr_assert_eq(strlen(err), strlen("test.conf:1: ") + 64 +
+	    strlen("...: the line is longer than 198 bytes"), "%s", err);
+	free(text);
+
+	/* An indented key line is still a key line. */
+	text = filled("  keyStore=", 'a', KEY_LINE_MAX + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1,
+	    "keyStore: the line is longer than 198 bytes");
+	free(text);
+
+	/* An earlier bad key wins over a later long line. */
+	text = filled("bogus=1\nkeyStore=/", 'a', strlen("bogus=1\n") +
+	    KEY_LINE_MAX + 1, "\n");
+	expect_refused(CONF_MANAGER, text, 1, "unknown key 'bogus'");
+	free(text);
 }
+
+/* Lines that INI readers and Java read differently */
 
 Test(conf, nul_byte_refused)
 {
@@ -927,7 +1391,7 @@ Test(conf, indented_continuation_refused)
 	    "starts with a blank");
 }
 
-/* inih would cut a value at " ;" as a comment: a password, silently. */
+/* INI readers cut a value at " ;" as a comment: a password, silently. */
 Test(conf, inline_comment_refused)
 {
 	expect_refused(CONF_MANAGER, "#\nkeyStorePassword=pass ;word\n", 2,
@@ -1198,11 +1662,44 @@ Test(conf, allow_command_exact_prefix_glob)
 	conf_free(&c);
 	allow_conf(&c, "allow_command=/opt/.app/x..y\n");
 	cr_expect(conf_allows(&c, "/opt/.app/x..y"));
-	/* An empty value clears the list: the default. */
 	conf_free(&c);
-	allow_conf(&c, "allow_command=/a\nallow_command=\n");
-	cr_expect_eq(c.n_allow, 0);
+}
+
+/*
+ * What cmappserver.conf(5) says the list does not do: a '*' takes any
+ * characters of its component, and only argv[0] is ever seen.
+ */
+Test(conf, allow_command_scope_as_documented)
+{
+	struct conf	c;
+
+	allow_conf(&c, "allow_command=/bin/tru*\n"
+	    "allow_command=/usr/bin/python3\n"
+	    "allow_command=/opt/m?n/[ab]*\n");
+	cr_expect(conf_allows(&c, "/bin/true"));
+	cr_expect(conf_allows(&c, "/bin/truncate"));
+	cr_expect(conf_allows(&c, "/bin/tru"));
+	cr_expect_not(conf_allows(&c, "/bin/tr"));
+	cr_expect_not(conf_allows(&c, "/bin/tru/x"));
+	cr_expect(conf_allows(&c, "/usr/bin/python3"));
+	cr_expect_not(conf_allows(&c, "/usr/bin/python3.11"));
+	cr_expect(conf_allows(&c, "/opt/mon/a"));
+	cr_expect(conf_allows(&c, "/opt/man/b.sh"));
+	cr_expect_not(conf_allows(&c, "/opt/mon/c"));
+	cr_expect_not(conf_allows(&c, "/opt/mn/a"));
 	conf_free(&c);
+}
+
+/* An empty line after real entries must not switch the list off. */
+Test(conf, allow_command_empty_refused)
+{
+	expect_refused(CONF_SERVER, "allow_command=/a\n#\nallow_command=\n",
+	    3, "allow_command: an empty value; to allow every command, "
+	    "remove all allow_command lines");
+	expect_refused(CONF_SERVER, "allow_command=\n", 1,
+	    "allow_command: an empty value");
+	expect_refused(CONF_SERVER, "allow_command = \t\n", 1,
+	    "allow_command: an empty value");
 }
 
 Test(conf, allow_command_errors)

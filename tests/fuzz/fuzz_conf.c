@@ -5,8 +5,11 @@
  * over the first result (the copy-on-write of the node table).  Whatever
  * the outcome, the conf must stay one the daemons can use: strings ended
  * within their arrays, no blank ends, the role's keys only, valid and
- * unique node names.  A refused file must leave the conf exactly as it was
- * and name the file and a line that exists; an accepted one clears err.
+ * unique node names (with a ':' only if an IPv6 address).  A refused file
+ * must leave the conf exactly as it was and name the file and a line that
+ * exists; an accepted one clears err.  The allow_command list of
+ * cmappserver.conf is then matched against paths the input offers,
+ * checking conf_allows against a reference matcher.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "conf.h"
 
@@ -44,6 +49,21 @@ check_text(const char *s, size_t size, int nonempty)
 		CHECK(!isspace((unsigned char)s[n - 1]));
 		CHECK(memchr(s, '\n', n) == NULL);
 	}
+}
+
+/* An IPv6 address, with an optional "%zone". */
+static int
+is_v6(const char *node)
+{
+	struct in6_addr	a;
+	char		buf[INET6_ADDRSTRLEN];
+	size_t		n = strcspn(node, "%");
+
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, node, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET6, buf, &a) == 1;
 }
 
 static void
@@ -77,7 +97,11 @@ check_conf(const struct conf *c, enum conf_role role)
 
 		check_text(node, sizeof(c->nodes[i].node), 1);
 		for (s = node; *s != '\0'; s++)
-			CHECK(!isspace((unsigned char)*s) && *s != '/');
+			CHECK(!isspace((unsigned char)*s) && *s != '/' &&
+			    *s != '[' && *s != ']');
+		/* A ':' only in an IPv6 address, which came in brackets. */
+		if (strchr(node, ':') != NULL)
+			CHECK(is_v6(node));
 		check_store(&c->nodes[i].trust);
 		for (j = 0; j < i; j++)
 			CHECK(strcasecmp(c->nodes[j].node, node) != 0);
@@ -107,6 +131,11 @@ conf_eq(const struct conf *a, const struct conf *b)
 	for (i = 0; i < a->n_nodes; i++)
 		if (strcmp(a->nodes[i].node, b->nodes[i].node) != 0 ||
 		    !store_eq(&a->nodes[i].trust, &b->nodes[i].trust))
+			return 0;
+	if (a->n_allow != b->n_allow)
+		return 0;
+	for (i = 0; i < a->n_allow; i++)
+		if (strcmp(a->allow[i], b->allow[i]) != 0)
 			return 0;
 	return 1;
 }
@@ -153,7 +182,7 @@ check_simple_keys(const struct conf *c, const struct conf *base,
     const char *text, size_t len)
 {
 	const char	*line = text, *end = text + len, *nl, *e, *d, *v;
-	char		 name[CONF_MAX_LINE], value[CONF_MAX_LINE];
+	char		 name[CONF_MAX_LINE + 2], value[CONF_MAX_LINE + 2];
 	struct conf	 want = *base;
 	size_t		 n;
 	int		 first = 1;
@@ -171,6 +200,9 @@ check_simple_keys(const struct conf *c, const struct conf *base,
 		for (d = line; d < e && *d != '=' && *d != ':'; d++)
 			;
 		CHECK(d < e);	/* an accepted file has only key lines */
+		/* Each fits inih's buffer with its '\n' and a NUL. */
+		n = (size_t)(e - line) - (e[-1] == '\r');
+		CHECK(n <= CONF_MAX_LINE - 2);
 		for (v = d; v > line && isspace((unsigned char)v[-1]); v--)
 			;
 		n = (size_t)(v - line);
@@ -247,8 +279,8 @@ parse(struct conf *c, enum conf_role role, const char *text, size_t len,
 				line = strtoul(err + sizeof(FNAME), &end, 10);
 				CHECK(*end == ':');
 				CHECK(line >= 1 && line <= count_lines(text, len));
-				/* conf.c's "cannot happen": pre-scan and inih
-				 * disagree on the lines. */
+				/* conf.c's "cannot happen": the pre-scan and
+				 * inih disagree on a line. */
 				CHECK(strncmp(end, ": internal error", 16) != 0);
 			}
 		}
@@ -256,6 +288,154 @@ parse(struct conf *c, enum conf_role role, const char *text, size_t len,
 	free(before.nodes);
 	free(err);
 	return r;
+}
+
+/*
+ * The allowlist's reference, written apart from conf.c's fnmatch() so
+ * that the two can disagree: with '*' kept within a component, a path
+ * matches when it has the pattern's components and each matches its own,
+ * '*' there being any run of characters (the greedy two-pointer match,
+ * linear where naive backtracking is exponential in the stars).
+ */
+static int
+component_match(const char *p, size_t pn, const char *s, size_t sn)
+{
+	size_t	pi = 0, si = 0, star = (size_t)-1, mark = 0;
+
+	while (si < sn) {
+		if (pi < pn && p[pi] == '*') {
+			star = pi++;
+			mark = si;
+		} else if (pi < pn && p[pi] == s[si]) {
+			pi++;
+			si++;
+		} else if (star != (size_t)-1) {
+			pi = star + 1;
+			si = ++mark;
+		} else
+			return 0;
+	}
+	while (pi < pn && p[pi] == '*')
+		pi++;
+	return pi == pn;
+}
+
+static int
+star_match(const char *p, const char *s)
+{
+	size_t	pn, sn;
+
+	for (;;) {
+		pn = strcspn(p, "/");
+		sn = strcspn(s, "/");
+		if (!component_match(p, pn, s, sn))
+			return 0;
+		if (p[pn] == '\0' || s[sn] == '\0')
+			return p[pn] == s[sn];
+		p += pn + 1;
+		s += sn + 1;
+	}
+}
+
+/* What conf.h promises a command path must be, with a list. */
+static int
+plain_path(const char *s)
+{
+	return s[0] == '/' && strstr(s, "//") == NULL &&
+	    strstr(s, "/./") == NULL && strstr(s, "/../") == NULL &&
+	    !(strlen(s) >= 2 && strcmp(s + strlen(s) - 2, "/.") == 0) &&
+	    !(strlen(s) >= 3 && strcmp(s + strlen(s) - 3, "/..") == 0);
+}
+
+/* Whether the reference can judge s against every pattern of c. */
+static int
+reference_allows(const struct conf *c, const char *s, int *sure)
+{
+	size_t	i, n;
+	int	yes = 0;
+
+	*sure = 1;
+	for (i = 0; i < c->n_allow; i++) {
+		n = strlen(c->allow[i]);
+		if (c->allow[i][n - 1] == '/')
+			yes |= strncmp(s, c->allow[i], n) == 0;
+		else if (strpbrk(c->allow[i], "?[\\") != NULL)
+			*sure = 0;	/* fnmatch's other syntax: not modelled */
+		else
+			yes |= star_match(c->allow[i], s);
+	}
+	return yes;
+}
+
+static void
+check_allows_one(const struct conf *c, const char *s)
+{
+	int	r = conf_allows(c, s), want, sure;
+
+	CHECK(r == 0 || r == 1);
+	CHECK(conf_allows(c, s) == r);
+	if (c->n_allow == 0) {
+		CHECK(r == 1);
+		return;
+	}
+	if (r)
+		CHECK(plain_path(s));
+	want = reference_allows(c, s, &sure);
+	if (plain_path(s) && (sure || want))
+		CHECK(r == want);
+}
+
+/*
+ * conf_allows over what the input offers as command paths: each of its
+ * lines (a comment line minus its '#'), each pattern, and each pattern
+ * one step further (a character, a component, a '*' spanning a '/').
+ */
+static void
+check_allows(const struct conf *c, const char *text, size_t len)
+{
+	char		 buf[CONF_MAX_LINE + 8], *star;
+	const char	*line = text, *end = text + len, *nl;
+	size_t		 i, n, lines = 0;
+
+	if (c->n_allow > 0)
+		CHECK(conf_allows(c, NULL) == 0);
+	for (; line < end && lines < 256; line = nl + 1, lines++) {
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end;
+		n = (size_t)(nl - line);
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (n >= sizeof(buf) || memchr(line, '\0', n) != NULL)
+			continue;
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		check_allows_one(c, buf);
+		if (buf[0] == '#' || buf[0] == ';')
+			check_allows_one(c, buf + 1 + strspn(buf + 1, " \t"));
+	}
+	for (i = 0; i < c->n_allow; i++) {
+		const char *pat = c->allow[i];
+
+		n = strlen(pat);
+		check_allows_one(c, pat);
+		/* An exact path allows itself; a prefix, what is under it. */
+		if (plain_path(pat) && strpbrk(pat, "*?[\\") == NULL)
+			CHECK(conf_allows(c, pat));
+		snprintf(buf, sizeof(buf), "%sx", pat);
+		check_allows_one(c, buf);
+		if (pat[n - 1] == '/' && plain_path(buf))
+			CHECK(conf_allows(c, buf));
+		snprintf(buf, sizeof(buf), "%s/x", pat);
+		check_allows_one(c, buf);
+		if ((star = strchr(pat, '*')) != NULL) {
+			snprintf(buf, sizeof(buf), "%.*sa/b%s",
+			    (int)(star - pat), pat, star + 1);
+			check_allows_one(c, buf);
+			snprintf(buf, sizeof(buf), "%.*s%s", (int)(star - pat),
+			    pat, star + 1);
+			check_allows_one(c, buf);
+		}
+	}
 }
 
 static void
@@ -271,6 +451,8 @@ both_ways(enum conf_role role, const char *text, size_t len)
 	CHECK(ra == rb);
 	CHECK(conf_eq(&a, &b));
 	conf_free(&b);
+	if (role == CONF_SERVER)
+		check_allows(&a, text, len);
 	/* Over a conf that has nodes already: refused or applied whole. */
 	parse(&a, role, text, len, 512);
 	conf_free(&a);
