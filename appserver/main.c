@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -378,6 +379,8 @@ main(int argc, char **argv)
 	    CMAPP_VERSION, o.listen ? o.listen : "all addresses", o.port,
 	    srv.conf.max_processes);
 
+	/* What start-up read and parsed (conf, key files) goes back. */
+	malloc_trim(0);
 	uv_run(&srv.loop, UV_RUN_DEFAULT);
 	if (o.pidfile != NULL || !o.foreground)
 		unlink(o.pidfile ? o.pidfile : DEFAULT_PIDFILE);

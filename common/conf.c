@@ -712,6 +712,9 @@ set_key(struct parse *p, const char *name, char *value)
 		if (strlen(value) >= CONF_MAX_PATTERN)
 			return fail(p, p->lineno, "allow_command: the value is "
 			    "longer than %d bytes", CONF_MAX_PATTERN - 1);
+		if (p->c.allow == NULL && (p->c.allow = calloc(CONF_MAX_ALLOW,
+		    sizeof(*p->c.allow))) == NULL)
+			return fail(p, p->lineno, "out of memory");
 		strcpy(p->c.allow[p->c.n_allow++], value);
 		return 0;
 	}
@@ -844,7 +847,7 @@ int
 conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
     char *err, size_t errlen)
 {
-	struct parse	 p;
+	struct parse	*p;
 	struct line	 l;
 	struct shown	 b;
 	enum line_kind	 why;
@@ -863,21 +866,34 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 			    CONF_MAX_FILE);
 		return -EFBIG;
 	}
-	memset(&p, 0, sizeof(p));
-	p.fname = fname;
-	p.err = err;
-	p.errlen = err != NULL ? errlen : 0;
-	p.last = -1;
-	p.c = *c;
-	conf_defaults(&p.def, c->role);
-	/* Work on a copy of the nodes: a bad file changes nothing. */
-	p.c.nodes = NULL;
-	if (c->n_nodes > 0) {
-		if ((p.c.nodes = calloc(c->n_nodes, sizeof(*c->nodes))) ==
+	/* Two whole confs: on the heap, not 32 KiB of a daemon's stack. */
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		if (err != NULL)
+			snprintf(err, errlen, "%s: out of memory", fname);
+		return -ENOMEM;
+	}
+	p->fname = fname;
+	p->err = err;
+	p->errlen = err != NULL ? errlen : 0;
+	p->last = -1;
+	p->c = *c;
+	conf_defaults(&p->def, c->role);
+	/* Work on copies of the nodes and patterns: a bad file changes
+	 * nothing. */
+	p->c.nodes = NULL;
+	p->c.allow = NULL;
+	if (c->allow != NULL) {
+		if ((p->c.allow = calloc(CONF_MAX_ALLOW, sizeof(*c->allow))) ==
 		    NULL)
 			goto nomem;
-		memcpy(p.c.nodes, c->nodes, c->n_nodes * sizeof(*c->nodes));
-		p.cap = c->n_nodes;
+		memcpy(p->c.allow, c->allow, c->n_allow * sizeof(*c->allow));
+	}
+	if (c->n_nodes > 0) {
+		if ((p->c.nodes = calloc(c->n_nodes, sizeof(*c->nodes))) ==
+		    NULL)
+			goto nomem;
+		memcpy(p->c.nodes, c->nodes, c->n_nodes * sizeof(*c->nodes));
+		p->cap = c->n_nodes;
 	}
 
 	/* inih reads the sanitized lines before the first bad one, if any. */
@@ -890,31 +906,32 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 			    "to sanitize", fname);
 		goto out;
 	}
-	p.next = text;
-	p.end = text + len;
-	if ((line = ini_parse_string(buf, on_ini, &p)) < 0)
+	p->next = text;
+	p->end = text + len;
+	if ((line = ini_parse_string(buf, on_ini, p)) < 0)
 		goto nomem;
-	if (p.failed)
+	if (p->failed)
 		goto out;
 	if (line > 0) {
 		/* Not expected: the pre-scan refuses what inih refuses. */
-		fail(&p, (unsigned)line, "internal error: inih refused the "
+		fail(p, (unsigned)line, "internal error: inih refused the "
 		    "line");
 		goto out;
 	}
 	if (bad != 0) {
-		p.lineno = bad;
-		syntax_error(&p, why, &l);
+		p->lineno = bad;
+		syntax_error(p, why, &l);
 		goto out;
 	}
-	if (p.pending[0] != '\0') {
-		fail(&p, p.pending_line, "'%s:' is not followed by a "
-		    "trustStore line", shown(&b, p.pending));
+	if (p->pending[0] != '\0') {
+		fail(p, p->pending_line, "'%s:' is not followed by a "
+		    "trustStore line", shown(&b, p->pending));
 		goto out;
 	}
 	conf_free(c);
-	*c = p.c;
-	p.c.nodes = NULL;
+	*c = p->c;
+	p->c.nodes = NULL;
+	p->c.allow = NULL;
 	r = 0;
 	goto out;
 nomem:
@@ -926,11 +943,13 @@ out:
 		explicit_bzero(buf, size);	/* it may hold passwords */
 		free(buf);
 	}
-	if (p.c.nodes != NULL) {
-		explicit_bzero(p.c.nodes, p.cap * sizeof(*p.c.nodes));
-		free(p.c.nodes);
+	if (p->c.nodes != NULL) {
+		explicit_bzero(p->c.nodes, p->cap * sizeof(*p->c.nodes));
+		free(p->c.nodes);
 	}
-	explicit_bzero(&p, sizeof(p));
+	free(p->c.allow);
+	explicit_bzero(p, sizeof(*p));
+	free(p);
 	return r;
 }
 
@@ -1053,4 +1072,7 @@ conf_free(struct conf *c)
 	}
 	c->nodes = NULL;
 	c->n_nodes = 0;
+	free(c->allow);
+	c->allow = NULL;
+	c->n_allow = 0;
 }

@@ -45,8 +45,9 @@ struct conf {
 	uint16_t		port;		/* 0: not set in the file */
 	char			listen[CONF_MAX_NODE];	/* "": not set */
 	unsigned		max_processes;
-	/* allow_command patterns; none: any command may be launched */
-	char			allow[CONF_MAX_ALLOW][CONF_MAX_PATTERN];
+	/* allow_command patterns; none: any command may be launched.
+	 * CONF_MAX_ALLOW of them, allocated with the first (conf_free). */
+	char			(*allow)[CONF_MAX_PATTERN];
 	size_t			n_allow;
 };
 
