@@ -17,6 +17,7 @@
 #define MGR_MAX_TIMEOUT		86400
 #define MGR_RETRY_MIN_MS	100
 #define MGR_RETRY_MAX_MS	2000
+#define MGR_ADDR_MS		3000	/* per address, when more remain */
 #define MGR_HB_MIN_MS		250
 #define MGR_HB_MAX_MS		15000	/* well under SERVER_IDLE_MS */
 #define MGR_LINE_MAX		4096	/* a longer output line is split */

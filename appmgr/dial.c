@@ -44,8 +44,15 @@ try_connect(struct mgr *m)
 	if ((m->conn = conn_new(&m->loop, m->ctx, m->ops, m->ops_data)) ==
 	    NULL)
 		fatalx("cannot reach %s: out of memory", m->node);
-	if ((r = conn_connect(m->conn, ai->ai_addr)) != 0)
+	if ((r = conn_connect(m->conn, ai->ai_addr)) != 0) {
 		conn_close(m->conn, CONN_IO, "%s", uv_strerror(r));
+		return;
+	}
+	/* A dead route to the first address (IPv6, say) must not use up
+	 * the whole timeout before the next one is tried; a slow TLS
+	 * handshake, once connected, is the server's and is waited for. */
+	if (m->next != NULL)
+		conn_deadline(m->conn, MGR_ADDR_MS, "Connection timed out");
 }
 
 static void

@@ -18,7 +18,8 @@
 #include "proto.h"
 
 #define SERVER_MAX_CONNS	256	/* concurrent connections */
-#define SERVER_MAX_PEER_PENDING	64	/* per address, before HELLO: a host
+#define SERVER_MAX_PEER_PENDING	64	/* per IPv4 address or IPv6 /64,
+					   before HELLO: a host
 					   starting all its services at once
 					   stays well under it */
 #define SERVER_HANDSHAKE_MS	10000	/* TLS handshake and HELLO */
@@ -44,7 +45,7 @@ struct session {
 	char			**deferred;	/* a START held while adopting */
 	int			 hello;		/* HELLO exchanged */
 	int			 evicted;	/* closed to make room */
-	char			 addr[64];	/* peer without the port */
+	char			 addr[64];	/* peer: IPv4 address, IPv6 /64 */
 	uint64_t		 dropped;	/* output bytes not sent */
 	uint64_t		 accepted;	/* loop time, ms */
 	char			 peer[64];

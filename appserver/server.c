@@ -4,6 +4,7 @@
  * then may START (or ATTACH to) one service, LIST, send heartbeats and
  * DETACH.  Anything else drops that one connection, never the daemon.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -33,6 +34,18 @@ send_error(struct session *sess, uint16_t code, const char *text)
 	m.u.error.text.p = (const uint8_t *)text;
 	m.u.error.text.len = (uint16_t)strnlen(text, PROTO_MAX_TEXT);
 	conn_send(sess->conn, &m);
+}
+
+/*
+ * A request refused for good (the limit, the allowlist, an unknown run, an
+ * exec that failed): the manager gives up on it, so the connection goes
+ * too, and a peer repeating it pays a TLS handshake for every log line.
+ */
+static void
+refuse(struct session *sess, uint16_t code, const char *text)
+{
+	send_error(sess, code, text);
+	conn_close(sess->conn, CONN_LOCAL, "refused: %s", text);
 }
 
 static void
@@ -94,7 +107,7 @@ start_argv(struct session *sess, char **argv)
 	if ((r = sup_launch(srv, argv, &s, err, sizeof(err))) != 0) {
 		log_warnx("refused START of %s from %s: %s", disp, sess->peer,
 		    err);
-		send_error(sess, r == -EAGAIN ? PERR_LIMIT : r == -ENOEXEC ?
+		refuse(sess, r == -EAGAIN ? PERR_LIMIT : r == -ENOEXEC ?
 		    PERR_EXEC : PERR_INTERNAL, err);
 		return;
 	}
@@ -121,7 +134,7 @@ on_start(struct session *sess, const struct proto_msg *m)
 		    "allow_command lines of cmappserver.conf", argv[0]);
 		log_warnx("refused START of %s from %s: not an allowed command",
 		    disp, sess->peer);
-		send_error(sess, PERR_DENIED, err);
+		refuse(sess, PERR_DENIED, err);
 		svc_argv_free(argv);
 		return;
 	}
@@ -156,7 +169,7 @@ on_attach(struct session *sess, const struct proto_msg *m)
 		    "restarted without it, or the guest rebooted)",
 		    (unsigned long long)m->u.attach.run_id);
 		log_warnx("manager %s: %s", sess->peer, why);
-		send_error(sess, PERR_NORUN, why);
+		refuse(sess, PERR_NORUN, why);
 		return;
 	}
 	log_info("manager %s re-attached to %s (run %016llx)", sess->peer,
@@ -297,6 +310,37 @@ evict_pending(struct server *srv)
 	return 0;
 }
 
+/*
+ * Whom the per-peer limit counts: an IPv4 address, or an IPv6 /64, which
+ * one site gets whole and can spread a flood over.
+ */
+static void
+peer_key(struct session *sess, char *buf, size_t cap)
+{
+	struct sockaddr_storage	ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)&ss;
+	char			 a[INET6_ADDRSTRLEN];
+	int			 len = sizeof(ss);
+
+	snprintf(buf, cap, "?");
+	if (uv_tcp_getpeername(&sess->conn->tcp, (struct sockaddr *)&ss,
+	    &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET6 &&
+	    !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		memset(s6->sin6_addr.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		snprintf(buf, cap, "%s/64", a);
+	} else if (ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET, s6->sin6_addr.s6_addr + 12, a, sizeof(a));
+		snprintf(buf, cap, "%s", a);
+	} else {
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		snprintf(buf, cap, "%s", a);
+	}
+}
+
 /* Connections from addr that have not said HELLO yet. */
 static unsigned
 pending_from(struct server *srv, const char *addr)
@@ -316,7 +360,6 @@ on_connection(uv_stream_t *listener, int status)
 	struct server	*srv = listener->data;
 	struct session	*sess;
 	uv_tcp_t	*reject;
-	char		*colon;
 
 	if (status < 0) {
 		log_warnx("accept: %s", uv_strerror(status));
@@ -352,14 +395,12 @@ on_connection(uv_stream_t *listener, int status)
 		return;
 	}
 	snprintf(sess->peer, sizeof(sess->peer), "%s", sess->conn->peer);
-	snprintf(sess->addr, sizeof(sess->addr), "%s", sess->conn->peer);
-	if ((colon = strrchr(sess->addr, ':')) != NULL)
-		*colon = '\0';
+	peer_key(sess, sess->addr, sizeof(sess->addr));
 	if (pending_from(srv, sess->addr) > SERVER_MAX_PEER_PENDING) {
 		if (srv->refused_conns++ % 100 == 0)
-			log_warnx("refusing %s: %d connections from it have "
+			log_warnx("refusing %s: %d connections from %s have "
 			    "not said HELLO yet (%lu refused so far)",
-			    sess->peer, SERVER_MAX_PEER_PENDING,
+			    sess->peer, SERVER_MAX_PEER_PENDING, sess->addr,
 			    srv->refused_conns);
 		sess->evicted = 1;
 		srv->n_evicting++;
@@ -463,7 +504,7 @@ server_send_error(struct server *srv, struct service *s, uint16_t code,
 		if (sess->svc != s)
 			continue;
 		sess->svc = NULL;
-		send_error(sess, code, text);
+		refuse(sess, code, text);
 	}
 }
 

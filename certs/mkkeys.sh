@@ -15,9 +15,11 @@
 # client.public among all hosts.  Keys are ECDSA P-256; -pkcs12 writes the
 # keyStores as PKCS#12, which keytool can read too.
 set -eu
+# Installed as cmapp_mkkeys: messages use the name it was run by.
+me=${0##*/}
 
 usage() {
-	echo "usage: mkkeys.sh [-o DIR] [-days N] [-pkcs12] GUEST..." >&2
+	echo "usage: $me [-o DIR] [-days N] [-pkcs12] GUEST..." >&2
 	exit 1
 }
 
@@ -30,22 +32,23 @@ while [ $# -gt 0 ]; do
 	-days) [ $# -ge 2 ] || usage; days=$2; shift 2 ;;
 	-pkcs12) pkcs12=1; shift ;;
 	-h|-help|--help)
-		sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//'
+		sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//' \
+			-e "s|certs/mkkeys\.sh|$me|" -e "s|^mkkeys\.sh|$me|"
 		exit 0 ;;
-	-version|--version) echo "mkkeys.sh (cmapp) 0.1.0"; exit 0 ;;
-	-*) echo "mkkeys.sh: unknown option $1" >&2; usage ;;
+	-version|--version) echo "$me (cmapp) 0.1.0"; exit 0 ;;
+	-*) echo "$me: unknown option $1" >&2; usage ;;
 	*) break ;;
 	esac
 done
 [ $# -ge 1 ] || usage
-case $days in ''|*[!0-9]*) echo "mkkeys.sh: -days needs a number" >&2; exit 1 ;; esac
+case $days in ''|*[!0-9]*) echo "$me: -days needs a number" >&2; exit 1 ;; esac
 for g in "$@"; do
 	case $g in
 	''|*/*|*:*|.*|*[!A-Za-z0-9._-]*)
-		echo "mkkeys.sh: '$g' is not a host name" >&2; exit 1 ;;
+		echo "$me: '$g' is not a host name" >&2; exit 1 ;;
 	esac
 done
-command -v openssl >/dev/null || { echo "mkkeys.sh: openssl not found" >&2; exit 1; }
+command -v openssl >/dev/null || { echo "$me: openssl not found" >&2; exit 1; }
 
 umask 077
 mkdir -p "$out/host"
@@ -86,7 +89,7 @@ for g in "$@"; do
 	cp "$out/host/server_$g.public" "$out/$g/server.public"
 	chmod 644 "$out/$g/client.public" "$out/$g/server.public"
 	cat >"$out/$g/cmappserver.conf" <<EOF
-# cmappserver.conf for guest $g, made by certs/mkkeys.sh.
+# cmappserver.conf for guest $g, made by $me.
 # Install: copy this directory's files to /opt/hp/cmappserver/ in the guest
 # and drop the two paths below (the defaults then apply).
 keyStore=$out/$g/server.private
@@ -100,7 +103,7 @@ EOF
 done
 
 {
-	echo "# cmappmgr.conf made by certs/mkkeys.sh; install as /etc/cmappmgr.conf."
+	echo "# cmappmgr.conf made by $me; install as /etc/cmappmgr.conf."
 	echo "keyStore=$out/host/client.private"
 	echo "# If unspecified, the default value is clientpw"
 	echo "keyStorePassword="

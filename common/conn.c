@@ -247,6 +247,8 @@ connect_cb(uv_connect_t *req, int status)
 		fail(c, CONN_IO, uv_strerror(status));
 		return;
 	}
+	/* A deadline set while connecting was for the connect alone. */
+	uv_timer_stop(&c->timer);
 	SSL_set_connect_state(c->ssl);
 	start(c);
 }
@@ -264,6 +266,11 @@ conn_deadline(struct conn *c, unsigned ms, const char *what)
 {
 	if (c->state == C_CLOSING)
 		return;
+	if (ms == 0) {
+		uv_timer_stop(&c->timer);
+		c->reason[0] = '\0';
+		return;
+	}
 	snprintf(c->reason, sizeof(c->reason), "%s", what);
 	uv_timer_start(&c->timer, timer_fired, ms, 0);
 }

@@ -68,9 +68,11 @@ struct conn *conn_new(uv_loop_t *loop, SSL_CTX *ctx, const struct conn_ops *,
 	    void *data);
 /* Server side: accept from the listener and start the handshake. */
 int	conn_accept(struct conn *c, uv_stream_t *listener);
-/* Client side: connect and start the handshake. */
+/* Client side: connect and start the handshake.  A deadline set before
+ * the connection is up covers the TCP connect only. */
 int	conn_connect(struct conn *c, const struct sockaddr *sa);
-/* Closes after deadline_ms unless re-armed; reason names what was awaited. */
+/* Closes after ms unless re-armed (0: no deadline); what names what was
+ * awaited. */
 void	conn_deadline(struct conn *c, unsigned ms, const char *what);
 /* With ms > 0 every received frame re-arms a deadline of ms. */
 void	conn_idle(struct conn *c, unsigned ms);

@@ -7,9 +7,10 @@
  *   sockhold -p PORT -n N [-a ADDR] [-b SOURCE] [-B BATCH] [-d SECONDS]
  *            [-s MS] [-r READY_FILE]
  *
- *   -a ADDR    the server's IPv4 address (127.0.0.1)
- *   -b SOURCE  bind the connections to this source address (e.g. 127.0.0.2,
- *              so that they come from another peer than the manager)
+ *   -a ADDR    the server's IPv4 or IPv6 address (127.0.0.1)
+ *   -b SOURCE  bind the connections to this source address, of the same
+ *              family (e.g. 127.0.0.2, so that they come from another peer
+ *              than the manager)
  *   -B BATCH   connect this many at a time (100), each batch once the one
  *              before is up: a burst larger than the listen backlog would
  *              leave connections half-open in the kernel, accepted by the
@@ -57,8 +58,30 @@ struct sock {
 
 static unsigned char	hello[512];
 static size_t		hello_len;
-static struct sockaddr_in dst, src;
+static struct sockaddr_storage dst, src;	/* IPv4 or IPv6 */
+static socklen_t	addr_len;
 static int		bind_src;
+
+/* An IPv4 or IPv6 address and port into *ss; -1 if a is neither. */
+static int
+set_addr(struct sockaddr_storage *ss, const char *a, long port)
+{
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, a, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((unsigned short)port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, a, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((unsigned short)port);
+		return 0;
+	}
+	return -1;
+}
 
 static double
 now(void)
@@ -126,18 +149,18 @@ try_connect(struct sock *s)
 
 	s->fd = -1;
 	s->state = S_FAILED;
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
+	if ((fd = socket(dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
 		perror("sockhold: socket");
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (bind_src && bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1) {
+	if (bind_src && bind(fd, (struct sockaddr *)&src, addr_len) == -1) {
 		perror("sockhold: bind");
 		close(fd);
 		return;
 	}
-	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) == -1 &&
+	if (connect(fd, (struct sockaddr *)&dst, addr_len) == -1 &&
 	    errno != EINPROGRESS) {
 		close(fd);
 		return;
@@ -170,7 +193,7 @@ main(int argc, char **argv)
 	struct rlimit		 rl;
 	struct pollfd		*pfd;
 	struct sock		*socks;
-	const char		*addr = "127.0.0.1";
+	const char		*addr = "127.0.0.1", *source = NULL;
 	const char		*ready_file = NULL;
 	double			 t0, t, duration = 30, next_byte = 0;
 	double			 t_batch = 0, t_settled = 0, cmin = 0, cmax = 0;
@@ -187,11 +210,7 @@ main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "a:b:B:d:n:p:r:s:")) != -1) {
 		switch (opt) {
 		case 'a': addr = optarg; break;
-		case 'b':
-			if (inet_pton(AF_INET, optarg, &src.sin_addr) != 1)
-				usage();
-			bind_src = 1;
-			break;
+		case 'b': source = optarg; bind_src = 1; break;
 		case 'B': batch = atol(optarg); break;
 		case 'd': duration = atof(optarg); break;
 		case 'n': n = atol(optarg); break;
@@ -203,11 +222,12 @@ main(int argc, char **argv)
 	}
 	if (n <= 0 || port <= 0 || port > 65535 || duration <= 0 || batch <= 0)
 		usage();
-	dst.sin_family = AF_INET;
-	dst.sin_port = htons((unsigned short)port);
-	if (inet_pton(AF_INET, addr, &dst.sin_addr) != 1)
+	if (set_addr(&dst, addr, port) != 0 ||
+	    (bind_src && (set_addr(&src, source, 0) != 0 ||
+	    src.ss_family != dst.ss_family)))
 		usage();
-	src.sin_family = AF_INET;
+	addr_len = dst.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
 
 	/* One descriptor per connection, and a few to spare. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {

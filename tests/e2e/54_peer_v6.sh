@@ -1,0 +1,45 @@
+# 54_peer_v6.sh (load): the per-peer limit before HELLO (64) counts an IPv6
+# /64 as one peer, since one site gets a whole /64 and could spread a flood
+# over it.  Three addresses of one /64 open 40 idle connections each: 64
+# are held, the rest refused; a manager from another /64 is served.  In a
+# network namespace of the test's own.
+[ -n "${SERVER_WRAP:-}${CMAPP_SLOW:-}" ] && { echo "timing test skipped with sanitizers or valgrind (it runs in the plain suite)"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
+use_sockhold 120
+NS=cmapp$BASHPID
+ip netns add "$NS" 2>"$T/ns.err" || { echo "cannot make a network namespace: $(cat "$T/ns.err")"; exit 77; }
+trap 'stop_server; pkill -KILL -f "$T/" 2>/dev/null; ip netns del "$NS" 2>/dev/null; true' EXIT
+ip -n "$NS" link set lo up
+for a in fd00:77::2 fd00:77::3 fd00:77::4 fd00:78::1; do
+	ip -n "$NS" -6 addr add "$a/128" dev lo nodad 2>"$T/ip.err" ||
+		{ echo "no IPv6 in the namespace: $(cat "$T/ip.err")"; exit 77; }
+done
+ip netns exec "$NS" "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" \
+	-listen fd00:78::1 -port "$PORT" -rundir "$T/run" >>"$T/server.log" 2>&1 &
+SERVER_PID=$!
+wait_for $((10 * SLOW)) grep -q " listening on " "$T/server.log" || fail "server did not start" || exit 1
+hs=()
+for a in 2 3 4; do
+	ip netns exec "$NS" "$hold" -a fd00:78::1 -b fd00:77::$a -p "$PORT" -n 40 -B 40 -d 14 \
+		-r "$T/ready.$a" >"$T/hold.$a" 2>&1 & hs+=($!)
+	wait_for 10 test -s "$T/ready.$a" || fail "holder fd00:77::$a not up" || exit 1
+done
+cat >"$T/m.conf" <<EOC
+keyStore=$KEYS/host/client.private
+trustStore=$KEYS/host/server_localhost.public
+EOC
+t0=$(ms)
+ip netns exec "$NS" "$BIN/cmappmgr" -node fd00:78::1 -port "$PORT" -conf "$T/m.conf" \
+	-cmappserver_timeout 10 -service /bin/sh -c 'exit 5' 2>"$T/e"; rc=$?
+took=$(($(ms) - t0))
+expect_eq $rc 5 "a manager from another /64 during the flood" || { cat "$T/e"; exit 1; }
+for h in "${hs[@]}"; do wait "$h"; done
+tot_refused=0 tot_closed=0
+for a in 2 3 4; do
+	eval "$(tail -1 "$T/hold.$a")"
+	tot_refused=$((tot_refused + refused)); tot_closed=$((tot_closed + closed))
+done
+expect_eq $tot_refused 56 "connections of the /64 refused at once (120 - 64)" || { cat "$T"/hold.*; exit 1; }
+expect_eq $tot_closed 64 "connections of the /64 held, then closed at the deadline" || exit 1
+expect_grep "connections from fd00:77::/64 have not said HELLO yet" "$T/server.log" || exit 1
+echo "figures: IPv6 /64 limit: 120 idle from 3 addresses of one /64, $tot_closed held, $tot_refused refused; a manager from another /64 served in $took ms"
