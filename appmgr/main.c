@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 
 #include "appmgr.h"
 #include "log.h"
@@ -45,17 +46,20 @@ usage(FILE *f)
 	    MGR_DEFAULT_TIMEOUT);
 }
 
+/* A typo in a package's service_cmd: syslog hears of it too. */
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
+	char	msg[1024];
 	va_list	ap;
 
-	fprintf(stderr, "cmappmgr: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
+	fprintf(stderr, "cmappmgr: %s\n", msg);
 	usage(stderr);
+	openlog("cmappmgr", LOG_PID, LOG_DAEMON);
+	syslog(LOG_ERR, "usage error: %s", msg);
 	exit(1);
 }
 
