@@ -112,25 +112,25 @@ sup_adopting(const struct server *srv)
 	return srv->n_adopting;
 }
 
-/* Moves s to st, keeping the server's counts of live and kept ones. */
+/* The server's counts of live, kept and adopting services: +1 or -1. */
+static void
+count(struct server *srv, enum sv_state st, int d)
+{
+	if (SV_LIVE(st))
+		srv->n_running += d;
+	else
+		srv->n_kept += d;
+	if (st == SV_ADOPTING)
+		srv->n_adopting += d;
+}
+
+/* Moves s to st, keeping the counts. */
 static void
 set_state(struct service *s, enum sv_state st)
 {
-	struct server	*srv = s->srv;
-
 	if (s->listed) {
-		if (SV_LIVE(s->state))
-			srv->n_running--;
-		else
-			srv->n_kept--;
-		if (s->state == SV_ADOPTING)
-			srv->n_adopting--;
-		if (SV_LIVE(st))
-			srv->n_running++;
-		else
-			srv->n_kept++;
-		if (st == SV_ADOPTING)
-			srv->n_adopting++;
+		count(s->srv, s->state, -1);
+		count(s->srv, st, 1);
 	}
 	s->state = st;
 }
@@ -171,12 +171,7 @@ service_free(struct server *srv, struct service *s)
 	int	was_adopting = s->state == SV_ADOPTING;
 
 	TAILQ_REMOVE(&srv->services, s, link);
-	if (SV_LIVE(s->state))
-		srv->n_running--;
-	else
-		srv->n_kept--;
-	if (was_adopting)
-		srv->n_adopting--;
+	count(srv, s->state, -1);
 	s->listed = 0;
 	close_link(s);
 	maybe_free(s);
@@ -599,12 +594,7 @@ service_add(struct server *srv, struct service *s, enum sv_state st)
 	s->state = st;
 	s->listed = 1;
 	TAILQ_INSERT_TAIL(&srv->services, s, link);
-	if (SV_LIVE(st))
-		srv->n_running++;
-	else
-		srv->n_kept++;
-	if (st == SV_ADOPTING)
-		srv->n_adopting++;
+	count(srv, st, 1);
 	uv_read_start((uv_stream_t *)&s->shim, link_alloc, link_read);
 }
 

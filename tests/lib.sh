@@ -12,11 +12,16 @@ make_keys() {
 	"$TOP/certs/mkkeys.sh" -o "$dir" "$@" >/dev/null
 }
 
-# free_port: a TCP port nothing listens on.
+# free_port: a TCP port nothing listens on, below the ephemeral range: a
+# manager that retries against a port in that range while no server
+# listens can connect to itself (TCP simultaneous open), and then holds
+# the very port the next server must bind.
 free_port() {
-	local p
+	local p lo=32768
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	[ "${lo:-0}" -gt 11000 ] || lo=32768
 	while :; do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % (lo - 10000)))
 		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
 	done
 }

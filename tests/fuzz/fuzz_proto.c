@@ -35,12 +35,13 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 /* Every type the codec knows, then some it must refuse. */
 static const uint16_t known[] = {
 	MSG_HELLO, MSG_HEARTBEAT, MSG_HEARTBEAT_ACK, MSG_ERROR, MSG_START,
-	MSG_ATTACH, MSG_STARTED, MSG_OUTPUT, MSG_EXIT, MSG_DETACH, MSG_LIST,
+	MSG_ATTACH, MSG_STARTED, MSG_OUTPUT, MSG_EXIT, MSG_DETACH,
+	MSG_EXIT_ACK, MSG_LIST,
 	MSG_LIST_ENTRY, MSG_LIST_END, MSG_SHIM_HELLO, MSG_SHIM_RELEASE,
 	MSG_SHIM_SIGNAL,
 };
 static const uint16_t unknown[] = {
-	0, 1, 99, 104, 199, 206, 299, 303, 399, 403, 500, 0x8000, 0xffff,
+	0, 1, 99, 104, 199, 207, 299, 303, 399, 403, 500, 0x8000, 0xffff,
 };
 #define NKNOWN		(sizeof(known) / sizeof(known[0]))
 #define NUNKNOWN	(sizeof(unknown) / sizeof(unknown[0]))
@@ -98,6 +99,7 @@ msg_eq(const struct proto_msg *a, const struct proto_msg *b)
 		    b->u.start.argc, b->u.start.argv);
 	case MSG_ATTACH:
 	case MSG_DETACH:
+	case MSG_EXIT_ACK:
 	case MSG_SHIM_RELEASE:
 		return a->u.attach.run_id == b->u.attach.run_id;
 	case MSG_STARTED:
@@ -160,10 +162,14 @@ static void
 check_argv(uint16_t argc, const struct proto_str *argv, const uint8_t *body,
     size_t len)
 {
+	size_t		bytes = 2;
 	uint16_t	i;
 
 	CHECK(argc >= 1 && argc <= PROTO_MAX_ARGS);
 	CHECK(argv[0].len > 0);
+	for (i = 0; i < argc; i++)
+		bytes += 2 + (size_t)argv[i].len;
+	CHECK(bytes <= PROTO_MAX_ARGV_BYTES);
 	for (i = 0; i < argc; i++) {
 		check_in(&argv[i], body, len, PROTO_MAX_ARG);
 		CHECK(argv[i].len == 0 ||
@@ -199,6 +205,7 @@ check_decoded(const struct proto_msg *m, const uint8_t *body, size_t len)
 	case MSG_HEARTBEAT_ACK:
 	case MSG_ATTACH:
 	case MSG_DETACH:
+	case MSG_EXIT_ACK:
 	case MSG_SHIM_RELEASE:
 		CHECK(len == 8);
 		break;
@@ -447,6 +454,7 @@ as_recipe(const uint8_t *data, size_t size)
 		break;
 	case MSG_ATTACH:
 	case MSG_DETACH:
+	case MSG_EXIT_ACK:
 	case MSG_SHIM_RELEASE:
 		m.u.attach.run_id = take(&r, 8);
 		break;
