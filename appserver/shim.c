@@ -349,8 +349,10 @@ on_signal(struct shim *sh)
 	while (read(sh->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
 			continue;
-		if (sh->running)
-			kill(-sh->pid, (int)si.ssi_signo);
+		/* The group, or the service alone if it left it. */
+		if (sh->running && kill(-sh->pid, (int)si.ssi_signo) == -1 &&
+		    errno == ESRCH)
+			kill(sh->pid, (int)si.ssi_signo);
 		if (sh->stop_deadline == 0)
 			sh->stop_deadline = 1;	/* set once the EXIT is out */
 	}

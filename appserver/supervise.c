@@ -247,12 +247,12 @@ enforce_keep_max(struct server *srv)
 	for (pass = 0; pass < 2 && srv->n_kept > KEEP_MAX; pass++) {
 		do {
 			victim = NULL;
+			/* The list is in launch order, not end order. */
 			TAILQ_FOREACH(s, &srv->services, link)
 				if (s->state == (pass == 0 ? SV_DELIVERED :
-				    SV_EXITED)) {
+				    SV_EXITED) && (victim == NULL ||
+				    s->ended < victim->ended))
 					victim = s;
-					break;
-				}
 			if (victim != NULL)
 				expire(srv, victim, "more than 64 ended "
 				    "services are kept");
@@ -539,8 +539,11 @@ link_lost(struct service *s, const char *why)
 		service_free(srv, s);
 		break;
 	case SV_ADOPTING:
-		log_warnx("cannot adopt the shim of run %016llx: %s",
-		    (unsigned long long)s->run_id, why);
+		snprintf(text, sizeof(text), "cannot adopt the shim of run "
+		    "%016llx: %s", (unsigned long long)s->run_id, why);
+		log_warnx("%s", text);
+		/* Managers that re-attached by run id meanwhile. */
+		server_send_error(srv, s, PERR_NORUN, text);
 		service_free(srv, s);
 		break;
 	case SV_RUNNING:
@@ -707,14 +710,17 @@ adopt_timeout(uv_timer_t *t)
 {
 	struct server	*srv = t->data;
 	struct service	*s, *next;
+	char		 text[PROTO_MAX_TEXT];
 
 	for (s = TAILQ_FIRST(&srv->services); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, link);
 		if (s->state == SV_ADOPTING) {
-			log_warnx("cannot adopt the shim of run %016llx: no "
-			    "hello in %d s; a START of its command will run "
-			    "a second copy", (unsigned long long)s->run_id,
-			    SUP_ADOPT_MS / 1000);
+			snprintf(text, sizeof(text), "cannot adopt the shim of "
+			    "run %016llx: no hello in %d s", (unsigned long
+			    long)s->run_id, SUP_ADOPT_MS / 1000);
+			log_warnx("%s; a START of its command will run a "
+			    "second copy", text);
+			server_send_error(srv, s, PERR_NORUN, text);
 			service_free(srv, s);
 		}
 	}

@@ -19,8 +19,9 @@
 					   big frame up to PROTO_MAX_FRAME */
 #define CONN_CLOSE_GRACE_MS	2000	/* time to flush a last frame */
 /* Queued bytes beyond which the peer is dropped as not reading: replies
- * must not pile up without bound for a peer that only sends. */
-#define CONN_MAX_QUEUED		(4 * 1024 * 1024)
+ * must not pile up without bound for a peer that only sends.  Above the
+ * largest honest burst: a LIST of 94 entries of the longest argv. */
+#define CONN_MAX_QUEUED		(8 * 1024 * 1024)
 
 enum conn_why {
 	CONN_EOF,	/* the peer closed the connection */
