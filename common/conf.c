@@ -91,6 +91,7 @@ enum line_kind {
 	L_NO_VALUE,	/* neither '=' nor ':' before any comment */
 	L_INLINE_COMMENT, /* a value INI readers cut at " ;" */
 	L_NUL,
+	L_BOM,		/* a second BOM, which inih would drop as the first */
 	L_LONG,		/* a key line over LINE_MAX_TEXT bytes */
 };
 
@@ -191,8 +192,13 @@ classify(const char *s, size_t len, int first, struct line *l)
 	memset(l, 0, sizeof(*l));
 	if (memchr(s, '\0', len) != NULL)
 		return L_NUL;
-	if (first && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+	if (first && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
 		s += 3;
+		/* Sanitized, the line would start the text with a BOM, and
+		 * inih would read a name without it. */
+		if (e - s >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+			return L_BOM;
+	}
 	l->s = s;
 	l->len = (size_t)(e - s);
 	for (p = s; p < e && isspace((unsigned char)*p); p++)
@@ -301,6 +307,9 @@ syntax_error(struct parse *p, enum line_kind why, const struct line *l)
 	switch (why) {
 	case L_NUL:
 		return fail(p, p->lineno, "the line has a NUL byte");
+	case L_BOM:
+		return fail(p, p->lineno, "the file starts with two byte-order "
+		    "marks; remove the second");
 	case L_LONG:
 		for (n = l->delim; n > 0 && isspace((unsigned char)l->s[n - 1]);
 		    n--)

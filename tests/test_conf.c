@@ -1365,6 +1365,21 @@ Test(conf, long_line_refused)
 	free(text);
 }
 
+/* One BOM, then the manual's keyStore line, is read as usual. */
+static void
+expect_ok_bom(void)
+{
+	static const char	text[] = "\xef\xbb\xbfkeyStore=/k/x.private\n";
+	struct conf		c;
+	char			err[256];
+
+	conf_defaults(&c, CONF_MANAGER);
+	cr_assert_eq(conf_parse(&c, text, sizeof(text) - 1, "bom.conf", err,
+	    sizeof(err)), 0, "%s", err);
+	cr_expect_str_eq(c.key.path, "/k/x.private");
+	conf_free(&c);
+}
+
 /* Lines that INI readers and Java read differently */
 
 Test(conf, nul_byte_refused)
@@ -1377,6 +1392,15 @@ Test(conf, nul_byte_refused)
 	expect_refused_n(CONF_MANAGER, comment, sizeof(comment) - 1, 3,
 	    "NUL byte");
 	expect_refused_n(CONF_MANAGER, "\0", 1, 1, "NUL byte");
+}
+
+/* Found by fuzz_conf: inih drops a BOM at the start of what it reads, so
+ * a second one would vanish from the name of line 1. */
+Test(conf, second_bom_refused)
+{
+	expect_refused(CONF_MANAGER, "\xef\xbb\xbf\xef\xbb\xbfkeyStore=/a\n", 1,
+	    "the file starts with two byte-order marks");
+	expect_ok_bom();
 }
 
 Test(conf, indented_continuation_refused)
