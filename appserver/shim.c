@@ -41,7 +41,7 @@
 #define STOP_GRACE_MS	1000		/* asked to stop: last EXIT out */
 #define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-enum { P_SIG, P_LISTEN, P_OUT, P_ERR = P_OUT + 1, P_LOG, P_LINK };
+enum { P_SIG, P_EXEC, P_LISTEN, P_OUT, P_ERR = P_OUT + 1, P_LOG, P_LINK };
 
 struct link {
 	int		 fd;
@@ -59,6 +59,8 @@ struct shim {
 	char		**argv;
 	int		 argc;
 	pid_t		 pid;
+	int		 launching;	/* forked, exec not yet known */
+	int		 epfd;		/* the exec's result, while launching */
 	int		 running;	/* not yet reaped */
 	int		 exited;	/* reaped and drained: status final */
 	uint8_t		 exit_how;
@@ -83,10 +85,15 @@ now_ms(void)
 }
 
 static void
-link_close(struct link *l)
+link_close(struct shim *sh, struct link *l)
 {
 	if (l->fd == -1)
 		return;
+	/* A frozen or slow cmappserver: its managers saw a gap. */
+	if (l->dropped > 0)
+		syslog(LOG_WARNING, "run %016" PRIx64 " (%s): %" PRIu64 " bytes "
+		    "of output were not sent to a cmappserver that did not "
+		    "read them", sh->run_id, sh->argv[0], l->dropped);
 	close(l->fd);
 	free(l->out);
 	memset(l, 0, sizeof(*l));
@@ -94,7 +101,7 @@ link_close(struct link *l)
 }
 
 static void
-link_flush(struct link *l)
+link_flush(struct shim *sh, struct link *l)
 {
 	ssize_t	n;
 
@@ -106,7 +113,7 @@ link_flush(struct link *l)
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n <= 0) {
-			link_close(l);
+			link_close(sh, l);
 			return;
 		}
 		l->out_off += (size_t)n;
@@ -152,7 +159,7 @@ broadcast(struct shim *sh, const struct proto_msg *m, int droppable)
 		}
 		memcpy(l->out + l->out_len, sh->frame, (size_t)n);
 		l->out_len += (size_t)n;
-		link_flush(l);
+		link_flush(sh, l);
 	}
 }
 
@@ -166,7 +173,8 @@ fill_hello(const struct shim *sh, struct proto_msg *m)
 	m->u.shim.version = SHIM_LINK_VERSION;
 	m->u.shim.run_id = sh->run_id;
 	m->u.shim.pid = (uint32_t)sh->pid;
-	m->u.shim.state = sh->exited ? RUN_EXITED : RUN_RUNNING;
+	m->u.shim.state = sh->exited ? RUN_EXITED : sh->launching ?
+	    RUN_STARTING : RUN_RUNNING;
 	m->u.shim.exit_how = sh->exit_how;
 	m->u.shim.exit_value = sh->exit_value;
 	m->u.shim.started = (uint64_t)sh->started;
@@ -217,12 +225,26 @@ link_add(struct shim *sh, int fd, int hello)
 	/* Only the new link needs the hello: queue it there alone. */
 	fill_hello(sh, &m);
 	if ((n = proto_encode(&m, l->out, LINK_OUT_MAX)) < 0) {
-		link_close(l);
+		link_close(sh, l);
 		return (int)n;
 	}
 	l->out_len = (size_t)n;
-	link_flush(l);
+	link_flush(sh, l);
 	return 0;
+}
+
+/*
+ * Signals the service's process group, and the service itself when that
+ * fails (not yet its own group, just after the fork) or when it moved to
+ * another group and would miss it.
+ */
+static void
+signal_service(struct shim *sh, int sig)
+{
+	if (!sh->running)
+		return;
+	if (kill(-sh->pid, sig) == -1 || getpgid(sh->pid) != sh->pid)
+		kill(sh->pid, sig);
 }
 
 /* Handles one frame from a link; -1 drops the link. */
@@ -241,9 +263,7 @@ link_frame(struct shim *sh, uint16_t type, const uint8_t *body, size_t len)
 	case MSG_SHIM_SIGNAL:
 		if (m.u.signal.run_id != sh->run_id)
 			return -1;
-		if (sh->running && kill(-sh->pid, m.u.signal.sig) == -1 &&
-		    errno == ESRCH)
-			kill(sh->pid, m.u.signal.sig);
+		signal_service(sh, m.u.signal.sig);
 		return 0;
 	default:
 		return -1;
@@ -263,7 +283,7 @@ link_read(struct shim *sh, struct link *l)
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0) {
-		link_close(l);
+		link_close(sh, l);
 		return 0;
 	}
 	l->in_len += (size_t)n;
@@ -272,7 +292,7 @@ link_read(struct shim *sh, struct link *l)
 		if (r == -EAGAIN)
 			return 0;
 		if (r != 0 || h.len > sizeof(l->in) - PROTO_HDR_LEN) {
-			link_close(l);
+			link_close(sh, l);
 			return 0;
 		}
 		if (l->in_len < PROTO_HDR_LEN + h.len)
@@ -284,7 +304,7 @@ link_read(struct shim *sh, struct link *l)
 			syslog(LOG_WARNING, "run %016" PRIx64 ": dropped a "
 			    "link that sent a bad %s frame", sh->run_id,
 			    proto_type_name(h.type));
-			link_close(l);
+			link_close(sh, l);
 			return 0;
 		}
 		memmove(l->in, l->in + PROTO_HDR_LEN + h.len,
@@ -349,10 +369,7 @@ on_signal(struct shim *sh)
 	while (read(sh->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
 			continue;
-		/* The group, or the service alone if it left it. */
-		if (sh->running && kill(-sh->pid, (int)si.ssi_signo) == -1 &&
-		    errno == ESRCH)
-			kill(sh->pid, (int)si.ssi_signo);
+		signal_service(sh, (int)si.ssi_signo);
 		if (sh->stop_deadline == 0)
 			sh->stop_deadline = 1;	/* set once the EXIT is out */
 	}
@@ -423,7 +440,9 @@ exec_service(struct shim *sh, int pw[3][2], int errfd)
 	sigset_t	all;
 	int		i, e;
 
-	setpgid(0, 0);
+	/* Its own session and process group: no terminal of ours, and a
+	 * signal to the group reaches the service and its children only. */
+	setsid();
 	for (i = 0; i < 3; i++)
 		if (dup2(pw[i][1], i + 1) == -1)
 			goto fail;
@@ -449,12 +468,15 @@ fail:
 	_exit(127);
 }
 
-/* Launches the service; 0, or an errno saying why it could not run. */
+/*
+ * Forks the service; 0, or an errno.  Whether its exec worked is known
+ * later, on epfd (exec_done): an exec that hangs (a dead NFS mount) must
+ * not stop us answering a restarted cmappserver meanwhile.
+ */
 static int
 launch(struct shim *sh)
 {
-	int	pw[3][2], ep[2], e = 0, i;
-	ssize_t	n;
+	int	pw[3][2], ep[2], i;
 
 	for (i = 0; i < 3; i++)
 		if (pipe2(pw[i], O_CLOEXEC) == -1)
@@ -466,47 +488,97 @@ launch(struct shim *sh)
 		return errno;
 	if (sh->pid == 0)
 		exec_service(sh, pw, ep[1]);
-	/* Also here, so that a signal sent at once reaches the group. */
-	setpgid(sh->pid, sh->pid);
 	close(ep[1]);
-	while ((n = read(ep[0], &e, sizeof(e))) == -1 && errno == EINTR)
-		;
-	close(ep[0]);
+	sh->epfd = ep[0];
 	for (i = 0; i < 3; i++) {
 		close(pw[i][1]);
 		sh->pipes[i] = pw[i][0];
 	}
+	sh->launching = 1;
 	sh->running = 1;
 	sh->started = time(NULL);
-	if (n == (ssize_t)sizeof(e))
-		return e ? e : EIO;	/* exec failed; the child exits */
 	return 0;
 }
 
+static void	send_exec_error(struct shim *, int);
+
+/*
+ * The exec's pipe is readable: EOF means it worked (close-on-exec), an
+ * errno means it failed.  0 when the service runs, -1 when the shim must
+ * go (the error was sent).
+ */
+static int
+exec_done(struct shim *sh)
+{
+	struct proto_msg	m;
+	ssize_t			n;
+	int			e = 0;
+
+	while ((n = read(sh->epfd, &e, sizeof(e))) == -1 && errno == EINTR)
+		;
+	close(sh->epfd);
+	sh->epfd = -1;
+	sh->launching = 0;
+	if (n != 0) {
+		send_exec_error(sh, n == (ssize_t)sizeof(e) && e ? e : EIO);
+		return -1;
+	}
+	/* To the launching cmappserver, and again to any that adopted us
+	 * meanwhile (they were told RUN_STARTING). */
+	fill_hello(sh, &m);
+	broadcast(sh, &m, 0);
+	return 0;
+}
+
+/*
+ * Binds RUNDIR/RUN_ID.sock: bound and listening under a temporary name,
+ * then renamed into place, so that a cmappserver scanning the directory
+ * never finds the socket refusing (it would remove it as stale).
+ */
 static int
 listen_on(struct shim *sh, const char *rundir)
 {
 	struct sockaddr_un	sa;
-	int			fd;
+	int			fd, e;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%016" PRIx64
-	    ".sock", rundir, sh->run_id) >= (int)sizeof(sa.sun_path))
+	if (snprintf(sh->sock_path, sizeof(sh->sock_path), "%s/%016" PRIx64
+	    ".sock", rundir, sh->run_id) >= (int)sizeof(sh->sock_path) ||
+	    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.new",
+	    sh->sock_path) >= (int)sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	memcpy(sh->sock_path, sa.sun_path, sizeof(sh->sock_path));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1)
 		return -errno;
 	unlink(sa.sun_path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    listen(fd, SHIM_MAX_LINKS) == -1) {
-		int e = errno;
+	    listen(fd, SHIM_MAX_LINKS) == -1 ||
+	    rename(sa.sun_path, sh->sock_path) == -1) {
+		e = errno;
+		unlink(sa.sun_path);
 		close(fd);
 		return -e;
 	}
 	sh->lfd = fd;
 	return 0;
+}
+
+/*
+ * Whether the cmappserver that started us is already gone.  Checked once
+ * our socket is in place and before the fork: a server started after it
+ * died (it holds the run directory's lock until then) scans after this
+ * point and finds us; one that died before it is not there to tell the
+ * manager, whose START goes to the next server: launching now would be
+ * a copy nobody watches.
+ */
+static int
+launcher_gone(void)
+{
+	struct pollfd	pfd = { SHIM_LINK_FD, POLLRDHUP, 0 };
+
+	return poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 static void
@@ -523,7 +595,6 @@ send_exec_error(struct shim *sh, int e)
 	m.u.error.text.p = (const uint8_t *)text;
 	m.u.error.text.len = (uint16_t)strlen(text);
 	broadcast(sh, &m, 0);
-	link_flush(&sh->links[0]);
 }
 
 /* Whether some link still has bytes to send (an EXIT, say). */
@@ -539,7 +610,8 @@ links_pending(const struct shim *sh)
 	return 0;
 }
 
-static void
+/* Runs until released or asked to stop (0), or the exec failed (1). */
+static int
 loop(struct shim *sh)
 {
 	struct pollfd	pfd[P_LINK + SHIM_MAX_LINKS];
@@ -548,7 +620,9 @@ loop(struct shim *sh)
 
 	for (;;) {
 		now = now_ms();
-		if (sh->running == 0 && !sh->exited &&
+		/* Until the exec's result is read, a dead child is one that
+		 * never ran: exec_done says which. */
+		if (sh->running == 0 && !sh->exited && !sh->launching &&
 		    ((sh->pipes[0] == -1 && sh->pipes[1] == -1 &&
 		    sh->pipes[2] == -1) || now >= sh->drain_deadline)) {
 			finish(sh);
@@ -561,17 +635,17 @@ loop(struct shim *sh)
 			syslog(LOG_INFO, "run %016" PRIx64 " (%s) ended; asked "
 			    "to stop, not keeping its status", sh->run_id,
 			    sh->argv[0]);
-			return;
+			return 0;
 		}
 		if (sh->exited && now >= keep_until) {
 			syslog(LOG_WARNING, "forgetting the exit status of run "
 			    "%016" PRIx64 " (%s): no cmappserver collected it "
 			    "in %d hours", sh->run_id, sh->argv[0],
 			    SHIM_KEEP_S / 3600);
-			return;
+			return 0;
 		}
 		timeout = -1;
-		if (sh->running == 0 && !sh->exited)
+		if (sh->running == 0 && !sh->exited && !sh->launching)
 			timeout = (int)(sh->drain_deadline - now);
 		else if (sh->exited && sh->stop_deadline > 1)
 			timeout = (int)(sh->stop_deadline - now);
@@ -579,6 +653,7 @@ loop(struct shim *sh)
 			timeout = (int)((keep_until - now) > INT_MAX ?
 			    INT_MAX : keep_until - now);
 		pfd[P_SIG] = (struct pollfd){ sh->sigfd, POLLIN, 0 };
+		pfd[P_EXEC] = (struct pollfd){ sh->epfd, POLLIN, 0 };
 		pfd[P_LISTEN] = (struct pollfd){ sh->lfd, POLLIN, 0 };
 		for (i = 0; i < 3; i++)
 			pfd[P_OUT + i] = (struct pollfd){ sh->pipes[i], POLLIN,
@@ -595,6 +670,10 @@ loop(struct shim *sh)
 			sleep(1);
 			continue;
 		}
+		/* Before the child's exit is seen: an exec error is said
+		 * as such, never as an exit with code 127. */
+		if (pfd[P_EXEC].revents && exec_done(sh) != 0)
+			return 1;
 		if (pfd[P_SIG].revents)
 			on_signal(sh);
 		for (i = 0; i < 3; i++)
@@ -607,11 +686,11 @@ loop(struct shim *sh)
 			if (l->fd == -1 || re == 0)
 				continue;
 			if (re & POLLOUT)
-				link_flush(l);
+				link_flush(sh, l);
 			if (l->fd != -1 && (re & (POLLIN | POLLHUP | POLLERR))
 			    && link_read(sh, l) == 1) {
-				link_flush(l);
-				return;		/* released */
+				link_flush(sh, l);
+				return 0;	/* released */
 			}
 		}
 		if (pfd[P_LISTEN].revents &&
@@ -626,7 +705,7 @@ main(int argc, char **argv)
 	static struct shim	 sh;
 	sigset_t		 set;
 	char			*end;
-	int			 i, e;
+	int			 i, e, rc;
 
 	openlog("cmapp-shim", LOG_PID, LOG_DAEMON);
 	if (argc == 2 && (strcmp(argv[1], "-version") == 0 ||
@@ -656,7 +735,7 @@ main(int argc, char **argv)
 	}
 	sh.argv = argv + 4;
 	sh.argc = argc - 4;
-	sh.lfd = -1;
+	sh.lfd = sh.epfd = -1;
 	for (i = 0; i < SHIM_MAX_LINKS; i++)
 		sh.links[i].fd = -1;
 	for (i = 0; i < 3; i++)
@@ -693,28 +772,29 @@ main(int argc, char **argv)
 		broadcast(&sh, &m, 0);
 		return 1;
 	}
-	if ((e = launch(&sh)) != 0) {
-		send_exec_error(&sh, e);
+	if (launcher_gone()) {
+		syslog(LOG_WARNING, "run %016" PRIx64 " (%s): the cmappserver "
+		    "that started it is gone; not launching it", sh.run_id,
+		    sh.argv[0]);
 		unlink(sh.sock_path);
-		if (sh.pid > 0)
-			waitpid(sh.pid, NULL, 0);
 		return 1;
 	}
-	{
-		struct proto_msg m;
-
-		fill_hello(&sh, &m);
-		broadcast(&sh, &m, 0);
-	}
-	loop(&sh);
+	if ((e = launch(&sh)) != 0) {
+		send_exec_error(&sh, e);
+		rc = 1;
+	} else
+		rc = loop(&sh);
+	if (rc != 0 && sh.pid > 0)
+		while (waitpid(sh.pid, NULL, 0) == -1 && errno == EINTR)
+			;
 	unlink(sh.sock_path);
 	for (i = 0; i < SHIM_MAX_LINKS; i++) {
 		if (sh.links[i].fd != -1) {
 			/* Best effort: let a pending EXIT go out. */
 			fcntl(sh.links[i].fd, F_SETFL, 0);
-			link_flush(&sh.links[i]);
+			link_flush(&sh, &sh.links[i]);
 		}
-		link_close(&sh.links[i]);
+		link_close(&sh, &sh.links[i]);
 	}
-	return 0;
+	return rc;
 }

@@ -67,7 +67,10 @@ shimlink_connect(const char *path)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	/* Non-blocking: a shim that does not accept (stopped) must not
+	 * hang our start-up or -stop_all; its full backlog is -EAGAIN. */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
 		e = errno;

@@ -56,7 +56,8 @@ collect(void *arg, const char *path, uint64_t run_id)
 	if ((fd = shimlink_connect(path)) < 0) {
 		if (fd != -ECONNREFUSED) {	/* refused: a stale socket */
 			fprintf(stderr, "cmappserver: cannot reach the shim "
-			    "at %s: %s\n", path, strerror(-fd));
+			    "at %s: %s\n", path, fd == -EAGAIN ? "it does not "
+			    "accept connections (stopped?)" : strerror(-fd));
 			st->unreachable++;
 		}
 		return;
@@ -72,7 +73,8 @@ collect(void *arg, const char *path, uint64_t run_id)
 	}
 	st->t[st->n].fd = fd;
 	st->t[st->n].run_id = run_id;
-	st->t[st->n].done = m.u.shim.state != RUN_RUNNING;
+	/* RUN_STARTING too: its exec may yet return, so it is signalled. */
+	st->t[st->n].done = m.u.shim.state == RUN_EXITED;
 	st->n++;
 }
 

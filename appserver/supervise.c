@@ -232,7 +232,7 @@ expire(struct server *srv, struct service *s, const char *why)
 		    status_text(s, st, sizeof(st)), why);
 		release(s);
 	} else
-		log_debug("forgetting delivered run %016llx of %s: %s",
+		log_info("forgetting delivered run %016llx of %s: %s",
 		    (unsigned long long)s->run_id, s->display, why);
 	service_free(srv, s);
 }
@@ -353,12 +353,13 @@ on_hello(struct service *s, const struct proto_msg *m)
 	char		**argv;
 
 	if (m->u.shim.run_id != s->run_id ||
-	    m->u.shim.version != SHIM_LINK_VERSION)
+	    m->u.shim.version < SHIM_LINK_OLDEST ||
+	    m->u.shim.version > SHIM_LINK_VERSION)
 		return -1;
-	s->pid = m->u.shim.pid;
 	if (s->state == SV_LAUNCHING) {
 		if (m->u.shim.state != RUN_RUNNING)
 			return -1;
+		s->pid = m->u.shim.pid;
 		s->started = time(NULL);
 		set_state(s, SV_RUNNING);
 		server_send_started(srv, s);
@@ -369,6 +370,17 @@ on_hello(struct service *s, const struct proto_msg *m)
 	s->argv = argv;
 	svc_display(argv, s->display, sizeof(s->display));
 	s->started = (time_t)m->u.shim.started;
+	if (m->u.shim.state == RUN_STARTING) {
+		/* Launched by the previous server, its exec still hanging:
+		 * ours to wait for like our own launch.  A START of it
+		 * attaches, and its hello or ERROR follows. */
+		set_state(s, SV_LAUNCHING);
+		log_info("found %s (run %016llx) still starting: its exec has "
+		    "not returned", s->display, (unsigned long long)s->run_id);
+		adoption_check(srv);
+		return 0;
+	}
+	s->pid = m->u.shim.pid;
 	if (m->u.shim.state == RUN_EXITED) {
 		s->exit_how = m->u.shim.exit_how;
 		s->exit_value = m->u.shim.exit_value;
@@ -686,7 +698,8 @@ adopt_one(void *arg, const char *path, uint64_t run_id)
 			unlink(path);
 		} else
 			log_warnx("cannot reach the shim at %s: %s", path,
-			    strerror(-fd));
+			    fd == -EAGAIN ? "it does not accept connections "
+			    "(stopped?)" : strerror(-fd));
 		return;
 	}
 	if ((s = service_new(srv, NULL)) == NULL) {

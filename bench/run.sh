@@ -47,11 +47,8 @@ cleanup() {
 		[ -d "$d" ] && "$BIN/cmappserver" -stop_all -rundir "$d" >/dev/null 2>&1
 	done
 	stop_jobs
-	# A shim whose server died before the status was delivered: it leads
-	# its service's session.
-	for p in $(pgrep -f "cmapp-shim $W/"); do
-		pkill -9 -s "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null
-	done
+	# A shim whose server died before the status was delivered.
+	for p in $(pgrep -f "cmapp-shim $W/"); do kill_shim "$p"; done
 	getent passwd "$SSH_USER" | grep -q "$SSH_MARK" && userdel "$SSH_USER" 2>/dev/null
 	[ -n "$MADE_RUN_SSHD" ] && rmdir /run/sshd 2>/dev/null
 	rm -rf "$W"

@@ -327,7 +327,8 @@ check_msg(const struct proto_msg *m)
 		return check_argv(m->u.entry.argc, m->u.entry.argv);
 	case MSG_SHIM_HELLO:
 		if (m->u.shim.state != RUN_RUNNING &&
-		    m->u.shim.state != RUN_EXITED)
+		    m->u.shim.state != RUN_EXITED &&
+		    m->u.shim.state != RUN_STARTING)
 			return -EINVAL;
 		if (m->u.shim.state == RUN_EXITED &&
 		    check_exit(m->u.shim.exit_how, m->u.shim.exit_value) != 0)

@@ -89,6 +89,8 @@ enum proto_run_state {
 	RUN_RUNNING	= 0,
 	RUN_EXITED	= 1,	/* ended, status kept until delivered */
 	RUN_DELIVERED	= 2,	/* ended, status delivered, kept for late re-attach */
+	RUN_STARTING	= 3,	/* SHIM_HELLO only (link version 2): its exec
+				   has not returned yet */
 };
 
 /* A string inside a frame: not NUL-terminated, points into the buffer. */

@@ -96,9 +96,17 @@ reboot_guest() {
 	kill -9 "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null
 	SERVER_PID=
 	local shim
-	# Each shim leads the session of its service.
-	for shim in $(pgrep -f "cmapp-shim $T/run"); do pkill -9 -s "$shim"; done
+	for shim in $(pgrep -f "cmapp-shim $T/run"); do kill_shim "$shim"; done
 	rm -rf "$T/run"
+}
+
+# kill_shim PID: kill -9 a cmapp-shim and everything of its service: the
+# service leads a session of its own, with its children in it.
+kill_shim() {
+	local c
+	kill -STOP "$1" 2>/dev/null	# no new child meanwhile
+	for c in $(pgrep -P "$1"); do pkill -9 -s "$c"; kill -9 "$c"; done 2>/dev/null
+	kill -9 "$1" 2>/dev/null
 }
 
 # An application that waits for its go file, then exits with a code.

@@ -1,5 +1,6 @@
 # What a service inherits, as from a shell: cmappserver's umask (not the
-# shim's 077), only fds 0-3 (none that cmappserver was started with), and
+# shim's 077), stdin from /dev/null, only fds 0-3 (none that cmappserver
+# was started with), a session and process group of its own, and
 # exec without a shell: a file that exec refuses is an error, never run
 # by /bin/sh.
 umask 022
@@ -15,6 +16,9 @@ pid=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$T/e" | head -1)
 expect_eq "$(awk '/^Umask:/ { print $2 }' "/proc/$pid/status")" 0022 "the service's umask" || exit 1
 # 0-2 and the host-log pipe 3, nothing else.
 expect_eq "$(ls "/proc/$pid/fd" | sort -n | tr '\n' ' ')" "0 1 2 3 " "the service's fds" || exit 1
+expect_eq "$(readlink "/proc/$pid/fd/0")" /dev/null "the service's stdin" || exit 1
+# Its own session and process group, led by itself: not the shim's.
+expect_eq "$(ps -o sid=,pgid= -p "$pid" | awk '{ print $1, $2 }')" "$pid $pid" "the service's session and group" || exit 1
 for shim in $(pgrep -f "cmapp-shim $T/run"); do
 	[ -e "/proc/$shim/fd/9" ] && { fail "shim $shim holds fd 9"; exit 1; }
 done

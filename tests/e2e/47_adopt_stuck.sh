@@ -17,7 +17,7 @@ mgr -t $((20 * SLOW)) /bin/sh -c 'exit 4' 2>"$T/e2" & m2=$!
 sleep 1
 kill -0 "$m2" 2>/dev/null || fail "a START went on while a shim had not answered" || { cat "$T/e2"; exit 1; }
 # The shim and its service die without a word.
-pkill -9 -s "$shim"; kill -9 "$shim" 2>/dev/null
+kill_shim "$shim"
 wait_for $((10 * SLOW)) eval '! kill -0 "$m1" 2>/dev/null' ||
 	fail "the manager that re-attached was never told its run is gone" || exit 1
 wait "$m1"; expect_eq $? 1 "the manager whose run could not be adopted" || exit 1

@@ -1,0 +1,63 @@
+# cmappserver restarted while a launch's exec hangs (a program on a dead
+# NFS mount; here a FUSE file whose opens block): the new server finds the
+# shim still starting and waits for it like its own launch.  The manager,
+# which never got STARTED, re-sends its START and attaches to that launch:
+# one shim, no second copy; other STARTs are not held up; when the exec
+# fails at last, the manager and a second one are told why.
+[ -x "$BIN/tests/fusefail" ] || { echo "no $BIN/tests/fusefail (needs libfuse3-dev)"; exit 77; }
+[ -c /dev/fuse ] || { echo "no /dev/fuse"; exit 77; }
+mkdir -p "$T/mnt"
+"$BIN/tests/fusefail" "$T/mnt" 2>"$T/fusefail.log" &
+FUSE_PID=$!
+wait_for 5 test -e "$T/mnt/ctl" || { echo "cannot mount FUSE: $(cat "$T/fusefail.log")"; exit 77; }
+cleanup() {
+	echo ok >"$T/mnt/ctl" 2>/dev/null
+	stop_server
+	pkill -KILL -f "$T/" 2>/dev/null
+	umount "$T/mnt" 2>/dev/null || umount -l "$T/mnt" 2>/dev/null
+	kill "$FUSE_PID" 2>/dev/null; wait "$FUSE_PID" 2>/dev/null
+}
+trap cleanup EXIT
+# The shims of the hung command, not their forked children, which bear
+# the shim's command line until their exec returns.
+shims() {
+	# The patterns come from the environment: in awk's own arguments
+	# they would match awk.
+	ps -eo pid=,ppid=,comm=,args= | PAT="$T/run" CMD="$T/mnt/disk" awk '
+		{ comm[$1] = $3; ppid[$1] = $2; line[$1] = $0 }
+		END {
+			for (p in line)
+				if (comm[p] == "cmapp-shim" &&
+				    index(line[p], ENVIRON["PAT"]) &&
+				    index(line[p], ENVIRON["CMD"]) &&
+				    comm[ppid[p]] != "cmapp-shim")
+					n++
+			print n + 0
+		}'
+}
+
+echo hangopen >"$T/mnt/ctl"
+start_server || exit 1
+mgr -t $((30 * SLOW)) "$T/mnt/disk" 2>"$T/e1" & m1=$!
+wait_for $((5 * SLOW)) grep -q "launched $T/mnt/disk" "$T/server.log" || fail "hung launch not begun" || exit 1
+kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+start_server || exit 1
+wait_for $((10 * SLOW)) grep -q "found $T/mnt/disk (run [0-9a-f]*) still starting" "$T/server.log" ||
+	fail "the new server did not find the starting shim" || exit 1
+# Adoption is over: another command is served at once.
+mgr /bin/echo meanwhile >"$T/o" 2>&1; expect_eq $? 0 "a START after the restart" || { cat "$T/o"; exit 1; }
+wait_for $((10 * SLOW)) grep -q "attached to $T/mnt/disk" "$T/server.log" ||
+	fail "the first manager did not attach to the starting launch" || { cat "$T/e1"; exit 1; }
+mgr -t $((30 * SLOW)) "$T/mnt/disk" 2>"$T/e2" & m2=$!
+wait_for $((10 * SLOW)) eval '[ "$(grep -c "attached to $T/mnt/disk" "$T/server.log")" -ge 2 ]' ||
+	fail "a second manager did not attach" || exit 1
+expect_eq "$(shims)" 1 "shims for the hung command" || exit 1
+kill -0 $m1 2>/dev/null && kill -0 $m2 2>/dev/null || fail "a manager of the hung launch gave up" || exit 1
+
+echo ok >"$T/mnt/ctl"	# the exec goes on, and fails: not a program
+wait $m1; expect_eq $? 1 "the first manager of the failed launch" || { cat "$T/e1"; exit 1; }
+wait $m2; expect_eq $? 1 "the second manager of the failed launch" || { cat "$T/e2"; exit 1; }
+for e in "$T/e1" "$T/e2"; do
+	expect_grep "could not start $T/mnt/disk: cannot execute $T/mnt/disk: Exec format error" "$e" || exit 1
+done
+wait_for 5 eval '[ "$(shims)" = 0 ]' || fail "the shim of the failed launch stayed" || exit 1
