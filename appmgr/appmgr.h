@@ -17,16 +17,19 @@
 #define MGR_MAX_TIMEOUT		86400
 #define MGR_RETRY_MIN_MS	100
 #define MGR_RETRY_MAX_MS	2000
-#define MGR_ADDR_MS		3000	/* per address, when more remain */
+#define MGR_ADDR_MS		3000	/* to connect, per attempt */
 #define MGR_HB_MIN_MS		250
 #define MGR_HB_MAX_MS		15000	/* well under SERVER_IDLE_MS */
 #define MGR_LINE_MAX		4096	/* a longer output line is split */
+#define MGR_ACK_WAIT_MS		1000	/* for the server to close after our
+					   EXIT_ACK: then it was read */
 
 enum mgr_phase {
 	PH_CONNECTING,	/* resolving, connecting, TLS handshake */
 	PH_HELLO,	/* HELLO sent */
 	PH_STARTING,	/* START or ATTACH sent */
 	PH_WATCHING,	/* STARTED received: waiting for EXIT */
+	PH_DONE,	/* EXIT_ACK sent: waiting for the server's close */
 };
 
 struct linebuf {
@@ -57,6 +60,7 @@ struct mgr {
 	int			 have_run;	/* STARTED seen once */
 	uint64_t		 run_id;
 	uint32_t		 pid;
+	int			 exit_code;	/* ours, once PH_DONE */
 	uint64_t		 hb_seq;
 	unsigned		 retry_ms;
 	int			 ever_connected;

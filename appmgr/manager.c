@@ -31,7 +31,10 @@ write_line(struct mgr *m, int stream, const char *p, size_t n)
 {
 	FILE	*f = stream == STREAM_STDERR ? stderr : stdout;
 
-	fprintf(f, "%s: %.*s\n", m->label, (int)n, p);
+	/* fwrite: a NUL byte in the output must not cut the line. */
+	fprintf(f, "%s: ", m->label);
+	fwrite(p, 1, n, f);
+	putc('\n', f);
 	fflush(f);
 	if (stream == STREAM_STDERR && n > 0)
 		snprintf(m->last_err, sizeof(m->last_err), "%.*s", (int)n, p);
@@ -228,6 +231,15 @@ on_started(struct mgr *m, const struct proto_msg *msg)
 	m->phase = PH_WATCHING;
 }
 
+/* An older server does not close after our EXIT_ACK: it was sent. */
+static void
+ack_wait_over(uv_timer_t *t)
+{
+	struct mgr	*m = t->data;
+
+	finish(m, m->exit_code);
+}
+
 static void
 on_service_exit(struct mgr *m, const struct proto_msg *msg)
 {
@@ -255,7 +267,13 @@ on_service_exit(struct mgr *m, const struct proto_msg *msg)
 	else
 		log_info("%s on %s exited with code %d", m->display, m->node,
 		    code);
-	finish(m, code);
+	m->exit_code = code;
+	if (m->conn == NULL || !conn_is_open(m->conn))
+		finish(m, code);
+	/* The server closes once it has read the ACK (mgr_closed). */
+	m->phase = PH_DONE;
+	uv_timer_stop(&m->heartbeat);
+	uv_timer_start(&m->deadline, ack_wait_over, MGR_ACK_WAIT_MS, 0);
 }
 
 static void
@@ -264,6 +282,8 @@ mgr_frame(struct conn *c, const struct proto_msg *msg)
 	struct mgr	*m = c->data;
 	char		 text[PROTO_MAX_TEXT];
 
+	if (m->phase == PH_DONE)
+		return;		/* only its close is awaited now */
 	heard(m);
 	switch (msg->type) {
 	case MSG_HELLO:
@@ -313,6 +333,8 @@ mgr_closed(struct conn *c, enum conn_why why, const char *reason)
 	char		 text[1024];
 
 	m->conn = NULL;
+	if (m->phase == PH_DONE)
+		finish(m, m->exit_code);
 	if (why == CONN_AUTH) {
 		dial_auth_text(m, reason, text, sizeof(text));
 		fail(m, "%s", text);
@@ -332,6 +354,8 @@ on_signal(uv_signal_t *h, int sig)
 	struct mgr		*m = h->data;
 	struct proto_msg	 msg = { .type = MSG_DETACH };
 
+	if (m->phase == PH_DONE)
+		finish(m, m->exit_code);	/* the service had ended */
 	if (m->conn != NULL && conn_is_open(m->conn) &&
 	    m->phase == PH_WATCHING) {
 		msg.u.attach.run_id = m->run_id;

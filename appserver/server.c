@@ -214,7 +214,14 @@ session_frame(struct conn *c, const struct proto_msg *m)
 		sup_detach(sess->srv, sess);
 		return;
 	case MSG_EXIT_ACK:
+		if (sess->exit_run == 0 ||
+		    m->u.attach.run_id != sess->exit_run)
+			return;
 		sup_ack(sess->srv, sess, m->u.attach.run_id);
+		/* The session's work is done, and the manager waits for
+		 * this close to know that its ACK was read before it exits:
+		 * one lost with its last bytes would replay the status. */
+		conn_close(c, CONN_LOCAL, "exit status delivered");
 		return;
 	case MSG_LIST:
 		sup_list(sess->srv, sess);
