@@ -17,7 +17,8 @@
 #include "conn.h"
 #include "proto.h"
 
-#define SERVER_MAX_CONNS	256	/* concurrent connections */
+#define SERVER_MAX_CONNS	256	/* concurrent connections, or
+					   2 x max_processes + 64 if more */
 #define SERVER_MAX_PEER_PENDING	64	/* per IPv4 address or IPv6 /64,
 					   before HELLO: a host
 					   starting all its services at once
@@ -59,6 +60,7 @@ struct server {
 	SSL_CTX			*ctx;
 	struct conf		 conf;
 	unsigned		 n_conns;
+	unsigned		 max_conns;
 	unsigned long		 refused_conns;
 	unsigned		 n_evicting;	/* evicted, not yet closed */
 	LIST_HEAD(, session)	 sessions;

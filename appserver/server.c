@@ -313,7 +313,7 @@ evict_pending(struct server *srv)
 	oldest->evicted = 1;
 	srv->n_evicting++;
 	conn_close(oldest->conn, CONN_TIMEOUT, "evicted before its HELLO: "
-	    "%d connections open", SERVER_MAX_CONNS);
+	    "%u connections open", srv->max_conns);
 	return 0;
 }
 
@@ -361,37 +361,62 @@ pending_from(struct server *srv, const char *addr)
 	return n;
 }
 
+/* "addr:port" of a refused connection, for the log. */
+static void
+peer_text(uv_tcp_t *t, char *buf, size_t cap)
+{
+	struct sockaddr_storage	ss;
+	char			a[INET6_ADDRSTRLEN];
+	int			len = sizeof(ss);
+
+	if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET6) {
+		uv_ip6_name((struct sockaddr_in6 *)&ss, a, sizeof(a));
+		snprintf(buf, cap, "[%s]:%d", a,
+		    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	} else {
+		uv_ip4_name((struct sockaddr_in *)&ss, a, sizeof(a));
+		snprintf(buf, cap, "%s:%d", a,
+		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	}
+}
+
 static void
 on_connection(uv_stream_t *listener, int status)
 {
 	struct server	*srv = listener->data;
-	struct session	*sess;
+	struct session	*sess = NULL;
 	uv_tcp_t	*reject;
+	char		 who[64];
 
 	if (status < 0) {
 		log_warnx("accept: %s", uv_strerror(status));
 		return;
 	}
-	if (srv->n_conns - srv->n_evicting >= SERVER_MAX_CONNS)
+	if (srv->n_conns - srv->n_evicting >= srv->max_conns)
 		evict_pending(srv);
-	if (srv->n_conns - srv->n_evicting >= SERVER_MAX_CONNS ||
+	if (srv->n_conns - srv->n_evicting >= srv->max_conns ||
 	    (sess = calloc(1, sizeof(*sess))) == NULL ||
 	    (sess->conn = conn_new(&srv->loop, srv->ctx, &session_ops, sess))
 	    == NULL) {
+		free(sess);	/* conn_new failed */
+		snprintf(who, sizeof(who), "a peer");
 		/* Take it off the backlog so it does not stay pending. */
 		if ((reject = malloc(sizeof(*reject))) != NULL) {
 			uv_tcp_init(&srv->loop, reject);
-			if (uv_accept(listener, (uv_stream_t *)reject) == 0)
+			if (uv_accept(listener, (uv_stream_t *)reject) == 0) {
+				peer_text(reject, who, sizeof(who));
 				uv_tcp_close_reset(reject,
 				    (uv_close_cb)free);
-			else
+			} else
 				uv_close((uv_handle_t *)reject,
 				    (uv_close_cb)free);
 		}
 		if (srv->refused_conns++ % 100 == 0)
-			log_warnx("refusing connections: %u open, the limit "
-			    "is %d (%lu refused so far)", srv->n_conns,
-			    SERVER_MAX_CONNS, srv->refused_conns);
+			log_warnx("refusing %s: %u connections open, the limit "
+			    "is %u (%lu refused so far)", who, srv->n_conns,
+			    srv->max_conns, srv->refused_conns);
 		return;
 	}
 	sess->srv = srv;
@@ -426,6 +451,11 @@ server_listen(struct server *srv, int fd)
 	int	r;
 
 	LIST_INIT(&srv->sessions);
+	/* Every service may have a manager or two attached (a live
+	 * migration hands over), and attached ones are never evicted. */
+	srv->max_conns = SERVER_MAX_CONNS;
+	if (srv->max_conns < 2 * srv->conf.max_processes + 64)
+		srv->max_conns = 2 * srv->conf.max_processes + 64;
 	uv_timer_init(&srv->loop, &srv->trim);
 	srv->trim.data = srv;
 	uv_unref((uv_handle_t *)&srv->trim);
