@@ -433,9 +433,13 @@ keystore_read_identity(const char *path, const char *password,
 		    file_error(r));
 		return r;
 	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO))
+	if (st.st_mode & (S_IRGRP | S_IROTH))
 		log_warnx("keyStore %s is readable by others than its owner "
 		    "(chmod 600 it)", path);
+	else if (st.st_mode & (S_IRWXG | S_IRWXO))
+		log_warnx("keyStore %s is writable by others than its owner, "
+		    "mode %03o (chmod 600 it)", path,
+		    (unsigned)(st.st_mode & 0777));
 	r = keystore_parse_identity((unsigned char *)buf, len, password, id,
 	    why, sizeof(why));
 	explicit_bzero(buf, len);
