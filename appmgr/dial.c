@@ -49,10 +49,12 @@ try_connect(struct mgr *m)
 		return;
 	}
 	/* A dead route to the first address (IPv6, say) must not use up
-	 * the whole timeout before the next one is tried; a slow TLS
-	 * handshake, once connected, is the server's and is waited for. */
-	if (m->next != NULL)
-		conn_deadline(m->conn, MGR_ADDR_MS, "Connection timed out");
+	 * the whole timeout before the next one is tried, and a cut path
+	 * must not leave us in the kernel's SYN backoff (1, 3, 7, 15 s...)
+	 * once it is back: each attempt gets MGR_ADDR_MS, then a fresh
+	 * socket.  A slow TLS handshake, once connected, is the server's
+	 * and is waited for. */
+	conn_deadline(m->conn, MGR_ADDR_MS, "Connection timed out");
 }
 
 static void
