@@ -91,6 +91,9 @@ main(int argc, char **argv)
 	size_t			 body = 2;
 	int			 i, j, list = 0;
 
+	/* Short-lived, and its errors are read by people: all of
+	 * OpenSSL's words for them. */
+	tls_init(1);
 	m.timeout_s = MGR_DEFAULT_TIMEOUT;
 	for (i = 1; i < argc && m.argv == NULL; i++) {
 		const char *a = argv[i];

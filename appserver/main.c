@@ -323,6 +323,8 @@ main(int argc, char **argv)
 	/* Whatever the boot script or shell left open must not reach the
 	 * shims and the services. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* The guest daemon must stay small: no OpenSSL error tables. */
+	tls_init(0);
 	parse_args(argc, argv, &o);
 	log_init("cmappserver", 1, o.debug);
 	signal(SIGPIPE, SIG_IGN);

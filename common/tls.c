@@ -19,11 +19,84 @@
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" \
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"
 
+void
+tls_init(int with_strings)
+{
+	OPENSSL_init_ssl(with_strings ? 0 : OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+}
+
+/* What a refused or broken peer's TLS errors say (OpenSSL's own words),
+ * for a process that did not load OpenSSL's tables. */
+static const struct {
+	int		 reason;
+	const char	*text;
+	int		 auth;	/* a certificate refused, by us or the peer */
+} reasons[] = {
+	{ SSL_R_CERTIFICATE_VERIFY_FAILED, "certificate verify failed", 1 },
+	{ SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE,
+	    "peer did not return a certificate", 1 },
+	{ SSL_R_SSLV3_ALERT_BAD_CERTIFICATE, "sslv3 alert bad certificate", 1 },
+	{ SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE,
+	    "sslv3 alert unsupported certificate", 1 },
+	{ SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED,
+	    "sslv3 alert certificate revoked", 1 },
+	{ SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED,
+	    "sslv3 alert certificate expired", 1 },
+	{ SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN,
+	    "sslv3 alert certificate unknown", 1 },
+	{ SSL_R_TLSV1_ALERT_UNKNOWN_CA, "tlsv1 alert unknown ca", 1 },
+	{ SSL_R_TLSV1_ALERT_ACCESS_DENIED, "tlsv1 alert access denied", 1 },
+	{ SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED,
+	    "tlsv13 alert certificate required", 1 },
+	{ SSL_R_WRONG_VERSION_NUMBER, "wrong version number", 0 },
+	{ SSL_R_HTTP_REQUEST, "http request", 0 },
+	{ SSL_R_HTTPS_PROXY_REQUEST, "https proxy request", 0 },
+	{ SSL_R_UNSUPPORTED_PROTOCOL, "unsupported protocol", 0 },
+	{ SSL_R_TLSV1_ALERT_PROTOCOL_VERSION, "tlsv1 alert protocol version",
+	    0 },
+	{ SSL_R_NO_SHARED_CIPHER, "no shared cipher", 0 },
+	{ SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM,
+	    "no suitable signature algorithm", 0 },
+	{ SSL_R_UNEXPECTED_EOF_WHILE_READING, "unexpected eof while reading",
+	    0 },
+	{ SSL_R_PACKET_LENGTH_TOO_LONG, "packet length too long", 0 },
+	{ SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC,
+	    "decryption failed or bad record mac", 0 },
+	{ SSL_R_UNEXPECTED_MESSAGE, "unexpected message", 0 },
+	{ SSL_R_UNEXPECTED_RECORD, "unexpected record", 0 },
+	{ SSL_R_BAD_PACKET_LENGTH, "bad packet length", 0 },
+	{ SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE, "sslv3 alert handshake failure",
+	    0 },
+	{ SSL_R_TLSV1_ALERT_DECODE_ERROR, "tlsv1 alert decode error", 0 },
+	{ SSL_R_TLSV1_ALERT_INTERNAL_ERROR, "tlsv1 alert internal error", 0 },
+};
+
+/* The words for error e: OpenSSL's if loaded, else ours, else its code
+ * in the form `openssl errstr` takes. */
+static void
+reason_text(unsigned long e, char *buf, size_t cap)
+{
+	const char	*r = ERR_reason_error_string(e);
+	size_t		 i;
+
+	if (r == NULL && ERR_GET_LIB(e) == ERR_LIB_SSL)
+		for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+			if (reasons[i].reason == ERR_GET_REASON(e))
+				r = reasons[i].text;
+	if (r != NULL)
+		snprintf(buf, cap, "%s", r);
+	else
+		snprintf(buf, cap, "OpenSSL error %08lX (openssl errstr "
+		    "%08lX says what it is)", e, e);
+}
+
 static int
 use_identity(SSL_CTX *ctx, const struct conf_store *key, char *err,
     size_t errlen)
 {
 	struct identity	id = { 0 };
+	char		why[160];
 	int		i, r;
 
 	if ((r = keystore_read_identity(key->path, key->password, &id, err,
@@ -32,8 +105,9 @@ use_identity(SSL_CTX *ctx, const struct conf_store *key, char *err,
 	r = -EINVAL;
 	if (SSL_CTX_use_certificate(ctx, id.cert) != 1 ||
 	    SSL_CTX_use_PrivateKey(ctx, id.key) != 1) {
+		reason_text(ERR_peek_last_error(), why, sizeof(why));
 		snprintf(err, errlen, "cannot use keyStore %s: %s", key->path,
-		    ERR_reason_error_string(ERR_peek_last_error()));
+		    why);
 		goto out;
 	}
 	for (i = 0; id.chain != NULL && i < sk_X509_num(id.chain); i++)
@@ -114,21 +188,15 @@ tls_ctx_new(enum tls_role role, const struct conf_store *key,
 }
 
 static int
-is_auth_reason(int reason)
+is_auth_reason(unsigned long e)
 {
-	switch (reason) {
-	case SSL_R_CERTIFICATE_VERIFY_FAILED:
-	case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
-	case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
-	case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
-	case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
-	case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
-	case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
-	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
-	case SSL_R_TLSV1_ALERT_ACCESS_DENIED:
-	case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
-		return 1;
-	}
+	size_t	i;
+
+	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
+		return 0;
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].reason == ERR_GET_REASON(e))
+			return reasons[i].auth;
 	return 0;
 }
 
@@ -136,7 +204,7 @@ int
 tls_error(SSL *ssl, int ret, char *buf, size_t cap)
 {
 	unsigned long	 e = ERR_peek_last_error();
-	const char	*reason;
+	char		 reason[160];
 	long		 vr;
 	int		 auth = 0, code;
 
@@ -148,10 +216,8 @@ tls_error(SSL *ssl, int ret, char *buf, size_t cap)
 		ERR_clear_error();
 		return 0;
 	}
-	reason = ERR_reason_error_string(e);
-	if (reason == NULL)
-		reason = "unknown TLS error";
-	auth = is_auth_reason(ERR_GET_REASON(e));
+	reason_text(e, reason, sizeof(reason));
+	auth = is_auth_reason(e);
 	vr = SSL_get_verify_result(ssl);
 	if (ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED &&
 	    vr != X509_V_OK)

@@ -13,6 +13,14 @@
 
 enum tls_role { TLS_SERVER, TLS_CLIENT };
 
+/*
+ * Before any other OpenSSL call.  Without strings, OpenSSL's error text
+ * tables (64 KiB of heap for the life of the process) are never loaded:
+ * a guest daemon stays small, and tls_error names the reasons a peer is
+ * refused for from its own table, any other by its code.
+ */
+void	tls_init(int with_strings);
+
 /* NULL with a message naming the file and the reason in err. */
 SSL_CTX	*tls_ctx_new(enum tls_role role, const struct conf_store *key,
 	    const struct conf_store *trust, char *err, size_t errlen);
