@@ -35,3 +35,14 @@ wait_for $((5 * SLOW)) grep -q "took over 0 running and 1 ended service" "$T/ser
 mgr $cmd 2>"$T/e5"; expect_eq $? 12 "the status across a server restart" || { cat "$T/e5"; exit 1; }
 # Delivered now: the shim is released and goes.
 wait_for 5 eval 'test "$(pgrep -f "cmapp-shim $T/run" | wc -l)" = 0' || fail "shims left: $(pgrep -af "cmapp-shim $T/run")" || exit 1
+
+# A manager exits only once the server closed after its EXIT_ACK, so the
+# ACK was read: the next START of the same command, straight after (a
+# cluster restarting the service), launches afresh every time and never
+# gets the old status again.
+for i in $(seq 1 30); do
+	mgr /bin/sh -c 'exit 5' 2>"$T/e6"; rc=$?
+	expect_eq $rc 5 "run $i of a service restarted at once" || { cat "$T/e6"; exit 1; }
+	expect_grep "started /bin/sh -c 'exit 5' on localhost" "$T/e6" || exit 1
+done
+expect_eq "$(grep -c "sent the kept status of /bin/sh -c 'exit 5'" "$T/server.log")" 0 "old statuses sent again" || exit 1
