@@ -119,6 +119,12 @@ ALL += $(BUILD)/tests/sockhold
 $(BUILD)/tests/sockhold: $(call obj,tests/tools/sockhold.c)
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
 
+# A stand-in shim of another link version (tests/e2e/56_old_shim.sh).
+ALL += $(BUILD)/tests/oldshim
+
+$(BUILD)/tests/oldshim: $(call obj,tests/tools/oldshim.c common/proto.c)
+	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
+
 .PHONY: fuzz fuzz-cc fuzz-build fuzz-smoke fuzz-seeds fuzz-clean
 -include $(shell find $(FUZZ_DIR) -name '*.d' 2>/dev/null)
 
