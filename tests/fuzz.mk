@@ -119,7 +119,7 @@ ALL += $(BUILD)/tests/sockhold
 $(BUILD)/tests/sockhold: $(call obj,tests/tools/sockhold.c)
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
 
-# A stand-in shim of another link version (tests/e2e/56_old_shim.sh).
+# A stand-in shim of another link version (tests/e2e/57_old_shim.sh).
 ALL += $(BUILD)/tests/oldshim
 
 $(BUILD)/tests/oldshim: $(call obj,tests/tools/oldshim.c common/proto.c)

@@ -1,6 +1,6 @@
 /*
  * oldshim.c: stands in for a cmapp-shim of an older or newer binary, for
- * tests/e2e/56_old_shim.sh: an upgraded cmappserver must adopt every link
+ * tests/e2e/57_old_shim.sh: an upgraded cmappserver must adopt every link
  * version it knows (docs/restart.md) and refuse one it does not.
  *
  *   oldshim RUNDIR RUN_ID VERSION COMMAND [ARG...]
