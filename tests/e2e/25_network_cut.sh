@@ -11,7 +11,7 @@ cleanup_ns() {
 	ip link del "$hv" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
 }
-trap 'cleanup_ns; stop_server; pkill -KILL -f "$T/" 2>/dev/null; true' EXIT
+trap 'end_test; cleanup_ns; true' EXIT
 ip link add "$hv" type veth peer name "$gv" || exit 1
 ip link set "$gv" netns "$ns"
 ip addr add "$hip/30" dev "$hv"; ip link set "$hv" up

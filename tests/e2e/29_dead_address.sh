@@ -8,7 +8,7 @@
 command -v ip >/dev/null && command -v unshare >/dev/null || { echo "needs ip and unshare"; exit 77; }
 NS=cmapp$BASHPID
 ip netns add "$NS" 2>"$T/ns.err" || { echo "cannot make a network namespace: $(cat "$T/ns.err")"; exit 77; }
-trap 'stop_server; pkill -KILL -f "$T/" 2>/dev/null; ip netns del "$NS" 2>/dev/null; true' EXIT
+trap 'end_test; ip netns del "$NS" 2>/dev/null; true' EXIT
 ip -n "$NS" link set lo up
 # 10.9.9.1 is ours; 10.9.9.9 is on the link, but the link's other end is
 # down, so nothing ever answers it.
