@@ -23,7 +23,7 @@ cat >"$T/m.conf" <<EOC
 keyStore=$KEYS/host/client.private
 trustStore=$KEYS/host/server_localhost.public
 EOC
-ip netns exec "$NS" "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" \
+ip netns exec "$NS" ${SERVER_WRAP:-} "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" \
 	-listen 10.9.9.1 -port "$PORT" -rundir "$T/run" >>"$T/server.log" 2>&1 &
 SERVER_PID=$!
 wait_for $((10 * SLOW)) grep -q " listening on " "$T/server.log" || fail "server did not start" || exit 1
