@@ -5,6 +5,7 @@
 #                 both again under ASan+UBSan and valgrind (tests/all.sh)
 # make check      unit and end-to-end tests only
 # make check-asan the same suites built with -fsanitize=address,undefined
+# make check-warnings  everything built by gcc and clang with -Werror
 
 CC	?= cc
 BUILD	?= build
@@ -38,7 +39,7 @@ obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 # UNIT and its make targets in its own fragment, so that the parts can grow
 # without editing one another's rules.
 ALL	= $(BUILD)/cmappserver $(BUILD)/cmapp-shim $(BUILD)/cmappmgr \
-	  $(BUILD)/tests/tools/soak
+	  $(BUILD)/tests/tools/soak $(BUILD)/tests/tools/rawframe
 -include plugins/plugins.mk conf/install.mk bench/bench.mk tests/fuzz.mk
 
 all: $(ALL)
@@ -64,6 +65,9 @@ $(BUILD)/cmapp-shim: $(call obj,$(SHIM))
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
 
 $(BUILD)/tests/tools/soak: $(call obj,tests/tools/soak.c $(COMMON))
+	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/tools/rawframe: $(call obj,tests/tools/rawframe.c $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
@@ -93,9 +97,29 @@ check: $(BUILD)/.deps-test
 	$(BUILD)/tests/unit --jobs 2
 	tests/e2e.sh $(BUILD)
 
+# CMAPP_SLOW: sanitized binaries are slower; the end-to-end tests wait
+# longer and the timing tests skip, as in tests/all.sh.
 check-asan:
-	$(MAKE) --no-print-directory check BUILD=build-asan OPT="-O1 -g" \
+	CMAPP_SLOW=1 $(MAKE) --no-print-directory check BUILD=build-asan OPT="-O1 -g" \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+
+# Every program, the test tools and the unit runner, built by each of
+# WARN_CCS with -Werror into build-warn-CC/ (make -k: every file is tried).
+# Ends with "warnings: gcc N, clang N", the diagnostics each compiler gave
+# (its log: build-warn-CC/warn.log), and fails if any.
+WARN_CCS = gcc clang
+check-warnings: $(BUILD)/.deps-test
+	@r=0 s=; for cc in $(WARN_CCS); do \
+		mkdir -p build-warn-$$cc; \
+		$(MAKE) -k --no-print-directory BUILD=build-warn-$$cc CC=$$cc \
+			CFLAGS=-Werror all build-warn-$$cc/tests/unit \
+			build-warn-$$cc/bench/benchrun build-warn-$$cc/bench/benchsvc \
+			>build-warn-$$cc/warn.log 2>&1 || r=1; \
+		n=$$(grep -cE '(warning|error): ' build-warn-$$cc/warn.log); \
+		[ "$$n" -eq 0 ] || grep -E -A4 '(warning|error): ' build-warn-$$cc/warn.log; \
+		[ "$$r" -eq 0 ] || tail -5 build-warn-$$cc/warn.log; \
+		s="$$s$${s:+, }$$cc $$n"; \
+	done; echo "warnings: $$s"; [ "$$r" -eq 0 ]
 
 # The end-to-end suite with cmappserver under valgrind's memcheck: any
 # error or definite leak fails the test it happened in.
@@ -108,7 +132,7 @@ demo: all
 	tests/demo.sh $(BUILD)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-warn-*
 
-.PHONY: all unit e2e test check check-asan check-valgrind demo clean
+.PHONY: all unit e2e test check check-asan check-warnings check-valgrind demo clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,9 +1,10 @@
 #!/bin/bash
 # all.sh: the test command's body (make test).  Runs every suite, each with
-# its own runner: the Criterion unit tests, the end-to-end suite, a short
-# fuzzing run, the unit and end-to-end suites built with ASan+UBSan, and the
-# end-to-end suite with cmappserver under valgrind.  It ends by repeating
-# each runner's own summary line, and fails if any suite failed.
+# its own runner: the Criterion unit tests, a build by gcc and by clang
+# with -Werror, the end-to-end suite, a short fuzzing run, the unit and
+# end-to-end suites built with ASan+UBSan, and the end-to-end suite with
+# cmappserver under valgrind.  It ends by repeating each runner's own
+# summary line, and fails if any suite failed.
 set -u
 cd "$(dirname "$0")/.."
 LOGS=build/test-logs
@@ -26,6 +27,8 @@ run() {
 }
 
 run unit 'Synthesis:' build/tests/unit --jobs 2
+# gcc and clang, -Werror, each into build-warn-CC/.
+run warnings '^warnings: ' make --no-print-directory check-warnings
 run e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
 # About a minute of fuzzing: 15 s for each of the four targets.
 run fuzz '^fuzz_' make --no-print-directory fuzz FUZZ_SECONDS=15

@@ -61,6 +61,24 @@ stop_server() {
 	SERVER_PID=
 }
 
+# end_test: e2e.sh's EXIT trap for a test, the order of a guest's
+# shutdown: cmappserver -stop_all while the server still runs, so that it
+# tells the attached managers their services' ends and the shims are
+# released once the managers acknowledged, then the server stopped.  Tests
+# may leave services running for this.  A test with an EXIT trap of its
+# own calls it there (or stop_server alone when its processes are all in
+# a namespace it kills).
+end_test() {
+	local pg
+	if [ -n "${SERVER_PID:-}" ] && [ -d "$T/run" ]; then
+		kill -CONT "$SERVER_PID" 2>/dev/null
+		"$BIN/cmappserver" -stop_all -rundir "$T/run" >>"$T/stop_all.out" 2>&1
+		pg=$(ps -o pgid= -p "${TEST_PID:-$$}" | tr -d ' ')
+		wait_for $((5 * SLOW)) eval '! pgrep -g "$pg" -x cmappmgr >/dev/null'
+	fi
+	stop_server
+}
+
 # mgr [-t SECONDS] COMMAND...: cmappmgr for the guest "localhost".  Run in
 # the background ("mgr ... & m=$!") it execs, so that $! is cmappmgr itself
 # and the test's signals reach it, not a subshell.

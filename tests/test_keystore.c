@@ -1205,17 +1205,22 @@ need_keytool(void)
 	}
 }
 
+/* The key algorithm the manual's commands get: modern keytool requires
+ * one, and README "Keys" names RSA. */
+#define KEYTOOL_RSA	"-keyalg RSA"
+#define KEYTOOL_EC	"-keyalg EC -groupname secp256r1"
+
 /*
  * The manual's three client-side commands, with what modern keytool needs
- * to run without prompts; JOPT goes to the JVM, STORETYPE to -storetype.
+ * to run without prompts; JOPT goes to the JVM, STORETYPE to -storetype,
+ * KEYALG is KEYTOOL_RSA or KEYTOOL_EC.
  */
 static void
-keytool_client(const char *jopt, const char *storetype)
+keytool_client(const char *jopt, const char *storetype, const char *keyalg)
 {
 	sh("keytool %s -genkey -alias clientprivate -keystore client.private "
 	    "-storepass clientpw -keypass clientpw -validity 400 "
-	    "-keyalg EC -groupname secp256r1 -dname CN=x -storetype %s",
-	    jopt, storetype);
+	    "%s -dname CN=x -storetype %s", jopt, keyalg, storetype);
 	sh("chmod 600 client.private");
 	sh("keytool %s -export -alias clientprivate -keystore client.private "
 	    "-file temp.key -storepass clientpw", jopt);
@@ -1224,9 +1229,10 @@ keytool_client(const char *jopt, const char *storetype)
 	    "-storetype %s", jopt, storetype);
 }
 
-/* client.private, client.public and temp.key read as cmappmgr reads them. */
+/* client.private, client.public and temp.key read as cmappmgr reads them;
+ * the key is of KEYTYPE (EVP_PKEY_RSA, EVP_PKEY_EC). */
 static void
-check_keytool_client(void)
+check_keytool_client(int keytype)
 {
 	struct identity	 id;
 	STACK_OF(X509)	*sk;
@@ -1242,7 +1248,7 @@ check_keytool_client(void)
 	cr_assert_eq(r, 0, "%s", err);
 	cr_assert_eq(X509_check_private_key(id.cert, id.key), 1);
 	cr_assert(has_cn(id.cert, "x"));
-	cr_assert_eq(EVP_PKEY_get_base_id(id.key), EVP_PKEY_EC);
+	cr_assert_eq(EVP_PKEY_get_base_id(id.key), keytype);
 
 	/* temp.key is the DER of that certificate. */
 	buf = slurp("temp.key", &len);
@@ -1285,8 +1291,17 @@ check_keytool_client(void)
 Test(keystore, keytool_manual_commands_pkcs12)
 {
 	need_keytool();
-	keytool_client("", "PKCS12");
-	check_keytool_client();
+	keytool_client("", "PKCS12", KEYTOOL_RSA);
+	check_keytool_client(EVP_PKEY_RSA);
+	no_leaks();
+}
+
+/* An admin who prefers EC keys gets working stores too. */
+Test(keystore, keytool_manual_commands_pkcs12_ec)
+{
+	need_keytool();
+	keytool_client("", "PKCS12", KEYTOOL_EC);
+	check_keytool_client(EVP_PKEY_EC);
 	no_leaks();
 }
 
@@ -1294,8 +1309,8 @@ Test(keystore, keytool_manual_commands_pkcs12)
 Test(keystore, keytool_legacy_pkcs12)
 {
 	need_keytool();
-	keytool_client("-J-Dkeystore.pkcs12.legacy", "PKCS12");
-	check_keytool_client();
+	keytool_client("-J-Dkeystore.pkcs12.legacy", "PKCS12", KEYTOOL_RSA);
+	check_keytool_client(EVP_PKEY_RSA);
 	no_leaks();
 }
 
@@ -1303,7 +1318,7 @@ Test(keystore, keytool_jks_is_read)
 {
 	/* What keytool wrote by default up to Java 8: the manual's stores. */
 	need_keytool();
-	keytool_client("", "JKS");
-	check_keytool_client();
+	keytool_client("", "JKS", KEYTOOL_RSA);
+	check_keytool_client(EVP_PKEY_RSA);
 	no_leaks();
 }

@@ -1,7 +1,8 @@
 # By default the server listens on all addresses, IPv4 and IPv6.
-"$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" -port "$PORT" >>"$T/server.log" 2>&1 &
+${SERVER_WRAP:-} "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" -port "$PORT" \
+	-rundir "$T/run" >>"$T/server.log" 2>&1 &
 SERVER_PID=$!
-wait_for 10 listening "$PORT" || fail "not listening" || exit 1
+wait_for $((10 * SLOW)) listening "$PORT" || fail "not listening" || exit 1
 cat >"$T/m.conf" <<EOC
 keyStore=$KEYS/host/client.private
 trustStore=$KEYS/host/server_localhost.public

@@ -11,16 +11,16 @@ cleanup_ns() {
 	ip link del "$hv" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
 }
-trap 'cleanup_ns; stop_server; pkill -KILL -f "$T/" 2>/dev/null; true' EXIT
+trap 'end_test; cleanup_ns; true' EXIT
 ip link add "$hv" type veth peer name "$gv" || exit 1
 ip link set "$gv" netns "$ns"
 ip addr add "$hip/30" dev "$hv"; ip link set "$hv" up
 ip -n "$ns" addr add "$gip/30" dev "$gv"; ip -n "$ns" link set "$gv" up; ip -n "$ns" link set lo up
 wait_for 5 eval 'ip -n "$ns" -br link show "$gv" | grep -q "UP "' || fail "veth link does not come up" || exit 1
-ip netns exec "$ns" "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" \
+ip netns exec "$ns" ${SERVER_WRAP:-} "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" \
 	-listen "$gip" -port "$PORT" -rundir "$T/run" >>"$T/server.log" 2>&1 &
 SERVER_PID=$!
-wait_for 10 eval 'ip netns exec "$ns" ss -Htln "sport = :$PORT" | grep -q .' || fail "server did not start" || exit 1
+wait_for $((10 * SLOW)) eval 'ip netns exec "$ns" ss -Htln "sport = :$PORT" | grep -q .' || fail "server did not start" || exit 1
 # The guest's certificate pinned for its address.
 printf 'keyStore=%s\ntrustStore=%s:%s\n' "$KEYS/host/client.private" "$gip" \
 	"$KEYS/host/server_localhost.public" >"$T/mgr.conf"

@@ -8,7 +8,7 @@
 command -v ip >/dev/null && command -v unshare >/dev/null || { echo "needs ip and unshare"; exit 77; }
 NS=cmapp$BASHPID
 ip netns add "$NS" 2>"$T/ns.err" || { echo "cannot make a network namespace: $(cat "$T/ns.err")"; exit 77; }
-trap 'stop_server; pkill -KILL -f "$T/" 2>/dev/null; ip netns del "$NS" 2>/dev/null; true' EXIT
+trap 'end_test; ip netns del "$NS" 2>/dev/null; true' EXIT
 ip -n "$NS" link set lo up
 # 10.9.9.1 is ours; 10.9.9.9 is on the link, but the link's other end is
 # down, so nothing ever answers it.
@@ -23,7 +23,7 @@ cat >"$T/m.conf" <<EOC
 keyStore=$KEYS/host/client.private
 trustStore=$KEYS/host/server_localhost.public
 EOC
-ip netns exec "$NS" "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" \
+ip netns exec "$NS" ${SERVER_WRAP:-} "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" \
 	-listen 10.9.9.1 -port "$PORT" -rundir "$T/run" >>"$T/server.log" 2>&1 &
 SERVER_PID=$!
 wait_for $((10 * SLOW)) grep -q " listening on " "$T/server.log" || fail "server did not start" || exit 1

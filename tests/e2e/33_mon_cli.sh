@@ -135,7 +135,7 @@ EOS
 chmod +x "$T/novar"
 # Their command lines do not name $T: e2e.sh's clean-up would miss them.
 NOVAR_PIDS=
-trap 'kill $NOVAR_PIDS 2>/dev/null; stop_server; pkill -KILL -f "$T/" 2>/dev/null; true' EXIT
+trap 'kill $NOVAR_PIDS 2>/dev/null; end_test; true' EXIT
 still_running() { sleep "$2"; kill -0 "$1" 2>/dev/null; }
 "$T/novar" true 2>"$T/e" || { echo "no mount namespace ($(cat "$T/e")): not tested"; exit 0; }
 warned() { grep -c "cmapp_net_mon: cannot open the $1 log file /var/adm/vm1_lan0.log: No such file or directory; monitoring goes on without it" "$2"; }

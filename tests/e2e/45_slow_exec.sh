@@ -13,8 +13,7 @@ wait_for 5 test -e "$T/mnt/ctl" || { echo "cannot mount FUSE: $(cat "$T/fusefail
 cleanup() {
 	echo ok >"$T/mnt/ctl" 2>/dev/null
 	kill "${mw:-}" 2>/dev/null
-	stop_server
-	pkill -KILL -f "$T/" 2>/dev/null
+	end_test
 	umount "$T/mnt" 2>/dev/null || umount -l "$T/mnt" 2>/dev/null
 	kill "$FUSE_PID" 2>/dev/null; wait "$FUSE_PID" 2>/dev/null
 }

@@ -8,7 +8,7 @@
 use_sockhold 120
 NS=cmapp$BASHPID
 ip netns add "$NS" 2>"$T/ns.err" || { echo "cannot make a network namespace: $(cat "$T/ns.err")"; exit 77; }
-trap 'stop_server; pkill -KILL -f "$T/" 2>/dev/null; ip netns del "$NS" 2>/dev/null; true' EXIT
+trap 'end_test; ip netns del "$NS" 2>/dev/null; true' EXIT
 ip -n "$NS" link set lo up
 for a in fd00:77::2 fd00:77::3 fd00:77::4 fd00:78::1; do
 	ip -n "$NS" -6 addr add "$a/128" dev lo nodad 2>"$T/ip.err" ||

@@ -1,6 +1,7 @@
 # Soak: 10,000 attach/detach cycles and 1,000 managers killed -9 against one
 # server.  Afterwards its RSS and open fds are back near where they started
 # and every application is still there, its manager still served.
+# limit: 600
 [ -n "${SERVER_WRAP:-}${CMAPP_SLOW:-}" ] && { echo "soak skipped with sanitizers or valgrind: far too slow there; it runs in the plain suite"; exit 77; }
 start_server || exit 1
 rss() { awk '/^VmRSS/ {print $2}' /proc/$SERVER_PID/status; }
