@@ -163,7 +163,13 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	struct conn	*c = s->data;
 
 	if (n == UV_EOF) {
-		fail(c, CONN_EOF, "connection closed by the peer");
+		/* A frame cut short is a bad peer, said as such; a clean
+		 * end between frames is not. */
+		if (c->state == C_OPEN && c->rlen > 0)
+			fail(c, CONN_PROTO, "connection closed in the middle "
+			    "of a frame");
+		else
+			fail(c, CONN_EOF, "connection closed by the peer");
 		return;
 	}
 	if (n < 0) {
