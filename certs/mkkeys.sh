@@ -43,7 +43,7 @@ while [ $# -gt 0 ]; do
 		sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//' \
 			-e "s|certs/mkkeys\.sh|$me|" -e "s|^mkkeys\.sh|$me|"
 		exit 0 ;;
-	-version|--version) echo "$me (cmapp) $version"; exit 0 ;;
+	-version|--version) echo "$me $version (cmapp)"; exit 0 ;;
 	-*) echo "$me: unknown option $1" >&2; usage ;;
 	*) break ;;
 	esac

@@ -85,7 +85,7 @@ for c in usr/sbin/cmappmgr opt/hp/cmappserver/cmappserver opt/hp/cmappserver/cma
     opt/hp/cmappserver/cmapp_net_mon.pl opt/hp/cmappserver/cmapp_disk_mon opt/hp/cmappserver/cmapp_mkkeys; do
 	"$D/$c" -version >"$T/o" 2>&1 || { cat "$T/o"; fail "installed /$c -version failed"; exit 1; }
 	n=${c##*/}
-	grep -qE "^${n%.pl} (\(cmapp\) )?$v( |$)" "$T/o" || { fail "/$c -version does not say $v:"; cat "$T/o"; exit 1; }
+	grep -qE "^${n%.pl} $v( |$)" "$T/o" || { fail "/$c -version does not say $v:"; cat "$T/o"; exit 1; }
 done
 
 # --- A second install keeps an admin's confs and says so.
