@@ -128,4 +128,17 @@ expect_grep "exclude each other" "$T/e" || exit 1
 expect_eq $rc 1 "exit code of -list without -node" || exit 1
 expect_grep "\-node is required" "$T/e" || exit 1
 "$BIN/cmappmgr" -help | grep -q -- "-list" || fail "-help does not mention -list" || exit 1
+# An unknown option is named so, also as the last word; a known one
+# without its value says that.
+for args in "-node x -bogus" "-bogus" "-node x -bogus -list" "-node x -list -bogus 1"; do
+	"$BIN/cmappmgr" $args >"$T/o" 2>"$T/e"; rc=$?
+	expect_eq $rc 1 "exit code of cmappmgr $args" || exit 1
+	expect_eq "$(head -1 "$T/e")" "cmappmgr: unknown option -bogus" "first line of cmappmgr $args" || exit 1
+	expect_grep "^usage: cmappmgr -node NODE" "$T/e" || exit 1
+done
+for o in -node -port -conf -cmappserver_timeout; do
+	"$BIN/cmappmgr" -list $o 2>"$T/e"; rc=$?
+	expect_eq $rc 1 "exit code of cmappmgr -list $o" || exit 1
+	expect_eq "$(head -1 "$T/e")" "cmappmgr: option $o needs a value" "cmappmgr -list $o" || exit 1
+done
 exit 0
