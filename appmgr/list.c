@@ -140,10 +140,24 @@ duration(char *buf, size_t cap, uint64_t s)
 		    (unsigned)(s % 86400 / 3600));
 }
 
-static const char *
-state_name(uint8_t state)
+/*
+ * A RUNNING entry with pid 0 is a launch not done yet: cmappserver learns
+ * the pid from the shim once the exec has succeeded, and an exec that
+ * hangs (a program on a dead NFS mount) stays so.  Derived here rather
+ * than sent as a state of its own, which would change the protocol.
+ */
+static int
+starting(const struct row *r)
 {
-	switch (state) {
+	return r->state == RUN_RUNNING && r->pid == 0;
+}
+
+static const char *
+state_name(const struct row *r)
+{
+	if (starting(r))
+		return "starting";
+	switch (r->state) {
 	case RUN_RUNNING:
 		return "running";
 	case RUN_EXITED:
@@ -161,15 +175,21 @@ print_table(struct lister *l, unsigned count)
 {
 	struct mgr	*m = l->m;
 	time_t		 now = time(NULL);
-	char		 ago[32], what[64], runid[20];
-	size_t		 i, running = 0;
+	char		 ago[32], what[64], runid[20], pid[12];
+	size_t		 i, running = 0, nstarting = 0;
 	uint64_t	 d;
 
-	for (i = 0; i < l->n; i++)
-		running += l->rows[i].state == RUN_RUNNING;
-	printf("%s (%s): %zu service%s, %zu running\n", m->node,
+	for (i = 0; i < l->n; i++) {
+		nstarting += starting(&l->rows[i]);
+		running += l->rows[i].state == RUN_RUNNING &&
+		    !starting(&l->rows[i]);
+	}
+	printf("%s (%s): %zu service%s, %zu running", m->node,
 	    l->agent[0] ? l->agent : "cmappserver", l->n, l->n == 1 ? "" : "s",
 	    running);
+	if (nstarting > 0)
+		printf(", %zu starting", nstarting);
+	printf("\n");
 	printf("%-7s  %-16s  %-9s  %-20s  %4s  %s\n", "PID", "RUN ID",
 	    "STATE", "UPTIME/EXIT", "MGRS", "COMMAND");
 	for (i = 0; i < l->n; i++) {
@@ -178,7 +198,9 @@ print_table(struct lister *l, unsigned count)
 		/* Times are the guest's: a host clock behind it reads 0 s. */
 		d = (uint64_t)now > r->since ? (uint64_t)now - r->since : 0;
 		duration(ago, sizeof(ago), d);
-		if (r->state == RUN_RUNNING)
+		if (starting(r))
+			snprintf(what, sizeof(what), "for %s", ago);
+		else if (r->state == RUN_RUNNING)
 			snprintf(what, sizeof(what), "up %s", ago);
 		else if (r->exit_how == EXIT_SIGNAL)
 			snprintf(what, sizeof(what), "signal %d, %s ago",
@@ -188,9 +210,12 @@ print_table(struct lister *l, unsigned count)
 			    (int)r->exit_value, ago);
 		snprintf(runid, sizeof(runid), "%016llx",
 		    (unsigned long long)r->run_id);
-		printf("%-7u  %-16s  %-9s  %-20s  %4u  %s\n", (unsigned)r->pid,
-		    runid, state_name(r->state), what, (unsigned)r->managers,
-		    r->cmd);
+		if (starting(r))
+			snprintf(pid, sizeof(pid), "-");
+		else
+			snprintf(pid, sizeof(pid), "%u", (unsigned)r->pid);
+		printf("%-7s  %-16s  %-9s  %-20s  %4u  %s\n", pid, runid,
+		    state_name(r), what, (unsigned)r->managers, r->cmd);
 	}
 	if (count != l->n)
 		log_warnx("cmappserver on %s announced %u services but sent %zu",

@@ -118,6 +118,11 @@ main(int argc, char **argv)
 			list = 1;
 			continue;
 		}
+		/* An unknown word is that, also as the last one. */
+		if (strcmp(a, "-node") != 0 && strcmp(a, "-port") != 0 &&
+		    strcmp(a, "-conf") != 0 &&
+		    strcmp(a, "-cmappserver_timeout") != 0)
+			usage_error("unknown option %s", argv[i]);
 		if (i + 1 >= argc)
 			usage_error("option %s needs a value", argv[i]);
 		if (strcmp(a, "-node") == 0)
@@ -126,11 +131,9 @@ main(int argc, char **argv)
 			port = number("-port", argv[++i], 1, 65535);
 		else if (strcmp(a, "-conf") == 0)
 			conf_path = argv[++i];
-		else if (strcmp(a, "-cmappserver_timeout") == 0)
+		else
 			m.timeout_s = (unsigned)number("-cmappserver_timeout",
 			    argv[++i], 1, MGR_MAX_TIMEOUT);
-		else
-			usage_error("unknown option %s", argv[i]);
 	}
 	if (m.node == NULL || m.node[0] == '\0')
 		usage_error("-node is required");

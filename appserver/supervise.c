@@ -867,6 +867,8 @@ sup_list(struct server *srv, struct session *sess)
 		memset(&m, 0, sizeof(m));
 		m.type = MSG_LIST_ENTRY;
 		m.u.entry.run_id = s->run_id;
+		/* 0 while launching (no hello from the shim yet, its exec
+		 * perhaps hung): cmappmgr -list shows "starting". */
 		m.u.entry.pid = s->pid;
 		m.u.entry.state = SV_LIVE(s->state) ? RUN_RUNNING :
 		    s->state == SV_DELIVERED ? RUN_DELIVERED : RUN_EXITED;

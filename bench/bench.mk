@@ -1,9 +1,10 @@
 # bench/bench.mk: "make bench" (issue 6), included by the top-level Makefile.
 #
-# make bench   builds everything, installs NRPE and OpenSSH from Debian if
-#              missing (bench/deps.sh), runs bench/run.sh: cmapp side by side
+# make bench   as root: builds everything, installs NRPE and OpenSSH from
+#              Debian if missing, starting and enabling no service of theirs
+#              (bench/deps.sh), runs bench/run.sh: cmapp side by side
 #              with NRPE and ssh on loopback, one table printed and written
-#              to bench/results.md.  About 4 minutes on 2 cores.
+#              to bench/results.md.  About 3 to 5 minutes on 2 cores.
 #              BENCH_RUNS=N changes the runs per latency figure (default 200).
 
 # The first rule in a fragment would become make's default goal: keep "all".

@@ -7,8 +7,9 @@
  * times, default once), then writes "START_NS EXIT_NS" to FILE, EXIT_NS
  * read just before the write and _exit(0).  START_NS against the start of
  * cmappmgr is the launch latency; EXIT_NS against cmappmgr's exit is the
- * exit detection.  "benchsvc /dev/null 15000 5" is the idle minute's
- * control: a process that only wakes up every 15 s.
+ * exit detection.  "benchsvc /dev/null 15000 10" is the idle minute's
+ * control: a process that only wakes up every 15 s, and outlives the
+ * minute (run.sh kills it at the minute's end).
  */
 #include <fcntl.h>
 #include <stdio.h>

@@ -17,6 +17,14 @@
 set -eu
 # Installed as cmapp_mkkeys: messages use the name it was run by.
 me=${0##*/}
+# make fills in the version of common/version.h (build/cmapp_mkkeys, the
+# installed copy); run from the tree, the script reads that file.
+version='@CMAPP_VERSION@'
+case $version in
+@*)	version=$(sed -n 's/^#define[[:space:]]*CMAPP_VERSION[[:space:]]*"\([^"]*\)".*/\1/p' \
+	    "$(dirname "$0")/../common/version.h" 2>/dev/null)
+	version=${version:-unknown} ;;
+esac
 
 usage() {
 	echo "usage: $me [-o DIR] [-days N] [-pkcs12] GUEST..." >&2
@@ -35,7 +43,7 @@ while [ $# -gt 0 ]; do
 		sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//' \
 			-e "s|certs/mkkeys\.sh|$me|" -e "s|^mkkeys\.sh|$me|"
 		exit 0 ;;
-	-version|--version) echo "$me (cmapp) 0.1.0"; exit 0 ;;
+	-version|--version) echo "$me $version (cmapp)"; exit 0 ;;
 	-*) echo "$me: unknown option $1" >&2; usage ;;
 	*) break ;;
 	esac

@@ -1,7 +1,7 @@
 /*
  * disk.c: the disk probe, cmapp_disk_mon, for NPIV disks:
  *
- *   cmapp_disk_mon [-h|--help] [-v|--version] [-O|--log-file FILE]
+ *   cmapp_disk_mon [-h|-help|--help] [-v|-version|--version] [-O|--log-file FILE]
  *       [-D|--log-level 0-7] [-t|--poll-interval SECONDS]
  *       [--io-timeout SECONDS] DISK [DISK...]
  *
@@ -64,8 +64,8 @@ static const char help[] =
 "and read within the I/O timeout: --io-timeout, by default the poll interval\n"
 "but at most 10 seconds.\n"
 "\n"
-"  -h, --help                  this help\n"
-"  -v, --version               the version\n"
+"  -h, -help, --help           this help\n"
+"  -v, -version, --version     the version\n"
 "  -O, --log-file FILE         a log file on the VM host (written there by\n"
 "                              cmappmgr; run by hand, this machine's FILE)\n"
 "  -D, --log-level 0-7         log up to this syslog priority (default 0;\n"
@@ -94,23 +94,79 @@ disk_fini(void *state)
 	free(s);
 }
 
+static const char shortopts[] = ":hvO:D:t:";
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'v' },
+	{ "log-file", required_argument, NULL, 'O' },
+	{ "log_file", required_argument, NULL, 'O' },
+	{ "log-level", required_argument, NULL, 'D' },
+	{ "log_level", required_argument, NULL, 'D' },
+	{ "poll-interval", required_argument, NULL, 't' },
+	{ "poll_interval", required_argument, NULL, 't' },
+	{ "io-timeout", required_argument, NULL, OPT_IO_TIMEOUT },
+	{ "io_timeout", required_argument, NULL, OPT_IO_TIMEOUT },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* 1 if the option word a takes the next word as its value. */
+static int
+takes_next(const char *a)
+{
+	const char	*c, *eq;
+	size_t		 len;
+	int		 i;
+
+	if (a[0] != '-' || a[1] == '\0')
+		return 0;
+	if (a[1] == '-') {
+		eq = strchr(a + 2, '=');
+		len = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
+		for (i = 0; longopts[i].name != NULL; i++)
+			if (strlen(longopts[i].name) == len &&
+			    strncmp(longopts[i].name, a + 2, len) == 0)
+				return eq == NULL && longopts[i].has_arg;
+		return 0;
+	}
+	/* A cluster such as -vO FILE: the first letter that takes a
+	 * value takes the rest of the word, or else the next word. */
+	for (c = a + 1; *c != '\0'; c++)
+		if (*c != ':' && strchr(shortopts, *c) != NULL &&
+		    strchr(shortopts, *c)[1] == ':')
+			return c[1] == '\0';
+	return 0;
+}
+
+/*
+ * "-help" and "-version", as every other cmapp command spells them, made
+ * --help and --version: getopt_long would read them as -h or -v followed
+ * by letters it never looks at, right only by accident.  A word that is
+ * the value of the option before it is left alone; options end at "--".
+ */
+static int
+one_dash_words(char **argv)
+{
+	char	*w;
+	int	 i;
+
+	for (i = 1; argv[i] != NULL && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "-help") == 0 ||
+		    strcmp(argv[i], "-version") == 0) {
+			if ((w = malloc(strlen(argv[i]) + 2)) == NULL)
+				return -ENOMEM;
+			sprintf(w, "-%s", argv[i]);
+			free(argv[i]);
+			argv[i] = w;
+		} else if (takes_next(argv[i]) && argv[i + 1] != NULL)
+			i++;
+	}
+	return 0;
+}
+
 static void
 disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
     void **state, struct cmapp_result *r)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'v' },
-		{ "log-file", required_argument, NULL, 'O' },
-		{ "log_file", required_argument, NULL, 'O' },
-		{ "log-level", required_argument, NULL, 'D' },
-		{ "log_level", required_argument, NULL, 'D' },
-		{ "poll-interval", required_argument, NULL, 't' },
-		{ "poll_interval", required_argument, NULL, 't' },
-		{ "io-timeout", required_argument, NULL, OPT_IO_TIMEOUT },
-		{ "io_timeout", required_argument, NULL, OPT_IO_TIMEOUT },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct dstate	*s;
 	int		 c, i, li = -1;
 
@@ -121,10 +177,14 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 		return;
 	}
 	*state = s;
+	if (one_dash_words(s->argv) < 0) {
+		pu_result(r, CMAPP_ERROR, LOG_ERR, "out of memory");
+		return;
+	}
 	s->interval = 60;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, s->argv, ":hvO:D:t:", longopts, &li)) !=
+	while ((c = getopt_long(argc, s->argv, shortopts, longopts, &li)) !=
 	    -1) {
 		const char *opt = pu_opt_word(s->argv, optind, optarg);
 

@@ -1,28 +1,37 @@
-# make install into a DESTDIR: every file where the manual puts it, with its
-# mode, and nothing else; an existing conf is never overwritten; the
-# installed key script makes a key set (private keys 0600) that is
+# make install as an admin runs it, from the tree with nothing built yet
+# (a build directory of its own): "install: all" builds, then every file is
+# where the manual puts it, with its mode, and nothing else; install fails,
+# naming the file, when a part is not built; an existing conf is never
+# overwritten; PREFIX=/usr/local moves sbin, man, doc and the units only.
+# The installed key script makes a key set (private keys 0600) that is
 # distributed as the manual says; the installed cmappserver and cmappmgr,
-# configured from the installed sample confs, work against each other
-# (a service, the status view, the SysV init script, a restart that the
-# running service does not notice); make uninstall leaves the confs and the
-# keys and removes the rest.  The binaries under test ($BIN) are installed
-# as they are (INSTALL_NEEDS=): nothing is compiled here.
+# configured from the installed sample confs, work against each other (a
+# service, the status view, the SysV init script, a restart that the
+# running service does not notice, stop-all); the installed monitors run
+# from there.  make uninstall leaves the confs, the keys and an admin's own
+# probes, removes the rest, and names the boot links left behind.
 D=$T/root
 APP=$D/opt/hp/cmappserver
 HOSTKEYS=$D/etc/cmcluster/cmappmgr
+B=$T/build
 
 mk() {
 	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory \
-		-C "$TOP" BUILD="$BIN" INSTALL_NEEDS= DESTDIR="$D" "$@"
+		-C "$TOP" BUILD="$B" "$@"
 }
 
 # The files install must put there: "MODE PATH" lines.
 expected() {
-	local m
 	cat <<EOF
 755 /usr/sbin/cmappmgr
 755 /opt/hp/cmappserver/cmappserver
+755 /opt/hp/cmappserver/cmapp-shim
 755 /opt/hp/cmappserver/cmapp_mkkeys
+755 /opt/hp/cmappserver/cmapp_net_mon
+777 /opt/hp/cmappserver/cmapp_net_mon.pl
+755 /opt/hp/cmappserver/cmapp_disk_mon
+644 /opt/hp/cmappserver/plugins/net.so
+644 /opt/hp/cmappserver/plugins/disk.so
 600 /etc/cmappmgr.conf
 600 /opt/hp/cmappserver/cmappserver.conf
 755 /etc/init.d/cmappserver
@@ -31,6 +40,7 @@ expected() {
 644 /usr/share/man/man8/cmappmgr.8
 644 /usr/share/man/man8/cmappserver.8
 644 /usr/share/man/man8/cmapp_net_mon.8
+644 /usr/share/man/man8/cmapp_net_mon.pl.8
 644 /usr/share/man/man8/cmapp_disk_mon.8
 644 /usr/share/man/man5/cmappmgr.conf.5
 644 /usr/share/man/man5/cmappserver.conf.5
@@ -39,39 +49,80 @@ expected() {
 644 /usr/share/doc/cmapp/cmappmgr.conf
 644 /usr/share/doc/cmapp/cmappserver.conf
 EOF
-	# Parts that other pieces of the tree build, when they are built.
-	[ -x "$BIN/cmapp-shim" ] && echo "755 /opt/hp/cmappserver/cmapp-shim"
-	[ -x "$BIN/cmapp_disk_mon" ] && echo "755 /opt/hp/cmappserver/cmapp_disk_mon"
-	if [ -x "$BIN/cmapp_net_mon" ]; then
-		echo "755 /opt/hp/cmappserver/cmapp_net_mon"
-		echo "777 /opt/hp/cmappserver/cmapp_net_mon.pl"
-		echo "644 /usr/share/man/man8/cmapp_net_mon.pl.8"
-	fi
-	for m in "$BIN"/plugins/*.so; do
-		[ -e "$m" ] && echo "644 /opt/hp/cmappserver/plugins/${m##*/}"
-	done
-	return 0
 }
 
-# --- Install: every expected file with its mode, and no other file.
-mk install >"$T/install.log" 2>&1 || { cat "$T/install.log"; fail "make install failed"; exit 1; }
-expected | sort -k2 >"$T/want"
-(cd "$D" && find . \( -type f -o -type l \) -printf '%m /%P\n') | sort -k2 >"$T/got"
-diff "$T/want" "$T/got" >"$T/diff" || { fail "installed files and modes differ (< expected, > installed):"; cat "$T/diff"; exit 1; }
-cmp -s "$BIN/cmappmgr" "$D/usr/sbin/cmappmgr" || fail "cmappmgr is not the one built" || exit 1
-cmp -s "$BIN/cmappserver" "$APP/cmappserver" || fail "cmappserver is not the one built" || exit 1
-cmp -s "$TOP/conf/cmappmgr.conf" "$D/etc/cmappmgr.conf" || fail "/etc/cmappmgr.conf is not the sample" || exit 1
-if [ -x "$BIN/cmapp_net_mon" ]; then
-	expect_eq "$(readlink "$APP/cmapp_net_mon.pl")" cmapp_net_mon "cmapp_net_mon.pl link" || exit 1
-fi
+# installed DIR: "MODE PATH" of every file and link under DIR, sorted.
+installed() {
+	(cd "$1" && find . \( -type f -o -type l \) -printf '%m /%P\n') | sort -k2
+}
 
-# --- A second install keeps an admin's conf and says so.
-echo "# edited by the admin" >>"$D/etc/cmappmgr.conf"
-cp -p "$D/etc/cmappmgr.conf" "$T/mgr.conf.mine"
-mk install >"$T/install2.log" 2>&1 || { cat "$T/install2.log"; fail "second make install failed"; exit 1; }
-cmp -s "$T/mgr.conf.mine" "$D/etc/cmappmgr.conf" || fail "make install overwrote /etc/cmappmgr.conf" || exit 1
-expect_grep "keeping $D/etc/cmappmgr.conf" "$T/install2.log" || exit 1
+# --- Install from a build directory that holds nothing yet.
+[ ! -e "$B" ] || fail "$B exists before the test" || exit 1
+mk -j2 install DESTDIR="$D" >"$T/install.log" 2>&1 || { tail -30 "$T/install.log"; fail "make install failed"; exit 1; }
+expected | sort -k2 >"$T/want"
+installed "$D" >"$T/got"
+diff "$T/want" "$T/got" >"$T/diff" || { fail "installed files and modes differ (< expected, > installed):"; cat "$T/diff"; exit 1; }
+for f in cmappserver cmapp-shim cmapp_net_mon cmapp_disk_mon cmapp_mkkeys plugins/net.so plugins/disk.so; do
+	cmp -s "$B/$f" "$APP/$f" || fail "$APP/$f is not the one built" || exit 1
+done
+cmp -s "$B/cmappmgr" "$D/usr/sbin/cmappmgr" || fail "cmappmgr is not the one built" || exit 1
+cmp -s "$TOP/conf/cmappmgr.conf" "$D/etc/cmappmgr.conf" || fail "/etc/cmappmgr.conf is not the sample" || exit 1
+cmp -s "$TOP/conf/cmappserver.conf" "$APP/cmappserver.conf" || fail "cmappserver.conf is not the sample" || exit 1
+expect_eq "$(readlink "$APP/cmapp_net_mon.pl")" cmapp_net_mon "cmapp_net_mon.pl link" || exit 1
+expect_eq "$(cat "$D/usr/share/man/man8/cmapp_net_mon.pl.8")" ".so man8/cmapp_net_mon.8" "cmapp_net_mon.pl.8" || exit 1
+
+# --- The installed monitors find their probes in the installed tree.
+"$APP/cmapp_net_mon.pl" --version >"$T/o" 2>&1 || { cat "$T/o"; fail "installed cmapp_net_mon.pl --version"; exit 1; }
+expect_grep "^cmapp_net_mon [0-9.]* (cmapp, probe interface [0-9]*)$" "$T/o" || exit 1
+"$APP/cmapp_disk_mon" -v >"$T/o" 2>&1 || { cat "$T/o"; fail "installed cmapp_disk_mon -v"; exit 1; }
+expect_grep "^cmapp_disk_mon [0-9.]* (cmapp, probe interface [0-9]*)$" "$T/o" || exit 1
+"$APP/cmapp_net_mon" --lan lo --ip 127.0.0.1 --log_level 3 >"$T/o" 2>&1
+expect_eq $? 2 "installed cmapp_net_mon with a bad --log_level" || { cat "$T/o"; exit 1; }
+expect_grep "^cmapp_net_mon: --log_level takes a whole number from 0 to 2" "$T/o" || exit 1
+# Every installed command answers -version with the version of the tree.
+v=$(sed -n 's/^#define[[:space:]]*CMAPP_VERSION[[:space:]]*"\([^"]*\)".*/\1/p' "$TOP/common/version.h")
+for c in usr/sbin/cmappmgr opt/hp/cmappserver/cmappserver opt/hp/cmappserver/cmapp-shim \
+    opt/hp/cmappserver/cmapp_net_mon.pl opt/hp/cmappserver/cmapp_disk_mon opt/hp/cmappserver/cmapp_mkkeys; do
+	"$D/$c" -version >"$T/o" 2>&1 || { cat "$T/o"; fail "installed /$c -version failed"; exit 1; }
+	n=${c##*/}
+	grep -qE "^${n%.pl} $v( |$)" "$T/o" || { fail "/$c -version does not say $v:"; cat "$T/o"; exit 1; }
+done
+
+# --- A second install keeps an admin's confs and says so.
+for f in etc/cmappmgr.conf opt/hp/cmappserver/cmappserver.conf; do
+	echo "# edited by the admin" >>"$D/$f"
+	cp -p "$D/$f" "$T/${f##*/}.mine"
+done
+mk install DESTDIR="$D" >"$T/install2.log" 2>&1 || { cat "$T/install2.log"; fail "second make install failed"; exit 1; }
+for f in etc/cmappmgr.conf opt/hp/cmappserver/cmappserver.conf; do
+	cmp -s "$T/${f##*/}.mine" "$D/$f" || fail "make install overwrote /$f" || exit 1
+	expect_grep "keeping $D/$f; the new sample is $D/usr/share/doc/cmapp/${f##*/}" "$T/install2.log" || exit 1
+done
 cp "$TOP/conf/cmappmgr.conf" "$D/etc/cmappmgr.conf"
+cp "$TOP/conf/cmappserver.conf" "$APP/cmappserver.conf"
+
+# --- A part not built: install fails, names it and installs nothing.
+mkdir "$T/noshim"
+cp -a "$B/." "$T/noshim/"
+rm "$T/noshim/cmapp-shim"
+mk BUILD="$T/noshim" INSTALL_NEEDS= install DESTDIR="$T/root-noshim" >"$T/o" 2>&1
+[ $? -ne 0 ] || fail "make install succeeded without cmapp-shim" || exit 1
+expect_grep "install: not built: $T/noshim/cmapp-shim; run make" "$T/o" || exit 1
+[ ! -e "$T/root-noshim" ] || fail "make install without cmapp-shim installed something" || exit 1
+rm -rf "$T/noshim"
+
+# --- PREFIX=/usr/local: sbin, the man pages, doc and the units go under
+# it; /etc and /opt/hp/cmappserver, where the programs look, do not move.
+L=$T/root-local
+mk install PREFIX=/usr/local DESTDIR="$L" >"$T/o" 2>&1 || { cat "$T/o"; fail "make install PREFIX=/usr/local failed"; exit 1; }
+expected | sed 's| /usr/| /usr/local/|' | sort -k2 >"$T/want"
+installed "$L" >"$T/got"
+diff "$T/want" "$T/got" >"$T/diff" || { fail "PREFIX=/usr/local: files differ (< expected, > installed):"; cat "$T/diff"; exit 1; }
+mk uninstall PREFIX=/usr/local DESTDIR="$L" >"$T/o" 2>&1 || { cat "$T/o"; fail "make uninstall PREFIX=/usr/local failed"; exit 1; }
+installed "$L" >"$T/got"
+printf '600 /etc/cmappmgr.conf\n600 /opt/hp/cmappserver/cmappserver.conf\n' >"$T/want"
+diff "$T/want" "$T/got" >"$T/diff" || { fail "PREFIX=/usr/local: left after uninstall (< expected, > found):"; cat "$T/diff"; exit 1; }
+rm -rf "$L"
 
 # --- The unit and the init script are well-formed.
 if command -v systemd-analyze >/dev/null; then
@@ -123,11 +174,8 @@ stop_server
 
 # --- The SysV init script drives the installed daemon.
 P2=$(free_port)
-RUNOPT=
-"$APP/cmappserver" -help >"$T/help" 2>&1
-grep -q -- -rundir "$T/help" && RUNOPT="-rundir $T/run2"
 export CMAPPSERVER_DAEMON=$APP/cmappserver CMAPPSERVER_PIDFILE=$T/init.pid
-export CMAPPSERVER_OPTS="-conf $APP/cmappserver.conf -listen 127.0.0.1 -port $P2 $RUNOPT"
+export CMAPPSERVER_OPTS="-conf $APP/cmappserver.conf -listen 127.0.0.1 -port $P2 -rundir $T/run2"
 INIT=$D/etc/init.d/cmappserver
 $INIT status >"$T/i" 2>&1; expect_eq $? 3 "status before start" || { cat "$T/i"; exit 1; }
 $INIT start >"$T/i" 2>&1 || { cat "$T/i"; fail "init start"; exit 1; }
@@ -136,48 +184,41 @@ pid1=$(cat "$T/init.pid")
 $INIT status >"$T/i" 2>&1; expect_eq $? 0 "status when running" || { cat "$T/i"; exit 1; }
 $INIT start >"$T/i" 2>&1; expect_eq $? 0 "start when running" || exit 1
 expect_grep "already running (pid $pid1)" "$T/i" || exit 1
-# A service that outlives a restart, when services run under cmapp-shim.
+# A service that outlives a restart: it runs under the installed cmapp-shim.
 cmd=$(app r 6)
 m "$P2" -service $cmd >"$T/ro" 2>"$T/re" & mr=$!
 wait_for 5 grep -q started "$T/re" || fail "service through the init-started daemon" || exit 1
+pgrep -f "^$APP/cmapp-shim $T/run2 " >/dev/null || fail "the service does not run under the installed cmapp-shim" || exit 1
 $INIT restart >"$T/i" 2>&1 || { cat "$T/i"; fail "init restart"; exit 1; }
 wait_for 5 listening "$P2" || fail "no daemon after restart" || exit 1
 pid2=$(cat "$T/init.pid")
 [ "$pid1" != "$pid2" ] || fail "restart kept pid $pid1" || exit 1
-if [ -x "$APP/cmapp-shim" ]; then
-	m "$P2" -list >"$T/l2" 2>&1
-	expect_grep "running .*$cmd\$" "$T/l2" || exit 1
-	go r
-	wait $mr; expect_eq $? 6 "exit code of a service across an init restart" || { cat "$T/re"; exit 1; }
-else
-	kill $mr 2>/dev/null; wait $mr 2>/dev/null
-fi
-if [ -x "$APP/cmapp-shim" ] && grep -q -- -stop_all "$T/help"; then
-	# stop-all: the applications end (SIGTERM), then the daemon stops.
-	cmd=$(app s 0)
-	m "$P2" -service $cmd >/dev/null 2>"$T/se" & ms=$!
-	wait_for 5 grep -q started "$T/se" || fail "service s not started" || exit 1
-	spid=$(m "$P2" -list 2>/dev/null | awk -v c="$cmd" 'index($0, c) { print $1 }')
-	[ -n "$spid" ] && kill -0 "$spid" || fail "no pid for service s" || exit 1
-	$INIT stop-all >"$T/i" 2>&1 || { cat "$T/i"; fail "init stop-all"; exit 1; }
-	kill -0 "$spid" 2>/dev/null && fail "service s (pid $spid) survived stop-all" && exit 1
-	kill "$ms" 2>/dev/null; wait "$ms" 2>/dev/null
-	# A halt or reboot: init's "stop" at runlevel 0 stops the applications
-	# too, where a plain stop leaves them running.
-	$INIT start >"$T/i" 2>&1 || { cat "$T/i"; fail "init start after stop-all"; exit 1; }
-	wait_for 5 listening "$P2" || fail "daemon did not come back" || exit 1
-	pid2=$(cat "$T/init.pid")
-	cmd=$(app h 0)
-	m "$P2" -service $cmd >/dev/null 2>"$T/he" & mh=$!
-	wait_for 5 grep -q started "$T/he" || fail "service h not started" || exit 1
-	hpid=$(m "$P2" -list 2>/dev/null | awk -v c="$cmd" 'index($0, c) { print $1 }')
-	[ -n "$hpid" ] && kill -0 "$hpid" || fail "no pid for service h" || exit 1
-	RUNLEVEL=0 $INIT stop >"$T/i" 2>&1 || { cat "$T/i"; fail "init stop at runlevel 0"; exit 1; }
-	kill -0 "$hpid" 2>/dev/null && fail "service h (pid $hpid) survived a stop at runlevel 0" && exit 1
-	kill "$mh" 2>/dev/null; wait "$mh" 2>/dev/null
-else
-	$INIT stop >"$T/i" 2>&1 || { cat "$T/i"; fail "init stop"; exit 1; }
-fi
+m "$P2" -list >"$T/l2" 2>&1
+expect_grep "running .*$cmd\$" "$T/l2" || exit 1
+go r
+wait $mr; expect_eq $? 6 "exit code of a service across an init restart" || { cat "$T/re"; exit 1; }
+# stop-all: the applications end (SIGTERM), then the daemon stops.
+cmd=$(app s 0)
+m "$P2" -service $cmd >/dev/null 2>"$T/se" & ms=$!
+wait_for 5 grep -q started "$T/se" || fail "service s not started" || exit 1
+spid=$(m "$P2" -list 2>/dev/null | awk -v c="$cmd" 'index($0, c) { print $1 }')
+[ -n "$spid" ] && kill -0 "$spid" || fail "no pid for service s" || exit 1
+$INIT stop-all >"$T/i" 2>&1 || { cat "$T/i"; fail "init stop-all"; exit 1; }
+kill -0 "$spid" 2>/dev/null && fail "service s (pid $spid) survived stop-all" && exit 1
+kill "$ms" 2>/dev/null; wait "$ms" 2>/dev/null
+# A halt or reboot: init's "stop" at runlevel 0 stops the applications
+# too, where a plain stop leaves them running.
+$INIT start >"$T/i" 2>&1 || { cat "$T/i"; fail "init start after stop-all"; exit 1; }
+wait_for 5 listening "$P2" || fail "daemon did not come back" || exit 1
+pid2=$(cat "$T/init.pid")
+cmd=$(app h 0)
+m "$P2" -service $cmd >/dev/null 2>"$T/he" & mh=$!
+wait_for 5 grep -q started "$T/he" || fail "service h not started" || exit 1
+hpid=$(m "$P2" -list 2>/dev/null | awk -v c="$cmd" 'index($0, c) { print $1 }')
+[ -n "$hpid" ] && kill -0 "$hpid" || fail "no pid for service h" || exit 1
+RUNLEVEL=0 $INIT stop >"$T/i" 2>&1 || { cat "$T/i"; fail "init stop at runlevel 0"; exit 1; }
+kill -0 "$hpid" 2>/dev/null && fail "service h (pid $hpid) survived a stop at runlevel 0" && exit 1
+kill "$mh" 2>/dev/null; wait "$mh" 2>/dev/null
 kill -0 "$pid2" 2>/dev/null && fail "pid $pid2 still runs after stop" && exit 1
 [ ! -e "$T/init.pid" ] || fail "pid file left after stop" || exit 1
 $INIT status >"$T/i" 2>&1; expect_eq $? 3 "status after stop" || exit 1
@@ -185,15 +226,28 @@ $INIT stop >"$T/i" 2>&1; expect_eq $? 0 "stop when stopped" || exit 1
 $INIT bogus >"$T/i" 2>&1; expect_eq $? 2 "unknown action" || exit 1
 unset CMAPPSERVER_DAEMON CMAPPSERVER_PIDFILE CMAPPSERVER_OPTS
 
-# --- Uninstall: the confs and the keys stay, everything else goes.
-mk uninstall >"$T/uninstall.log" 2>&1 || { cat "$T/uninstall.log"; fail "make uninstall failed"; exit 1; }
+# --- Uninstall: the confs, the keys and an admin's own probe stay,
+# everything else goes; the boot links an admin made are named, with the
+# command that removes them.
+cp "$B/plugins/disk.so" "$APP/plugins/site.so"
+mkdir -p "$D/etc/systemd/system/multi-user.target.wants" "$D/etc/rc2.d"
+ln -s /usr/lib/systemd/system/cmappserver.service "$D/etc/systemd/system/multi-user.target.wants/"
+ln -s ../init.d/cmappserver "$D/etc/rc2.d/S01cmappserver"
+mk uninstall DESTDIR="$D" >"$T/uninstall.log" 2>&1 || { cat "$T/uninstall.log"; fail "make uninstall failed"; exit 1; }
+expect_grep "^uninstall: boot links left that point nowhere now: rm -f $D/etc/" "$T/uninstall.log" || exit 1
+for l in etc/systemd/system/multi-user.target.wants/cmappserver.service etc/rc2.d/S01cmappserver; do
+	expect_grep "^uninstall: boot links left .* $D/$l\( \|$\)" "$T/uninstall.log" || exit 1
+done
 cat >"$T/want" <<EOF
 /etc/cmappmgr.conf
 /etc/cmcluster/cmappmgr/client.private
 /etc/cmcluster/cmappmgr/client.public
 /etc/cmcluster/cmappmgr/server_localhost.public
+/etc/rc2.d/S01cmappserver
+/etc/systemd/system/multi-user.target.wants/cmappserver.service
 /opt/hp/cmappserver/client.public
 /opt/hp/cmappserver/cmappserver.conf
+/opt/hp/cmappserver/plugins/site.so
 /opt/hp/cmappserver/server.private
 EOF
 (cd "$D" && find . \( -type f -o -type l \) -printf '/%P\n') | sort >"$T/got"
@@ -201,4 +255,5 @@ diff "$T/want" "$T/got" >"$T/diff" || { fail "left after uninstall (< expected, 
 cmp -s "$T/mgr.conf" "$D/etc/cmappmgr.conf" || fail "uninstall changed /etc/cmappmgr.conf" || exit 1
 cmp -s "$T/srv.conf" "$APP/cmappserver.conf" || fail "uninstall changed cmappserver.conf" || exit 1
 expect_eq "$(stat -c %a "$APP/server.private")" 600 "mode of the guest's key after uninstall" || exit 1
+cmp -s "$B/plugins/disk.so" "$APP/plugins/site.so" || fail "uninstall changed plugins/site.so" || exit 1
 exit 0

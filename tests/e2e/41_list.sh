@@ -1,9 +1,10 @@
 # cmappmgr -list, the admins' status view: every state a service can be in
 # (running with its managers, ended and delivered, ended while nobody
-# watched, killed by a signal) with the right pid, run id, status and
-# manager count; a client the guest does not trust is refused at once and
-# sees nothing; a guest that is not the pinned one is refused; no guest is
-# an exit 1 after the timeout; a guest that comes up late is waited for.
+# watched, killed by a signal, starting while its exec hangs) with the
+# right pid, run id, status and manager count; a client the guest does not
+# trust is refused at once and sees nothing; a guest that is not the
+# pinned one is refused; no guest is an exit 1 after the timeout; a guest
+# that comes up late is waited for; usage errors.
 
 # lst [-t SECONDS]: the status view of the guest "localhost".
 lst() {
@@ -128,4 +129,39 @@ expect_grep "exclude each other" "$T/e" || exit 1
 expect_eq $rc 1 "exit code of -list without -node" || exit 1
 expect_grep "\-node is required" "$T/e" || exit 1
 "$BIN/cmappmgr" -help | grep -q -- "-list" || fail "-help does not mention -list" || exit 1
+# An unknown option is named so, also as the last word; a known one
+# without its value says that.
+for args in "-node x -bogus" "-bogus" "-node x -bogus -list" "-node x -list -bogus 1"; do
+	"$BIN/cmappmgr" $args >"$T/o" 2>"$T/e"; rc=$?
+	expect_eq $rc 1 "exit code of cmappmgr $args" || exit 1
+	expect_eq "$(head -1 "$T/e")" "cmappmgr: unknown option -bogus" "first line of cmappmgr $args" || exit 1
+	expect_grep "^usage: cmappmgr -node NODE" "$T/e" || exit 1
+done
+for o in -node -port -conf -cmappserver_timeout; do
+	"$BIN/cmappmgr" -list $o 2>"$T/e"; rc=$?
+	expect_eq $rc 1 "exit code of cmappmgr -list $o" || exit 1
+	expect_eq "$(head -1 "$T/e")" "cmappmgr: option $o needs a value" "cmappmgr -list $o" || exit 1
+done
+
+# --- A launch whose exec hangs (a program on a dead NFS mount; here a FUSE
+# file whose opens block) has no pid yet: "starting", PID "-", until the
+# exec ends.  Last, as without FUSE the test can only skip it.
+[ -x "$BIN/tests/fusefail" ] || { echo "no $BIN/tests/fusefail (needs libfuse3-dev): a hung launch not listed"; exit 77; }
+[ -c /dev/fuse ] || { echo "no /dev/fuse: a hung launch not listed"; exit 77; }
+mkdir -p "$T/mnt"
+"$BIN/tests/fusefail" "$T/mnt" 2>"$T/fusefail.log" & FUSE_PID=$!
+trap 'echo ok >"$T/mnt/ctl" 2>/dev/null; stop_server; pkill -KILL -f "$T/" 2>/dev/null
+	umount "$T/mnt" 2>/dev/null || umount -l "$T/mnt" 2>/dev/null
+	kill "$FUSE_PID" 2>/dev/null; wait "$FUSE_PID" 2>/dev/null; true' EXIT
+wait_for 5 test -e "$T/mnt/ctl" || { echo "cannot mount FUSE: $(cat "$T/fusefail.log")"; exit 77; }
+echo hangopen >"$T/mnt/ctl"
+mgr -t 30 "$T/mnt/disk" 2>"$T/eh" & mh=$!
+wait_for 5 grep -q "launched $T/mnt/disk" "$T/server.log" || fail "hung launch not begun" || exit 1
+lst >"$T/l4" 2>"$T/l4.e"; expect_eq $? 0 "exit code of the listing during a hung launch" || { cat "$T/l4.e"; exit 1; }
+expect_grep '^localhost (cmappserver [0-9.]*): [0-9]* services, 0 running, 1 starting$' "$T/l4" || exit 1
+expect_row "$T/l4" "$T/mnt/disk" '^- +[0-9a-f]{16} +starting +for [0-9]+s +1$' || exit 1
+echo ok >"$T/mnt/ctl"	# the exec goes on, and fails: not a program
+wait $mh; expect_eq $? 1 "manager of the launch that failed" || { cat "$T/eh"; exit 1; }
+lst >"$T/l5" 2>/dev/null
+grep -q starting "$T/l5" && { fail "still starting after the launch failed:"; cat "$T/l5"; exit 1; }
 exit 0

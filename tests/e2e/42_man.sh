@@ -2,8 +2,8 @@
 # man -l uses it; mandoc -T lint too where installed), man-db can read its
 # NAME line, and each page matches its program: every option the program's
 # -help prints is documented, every option of the SYNOPSIS is accepted, and
-# the version in the page's footer is the program's.  The monitors' pages
-# are checked against them when they are built.
+# the version in the page's footer is the program's.  Every installed
+# command answers -version and -help.
 command -v groff >/dev/null ||
 	{ echo "skip: groff not found (Debian package groff-base)"; exit 77; }
 MAN=$TOP/conf/man
@@ -97,6 +97,37 @@ for prog in cmapp_net_mon cmapp_disk_mon; do
 	done
 done
 [ $mons -gt 0 ] || echo "note: monitors not built; their pages were only formatted"
+
+# --- Every command that make install puts in place answers -version and
+# -help (one dash, as the manual spells cmappmgr's options) and their
+# two-dash forms: status 0, the answer on stdout and nothing on stderr;
+# -version says the version of common/version.h.
+v=$(sed -n 's/^#define[[:space:]]*CMAPP_VERSION[[:space:]]*"\([^"]*\)".*/\1/p' "$TOP/common/version.h")
+[ -n "$v" ] || fail "no CMAPP_VERSION in common/version.h" || exit 1
+for prog in cmappmgr cmappserver cmapp-shim cmapp_net_mon cmapp_net_mon.pl cmapp_disk_mon cmapp_mkkeys; do
+	[ -x "$BIN/$prog" ] || fail "$BIN/$prog is not built" || exit 1
+	name=${prog%.pl}
+	for o in -version --version -help --help; do
+		"$BIN/$prog" $o >"$T/o" 2>"$T/e"
+		expect_eq $? 0 "status of $prog $o" || { cat "$T/e"; exit 1; }
+		expect_eq "$(cat "$T/e")" "" "stderr of $prog $o" || exit 1
+		case $o in
+		*version) expect_eq "$(head -1 "$T/o" | cut -d' ' -f1-2)" "$name $v" "$prog $o" || exit 1
+			expect_eq "$(wc -l <"$T/o")" 1 "lines of $prog $o" || exit 1 ;;
+		*help) grep -qE "^(usage: )?$name |^  $name \[" "$T/o" ||
+			{ fail "$prog $o shows no usage of $name:"; cat "$T/o"; exit 1; } ;;
+		esac
+	done
+done
+# cmapp_disk_mon takes the words -version and -help for --version and
+# --help, but not where they are the value of an option.
+"$BIN/cmapp_disk_mon" -O -version >"$T/o" 2>&1
+expect_eq $? 2 "cmapp_disk_mon -O -version (a log file named -version, no disk)" || { cat "$T/o"; exit 1; }
+expect_grep "^cmapp_disk_mon: no DISK to monitor$" "$T/o" || exit 1
+(cd "$T" && exec "$BIN/cmapp_disk_mon" --log-file -help -t 5 "$T/nodisk") >"$T/o" 2>&1
+expect_eq $? 1 "cmapp_disk_mon --log-file -help (a log file, then a missing disk)" || { cat "$T/o"; exit 1; }
+expect_grep "$T/nodisk" "$T/o" || exit 1
+expect_grep "$T/nodisk" "$T/-help" || exit 1
 
 # --- The conf pages name every key the parser knows.
 for k in keyStore keyStorePassword trustStore trustStorePassword; do
