@@ -423,6 +423,21 @@ Test(runner, sigterm_stops_with_status_0, .timeout = 10)
 	rmdir(d);
 }
 
+/* The message that ends a monitor is logged whatever the level: at 0 too,
+ * where the stop is its only record. */
+Test(runner, sigterm_stop_is_logged_at_level_0, .timeout = 10)
+{
+	char	*d = tmpdir(), log[128], *s;
+
+	snprintf(log, sizeof(log), "%s/g.log", d);
+	cr_assert_eq(run_test_mon(0, "-S", "2", "-D", "0", "-g", log, NULL), 0);
+	s = slurp(log);
+	cr_assert_eq(count(s, "\n"), 1, "%s", s);
+	cr_assert(strstr(s, "notice: stopped by signal TERM\n"), "%s", s);
+	unlink(log);
+	rmdir(d);
+}
+
 Test(runner, host_log_goes_to_the_pipe_under_cmappserver)
 {
 	char	*d = tmpdir(), host[128], env[16], buf[4096];
