@@ -162,10 +162,12 @@ Test(runner, exit_codes)
 	cr_assert_eq(runner_exit_code(CMAPP_ERROR), 3);
 }
 
-Test(runner, wrong_interface_version_is_refused)
+Test(runner, wrong_interface_version_is_refused, .init = cr_redirect_stderr)
 {
 	const struct cmapp_probe	*p = NULL;
 	char				 path[PATH_MAX], err[PATH_MAX + 256];
+	char				 out[2 * PATH_MAX + 512];
+	size_t				 n;
 
 	plugin_path("plugins/badabi.so", path, sizeof(path));
 	cr_assert_eq(runner_load(path, &p, err, sizeof(err)), -EPROTO);
@@ -173,12 +175,23 @@ Test(runner, wrong_interface_version_is_refused)
 	cr_assert(strstr(err, path) != NULL, "%s", err);
 	cr_assert(strstr(err, "version 99") != NULL, "%s", err);
 	cr_assert(strstr(err, "this runner has version 1") != NULL, "%s", err);
-	/* And by its command name, through the whole start-up. */
+	/* And by its command name, through the whole start-up: status 3,
+	 * and the user is told both versions, not just that it failed. */
 	{
-		char	*argv[] = { "cmapp_badabi_mon", NULL };
+		struct runner_opts	 loud = { 0, 0 };
+		char			*argv[] = { "cmapp_badabi_mon", NULL };
 
-		cr_assert_eq(runner_main(1, argv, &quiet), RUNNER_EXIT_ERROR);
+		cr_assert_eq(runner_main(1, argv, &loud), RUNNER_EXIT_ERROR);
 	}
+	fflush(stderr);
+	rewind(cr_get_redirected_stderr());
+	n = fread(out, 1, sizeof(out) - 1, cr_get_redirected_stderr());
+	out[n] = '\0';
+	snprintf(err, sizeof(err), "cmapp_badabi_mon: refusing the probe %s: "
+	    "it was built for probe interface version 99, this runner has "
+	    "version 1 (rebuild it against this cmapp's plugins/plugin.h)\n",
+	    path);
+	cr_assert_str_eq(out, err);
 }
 
 Test(runner, load_errors_name_the_file_and_say_why)
