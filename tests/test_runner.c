@@ -360,6 +360,28 @@ Test(runner, a_step_that_blocks_for_ever_fails_at_its_deadline,
 	rmdir(d);
 }
 
+/* One hung target must not stop the others being probed: the first one
+ * hangs (a runner waiting for its targets in turn would then probe none
+ * after it), the second is still probed and logged, and the hang is told
+ * at its deadline. */
+Test(runner, a_hung_first_target_does_not_stop_the_second, .timeout = 10)
+{
+	char	*d = tmpdir(), log[128], *s, *hung, *other;
+
+	snprintf(log, sizeof(log), "%s/g.log", d);
+	cr_assert_eq(run_test_mon(0, "-n", "2", "-t", "0", "-H", "2", "-T",
+	    "500", "-i", "100", "-D", "7", "-g", log, NULL), RUNNER_EXIT_FAIL);
+	s = slurp(log);
+	hung = strstr(s, "err: target0: step not done within 0.5 s\n");
+	other = strstr(s, "crit: target1 step 2\n");
+	cr_assert(hung != NULL, "%s", s);
+	cr_assert(other != NULL && other < hung, "target1 not probed while "
+	    "target0 hung:\n%s", s);
+	cr_assert_null(strstr(s, "target0 step 2"), "%s", s);
+	unlink(log);
+	rmdir(d);
+}
+
 Test(runner, a_failure_ends_the_run_and_is_logged_at_any_level)
 {
 	char	*d = tmpdir(), log[128], *s;
