@@ -36,7 +36,9 @@ good=$LOOP
 guest_server || exit 1
 
 echo "--- a hung disk fails within the bound; the other disk is still read"
-host_mgr hang "$BIN/cmapp_disk_mon" -D 7 -t 2 -O "$T/h1.log" "$good" "$fd"
+# The hung disk first: a monitor that read its disks in turn would then
+# read no other.
+host_mgr hang "$BIN/cmapp_disk_mon" -D 7 -t 2 -O "$T/h1.log" "$fd" "$good"
 m=$MGR
 wait_for 15 grep -q "debug: $fd: read the blocks" "$T/h1.log" ||
 	{ fail "no read of $fd"; cat "$T/hang.err"; exit 1; }
@@ -61,7 +63,7 @@ echo "--- a disk already hung at start-up fails within the bound, the other one 
 # run, nor for ever; the healthy disk is read meanwhile.
 ctl hangopen
 T0=$(ms)
-host_mgr hungstart "$BIN/cmapp_disk_mon" -D 7 -t 2 -O "$T/h4.log" "$good" "$T/mnt/disk"
+host_mgr hungstart "$BIN/cmapp_disk_mon" -D 7 -t 2 -O "$T/h4.log" "$T/mnt/disk" "$good"
 m=$MGR
 wait_exit $m 15 || fail "still running $TOOK ms after it started on a hung disk" || exit 1
 # The connection, then the first poll's 2 s bound.
