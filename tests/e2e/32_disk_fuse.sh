@@ -1,10 +1,10 @@
 # cmapp_disk_mon on disks that fail the hard way, through cmappmgr (host
 # namespace) and cmappserver (guest namespace): a loop device over the
-# file of tests/fusefail, whose reads can be made to fail with EIO or to
-# hang, and whose opens can hang.  A hung read sleeps in the kernel for
-# good; the monitor must still fail the disk within its bound (min(-t,
-# 10 s), or --io-timeout), and go on checking the other disks meanwhile.
-# Also the FUSE file itself, opened with O_DIRECT.
+# file of tests/fusefail, whose reads can be made to fail with EIO, to
+# hang or to end short, and whose opens can hang.  A hung read sleeps in
+# the kernel for good; the monitor must still fail the disk within its
+# bound (min(-t, 10 s), or --io-timeout), and go on checking the other
+# disks meanwhile.  Also the FUSE file itself, opened with O_DIRECT.
 . "$TOP/tests/e2e/39_netns.inc"
 [ -x "$BIN/tests/fusefail" ] || skip "no $BIN/tests/fusefail (make $BIN/tests/unit builds it; needs libfuse3-dev)"
 [ -c /dev/fuse ] || skip "no /dev/fuse"
@@ -110,6 +110,23 @@ took_at_most 2000 "failing the hung file" || exit 1
 wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
 expect_eq "$RC" 1 "exit status of a hung file" || exit 1
 expect_grep "$T/mnt/disk: read not done within 1 s" "$T/file2.err" || exit 1
+ctl ok
+
+echo "--- a short read (the disk ends before its size says) fails, naming the disk"
+# The file's size stays 4 MiB, its reads end at 2 MiB: the read of the
+# last block gets nothing.  (A loop device over it would fill the gap with
+# zeros, hence the file itself.)
+host_mgr short "$BIN/cmapp_disk_mon" -D 5 -t 1 -O "$T/h6.log" "$T/mnt/disk"
+m=$MGR
+wait_for 15 grep -q "notice: monitoring 1 disk" "$T/h6.log" || fail "not started" || exit 1
+still_running $m 1 || { fail "ended while healthy"; cat "$T/short.err"; exit 1; }
+ctl short
+T0=$(ms)
+wait_exit $m 15 || fail "still running $TOOK ms after reads became short" || exit 1
+took_at_most 1000 "failing on a short read" || exit 1
+expect_eq "$RC" 1 "exit status of a short read" || exit 1
+expect_grep "err: $T/mnt/disk: short read at offset 4190208: 0 of 4096 bytes (the disk shrank or went away)" "$T/h6.log" || exit 1
+expect_grep "cmapp_disk_mon: $T/mnt/disk: short read at offset 4190208: 0 of 4096 bytes" "$T/short.err" || exit 1
 ctl ok
 
 echo "--- --io-timeout: a hung read fails after it, not after the poll interval"
