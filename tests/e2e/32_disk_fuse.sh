@@ -129,6 +129,27 @@ expect_grep "err: $T/mnt/disk: short read at offset 4190208: 0 of 4096 bytes (th
 expect_grep "cmapp_disk_mon: $T/mnt/disk: short read at offset 4190208: 0 of 4096 bytes" "$T/short.err" || exit 1
 ctl ok
 
+echo "--- a worker stuck in a hung read keeps no host-log pipe open, a log named or not"
+# cmappserver hands every service CMAPP_HOSTLOG_FD; a disk worker stuck in
+# the kernel for good that kept it would keep the shim reading it from
+# ever seeing its end.  By hand here: the pipe is a FIFO read by cat,
+# which ends once no one holds the FIFO's writing end.
+mkfifo "$T/hl.fifo"
+cat "$T/hl.fifo" >"$T/hl.out" & cat_pid=$!
+CMAPP_HOSTLOG_FD=9 "$BIN/cmapp_disk_mon" -D 7 -t 1 "$T/mnt/disk" 9>"$T/hl.fifo" 2>"$T/nolog.err" & m=$!
+wait_for 15 grep -q "read the blocks" "$T/nolog.err" || { fail "no read"; kill $cat_pid; exit 1; }
+ctl hang
+T0=$(ms)
+wait_exit $m 15 || { fail "still running $TOOK ms after the hang"; kill $cat_pid; exit 1; }
+expect_eq "$RC" 1 "exit status of a hung disk by hand" || { kill $cat_pid; exit 1; }
+stuck=$(sed -n 's/.*left the stuck worker \([0-9]*\) behind$/\1/p' "$T/nolog.err")
+[ -n "$stuck" ] && kill -0 "$stuck" 2>/dev/null ||
+	{ fail "no stuck worker left behind: nothing tested"; cat "$T/nolog.err"; kill $cat_pid; exit 1; }
+wait_for 2 eval '! kill -0 $cat_pid' ||
+	{ fail "the stuck worker $stuck holds the host-log pipe"; ls -l /proc/$stuck/fd; kill $cat_pid; exit 1; }
+[ ! -s "$T/hl.out" ] || fail "records went to CMAPP_HOSTLOG_FD with no host log named" || exit 1
+ctl ok
+
 echo "--- --io-timeout: a hung read fails after it, not after the poll interval"
 # As a SAN path failover would want: polls every second, reads given 3 s.
 host_mgr iot "$BIN/cmapp_disk_mon" -D 5 -t 1 --io-timeout 3 -O "$T/h5.log" "$T/mnt/disk"
