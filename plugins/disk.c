@@ -112,10 +112,13 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct dstate	*s;
-	int		 c, i, li = -1;
+	int		 c, li = -1;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->argv = pu_argv_normalize(argc, argv)) == NULL) {
+	    (s->argv = pu_argv_normalize(argc, argv)) == NULL ||
+	    (s->d = calloc((size_t)argc, sizeof(*s->d))) == NULL) {
+		if (s != NULL)
+			pu_argv_free(s->argv);
 		free(s);
 		pu_result(r, CMAPP_ERROR, LOG_ERR, "out of memory");
 		return;
@@ -124,9 +127,23 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 	s->interval = 60;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, s->argv, ":hvO:D:t:", longopts, &li)) !=
-	    -1) {
-		const char *opt = pu_opt_word(s->argv, optind, optarg);
+	/* The leading '-' hands each DISK over where it stands (as 1), in
+	 * any order with the options, whatever POSIXLY_CORRECT says: which
+	 * cmappserver may well have in the environment it passes on, and
+	 * with which getopt would stop at the first DISK and take the
+	 * manual's options after the disks for more disks.  hostlog_arg.c,
+	 * cmappmgr's reading of the same words, does not look at it either. */
+	while ((c = getopt_long(argc, s->argv, "-:hvO:D:t:", longopts,
+	    &li)) != -1) {
+		const char *opt;
+
+		if (c == 1) {
+			if (s->n < MAX_DISKS)
+				s->d[s->n].path = optarg;
+			s->n++;
+			continue;
+		}
+		opt = pu_opt_word(s->argv, optind, optarg);
 
 		if (c != ':' && c != '?' && li >= 0 &&
 		    longopts[li].has_arg && !pu_long_exact(opt,
@@ -190,22 +207,21 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 			return;
 		}
 	}
-	if (optind >= argc) {
+	/* After "--": disks only. */
+	for (; optind < argc; optind++) {
+		if (s->n < MAX_DISKS)
+			s->d[s->n].path = s->argv[optind];
+		s->n++;
+	}
+	if (s->n == 0) {
 		pu_result(r, CMAPP_USAGE, LOG_ERR, "no DISK to monitor");
 		return;
 	}
-	if (argc - optind > MAX_DISKS) {
-		pu_result(r, CMAPP_USAGE, LOG_ERR, "%d disks: at most %d per "
-		    "monitor", argc - optind, MAX_DISKS);
+	if (s->n > MAX_DISKS) {
+		pu_result(r, CMAPP_USAGE, LOG_ERR, "%u disks: at most %d per "
+		    "monitor", s->n, MAX_DISKS);
 		return;
 	}
-	s->n = (unsigned)(argc - optind);
-	if ((s->d = calloc(s->n, sizeof(*s->d))) == NULL) {
-		pu_result(r, CMAPP_ERROR, LOG_ERR, "out of memory");
-		return;
-	}
-	for (i = optind; i < argc; i++)
-		s->d[i - optind].path = s->argv[i];
 	cfg->interval_ms = s->interval * 1000;
 	/* A step never outlasting the poll keeps polls regular; a SAN path
 	 * failover can take longer than that, hence --io-timeout. */

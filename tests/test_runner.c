@@ -697,3 +697,18 @@ Test(hostlog_arg, disk_mon_spellings)
 	agree(NULL, ((char *[]){ "/usr/bin/gcc", "-O", "/h", NULL }));
 	cr_assert_null(hostlog_arg(NULL));
 }
+
+/* cmappserver passes its environment on, POSIXLY_CORRECT too: cmappmgr
+ * and the monitor must still read the same host log from options given
+ * after the disks or a stray word. */
+Test(hostlog_arg, posixly_correct_changes_nothing)
+{
+	setenv("POSIXLY_CORRECT", "1", 1);
+	agree("/h", DISK("/dev/sdb", "--log-file", "/h"));
+	agree("/h", DISK("/dev/sdb", "-O", "/h", "/dev/sdc"));
+	agree("/h", DISK("/dev/sdb", "--log_level", "3",
+	    "\xe2\x80\x93log_file", "/h"));
+	agree(NULL, DISK("/dev/sdb", "--", "-O", "/h"));
+	agree("/h", NET("--host_logfile", "/h", "-probe_count", "5"));
+	unsetenv("POSIXLY_CORRECT");
+}
