@@ -40,7 +40,7 @@ struct linebuf {
 struct mgr {
 	uv_loop_t		 loop;
 	uv_timer_t		 deadline, heartbeat, retry;
-	uv_signal_t		 sigterm, sigint;
+	uv_signal_t		 sigterm, sigint, sighup;
 	uv_getaddrinfo_t	 gai;
 	struct addrinfo		*addrs, *next;
 	SSL_CTX			*ctx;

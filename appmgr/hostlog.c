@@ -3,11 +3,19 @@
  * file named on cmappmgr's own command line.  Each record is appended with
  * one write(2) so that lines from several monitors sharing a file do not
  * interleave.  A full disk or a bad path costs the log, never the
- * monitoring: the failure is logged once and the records are counted.
+ * monitoring: the failure is logged once and the records are counted, and
+ * a path that cannot be opened is tried again at most every
+ * HOSTLOG_RETRY_S seconds (a run may last months), and at once on SIGHUP.
+ * The bytes come from the guest: control characters (but tab) are written
+ * as '?', so that none acts on a terminal or log viewer on the host, and
+ * a file past HOSTLOG_FILE_MAX takes no more until it is rotated or
+ * truncated.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hostlog.h"
@@ -69,6 +77,59 @@ hostlog_init(struct hostlog *h, const char *path)
 	memset(h, 0, sizeof(*h));
 	h->path = path;
 	h->fd = -1;
+	h->retry_s = HOSTLOG_RETRY_S;
+	h->size_max = HOSTLOG_FILE_MAX;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* 0 with h->fd open, or -1: not now, or open() failed (logged once). */
+static int
+open_file(struct hostlog *h)
+{
+	uint64_t	now = now_ms();
+
+	if (h->fd != -1)
+		return 0;
+	if (now < h->retry_at)
+		return -1;
+	h->fd = open(h->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOCTTY, 0644);
+	if (h->fd != -1)
+		return 0;
+	if (!h->warned)
+		log_warnx("cannot open the host log %s: %s; its records are "
+		    "dropped, and it is tried again every %u s and on SIGHUP",
+		    h->path, strerror(errno), h->retry_s);
+	h->warned = 1;
+	h->retry_at = now + (uint64_t)h->retry_s * 1000;
+	return -1;
+}
+
+/* The file has no room for n more bytes (a regular file only: not
+ * /dev/full, a FIFO or a terminal). */
+static int
+over_limit(struct hostlog *h, size_t n)
+{
+	struct stat	st;
+
+	if (fstat(h->fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size + n <= h->size_max)
+		return 0;
+	if (!h->full)
+		log_warnx("the host log %s has reached its limit of %llu bytes; "
+		    "its records are dropped until it is rotated (then SIGHUP "
+		    "cmappmgr) or truncated", h->path,
+		    (unsigned long long)h->size_max);
+	h->full = 1;
+	return 1;
 }
 
 static void
@@ -77,33 +138,24 @@ put(struct hostlog *h)
 	ssize_t	n;
 
 	h->buf[h->len++] = '\n';
-	if (h->fd == -1 && !h->warned) {
-		h->fd = open(h->path, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC | O_NOCTTY, 0644);
-		if (h->fd == -1) {
-			log_warn("cannot open the host log %s; its records "
-			    "are dropped", h->path);
-			h->warned = 1;
-		}
-	}
-	if (h->fd != -1) {
-		while ((n = write(h->fd, h->buf, h->len)) == -1 &&
-		    errno == EINTR)
-			;
-		if (n != (ssize_t)h->len) {
-			if (!h->warned)
-				log_warn("cannot write the host log %s; "
-				    "monitoring goes on", h->path);
-			h->warned = 1;
-			h->dropped++;
-		} else if (h->warned) {
-			log_info("the host log %s is writable again (%llu "
-			    "records lost)", h->path,
-			    (unsigned long long)h->dropped);
-			h->warned = 0;
-		}
-	} else
+	if (open_file(h) == -1 || over_limit(h, h->len)) {
 		h->dropped++;
+		h->len = 0;
+		return;
+	}
+	while ((n = write(h->fd, h->buf, h->len)) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)h->len) {
+		if (!h->warned)
+			log_warn("cannot write the host log %s; monitoring "
+			    "goes on", h->path);
+		h->warned = 1;
+		h->dropped++;
+	} else if (h->warned || h->full) {
+		log_info("the host log %s is writable again (%llu records "
+		    "lost)", h->path, (unsigned long long)h->dropped);
+		h->warned = h->full = 0;
+	}
 	h->len = 0;
 }
 
@@ -123,8 +175,34 @@ hostlog_feed(struct hostlog *h, const uint8_t *p, size_t n)
 		}
 		if (h->len == sizeof(h->buf) - 1)
 			put(h);
-		h->buf[h->len++] = (char)p[i];
+		h->buf[h->len++] = (p[i] < ' ' && p[i] != '\t') || p[i] == 0x7f ?
+		    '?' : (char)p[i];
 	}
+}
+
+void
+hostlog_reopen(struct hostlog *h)
+{
+	int	was;
+
+	if (h->path == NULL) {
+		log_debug("SIGHUP: no host log to reopen");
+		return;
+	}
+	if (h->fd != -1)
+		close(h->fd);
+	h->fd = -1;
+	h->retry_at = 0;
+	/* Said again if it still fails: the admin asked. */
+	was = h->warned;
+	h->warned = 0;
+	if (open_file(h) == -1)
+		return;
+	if (was)
+		log_info("SIGHUP: reopened the host log %s (%llu records lost "
+		    "before)", h->path, (unsigned long long)h->dropped);
+	else
+		log_info("SIGHUP: reopened the host log %s", h->path);
 }
 
 void

@@ -366,6 +366,16 @@ on_signal(uv_signal_t *h, int sig)
 	finish(m, 0);
 }
 
+/* logrotate's SIGHUP: the host log is reopened; the service goes on. */
+static void
+on_sighup(uv_signal_t *h, int sig)
+{
+	struct mgr	*m = h->data;
+
+	(void)sig;
+	hostlog_reopen(&m->hostlog);
+}
+
 int
 mgr_run(struct mgr *m)
 {
@@ -381,10 +391,12 @@ mgr_run(struct mgr *m)
 	uv_timer_init(&m->loop, &m->heartbeat);
 	uv_signal_init(&m->loop, &m->sigterm);
 	uv_signal_init(&m->loop, &m->sigint);
+	uv_signal_init(&m->loop, &m->sighup);
 	m->deadline.data = m->heartbeat.data = m;
-	m->sigterm.data = m->sigint.data = m;
+	m->sigterm.data = m->sigint.data = m->sighup.data = m;
 	uv_signal_start(&m->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&m->sigint, on_signal, SIGINT);
+	uv_signal_start(&m->sighup, on_sighup, SIGHUP);
 
 	hb = m->timeout_s * 1000 / 4;
 	hb = hb < MGR_HB_MIN_MS ? MGR_HB_MIN_MS : hb > MGR_HB_MAX_MS ?

@@ -94,7 +94,13 @@ disk_fini(void *state)
 	free(s);
 }
 
-static const char shortopts[] = ":hvO:D:t:";
+/* The leading '-' hands each DISK over where it stands (as 1), in any
+ * order with the options, whatever POSIXLY_CORRECT says: which cmappserver
+ * may well have in the environment it passes on, and with which getopt
+ * would stop at the first DISK and take the manual's options after the
+ * disks for more disks.  hostlog_arg.c, cmappmgr's reading of the same
+ * words, does not look at it either. */
+static const char shortopts[] = "-:hvO:D:t:";
 static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
@@ -131,7 +137,7 @@ takes_next(const char *a)
 	/* A cluster such as -vO FILE: the first letter that takes a
 	 * value takes the rest of the word, or else the next word. */
 	for (c = a + 1; *c != '\0'; c++)
-		if (*c != ':' && strchr(shortopts, *c) != NULL &&
+		if (*c != ':' && *c != '-' && strchr(shortopts, *c) != NULL &&
 		    strchr(shortopts, *c)[1] == ':')
 			return c[1] == '\0';
 	return 0;
@@ -168,10 +174,13 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
     void **state, struct cmapp_result *r)
 {
 	struct dstate	*s;
-	int		 c, i, li = -1;
+	int		 c, li = -1;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->argv = pu_argv_normalize(argc, argv)) == NULL) {
+	    (s->argv = pu_argv_normalize(argc, argv)) == NULL ||
+	    (s->d = calloc((size_t)argc, sizeof(*s->d))) == NULL) {
+		if (s != NULL)
+			pu_argv_free(s->argv);
 		free(s);
 		pu_result(r, CMAPP_ERROR, LOG_ERR, "out of memory");
 		return;
@@ -186,7 +195,15 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 	opterr = 0;
 	while ((c = getopt_long(argc, s->argv, shortopts, longopts, &li)) !=
 	    -1) {
-		const char *opt = pu_opt_word(s->argv, optind, optarg);
+		const char *opt;
+
+		if (c == 1) {
+			if (s->n < MAX_DISKS)
+				s->d[s->n].path = optarg;
+			s->n++;
+			continue;
+		}
+		opt = pu_opt_word(s->argv, optind, optarg);
 
 		if (c != ':' && c != '?' && li >= 0 &&
 		    longopts[li].has_arg && !pu_long_exact(opt,
@@ -250,22 +267,21 @@ disk_parse_args(int argc, char **argv, struct cmapp_config *cfg,
 			return;
 		}
 	}
-	if (optind >= argc) {
+	/* After "--": disks only. */
+	for (; optind < argc; optind++) {
+		if (s->n < MAX_DISKS)
+			s->d[s->n].path = s->argv[optind];
+		s->n++;
+	}
+	if (s->n == 0) {
 		pu_result(r, CMAPP_USAGE, LOG_ERR, "no DISK to monitor");
 		return;
 	}
-	if (argc - optind > MAX_DISKS) {
-		pu_result(r, CMAPP_USAGE, LOG_ERR, "%d disks: at most %d per "
-		    "monitor", argc - optind, MAX_DISKS);
+	if (s->n > MAX_DISKS) {
+		pu_result(r, CMAPP_USAGE, LOG_ERR, "%u disks: at most %d per "
+		    "monitor", s->n, MAX_DISKS);
 		return;
 	}
-	s->n = (unsigned)(argc - optind);
-	if ((s->d = calloc(s->n, sizeof(*s->d))) == NULL) {
-		pu_result(r, CMAPP_ERROR, LOG_ERR, "out of memory");
-		return;
-	}
-	for (i = optind; i < argc; i++)
-		s->d[i - optind].path = s->argv[i];
 	cfg->interval_ms = s->interval * 1000;
 	/* A step never outlasting the poll keeps polls regular; a SAN path
 	 * failover can take longer than that, hence --io-timeout. */

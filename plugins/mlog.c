@@ -181,7 +181,7 @@ mlog_open(struct mlog *L, const char *cmd, const struct cmapp_config *cfg,
     int quiet, char *err, size_t errlen)
 {
 	const char	*env;
-	int		 rc;
+	int		 rc, fd;
 
 	memset(L, 0, sizeof(*L));
 	snprintf(L->cmd, sizeof(L->cmd), "%s", cmd);
@@ -192,9 +192,17 @@ mlog_open(struct mlog *L, const char *cmd, const struct cmapp_config *cfg,
 	L->guest_fd = L->host_fd = -1;
 	/* A bad pipe is cmappserver's set-up gone wrong, not a file an admin
 	 * named: that one stops the start. */
-	if (L->host_path != NULL && (env = getenv(MLOG_HOSTFD_ENV)) != NULL &&
+	env = getenv(MLOG_HOSTFD_ENV);
+	if (L->host_path != NULL && env != NULL &&
 	    (rc = open_pipe(L, env, err, errlen)) < 0)
 		return rc;
+	/* cmappserver hands the pipe over whether or not a host log is
+	 * named.  Unused, it is closed: the probe's workers would inherit it,
+	 * and one stuck in a read of a hung disk would hold it for good, so
+	 * that the shim reading it never saw its end. */
+	if (L->host_path == NULL && env != NULL &&
+	    mlog_parse_fd(env, &fd) == 0)
+		close(fd);
 	if (!quiet)
 		openlog(L->cmd, LOG_PID, LOG_DAEMON);
 	open_files(L);

@@ -163,9 +163,19 @@ net_parse_args(int argc, char **argv, struct cmapp_config *cfg, void **state,
 	n->interval = 2;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long_only(argc, n->argv, ":hv", longopts, &li)) !=
+	/* The leading '-' hands a stray word over where it stands (as 1),
+	 * whatever POSIXLY_CORRECT in the environment cmappserver passes on
+	 * says: the same line always gets the same answer. */
+	while ((c = getopt_long_only(argc, n->argv, "-:hv", longopts, &li)) !=
 	    -1) {
-		const char *opt = pu_opt_word(n->argv, optind, optarg);
+		const char *opt;
+
+		if (c == 1) {
+			pu_result(r, CMAPP_USAGE, LOG_ERR, "unexpected argument "
+			    "\"%s\"", optarg);
+			return;
+		}
+		opt = pu_opt_word(n->argv, optind, optarg);
 
 		if (c != ':' && c != '?' && li >= 0 &&
 		    longopts[li].has_arg && !pu_long_exact(opt,

@@ -453,7 +453,8 @@ signals(struct run *R)
 		mlog_reopen(&R->L);
 	}
 	if (got_term && R->code < 0) {
-		mlog(&R->L, LOG_NOTICE, 0, "stopped by signal %s",
+		/* It ends the monitor: said at any level, as a failure is. */
+		mlog(&R->L, LOG_NOTICE, 1, "stopped by signal %s",
 		    got_term == SIGINT ? "INT" : "TERM");
 		R->code = RUNNER_EXIT_OK;
 	}

@@ -5,12 +5,15 @@
  * "TARGET step K" at priority K mod 8, so that a level keeps a known part.
  *
  *   cmapp_test_mon [-n TARGETS] [-i MS] [-T MS] [-D LEVEL] [-g FILE]
- *       [-O FILE] [-f K] [-H K] [-k K] [-S K] [-U K]
+ *       [-O FILE] [-t TARGET] [-f K] [-H K] [-k K] [-S K] [-U K]
  *
- * At step K of the last target: -f fails, -H hangs for good, -k kills the
- * worker, -S sends the runner SIGTERM, -U finds the command line wrong.
+ * At step K of target TARGET (by default the last one): -f fails, -H hangs
+ * for good, -k kills the worker, -S sends the runner SIGTERM, -U finds the
+ * command line wrong.  -t 0 makes the first target the faulty one, so that
+ * a runner that waited for its targets in turn would be caught.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@
 
 struct tstate {
 	unsigned	n, fail, hang, crash, term, usage, steps;
+	unsigned	faulty;		/* -t, or n: the last one */
 	char		names[8][24];
 };
 
@@ -38,11 +42,12 @@ t_parse(int argc, char **argv, struct cmapp_config *cfg, void **state,
 	}
 	*state = s;
 	s->n = 1;
+	s->faulty = UINT_MAX;
 	cfg->interval_ms = 50;
 	cfg->timeout_ms = 1000;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt(argc, argv, "hvn:i:T:D:g:O:f:H:k:S:U:")) != -1) {
+	while ((c = getopt(argc, argv, "hvn:i:T:D:g:O:t:f:H:k:S:U:")) != -1) {
 		if (c == 'h' || c == 'v') {
 			r->status = c == 'h' ? CMAPP_SHOW_HELP : CMAPP_SHOW_VERSION;
 			return;
@@ -61,6 +66,7 @@ t_parse(int argc, char **argv, struct cmapp_config *cfg, void **state,
 		case 'i': cfg->interval_ms = v; break;
 		case 'T': cfg->timeout_ms = v; break;
 		case 'D': cfg->log_max = (int)(v & 7); break;
+		case 't': s->faulty = v; break;
 		case 'f': s->fail = v; break;
 		case 'H': s->hang = v; break;
 		case 'k': s->crash = v; break;
@@ -68,6 +74,8 @@ t_parse(int argc, char **argv, struct cmapp_config *cfg, void **state,
 		case 'U': s->usage = v; break;
 		}
 	}
+	if (s->faulty == UINT_MAX)
+		s->faulty = s->n - 1;
 	r->status = CMAPP_OK;
 }
 
@@ -95,7 +103,7 @@ t_step(void *state, unsigned i, struct cmapp_result *r)
 	struct tstate	*s = state;
 	unsigned	 k = ++s->steps;
 
-	if (i == s->n - 1) {
+	if (i == s->faulty) {
 		if (k == s->hang)
 			for (;;)
 				pause();
@@ -128,7 +136,8 @@ const struct cmapp_probe cmapp_probe = {
 	.abi = CMAPP_PLUGIN_ABI,
 	.name = "test",
 	.usage = "usage: cmapp_test_mon [-n TARGETS] [-i MS] [-T MS] [-D LEVEL]"
-	    " [-g FILE] [-O FILE] [-f K] [-H K] [-k K] [-S K] [-U K]\n",
+	    " [-g FILE] [-O FILE] [-t TARGET] [-f K] [-H K] [-k K] [-S K]"
+	    " [-U K]\n",
 	.help = "A probe for the runner's tests.\n",
 	.step_name = "step",
 	.parse_args = t_parse,

@@ -113,8 +113,9 @@ fuzz-clean:
 	rm -rf $(FUZZ_DIR)
 
 # The load tests' socket holder (tests/e2e/50_idle_sockets.sh and
-# 51_slow_handshake.sh), built with the programs.
-ALL += $(BUILD)/tests/sockhold
+# 51_slow_handshake.sh) and the end-to-end tests' syslog catcher
+# (tests/lib.sh's syslog_capture), built with the programs.
+ALL += $(BUILD)/tests/sockhold $(BUILD)/tests/logcatch
 
 $(BUILD)/tests/sockhold: $(call obj,tests/tools/sockhold.c)
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
@@ -123,6 +124,9 @@ $(BUILD)/tests/sockhold: $(call obj,tests/tools/sockhold.c)
 ALL += $(BUILD)/tests/oldshim
 
 $(BUILD)/tests/oldshim: $(call obj,tests/tools/oldshim.c common/proto.c)
+	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
+
+$(BUILD)/tests/logcatch: $(call obj,tests/tools/logcatch.c)
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
 
 .PHONY: fuzz fuzz-cc fuzz-build fuzz-smoke fuzz-seeds fuzz-clean

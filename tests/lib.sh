@@ -154,3 +154,69 @@ use_sockhold() {
 
 # ms: milliseconds from bash's clock.
 ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+
+# syslog_capture: from now on, what a command run by in_syslog sends to
+# syslog lands in $SYSLOG_OUT ($T/syslog) instead of this machine's syslog,
+# a line a record: "FACILITY.PRIORITY IDENT[PID]: MESSAGE", such as
+# "daemon.err cmapp_net_mon[42]: interface lo is down" (tests/tools/
+# logcatch.c).  The commands run in a mount namespace of logcatch's where
+# its socket is bound over /dev/log; where this machine has no /dev/log,
+# that namespace gets a /dev of its own to bind it onto (see _syslog_bind;
+# /dev entries made later, such as a new loop device, do not show there).
+# A server started with SERVER_WRAP="$SYSLOG_WRAP" runs there too, with
+# its services.  The namespace ends with logcatch: syslog_stop, or e2e.sh's
+# clean-up, which ends every process whose command line names $T.  Skips
+# the test (77) where no mount namespace can be made.
+syslog_capture() {
+	local catcher=$BIN/tests/logcatch
+	[ -x "$catcher" ] || { echo "no $catcher: run make first"; exit 1; }
+	SYSLOG_OUT=$T/syslog
+	: >"$SYSLOG_OUT"
+	unshare -m --propagation private "$catcher" "$T/syslog.sock" "$SYSLOG_OUT" \
+		2>"$T/logcatch.err" &
+	SYSLOG_NS=$!
+	wait_for 5 test -S "$T/syslog.sock" ||
+		{ kill "$SYSLOG_NS" 2>/dev/null; echo "cannot start logcatch in a mount namespace: $(cat "$T/logcatch.err")"; exit 77; }
+	nsenter -t "$SYSLOG_NS" -m -- bash -c "$(declare -f _syslog_bind); _syslog_bind \"\$1\"" \
+		_ "$T" >"$T/syslog_ns.err" 2>&1 ||
+		{ syslog_stop; echo "cannot bind a socket over /dev/log: $(cat "$T/syslog_ns.err")"; exit 77; }
+	SYSLOG_WRAP="nsenter -t $SYSLOG_NS -m --wd=$PWD --"
+}
+
+# in_syslog COMMAND...: COMMAND with its syslog caught (syslog_capture).
+# Run in the background, $! is COMMAND itself (nsenter execs it).
+in_syslog() { nsenter -t "$SYSLOG_NS" -m --wd="$PWD" -- "$@"; }
+
+# syslog_stop: ends the capture; $SYSLOG_OUT stays.
+syslog_stop() {
+	[ -n "${SYSLOG_NS:-}" ] || return 0
+	kill "$SYSLOG_NS" 2>/dev/null
+	wait "$SYSLOG_NS" 2>/dev/null
+	SYSLOG_NS=
+}
+
+# _syslog_bind T: in logcatch's namespace, binds T/syslog.sock over
+# /dev/log.  Without a /dev/log to bind it onto (making one in the real
+# /dev would show to the whole machine), the namespace first gets a /dev
+# of its own: a tmpfs with copies of the real one's device nodes and
+# links, and binds of its directories (pts, shm, ...).
+_syslog_bind() {
+	local sock=$1/syslog.sock old=$1/.syslog-dev e files=()
+	if [ -e /dev/log ] || [ -L /dev/log ]; then
+		mount --bind "$sock" /dev/log
+		return
+	fi
+	mkdir "$old" && mount --rbind /dev "$old" &&
+		mount -t tmpfs -o mode=0755,size=1m cmapp-syslog-dev /dev || return
+	for e in "$old"/* "$old"/.[!.]*; do
+		if [ -d "$e" ] && [ ! -L "$e" ]; then
+			mkdir "/dev/${e##*/}" && mount --rbind "$e" "/dev/${e##*/}" || return
+		elif [ -e "$e" ] || [ -L "$e" ]; then
+			files+=("$e")
+		fi
+	done
+	cp -a "${files[@]}" /dev/ || return
+	# Detached at once: nothing under $1 leads into the real /dev.
+	umount -l "$old" && rmdir "$old" &&
+		: >/dev/log && mount --bind "$sock" /dev/log
+}

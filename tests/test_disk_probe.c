@@ -140,6 +140,34 @@ Test(disk_probe, the_manuals_service_line)
 	done(&x);
 }
 
+/* cmappserver passes its environment on: with POSIXLY_CORRECT there,
+ * getopt would stop at the first disk and take the manual's options after
+ * the disks for more disks. */
+Test(disk_probe, the_manuals_line_under_posixly_correct)
+{
+	char		*argv[] = { "/opt/hp/cmappserver/cmapp_disk_mon",
+	    "/dev/disk/disk12", "/dev/rdisk/disk13", "--log_level", "3",
+	    "/dev/disk/disk14", "\xe2\x80\x93log_file",
+	    "/var/adm/vm1_npiv_disk_mon.log", "-t", "5", "--", "-odd-name",
+	    NULL };
+	struct parsed	 x;
+
+	setenv("POSIXLY_CORRECT", "1", 1);
+	x = parse(argv);
+	unsetenv("POSIXLY_CORRECT");
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(x.cfg.log_max, 3);
+	cr_assert_eq(x.cfg.interval_ms, 5000);
+	cr_assert_str_eq(x.cfg.host_log, "/var/adm/vm1_npiv_disk_mon.log");
+	x.p->init(x.state, &x.n, &x.r);
+	cr_assert_eq(x.n, 4, "%s", x.r.msg);
+	cr_assert_str_eq(x.p->target(x.state, 0), "/dev/disk/disk12");
+	cr_assert_str_eq(x.p->target(x.state, 1), "/dev/rdisk/disk13");
+	cr_assert_str_eq(x.p->target(x.state, 2), "/dev/disk/disk14");
+	cr_assert_str_eq(x.p->target(x.state, 3), "-odd-name");
+	done(&x);
+}
+
 Test(disk_probe, short_and_long_options)
 {
 	char		*a1[] = { "cmapp_disk_mon", "-O", "/h.log", "-D", "7",

@@ -1,8 +1,12 @@
 /* test_hostlog.c: appmgr/hostlog.c, a monitor's host-side log file. */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../appmgr/hostlog.h"
@@ -104,4 +108,172 @@ Test(hostlog, no_path_discards)
 	hostlog_close(&h);
 	cr_expect_eq(h.dropped, 1);
 	cr_expect_eq(h.fd, -1);
+}
+
+static char	dir[64];
+
+static void
+mkdir_tmp(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_hostlog.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	cr_redirect_stderr();
+}
+
+static void
+rm_tmp(void)
+{
+	char	cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		cr_log_warn("cannot remove %s", dir);
+}
+
+/* The whole file ("" when missing). */
+static const char *
+slurp(const char *path)
+{
+	static char	 buf[4096];
+	FILE		*f = fopen(path, "r");
+	size_t		 n = 0;
+
+	if (f != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* What cmappmgr said on stderr so far (read from a pipe: what is read
+ * is kept). */
+static const char *
+said(void)
+{
+	static char	 buf[8192];
+	static size_t	 len;
+	FILE		*f = cr_get_redirected_stderr();
+	int		 fd = fileno(f), fl;
+	ssize_t		 n;
+
+	fflush(stderr);
+	fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	while (len < sizeof(buf) - 1 &&
+	    (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	fcntl(fd, F_SETFL, fl);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void
+feed(struct hostlog *h, const char *s)
+{
+	hostlog_feed(h, (const uint8_t *)s, strlen(s));
+}
+
+/* The guest chooses these bytes: none may act on a terminal or a log
+ * viewer on the host.  Tabs and UTF-8 stay. */
+Test(hostlog, control_characters_are_written_as_question_marks,
+    .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct hostlog	h;
+	char		path[128];
+
+	snprintf(path, sizeof(path), "%s/h.log", dir);
+	hostlog_init(&h, path);
+	feed(&h, "a\x1b[2Jb\tc\r\x7f\x01\xc3\xa9\nnext\n");
+	hostlog_close(&h);
+	cr_assert_str_eq(slurp(path), "a?[2Jb\tc???\xc3\xa9\nnext\n");
+}
+
+/* A path that cannot be opened (its directory not mounted yet) is tried
+ * again now and then, not given up for a run that may last months, nor
+ * tried for every record. */
+Test(hostlog, an_unwritable_path_is_tried_again_later, .init = mkdir_tmp,
+    .fini = rm_tmp, .timeout = 10)
+{
+	struct hostlog	h;
+	char		sub[96], path[128];
+	struct timespec	ts = { 1, 200 * 1000 * 1000 };
+
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(path, sizeof(path), "%s/h.log", sub);
+	hostlog_init(&h, path);
+	cr_assert_eq(h.retry_s, HOSTLOG_RETRY_S);
+	cr_assert_eq(HOSTLOG_RETRY_S, 60);
+	h.retry_s = 1;
+	feed(&h, "lost 1\n");
+	cr_assert_eq(mkdir(sub, 0755), 0);
+	feed(&h, "lost 2\n");
+	cr_assert_str_eq(slurp(path), "", "tried again before retry_s");
+	nanosleep(&ts, NULL);
+	feed(&h, "kept\n");
+	hostlog_close(&h);
+	cr_assert_str_eq(slurp(path), "kept\n");
+	cr_assert_eq(h.dropped, 2);
+	cr_assert(strstr(said(), "cannot open the host log "), "%s", said());
+	cr_assert(strstr(said(), "h.log is writable again (2 records lost)"),
+	    "%s", said());
+}
+
+/* logrotate moves the file away and sends SIGHUP: the records go to a
+ * new file of the name, and a path that failed is tried at once. */
+Test(hostlog, reopen_starts_a_new_file, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct hostlog	h;
+	char		path[128], old[140], sub[96], path2[128];
+
+	snprintf(path, sizeof(path), "%s/h.log", dir);
+	snprintf(old, sizeof(old), "%s.1", path);
+	hostlog_init(&h, path);
+	feed(&h, "one\n");
+	cr_assert_eq(rename(path, old), 0);
+	feed(&h, "two\n");
+	hostlog_reopen(&h);
+	feed(&h, "three\n");
+	hostlog_close(&h);
+	cr_assert_str_eq(slurp(old), "one\ntwo\n");
+	cr_assert_str_eq(slurp(path), "three\n");
+
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(path2, sizeof(path2), "%s/h.log", sub);
+	hostlog_init(&h, path2);
+	feed(&h, "lost\n");
+	cr_assert_eq(mkdir(sub, 0755), 0);
+	hostlog_reopen(&h);
+	feed(&h, "kept\n");
+	hostlog_close(&h);
+	cr_assert_str_eq(slurp(path2), "kept\n");
+}
+
+/* The guest chooses how much: past size_max the records are dropped,
+ * said once, until the file is rotated or truncated. */
+Test(hostlog, a_full_file_takes_no_more, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct hostlog	h;
+	char		path[128];
+	int		i;
+
+	snprintf(path, sizeof(path), "%s/h.log", dir);
+	hostlog_init(&h, path);
+	cr_assert_eq(h.size_max, HOSTLOG_FILE_MAX);
+	h.size_max = 10;
+	feed(&h, "12345\n");
+	for (i = 0; i < 3; i++)
+		feed(&h, "67890\n");
+	cr_assert_str_eq(slurp(path), "12345\n");
+	cr_assert_eq(h.dropped, 3);
+	cr_assert_eq(truncate(path, 0), 0);
+	feed(&h, "again\n");
+	hostlog_close(&h);
+	cr_assert_str_eq(slurp(path), "again\n");
+	cr_assert(strstr(said(), "h.log has reached its limit of 10 bytes"),
+	    "%s", said());
+	cr_assert_eq(strstr(strstr(said(), "its limit") + 1, "its limit"), NULL,
+	    "said more than once: %s", said());
+	cr_assert(strstr(said(), "h.log is writable again (3 records lost)"),
+	    "%s", said());
 }

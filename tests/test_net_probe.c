@@ -246,6 +246,40 @@ Test(net_probe, stray_words_and_missing_values)
 	done(&x);
 }
 
+/* cmappserver passes its environment on: POSIXLY_CORRECT there must not
+ * change how a service line reads (getopt would stop at the first word
+ * that is no option). */
+Test(net_probe, posixly_correct_changes_nothing)
+{
+	char		*a1[] = { "/opt/hp/cmappserver/cmapp_net_mon.pl",
+	    "--lan", "lan0", "--ip", "192.168.1.154", "--host_logfile",
+	    "/var/adm/vm1_lan0.log", "--log_level", "1", "-probe_count", "5",
+	    "--polling_interval", "3", NULL };
+	char		*a2[] = { "cmapp_net_mon", "extra", "--lan", "eth0",
+	    "--ip", "192.0.2.1", "--log_level", "9", NULL };
+	char		**lines[] = { a1, a2 };
+	struct parsed	 x, y;
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		unsetenv("POSIXLY_CORRECT");
+		x = parse(lines[i]);
+		setenv("POSIXLY_CORRECT", "1", 1);
+		y = parse(lines[i]);
+		unsetenv("POSIXLY_CORRECT");
+		cr_assert_eq(x.r.status, y.r.status, "line %zu: %s / %s", i,
+		    x.r.msg, y.r.msg);
+		cr_assert_str_eq(x.r.msg, y.r.msg, "line %zu", i);
+		cr_assert_eq(x.cfg.log_max, y.cfg.log_max, "line %zu", i);
+		cr_assert_eq(x.cfg.interval_ms, y.cfg.interval_ms, "line %zu", i);
+		done(&x);
+		done(&y);
+	}
+	x = parse(a2);
+	cr_assert_str_eq(x.r.msg, "unexpected argument \"extra\"");
+	done(&x);
+}
+
 Test(net_probe, unknown_interface_is_a_usage_error)
 {
 	char		*argv[] = { "cmapp_net_mon", "--lan", "nosuch0", "--ip",

@@ -162,10 +162,12 @@ Test(runner, exit_codes)
 	cr_assert_eq(runner_exit_code(CMAPP_ERROR), 3);
 }
 
-Test(runner, wrong_interface_version_is_refused)
+Test(runner, wrong_interface_version_is_refused, .init = cr_redirect_stderr)
 {
 	const struct cmapp_probe	*p = NULL;
 	char				 path[PATH_MAX], err[PATH_MAX + 256];
+	char				 out[2 * PATH_MAX + 512];
+	size_t				 n;
 
 	plugin_path("plugins/badabi.so", path, sizeof(path));
 	cr_assert_eq(runner_load(path, &p, err, sizeof(err)), -EPROTO);
@@ -173,12 +175,23 @@ Test(runner, wrong_interface_version_is_refused)
 	cr_assert(strstr(err, path) != NULL, "%s", err);
 	cr_assert(strstr(err, "version 99") != NULL, "%s", err);
 	cr_assert(strstr(err, "this runner has version 1") != NULL, "%s", err);
-	/* And by its command name, through the whole start-up. */
+	/* And by its command name, through the whole start-up: status 3,
+	 * and the user is told both versions, not just that it failed. */
 	{
-		char	*argv[] = { "cmapp_badabi_mon", NULL };
+		struct runner_opts	 loud = { 0, 0 };
+		char			*argv[] = { "cmapp_badabi_mon", NULL };
 
-		cr_assert_eq(runner_main(1, argv, &quiet), RUNNER_EXIT_ERROR);
+		cr_assert_eq(runner_main(1, argv, &loud), RUNNER_EXIT_ERROR);
 	}
+	fflush(stderr);
+	rewind(cr_get_redirected_stderr());
+	n = fread(out, 1, sizeof(out) - 1, cr_get_redirected_stderr());
+	out[n] = '\0';
+	snprintf(err, sizeof(err), "cmapp_badabi_mon: refusing the probe %s: "
+	    "it was built for probe interface version 99, this runner has "
+	    "version 1 (rebuild it against this cmapp's plugins/plugin.h)\n",
+	    path);
+	cr_assert_str_eq(out, err);
 }
 
 Test(runner, load_errors_name_the_file_and_say_why)
@@ -347,6 +360,28 @@ Test(runner, a_step_that_blocks_for_ever_fails_at_its_deadline,
 	rmdir(d);
 }
 
+/* One hung target must not stop the others being probed: the first one
+ * hangs (a runner waiting for its targets in turn would then probe none
+ * after it), the second is still probed and logged, and the hang is told
+ * at its deadline. */
+Test(runner, a_hung_first_target_does_not_stop_the_second, .timeout = 10)
+{
+	char	*d = tmpdir(), log[128], *s, *hung, *other;
+
+	snprintf(log, sizeof(log), "%s/g.log", d);
+	cr_assert_eq(run_test_mon(0, "-n", "2", "-t", "0", "-H", "2", "-T",
+	    "500", "-i", "100", "-D", "7", "-g", log, NULL), RUNNER_EXIT_FAIL);
+	s = slurp(log);
+	hung = strstr(s, "err: target0: step not done within 0.5 s\n");
+	other = strstr(s, "crit: target1 step 2\n");
+	cr_assert(hung != NULL, "%s", s);
+	cr_assert(other != NULL && other < hung, "target1 not probed while "
+	    "target0 hung:\n%s", s);
+	cr_assert_null(strstr(s, "target0 step 2"), "%s", s);
+	unlink(log);
+	rmdir(d);
+}
+
 Test(runner, a_failure_ends_the_run_and_is_logged_at_any_level)
 {
 	char	*d = tmpdir(), log[128], *s;
@@ -418,6 +453,21 @@ Test(runner, sigterm_stops_with_status_0, .timeout = 10)
 	snprintf(log, sizeof(log), "%s/g.log", d);
 	cr_assert_eq(run_test_mon(0, "-S", "2", "-D", "5", "-g", log, NULL), 0);
 	s = slurp(log);
+	cr_assert(strstr(s, "notice: stopped by signal TERM\n"), "%s", s);
+	unlink(log);
+	rmdir(d);
+}
+
+/* The message that ends a monitor is logged whatever the level: at 0 too,
+ * where the stop is its only record. */
+Test(runner, sigterm_stop_is_logged_at_level_0, .timeout = 10)
+{
+	char	*d = tmpdir(), log[128], *s;
+
+	snprintf(log, sizeof(log), "%s/g.log", d);
+	cr_assert_eq(run_test_mon(0, "-S", "2", "-D", "0", "-g", log, NULL), 0);
+	s = slurp(log);
+	cr_assert_eq(count(s, "\n"), 1, "%s", s);
 	cr_assert(strstr(s, "notice: stopped by signal TERM\n"), "%s", s);
 	unlink(log);
 	rmdir(d);
@@ -646,4 +696,19 @@ Test(hostlog_arg, disk_mon_spellings)
 	agree("-", DISK("-O", "", "/dev/sdb"));
 	agree(NULL, ((char *[]){ "/usr/bin/gcc", "-O", "/h", NULL }));
 	cr_assert_null(hostlog_arg(NULL));
+}
+
+/* cmappserver passes its environment on, POSIXLY_CORRECT too: cmappmgr
+ * and the monitor must still read the same host log from options given
+ * after the disks or a stray word. */
+Test(hostlog_arg, posixly_correct_changes_nothing)
+{
+	setenv("POSIXLY_CORRECT", "1", 1);
+	agree("/h", DISK("/dev/sdb", "--log-file", "/h"));
+	agree("/h", DISK("/dev/sdb", "-O", "/h", "/dev/sdc"));
+	agree("/h", DISK("/dev/sdb", "--log_level", "3",
+	    "\xe2\x80\x93log_file", "/h"));
+	agree(NULL, DISK("/dev/sdb", "--", "-O", "/h"));
+	agree("/h", NET("--host_logfile", "/h", "-probe_count", "5"));
+	unsetenv("POSIXLY_CORRECT");
 }

@@ -49,6 +49,30 @@ guest_sees_empty "$HL" || exit 1
 # The monitor's stderr reaches the host's package log through cmappmgr.
 expect_grep "cmapp_net_mon.pl\[[0-9]*\]: cmapp_net_mon: lan0: reply from" "$T/ok.err" || exit 1
 
+# Beside it, the same line at log levels 0 and 1, for what each logs of
+# the lost pings to come.
+host_mgr lvl0 "$MON" --lan lan0 --ip 10.232.0.1 --guest_logfile "$T/l0.log" \
+	--log_level 0 -probe_count 3 --polling_interval 1
+m0=$MGR
+host_mgr lvl1 "$MON" --lan lan0 --ip 10.232.0.1 --guest_logfile "$T/l1.log" \
+	--log_level 1 -probe_count 3 --polling_interval 1
+m1=$MGR
+wait_for 15 grep -q "notice: monitoring lan0" "$T/l1.log" || fail "level 1 not started" || exit 1
+# Level 0 logs nothing until it fails: it runs as a service.
+wait_for 15 eval '[ "$(children "$T/l0.log")" = 1 ]' || fail "level 0 not started" || exit 1
+still_running $m0 2 || { fail "the level 0 monitor of a healthy link ended"; cat "$T/lvl0.err"; exit 1; }
+kill -0 $m1 || { fail "the level 1 monitor of a healthy link ended"; cat "$T/lvl1.err"; exit 1; }
+
+# lost_counts FILE N: each "(K of N in a row)" of FILE counts up from 1
+# (again after a reply) to N - 1 at most: the Nth lost ping is the
+# failure, not one more warning.
+lost_counts() {
+	local bad
+	bad=$(grep -o "([0-9]* of [0-9]* in a row)" "$1" | tr -d '()' |
+		awk -v n="$2" '$3 != n || $1 < 1 || $1 >= n || ($1 != 1 && $1 != prev + 1) { print } { prev = $1 }')
+	[ -z "$bad" ] || { fail "lost-ping counts in $1 beyond 1..$(($2 - 1)): $bad"; cat "$1"; return 1; }
+}
+
 echo "--- the peer's link going down fails within probe_count x polling_interval"
 pid=$(mon_pid "$T/g1.log")
 ip -n "$NS_P" link set p0 down
@@ -64,6 +88,20 @@ expect_grep "err: lan0: 3 pings in a row to 10.232.0.1 got no reply: the LAN fai
 expect_grep "warning: lan0: ping seq [0-9]* to 10.232.0.1 got no reply (1 of 3 in a row)" "$T/g1.log" || exit 1
 expect_grep "lan0: 3 pings in a row to 10.232.0.1 got no reply" "$HL/h1.log" || exit 1
 expect_grep "lan0: 3 pings in a row to 10.232.0.1 got no reply" "$T/ok.err" || exit 1
+lost_counts "$T/g1.log" 3 || exit 1
+# Levels 0 and 1 failed alike; 1 also told each lost ping, 0 only the
+# failure.
+for l in 0 1; do
+	eval "mm=\$m$l"
+	wait_exit $mm 15 || fail "cmappmgr of level $l did not end" || exit 1
+	expect_eq "$RC" 1 "exit status at level $l when the pings fail" || exit 1
+	expect_grep "err: lan0: 3 pings in a row to 10.232.0.1 got no reply: the LAN failed" "$T/l$l.log" || exit 1
+done
+expect_grep "warning: lan0: ping seq [0-9]* to 10.232.0.1 got no reply (1 of 3 in a row)" "$T/l1.log" || exit 1
+expect_grep "warning: lan0: ping seq [0-9]* to 10.232.0.1 got no reply (2 of 3 in a row)" "$T/l1.log" || exit 1
+lost_counts "$T/l1.log" 3 || exit 1
+grep -q "got no reply (" "$T/l0.log" "$T/lvl0.err" && { fail "lost pings logged at level 0"; cat "$T/l0.log"; exit 1; }
+expect_eq "$(wc -l <"$T/l0.log")" 1 "lines logged at level 0" || { cat "$T/l0.log"; exit 1; }
 ip -n "$NS_P" link set p0 up
 # A link down flushes its static IPv6 addresses (keep_addr_on_down is 0).
 ip -n "$NS_P" addr replace fd00:232::1/64 dev p0 nodad

@@ -1,10 +1,10 @@
 # cmapp_disk_mon on disks that fail the hard way, through cmappmgr (host
 # namespace) and cmappserver (guest namespace): a loop device over the
-# file of tests/fusefail, whose reads can be made to fail with EIO or to
-# hang, and whose opens can hang.  A hung read sleeps in the kernel for
-# good; the monitor must still fail the disk within its bound (min(-t,
-# 10 s), or --io-timeout), and go on checking the other disks meanwhile.
-# Also the FUSE file itself, opened with O_DIRECT.
+# file of tests/fusefail, whose reads can be made to fail with EIO, to
+# hang or to end short, and whose opens can hang.  A hung read sleeps in
+# the kernel for good; the monitor must still fail the disk within its
+# bound (min(-t, 10 s), or --io-timeout), and go on checking the other
+# disks meanwhile.  Also the FUSE file itself, opened with O_DIRECT.
 . "$TOP/tests/e2e/39_netns.inc"
 [ -x "$BIN/tests/fusefail" ] || skip "no $BIN/tests/fusefail (make $BIN/tests/unit builds it; needs libfuse3-dev)"
 [ -c /dev/fuse ] || skip "no /dev/fuse"
@@ -36,7 +36,9 @@ good=$LOOP
 guest_server || exit 1
 
 echo "--- a hung disk fails within the bound; the other disk is still read"
-host_mgr hang "$BIN/cmapp_disk_mon" -D 7 -t 2 -O "$T/h1.log" "$good" "$fd"
+# The hung disk first: a monitor that read its disks in turn would then
+# read no other.
+host_mgr hang "$BIN/cmapp_disk_mon" -D 7 -t 2 -O "$T/h1.log" "$fd" "$good"
 m=$MGR
 wait_for 15 grep -q "debug: $fd: read the blocks" "$T/h1.log" ||
 	{ fail "no read of $fd"; cat "$T/hang.err"; exit 1; }
@@ -61,7 +63,7 @@ echo "--- a disk already hung at start-up fails within the bound, the other one 
 # run, nor for ever; the healthy disk is read meanwhile.
 ctl hangopen
 T0=$(ms)
-host_mgr hungstart "$BIN/cmapp_disk_mon" -D 7 -t 2 -O "$T/h4.log" "$good" "$T/mnt/disk"
+host_mgr hungstart "$BIN/cmapp_disk_mon" -D 7 -t 2 -O "$T/h4.log" "$T/mnt/disk" "$good"
 m=$MGR
 wait_exit $m 15 || fail "still running $TOOK ms after it started on a hung disk" || exit 1
 # The connection, then the first poll's 2 s bound.
@@ -108,6 +110,44 @@ took_at_most 2000 "failing the hung file" || exit 1
 wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
 expect_eq "$RC" 1 "exit status of a hung file" || exit 1
 expect_grep "$T/mnt/disk: read not done within 1 s" "$T/file2.err" || exit 1
+ctl ok
+
+echo "--- a short read (the disk ends before its size says) fails, naming the disk"
+# The file's size stays 4 MiB, its reads end at 2 MiB: the read of the
+# last block gets nothing.  (A loop device over it would fill the gap with
+# zeros, hence the file itself.)
+host_mgr short "$BIN/cmapp_disk_mon" -D 5 -t 1 -O "$T/h6.log" "$T/mnt/disk"
+m=$MGR
+wait_for 15 grep -q "notice: monitoring 1 disk" "$T/h6.log" || fail "not started" || exit 1
+still_running $m 1 || { fail "ended while healthy"; cat "$T/short.err"; exit 1; }
+ctl short
+T0=$(ms)
+wait_exit $m 15 || fail "still running $TOOK ms after reads became short" || exit 1
+took_at_most 1000 "failing on a short read" || exit 1
+expect_eq "$RC" 1 "exit status of a short read" || exit 1
+expect_grep "err: $T/mnt/disk: short read at offset 4190208: 0 of 4096 bytes (the disk shrank or went away)" "$T/h6.log" || exit 1
+expect_grep "cmapp_disk_mon: $T/mnt/disk: short read at offset 4190208: 0 of 4096 bytes" "$T/short.err" || exit 1
+ctl ok
+
+echo "--- a worker stuck in a hung read keeps no host-log pipe open, a log named or not"
+# cmappserver hands every service CMAPP_HOSTLOG_FD; a disk worker stuck in
+# the kernel for good that kept it would keep the shim reading it from
+# ever seeing its end.  By hand here: the pipe is a FIFO read by cat,
+# which ends once no one holds the FIFO's writing end.
+mkfifo "$T/hl.fifo"
+cat "$T/hl.fifo" >"$T/hl.out" & cat_pid=$!
+CMAPP_HOSTLOG_FD=9 "$BIN/cmapp_disk_mon" -D 7 -t 1 "$T/mnt/disk" 9>"$T/hl.fifo" 2>"$T/nolog.err" & m=$!
+wait_for 15 grep -q "read the blocks" "$T/nolog.err" || { fail "no read"; kill $cat_pid; exit 1; }
+ctl hang
+T0=$(ms)
+wait_exit $m 15 || { fail "still running $TOOK ms after the hang"; kill $cat_pid; exit 1; }
+expect_eq "$RC" 1 "exit status of a hung disk by hand" || { kill $cat_pid; exit 1; }
+stuck=$(sed -n 's/.*left the stuck worker \([0-9]*\) behind$/\1/p' "$T/nolog.err")
+[ -n "$stuck" ] && kill -0 "$stuck" 2>/dev/null ||
+	{ fail "no stuck worker left behind: nothing tested"; cat "$T/nolog.err"; kill $cat_pid; exit 1; }
+wait_for 2 eval '! kill -0 $cat_pid' ||
+	{ fail "the stuck worker $stuck holds the host-log pipe"; ls -l /proc/$stuck/fd; kill $cat_pid; exit 1; }
+[ ! -s "$T/hl.out" ] || fail "records went to CMAPP_HOSTLOG_FD with no host log named" || exit 1
 ctl ok
 
 echo "--- --io-timeout: a hung read fails after it, not after the poll interval"

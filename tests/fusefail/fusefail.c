@@ -5,10 +5,12 @@
  *   /disk  SIZE bytes of a repeated pattern, read-only, direct I/O (no page
  *          cache, so every read reaches this program); mode 0555, so that
  *          an exec of it can be made to hang too
- *   /ctl   "ok", "eio", "hang" or "hangopen": write one to switch what
- *          /disk does: reads succeed, fail with EIO, or block until
- *          switched back; or opens of it block until switched back (a
- *          disk already hung when its monitor starts), reads succeeding
+ *   /ctl   "ok", "eio", "hang", "hangopen" or "short": write one to
+ *          switch what /disk does: reads succeed, fail with EIO, or block
+ *          until switched back; or opens of it block until switched back
+ *          (a disk already hung when its monitor starts), reads
+ *          succeeding; or reads end at half its size while its size stays
+ *          SIZE (a LUN cut short under a size not yet re-read: short reads)
  *
  *   fusefail [-s SIZE] MOUNTPOINT     (stays in the foreground; SIGTERM or
  *                                      umount ends it)
@@ -28,10 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { M_OK, M_EIO, M_HANG, M_HANGOPEN, M_MODES };
+enum mode { M_OK, M_EIO, M_HANG, M_HANGOPEN, M_SHORT, M_MODES };
 
 static const char *const mode_names[M_MODES] = { "ok", "eio", "hang",
-    "hangopen" };
+    "hangopen", "short" };
 static _Atomic int	mode = M_OK;
 static off_t		disk_size = 1 << 20;
 
@@ -102,6 +104,7 @@ ff_read(const char *path, char *buf, size_t len, off_t off,
 {
 	struct timespec	ts = { 0, 20 * 1000 * 1000 };
 	size_t		i;
+	off_t		end;
 
 	(void)fi;
 	if (strcmp(path, "/ctl") == 0) {
@@ -120,10 +123,11 @@ ff_read(const char *path, char *buf, size_t len, off_t off,
 		nanosleep(&ts, NULL);
 	if (mode == M_EIO)
 		return -EIO;
-	if (off >= disk_size)
+	end = mode == M_SHORT ? disk_size / 2 : disk_size;
+	if (off >= end)
 		return 0;
-	if (len > (size_t)(disk_size - off))
-		len = (size_t)(disk_size - off);
+	if (len > (size_t)(end - off))
+		len = (size_t)(end - off);
 	for (i = 0; i < len; i++)
 		buf[i] = (char)((off + (off_t)i) & 0xff);
 	return (int)len;
