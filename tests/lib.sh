@@ -79,6 +79,29 @@ end_test() {
 	stop_server
 }
 
+# hung_exec_mount [WHY]: tests/fusefail mounted on $T/mnt, for a launch of
+# $T/mnt/disk whose exec hangs (a program on a dead NFS mount) while
+# "hangopen" is written to $T/mnt/ctl, and then fails (not a program) once
+# "ok" is.  Without FUSE the test skips, saying WHY is not tested.  Its
+# EXIT trap lets the exec go, ends the test (end_test) and unmounts.
+hung_exec_mount() {
+	local why=${1:+: $1}
+	[ -x "$BIN/tests/fusefail" ] || { echo "no $BIN/tests/fusefail (needs libfuse3-dev)$why"; exit 77; }
+	[ -c /dev/fuse ] || { echo "no /dev/fuse$why"; exit 77; }
+	mkdir -p "$T/mnt"
+	"$BIN/tests/fusefail" "$T/mnt" 2>"$T/fusefail.log" & FUSE_PID=$!
+	trap hung_exec_umount EXIT
+	wait_for 5 test -e "$T/mnt/ctl" || { echo "cannot mount FUSE: $(cat "$T/fusefail.log")$why"; exit 77; }
+}
+
+hung_exec_umount() {
+	echo ok >"$T/mnt/ctl" 2>/dev/null
+	end_test
+	umount "$T/mnt" 2>/dev/null || umount -l "$T/mnt" 2>/dev/null
+	kill "$FUSE_PID" 2>/dev/null; wait "$FUSE_PID" 2>/dev/null
+	true
+}
+
 # mgr [-t SECONDS] COMMAND...: cmappmgr for the guest "localhost".  Run in
 # the background ("mgr ... & m=$!") it execs, so that $! is cmappmgr itself
 # and the test's signals reach it, not a subshell.

@@ -146,14 +146,7 @@ done
 # --- A launch whose exec hangs (a program on a dead NFS mount; here a FUSE
 # file whose opens block) has no pid yet: "starting", PID "-", until the
 # exec ends.  Last, as without FUSE the test can only skip it.
-[ -x "$BIN/tests/fusefail" ] || { echo "no $BIN/tests/fusefail (needs libfuse3-dev): a hung launch not listed"; exit 77; }
-[ -c /dev/fuse ] || { echo "no /dev/fuse: a hung launch not listed"; exit 77; }
-mkdir -p "$T/mnt"
-"$BIN/tests/fusefail" "$T/mnt" 2>"$T/fusefail.log" & FUSE_PID=$!
-trap 'echo ok >"$T/mnt/ctl" 2>/dev/null; stop_server; pkill -KILL -f "$T/" 2>/dev/null
-	umount "$T/mnt" 2>/dev/null || umount -l "$T/mnt" 2>/dev/null
-	kill "$FUSE_PID" 2>/dev/null; wait "$FUSE_PID" 2>/dev/null; true' EXIT
-wait_for 5 test -e "$T/mnt/ctl" || { echo "cannot mount FUSE: $(cat "$T/fusefail.log")"; exit 77; }
+hung_exec_mount "a hung launch not listed"
 echo hangopen >"$T/mnt/ctl"
 mgr -t 30 "$T/mnt/disk" 2>"$T/eh" & mh=$!
 wait_for 5 grep -q "launched $T/mnt/disk" "$T/server.log" || fail "hung launch not begun" || exit 1

@@ -4,20 +4,7 @@
 # sees no false failure, a second START of the same command waits for the
 # same launch (one shim, no second copy), and when the exec fails at last
 # both managers are told why.
-[ -x "$BIN/tests/fusefail" ] || { echo "no $BIN/tests/fusefail (needs libfuse3-dev)"; exit 77; }
-[ -c /dev/fuse ] || { echo "no /dev/fuse"; exit 77; }
-mkdir -p "$T/mnt"
-"$BIN/tests/fusefail" "$T/mnt" 2>"$T/fusefail.log" &
-FUSE_PID=$!
-wait_for 5 test -e "$T/mnt/ctl" || { echo "cannot mount FUSE: $(cat "$T/fusefail.log")"; exit 77; }
-cleanup() {
-	echo ok >"$T/mnt/ctl" 2>/dev/null
-	kill "${mw:-}" 2>/dev/null
-	end_test
-	umount "$T/mnt" 2>/dev/null || umount -l "$T/mnt" 2>/dev/null
-	kill "$FUSE_PID" 2>/dev/null; wait "$FUSE_PID" 2>/dev/null
-}
-trap cleanup EXIT
+hung_exec_mount
 start_server || exit 1
 mgr -t 3 /bin/sleep 60 2>"$T/ew" & mw=$!
 wait_for 5 grep -q "started .* on localhost" "$T/ew" || fail "watched service not started" || exit 1

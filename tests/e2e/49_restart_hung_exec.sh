@@ -4,20 +4,7 @@
 # which never got STARTED, re-sends its START and attaches to that launch:
 # one shim, no second copy; other STARTs are not held up; when the exec
 # fails at last, the manager and a second one are told why.
-[ -x "$BIN/tests/fusefail" ] || { echo "no $BIN/tests/fusefail (needs libfuse3-dev)"; exit 77; }
-[ -c /dev/fuse ] || { echo "no /dev/fuse"; exit 77; }
-mkdir -p "$T/mnt"
-"$BIN/tests/fusefail" "$T/mnt" 2>"$T/fusefail.log" &
-FUSE_PID=$!
-wait_for 5 test -e "$T/mnt/ctl" || { echo "cannot mount FUSE: $(cat "$T/fusefail.log")"; exit 77; }
-cleanup() {
-	echo ok >"$T/mnt/ctl" 2>/dev/null
-	stop_server
-	pkill -KILL -f "$T/" 2>/dev/null
-	umount "$T/mnt" 2>/dev/null || umount -l "$T/mnt" 2>/dev/null
-	kill "$FUSE_PID" 2>/dev/null; wait "$FUSE_PID" 2>/dev/null
-}
-trap cleanup EXIT
+hung_exec_mount
 # The shims of the hung command, not their forked children, which bear
 # the shim's command line until their exec returns.
 shims() {

@@ -7,11 +7,14 @@ sed 's/^max_processes=.*//' "$KEYS/localhost/cmappserver.conf" >"$T/server.conf"
 echo "max_processes=$((N + 5))" >>"$T/server.conf"
 SERVER_CONF=$T/server.conf start_server || exit 1
 pids=()
+# In batches: 65 handshakes at once from one address would meet the limit
+# of 64 connections before HELLO (retried, but slowly on a busy machine).
 for i in $(seq 1 $N); do
 	mgr -t $((20 * SLOW)) $(app "k$i" $((i % 100))) >/dev/null 2>&1 & pids+=($!)
+	[ $((i % 16)) -eq 0 ] || [ $i -eq $N ] || continue
+	wait_for $((30 * SLOW)) eval '[ "$(grep -c "launched $T/app.sh" "$T/server.log")" -ge $i ]' ||
+		fail "not all of the first $i services launched" || exit 1
 done
-wait_for $((30 * SLOW)) eval '[ "$(grep -c "launched $T/app.sh" "$T/server.log")" -ge $N ]' ||
-	fail "not all $N services launched" || exit 1
 wait_for $((30 * SLOW)) eval '[ "$(children "$T/app.sh")" -ge $N ]' || fail "not all $N running" || exit 1
 # Each manager dies unseen; then the services end, k1 a second before
 # the others (ends are kept in seconds).
