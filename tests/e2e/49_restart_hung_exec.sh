@@ -27,6 +27,10 @@ echo hangopen >"$T/mnt/ctl"
 start_server || exit 1
 mgr -t $((30 * SLOW)) "$T/mnt/disk" 2>"$T/e1" & m1=$!
 wait_for $((5 * SLOW)) grep -q "launched $T/mnt/disk" "$T/server.log" || fail "hung launch not begun" || exit 1
+# Its shim has forked the service, whose exec now hangs.  (Killed before
+# that, the shim would not launch at all: the re-sent START would.)
+wait_for $((10 * SLOW)) eval '[ -n "$(pgrep -P "$(pgrep -o -f "cmapp-shim $T/run")")" ]' ||
+	fail "the shim did not fork the service" || exit 1
 kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
 start_server || exit 1
 wait_for $((10 * SLOW)) grep -q "found $T/mnt/disk (run [0-9a-f]*) still starting" "$T/server.log" ||
