@@ -239,8 +239,10 @@ check_decoded(const struct proto_msg *m, const uint8_t *body, size_t len)
 		CHECK(len == 2);
 		break;
 	case MSG_SHIM_HELLO:
+		/* RUN_STARTING: link version 2, its exec not yet returned */
 		CHECK(m->u.shim.state == RUN_RUNNING ||
-		    m->u.shim.state == RUN_EXITED);
+		    m->u.shim.state == RUN_EXITED ||
+		    m->u.shim.state == RUN_STARTING);
 		if (m->u.shim.state == RUN_EXITED)
 			check_exit(m->u.shim.exit_how, m->u.shim.exit_value);
 		check_argv(m->u.shim.argc, m->u.shim.argv, body, len);
