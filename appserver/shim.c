@@ -249,21 +249,17 @@ signal_service(struct shim *sh, int sig)
 
 /* Handles one frame from a link; -1 drops the link. */
 static int
-link_frame(struct shim *sh, uint16_t type, const uint8_t *body, size_t len)
+link_frame(struct shim *sh, const struct proto_msg *m)
 {
-	struct proto_msg	m;
-
-	if (proto_decode(type, body, len, &m) != 0)
-		return -1;
-	switch (m.type) {
+	switch (m->type) {
 	case MSG_SHIM_RELEASE:
-		if (m.u.attach.run_id != sh->run_id || !sh->exited)
+		if (m->u.attach.run_id != sh->run_id || !sh->exited)
 			return -1;
 		return 1;	/* done */
 	case MSG_SHIM_SIGNAL:
-		if (m.u.signal.run_id != sh->run_id)
+		if (m->u.signal.run_id != sh->run_id)
 			return -1;
-		signal_service(sh, m.u.signal.sig);
+		signal_service(sh, m->u.signal.sig);
 		return 0;
 	default:
 		return -1;
@@ -275,6 +271,7 @@ static int
 link_read(struct shim *sh, struct link *l)
 {
 	struct proto_hdr	h;
+	struct proto_msg	m;
 	ssize_t			n;
 	int			r;
 
@@ -288,16 +285,17 @@ link_read(struct shim *sh, struct link *l)
 	}
 	l->in_len += (size_t)n;
 	for (;;) {
-		r = proto_decode_header(l->in, l->in_len, &h);
-		if (r == -EAGAIN)
+		/* A frame that would not fit in l->in is refused by its
+		 * header, so a full buffer always holds a frame. */
+		n = proto_take(l->in, l->in_len, sizeof(l->in) - PROTO_HDR_LEN,
+		    &h, &m, NULL, 0);
+		if (n == 0)
 			return 0;
-		if (r != 0 || h.len > sizeof(l->in) - PROTO_HDR_LEN) {
+		if (n == -EMSGSIZE || n == -EPROTO) {
 			link_close(sh, l);
 			return 0;
 		}
-		if (l->in_len < PROTO_HDR_LEN + h.len)
-			return 0;
-		r = link_frame(sh, h.type, l->in + PROTO_HDR_LEN, h.len);
+		r = n > 0 ? link_frame(sh, &m) : -1;
 		if (r == 1)
 			return 1;
 		if (r < 0) {
@@ -307,9 +305,8 @@ link_read(struct shim *sh, struct link *l)
 			link_close(sh, l);
 			return 0;
 		}
-		memmove(l->in, l->in + PROTO_HDR_LEN + h.len,
-		    l->in_len - PROTO_HDR_LEN - h.len);
-		l->in_len -= PROTO_HDR_LEN + h.len;
+		memmove(l->in, l->in + n, l->in_len - (size_t)n);
+		l->in_len -= (size_t)n;
 	}
 }
 

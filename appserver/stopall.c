@@ -100,13 +100,16 @@ signal_all(struct stop *st, int sig)
 /*
  * Takes what a shim sent: OUTPUT is passed over without being kept, an
  * EXIT (or the link's end) marks the target done.  A frame may arrive in
- * pieces, so the header and a short body are gathered across reads.
+ * pieces, so a short one is gathered across reads; a longer one (OUTPUT)
+ * is refused by proto_take() on its header, and its body skipped as it
+ * comes.
  */
 static void
 feed(struct target *t, const uint8_t *p, size_t n)
 {
 	struct proto_hdr	h;
 	struct proto_msg	m;
+	ssize_t			r;
 	size_t			k;
 
 	while (n > 0 && !t->done) {
@@ -118,33 +121,26 @@ feed(struct target *t, const uint8_t *p, size_t n)
 			continue;
 		}
 		k = sizeof(t->in) - t->in_len;
-		if (t->in_len < PROTO_HDR_LEN)
-			k = PROTO_HDR_LEN - t->in_len;
-		else if (proto_decode_header(t->in, t->in_len, &h) == 0 &&
-		    h.len <= STOP_FRAME_MAX)
-			k = PROTO_HDR_LEN + h.len - t->in_len;
 		k = k < n ? k : n;
 		memcpy(t->in + t->in_len, p, k);
 		t->in_len += k;
 		p += k;
 		n -= k;
-		if (t->in_len < PROTO_HDR_LEN)
-			continue;
-		if (proto_decode_header(t->in, t->in_len, &h) != 0) {
-			t->done = 1;	/* not a shim we understand */
-			return;
+		while (!t->done && (r = proto_take(t->in, t->in_len,
+		    STOP_FRAME_MAX, &h, &m, NULL, 0)) != 0) {
+			if (r == -EMSGSIZE && h.len <= PROTO_MAX_BODY) {
+				/* All of t->in is this frame's. */
+				t->skip = PROTO_HDR_LEN + h.len - t->in_len;
+				t->in_len = 0;
+			} else if (r < 0 || m.type == MSG_EXIT ||
+			    m.type == MSG_ERROR)
+				t->done = 1;	/* r < 0: not a shim we know */
+			else {
+				memmove(t->in, t->in + r, t->in_len -
+				    (size_t)r);
+				t->in_len -= (size_t)r;
+			}
 		}
-		if (h.len > STOP_FRAME_MAX) {
-			t->skip = h.len;
-			t->in_len = 0;
-			continue;
-		}
-		if (t->in_len < PROTO_HDR_LEN + h.len)
-			continue;
-		if (proto_decode(h.type, t->in + PROTO_HDR_LEN, h.len, &m) != 0
-		    || m.type == MSG_EXIT || m.type == MSG_ERROR)
-			t->done = 1;
-		t->in_len = 0;
 	}
 }
 

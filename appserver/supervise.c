@@ -413,34 +413,30 @@ on_launch_error(struct service *s, const struct proto_msg *m)
 
 /* One frame from a shim; -1 when the link must be dropped. */
 static int
-link_frame(struct service *s, uint16_t type, const uint8_t *body, size_t len)
+link_frame(struct service *s, const struct proto_msg *m)
 {
-	struct proto_msg	m;
-
-	if (proto_decode(type, body, len, &m) != 0)
-		return -1;
-	switch (m.type) {
+	switch (m->type) {
 	case MSG_SHIM_HELLO:
 		if (!SV_PENDING(s->state))
 			return -1;
-		return on_hello(s, &m);
+		return on_hello(s, m);
 	case MSG_ERROR:
 		if (s->state != SV_LAUNCHING)
 			return -1;
-		on_launch_error(s, &m);
+		on_launch_error(s, m);
 		return 0;
 	case MSG_OUTPUT:
-		if (m.u.output.run_id != s->run_id)
+		if (m->u.output.run_id != s->run_id)
 			return -1;
 		if (s->state == SV_RUNNING)
-			server_send_output(s->srv, s, m.u.output.stream,
-			    (const char *)m.u.output.data.p,
-			    m.u.output.data.len);
+			server_send_output(s->srv, s, m->u.output.stream,
+			    (const char *)m->u.output.data.p,
+			    m->u.output.data.len);
 		return 0;
 	case MSG_EXIT:
-		if (m.u.exit.run_id != s->run_id || s->state != SV_RUNNING)
+		if (m->u.exit.run_id != s->run_id || s->state != SV_RUNNING)
 			return -1;
-		on_exit_msg(s, &m);
+		on_exit_msg(s, m);
 		return 0;
 	default:
 		return -1;
@@ -464,11 +460,11 @@ link_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 static int
 link_feed(struct service *s, const uint8_t *data, size_t n)
 {
-	struct proto_hdr	 h;
+	struct proto_msg	 m;
 	const uint8_t		*p;
 	size_t			 len, used = 0;
 	uint8_t			*nb;
-	int			 r;
+	ssize_t			 r;
 
 	if (s->in_len > 0) {
 		if (s->in_len + n > PROTO_MAX_FRAME + sizeof(s->srv->readbuf))
@@ -485,16 +481,13 @@ link_feed(struct service *s, const uint8_t *data, size_t n)
 		len = n;
 	}
 	while (s->listed) {
-		r = proto_decode_header(p + used, len - used, &h);
-		if (r == -EAGAIN || (r == 0 && len - used < PROTO_HDR_LEN +
-		    h.len))
+		r = proto_take(p + used, len - used, PROTO_MAX_BODY, NULL, &m,
+		    NULL, 0);
+		if (r == 0)
 			break;
-		if (r != 0)
+		if (r < 0 || link_frame(s, &m) != 0)
 			return -1;
-		if (link_frame(s, h.type, p + used + PROTO_HDR_LEN, h.len)
-		    != 0)
-			return -1;
-		used += PROTO_HDR_LEN + h.len;
+		used += (size_t)r;
 	}
 	if (!s->listed)
 		return 1;	/* freed once its handles close */

@@ -2,8 +2,9 @@
  * conn.c: TLS over libuv with memory BIOs (see shared notes: flush the write
  * BIO after every SSL call, also after the final handshake flight and before
  * reporting a failure; loop SSL_read until it wants more; clear the error
- * queue before every SSL call).  Frames are decoded here so that both sides
- * get the same checks: header size first, then the exact body layout.
+ * queue before every SSL call).  Frames are decoded here, by proto_take(),
+ * so that both sides get the same checks: header size first, then the exact
+ * body layout.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -307,41 +308,20 @@ static void
 frames(struct conn *c)
 {
 	struct proto_msg	m;
-	struct proto_hdr	h;
 	size_t			off = 0;
+	ssize_t			n;
 	char			why[128];
-	int			r;
 
 	while (c->state == C_OPEN) {
-		r = proto_decode_header(c->rbuf + off, c->rlen - off, &h);
-		if (r == -EAGAIN)
+		n = proto_take(c->rbuf + off, c->rlen - off, PROTO_MAX_BODY,
+		    NULL, &m, why, sizeof(why));
+		if (n == 0)
 			break;
-		if (r == -EMSGSIZE) {
-			snprintf(why, sizeof(why), "frame of %lu bytes "
-			    "exceeds the limit of %d",
-			    (unsigned long)h.len, PROTO_MAX_BODY);
+		if (n < 0) {
 			bad_frame(c, why);
 			return;
 		}
-		if (r != 0) {
-			bad_frame(c, "malformed frame header");
-			return;
-		}
-		if (c->rlen - off < PROTO_HDR_LEN + h.len)
-			break;
-		r = proto_decode(h.type, c->rbuf + off + PROTO_HDR_LEN, h.len,
-		    &m);
-		if (r != 0) {
-			if (r == -ENOTSUP)
-				snprintf(why, sizeof(why),
-				    "unknown frame type %u", (unsigned)h.type);
-			else
-				snprintf(why, sizeof(why), "malformed %s frame",
-				    proto_type_name(h.type));
-			bad_frame(c, why);
-			return;
-		}
-		off += PROTO_HDR_LEN + h.len;
+		off += (size_t)n;
 		if (c->idle_ms > 0)
 			conn_deadline(c, c->idle_ms, "idle deadline passed");
 		c->ops->frame(c, &m);

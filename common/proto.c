@@ -1,13 +1,16 @@
 /*
  * proto.c: the codec of the cmapp wire protocol (docs/protocol.md).  This is
- * the only place where wire integers are packed or unpacked.  The decoder
- * sees bytes from an untrusted peer: every read is bounds checked, every
- * length from the wire is checked against both the bytes left and its
- * PROTO_MAX_* limit, and a body must be consumed exactly.  The encoder and
+ * the only place where wire integers are packed or unpacked, and where a
+ * byte stream is cut into frames (proto_take()).  The decoder sees bytes
+ * from an untrusted peer: every read is bounds checked, every length from
+ * the wire is checked against both the bytes left and its PROTO_MAX_*
+ * limit, and a body must be consumed exactly.  The encoder and
  * the decoder share one validity check so that whatever is encoded decodes.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "proto.h"
@@ -556,6 +559,57 @@ proto_decode(uint16_t type, const uint8_t *body, size_t len,
 	if (check_msg(m) != 0)
 		return -EBADMSG;
 	return 0;
+}
+
+static ssize_t	refuse(int, char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+
+/* Says why a frame is refused, for the caller that wants to know. */
+static ssize_t
+refuse(int err, char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (why != NULL && whylen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+ssize_t
+proto_take(const uint8_t *buf, size_t len, size_t max_body,
+    struct proto_hdr *hp, struct proto_msg *m, char *why, size_t whylen)
+{
+	struct proto_hdr	h;
+	int			r;
+
+	if (max_body > PROTO_MAX_BODY)
+		max_body = PROTO_MAX_BODY;
+	r = proto_decode_header(buf, len, &h);
+	if (r == -EAGAIN)
+		return 0;
+	if (hp != NULL)
+		*hp = h;
+	/* Over the protocol's limit wins over a bad reserved field, as it
+	 * always did; over a small reader's limit does not. */
+	if (r == -EMSGSIZE || (r == 0 && h.len > max_body))
+		return refuse(-EMSGSIZE, why, whylen, "frame of %lu bytes "
+		    "exceeds the limit of %lu", (unsigned long)h.len,
+		    (unsigned long)max_body);
+	if (r != 0)
+		return refuse(-EPROTO, why, whylen, "malformed frame header");
+	if (len - PROTO_HDR_LEN < h.len)
+		return 0;
+	r = proto_decode(h.type, buf + PROTO_HDR_LEN, h.len, m);
+	if (r == -ENOTSUP)
+		return refuse(r, why, whylen, "unknown frame type %u",
+		    (unsigned)h.type);
+	if (r != 0)
+		return refuse(-EBADMSG, why, whylen, "malformed %s frame",
+		    proto_type_name(h.type));
+	return (ssize_t)(PROTO_HDR_LEN + h.len);
 }
 
 ssize_t

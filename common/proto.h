@@ -168,6 +168,28 @@ int	proto_decode(uint16_t type, const uint8_t *body, size_t len,
 	    struct proto_msg *m);
 
 /*
+ * proto_take: the next frame of a byte stream, as every reader of a stream
+ * (a TLS session, the shim link) reassembles it.  Returns 0 while buf holds
+ * less than a whole frame; the frame's length (header and body, at most
+ * PROTO_HDR_LEN + max_body) when it decoded the frame into *m, whose
+ * strings point into buf; or -errno when the frame is refused, and with it
+ * the stream (only a reader that passes over frames longer than its small
+ * max_body, as -stop_all, goes on after -EMSGSIZE, by the length in *h):
+ *   -EMSGSIZE	the body length exceeds max_body (a reader with a small
+ *		buffer passes less than PROTO_MAX_BODY; more counts as
+ *		PROTO_MAX_BODY)
+ *   -EPROTO	the header is malformed (its reserved field is not zero)
+ *   -ENOTSUP	the type is unknown
+ *   -EBADMSG	the body does not have the layout of its type
+ * The header is judged as soon as its 8 bytes are in, before the body.
+ * h, when not NULL, receives the header as soon as buf holds one, also
+ * when 0 or an error is returned.  why, when not NULL, receives on an error
+ * the reason worded for a log line and an ERROR frame (cut to whylen).
+ */
+ssize_t	proto_take(const uint8_t *buf, size_t len, size_t max_body,
+	    struct proto_hdr *h, struct proto_msg *m, char *why, size_t whylen);
+
+/*
  * proto_encode: writes header and body of *m into buf.  Returns the frame
  * length, -EMSGSIZE when it does not fit cap or breaks a limit, -EINVAL for
  * an unknown type or an invalid field.

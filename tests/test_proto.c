@@ -1,8 +1,10 @@
 /*
  * test_proto.c: the wire codec.  Round trips of every type, exact byte
- * layouts, and the decoder's refusals of short, long and lying frames.
+ * layouts, the decoder's refusals of short, long and lying frames, and
+ * proto_take(), the stream reader.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -845,4 +847,266 @@ Test(proto, start_argv_bytes_limit)
 	frame[n] = 'a';
 	cr_expect_eq(decode_exact(MSG_START, frame + PROTO_HDR_LEN,
 	    (size_t)n - PROTO_HDR_LEN + 1), -EBADMSG);
+}
+
+/*
+ * proto_take: the stream reader every side uses (conn.c, the shim link,
+ * -stop_all).  Frames are taken from heap copies of exactly the bytes a
+ * reader holds, so ASan sees a read past what arrived.
+ */
+static char	why[128];
+
+static ssize_t
+take_exact(const uint8_t *p, size_t len, size_t max_body,
+    struct proto_hdr *h)
+{
+	uint8_t	*copy = malloc(len > 0 ? len : 1);
+	ssize_t	 n;
+
+	cr_assert_not_null(copy);
+	if (len > 0)
+		memcpy(copy, p, len);
+	memset(&out, 0xa5, sizeof(out));
+	snprintf(why, sizeof(why), "untouched");
+	n = proto_take(copy, len, max_body, h, &out, why, sizeof(why));
+	free(copy);
+	return n;
+}
+
+/* A HEARTBEAT of seq into frame + off; its length (16). */
+static size_t
+put_heartbeat(size_t off, uint64_t seq)
+{
+	struct proto_msg	m = { .type = MSG_HEARTBEAT };
+	ssize_t			n;
+
+	m.u.heartbeat.seq = seq;
+	n = proto_encode(&m, frame + off, sizeof(frame) - off);
+	cr_assert_eq(n, PROTO_HDR_LEN + 8);
+	return (size_t)n;
+}
+
+Test(proto, take_complete_frame)
+{
+	struct proto_hdr	h;
+	size_t			n = put_heartbeat(0, 42);
+
+	cr_assert_eq(take_exact(frame, n, PROTO_MAX_BODY, &h), (ssize_t)n);
+	cr_expect_eq(out.type, MSG_HEARTBEAT);
+	cr_expect_eq(out.u.heartbeat.seq, 42);
+	cr_expect_eq(h.type, MSG_HEARTBEAT);
+	cr_expect_eq(h.len, 8);
+	cr_expect_str_eq(why, "untouched", "no reason for a frame taken");
+	/* h and why are optional. */
+	cr_expect_eq(proto_take(frame, n, PROTO_MAX_BODY, NULL, &out, NULL,
+	    0), (ssize_t)n);
+}
+
+/* Strings of the message point into the reader's buffer, past the header. */
+Test(proto, take_strings_point_into_buffer)
+{
+	ssize_t	n;
+
+	in.type = MSG_OUTPUT;
+	in.u.output.run_id = 7;
+	in.u.output.stream = STREAM_STDERR;
+	in.u.output.data = S("some output");
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_gt(n, 0);
+	cr_assert_eq(proto_take(frame, (size_t)n, PROTO_MAX_BODY, NULL, &out,
+	    why, sizeof(why)), n);
+	cr_expect_eq(out.u.output.data.p, frame + PROTO_HDR_LEN + 9);
+	expect_str(out.u.output.data, S("some output"));
+}
+
+Test(proto, take_partial_header)
+{
+	struct proto_hdr	h = { 0xdead, 0xbeef };
+	size_t			len;
+
+	put_heartbeat(0, 1);
+	for (len = 0; len < PROTO_HDR_LEN; len++) {
+		cr_expect_eq(take_exact(frame, len, PROTO_MAX_BODY, &h), 0,
+		    "len %zu", len);
+		cr_expect_str_eq(why, "untouched");
+	}
+	cr_expect_eq(h.len, 0xdead, "h is not filled before 8 bytes");
+	cr_expect_eq(proto_take(NULL, 0, PROTO_MAX_BODY, &h, &out, why,
+	    sizeof(why)), 0, "nothing yet");
+}
+
+Test(proto, take_partial_body)
+{
+	struct proto_hdr	h;
+	size_t			len, n = put_heartbeat(0, 1);
+
+	for (len = PROTO_HDR_LEN; len < n; len++) {
+		memset(&h, 0, sizeof(h));
+		cr_expect_eq(take_exact(frame, len, PROTO_MAX_BODY, &h), 0,
+		    "len %zu", len);
+		cr_expect_eq(h.len, 8, "the header is known at len %zu", len);
+		cr_expect_eq(h.type, MSG_HEARTBEAT);
+	}
+	cr_expect_eq(take_exact(frame, n, PROTO_MAX_BODY, &h), (ssize_t)n);
+}
+
+Test(proto, take_two_frames_in_one_buffer)
+{
+	size_t	n1, n2;
+	ssize_t	r;
+
+	in.type = MSG_ATTACH;
+	in.u.attach.run_id = 0x1122334455667788ULL;
+	r = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_gt(r, 0);
+	n1 = (size_t)r;
+	n2 = put_heartbeat(n1, 9);
+	frame[n1 + n2] = 0;	/* and a byte of a third */
+
+	cr_assert_eq(take_exact(frame, n1 + n2 + 1, PROTO_MAX_BODY, NULL),
+	    (ssize_t)n1, "the first frame only");
+	cr_expect_eq(out.type, MSG_ATTACH);
+	cr_expect_eq(out.u.attach.run_id, 0x1122334455667788ULL);
+	cr_assert_eq(take_exact(frame + n1, n2 + 1, PROTO_MAX_BODY, NULL),
+	    (ssize_t)n2);
+	cr_expect_eq(out.type, MSG_HEARTBEAT);
+	cr_expect_eq(out.u.heartbeat.seq, 9);
+	cr_expect_eq(take_exact(frame + n1 + n2, 1, PROTO_MAX_BODY, NULL), 0);
+}
+
+/* Refused on the header alone: a reader need not wait for the body. */
+Test(proto, take_oversized)
+{
+	uint8_t			hdr[PROTO_HDR_LEN] = { 0, 0x01, 0, 0x01, 0,
+				    203 };
+	struct proto_hdr	h;
+
+	cr_expect_eq(take_exact(hdr, sizeof(hdr), PROTO_MAX_BODY, &h),
+	    -EMSGSIZE);
+	cr_expect_eq(h.len, PROTO_MAX_BODY + 1);
+	cr_expect_str_eq(why, "frame of 65537 bytes exceeds the limit of "
+	    "65536");
+	/* Over the protocol's limit wins over a bad reserved field. */
+	hdr[7] = 1;
+	cr_expect_eq(take_exact(hdr, sizeof(hdr), PROTO_MAX_BODY, &h),
+	    -EMSGSIZE);
+	memset(hdr, 0xff, 4);
+	hdr[7] = 0;
+	cr_expect_eq(take_exact(hdr, sizeof(hdr), PROTO_MAX_BODY, &h),
+	    -EMSGSIZE);
+	cr_expect_str_eq(why, "frame of 4294967295 bytes exceeds the limit "
+	    "of 65536");
+	/* A larger max_body is the protocol's. */
+	cr_expect_eq(take_exact(hdr, sizeof(hdr), (size_t)-1, &h),
+	    -EMSGSIZE);
+	cr_expect_str_eq(why, "frame of 4294967295 bytes exceeds the limit "
+	    "of 65536");
+}
+
+/* A reader with a small buffer (the shim link, -stop_all). */
+Test(proto, take_small_reader_limit)
+{
+	struct proto_hdr	h;
+	ssize_t			n;
+
+	in.type = MSG_OUTPUT;
+	in.u.output.run_id = 1;
+	in.u.output.stream = STREAM_STDOUT;
+	in.u.output.data.p = (const uint8_t *)"0123456789012345678901234567"
+	    "890123456789012345678901234567890123456789";
+	in.u.output.data.len = 55;	/* a body of 64 */
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, PROTO_HDR_LEN + 64);
+	cr_expect_eq(take_exact(frame, (size_t)n, 64, &h), n);
+	cr_expect_eq(take_exact(frame, PROTO_HDR_LEN, 63, &h), -EMSGSIZE,
+	    "refused before the body");
+	cr_expect_eq(h.len, 64);
+	cr_expect_str_eq(why, "frame of 64 bytes exceeds the limit of 63");
+	/* Under the protocol's limit, a bad reserved field is said as such. */
+	frame[6] = 1;
+	cr_expect_eq(take_exact(frame, PROTO_HDR_LEN, 63, &h), -EPROTO);
+	cr_expect_str_eq(why, "malformed frame header");
+}
+
+Test(proto, take_malformed_header)
+{
+	struct proto_hdr	h;
+	size_t			n = put_heartbeat(0, 1);
+
+	frame[7] = 1;
+	cr_expect_eq(take_exact(frame, PROTO_HDR_LEN, PROTO_MAX_BODY, &h),
+	    -EPROTO, "refused before the body");
+	cr_expect_str_eq(why, "malformed frame header");
+	cr_expect_eq(take_exact(frame, n, PROTO_MAX_BODY, &h), -EPROTO);
+	cr_expect_eq(h.type, MSG_HEARTBEAT);
+}
+
+/* The type is judged with the body: a reader learns it from the header. */
+Test(proto, take_unknown_type)
+{
+	static const uint8_t	f[] = { 0, 0, 0, 2, 0x03, 0xe7, 0, 0, 1, 2 };
+	struct proto_hdr	h;
+
+	cr_expect_eq(take_exact(f, sizeof(f) - 1, PROTO_MAX_BODY, &h), 0);
+	cr_expect_eq(take_exact(f, sizeof(f), PROTO_MAX_BODY, &h), -ENOTSUP);
+	cr_expect_eq(h.type, 999);
+	cr_expect_str_eq(why, "unknown frame type 999");
+}
+
+Test(proto, take_malformed_body)
+{
+	struct proto_hdr	h;
+	size_t			n = put_heartbeat(0, 1);
+
+	frame[3] = 7;	/* a HEARTBEAT body of 7 bytes */
+	cr_expect_eq(take_exact(frame, n - 2, PROTO_MAX_BODY, &h), 0);
+	cr_expect_eq(take_exact(frame, n - 1, PROTO_MAX_BODY, &h), -EBADMSG);
+	cr_expect_eq(h.type, MSG_HEARTBEAT);
+	cr_expect_str_eq(why, "malformed HEARTBEAT frame");
+	frame[3] = 9;	/* 9 bytes: one trailing */
+	frame[n] = 0;
+	cr_expect_eq(take_exact(frame, n + 1, PROTO_MAX_BODY, &h), -EBADMSG);
+	cr_expect_str_eq(why, "malformed HEARTBEAT frame");
+}
+
+/* Exactly the frame, one byte short, an empty body and the largest START. */
+Test(proto, take_exact_lengths)
+{
+	ssize_t	n;
+
+	in.type = MSG_LIST;
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, PROTO_HDR_LEN, "an empty body");
+	cr_expect_eq(take_exact(frame, PROTO_HDR_LEN, PROTO_MAX_BODY, NULL),
+	    PROTO_HDR_LEN);
+	cr_expect_eq(take_exact(frame, PROTO_HDR_LEN, 0, NULL),
+	    PROTO_HDR_LEN, "max_body 0 still takes an empty body");
+
+	start_of_size(PROTO_MAX_ARGV_BYTES, 17);
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_gt(n, 0);
+	cr_expect_eq(take_exact(frame, (size_t)n, PROTO_MAX_BODY, NULL), n);
+	cr_expect_eq(out.u.start.argc, 17);
+	cr_expect_eq(take_exact(frame, (size_t)n - 1, PROTO_MAX_BODY, NULL),
+	    0);
+	cr_expect_eq(take_exact(frame, (size_t)n,
+	    (size_t)n - PROTO_HDR_LEN, NULL), n);
+	cr_expect_eq(take_exact(frame, (size_t)n,
+	    (size_t)n - PROTO_HDR_LEN - 1, NULL), -EMSGSIZE);
+}
+
+/* The reason is cut to the room given, and always terminated. */
+Test(proto, take_reason_cut)
+{
+	static const uint8_t	f[] = { 0, 0, 0, 0, 0x03, 0xe7, 0, 0 };
+	char			small[8];
+
+	memset(small, 'x', sizeof(small));
+	cr_expect_eq(proto_take(f, sizeof(f), PROTO_MAX_BODY, NULL, &out,
+	    small, sizeof(small)), -ENOTSUP);
+	cr_expect_str_eq(small, "unknown");
+	cr_expect_eq(proto_take(f, sizeof(f), PROTO_MAX_BODY, NULL, &out,
+	    small, 0), -ENOTSUP);
+	cr_expect_eq(proto_take(f, sizeof(f), PROTO_MAX_BODY, NULL, &out,
+	    NULL, 0), -ENOTSUP);
 }

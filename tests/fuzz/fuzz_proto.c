@@ -2,17 +2,23 @@
  * fuzz_proto.c: libFuzzer target for the wire codec (common/proto.c), the
  * code that sees a peer's bytes first.  Each input is tried three ways:
  *
- *  1. as a byte stream, frame after frame, the way conn.c's frames() reads
- *     it: proto_decode_header, then proto_decode of the body;
+ *  1. as a byte stream, frame after frame, through proto_take(), the reader
+ *     of conn.c, the shim link, cmapp-shim and -stop_all: once over the
+ *     whole input, each answer checked against the raw header bytes; then
+ *     cut into pieces at points chosen by the input, by a generator and
+ *     byte by byte, fed the way those readers feed it (taking frames from
+ *     each read in place and keeping a partial frame, as cmappserver's
+ *     link_feed(); or through a small fixed buffer, as cmapp-shim), which
+ *     must take the same frames and stop at the same refusal;
  *  2. everything after the first 8 bytes as the body of every message type,
  *     known or not;
  *  3. as a recipe for a struct proto_msg that is handed to proto_encode.
  *
  * Whatever decodes must obey docs/protocol.md (sizes, limits, ranges, strings
  * inside the body) and must re-encode to the very same bytes, and whatever
- * encodes must decode to the same message.  Bodies and output buffers are
- * heap copies of the exact size so that ASan sees any access past their end.
- * A broken property calls abort(), which libFuzzer reports as a crash.
+ * encodes must decode to the same message.  Bodies, reads and output buffers
+ * are heap copies of the exact size so that ASan sees any access past their
+ * end.  A broken property calls abort(), which libFuzzer reports as a crash.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -239,8 +245,10 @@ check_decoded(const struct proto_msg *m, const uint8_t *body, size_t len)
 		CHECK(len == 2);
 		break;
 	case MSG_SHIM_HELLO:
+		/* RUN_STARTING: link version 2, its exec not yet returned */
 		CHECK(m->u.shim.state == RUN_RUNNING ||
-		    m->u.shim.state == RUN_EXITED);
+		    m->u.shim.state == RUN_EXITED ||
+		    m->u.shim.state == RUN_STARTING);
 		if (m->u.shim.state == RUN_EXITED)
 			check_exit(m->u.shim.exit_how, m->u.shim.exit_value);
 		check_argv(m->u.shim.argc, m->u.shim.argv, body, len);
@@ -315,42 +323,322 @@ decode_copy(uint16_t type, const uint8_t *p, size_t len)
 	return r;
 }
 
-/* 1: the input as a stream of frames, read as conn.c reads it. */
+/* 1: the input as a stream of frames, through proto_take(). */
+#define WHY_LEN		128
+#define SMALL_BODY	64	/* cmapp-shim's and -stop_all's readers */
+
+/* Where a walk over a stream ended: after how many frames, and why. */
+struct outcome {
+	size_t	frames;
+	size_t	end;		/* stream offset after the last frame */
+	ssize_t	err;		/* 0: the rest is a partial frame */
+	char	why[WHY_LEN];
+};
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * proto_take() of the bytes at p, with each answer checked against what
+ * the raw header says and what proto_decode() makes of a heap copy of the
+ * body: the limits, then the body once it is all in, and the reason worded
+ * as the e2e tests and the peers' logs expect it.
+ */
+static ssize_t
+take_checked(const uint8_t *p, size_t len, size_t max_body,
+    struct proto_msg *m, char *why)
+{
+	struct proto_hdr	h = { 0xdeadbeef, 0xbeef };
+	size_t			lim, raw_len;
+	uint16_t		raw_type;
+	int			reserved, r;
+	ssize_t			n, expect;
+	char			want[WHY_LEN];
+
+	lim = max_body < PROTO_MAX_BODY ? max_body : PROTO_MAX_BODY;
+	snprintf(why, WHY_LEN, "-");
+	n = proto_take(p, len, max_body, &h, m, why, WHY_LEN);
+	if (len < PROTO_HDR_LEN) {
+		CHECK(n == 0);
+		CHECK(h.len == 0xdeadbeef && h.type == 0xbeef);
+		CHECK(strcmp(why, "-") == 0);
+		return 0;
+	}
+	raw_len = be32(p);
+	raw_type = (uint16_t)((unsigned)p[4] << 8 | p[5]);
+	reserved = p[6] != 0 || p[7] != 0;
+	CHECK(h.len == raw_len && h.type == raw_type);
+	want[0] = '\0';
+	if (raw_len > PROTO_MAX_BODY || (!reserved && raw_len > lim)) {
+		expect = -EMSGSIZE;
+		snprintf(want, sizeof(want), "frame of %lu bytes exceeds the "
+		    "limit of %lu", (unsigned long)raw_len,
+		    (unsigned long)lim);
+	} else if (reserved) {
+		expect = -EPROTO;
+		snprintf(want, sizeof(want), "malformed frame header");
+	} else if (len - PROTO_HDR_LEN < raw_len)
+		expect = 0;		/* the body is not all in */
+	else if ((r = decode_copy(raw_type, p + PROTO_HDR_LEN, raw_len))
+	    == 0)
+		expect = (ssize_t)(PROTO_HDR_LEN + raw_len);
+	else if (r == -ENOTSUP) {
+		expect = -ENOTSUP;
+		snprintf(want, sizeof(want), "unknown frame type %u",
+		    (unsigned)raw_type);
+	} else {
+		expect = -EBADMSG;
+		snprintf(want, sizeof(want), "malformed %s frame",
+		    proto_type_name(raw_type));
+	}
+	CHECK(n == expect);
+	CHECK(strcmp(why, n < 0 ? want : "-") == 0);
+	if (n > 0) {
+		CHECK(m->type == raw_type);
+		check_decoded(m, p + PROTO_HDR_LEN, raw_len);
+		roundtrip(m, p + PROTO_HDR_LEN, raw_len);
+	}
+	return n;
+}
+
+/* The whole input at once: the answer every way of cutting it must give. */
+static void
+walk(const uint8_t *data, size_t size, size_t max_body, struct outcome *o)
+{
+	static struct proto_msg	m;
+	char			cut[48];
+	size_t			wl;
+	ssize_t			n;
+
+	memset(o, 0, sizeof(*o));
+	for (;;) {
+		n = take_checked(data + o->end, size - o->end, max_body, &m,
+		    o->why);
+		if (n <= 0)
+			break;
+		o->frames++;
+		o->end += (size_t)n;
+	}
+	o->err = n;
+	if (n == 0)
+		return;
+	/* A reason cut to a small room is its start, terminated. */
+	wl = 1 + data[size - 1] % sizeof(cut);
+	memset(cut, 'x', sizeof(cut));
+	CHECK(proto_take(data + o->end, size - o->end, max_body, NULL, &m,
+	    cut, wl) == n);
+	CHECK(strlen(cut) == (strlen(o->why) < wl - 1 ? strlen(o->why) :
+	    wl - 1));
+	CHECK(strncmp(cut, o->why, strlen(cut)) == 0);
+}
+
+/* How a stream is cut into reads. */
+enum { SPLIT_BYTES, SPLIT_DATA, SPLIT_RANDOM };
+
+struct split {
+	const uint8_t	*data;
+	size_t		 size;
+	int		 kind;
+	size_t		 i;
+	uint64_t	 x;
+};
+
+static void
+split_init(struct split *s, const uint8_t *data, size_t size, int kind)
+{
+	size_t	i;
+
+	s->data = data;
+	s->size = size;
+	s->kind = kind;
+	s->i = 0;
+	/* FNV-1a: another input, other cuts. */
+	s->x = 0xcbf29ce484222325ULL;
+	for (i = 0; i < size; i++)
+		s->x = (s->x ^ data[i]) * 0x100000001b3ULL;
+	s->x |= 1;
+}
+
+static size_t
+next_read(struct split *s)
+{
+	switch (s->kind) {
+	case SPLIT_BYTES:
+		return 1;
+	case SPLIT_DATA:	/* the fuzzer chooses the cuts with the bytes */
+		return 1 + s->data[s->i++ % s->size];
+	default:		/* xorshift64: mostly short, some over a frame */
+		s->x ^= s->x << 13;
+		s->x ^= s->x >> 7;
+		s->x ^= s->x << 17;
+		return 1 + (size_t)(s->x >> 8) % ((s->x & 3) != 0 ? 512 :
+		    2 * PROTO_MAX_FRAME);
+	}
+}
+
+/* The frame a reader took at stream offset off is the one the walk took. */
+static void
+same_frame(const uint8_t *data, size_t size, size_t off, ssize_t n,
+    size_t max_body, const struct proto_msg *m)
+{
+	static struct proto_msg	ref;
+
+	CHECK(proto_take(data + off, size - off, max_body, NULL, &ref, NULL, 0)
+	    == n);
+	CHECK(msg_eq(m, &ref));
+}
+
+/* A reader stopped where the walk did, for the same reason. */
+static void
+same_end(const struct outcome *o, size_t frames, size_t consumed, ssize_t err,
+    const char *why)
+{
+	CHECK(frames == o->frames && consumed == o->end && err == o->err);
+	if (err < 0)
+		CHECK(strcmp(why, o->why) == 0);
+}
+
+/*
+ * As cmappserver's link_feed() reads the shim link: frames are taken in
+ * place from each read, a partial frame is kept in a heap buffer and the
+ * next read appended to it.  What is kept stays under PROTO_MAX_FRAME, the
+ * bound link_feed() relies on.
+ */
+static void
+feed_in_place(const uint8_t *data, size_t size, int kind,
+    const struct outcome *o)
+{
+	static struct proto_msg	 m;
+	struct split		 sp;
+	uint8_t			*kept = NULL, *rd, *p, *nb;
+	size_t			 kept_len = 0, pos = 0, consumed = 0;
+	size_t			 frames = 0, len, used, k;
+	ssize_t			 n = 0;
+	char			 why[WHY_LEN] = "";
+
+	split_init(&sp, data, size, kind);
+	while (pos < size) {
+		k = next_read(&sp);
+		if (k > size - pos)
+			k = size - pos;
+		rd = NULL;
+		if (kept_len > 0) {
+			nb = realloc(kept, kept_len + k);
+			CHECK(nb != NULL);
+			kept = nb;
+			memcpy(kept + kept_len, data + pos, k);
+			kept_len += k;
+			p = kept;
+			len = kept_len;
+		} else {
+			rd = malloc(k);
+			CHECK(rd != NULL);
+			memcpy(rd, data + pos, k);
+			p = rd;
+			len = k;
+		}
+		pos += k;
+		used = 0;
+		while ((n = proto_take(p + used, len - used, PROTO_MAX_BODY,
+		    NULL, &m, why, sizeof(why))) > 0) {
+			same_frame(data, size, consumed, n, PROTO_MAX_BODY, &m);
+			consumed += (size_t)n;
+			used += (size_t)n;
+			frames++;
+		}
+		if (n < 0) {
+			free(rd);
+			break;
+		}
+		CHECK(len - used < PROTO_MAX_FRAME);
+		nb = NULL;
+		if (len > used) {
+			nb = malloc(len - used);
+			CHECK(nb != NULL);
+			memcpy(nb, p + used, len - used);
+		}
+		free(kept);
+		free(rd);
+		kept = nb;
+		kept_len = len - used;
+	}
+	free(kept);
+	same_end(o, frames, consumed, n, why);
+	if (n == 0)
+		CHECK(consumed + kept_len == size);
+}
+
+/*
+ * As cmapp-shim reads a link (and -stop_all a shim): into a fixed buffer
+ * of a header and SMALL_BODY, each read at most its free room, taken
+ * frames moved out.  Such a reader never stalls: a full buffer always
+ * holds a frame or a refusal.  Each take sees an exact heap copy.
+ */
+static void
+feed_small(const uint8_t *data, size_t size, int kind, const struct outcome *o)
+{
+	static struct proto_msg	 m;
+	struct split		 sp;
+	uint8_t			 buf[PROTO_HDR_LEN + SMALL_BODY], *copy;
+	size_t			 in_len = 0, pos = 0, consumed = 0, frames = 0;
+	size_t			 k;
+	ssize_t			 n;
+	char			 why[WHY_LEN] = "";
+
+	split_init(&sp, data, size, kind);
+	for (;;) {
+		do {
+			copy = malloc(in_len > 0 ? in_len : 1);
+			CHECK(copy != NULL);
+			memcpy(copy, buf, in_len);
+			n = proto_take(copy, in_len, SMALL_BODY, NULL, &m, why,
+			    sizeof(why));
+			if (n > 0) {
+				same_frame(data, size, consumed, n, SMALL_BODY,
+				    &m);
+				memmove(buf, buf + n, in_len - (size_t)n);
+				in_len -= (size_t)n;
+				consumed += (size_t)n;
+				frames++;
+			}
+			free(copy);
+		} while (n > 0);
+		if (n < 0)
+			break;
+		CHECK(in_len < sizeof(buf));
+		if (pos == size)
+			break;
+		k = next_read(&sp);
+		if (k > sizeof(buf) - in_len)
+			k = sizeof(buf) - in_len;
+		if (k > size - pos)
+			k = size - pos;
+		memcpy(buf + in_len, data + pos, k);
+		in_len += k;
+		pos += k;
+	}
+	same_end(o, frames, consumed, n, why);
+	if (n == 0)
+		CHECK(consumed + in_len == size);
+}
+
 static void
 as_stream(const uint8_t *data, size_t size)
 {
-	struct proto_hdr	h;
-	size_t			off = 0;
-	uint32_t		raw_len;
-	int			r;
+	struct outcome	whole, small;
 
-	while (off < size) {
-		r = proto_decode_header(data + off, size - off, &h);
-		if (r == -EAGAIN) {
-			CHECK(size - off < PROTO_HDR_LEN);
-			return;
-		}
-		raw_len = (uint32_t)data[off] << 24 |
-		    (uint32_t)data[off + 1] << 16 |
-		    (uint32_t)data[off + 2] << 8 | data[off + 3];
-		if (r == -EMSGSIZE) {
-			CHECK(h.len == raw_len && h.len > PROTO_MAX_BODY);
-			return;
-		}
-		if (r == -EPROTO) {
-			CHECK(data[off + 6] != 0 || data[off + 7] != 0);
-			return;
-		}
-		CHECK(r == 0);
-		CHECK(h.len == raw_len && h.len <= PROTO_MAX_BODY);
-		CHECK(h.type == ((unsigned)data[off + 4] << 8 | data[off + 5]));
-		CHECK(data[off + 6] == 0 && data[off + 7] == 0);
-		if (size - off - PROTO_HDR_LEN < h.len)
-			return;		/* conn.c waits for more */
-		if (decode_copy(h.type, data + off + PROTO_HDR_LEN, h.len) != 0)
-			return;		/* conn.c drops the peer */
-		off += PROTO_HDR_LEN + h.len;
-	}
+	if (size == 0)
+		return;
+	walk(data, size, PROTO_MAX_BODY, &whole);
+	walk(data, size, SMALL_BODY, &small);
+	feed_in_place(data, size, SPLIT_DATA, &whole);
+	feed_in_place(data, size, SPLIT_RANDOM, &whole);
+	feed_small(data, size, SPLIT_BYTES, &small);
+	feed_small(data, size, SPLIT_DATA, &small);
 }
 
 /* 2: the bytes after a header's worth, as the body of every type. */
