@@ -49,6 +49,7 @@ static const struct {
 	{ MSG_LIST,		"LIST" },
 	{ MSG_LIST_ENTRY,	"LIST_ENTRY" },
 	{ MSG_LIST_END,		"LIST_END" },
+	{ MSG_LIST_MANAGER,	"LIST_MANAGER" },
 	{ MSG_SHIM_HELLO,	"SHIM_HELLO" },
 	{ MSG_SHIM_RELEASE,	"SHIM_RELEASE" },
 	{ MSG_SHIM_SIGNAL,	"SHIM_SIGNAL" },
@@ -328,6 +329,11 @@ check_msg(const struct proto_msg *m)
 		if (m->u.entry.state > RUN_DELIVERED)
 			return -EINVAL;
 		return check_argv(m->u.entry.argc, m->u.entry.argv);
+	case MSG_LIST_MANAGER:
+		/* Every session has a peer, if only "?": empty is a bug. */
+		if (m->u.manager.peer.len == 0)
+			return -EINVAL;
+		return check_str(&m->u.manager.peer, PROTO_MAX_PEER);
 	case MSG_SHIM_HELLO:
 		if (m->u.shim.state != RUN_RUNNING &&
 		    m->u.shim.state != RUN_EXITED &&
@@ -444,6 +450,11 @@ get_body(struct rd *r, struct proto_msg *m)
 	case MSG_LIST_END:
 		m->u.list_end.count = get_u16(r);
 		break;
+	case MSG_LIST_MANAGER:
+		m->u.manager.run_id = get_u64(r);
+		m->u.manager.since = get_u64(r);
+		get_str(r, &m->u.manager.peer, PROTO_MAX_PEER);
+		break;
 	}
 }
 
@@ -516,6 +527,11 @@ put_body(struct wr *w, const struct proto_msg *m)
 		break;
 	case MSG_LIST_END:
 		put_u16(w, m->u.list_end.count);
+		break;
+	case MSG_LIST_MANAGER:
+		put_u64(w, m->u.manager.run_id);
+		put_u64(w, m->u.manager.since);
+		put_str(w, &m->u.manager.peer);
 		break;
 	}
 }

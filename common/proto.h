@@ -26,6 +26,7 @@
 #define PROTO_MAX_ARG		4096	/* bytes in one argv entry */
 #define PROTO_MAX_TEXT		1024	/* ERROR text, HELLO agent */
 #define PROTO_MAX_OUTPUT	16384	/* data bytes in one OUTPUT frame */
+#define PROTO_MAX_PEER		64	/* LIST_MANAGER peer: "[v6]:port" */
 /*
  * An encoded argv (count and strings) in any frame.  It leaves room in one
  * body for the fixed fields that SHIM_HELLO and LIST_ENTRY carry beside
@@ -51,6 +52,7 @@ enum proto_type {
 	MSG_LIST		= 300,
 	MSG_LIST_ENTRY		= 301,
 	MSG_LIST_END		= 302,
+	MSG_LIST_MANAGER	= 303,	/* after a LIST_ENTRY: one attached */
 	/* 4xx: cmappserver <-> cmapp-shim (also OUTPUT, EXIT, ERROR) */
 	MSG_SHIM_HELLO		= 400,	/* shim: who and how it is */
 	MSG_SHIM_RELEASE	= 401,	/* server: status delivered, go */
@@ -135,6 +137,11 @@ struct proto_msg {
 			struct proto_str	argv[PROTO_MAX_ARGS];
 		} entry;
 		struct { uint16_t count; } list_end;
+		struct {
+			uint64_t		run_id;	/* its LIST_ENTRY's */
+			uint64_t		since;	/* unix time: attached */
+			struct proto_str	peer;	/* "addr:port" */
+		} manager;
 		struct {
 			uint16_t		version;	/* SHIM_LINK_VERSION */
 			uint64_t		run_id;

@@ -263,6 +263,86 @@ Test(proto, roundtrip_list_end)
 	cr_expect_eq(out.u.list_end.count, 65535);
 }
 
+Test(proto, roundtrip_list_manager)
+{
+	in.type = MSG_LIST_MANAGER;
+	in.u.manager.run_id = 0x8000000000000001ULL;
+	in.u.manager.since = 1700000000;
+	in.u.manager.peer = S("[2001:db8::1]:40212");
+	roundtrip();
+	cr_expect_eq(out.u.manager.run_id, in.u.manager.run_id);
+	cr_expect_eq(out.u.manager.since, 1700000000);
+	expect_str(out.u.manager.peer, in.u.manager.peer);
+	cr_expect_eq(h_len_of_frame(), 8 + 8 + 2 + 19);
+}
+
+Test(proto, layout_list_manager)
+{
+	static const uint8_t	want[] = {
+		0, 0, 0, 21,
+		0x01, 0x2f,		/* MSG_LIST_MANAGER, 303 */
+		0, 0,
+		1, 2, 3, 4, 5, 6, 7, 8,	/* run_id */
+		0, 0, 0, 0, 0x65, 0x53, 0xf1, 0x00,	/* since */
+		0, 3, '1', ':', '2',	/* peer */
+	};
+	ssize_t	n;
+
+	in.type = MSG_LIST_MANAGER;
+	in.u.manager.run_id = 0x0102030405060708ULL;
+	in.u.manager.since = 1700000000;
+	in.u.manager.peer = S("1:2");
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, (ssize_t)sizeof(want));
+	cr_expect_eq(memcmp(frame, want, sizeof(want)), 0);
+}
+
+/* 18 bytes and the peer, 1..PROTO_MAX_PEER of them: nothing else. */
+Test(proto, list_manager_lengths)
+{
+	static char	peer[PROTO_MAX_PEER + 1];
+	uint8_t		body[18 + PROTO_MAX_PEER + 2];
+	size_t		len, n;
+
+	memset(peer, '1', sizeof(peer));
+	in.type = MSG_LIST_MANAGER;
+	in.u.manager.run_id = 5;
+	in.u.manager.peer.p = (const uint8_t *)peer;
+	in.u.manager.peer.len = PROTO_MAX_PEER;
+	cr_assert_eq(proto_encode(&in, frame, sizeof(frame)),
+	    PROTO_HDR_LEN + 18 + PROTO_MAX_PEER);
+	n = 18 + PROTO_MAX_PEER;
+	for (len = 0; len < n; len++)
+		cr_expect_eq(decode_exact(MSG_LIST_MANAGER,
+		    frame + PROTO_HDR_LEN, len), -EBADMSG, "prefix %zu", len);
+	cr_expect_eq(decode_exact(MSG_LIST_MANAGER, frame + PROTO_HDR_LEN, n),
+	    0);
+	cr_expect_eq(out.u.manager.peer.len, PROTO_MAX_PEER);
+	memcpy(body, frame + PROTO_HDR_LEN, n);
+	body[n] = 0;
+	cr_expect_eq(decode_exact(MSG_LIST_MANAGER, body, n + 1), -EBADMSG,
+	    "a trailing byte");
+
+	/* One byte over the limit, as encoded and as received. */
+	in.u.manager.peer.len = PROTO_MAX_PEER + 1;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EMSGSIZE);
+	body[16] = 0;
+	body[17] = PROTO_MAX_PEER + 1;
+	body[n] = '1';
+	cr_expect_eq(decode_exact(MSG_LIST_MANAGER, body, n + 1), -EBADMSG);
+
+	/* An empty peer names no one. */
+	in.u.manager.peer.len = 0;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	body[17] = 0;
+	cr_expect_eq(decode_exact(MSG_LIST_MANAGER, body, 18), -EBADMSG);
+
+	/* A length that points past the end. */
+	body[17] = 4;
+	cr_expect_eq(decode_exact(MSG_LIST_MANAGER, body, 18 + 3), -EBADMSG);
+	cr_expect_eq(decode_exact(MSG_LIST_MANAGER, body, 18 + 4), 0);
+}
+
 Test(proto, roundtrip_max_args)
 {
 	int	i;
@@ -379,6 +459,7 @@ Test(proto, unknown_type)
 	cr_expect_eq(proto_decode(0, hdr, 0, &out), -ENOTSUP);
 	cr_expect_eq(proto_decode(199, hdr, 0, &out), -ENOTSUP);
 	cr_expect_eq(proto_decode(0xffff, hdr, 0, &out), -ENOTSUP);
+	cr_expect_eq(proto_decode(304, hdr, 0, &out), -ENOTSUP);
 }
 
 Test(proto, type_names)
@@ -389,6 +470,7 @@ Test(proto, type_names)
 	cr_expect_str_eq(proto_type_name(MSG_DETACH), "DETACH");
 	cr_expect_str_eq(proto_type_name(MSG_LIST_ENTRY), "LIST_ENTRY");
 	cr_expect_str_eq(proto_type_name(MSG_LIST_END), "LIST_END");
+	cr_expect_str_eq(proto_type_name(MSG_LIST_MANAGER), "LIST_MANAGER");
 	cr_expect_str_eq(proto_type_name(0), "unknown");
 	cr_expect_str_eq(proto_type_name(999), "unknown");
 }
@@ -1067,6 +1149,27 @@ Test(proto, take_malformed_body)
 	frame[n] = 0;
 	cr_expect_eq(take_exact(frame, n + 1, PROTO_MAX_BODY, &h), -EBADMSG);
 	cr_expect_str_eq(why, "malformed HEARTBEAT frame");
+}
+
+/* A reader refuses a bad one by name, as conn.c logs it. */
+Test(proto, take_list_manager)
+{
+	ssize_t	n;
+
+	in.type = MSG_LIST_MANAGER;
+	in.u.manager.run_id = 9;
+	in.u.manager.peer = S("127.0.0.1:40212");
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, PROTO_HDR_LEN + 18 + 15);
+	cr_expect_eq(take_exact(frame, (size_t)n, PROTO_MAX_BODY, NULL), n);
+	cr_expect_eq(out.type, MSG_LIST_MANAGER);
+	expect_str(out.u.manager.peer, in.u.manager.peer);
+	cr_expect_eq(take_exact(frame, (size_t)n - 1, PROTO_MAX_BODY, NULL),
+	    0);
+	frame[3]--;	/* the body one byte short of its peer */
+	cr_expect_eq(take_exact(frame, (size_t)n - 1, PROTO_MAX_BODY, NULL),
+	    -EBADMSG);
+	cr_expect_str_eq(why, "malformed LIST_MANAGER frame");
 }
 
 /* Exactly the frame, one byte short, an empty body and the largest START. */

@@ -43,11 +43,12 @@ static const uint16_t known[] = {
 	MSG_HELLO, MSG_HEARTBEAT, MSG_HEARTBEAT_ACK, MSG_ERROR, MSG_START,
 	MSG_ATTACH, MSG_STARTED, MSG_OUTPUT, MSG_EXIT, MSG_DETACH,
 	MSG_EXIT_ACK, MSG_LIST,
-	MSG_LIST_ENTRY, MSG_LIST_END, MSG_SHIM_HELLO, MSG_SHIM_RELEASE,
+	MSG_LIST_ENTRY, MSG_LIST_END, MSG_LIST_MANAGER, MSG_SHIM_HELLO,
+	MSG_SHIM_RELEASE,
 	MSG_SHIM_SIGNAL,
 };
 static const uint16_t unknown[] = {
-	0, 1, 99, 104, 199, 207, 299, 303, 399, 403, 500, 0x8000, 0xffff,
+	0, 1, 99, 104, 199, 207, 299, 304, 399, 403, 500, 0x8000, 0xffff,
 };
 #define NKNOWN		(sizeof(known) / sizeof(known[0]))
 #define NUNKNOWN	(sizeof(unknown) / sizeof(unknown[0]))
@@ -134,6 +135,10 @@ msg_eq(const struct proto_msg *a, const struct proto_msg *b)
 		    b->u.entry.argc, b->u.entry.argv);
 	case MSG_LIST_END:
 		return a->u.list_end.count == b->u.list_end.count;
+	case MSG_LIST_MANAGER:
+		return a->u.manager.run_id == b->u.manager.run_id &&
+		    a->u.manager.since == b->u.manager.since &&
+		    str_eq(&a->u.manager.peer, &b->u.manager.peer);
 	case MSG_SHIM_HELLO:
 		return a->u.shim.version == b->u.shim.version &&
 		    a->u.shim.run_id == b->u.shim.run_id &&
@@ -243,6 +248,12 @@ check_decoded(const struct proto_msg *m, const uint8_t *body, size_t len)
 		break;
 	case MSG_LIST_END:
 		CHECK(len == 2);
+		break;
+	case MSG_LIST_MANAGER:
+		CHECK(len >= 19 && len <= 18 + PROTO_MAX_PEER);
+		check_in(&m->u.manager.peer, body, len, PROTO_MAX_PEER);
+		CHECK(m->u.manager.peer.len >= 1);
+		CHECK(m->u.manager.peer.len == len - 18);
 		break;
 	case MSG_SHIM_HELLO:
 		/* RUN_STARTING: link version 2, its exec not yet returned */
@@ -773,6 +784,11 @@ as_recipe(const uint8_t *data, size_t size)
 		break;
 	case MSG_LIST_END:
 		m.u.list_end.count = (uint16_t)take(&r, 2);
+		break;
+	case MSG_LIST_MANAGER:
+		m.u.manager.run_id = take(&r, 8);
+		m.u.manager.since = take(&r, 8);
+		m.u.manager.peer = take_str(&r, PROTO_MAX_PEER);
 		break;
 	case MSG_SHIM_HELLO:
 		m.u.shim.version = (uint16_t)take(&r, 2);

@@ -257,6 +257,16 @@ main(int argc, char **argv)
 	m.type = MSG_LIST_END;
 	m.u.list_end.count = 3;
 	seed("302_list_end", &m);
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_LIST_MANAGER;
+	m.u.manager.run_id = 100;
+	m.u.manager.since = 1700000000;
+	m.u.manager.peer = S("10.0.0.1:40212");
+	seed("303_list_manager", &m);
+	/* The longest peer a session can have: an IPv6 address in full. */
+	m.u.manager.peer = S("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]"
+	    ":65535");
+	seed("303_list_manager_v6", &m);
 
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_SHIM_HELLO;
@@ -338,5 +348,38 @@ main(int argc, char **argv)
 	m.type = MSG_LIST;
 	add(&m);
 	end_session("session_list");
+
+	/* The answer: each entry, then the managers attached to it. */
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_HELLO;
+	m.u.hello.version = PROTO_VERSION;
+	m.u.hello.agent = S("cmappserver 1.0");
+	add(&m);
+	for (i = 0; i < 2; i++) {
+		memset(&m, 0, sizeof(m));
+		m.type = MSG_LIST_ENTRY;
+		m.u.entry.run_id = 100 + i;
+		m.u.entry.pid = 300 + i;
+		m.u.entry.since = 1700000000;
+		m.u.entry.managers = (uint16_t)(2 - i);
+		m.u.entry.argc = 1;
+		m.u.entry.argv[0] = S(ping[0]);
+		add(&m);
+		memset(&m, 0, sizeof(m));
+		m.type = MSG_LIST_MANAGER;
+		m.u.manager.run_id = 100 + i;
+		m.u.manager.since = 1700000001;
+		m.u.manager.peer = S("10.0.0.1:40212");
+		add(&m);
+		if (i > 0)
+			continue;
+		m.u.manager.peer = S("10.0.0.2:50000");
+		add(&m);
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_LIST_END;
+	m.u.list_end.count = 2;
+	add(&m);
+	end_session("session_list_answer");
 	return 0;
 }
