@@ -6,10 +6,11 @@
  * Connects to cmappserver with cmappmgr's own keys and trust pinning (so only
  * a host whose certificate the guest trusts can look), says HELLO, sends
  * LIST and, once LIST_END has come, prints one line per service the guest
- * supervises: pid, run id, state, uptime or exit status, attached managers
- * and the command.  Like a service's cmappmgr it keeps trying to reach the
- * guest for -cmappserver_timeout seconds, and reports a refused certificate
- * at once.  Exit status: 0 when the table was printed, 1 otherwise.
+ * supervises: pid, run id, state, uptime or exit status, the number of
+ * attached managers and the command, and under it a line for each attached
+ * manager: its address and port, and for how long.  Like a service's
+ * cmappmgr it keeps trying to reach the guest for -cmappserver_timeout
+ * seconds, and reports a refused certificate at once.  Exit status: 0 when the table was printed, 1 otherwise.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -32,7 +33,15 @@ enum list_phase {
 	LP_LISTING,	/* LIST sent, entries arriving */
 };
 
+/* A manager attached to a service, from a LIST_MANAGER. */
+struct attached {
+	uint64_t	 since;
+	char		 peer[PROTO_MAX_PEER + 1];	/* printable */
+};
+
 struct row {
+	struct attached	*mgrs;
+	uint16_t	 nmgrs, mgrs_cap;
 	uint64_t	 run_id;
 	uint64_t	 since;
 	uint32_t	 pid;
@@ -79,8 +88,10 @@ clear_rows(struct lister *l)
 {
 	size_t	i;
 
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		free(l->rows[i].cmd);
+		free(l->rows[i].mgrs);
+	}
 	l->n = 0;
 }
 
@@ -112,6 +123,8 @@ add_row(struct lister *l, const struct proto_msg *msg)
 		l->cap = cap;
 	}
 	r = &l->rows[l->n++];
+	r->mgrs = NULL;
+	r->nmgrs = r->mgrs_cap = 0;
 	r->run_id = msg->u.entry.run_id;
 	r->since = msg->u.entry.since;
 	r->pid = msg->u.entry.pid;
@@ -120,6 +133,60 @@ add_row(struct lister *l, const struct proto_msg *msg)
 	r->state = msg->u.entry.state;
 	r->exit_how = msg->u.entry.exit_how;
 	r->cmd = cmd;
+	return 0;
+}
+
+/*
+ * Keeps one LIST_MANAGER under the entry it follows.  That entry counted
+ * its managers: more frames than that are a broken server, refused rather
+ * than kept, so that memory stays bounded by the count.  0, -EPROTO with
+ * the reason in why, or -ENOMEM.
+ */
+static int
+add_manager(struct lister *l, const struct proto_msg *msg, char *why,
+    size_t whylen)
+{
+	const struct proto_str	*p = &msg->u.manager.peer;
+	struct row		*r;
+	struct attached		*a;
+	size_t			 cap;
+	uint16_t		 i, j;
+
+	r = l->n > 0 ? &l->rows[l->n - 1] : NULL;
+	if (r == NULL || r->run_id != msg->u.manager.run_id) {
+		snprintf(why, whylen, "a LIST_MANAGER of run %016llx that "
+		    "does not follow its LIST_ENTRY",
+		    (unsigned long long)msg->u.manager.run_id);
+		return -EPROTO;
+	}
+	if (r->nmgrs >= r->managers) {
+		snprintf(why, whylen, "more LIST_MANAGER frames for run "
+		    "%016llx than the %u managers its LIST_ENTRY counted",
+		    (unsigned long long)r->run_id, (unsigned)r->managers);
+		return -EPROTO;
+	}
+	if (r->nmgrs == r->mgrs_cap) {
+		cap = r->mgrs_cap == 0 ? 2 : 2 * (size_t)r->mgrs_cap;
+		if (cap > r->managers)
+			cap = r->managers;
+		if ((a = reallocarray(r->mgrs, cap, sizeof(*a))) == NULL)
+			return -ENOMEM;
+		r->mgrs = a;
+		r->mgrs_cap = (uint16_t)cap;
+	}
+	/* Longest attached first, as the handover from one host to the
+	 * next reads; the server sends them in no order. */
+	for (j = r->nmgrs; j > 0 && r->mgrs[j - 1].since > msg->u.manager.since;
+	    j--)
+		r->mgrs[j] = r->mgrs[j - 1];
+	r->nmgrs++;
+	a = &r->mgrs[j];
+	a->since = msg->u.manager.since;
+	/* The decoder bounded the length by PROTO_MAX_PEER. */
+	for (i = 0; i < p->len; i++)
+		a->peer[i] = p->p[i] < 0x20 || p->p[i] >= 0x7f ? '?' :
+		    (char)p->p[i];
+	a->peer[i] = '\0';
 	return 0;
 }
 
@@ -176,7 +243,7 @@ print_table(struct lister *l, unsigned count)
 	struct mgr	*m = l->m;
 	time_t		 now = time(NULL);
 	char		 ago[32], what[64], runid[20], pid[12];
-	size_t		 i, running = 0, nstarting = 0;
+	size_t		 i, j, running = 0, nstarting = 0;
 	uint64_t	 d;
 
 	for (i = 0; i < l->n; i++) {
@@ -216,6 +283,15 @@ print_table(struct lister *l, unsigned count)
 			snprintf(pid, sizeof(pid), "%u", (unsigned)r->pid);
 		printf("%-7s  %-16s  %-9s  %-20s  %4u  %s\n", pid, runid,
 		    state_name(r), what, (unsigned)r->managers, r->cmd);
+		/* Under the row, not in it: the command stays last and whole,
+		 * and a handover's two managers each get a line. */
+		for (j = 0; j < r->nmgrs; j++) {
+			d = (uint64_t)now > r->mgrs[j].since ?
+			    (uint64_t)now - r->mgrs[j].since : 0;
+			duration(ago, sizeof(ago), d);
+			printf("%9smanager %s, attached for %s\n", "",
+			    r->mgrs[j].peer, ago);
+		}
 	}
 	if (count != l->n)
 		log_warnx("cmappserver on %s announced %u services but sent %zu",
@@ -324,6 +400,15 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 			    "from cmappserver (a NUL byte in an argument)");
 			return;
 		}
+		return;
+	case MSG_LIST_MANAGER:
+		if (l->phase != LP_LISTING)
+			break;
+		if ((r = add_manager(l, msg, text, sizeof(text))) == -ENOMEM)
+			fail(l, "cannot list the services of %s: out of memory",
+			    l->m->node);
+		if (r != 0)
+			conn_close(c, CONN_PROTO, "cmappserver sent %s", text);
 		return;
 	case MSG_LIST_END:
 		if (l->phase != LP_LISTING)

@@ -41,6 +41,7 @@ struct session {
 	struct server		*srv;
 	struct conn		*conn;
 	struct service		*svc;		/* attached to, or NULL */
+	time_t			 attached;	/* to svc, unix time */
 	int			 launched;	/* its START launched svc */
 	uint64_t		 exit_run;	/* the run whose EXIT it got */
 	char			**deferred;	/* a START held while adopting */
@@ -86,6 +87,10 @@ void	server_adopted(struct server *);
 /* Tells the managers attached to the service, and detaches them. */
 void	server_send_error(struct server *, struct service *, uint16_t code,
 	    const char *text);
+/* LIST_MANAGER to the lister, one for each manager attached to the
+ * service. */
+void	server_list_managers(struct server *, struct service *,
+	    struct session *lister);
 void	server_stop(struct server *);
 
 /* stopall.c: cmappserver -stop_all; the exit status of the command. */

@@ -545,6 +545,32 @@ server_send_error(struct server *srv, struct service *s, uint16_t code,
 	}
 }
 
+/* A session's peer always fits the frame whole. */
+_Static_assert(sizeof(((struct session *)0)->peer) <= PROTO_MAX_PEER + 1,
+    "struct session's peer is longer than PROTO_MAX_PEER");
+
+void
+server_list_managers(struct server *srv, struct service *s,
+    struct session *lister)
+{
+	struct session		*sess;
+	struct proto_msg	 m;
+
+	LIST_FOREACH(sess, &srv->sessions, link) {
+		if (sess->svc != s)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.type = MSG_LIST_MANAGER;
+		m.u.manager.run_id = sup_run_id(s);
+		m.u.manager.since = (uint64_t)sess->attached;
+		m.u.manager.peer.p = (const uint8_t *)sess->peer;
+		m.u.manager.peer.len = (uint16_t)strnlen(sess->peer,
+		    PROTO_MAX_PEER);
+		if (conn_send(lister->conn, &m) != 0)
+			return;
+	}
+}
+
 void
 server_stop(struct server *srv)
 {

@@ -803,6 +803,7 @@ sup_attach(struct server *srv, struct service *s, struct session *sess,
 	if (SV_LIVE(s->state)) {
 		/* STARTED now, or when the pending hello arrives. */
 		sess->svc = s;
+		sess->attached = time(NULL);
 		sess->launched = launched;
 		s->managers++;
 		if (s->state == SV_RUNNING) {
@@ -875,8 +876,11 @@ sup_list(struct server *srv, struct session *sess)
 			m.u.entry.argv[i].len = (uint16_t)strlen(s->argv[i]);
 		}
 		m.u.entry.argc = (uint16_t)i;
-		if (conn_send(sess->conn, &m) == 0)
-			n++;
+		if (conn_send(sess->conn, &m) != 0)
+			continue;
+		n++;
+		/* Apart from the entry: its argv may fill a frame alone. */
+		server_list_managers(srv, s, sess);
 	}
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_LIST_END;

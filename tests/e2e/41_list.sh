@@ -1,7 +1,8 @@
 # cmappmgr -list, the admins' status view: every state a service can be in
 # (running with its managers, ended and delivered, ended while nobody
 # watched, killed by a signal, starting while its exec hangs) with the
-# right pid, run id, status and manager count; a client the guest does not
+# right pid, run id, status, manager count and the managers' addresses
+# and ports (the listing's own connection not among them); a client the guest does not
 # trust is refused at once and sees nothing; a guest that is not the
 # pinned one is refused; no guest is an exit 1 after the timeout; a guest
 # that comes up late is waited for; usage errors.
@@ -28,6 +29,25 @@ expect_row() {
 	[ -n "$line" ] || { fail "no line for '$2' in the listing:"; sed 's/^/    /' "$1"; return 1; }
 	line=${line%"  $2"}
 	echo "$line" | grep -Eq -- "$3" || { fail "line of '$2' is '$line', expected /$3/"; sed 's/^/    /' "$1"; return 1; }
+}
+
+# managers FILE CMD: the lines under the row of CMD that name its attached
+# managers, "ADDR:PORT" each, in the order listed; and fails if one of them
+# is not "<indent>manager ADDR:PORT, attached for DURATION".
+managers() {
+	awk -v c="  $2" '
+	    under && /^ / { print; next }
+	    { under = length($0) > length(c) &&
+		substr($0, length($0) - length(c) + 1) == c }' "$1" >"$T/mgr.lines"
+	grep -Evq '^ {9}manager [^ ,]+, attached for [0-9]+[smhd]([0-9]+[smh])?$' "$T/mgr.lines" &&
+		{ fail "malformed manager line under '$2':"; sed 's/^/    /' "$1"; return 1; }
+	sed -E 's/^ +manager ([^,]*),.*/\1/' "$T/mgr.lines"
+}
+
+# local_port PID: the local port of cmappmgr PID's connection to the guest.
+local_port() {
+	ss -Htnp state established "dport = :$PORT" | awk -v p="pid=$1," '
+	    index($0, p) { n = split($3, a, ":"); print a[n]; exit }'
 }
 
 HEADER='^PID +RUN ID +STATE +UPTIME/EXIT +MGRS +COMMAND$'
@@ -66,11 +86,19 @@ expect_eq "$args" "/bin/sh $cmd " "command line of pid $pid" || exit 1
 if [ -d "$T/run" ]; then
 	[ -S "$T/run/$runid.sock" ] || fail "no shim socket for run id $runid in $T/run" || exit 1
 fi
-# One manager detaches (SIGTERM): the count follows.
+# Which managers: both, by the address and port each connected from (as
+# the kernel shows their sockets), and not the listing's own connection.
+port1=$(local_port $m1); port2=$(local_port $m2)
+[ -n "$port1" ] && [ -n "$port2" ] || fail "no connections of the managers in ss: '$port1' '$port2'" || exit 1
+got=$(managers "$T/l1" "$cmd" | sort) || exit 1
+expect_eq "$got" "$(printf '127.0.0.1:%s\n' $port1 $port2 | sort)" "managers listed under app a" || { cat "$T/l1"; exit 1; }
+# One manager detaches (SIGTERM): the count and the list follow.
 kill -TERM $m2; wait $m2
 wait_for 5 eval 'lst >"$T/l2" 2>/dev/null &&
 	expect_row "$T/l2" "$cmd" "^$pid +$runid +running +up [0-9]+s +1\$" >/dev/null' ||
 	expect_row "$T/l2" "$cmd" "^$pid +$runid +running +up [0-9]+s +1$" || exit 1
+got=$(managers "$T/l2" "$cmd") || exit 1
+expect_eq "$got" "127.0.0.1:$port1" "managers listed under app a after one left" || { cat "$T/l2"; exit 1; }
 go a
 wait $m1; expect_eq $? 0 "exit code of app a" || exit 1
 
@@ -92,6 +120,7 @@ expect_row "$T/l3" "$cmd" "^$pid +$runid +delivered +exit 0, [0-9]+s ago +0$" ||
 expect_row "$T/l3" "/bin/sh -c 'exit 3'" '^[0-9]+ +[0-9a-f]{16} +delivered +exit 3, [0-9]+s ago +0$' || exit 1
 expect_row "$T/l3" "/bin/sh -c 'kill -9 \$\$'" '^[0-9]+ +[0-9a-f]{16} +delivered +signal 9, [0-9]+s ago +0$' || exit 1
 expect_row "$T/l3" "$cmd_b" '^[0-9]+ +[0-9a-f]{16} +exited +exit 4, [0-9]+s ago +0$' || exit 1
+expect_eq "$(wc -l <"$T/l3")" 6 "lines of a listing of 4 services without managers" || { cat "$T/l3"; exit 1; }
 # Listing is read-only: b's kept status still goes to the next START.
 mgr $cmd_b 2>/dev/null; expect_eq $? 4 "kept exit code of b after listings" || exit 1
 
@@ -153,6 +182,8 @@ wait_for 5 grep -q "launched $T/mnt/disk" "$T/server.log" || fail "hung launch n
 lst >"$T/l4" 2>"$T/l4.e"; expect_eq $? 0 "exit code of the listing during a hung launch" || { cat "$T/l4.e"; exit 1; }
 expect_grep '^localhost (cmappserver [0-9.]*): [0-9]* services, 0 running, 1 starting$' "$T/l4" || exit 1
 expect_row "$T/l4" "$T/mnt/disk" '^- +[0-9a-f]{16} +starting +for [0-9]+s +1$' || exit 1
+got=$(managers "$T/l4" "$T/mnt/disk") || exit 1
+expect_eq "$got" "127.0.0.1:$(local_port $mh)" "manager listed under the hung launch" || { cat "$T/l4"; exit 1; }
 echo ok >"$T/mnt/ctl"	# the exec goes on, and fails: not a program
 wait $mh; expect_eq $? 1 "manager of the launch that failed" || { cat "$T/eh"; exit 1; }
 lst >"$T/l5" 2>/dev/null
