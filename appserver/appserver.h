@@ -89,6 +89,7 @@ void	server_send_error(struct server *, struct service *, uint16_t code,
 	    const char *text);
 /* LIST_MANAGER to the lister, one for each manager attached to the
  * service. */
+unsigned server_managers(const struct server *, const struct service *);
 void	server_list_managers(struct server *, struct service *,
 	    struct session *lister);
 void	server_stop(struct server *);

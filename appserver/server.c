@@ -549,6 +549,19 @@ server_send_error(struct server *srv, struct service *s, uint16_t code,
 _Static_assert(sizeof(((struct session *)0)->peer) <= PROTO_MAX_PEER + 1,
     "struct session's peer is longer than PROTO_MAX_PEER");
 
+/* Counted, not kept: the sessions attached to s are the truth, and the
+ * LIST_MANAGER frames that follow a LIST_ENTRY must match its count. */
+unsigned
+server_managers(const struct server *srv, const struct service *s)
+{
+	const struct session	*sess;
+	unsigned		 n = 0;
+
+	LIST_FOREACH(sess, &srv->sessions, link)
+		n += sess->svc == s;
+	return n;
+}
+
 void
 server_list_managers(struct server *srv, struct service *s,
     struct session *lister)

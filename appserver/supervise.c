@@ -83,7 +83,6 @@ struct service {
 	uint8_t			 exit_how;
 	int32_t			 exit_value;
 	time_t			 started, ended, delivered;
-	unsigned		 managers;
 	int			 slow_logged;	/* "still starting" said */
 };
 
@@ -332,7 +331,6 @@ on_exit_msg(struct service *s, const struct proto_msg *m)
 	s->ended = time(NULL);
 	set_state(s, SV_EXITED);
 	n = server_send_exit(srv, s);
-	s->managers = 0;
 	if (n > 0)
 		log_info("%s (pid %u, run %016llx) %s; told %u manager%s",
 		    s->display, s->pid, (unsigned long long)s->run_id,
@@ -805,7 +803,6 @@ sup_attach(struct server *srv, struct service *s, struct session *sess,
 		sess->svc = s;
 		sess->attached = time(NULL);
 		sess->launched = launched;
-		s->managers++;
 		if (s->state == SV_RUNNING) {
 			sup_fill_started(s, &m, launched);
 			conn_send(sess->conn, &m);
@@ -841,10 +838,7 @@ void
 sup_detach(struct server *srv, struct session *sess)
 {
 	(void)srv;
-	if (sess->svc != NULL) {
-		sess->svc->managers--;
-		sess->svc = NULL;
-	}
+	sess->svc = NULL;
 }
 
 void
@@ -870,7 +864,7 @@ sup_list(struct server *srv, struct session *sess)
 		m.u.entry.exit_value = s->exit_value;
 		m.u.entry.since = (uint64_t)(SV_LIVE(s->state) ?
 		    s->started : s->ended);
-		m.u.entry.managers = (uint16_t)s->managers;
+		m.u.entry.managers = (uint16_t)server_managers(srv, s);
 		for (i = 0; s->argv[i] != NULL && i < PROTO_MAX_ARGS; i++) {
 			m.u.entry.argv[i].p = (const uint8_t *)s->argv[i];
 			m.u.entry.argv[i].len = (uint16_t)strlen(s->argv[i]);
