@@ -98,7 +98,7 @@ check: $(BUILD)/.deps-test
 	tests/e2e.sh $(BUILD)
 
 # CMAPP_SLOW: sanitized binaries are slower; the end-to-end tests wait
-# longer and the timing tests skip, as in tests/all.sh.
+# longer, the load tests and the soak run smaller, as in tests/all.sh.
 check-asan:
 	CMAPP_SLOW=1 $(MAKE) --no-print-directory check BUILD=build-asan OPT="-O1 -g" \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"

@@ -3,7 +3,9 @@
  * file named on cmappmgr's own command line.  Each record is appended with
  * one write(2) so that lines from several monitors sharing a file do not
  * interleave.  A full disk or a bad path costs the log, never the
- * monitoring: the failure is logged once and the records are counted, and
+ * monitoring: the failure is logged once and the records are counted; a
+ * record the disk cut short stays as written, and the next one starts a
+ * line of its own (a newline first, in the same write); and
  * a path that cannot be opened is tried again at most every
  * HOSTLOG_RETRY_S seconds (a run may last months), and at once on SIGHUP.
  * The bytes come from the guest: control characters (but tab) are written
@@ -90,6 +92,30 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * Whether the regular file just opened on h->fd ends inside a record (cut
+ * by a full disk, before a SIGHUP or cmappmgr's restart): read through a
+ * descriptor of its own, as h->fd is write-only; 0 if it cannot be read.
+ */
+static int
+ends_cut(struct hostlog *h)
+{
+	struct stat	st, rst;
+	char		c;
+	int		fd, cut = 0;
+
+	if (fstat(h->fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size == 0 ||
+	    (fd = open(h->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return 0;
+	if (fstat(fd, &rst) == 0 && rst.st_dev == st.st_dev &&
+	    rst.st_ino == st.st_ino && rst.st_size > 0 &&
+	    pread(fd, &c, 1, rst.st_size - 1) == 1)
+		cut = c != '\n';
+	close(fd);
+	return cut;
+}
+
 /* 0 with h->fd open, or -1: not now, or open() failed (logged once). */
 static int
 open_file(struct hostlog *h)
@@ -102,8 +128,10 @@ open_file(struct hostlog *h)
 		return -1;
 	h->fd = open(h->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 	    O_NOCTTY, 0644);
-	if (h->fd != -1)
+	if (h->fd != -1) {
+		h->cut = ends_cut(h);
 		return 0;
+	}
 	if (!h->warned)
 		log_warnx("cannot open the host log %s: %s; its records are "
 		    "dropped, and it is tried again every %u s and on SIGHUP",
@@ -132,20 +160,53 @@ over_limit(struct hostlog *h, size_t n)
 	return 1;
 }
 
+/*
+ * Writes n bytes; a short write (the disk filled up in the middle) is
+ * followed by one for the rest, whose error, if it fails too, is the
+ * reason.  The bytes written, errno set when fewer than n.
+ */
+static size_t
+write_out(int fd, const char *p, size_t n)
+{
+	size_t	done = 0;
+	ssize_t	r;
+
+	while (done < n) {
+		if ((r = write(fd, p + done, n - done)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (r == 0) {
+			errno = ENOSPC;
+			break;
+		}
+		done += (size_t)r;
+	}
+	return done;
+}
+
 static void
 put(struct hostlog *h)
 {
-	ssize_t	n;
+	char	out[HOSTLOG_LINE_MAX + 1];
+	size_t	n, done, cut;
 
 	h->buf[h->len++] = '\n';
-	if (open_file(h) == -1 || over_limit(h, h->len)) {
+	if (open_file(h) == -1 || over_limit(h, h->len + (size_t)h->cut)) {
 		h->dropped++;
 		h->len = 0;
 		return;
 	}
-	while ((n = write(h->fd, h->buf, h->len)) == -1 && errno == EINTR)
-		;
-	if (n != (ssize_t)h->len) {
+	/* A record cut short before gets its line ended first. */
+	cut = h->cut ? 1 : 0;
+	out[0] = '\n';
+	memcpy(out + cut, h->buf, h->len);
+	n = h->len + cut;
+	done = write_out(h->fd, out, n);
+	if (done > 0)
+		h->cut = done > cut && done < n;
+	if (done < n) {
 		if (!h->warned)
 			log_warn("cannot write the host log %s; monitoring "
 			    "goes on", h->path);

@@ -23,6 +23,7 @@ struct hostlog {
 	int		 fd;
 	int		 warned;	/* a failure was logged */
 	int		 full;		/* size_max was reached, and logged */
+	int		 cut;		/* the file ends inside a record */
 	uint64_t	 dropped;	/* records not written */
 	uint64_t	 retry_at;	/* ms, monotonic: no open() before */
 	unsigned	 retry_s;	/* HOSTLOG_RETRY_S (tests lower it) */

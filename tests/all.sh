@@ -35,8 +35,9 @@ run fuzz '^fuzz_' make --no-print-directory fuzz FUZZ_SECONDS=15
 make --no-print-directory BUILD=build-asan OPT="-O1 -g" SAN="$SAN" all build-asan/tests/unit \
 	>"$LOGS/asan-build.log" 2>&1 || { cat "$LOGS/asan-build.log"; failed+=(asan-build); }
 run asan-unit 'Synthesis:' build-asan/tests/unit --jobs 2
-# Sanitized binaries are slower: the timing tests and the soak (plain above)
-# say they skip.
+# Sanitized binaries are slower: the load tests and the soak run with fewer
+# sockets or cycles and scaled time bounds (CMAPP_SLOW); the TLS scan says
+# it skips.
 CMAPP_SLOW=1 run asan-e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build-asan
 CMAPP_SLOW=1 run valgrind-e2e '[0-9]+ passed, [0-9]+ failed' make --no-print-directory check-valgrind
 

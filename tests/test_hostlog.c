@@ -2,9 +2,11 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,4 +278,60 @@ Test(hostlog, a_full_file_takes_no_more, .init = mkdir_tmp, .fini = rm_tmp)
 	    "said more than once: %s", said());
 	cr_assert(strstr(said(), "h.log is writable again (3 records lost)"),
 	    "%s", said());
+}
+
+/*
+ * A file system that fills up in the middle of a record (here the file
+ * size limit, RLIMIT_FSIZE, cuts the write short as a full disk does):
+ * what was written stays, and the next record written once there is room
+ * again starts a line of its own.  The warning names the error.
+ */
+Test(hostlog, a_record_cut_by_a_full_disk_ends_its_line, .init = mkdir_tmp,
+    .fini = rm_tmp)
+{
+	struct hostlog	h;
+	struct rlimit	rl, small;
+	char		path[128];
+
+	signal(SIGXFSZ, SIG_IGN);	/* EFBIG instead */
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	small = rl;
+	small.rlim_cur = 10;
+	snprintf(path, sizeof(path), "%s/h.log", dir);
+	hostlog_init(&h, path);
+	feed(&h, "first\n");
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	feed(&h, "second\n");	/* 4 of its 7 bytes fit */
+	feed(&h, "third\n");	/* none */
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	feed(&h, "fourth\n");
+	feed(&h, "fifth\n");
+	hostlog_close(&h);
+	cr_assert_str_eq(slurp(path), "first\nseco\nfourth\nfifth\n");
+	cr_assert_eq(h.dropped, 2);
+	cr_assert(strstr(said(), "h.log; monitoring goes on: File too large"),
+	    "%s", said());
+	cr_assert(strstr(said(), "h.log is writable again (2 records lost)"),
+	    "%s", said());
+}
+
+/* A file that already ends inside a record (cut by a full disk before a
+ * restart, or reopened on SIGHUP) gets its line ended first too. */
+Test(hostlog, a_file_ending_in_a_cut_record_gets_its_line_ended,
+    .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct hostlog	h;
+	char		path[128];
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "%s/h.log", dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs("old\ncu", f);
+	fclose(f);
+	hostlog_init(&h, path);
+	feed(&h, "new\n");
+	hostlog_reopen(&h);
+	feed(&h, "newer\n");
+	hostlog_close(&h);
+	cr_assert_str_eq(slurp(path), "old\ncu\nnew\nnewer\n");
 }

@@ -1,9 +1,12 @@
 /*
  * test_proto.c: the wire codec.  Round trips of every type, exact byte
- * layouts, the decoder's refusals of short, long and lying frames, and
- * proto_take(), the stream reader.
+ * layouts, the decoder's refusals of short, long and lying frames,
+ * proto_take(), the stream reader, and the committed fuzzing seeds
+ * (tests/fuzz/corpus/proto), which must still be frames of today's codec.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1212,4 +1215,132 @@ Test(proto, take_reason_cut)
 	    small, 0), -ENOTSUP);
 	cr_expect_eq(proto_take(f, sizeof(f), PROTO_MAX_BODY, NULL, &out,
 	    NULL, 0), -ENOTSUP);
+}
+
+/* --- the fuzzing seeds ------------------------------------------------- */
+
+#define SEED_DIR	"tests/fuzz/corpus/proto"
+#define SEED_MIN	30	/* tests/fuzz/mkseeds.c writes more */
+
+/*
+ * The seed directory, from the current directory (the repo root, where
+ * make unit and tests/all.sh run the runner) or else from this file's
+ * name; "" if neither has it.
+ */
+static void
+seed_dir(char *buf, size_t cap)
+{
+	char	src[PATH_MAX], *slash;
+
+	cr_assert_geq(cap, PATH_MAX);
+	if (realpath(SEED_DIR, buf) != NULL)
+		return;
+	snprintf(src, sizeof(src), "%s", __FILE__);
+	if ((slash = strrchr(src, '/')) != NULL)
+		snprintf(slash, sizeof(src) - (size_t)(slash - src),
+		    "/fuzz/corpus/proto");
+	if (slash == NULL || realpath(src, buf) == NULL)
+		buf[0] = '\0';
+}
+
+/*
+ * Decodes the frames of one seed file, one after another as conn.c reads
+ * a stream, each re-encoded to the very same bytes; returns their count
+ * and the first frame's type in *first.  A file that stops decoding fails.
+ */
+static int
+decode_seed(const char *name, const uint8_t *p, size_t len, uint16_t *first)
+{
+	static uint8_t		again[PROTO_MAX_FRAME];
+	struct proto_hdr	h;
+	uint8_t			*body;
+	size_t			off = 0, flen;
+	int			n = 0, r;
+
+	while (off < len) {
+		r = proto_decode_header(p + off, len - off, &h);
+		cr_assert_eq(r, 0, "%s: frame %d at byte %zu: bad header (%s)",
+		    name, n + 1, off, strerror(-r));
+		flen = PROTO_HDR_LEN + h.len;
+		cr_assert_leq(flen, len - off, "%s: frame %d at byte %zu is cut "
+		    "short: %zu bytes of %zu", name, n + 1, off, len - off,
+		    flen);
+		/* A heap copy of the exact size: ASan sees a read past it.
+		 * out's strings point into it until re-encoded. */
+		cr_assert_not_null(body = malloc(h.len > 0 ? h.len : 1));
+		memcpy(body, p + off + PROTO_HDR_LEN, h.len);
+		r = proto_decode(h.type, body, h.len, &out);
+		cr_assert_eq(r, 0, "%s: frame %d (%s) does not decode: %s",
+		    name, n + 1, proto_type_name(h.type), strerror(-r));
+		cr_assert_eq(proto_encode(&out, again, sizeof(again)),
+		    (ssize_t)flen, "%s: frame %d (%s) re-encodes to another "
+		    "length", name, n + 1, proto_type_name(h.type));
+		free(body);
+		cr_assert_eq(memcmp(again, p + off, flen), 0, "%s: frame %d "
+		    "(%s) re-encodes to other bytes", name, n + 1,
+		    proto_type_name(h.type));
+		if (n++ == 0)
+			*first = h.type;
+		off += flen;
+	}
+	return n;
+}
+
+/*
+ * Every committed seed is made of frames today's codec decodes, so that a
+ * layout change that left them stale fails here, not silently in the
+ * fuzzer (which would start from garbage).  mkseeds names a single frame
+ * TYPE_what.bin, TYPE its type number, and a session of several frames
+ * session_what.bin.
+ */
+Test(proto, fuzz_seeds_decode)
+{
+	char		 dir[PATH_MAX], path[PATH_MAX + 256];
+	struct dirent	*e;
+	DIR		*d;
+	FILE		*f;
+	uint8_t		*buf;
+	size_t		 cap = 8 * PROTO_MAX_FRAME, len, nl;
+	uint16_t	 first = 0;
+	unsigned long	 want;
+	char		*end;
+	int		 frames, files = 0, sessions = 0;
+
+	seed_dir(dir, sizeof(dir));
+	cr_assert(dir[0] != '\0', "%s not found from the current directory "
+	    "or from %s", SEED_DIR, __FILE__);
+	cr_assert_not_null(d = opendir(dir), "%s: %s", dir, strerror(errno));
+	cr_assert_not_null(buf = malloc(cap));
+	while ((e = readdir(d)) != NULL) {
+		nl = strlen(e->d_name);
+		if (nl < 5 || strcmp(e->d_name + nl - 4, ".bin") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		cr_assert_not_null(f = fopen(path, "rb"), "%s: %s", path,
+		    strerror(errno));
+		len = fread(buf, 1, cap, f);
+		cr_assert(!ferror(f) && feof(f), "%s: unreadable, or larger "
+		    "than %zu bytes", path, cap);
+		fclose(f);
+		cr_assert_gt(len, 0, "%s is empty", e->d_name);
+		frames = decode_seed(e->d_name, buf, len, &first);
+		files++;
+		if (strncmp(e->d_name, "session_", 8) == 0) {
+			cr_expect_gt(frames, 1, "%s: a session of %d frame",
+			    e->d_name, frames);
+			sessions++;
+			continue;
+		}
+		want = strtoul(e->d_name, &end, 10);
+		cr_assert(end != e->d_name && *end == '_', "%s: neither "
+		    "TYPE_what.bin nor session_what.bin", e->d_name);
+		cr_expect_eq(frames, 1, "%s: %d frames, a single one expected",
+		    e->d_name, frames);
+		cr_expect_eq(first, want, "%s holds a %s frame (type %u)",
+		    e->d_name, proto_type_name(first), first);
+	}
+	closedir(d);
+	free(buf);
+	cr_expect_geq(files, SEED_MIN, "only %d seeds in %s", files, dir);
+	cr_expect_gt(sessions, 0, "no session seed in %s", dir);
 }

@@ -1,7 +1,10 @@
 # A network cut between host and guest, made with a network namespace for
 # the guest and its veth link taken down: shorter than the timeout, the
 # manager rides it out and the code still comes through; longer, the
-# manager fails with exit 1 while the application keeps running.
+# manager fails with exit 1 while the application keeps running, and once
+# the link is back the server has freed the dead manager's connection and
+# a new manager of the service attaches to it (one copy) and gets its
+# exit code.
 ip netns add "cmg$$" 2>/dev/null || { echo "cannot create a network namespace here"; exit 77; }
 ns=cmg$$ hv=cmh$$ gv=cmv$$
 n=$(( $$ % 200 + 20 ))
@@ -36,15 +39,35 @@ go c1
 wait $m1; expect_eq $? 17 "exit code after a short cut" || { cat "$T/e1"; exit 1; }
 
 # 2. A cut longer than a 3 s timeout: exit 1 with a message, app untouched.
-mgrn 3 $(app c2 0) 2>"$T/e2" & m2=$!
+mgrn 3 $(app c2 23) 2>"$T/e2" & m2=$!
 wait_for 10 grep -q started "$T/e2" || fail "second not started" || exit 1
 ip link set "$hv" down
 start=$SECONDS
 wait $m2; rc=$?
 took=$((SECONDS - start))
+# The server cannot know yet: its end of the connection is still open.
+conns() { ip netns exec "$ns" ss -Htn "sport = :$PORT" | wc -l; }
+half=$(conns)
 ip link set "$hv" up
 expect_eq $rc 1 "exit code after a long cut" || { cat "$T/e2"; exit 1; }
 [ $took -le 8 ] || fail "took $took s to notice a cut under a 3 s timeout" || exit 1
 expect_grep "$gip" "$T/e2" || exit 1
 expect_eq "$(children "app.sh $T/go.c2")" 1 "application after the manager failed" || exit 1
-echo "figures: network cut: 2 s cut survived under a 6 s timeout; a cut past a 3 s timeout failed the manager after $took s"
+
+# 3. The link is back: the server frees the dead manager's connection (its
+# FIN, resent by the host's kernel once the link is up, or at worst the
+# 60 s idle deadline: SERVER_IDLE_MS), and the service is still served.
+expect_eq "$half" 1 "server-side connections while the link was down" || exit 1
+start=$SECONDS
+wait_for $((70 * SLOW)) eval '[ "$(conns)" -eq 0 ]' ||
+	fail "the server still has $(conns) connection(s) of the dead manager: $(ip netns exec "$ns" ss -Htn "sport = :$PORT")" || exit 1
+freed=$((SECONDS - start))
+echo "the server freed the dead manager's connection $freed s after the link came back"
+mgrn 6 $(app c2 23) 2>"$T/e3" & m3=$!
+wait_for $((10 * SLOW)) grep -q "was already running on $gip (pid [0-9]*): attached" "$T/e3" ||
+	fail "a new manager did not attach to the service after the cut" || { cat "$T/e3"; exit 1; }
+expect_eq "$(children "app.sh $T/go.c2")" 1 "copies of the application with a new manager attached" || exit 1
+go c2
+wait $m3; expect_eq $? 23 "exit code to a new manager after the long cut" || { cat "$T/e3"; exit 1; }
+echo "figures: network cut: 2 s cut survived under a 6 s timeout; a cut past a 3 s timeout failed the manager after $took s;" \
+	"its connection freed $freed s after the link came back, and a new manager got the service's code"

@@ -2,18 +2,19 @@
 # byte a second (the Pacemaker CVE-2013-0281 pattern) from another peer
 # (127.0.0.2).  The server goes on serving real managers meanwhile, and
 # closes each slow client at its handshake deadline (SERVER_HANDSHAKE_MS,
-# 10 s, README "Connections"), after about 10 of its bytes.  The figures go
-# to $T/figures for the README.
-[ -n "${SERVER_WRAP:-}${CMAPP_SLOW:-}" ] && { echo "timing test skipped with sanitizers or valgrind (it runs in the plain suite)"; exit 77; }
+# 10 s, README "Connections"), after about 10 of its bytes.  Under
+# sanitizers or valgrind (SLOW) the same, with the time bounds scaled.  The
+# figures go to $T/figures for the README.
 N=100
 DEADLINE=10
 
 use_sockhold $N
 
 start_server || exit 1
-"$hold" -p "$PORT" -b 127.0.0.2 -n $N -s 1000 -d $((DEADLINE + 8)) -r "$T/ready" \
+"$hold" -p "$PORT" -b 127.0.0.2 -n $N -s 1000 -d $((DEADLINE + 8 * SLOW)) -r "$T/ready" \
 	>"$T/hold.out" 2>&1 & h=$!
-wait_for 10 test -s "$T/ready" || fail "the slow clients were not up in time" || exit 1
+t_hold=$SECONDS
+wait_for $((10 * SLOW)) test -s "$T/ready" || fail "the slow clients were not up in time" || exit 1
 cat "$T/ready"
 eval "$(cat "$T/ready")"
 expect_eq "$failed" 0 "slow clients that never got up" || exit 1
@@ -34,24 +35,33 @@ for code in 3 4 5; do
 	[ $((t1 - t0)) -gt $worst ] && worst=$((t1 - t0))
 	sleep 1
 done
-[ $worst -lt 1000 ] || fail "a manager took $worst ms during the slow handshakes (limit 1000 ms)" || exit 1
-kill -0 $h 2>/dev/null || fail "the slow clients were all closed before the deadline" || exit 1
+[ $worst -lt $((1000 * SLOW)) ] ||
+	fail "a manager took $worst ms during the slow handshakes (limit $((1000 * SLOW)) ms)" || exit 1
+# (Slow managers under valgrind may take past the deadline; then the ages
+# below tell.)
+[ $((SECONDS - t_hold)) -ge $((DEADLINE - 1)) ] || kill -0 $h 2>/dev/null ||
+	fail "the slow clients were all closed before the deadline" || exit 1
 
 wait $h
 cat "$T/hold.out"
 eval "$(tail -1 "$T/hold.out")"
-expect_eq "$still_open" 0 "slow clients still open $((DEADLINE + 8)) s later" || exit 1
+expect_eq "$still_open" 0 "slow clients still open $((DEADLINE + 8 * SLOW)) s later" || exit 1
 expect_eq $((refused + closed)) $N "slow clients refused at once or closed at the deadline" || exit 1
 # Some may go earlier (refused, or evicted to make room); none outlives the
 # deadline, and those held that long go at it, not before.
-awk -v b="$close_max" -v d=$DEADLINE 'BEGIN { exit !(b >= d - 0.5 && b <= d + 2) }' ||
+awk -v b="$close_max" -v d=$DEADLINE -v s="$SLOW" 'BEGIN { exit !(b >= d - 0.5 && b <= d + 2 * s) }' ||
 	fail "slow clients closed after $close_min..$close_max s, the deadline is $DEADLINE s" || exit 1
-[ "$sent_max" -le $((DEADLINE + 2)) ] ||
+[ "$sent_max" -le $((DEADLINE + 2 * SLOW)) ] ||
 	fail "a slow client got $sent_max bytes in before its deadline" || exit 1
-grep -q "closed 127.0.0.2:[0-9]*: no TLS handshake within 10 s" "$T/server.log" ||
-	fail "the server did not log why it closed the slow clients; it logged: $(grep -m1 'closed 127.0.0.2' "$T/server.log")" || exit 1
+# Every one held was closed by the deadline, and the server says why.
+at_deadline() { grep -c "closed 127\.0\.0\.2:[0-9]*: no TLS handshake within 10 s" "$T/server.log"; }
+wait_for $((2 * SLOW)) eval '[ "$(at_deadline)" -ge "$open" ]'
+expect_eq "$(at_deadline)" "$open" "slow clients the server closed at its deadline, of those it held" ||
+	{ grep -m1 'closed 127.0.0.2' "$T/server.log"; exit 1; }
+reduced=
+[ "$SLOW" -gt 1 ] && reduced=" (under sanitizers or valgrind)"
 echo "slow handshakes: $N clients at 1 byte/s, $refused refused at once, $closed closed after $close_min..$close_max s" \
-	"($sent_max bytes sent at most); managers meanwhile served in $worst ms at worst" |
+	"($sent_max bytes sent at most); managers meanwhile served in $worst ms at worst$reduced" |
 	tee "$T/figures"
 # Show the figures in the suite output (e2e.sh prints "figures:" lines).
 sed "s/^/figures: /" "$T/figures" 2>/dev/null

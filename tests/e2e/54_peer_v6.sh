@@ -2,8 +2,9 @@
 # /64 as one peer, since one site gets a whole /64 and could spread a flood
 # over it.  Three addresses of one /64 open 40 idle connections each: 64
 # are held, the rest refused; a manager from another /64 is served.  In a
-# network namespace of the test's own.
-[ -n "${SERVER_WRAP:-}${CMAPP_SLOW:-}" ] && { echo "timing test skipped with sanitizers or valgrind (it runs in the plain suite)"; exit 77; }
+# network namespace of the test's own.  Under sanitizers or valgrind
+# (SLOW) the same; what the holders count as refused "at once" (within 1 s)
+# is then the server log's to tell.
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 use_sockhold 120
 NS=cmapp$BASHPID
@@ -14,15 +15,15 @@ for a in fd00:77::2 fd00:77::3 fd00:77::4 fd00:78::1; do
 	ip -n "$NS" -6 addr add "$a/128" dev lo nodad 2>"$T/ip.err" ||
 		{ echo "no IPv6 in the namespace: $(cat "$T/ip.err")"; exit 77; }
 done
-ip netns exec "$NS" "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" \
+ip netns exec "$NS" ${SERVER_WRAP:-} "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" \
 	-listen fd00:78::1 -port "$PORT" -rundir "$T/run" >>"$T/server.log" 2>&1 &
 SERVER_PID=$!
 wait_for $((10 * SLOW)) grep -q " listening on " "$T/server.log" || fail "server did not start" || exit 1
 hs=()
 for a in 2 3 4; do
-	ip netns exec "$NS" "$hold" -a fd00:78::1 -b fd00:77::$a -p "$PORT" -n 40 -B 40 -d 14 \
+	ip netns exec "$NS" "$hold" -a fd00:78::1 -b fd00:77::$a -p "$PORT" -n 40 -B 40 -d $((10 + 4 * SLOW)) \
 		-r "$T/ready.$a" >"$T/hold.$a" 2>&1 & hs+=($!)
-	wait_for 10 test -s "$T/ready.$a" || fail "holder fd00:77::$a not up" || exit 1
+	wait_for $((10 * SLOW)) test -s "$T/ready.$a" || fail "holder fd00:77::$a not up" || exit 1
 done
 cat >"$T/m.conf" <<EOC
 keyStore=$KEYS/host/client.private
@@ -39,7 +40,16 @@ for a in 2 3 4; do
 	eval "$(tail -1 "$T/hold.$a")"
 	tot_refused=$((tot_refused + refused)); tot_closed=$((tot_closed + closed))
 done
-expect_eq $tot_refused 56 "connections of the /64 refused at once (120 - 64)" || { cat "$T"/hold.*; exit 1; }
-expect_eq $tot_closed 64 "connections of the /64 held, then closed at the deadline" || exit 1
+expect_eq $((tot_refused + tot_closed)) 120 "connections of the /64 refused or closed" || { cat "$T"/hold.*; exit 1; }
+# The server closed 64 at the handshake deadline: those it held.
+at_deadline() { grep -c "closed \[fd00:77::[234]\]:[0-9]*: no TLS handshake within 10 s" "$T/server.log"; }
+wait_for $((2 * SLOW)) eval '[ "$(at_deadline)" -ge 64 ]'
+expect_eq "$(at_deadline)" 64 "connections of the /64 held, then closed at the deadline (server log)" || exit 1
+if [ "$SLOW" -eq 1 ]; then
+	expect_eq $tot_refused 56 "connections of the /64 refused at once (120 - 64)" || { cat "$T"/hold.*; exit 1; }
+	expect_eq $tot_closed 64 "connections of the /64 held, then closed at the deadline" || exit 1
+fi
 expect_grep "connections from fd00:77::/64 have not said HELLO yet" "$T/server.log" || exit 1
-echo "figures: IPv6 /64 limit: 120 idle from 3 addresses of one /64, $tot_closed held, $tot_refused refused; a manager from another /64 served in $took ms"
+reduced=
+[ "$SLOW" -gt 1 ] && reduced=" (under sanitizers or valgrind)"
+echo "figures: IPv6 /64 limit: 120 idle from 3 addresses of one /64, $tot_closed held, $tot_refused refused; a manager from another /64 served in $took ms$reduced"

@@ -3,15 +3,20 @@
  * cycles against cmappserver, each a full TLS connection with HELLO, START
  * (attaching to the running service) and DETACH, then a clean close; with
  * -abort, it drops the connection without DETACH or TLS close, as a killed
- * manager does.  Prints the cycles done; exits 1 at the first failure.
+ * manager does.  With -launch CODE, each cycle launches the command
+ * instead, a short one that is not running (another run of it must have
+ * been released): START, STARTED (launched), EXIT with exit code CODE,
+ * EXIT_ACK, then the server's close, as cmappmgr ends a run; the server
+ * spawns a cmapp-shim per cycle and releases it after the ACK.  Prints the
+ * cycles done; exits 1 at the first failure.
  * With -flood N, one connection attaches, then sends N LIST requests with
  * a tiny receive buffer and never reads the answers, as a peer that tries
  * to make the server queue without bound; it prints "dropped" when the
  * server hung up on it before all were sent, else holds the connection
  * for 30 s and prints "kept".
  *
- *   soak [-abort] [-flood N] -n CYCLES -port N -key FILE -keypw PW
- *        -trust FILE CMD...
+ *   soak [-abort | -launch CODE | -flood N] -n CYCLES -port N -key FILE
+ *        -keypw PW -trust FILE CMD...
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -93,9 +98,50 @@ flood(SSL *ssl, long n)
 	return 1;
 }
 
+/*
+ * After a launch's STARTED: its EXIT must carry exit code code; then the
+ * ACK, and the server's close, which tells that the ACK was read.  0 if
+ * all went so.
+ */
+static int
+run_to_end(SSL *ssl, uint64_t run_id, int code)
+{
+	struct proto_msg	m;
+	uint8_t			c;
+	int			r;
+
+	if (recv_msg(ssl, MSG_EXIT, &m) != 0)
+		return -1;
+	if (m.u.exit.run_id != run_id || m.u.exit.how != EXIT_CODE ||
+	    m.u.exit.value != code) {
+		fprintf(stderr, "soak: EXIT of run %016llx: how %u value %d, "
+		    "wanted run %016llx exit code %d\n",
+		    (unsigned long long)m.u.exit.run_id, m.u.exit.how,
+		    (int)m.u.exit.value, (unsigned long long)run_id, code);
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_EXIT_ACK;
+	m.u.attach.run_id = run_id;
+	if (send_msg(ssl, &m) != 0)
+		return -1;
+	if ((r = SSL_read(ssl, &c, 1)) > 0) {
+		fprintf(stderr, "soak: the server sent more after the EXIT\n");
+		return -1;
+	}
+	/* A close_notify or a bare EOF: both are the server's close. */
+	r = SSL_get_error(ssl, r);
+	if (r != SSL_ERROR_ZERO_RETURN && r != SSL_ERROR_SYSCALL) {
+		fprintf(stderr, "soak: no close after the EXIT_ACK (%d)\n", r);
+		return -1;
+	}
+	ERR_clear_error();
+	return 0;
+}
+
 static int
 cycle(SSL_CTX *ctx, int port, char **argv, int argc, int abort_conn,
-    long flood_n)
+    long flood_n, int launch_code)
 {
 	struct sockaddr_in	 sa = { .sin_family = AF_INET };
 	struct proto_msg	 m;
@@ -130,6 +176,16 @@ cycle(SSL_CTX *ctx, int port, char **argv, int argc, int abort_conn,
 	}
 	if (send_msg(ssl, &m) != 0 || recv_msg(ssl, MSG_STARTED, &m) != 0)
 		goto out;
+	if (launch_code >= 0) {
+		if (m.u.started.how != STARTED_LAUNCHED) {
+			fprintf(stderr, "soak: START was answered with how %u, "
+			    "not launched: a run of it was not released\n",
+			    m.u.started.how);
+			goto out;
+		}
+		r = run_to_end(ssl, m.u.started.run_id, launch_code);
+		goto out;
+	}
 	if (m.u.started.how != STARTED_ATTACHED &&
 	    m.u.started.how != STARTED_LAUNCHED) {
 		fprintf(stderr, "soak: the service is not running\n");
@@ -170,7 +226,7 @@ main(int argc, char **argv)
 	SSL_CTX			*ctx;
 	char			 err[512];
 	long			 n = 0, i, flood_n = 0;
-	int			 port = 0, abort_conn = 0, a;
+	int			 port = 0, abort_conn = 0, launch_code = -1, a;
 
 	signal(SIGPIPE, SIG_IGN);	/* a server hanging up is a result */
 	for (a = 1; a < argc && argv[a][0] == '-'; a++) {
@@ -178,6 +234,8 @@ main(int argc, char **argv)
 			abort_conn = 1;
 		else if (a + 1 >= argc)
 			break;
+		else if (strcmp(argv[a], "-launch") == 0)
+			launch_code = atoi(argv[++a]);
 		else if (strcmp(argv[a], "-flood") == 0)
 			flood_n = atol(argv[++a]);
 		else if (strcmp(argv[a], "-n") == 0)
@@ -193,9 +251,12 @@ main(int argc, char **argv)
 			snprintf(trust.path, sizeof(trust.path), "%s",
 			    argv[++a]);
 	}
-	if (n <= 0 || port <= 0 || a >= argc || argc - a > PROTO_MAX_ARGS) {
-		fprintf(stderr, "usage: soak [-abort] [-flood N] -n CYCLES "
-		    "-port N -key FILE -keypw PW -trust FILE CMD...\n");
+	if (n <= 0 || port <= 0 || a >= argc || argc - a > PROTO_MAX_ARGS ||
+	    launch_code > 255 || (launch_code >= 0 && (abort_conn ||
+	    flood_n > 0))) {
+		fprintf(stderr, "usage: soak [-abort | -launch CODE | -flood N] "
+		    "-n CYCLES -port N -key FILE -keypw PW -trust FILE "
+		    "CMD...\n");
 		return 2;
 	}
 	if ((ctx = tls_ctx_new(TLS_CLIENT, &key, &trust, err, sizeof(err)))
@@ -204,10 +265,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (flood_n > 0)
-		return cycle(ctx, port, argv + a, argc - a, 0, flood_n) == 0 ?
-		    0 : 1;
+		return cycle(ctx, port, argv + a, argc - a, 0, flood_n, -1) ==
+		    0 ? 0 : 1;
 	for (i = 0; i < n; i++)
-		if (cycle(ctx, port, argv + a, argc - a, abort_conn, 0) != 0) {
+		if (cycle(ctx, port, argv + a, argc - a, abort_conn, 0,
+		    launch_code) != 0) {
 			fprintf(stderr, "soak: cycle %ld failed\n", i + 1);
 			printf("%ld\n", i);
 			return 1;

@@ -1,6 +1,6 @@
 /*
- * sockhold.c: the load tests' client (tests/e2e/50_idle_sockets.sh and
- * 51_slow_handshake.sh).  Opens many TCP connections to a server and holds
+ * sockhold.c: the load tests' client (tests/e2e/50_idle_sockets.sh,
+ * 51_slow_handshake.sh, 53_conn_cap.sh, 54_peer_v6.sh).  Opens many TCP connections to a server and holds
  * them, idle or trickling a TLS ClientHello one byte at a time, and
  * measures when the server closes each one.
  *
@@ -8,19 +8,29 @@
  *            [-s MS] [-r READY_FILE]
  *
  *   -a ADDR    the server's IPv4 or IPv6 address (127.0.0.1)
- *   -b SOURCE  bind the connections to this source address, of the same
+ *   -b SOURCE[,SOURCE...]
+ *              bind the connections to this source address, of the same
  *              family (e.g. 127.0.0.2, so that they come from another peer
- *              than the manager)
+ *              than the manager); with several, the connections take them
+ *              in turn (at most MAX_SRC)
  *   -B BATCH   connect this many at a time (100), each batch once the one
- *              before is up: a burst larger than the listen backlog would
- *              leave connections half-open in the kernel, accepted by the
- *              server only seconds later as SYN-ACKs are resent
+ *              before is up and the server has taken it from its listen
+ *              queue (seen in /proc/net/tcp*, if the server's socket shows
+ *              there; CONNECT_S at most): a burst larger than the listen
+ *              backlog would leave connections half-open in the kernel,
+ *              accepted by the server only seconds later as SYN-ACKs are
+ *              resent, and out of the order they were made in
  *   -d SECONDS give up after this long (30); it ends sooner once the server
  *              has closed every connection
  *   -s MS      send the next byte of a ClientHello every MS milliseconds
  *              (without -s the connections stay silent)
- *   -r FILE    once the connections are up and settled (1 s), write a line
- *              "connected=C failed=F refused=R open=O" to FILE
+ *   -r FILE    once the connections are up, taken from the listen queue
+ *              and settled (1 s), write a line
+ *              "connected=C failed=F refused=R open=O oldest_open=I
+ *              newest_gone=J" to FILE, and again, as of then, on each
+ *              SIGUSR1: I is the number (1.., in connecting order) of the
+ *              oldest connection still open, J that of the newest the server
+ *              has closed (0: none)
  *
  * At the end it prints one line of key=value pairs:
  *   opened connected failed     connections tried, up, never up
@@ -35,6 +45,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +56,7 @@
 
 #define SETTLE_S	1.0	/* a refusal comes within this of connecting */
 #define CONNECT_S	5.0	/* per batch */
+#define MAX_SRC		64	/* source addresses */
 
 enum state { S_UNTRIED, S_CONNECTING, S_OPEN, S_FAILED, S_REFUSED, S_CLOSED };
 
@@ -58,9 +70,10 @@ struct sock {
 
 static unsigned char	hello[512];
 static size_t		hello_len;
-static struct sockaddr_storage dst, src;	/* IPv4 or IPv6 */
+static struct sockaddr_storage dst, src[MAX_SRC];	/* IPv4 or IPv6 */
 static socklen_t	addr_len;
-static int		bind_src;
+static int		n_src, next_src;
+static volatile sig_atomic_t snapshot;	/* SIGUSR1 */
 
 /* An IPv4 or IPv6 address and port into *ss; -1 if a is neither. */
 static int
@@ -136,9 +149,50 @@ make_hello(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: sockhold -p PORT -n N [-a ADDR] [-b SOURCE] "
-	    "[-B BATCH] [-d SECONDS] [-s MS] [-r READY_FILE]\n");
+	fprintf(stderr, "usage: sockhold -p PORT -n N [-a ADDR] "
+	    "[-b SOURCE[,SOURCE...]] [-B BATCH] [-d SECONDS] [-s MS] "
+	    "[-r READY_FILE]\n");
 	exit(2);
+}
+
+/*
+ * Connections in the server's listen queue, not yet accepted: the
+ * rx_queue of the listening sockets on the server's port in
+ * /proc/net/tcp and tcp6; -1 if none shows there (another network
+ * namespace).
+ */
+static long
+listen_queue(void)
+{
+	static const char *const files[] = { "/proc/net/tcp",
+	    "/proc/net/tcp6" };
+	unsigned	port = ntohs(dst.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&dst)->sin6_port :
+	    ((struct sockaddr_in *)&dst)->sin_port);
+	unsigned	lport, st;
+	unsigned long	txq, rxq;
+	long		total = -1;
+	char		line[512], *colon;
+	size_t		i;
+	FILE		*f;
+
+	for (i = 0; i < 2; i++) {
+		if ((f = fopen(files[i], "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			/* "sl: local_addr:port rem_addr:port st tx:rx ..." */
+			if ((colon = strchr(line, ':')) == NULL ||
+			    (colon = strchr(colon + 1, ':')) == NULL ||
+			    sscanf(colon + 1, "%x %*s %x %lx:%lx", &lport, &st,
+			    &txq, &rxq) != 4)
+				continue;
+			if (st != 0x0a || lport != port)	/* LISTEN */
+				continue;
+			total = (total < 0 ? 0 : total) + (long)rxq;
+		}
+		fclose(f);
+	}
+	return total;
 }
 
 /* Starts a non-blocking connect; the socket is S_FAILED if it cannot. */
@@ -155,7 +209,8 @@ try_connect(struct sock *s)
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (bind_src && bind(fd, (struct sockaddr *)&src, addr_len) == -1) {
+	if (n_src > 0 && bind(fd, (struct sockaddr *)&src[next_src++ % n_src],
+	    addr_len) == -1) {
 		perror("sockhold: bind");
 		close(fd);
 		return;
@@ -187,13 +242,81 @@ give_up(struct sock *s)
 	s->state = S_FAILED;
 }
 
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	snapshot = 1;
+}
+
+/* -b's list into src[]; -1 if an address is bad or there are too many. */
+static int
+set_sources(char *list)
+{
+	char	*a;
+
+	for (a = strtok(list, ","); a != NULL; a = strtok(NULL, ",")) {
+		if (n_src == MAX_SRC || set_addr(&src[n_src], a, 0) != 0 ||
+		    src[n_src].ss_family != dst.ss_family)
+			return -1;
+		n_src++;
+	}
+	return n_src > 0 ? 0 : -1;
+}
+
+/*
+ * The ready line, as of now, written aside and renamed so that a reader
+ * never sees half of it.
+ */
+static void
+write_ready(const char *file, const struct sock *socks, size_t n)
+{
+	char		 tmp[4096];
+	unsigned	 c_fail = 0, c_ref = 0, c_open = 0;
+	size_t		 i, oldest_open = 0, newest_gone = 0;
+	FILE		*f;
+
+	for (i = 0; i < n; i++) {
+		switch (socks[i].state) {
+		case S_UNTRIED:
+		case S_FAILED:
+			c_fail++;
+			break;
+		case S_REFUSED:
+		case S_CLOSED:
+			c_ref += socks[i].state == S_REFUSED;
+			newest_gone = i + 1;
+			break;
+		case S_OPEN:
+			c_open++;
+			if (oldest_open == 0)
+				oldest_open = i + 1;
+			break;
+		default:
+			break;
+		}
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	if ((f = fopen(tmp, "w")) == NULL) {
+		perror(tmp);
+		return;
+	}
+	fprintf(f, "connected=%ld failed=%u refused=%u open=%u oldest_open=%zu "
+	    "newest_gone=%zu\n", (long)n - (long)c_fail, c_fail, c_ref,
+	    c_open, oldest_open, newest_gone);
+	if (fclose(f) != 0 || rename(tmp, file) != 0)
+		perror(file);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct rlimit		 rl;
 	struct pollfd		*pfd;
 	struct sock		*socks;
-	const char		*addr = "127.0.0.1", *source = NULL;
+	struct sigaction	 sa;
+	const char		*addr = "127.0.0.1";
+	char			*sources = NULL;
 	const char		*ready_file = NULL;
 	double			 t0, t, duration = 30, next_byte = 0;
 	double			 t_batch = 0, t_settled = 0, cmin = 0, cmax = 0;
@@ -201,16 +324,15 @@ main(int argc, char **argv)
 	size_t			 i, k, np, next = 0, sent_max = 0;
 	unsigned		 c_fail = 0, c_ref = 0, c_closed = 0;
 	unsigned		 c_open = 0, c_pending;
-	int			 opt, err, ready = 0;
+	int			 opt, err, ready = 0, snap_now = 0, queued;
 	socklen_t		 len;
 	char			 buf[4096];
 	ssize_t			 r;
-	FILE			*f;
 
 	while ((opt = getopt(argc, argv, "a:b:B:d:n:p:r:s:")) != -1) {
 		switch (opt) {
 		case 'a': addr = optarg; break;
-		case 'b': source = optarg; bind_src = 1; break;
+		case 'b': sources = optarg; break;
 		case 'B': batch = atol(optarg); break;
 		case 'd': duration = atof(optarg); break;
 		case 'n': n = atol(optarg); break;
@@ -223,9 +345,12 @@ main(int argc, char **argv)
 	if (n <= 0 || port <= 0 || port > 65535 || duration <= 0 || batch <= 0)
 		usage();
 	if (set_addr(&dst, addr, port) != 0 ||
-	    (bind_src && (set_addr(&src, source, 0) != 0 ||
-	    src.ss_family != dst.ss_family)))
+	    (sources != NULL && set_sources(sources) != 0))
 		usage();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;	/* no SA_RESTART: poll returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 	addr_len = dst.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 	    sizeof(struct sockaddr_in);
 
@@ -268,29 +393,24 @@ main(int argc, char **argv)
 					give_up(&socks[i]);
 			c_pending = 0;
 		}
-		if (c_pending == 0 && next < (size_t)n) {
+		/* The next batch once the server has taken this one; the
+		 * sockets are watched meanwhile. */
+		queued = c_pending == 0 && t - t_batch < CONNECT_S &&
+		    listen_queue() > 0;
+		if (c_pending == 0 && !queued && next < (size_t)n) {
 			t_batch = t;
 			for (k = 0; k < (size_t)batch && next < (size_t)n; k++)
 				try_connect(&socks[next++]);
 			continue;
 		}
 		/* Say "ready" once all are up and settled. */
-		if (c_pending == 0 && t_settled == 0)
+		if (c_pending == 0 && !queued && next == (size_t)n &&
+		    t_settled == 0)
 			t_settled = t + SETTLE_S;
 		if (!ready && t_settled > 0 && t >= t_settled) {
 			ready = 1;
-			c_fail = c_ref = 0;
-			for (i = 0; i < (size_t)n; i++) {
-				c_fail += socks[i].state == S_FAILED;
-				c_ref += socks[i].state == S_REFUSED;
-			}
-			if (ready_file != NULL &&
-			    (f = fopen(ready_file, "w")) != NULL) {
-				fprintf(f, "connected=%ld failed=%u refused=%u "
-				    "open=%u\n", n - (long)c_fail, c_fail, c_ref,
-				    c_open);
-				fclose(f);
-			}
+			if (ready_file != NULL)
+				write_ready(ready_file, socks, (size_t)n);
 		}
 		if ((ready && c_open == 0) || t - t0 >= duration)
 			break;
@@ -322,7 +442,7 @@ main(int argc, char **argv)
 			pfd[np].revents = 0;
 			np++;
 		}
-		if (poll(pfd, np, 20) == -1 && errno != EINTR) {
+		if (poll(pfd, np, snap_now ? 0 : 20) == -1 && errno != EINTR) {
 			perror("sockhold: poll");
 			return 1;
 		}
@@ -359,6 +479,15 @@ main(int argc, char **argv)
 				;
 			if (r == 0 || (errno != EAGAIN && errno != EINTR))
 				server_closed(s, t);
+		}
+		/* A SIGUSR1's snapshot is written after a poll begun after
+		 * it: what the server did before it is in. */
+		if (snap_now && ready_file != NULL)
+			write_ready(ready_file, socks, (size_t)n);
+		snap_now = 0;
+		if (ready && snapshot) {
+			snapshot = 0;
+			snap_now = 1;
 		}
 	}
 
