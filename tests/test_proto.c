@@ -1165,6 +1165,9 @@ Test(proto, take_list_manager)
 	n = proto_encode(&in, frame, sizeof(frame));
 	cr_assert_eq(n, PROTO_HDR_LEN + 18 + 15);
 	cr_expect_eq(take_exact(frame, (size_t)n, PROTO_MAX_BODY, NULL), n);
+	/* take_exact's copy is gone: the peer is read from frame itself. */
+	cr_expect_eq(proto_take(frame, (size_t)n, PROTO_MAX_BODY, NULL, &out,
+	    NULL, 0), n);
 	cr_expect_eq(out.type, MSG_LIST_MANAGER);
 	expect_str(out.u.manager.peer, in.u.manager.peer);
 	cr_expect_eq(take_exact(frame, (size_t)n - 1, PROTO_MAX_BODY, NULL),
