@@ -730,6 +730,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "cmapp-shim: bad run id %s\n", argv[2]);
 		return 2;
 	}
+	/* Not cmappserver's child beyond this point: it reaps this first
+	 * process at once, and the shim lives on like those a previous
+	 * server left, reaped by init (supervise.c, spawn_shim). */
+	switch (fork()) {
+	case -1:
+		fprintf(stderr, "cmapp-shim: fork: %s\n", strerror(errno));
+		return 1;
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
 	sh.argv = argv + 4;
 	sh.argc = argc - 4;
 	sh.lfd = sh.epfd = -1;

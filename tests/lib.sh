@@ -141,6 +141,24 @@ reboot_guest() {
 	rm -rf "$T/run"
 }
 
+# shims COMMAND: how many cmapp-shim processes of this test's run directory
+# run COMMAND; not their forked children, which bear the shim's command
+# line until their exec returns.  The patterns come from the environment:
+# in awk's own arguments they would match awk.
+shims() {
+	ps -eo pid=,ppid=,comm=,args= | PAT="$T/run" CMD="$1" awk '
+		{ comm[$1] = $3; ppid[$1] = $2; line[$1] = $0 }
+		END {
+			for (p in line)
+				if (comm[p] == "cmapp-shim" &&
+				    index(line[p], ENVIRON["PAT"]) &&
+				    index(line[p], ENVIRON["CMD"]) &&
+				    comm[ppid[p]] != "cmapp-shim")
+					n++
+			print n + 0
+		}'
+}
+
 # kill_shim PID: kill -9 a cmapp-shim and everything of its service: the
 # service leads a session of its own, with its children in it.
 kill_shim() {

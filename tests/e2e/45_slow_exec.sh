@@ -20,7 +20,7 @@ expect_eq $rc 0 "a START during the hung launch" || { cat "$T/o"; exit 1; }
 mgr -t 30 "$T/mnt/disk" 2>"$T/e2" & m2=$!
 sleep 4		# past the watcher's 3 s timeout
 kill -0 $mw 2>/dev/null || fail "the manager of another service failed during the hung launch: $(cat "$T/ew")" || exit 1
-expect_eq "$(pgrep -P "$SERVER_PID" -f "cmapp-shim $T/run .* $T/mnt/disk" | wc -l)" 1 "shims for the hung command" || exit 1
+expect_eq "$(shims "$T/mnt/disk")" 1 "shims for the hung command" || exit 1
 kill -0 $m1 2>/dev/null && kill -0 $m2 2>/dev/null || fail "a manager of the hung launch gave up" || exit 1
 
 echo ok >"$T/mnt/ctl"	# the exec goes on, and fails: not a program

@@ -5,23 +5,6 @@
 # one shim, no second copy; other STARTs are not held up; when the exec
 # fails at last, the manager and a second one are told why.
 hung_exec_mount
-# The shims of the hung command, not their forked children, which bear
-# the shim's command line until their exec returns.
-shims() {
-	# The patterns come from the environment: in awk's own arguments
-	# they would match awk.
-	ps -eo pid=,ppid=,comm=,args= | PAT="$T/run" CMD="$T/mnt/disk" awk '
-		{ comm[$1] = $3; ppid[$1] = $2; line[$1] = $0 }
-		END {
-			for (p in line)
-				if (comm[p] == "cmapp-shim" &&
-				    index(line[p], ENVIRON["PAT"]) &&
-				    index(line[p], ENVIRON["CMD"]) &&
-				    comm[ppid[p]] != "cmapp-shim")
-					n++
-			print n + 0
-		}'
-}
 
 echo hangopen >"$T/mnt/ctl"
 start_server || exit 1
@@ -42,7 +25,7 @@ wait_for $((10 * SLOW)) grep -q "attached to $T/mnt/disk" "$T/server.log" ||
 mgr -t $((30 * SLOW)) "$T/mnt/disk" 2>"$T/e2" & m2=$!
 wait_for $((10 * SLOW)) eval '[ "$(grep -c "attached to $T/mnt/disk" "$T/server.log")" -ge 2 ]' ||
 	fail "a second manager did not attach" || exit 1
-expect_eq "$(shims)" 1 "shims for the hung command" || exit 1
+expect_eq "$(shims "$T/mnt/disk")" 1 "shims for the hung command" || exit 1
 kill -0 $m1 2>/dev/null && kill -0 $m2 2>/dev/null || fail "a manager of the hung launch gave up" || exit 1
 
 echo ok >"$T/mnt/ctl"	# the exec goes on, and fails: not a program
@@ -51,4 +34,4 @@ wait $m2; expect_eq $? 1 "the second manager of the failed launch" || { cat "$T/
 for e in "$T/e1" "$T/e2"; do
 	expect_grep "could not start $T/mnt/disk: cannot execute $T/mnt/disk: Exec format error" "$e" || exit 1
 done
-wait_for 5 eval '[ "$(shims)" = 0 ]' || fail "the shim of the failed launch stayed" || exit 1
+wait_for 5 eval '[ "$(shims "$T/mnt/disk")" = 0 ]' || fail "the shim of the failed launch stayed" || exit 1
