@@ -361,27 +361,6 @@ pending_from(struct server *srv, const char *addr)
 	return n;
 }
 
-/* "addr:port" of a refused connection, for the log. */
-static void
-peer_text(uv_tcp_t *t, char *buf, size_t cap)
-{
-	struct sockaddr_storage	ss;
-	char			a[INET6_ADDRSTRLEN];
-	int			len = sizeof(ss);
-
-	if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &len) != 0)
-		return;
-	if (ss.ss_family == AF_INET6) {
-		uv_ip6_name((struct sockaddr_in6 *)&ss, a, sizeof(a));
-		snprintf(buf, cap, "[%s]:%d", a,
-		    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
-	} else {
-		uv_ip4_name((struct sockaddr_in *)&ss, a, sizeof(a));
-		snprintf(buf, cap, "%s:%d", a,
-		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
-	}
-}
-
 static void
 on_connection(uv_stream_t *listener, int status)
 {
@@ -406,7 +385,7 @@ on_connection(uv_stream_t *listener, int status)
 		if ((reject = malloc(sizeof(*reject))) != NULL) {
 			uv_tcp_init(&srv->loop, reject);
 			if (uv_accept(listener, (uv_stream_t *)reject) == 0) {
-				peer_text(reject, who, sizeof(who));
+				conn_peer_text(reject, who, sizeof(who));
 				uv_tcp_close_reset(reject,
 				    (uv_close_cb)free);
 			} else

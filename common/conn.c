@@ -184,15 +184,15 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	pump(c);
 }
 
-static void
-peer_name(struct conn *c)
+void
+conn_peer_text(uv_tcp_t *t, char *buf, size_t cap)
 {
 	struct sockaddr_storage	ss;
 	int			len = sizeof(ss);
 	char			host[INET6_ADDRSTRLEN];
 	int			port = 0;
 
-	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
+	if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &len) != 0)
 		return;
 	if (ss.ss_family == AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
@@ -203,8 +203,7 @@ peer_name(struct conn *c)
 		    == NULL)
 			memmove(host, host + 7, strlen(host + 7) + 1);
 		else {
-			snprintf(c->peer, sizeof(c->peer), "[%s]:%d", host,
-			    port);
+			snprintf(buf, cap, "[%s]:%d", host, port);
 			return;
 		}
 	} else {
@@ -212,7 +211,7 @@ peer_name(struct conn *c)
 		uv_ip4_name(s4, host, sizeof(host));
 		port = ntohs(s4->sin_port);
 	}
-	snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
+	snprintf(buf, cap, "%s:%d", host, port);
 }
 
 static void
@@ -221,7 +220,7 @@ start(struct conn *c)
 	int	r;
 
 	uv_tcp_nodelay(&c->tcp, 1);
-	peer_name(c);
+	conn_peer_text(&c->tcp, c->peer, sizeof(c->peer));
 	c->state = C_HANDSHAKE;
 	if ((r = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb))
 	    != 0) {

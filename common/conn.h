@@ -77,6 +77,9 @@ int	conn_connect(struct conn *c, const struct sockaddr *sa);
 void	conn_deadline(struct conn *c, unsigned ms, const char *what);
 /* With ms > 0 every received frame re-arms a deadline of ms. */
 void	conn_idle(struct conn *c, unsigned ms);
+/* "addr:port" of t's peer ("[addr]:port" for IPv6, a v4-mapped one as
+ * v4) into buf; buf is left alone when there is no peer. */
+void	conn_peer_text(uv_tcp_t *t, char *buf, size_t cap);
 int	conn_send(struct conn *c, const struct proto_msg *m);
 size_t	conn_queued(const struct conn *c);
 int	conn_is_open(const struct conn *c);
