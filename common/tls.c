@@ -28,7 +28,7 @@ tls_init(int with_strings)
 
 /* What a refused or broken peer's TLS errors say (OpenSSL's own words),
  * for a process that did not load OpenSSL's tables. */
-static const struct {
+static const struct tls_reason {
 	int		 reason;
 	const char	*text;
 	int		 auth;	/* a certificate refused, by us or the peer */
@@ -72,18 +72,29 @@ static const struct {
 	{ SSL_R_TLSV1_ALERT_INTERNAL_ERROR, "tlsv1 alert internal error", 0 },
 };
 
+/* Our entry for error e, or NULL. */
+static const struct tls_reason *
+known_reason(unsigned long e)
+{
+	size_t	i;
+
+	if (ERR_GET_LIB(e) == ERR_LIB_SSL)
+		for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+			if (reasons[i].reason == ERR_GET_REASON(e))
+				return &reasons[i];
+	return NULL;
+}
+
 /* The words for error e: OpenSSL's if loaded, else ours, else its code
  * in the form `openssl errstr` takes. */
 static void
 reason_text(unsigned long e, char *buf, size_t cap)
 {
-	const char	*r = ERR_reason_error_string(e);
-	size_t		 i;
+	const struct tls_reason	*k;
+	const char		*r = ERR_reason_error_string(e);
 
-	if (r == NULL && ERR_GET_LIB(e) == ERR_LIB_SSL)
-		for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-			if (reasons[i].reason == ERR_GET_REASON(e))
-				r = reasons[i].text;
+	if (r == NULL && (k = known_reason(e)) != NULL)
+		r = k->text;
 	if (r != NULL)
 		snprintf(buf, cap, "%s", r);
 	else
@@ -187,26 +198,14 @@ tls_ctx_new(enum tls_role role, const struct conf_store *key,
 	return ctx;
 }
 
-static int
-is_auth_reason(unsigned long e)
-{
-	size_t	i;
-
-	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
-		return 0;
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (reasons[i].reason == ERR_GET_REASON(e))
-			return reasons[i].auth;
-	return 0;
-}
-
 int
 tls_error(SSL *ssl, int ret, char *buf, size_t cap)
 {
-	unsigned long	 e = ERR_peek_last_error();
-	char		 reason[160];
-	long		 vr;
-	int		 auth = 0, code;
+	const struct tls_reason	*k;
+	unsigned long		 e = ERR_peek_last_error();
+	char			 reason[160];
+	long			 vr;
+	int			 auth = 0, code;
 
 	code = SSL_get_error(ssl, ret);
 	if (e == 0) {
@@ -217,7 +216,7 @@ tls_error(SSL *ssl, int ret, char *buf, size_t cap)
 		return 0;
 	}
 	reason_text(e, reason, sizeof(reason));
-	auth = is_auth_reason(e);
+	auth = (k = known_reason(e)) != NULL && k->auth;
 	vr = SSL_get_verify_result(ssl);
 	if (ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED &&
 	    vr != X509_V_OK)
