@@ -1,11 +1,17 @@
 # cmapp: cmappmgr (VM host) and cmappserver (VM guest).
 # make            build the binaries into build/
+# make deps       install the missing Debian packages to build (as root);
+#                 make deps-test: also those of the tests
 # make demo       install missing packages, build, run a localhost demo
 # make test       every suite: unit (Criterion), end to end, fuzzing, then
 #                 both again under ASan+UBSan and valgrind (tests/all.sh)
 # make check      unit and end-to-end tests only
 # make check-asan the same suites built with -fsanitize=address,undefined
 # make check-warnings  everything built by gcc and clang with -Werror
+
+# The first rule is make's default goal: a plain "make" builds the
+# programs.  Its prerequisites come below, once every fragment added its own.
+all:
 
 CC	?= cc
 BUILD	?= build
@@ -15,8 +21,10 @@ BUILD	?= build
 OPT	?= -Os -g
 SAN	?=
 PKGS	 = openssl libuv inih
+# The tree builds clean under these with gcc and clang (make check-warnings).
+WARN	 = -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wwrite-strings
 # Recursively expanded on purpose: pkg-config runs after the deps step.
-CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) -Wall -Wextra \
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) \
 	-ffunction-sections -fdata-sections \
 	-Icommon -Iplugins $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
@@ -35,26 +43,30 @@ UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-# Each part of the product adds its programs to ALL, its Criterion tests to
-# UNIT and its make targets in its own fragment, so that the parts can grow
-# without editing one another's rules.
-ALL	= $(BUILD)/cmappserver $(BUILD)/cmapp-shim $(BUILD)/cmappmgr \
-	  $(BUILD)/tests/tools/soak $(BUILD)/tests/tools/rawframe
--include plugins/plugins.mk conf/install.mk bench/bench.mk tests/fuzz.mk
+# Each part of the product adds its programs to ALL, the programs only the
+# tests run to TOOLS, its Criterion tests to UNIT and its make targets in its
+# own fragment, so that the parts can grow without editing one another's
+# rules.
+ALL	= $(BUILD)/cmappserver $(BUILD)/cmapp-shim $(BUILD)/cmappmgr
+TOOLS	= $(BUILD)/tests/tools/soak $(BUILD)/tests/tools/rawframe
+include plugins/plugins.mk conf/install.mk bench/bench.mk tests/fuzz.mk
 
 all: $(ALL)
 
-$(BUILD)/.deps: .ci/deps.sh
-	@mkdir -p $(BUILD)
+# The test tools: the end-to-end tests' helpers (tests/tools/) and probes.
+tools: $(TOOLS)
+
+# The Debian packages, installed where missing (as root; a user is told
+# the apt-get line).  Compiling never installs anything: the targets that
+# set a fresh machine up (demo, test, check..., bench) depend on these, and
+# build in a sub-make, after them, since make -j would not wait otherwise.
+deps:
 	./.ci/deps.sh
-	@touch $@
 
-$(BUILD)/.deps-test: .ci/deps.sh
-	@mkdir -p $(BUILD)
+deps-test:
 	./.ci/deps.sh test
-	@touch $@
 
-$(BUILD)/%.o: %.c | $(BUILD)/.deps
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
@@ -74,26 +86,27 @@ $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 # Modules under test that are not in COMMON.
-$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c plugins/hostlog_arg.c tests/keyfix.c)
+$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c plugins/hostlog_arg.c tests/keyfix.c \
+		tests/argvfix.c)
 # Not with --gc-sections: nothing refers to Criterion's test sections.
-$(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON)) | $(BUILD)/.deps-test
+$(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
 		$(shell pkg-config --libs criterion)
 
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
 
-e2e: all
+e2e: all tools
 	tests/e2e.sh $(BUILD)
 
 # Every suite (tests/all.sh): unit, end to end, fuzzing, ASan+UBSan, valgrind.
-test: $(BUILD)/.deps-test
-	$(MAKE) --no-print-directory all $(BUILD)/tests/unit
+test: deps-test
+	$(MAKE) --no-print-directory all tools $(BUILD)/tests/unit
 	tests/all.sh
 
 # The quick loop while developing: unit and end-to-end tests only.
-check: $(BUILD)/.deps-test
-	$(MAKE) --no-print-directory all $(BUILD)/tests/unit
+check: deps-test
+	$(MAKE) --no-print-directory all tools $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
 	tests/e2e.sh $(BUILD)
 
@@ -108,11 +121,11 @@ check-asan:
 # Ends with "warnings: gcc N, clang N", the diagnostics each compiler gave
 # (its log: build-warn-CC/warn.log), and fails if any.
 WARN_CCS = gcc clang
-check-warnings: $(BUILD)/.deps-test
+check-warnings: deps-test
 	@r=0 s=; for cc in $(WARN_CCS); do \
 		mkdir -p build-warn-$$cc; \
 		$(MAKE) -k --no-print-directory BUILD=build-warn-$$cc CC=$$cc \
-			CFLAGS=-Werror all build-warn-$$cc/tests/unit \
+			CFLAGS=-Werror all tools build-warn-$$cc/tests/unit \
 			build-warn-$$cc/bench/benchrun build-warn-$$cc/bench/benchsvc \
 			>build-warn-$$cc/warn.log 2>&1 || r=1; \
 		n=$$(grep -cE '(warning|error): ' build-warn-$$cc/warn.log); \
@@ -125,14 +138,17 @@ check-warnings: $(BUILD)/.deps-test
 # error or definite leak fails the test it happened in.
 VALGRIND = valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
 	--error-exitcode=99 --log-file=%q{T}/valgrind.%p.log
-check-valgrind: all
+check-valgrind: deps-test
+	$(MAKE) --no-print-directory all tools
 	SERVER_WRAP="$(VALGRIND)" tests/e2e.sh $(BUILD)
 
-demo: all
+demo: deps
+	$(MAKE) --no-print-directory all
 	tests/demo.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-warn-*
 
-.PHONY: all unit e2e test check check-asan check-warnings check-valgrind demo clean
+.PHONY: all tools deps deps-test unit e2e test check check-asan check-warnings \
+	check-valgrind demo clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -34,7 +34,7 @@ log_set_stderr(int to_stderr)
 	L.to_stderr = to_stderr;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
 	char	msg[2048];

@@ -819,7 +819,6 @@ Test(proto, entry_every_prefix)
 Test(proto, shim_messages_round_trip)
 {
 	static const char	*args[] = { "/bin/sleep", "10" };
-	uint8_t			 frame[PROTO_MAX_FRAME];
 	struct proto_hdr	 h;
 	ssize_t			 n;
 	int			 i;
