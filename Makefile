@@ -100,9 +100,11 @@ e2e: all tools
 	tests/e2e.sh $(BUILD)
 
 # Every suite (tests/all.sh): unit, end to end, fuzzing, ASan+UBSan, valgrind.
+# all.sh's closing wall time counts from here.
 test: deps-test
-	$(MAKE) --no-print-directory all tools $(BUILD)/tests/unit
-	tests/all.sh
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory all tools $(BUILD)/tests/unit && \
+	MAKE_TEST_START=$$start tests/all.sh
 
 # The quick loop while developing: unit and end-to-end tests only.
 check: deps-test
@@ -138,9 +140,10 @@ check-warnings: deps-test
 # error or definite leak fails the test it happened in.
 VALGRIND = valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
 	--error-exitcode=99 --log-file=%q{T}/valgrind.%p.log
+# E2E_TESTS: only those (as tests/all.sh runs it).
 check-valgrind: deps-test
 	$(MAKE) --no-print-directory all tools
-	SERVER_WRAP="$(VALGRIND)" tests/e2e.sh $(BUILD)
+	SERVER_WRAP="$(VALGRIND)" tests/e2e.sh $(BUILD) $(E2E_TESTS)
 
 demo: deps
 	$(MAKE) --no-print-directory all

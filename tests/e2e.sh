@@ -7,8 +7,9 @@
 # (default 3) run at once, the costliest first, from the "# cost: SECONDS"
 # line of each (its time alone on a quiet machine; 5 without one).  Those
 # marked "heavy" there (load tests, the TLS scan: they keep the CPU or the
-# machine's sockets busy) never run alongside one another.  Each test's
-# result is printed when it ends, with its output if it failed.
+# machine's sockets busy) never run alongside one another, nor alongside
+# those of another suite run at once with the same E2E_HEAVY_LOCK file.
+# Each test's result is printed when it ends, with its output if it failed.
 #
 # Each test runs in a bash of its own under timeout(1), in a process group
 # of its own: 180 s, or what a "# limit: N" line in the test says, both
@@ -80,12 +81,17 @@ leaks() {
 	done
 }
 
-# run_one FILE NAME: runs one test in $WORK/NAME, checks what it left, and
-# writes its result block to $WORK/NAME/result; exits 0 (passed), 1
-# (failed) or 77 (skipped).  Run in the background, one per running test.
+# run_one FILE NAME HEAVY: runs one test in $WORK/NAME, checks what it
+# left, and writes its result block to $WORK/NAME/result; exits 0
+# (passed), 1 (failed) or 77 (skipped).  Run in the background, one per
+# running test.  A heavy one (HEAVY 1) first takes E2E_HEAVY_LOCK, if
+# set: the suites that tests/all.sh runs at once share it.
 run_one() {
-	local f=$1 name=$2 T=$WORK/$2 limit start rc last left kept vg tpid me=$BASHPID
+	local f=$1 name=$2 T=$WORK/$2 limit start rc last left kept vg tpid me=$BASHPID lk
 	mkdir -p "$T"
+	if [ "$3" = 1 ] && [ -n "${E2E_HEAVY_LOCK:-}" ]; then
+		exec {lk}>>"$E2E_HEAVY_LOCK" && flock "$lk"
+	fi
 	limit=$(sed -n 's/^# limit: *\([0-9][0-9]*\) *$/\1/p' "$f" | head -1)
 	limit=$(( ${limit:-180} * SLOW ))
 	start=$SECONDS
@@ -186,7 +192,6 @@ while read -r _ heavy f; do queue+=("$heavy $f"); done < <(
 [ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=1
 
 pass=0 failed=0 skipped=0 names=() heavy_pid=
-declare -A heavy_of=()
 while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 	# Start the first tests that may run now: a free slot, and no second
 	# heavy one.
@@ -198,7 +203,7 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 			continue
 		fi
 		name=$(basename "$f" .sh)
-		run_one "$f" "$name" &
+		run_one "$f" "$name" "$h" &
 		running[$!]=$name
 		[ "$h" = 1 ] && heavy_pid=$!
 		queue=("${queue[@]:0:$i}" "${queue[@]:$((i + 1))}")
