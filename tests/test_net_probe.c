@@ -23,6 +23,7 @@
 #include "../plugins/icmp.h"
 #include "../plugins/runner.h"
 #include "argvfix.h"
+#include "ciskip.h"
 
 static const struct cmapp_probe *
 net_probe(void)
@@ -86,7 +87,7 @@ own_netns(int lo_up)
 	int		s;
 
 	if (unshare(CLONE_NEWNET) < 0)
-		cr_skip_test("no network namespace: %s", strerror(errno));
+		skip_test("no network namespace: %s", strerror(errno));
 	if (!lo_up)
 		return;
 	cr_assert_geq(s = socket(AF_INET, SOCK_DGRAM, 0), 0);
@@ -104,7 +105,7 @@ sysctl_set(const char *path, const char *v)
 	int	fd = open(path, O_WRONLY);
 
 	if (fd < 0)
-		cr_skip_test("%s: %s", path, strerror(errno));
+		skip_test("%s: %s", path, strerror(errno));
 	cr_assert_eq(write(fd, v, strlen(v)), (ssize_t)strlen(v));
 	close(fd);
 }
@@ -444,7 +445,7 @@ Test(net_probe, no_privilege_is_explained)
 	own_netns(1);		/* its ping_group_range is "1 0" */
 	x = parse(argv);
 	if (setgid(65534) < 0 || setuid(65534) < 0)
-		cr_skip_test("cannot drop privileges: %s", strerror(errno));
+		skip_test("cannot drop privileges: %s", strerror(errno));
 	x.p->init(x.state, &n, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_ERROR, "%s", x.r.msg);
 	cr_assert(strstr(x.r.msg, "needs root or CAP_NET_RAW") &&
@@ -463,7 +464,7 @@ Test(net_probe, without_root_a_ping_socket_where_allowed, .timeout = 10)
 	sysctl_set("/proc/sys/net/ipv4/ping_group_range", "0 2147483647");
 	x = parse(argv);
 	if (setgid(65534) < 0 || setuid(65534) < 0)
-		cr_skip_test("cannot drop privileges: %s", strerror(errno));
+		skip_test("cannot drop privileges: %s", strerror(errno));
 	x.p->init(x.state, &n, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
 	cr_assert(strstr(x.r.msg, "(ping socket)"), "%s", x.r.msg);
