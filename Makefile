@@ -15,6 +15,8 @@ all:
 
 CC	?= cc
 BUILD	?= build
+# The builds that make test, check and demo start run this many jobs.
+NPROC	?= $(shell nproc 2>/dev/null || echo 2)
 # -Os: nothing here is CPU-bound (TLS is libcrypto's), and a guest daemon
 # should be small; unused functions are dropped at link.  Unwind tables
 # stay (8 KiB in cmappserver) for backtraces of a crash.
@@ -103,12 +105,12 @@ e2e: all tools
 # all.sh's closing wall time counts from here.
 test: deps-test
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory all tools $(BUILD)/tests/unit && \
+	$(MAKE) --no-print-directory -j$(NPROC) all tools $(BUILD)/tests/unit && \
 	MAKE_TEST_START=$$start tests/all.sh
 
 # The quick loop while developing: unit and end-to-end tests only.
 check: deps-test
-	$(MAKE) --no-print-directory all tools $(BUILD)/tests/unit
+	$(MAKE) --no-print-directory -j$(NPROC) all tools $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
 	tests/e2e.sh $(BUILD)
 
@@ -126,7 +128,7 @@ WARN_CCS = gcc clang
 check-warnings: deps-test
 	@r=0 s=; for cc in $(WARN_CCS); do \
 		mkdir -p build-warn-$$cc; \
-		$(MAKE) -k --no-print-directory BUILD=build-warn-$$cc CC=$$cc \
+		$(MAKE) -k -j$(NPROC) --no-print-directory BUILD=build-warn-$$cc CC=$$cc \
 			CFLAGS=-Werror all tools build-warn-$$cc/tests/unit \
 			build-warn-$$cc/bench/benchrun build-warn-$$cc/bench/benchsvc \
 			>build-warn-$$cc/warn.log 2>&1 || r=1; \
@@ -142,11 +144,11 @@ VALGRIND = valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for
 	--error-exitcode=99 --log-file=%q{T}/valgrind.%p.log
 # E2E_TESTS: only those (as tests/all.sh runs it).
 check-valgrind: deps-test
-	$(MAKE) --no-print-directory all tools
+	$(MAKE) --no-print-directory -j$(NPROC) all tools
 	SERVER_WRAP="$(VALGRIND)" tests/e2e.sh $(BUILD) $(E2E_TESTS)
 
 demo: deps
-	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory -j$(NPROC) all
 	tests/demo.sh $(BUILD)
 
 clean:

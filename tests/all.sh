@@ -39,11 +39,22 @@ start() {
 	local name=$1 re=$2
 	shift 2
 	echo "=== $name started ($(fmt_time $((SECONDS - T0))) in)"
-	"$@" >"$LOGS/$name.log" 2>&1 &
+	# times: the CPU the suite's processes used, for the summary.
+	( "$@"; rc=$?; times >"$LOGS/$name.times"; exit $rc ) >"$LOGS/$name.log" 2>&1 &
 	pid_of[$name]=$!
 	name_of[$!]=$name
 	re_of[$name]=$re
 	t_of[$name]=$SECONDS
+}
+
+# cpu NAME: the user and system CPU time of the suite NAME's processes.
+cpu() {
+	local u s
+	# times' second line: the children's "XmY.ZZZs XmY.ZZZs".
+	read -r u s < <(sed -n 2p "$LOGS/$1.times" 2>/dev/null)
+	[ -n "${s:-}" ] || return
+	awk -v u="$u" -v s="$s" 'function t(x,  a) { split(x, a, /[ms]/); return a[1] * 60 + a[2] }
+		BEGIN { printf "%d s CPU", t(u) + t(s) + 0.5 }'
 }
 
 # finish PID RC: prints the ended suite's output and notes its result.
@@ -52,13 +63,15 @@ finish() {
 	log=$LOGS/$name.log re=${re_of[$name]}
 	secs=$((SECONDS - ${t_of[$name]}))
 	unset "name_of[$1]" "pid_of[$name]"
-	echo "=== $name ($(fmt_time "$secs"))"
+	echo "=== $name ($(fmt_time "$secs"), $(cpu "$name"))"
 	cat "$log"
 	# A runner that found no tests (a link that dropped Criterion's
 	# sections) must not pass: no summary, or "Tested: 0", is a failure.
 	if [ -n "$re" ]; then
 		grep -qE "$re" "$log" && ! grep -q 'Synthesis: Tested: 0 ' "$log" || rc=1
-		echo "$name: $(grep -E "$re" "$log" | paste -sd ';' -) ($(fmt_time "$secs"))" >>"$LOGS/summary"
+		echo "$name: $(grep -E "$re" "$log" | paste -sd ';' -) ($(fmt_time "$secs"), $(cpu "$name"))" >>"$LOGS/summary"
+	else
+		echo "$name: status $rc ($(fmt_time "$secs"), $(cpu "$name"))" >>"$LOGS/summary"
 	fi
 	[ "$rc" -eq 0 ] || { failed+=("$name"); echo "$name: FAILED" >>"$LOGS/summary"; }
 	echo "$name $rc" >>"$LOGS/done"

@@ -65,7 +65,7 @@ leftovers() {
 	for p in $({ pgrep -g "$1"; pgrep -f "$2/"
 		     grep -lsxz -F "T=$2" /proc/[0-9]*/environ | cut -d/ -f3; } 2>/dev/null | sort -un); do
 		[ "$p" = $$ ] || [ "$p" = "${3:-}" ] && continue
-		read -r st </proc/$p/stat 2>/dev/null || continue
+		{ read -r st </proc/$p/stat; } 2>/dev/null || continue
 		st=${st##*) }
 		[ "${st%% *}" = Z ] || echo "$p"
 	done

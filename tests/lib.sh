@@ -30,10 +30,16 @@ free_port() {
 	done
 }
 
-# wait_for SECONDS COMMAND...: polls until COMMAND succeeds.
+# PATIENCE: how many times longer wait_for waits than it is told.  A wait
+# is an upper bound, not what a test measures (it takes the time itself):
+# it may as well be long, for a machine that runs other tests meanwhile.
+PATIENCE=${CMAPP_PATIENCE:-3}
+
+# wait_for SECONDS COMMAND...: polls until COMMAND succeeds, for SECONDS
+# times PATIENCE at most.
 wait_for() {
 	local limit=$1; shift
-	local end=$((SECONDS + limit))
+	local end=$((SECONDS + limit * PATIENCE))
 	while ! "$@" 2>/dev/null; do
 		[ "$SECONDS" -ge "$end" ] && return 1
 		sleep 0.05
@@ -228,7 +234,7 @@ expect_no_grep() {
 expect_wait() {
 	local limit=$1 what=$2
 	shift 2
-	wait_for "$limit" "$@" || fail "$what (not within $limit s: $*)"
+	wait_for "$limit" "$@" || fail "$what (not within $((limit * PATIENCE)) s: $*)"
 }
 
 # use_sockhold N: $hold, the load tests' socket-holding client (built by

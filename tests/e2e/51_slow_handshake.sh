@@ -5,7 +5,7 @@
 # 10 s, README "Connections"), after about 10 of its bytes.  Under
 # sanitizers or valgrind (SLOW) the same, with the time bounds scaled.  The
 # figures go to $T/figures for the README.
-# cost: 10
+# cost: 10 heavy
 N=100
 DEADLINE=10
 
