@@ -21,9 +21,6 @@ mkdir -p "$LOGS"
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 # The wall time counts from make test's start (the build before this).
 T0=$(( SECONDS - ($(date +%s) - ${MAKE_TEST_START:-$(date +%s)}) ))
-# The heavy end-to-end tests (load tests, the soak, the TLS scan) of the
-# suites running at once never overlap either: they take this lock.
-export E2E_HEAVY_LOCK=$PWD/$LOGS/heavy.lock
 # The unit runs share the keytool fixtures (tests/keyfix.c): keytool is a
 # JVM start each time, the same for the plain and the sanitized runner.
 export CMAPP_KEYTOOL_CACHE=$PWD/build/keytool-cache
@@ -89,12 +86,27 @@ wait_one() {
 done_ok() { grep -qx "$1 0" "$LOGS/done" 2>/dev/null; }
 ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 
-# The end-to-end suites wait on timers; the builds use the two cores.
+# The end-to-end suites mostly wait on timers: valgrind's, the longest, and
+# the plain one start at once, the sanitized one once built; the builds,
+# unit runs and fuzzing use the cores meanwhile, one after another.
+# Sanitized binaries are slower: the load tests and the soak run with fewer
+# sockets or cycles and scaled time bounds (CMAPP_SLOW).  Left out there:
+# the TLS scan, which checks the TLS set-up (the same in every build) and
+# whose time bounds do not hold there, and for ASan the install test, which
+# builds and tests plain binaries of its own.
+SLOW_TESTS=() ASAN_TESTS=()
+for f in tests/e2e/*.sh; do
+	case $f in */52_testssl.sh) continue ;; esac
+	SLOW_TESTS+=("$f")
+	case $f in */40_install.sh) continue ;; esac
+	ASAN_TESTS+=("$f")
+done
+CMAPP_SLOW=1 start valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \
+	make --no-print-directory check-valgrind E2E_TESTS="${SLOW_TESTS[*]}"
 start e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
 start asan-build '' make --no-print-directory -j2 BUILD=build-asan OPT="-O1 -g" SAN="$SAN" \
 	all tools build-asan/tests/unit
 lane=(unit warnings fuzz asan-unit)
-queued_e2e=(asan-e2e valgrind-e2e)
 next_lane() {
 	local s=${lane[0]}
 	lane=("${lane[@]:1}")
@@ -107,25 +119,6 @@ next_lane() {
 	asan-unit) start asan-unit 'Synthesis:' build-asan/tests/unit --jobs 2 ;;
 	esac
 }
-# Sanitized binaries are slower: the load tests and the soak run with fewer
-# sockets or cycles and scaled time bounds (CMAPP_SLOW).  The TLS scan is
-# left out: it checks the TLS set-up, which sanitizers do not change, and
-# its time bounds do not hold there.
-SLOW_TESTS=()
-for f in tests/e2e/*.sh; do
-	case $f in */52_testssl.sh) ;; *) SLOW_TESTS+=("$f") ;; esac
-done
-next_e2e() {
-	local s=${queued_e2e[0]}
-	queued_e2e=("${queued_e2e[@]:1}")
-	case $s in
-	asan-e2e) CMAPP_SLOW=1 start asan-e2e '[0-9]+ passed, [0-9]+ failed' \
-		tests/e2e.sh build-asan "${SLOW_TESTS[@]}" ;;
-	valgrind-e2e) CMAPP_SLOW=1 start valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \
-		make --no-print-directory check-valgrind E2E_TESTS="${SLOW_TESTS[*]}" ;;
-	esac
-}
-
 # cpu_busy: a suite of the CPU lane (a build, a unit run, fuzzing) runs.
 cpu_busy() {
 	local s
@@ -135,6 +128,7 @@ cpu_busy() {
 	return 1
 }
 
+asan_e2e=
 while [ ${#name_of[@]} -gt 0 ]; do
 	wait_one
 	# The CPU lane: one suite at a time, after the sanitized build.
@@ -145,13 +139,15 @@ while [ ${#name_of[@]} -gt 0 ]; do
 			next_lane
 		fi
 	fi
-	# The sanitized end-to-end suite once built, valgrind's after the
-	# plain one.
-	if [ "${queued_e2e[0]:-}" = asan-e2e ] && ended asan-build; then
-		if done_ok asan-build; then next_e2e; else queued_e2e=("${queued_e2e[@]:1}"); failed+=(asan-e2e); fi
-	fi
-	if [ "${queued_e2e[0]:-}" = valgrind-e2e ] && ended e2e; then
-		next_e2e
+	# The sanitized end-to-end suite once built.
+	if [ -z "$asan_e2e" ] && ended asan-build; then
+		asan_e2e=started
+		if done_ok asan-build; then
+			CMAPP_SLOW=1 start asan-e2e '[0-9]+ passed, [0-9]+ failed' \
+				tests/e2e.sh build-asan "${ASAN_TESTS[@]}"
+		else
+			failed+=(asan-e2e)
+		fi
 	fi
 done
 

@@ -7,9 +7,8 @@
 # (default 3) run at once, the costliest first, from the "# cost: SECONDS"
 # line of each (its time alone on a quiet machine; 5 without one).  Those
 # marked "heavy" there (load tests, the TLS scan: they keep the CPU or the
-# machine's sockets busy) never run alongside one another, nor alongside
-# those of another suite run at once with the same E2E_HEAVY_LOCK file.
-# Each test's result is printed when it ends, with its output if it failed.
+# machine's sockets busy) never run alongside one another.  Each test's
+# result is printed when it ends, with its output if it failed.
 #
 # Each test runs in a bash of its own under timeout(1), in a process group
 # of its own: 180 s, or what a "# limit: N" line in the test says, both
@@ -55,7 +54,10 @@ make_keys "$KEYS" localhost || { echo "cannot make keys"; echo "0 passed, 1 fail
 # free_port's reservations: tests running at once never pick the same port.
 E2E_PORTS=$WORK/ports
 mkdir -p "$E2E_PORTS"
-export TOP BIN KEYS WORK E2E_PORTS
+# lib.sh's nap, a sleep without a fork.
+NAP_FIFO=$WORK/nap
+mkfifo "$NAP_FIFO"
+export TOP BIN KEYS WORK E2E_PORTS NAP_FIFO
 
 # leftovers PGID T [PID]: the live processes of the test's process group
 # PGID, those whose command line names its directory T/, and those with
@@ -81,17 +83,12 @@ leaks() {
 	done
 }
 
-# run_one FILE NAME HEAVY: runs one test in $WORK/NAME, checks what it
-# left, and writes its result block to $WORK/NAME/result; exits 0
-# (passed), 1 (failed) or 77 (skipped).  Run in the background, one per
-# running test.  A heavy one (HEAVY 1) first takes E2E_HEAVY_LOCK, if
-# set: the suites that tests/all.sh runs at once share it.
+# run_one FILE NAME: runs one test in $WORK/NAME, checks what it left, and
+# writes its result block to $WORK/NAME/result; exits 0 (passed), 1
+# (failed) or 77 (skipped).  Run in the background, one per running test.
 run_one() {
-	local f=$1 name=$2 T=$WORK/$2 limit start rc last left kept vg tpid me=$BASHPID lk
+	local f=$1 name=$2 T=$WORK/$2 limit start rc last left kept vg tpid me=$BASHPID
 	mkdir -p "$T"
-	if [ "$3" = 1 ] && [ -n "${E2E_HEAVY_LOCK:-}" ]; then
-		exec {lk}>>"$E2E_HEAVY_LOCK" && flock "$lk"
-	fi
 	limit=$(sed -n 's/^# limit: *\([0-9][0-9]*\) *$/\1/p' "$f" | head -1)
 	limit=$(( ${limit:-180} * SLOW ))
 	start=$SECONDS
@@ -203,7 +200,7 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 			continue
 		fi
 		name=$(basename "$f" .sh)
-		run_one "$f" "$name" "$h" &
+		run_one "$f" "$name" &
 		running[$!]=$name
 		[ "$h" = 1 ] && heavy_pid=$!
 		queue=("${queue[@]:0:$i}" "${queue[@]:$((i + 1))}")

@@ -35,6 +35,19 @@ free_port() {
 # it may as well be long, for a machine that runs other tests meanwhile.
 PATIENCE=${CMAPP_PATIENCE:-3}
 
+# nap SECONDS: sleep(1) without its fork and exec, which add up in the
+# polling loops of tests that run at once: a read that times out on
+# e2e.sh's FIFO $NAP_FIFO, which nobody writes to (opened for reading and
+# writing, the open does not wait for a writer).  The FIFO is open for the
+# read only: no process started meanwhile inherits it.
+nap() {
+	if [ -p "${NAP_FIFO:-}" ]; then
+		read -rt "$1" <>"$NAP_FIFO"
+		return 0
+	fi
+	sleep "$1"
+}
+
 # wait_for SECONDS COMMAND...: polls until COMMAND succeeds, for SECONDS
 # times PATIENCE at most.
 wait_for() {
@@ -42,7 +55,7 @@ wait_for() {
 	local end=$((SECONDS + limit * PATIENCE))
 	while ! "$@" 2>/dev/null; do
 		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.05
+		nap 0.05
 	done
 }
 
