@@ -83,7 +83,6 @@ on_hello(struct session *sess, const struct proto_msg *m)
 	conn_idle(sess->conn, SERVER_IDLE_MS);
 	proto_hello(&reply, v, agent);
 	conn_send(sess->conn, &reply);
-	/* After the reply, which goes out in the version asked for. */
 	sess->conn->version = v;
 	if (v < PROTO_VERSION_MAX)
 		log_debug("manager %s speaks protocol version %u", sess->peer,
