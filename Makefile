@@ -39,7 +39,8 @@ obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 # UNIT and its make targets in its own fragment, so that the parts can grow
 # without editing one another's rules.
 ALL	= $(BUILD)/cmappserver $(BUILD)/cmapp-shim $(BUILD)/cmappmgr \
-	  $(BUILD)/tests/tools/soak $(BUILD)/tests/tools/rawframe
+	  $(BUILD)/tests/tools/soak $(BUILD)/tests/tools/rawframe \
+	  $(BUILD)/tests/tools/oldserver
 -include plugins/plugins.mk conf/install.mk bench/bench.mk tests/fuzz.mk
 
 all: $(ALL)
@@ -68,6 +69,9 @@ $(BUILD)/tests/tools/soak: $(call obj,tests/tools/soak.c $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/tools/rawframe: $(call obj,tests/tools/rawframe.c $(COMMON))
+	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/tools/oldserver: $(call obj,tests/tools/oldserver.c $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))

@@ -8,9 +8,10 @@
  * LIST and, once LIST_END has come, prints one line per service the guest
  * supervises: pid, run id, state, uptime or exit status, the number of
  * attached managers and the command, and under it a line for each attached
- * manager: its address and port, and for how long.  Like a service's
- * cmappmgr it keeps trying to reach the guest for -cmappserver_timeout
- * seconds, and reports a refused certificate at once.  Exit status: 0 when the table was printed, 1 otherwise.
+ * manager: its address and port, and for how long (a cmappserver of
+ * protocol version 1 need not name them: a line after the table says so).
+ * Like a service's cmappmgr it keeps trying to reach the guest for
+ * -cmappserver_timeout seconds, and reports a refused certificate at once.  Exit status: 0 when the table was printed, 1 otherwise.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -57,6 +58,7 @@ struct lister {
 	uv_timer_t		 deadline;
 	enum list_phase		 phase;	/* the connection is l->m->conn */
 	char			 agent[PROTO_MAX_TEXT + 1];
+	uint16_t		 version;	/* the session's, from HELLO */
 	struct row		*rows;
 	size_t			 n, cap;
 };
@@ -243,10 +245,11 @@ print_table(struct lister *l, unsigned count)
 	struct mgr	*m = l->m;
 	time_t		 now = time(NULL);
 	char		 ago[32], what[64], runid[20], pid[12];
-	size_t		 i, j, running = 0, nstarting = 0;
+	size_t		 i, j, running = 0, nstarting = 0, unnamed = 0;
 	uint64_t	 d;
 
 	for (i = 0; i < l->n; i++) {
+		unnamed += l->rows[i].nmgrs < l->rows[i].managers;
 		nstarting += starting(&l->rows[i]);
 		running += l->rows[i].state == RUN_RUNNING &&
 		    !starting(&l->rows[i]);
@@ -293,6 +296,13 @@ print_table(struct lister *l, unsigned count)
 			    r->mgrs[j].peer, ago);
 		}
 	}
+	/* Said once, after the table: the counts above are right, only the
+	 * names are missing.  (Some version 1 servers named them all the
+	 * same: what they sent is shown.) */
+	if (unnamed > 0 && !proto_has(l->version, MSG_LIST_MANAGER))
+		printf("The cmappserver of %s is too old to name the attached "
+		    "managers (it speaks protocol version %u).\n", m->node,
+		    (unsigned)l->version);
 	if (count != l->n)
 		log_warnx("cmappserver on %s announced %u services but sent %zu",
 		    m->node, count, l->n);
@@ -330,12 +340,10 @@ static void
 list_ready(struct conn *c)
 {
 	struct lister		*l = c->data;
-	struct proto_msg	 msg = { .type = MSG_HELLO };
+	struct proto_msg	 msg;
 	static const char	 agent[] = "cmappmgr " CMAPP_VERSION " -list";
 
-	msg.u.hello.version = PROTO_VERSION;
-	msg.u.hello.agent.p = (const uint8_t *)agent;
-	msg.u.hello.agent.len = sizeof(agent) - 1;
+	proto_hello(&msg, l->m->version, agent);
 	l->phase = LP_HELLO;
 	conn_send(c, &msg);
 }
@@ -358,9 +366,13 @@ on_error(struct lister *l, const struct proto_msg *msg)
 	const char	*t = (const char *)msg->u.error.text.p;
 	int		 n = msg->u.error.text.len;
 
-	if (msg->u.error.code == PERR_VERSION)
-		fail(l, "Could not connect to the node %s: %.*s", l->m->node,
-		    n, t);
+	if (msg->u.error.code == PERR_VERSION) {
+		if (l->phase == LP_HELLO && dial_version_refused(l->m) == 0)
+			return;
+		fail(l, "Could not connect to the node %s: %.*s (this cmappmgr "
+		    "speaks protocol versions %u to %u)", l->m->node, n, t,
+		    PROTO_VERSION_MIN, PROTO_VERSION_MAX);
+	}
 	fail(l, "cmappserver on %s refused to list its services: %.*s",
 	    l->m->node, n, t);
 }
@@ -381,6 +393,7 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 		if (dial_hello_mismatch(l->m, msg, text, sizeof(text)) != 0)
 			fail(l, "%s", text);
 		dial_connected(l->m);
+		l->version = msg->u.hello.version;
 		set_agent(l, &msg->u.hello.agent);
 		clear_rows(l);
 		l->phase = LP_LISTING;

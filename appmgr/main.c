@@ -104,8 +104,8 @@ main(int argc, char **argv)
 			return 0;
 		}
 		if (strcmp(a, "-version") == 0) {
-			printf("cmappmgr %s (protocol %d)\n", CMAPP_VERSION,
-			    PROTO_VERSION);
+			printf("cmappmgr %s (protocol %d-%d)\n", CMAPP_VERSION,
+			    PROTO_VERSION_MIN, PROTO_VERSION_MAX);
 			return 0;
 		}
 		if (strcmp(a, "-service") == 0) {

@@ -147,12 +147,10 @@ static void
 mgr_ready(struct conn *c)
 {
 	struct mgr		*m = c->data;
-	struct proto_msg	 msg = { .type = MSG_HELLO };
+	struct proto_msg	 msg;
 	static const char	 agent[] = "cmappmgr " CMAPP_VERSION;
 
-	msg.u.hello.version = PROTO_VERSION;
-	msg.u.hello.agent.p = (const uint8_t *)agent;
-	msg.u.hello.agent.len = sizeof(agent) - 1;
+	proto_hello(&msg, m->version, agent);
 	m->phase = PH_HELLO;
 	send_msg(m, &msg);
 }
@@ -187,8 +185,11 @@ on_error(struct mgr *m, const struct proto_msg *msg)
 
 	switch (msg->u.error.code) {
 	case PERR_VERSION:
-		fail(m, "Could not connect to the node %s: %.*s", m->node, n,
-		    t);
+		if (m->phase == PH_HELLO && dial_version_refused(m) == 0)
+			return;
+		fail(m, "Could not connect to the node %s: %.*s (this cmappmgr "
+		    "speaks protocol versions %u to %u)", m->node, n, t,
+		    PROTO_VERSION_MIN, PROTO_VERSION_MAX);
 	case PERR_EXEC:
 		fail(m, "cmappserver on %s could not start %s: %.*s",
 		    m->node, m->display, n, t);

@@ -109,8 +109,9 @@ parse_args(int argc, char **argv, struct opts *o)
 				exit(2);
 			}
 		} else if (strcmp(a, "-version") == 0) {
-			printf("cmappserver %s (protocol %d)\n", CMAPP_VERSION,
-			    PROTO_VERSION);
+			printf("cmappserver %s (protocol %d-%d)\n",
+			    CMAPP_VERSION, PROTO_VERSION_MIN,
+			    PROTO_VERSION_MAX);
 			exit(0);
 		} else if (strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);

@@ -1,6 +1,6 @@
 /*
  * server.c: cmappserver's listener and manager sessions.  Every connection
- * gets a TLS handshake deadline, must say HELLO with our protocol version,
+ * gets a TLS handshake deadline, must say HELLO with a version we speak,
  * then may START (or ATTACH to) one service, LIST, send heartbeats and
  * DETACH.  Anything else drops that one connection, never the daemon.
  */
@@ -28,11 +28,9 @@ static const struct conn_ops session_ops = {
 static void
 send_error(struct session *sess, uint16_t code, const char *text)
 {
-	struct proto_msg	m = { .type = MSG_ERROR };
+	struct proto_msg	m;
 
-	m.u.error.code = code;
-	m.u.error.text.p = (const uint8_t *)text;
-	m.u.error.text.len = (uint16_t)strnlen(text, PROTO_MAX_TEXT);
+	proto_error(&m, code, text);
 	conn_send(sess->conn, &m);
 }
 
@@ -58,27 +56,37 @@ drop(struct session *sess, const char *fmt, const char *what)
 	conn_close(sess->conn, CONN_PROTO, "%s", why);
 }
 
+/*
+ * The manager says the newest version it speaks; we answer with the
+ * highest both speak, which the session keeps.  A manager newer than us
+ * speaks ours too; one older than our oldest is refused with words that
+ * name both, which a manager shows as they are.
+ */
 static void
 on_hello(struct session *sess, const struct proto_msg *m)
 {
-	struct proto_msg	reply = { .type = MSG_HELLO };
+	struct proto_msg	reply;
 	char			why[PROTO_MAX_TEXT];
+	uint16_t		v;
 	static const char	agent[] = "cmappserver " CMAPP_VERSION;
 
-	if (m->u.hello.version != PROTO_VERSION) {
+	if (proto_settle(m->u.hello.version, &v) != 0) {
 		snprintf(why, sizeof(why), "protocol version %u is not "
-		    "spoken here (cmappserver %s speaks version %u)",
-		    m->u.hello.version, CMAPP_VERSION, PROTO_VERSION);
+		    "spoken here (cmappserver %s speaks versions %u to %u)",
+		    m->u.hello.version, CMAPP_VERSION, PROTO_VERSION_MIN,
+		    PROTO_VERSION_MAX);
 		send_error(sess, PERR_VERSION, why);
 		conn_close(sess->conn, CONN_PROTO, "%s", why);
 		return;
 	}
 	sess->hello = 1;
 	conn_idle(sess->conn, SERVER_IDLE_MS);
-	reply.u.hello.version = PROTO_VERSION;
-	reply.u.hello.agent.p = (const uint8_t *)agent;
-	reply.u.hello.agent.len = sizeof(agent) - 1;
+	proto_hello(&reply, v, agent);
 	conn_send(sess->conn, &reply);
+	sess->conn->version = v;
+	if (v < PROTO_VERSION_MAX)
+		log_debug("manager %s speaks protocol version %u", sess->peer,
+		    v);
 }
 
 /* Attaches to the service argv names, or launches it; takes argv. */
@@ -548,6 +556,9 @@ server_list_managers(struct server *srv, struct service *s,
 	struct session		*sess;
 	struct proto_msg	 m;
 
+	/* Its LIST_ENTRY counted them all the same. */
+	if (!proto_has(lister->conn->version, MSG_LIST_MANAGER))
+		return;
 	LIST_FOREACH(sess, &srv->sessions, link) {
 		if (sess->svc != s)
 			continue;

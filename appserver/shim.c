@@ -586,11 +586,7 @@ send_exec_error(struct shim *sh, int e)
 
 	snprintf(text, sizeof(text), "cannot execute %s: %s", sh->argv[0],
 	    strerror(e));
-	memset(&m, 0, sizeof(m));
-	m.type = MSG_ERROR;
-	m.u.error.code = PERR_EXEC;
-	m.u.error.text.p = (const uint8_t *)text;
-	m.u.error.text.len = (uint16_t)strlen(text);
+	proto_error(&m, PERR_EXEC, text);
 	broadcast(sh, &m, 0);
 }
 
@@ -773,11 +769,7 @@ main(int argc, char **argv)
 
 		snprintf(text, sizeof(text), "cannot listen on %s/%s.sock: %s",
 		    argv[1], argv[2], strerror(-e));
-		memset(&m, 0, sizeof(m));
-		m.type = MSG_ERROR;
-		m.u.error.code = PERR_INTERNAL;
-		m.u.error.text.p = (const uint8_t *)text;
-		m.u.error.text.len = (uint16_t)strlen(text);
+		proto_error(&m, PERR_INTERNAL, text);
 		broadcast(&sh, &m, 0);
 		return 1;
 	}

@@ -293,11 +293,9 @@ conn_idle(struct conn *c, unsigned ms)
 static void
 bad_frame(struct conn *c, const char *why)
 {
-	struct proto_msg	m = { .type = MSG_ERROR };
+	struct proto_msg	m;
 
-	m.u.error.code = PERR_BADMSG;
-	m.u.error.text.p = (const uint8_t *)why;
-	m.u.error.text.len = (uint16_t)strlen(why);
+	proto_error(&m, PERR_BADMSG, why);
 	conn_send(c, &m);
 	fail(c, CONN_PROTO, why);
 }
@@ -437,6 +435,10 @@ conn_send(struct conn *c, const struct proto_msg *m)
 
 	if (c->state != C_OPEN)
 		return -ENOTCONN;
+	/* The owner asks proto_has() first; this keeps a slip off the wire,
+	 * where an older peer would drop us for an unknown type. */
+	if (c->version != 0 && !proto_has(c->version, m->type))
+		return -ENOTSUP;
 	if (conn_queued(c) > CONN_MAX_QUEUED) {
 		conn_close(c, CONN_PROTO, "it does not read what it asks for: "
 		    "over %d bytes queued for it", CONN_MAX_QUEUED);
