@@ -24,14 +24,14 @@ LDFLAGS_ALL = -Wl,--gc-sections -Wl,-O1 $(LDFLAGS)
 
 COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
 	  common/tls.c common/conn.c common/svc.c common/jks.c \
-	  common/readfile.c
+	  common/readfile.c common/vis.c
 SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
 	  appserver/shimlink.c appserver/stopall.c
-SHIM	= appserver/shim.c common/proto.c
+SHIM	= appserver/shim.c common/proto.c common/vis.c
 MANAGER	= appmgr/main.c appmgr/manager.c appmgr/dial.c appmgr/hostlog.c \
 	  plugins/hostlog_arg.c
 UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \
-	  tests/test_keystore.c tests/test_jks.c
+	  tests/test_keystore.c tests/test_jks.c tests/test_vis.c tests/test_tls.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 

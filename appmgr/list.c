@@ -25,6 +25,7 @@
 #include "log.h"
 #include "svc.h"
 #include "version.h"
+#include "vis.h"
 
 #define LIST_CMD_MAX	4096	/* bytes of a rendered command line */
 
@@ -37,7 +38,7 @@ enum list_phase {
 /* A manager attached to a service, from a LIST_MANAGER. */
 struct attached {
 	uint64_t	 since;
-	char		 peer[PROTO_MAX_PEER + 1];	/* printable */
+	char		 peer[VIS_LEN(PROTO_MAX_PEER)];	/* vis.c's */
 };
 
 struct row {
@@ -57,7 +58,7 @@ struct lister {
 	struct mgr		*m;
 	uv_timer_t		 deadline;
 	enum list_phase		 phase;	/* the connection is l->m->conn */
-	char			 agent[PROTO_MAX_TEXT + 1];
+	char			 agent[VIS_LEN(PROTO_MAX_TEXT)];
 	uint16_t		 version;	/* the session's, from HELLO */
 	struct row		*rows;
 	size_t			 n, cap;
@@ -152,7 +153,7 @@ add_manager(struct lister *l, const struct proto_msg *msg, char *why,
 	struct row		*r;
 	struct attached		*a;
 	size_t			 cap;
-	uint16_t		 i, j;
+	uint16_t		 j;
 
 	r = l->n > 0 ? &l->rows[l->n - 1] : NULL;
 	if (r == NULL || r->run_id != msg->u.manager.run_id) {
@@ -185,10 +186,7 @@ add_manager(struct lister *l, const struct proto_msg *msg, char *why,
 	a = &r->mgrs[j];
 	a->since = msg->u.manager.since;
 	/* The decoder bounded the length by PROTO_MAX_PEER. */
-	for (i = 0; i < p->len; i++)
-		a->peer[i] = p->p[i] < 0x20 || p->p[i] >= 0x7f ? '?' :
-		    (char)p->p[i];
-	a->peer[i] = '\0';
+	vis_bytes(a->peer, sizeof(a->peer), p->p, p->len, 0);
 	return 0;
 }
 
@@ -348,33 +346,28 @@ list_ready(struct conn *c)
 	conn_send(c, &msg);
 }
 
-/* The server's HELLO agent, e.g. "cmappserver 0.1.0", printable only. */
+/* The server's HELLO agent, e.g. "cmappserver 0.1.0", as vis.c shows it. */
 static void
 set_agent(struct lister *l, const struct proto_str *a)
 {
-	size_t	i;
-
-	for (i = 0; i < a->len && i + 1 < sizeof(l->agent); i++)
-		l->agent[i] = a->p[i] < 0x20 || a->p[i] == 0x7f ? '?' :
-		    (char)a->p[i];
-	l->agent[i] = '\0';
+	vis_bytes(l->agent, sizeof(l->agent), a->p, a->len, 0);
 }
 
 static void
 on_error(struct lister *l, const struct proto_msg *msg)
 {
-	const char	*t = (const char *)msg->u.error.text.p;
-	int		 n = msg->u.error.text.len;
+	char	t[VIS_LEN(PROTO_MAX_TEXT)];
 
+	vis_bytes(t, sizeof(t), msg->u.error.text.p, msg->u.error.text.len, 0);
 	if (msg->u.error.code == PERR_VERSION) {
 		if (l->phase == LP_HELLO && dial_version_refused(l->m) == 0)
 			return;
-		fail(l, "Could not connect to the node %s: %.*s (this cmappmgr "
-		    "speaks protocol versions %u to %u)", l->m->node, n, t,
+		fail(l, "Could not connect to the node %s: %s (this cmappmgr "
+		    "speaks protocol versions %u to %u)", l->m->node, t,
 		    PROTO_VERSION_MIN, PROTO_VERSION_MAX);
 	}
-	fail(l, "cmappserver on %s refused to list its services: %.*s",
-	    l->m->node, n, t);
+	fail(l, "cmappserver on %s refused to list its services: %s",
+	    l->m->node, t);
 }
 
 static void

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "svc.h"
 #include "version.h"
+#include "vis.h"
 
 static void	mgr_ready(struct conn *);
 static void	mgr_frame(struct conn *, const struct proto_msg *);
@@ -26,18 +27,27 @@ static void	mgr_closed(struct conn *, enum conn_why, const char *);
 
 static const struct conn_ops mgr_ops = { mgr_ready, mgr_frame, mgr_closed };
 
+/*
+ * One line of the service's, after our own prefix: its bytes go through
+ * vis.c's filter, so that none acts on the admin's terminal and a line
+ * stays one record whatever it holds (docs/output-filter.md).
+ */
 static void
 write_line(struct mgr *m, int stream, const char *p, size_t n)
 {
-	FILE	*f = stream == STREAM_STDERR ? stderr : stdout;
+	static char	 shown[VIS_LEN(MGR_LINE_MAX)];	/* off the stack */
+	FILE		*f = stream == STREAM_STDERR ? stderr : stdout;
+	size_t		 k;
 
-	/* fwrite: a NUL byte in the output must not cut the line. */
+	k = vis_bytes(shown, sizeof(shown), (const uint8_t *)p, n, 0);
 	fprintf(f, "%s: ", m->label);
-	fwrite(p, 1, n, f);
+	fwrite(shown, 1, k, f);
 	putc('\n', f);
 	fflush(f);
+	/* Rendered anew, so that the cut falls between two escapes. */
 	if (stream == STREAM_STDERR && n > 0)
-		snprintf(m->last_err, sizeof(m->last_err), "%.*s", (int)n, p);
+		vis_bytes(m->last_err, sizeof(m->last_err),
+		    (const uint8_t *)p, n, 0);
 }
 
 /* Service output, one marked line at a time. */
@@ -180,29 +190,30 @@ send_start(struct mgr *m)
 static void
 on_error(struct mgr *m, const struct proto_msg *msg)
 {
-	const char	*t = (const char *)msg->u.error.text.p;
-	int		 n = msg->u.error.text.len;
+	char	t[VIS_LEN(PROTO_MAX_TEXT)];
 
+	/* The guest's words: one line of printable text on our side. */
+	vis_bytes(t, sizeof(t), msg->u.error.text.p, msg->u.error.text.len, 0);
 	switch (msg->u.error.code) {
 	case PERR_VERSION:
 		if (m->phase == PH_HELLO && dial_version_refused(m) == 0)
 			return;
-		fail(m, "Could not connect to the node %s: %.*s (this cmappmgr "
-		    "speaks protocol versions %u to %u)", m->node, n, t,
+		fail(m, "Could not connect to the node %s: %s (this cmappmgr "
+		    "speaks protocol versions %u to %u)", m->node, t,
 		    PROTO_VERSION_MIN, PROTO_VERSION_MAX);
 	case PERR_EXEC:
-		fail(m, "cmappserver on %s could not start %s: %.*s",
-		    m->node, m->display, n, t);
+		fail(m, "cmappserver on %s could not start %s: %s",
+		    m->node, m->display, t);
 	case PERR_LIMIT:
 	case PERR_DENIED:
-		fail(m, "cmappserver on %s refused to start %s: %.*s",
-		    m->node, m->display, n, t);
+		fail(m, "cmappserver on %s refused to start %s: %s",
+		    m->node, m->display, t);
 	case PERR_NORUN:
-		fail(m, "%s on %s is gone, not relaunching it: %.*s",
-		    m->display, m->node, n, t);
+		fail(m, "%s on %s is gone, not relaunching it: %s",
+		    m->display, m->node, t);
 	default:
-		fail(m, "cmappserver on %s reported an error: %.*s", m->node,
-		    n, t);
+		fail(m, "cmappserver on %s reported an error: %s", m->node,
+		    t);
 	}
 }
 

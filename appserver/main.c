@@ -180,13 +180,58 @@ bind_listener(const char *addr, int port)
 	return fd;
 }
 
+/* What a pidfile path names that we refuse to write through, or NULL. */
+static const char *
+not_ours(const struct stat *st)
+{
+	static char	why[64];
+
+	if (S_ISLNK(st->st_mode))
+		return "it is a symbolic link";
+	if (S_ISDIR(st->st_mode))
+		return "it is a directory, not a regular file";
+	if (!S_ISREG(st->st_mode))
+		return "it is not a regular file";
+	if (st->st_uid != geteuid()) {
+		snprintf(why, sizeof(why), "it is owned by uid %u, not by us "
+		    "(uid %u)", (unsigned)st->st_uid, (unsigned)geteuid());
+		return why;
+	}
+	if (st->st_nlink != 1)
+		return "it has other hard links";
+	return NULL;
+}
+
+/*
+ * The pidfile often lies in a directory others may write (/tmp, or a
+ * /run/... made by hand): a symbolic link or a hard link planted there
+ * must not make the root daemon truncate the file it leads to.  So no
+ * symlink is followed, nothing is truncated before fstat has shown a
+ * regular file of our own with no other name, and O_NONBLOCK keeps a
+ * FIFO from hanging the start.
+ */
 static void
 write_pidfile(const char *path)
 {
-	FILE	*f;
+	struct stat	 st;
+	const char	*why;
+	char		 line[32];
+	int		 fd, n;
 
-	if ((f = fopen(path, "w")) == NULL ||
-	    fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0)
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd == -1) {
+		if (lstat(path, &st) == 0 && (why = not_ours(&st)) != NULL)
+			fatalx("cannot write pidfile %s: %s", path, why);
+		fatal("cannot write pidfile %s", path);
+	}
+	if (fstat(fd, &st) == -1)
+		fatal("cannot write pidfile %s", path);
+	if ((why = not_ours(&st)) != NULL)
+		fatalx("cannot write pidfile %s: %s", path, why);
+	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || write(fd, line, (size_t)n) != n ||
+	    close(fd) != 0)
 		fatal("cannot write pidfile %s", path);
 }
 

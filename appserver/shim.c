@@ -33,6 +33,7 @@
 #include "proto.h"
 #include "shim.h"
 #include "version.h"
+#include "vis.h"
 
 #define SHIM_MAX_LINKS	4		/* cmappserver, cmappserver -stop_all */
 #define LINK_OUT_MAX	(256 * 1024)	/* queued bytes per link */
@@ -84,6 +85,16 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The service's argv[0] for a syslog line: a manager chose it, so it
+ * goes through vis.c.  One buffer: each line names it once. */
+static const char *
+arg0(const struct shim *sh)
+{
+	static char	buf[256];
+
+	return vis_str(buf, sizeof(buf), sh->argv[0]);
+}
+
 static void
 link_close(struct shim *sh, struct link *l)
 {
@@ -93,7 +104,7 @@ link_close(struct shim *sh, struct link *l)
 	if (l->dropped > 0)
 		syslog(LOG_WARNING, "run %016" PRIx64 " (%s): %" PRIu64 " bytes "
 		    "of output were not sent to a cmappserver that did not "
-		    "read them", sh->run_id, sh->argv[0], l->dropped);
+		    "read them", sh->run_id, arg0(sh), l->dropped);
 	close(l->fd);
 	free(l->out);
 	memset(l, 0, sizeof(*l));
@@ -627,13 +638,13 @@ loop(struct shim *sh)
 		    sh->stop_deadline || !links_pending(sh))) {
 			syslog(LOG_INFO, "run %016" PRIx64 " (%s) ended; asked "
 			    "to stop, not keeping its status", sh->run_id,
-			    sh->argv[0]);
+			    arg0(sh));
 			return 0;
 		}
 		if (sh->exited && now >= keep_until) {
 			syslog(LOG_WARNING, "forgetting the exit status of run "
 			    "%016" PRIx64 " (%s): no cmappserver collected it "
-			    "in %d hours", sh->run_id, sh->argv[0],
+			    "in %d hours", sh->run_id, arg0(sh),
 			    SHIM_KEEP_S / 3600);
 			return 0;
 		}
@@ -776,7 +787,7 @@ main(int argc, char **argv)
 	if (launcher_gone()) {
 		syslog(LOG_WARNING, "run %016" PRIx64 " (%s): the cmappserver "
 		    "that started it is gone; not launching it", sh.run_id,
-		    sh.argv[0]);
+		    arg0(&sh));
 		unlink(sh.sock_path);
 		return 1;
 	}

@@ -56,6 +56,7 @@
 #include "shim.h"
 #include "shimlink.h"
 #include "svc.h"
+#include "vis.h"
 
 enum sv_state {
 	SV_LAUNCHING,	/* our shim started, its hello not yet read */
@@ -402,11 +403,13 @@ on_hello(struct service *s, const struct proto_msg *m)
 static void
 on_launch_error(struct service *s, const struct proto_msg *m)
 {
-	char	text[PROTO_MAX_TEXT];
+	char	text[PROTO_MAX_TEXT], shown[VIS_LEN(PROTO_MAX_TEXT)];
 
 	snprintf(text, sizeof(text), "%.*s", (int)m->u.error.text.len,
 	    (const char *)m->u.error.text.p);
-	log_warnx("could not start %s: %s", s->display, text);
+	/* The shim's "cannot execute ARGV0": the argument is a peer's. */
+	log_warnx("could not start %s: %s", s->display,
+	    vis_str(shown, sizeof(shown), text));
 	server_send_error(s->srv, s, m->u.error.code == PERR_EXEC ? PERR_EXEC :
 	    PERR_INTERNAL, text);
 	service_free(s->srv, s);
