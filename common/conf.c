@@ -48,6 +48,13 @@
 #define NODE_ARRAY_START	8
 #define BOM			"\xef\xbb\xbf"
 
+/*
+ * How a node is written in messages, for a "%s%s%s": an IPv6 address in
+ * its brackets.
+ */
+#define SHOWN(node)	strchr((node), ':') != NULL ? "[" : "", (node), \
+			strchr((node), ':') != NULL ? "]" : ""
+
 /* cmappserver.conf's own keys come last, from K_PORT. */
 enum key {
 	K_KEYSTORE, K_KEYSTORE_PASSWORD, K_TRUSTSTORE, K_TRUSTSTORE_PASSWORD,
@@ -358,21 +365,6 @@ find_node(const struct conf *c, const char *node)
 	return -1;
 }
 
-/* How a node is written in messages: an IPv6 address in its brackets. */
-struct shown {
-	char	s[CONF_MAX_NODE + 2];
-};
-
-static const char *
-shown(struct shown *b, const char *node)
-{
-	int	v6 = strchr(node, ':') != NULL;
-
-	snprintf(b->s, sizeof(b->s), "%s%s%s", v6 ? "[" : "", node,
-	    v6 ? "]" : "");
-	return b->s;
-}
-
 /*
  * "[ADDR]..." at s: cuts the address out in place, *rest is what follows
  * the ']'.  The caller found the ']'.
@@ -421,12 +413,11 @@ check_plain_node(struct parse *p, const char *key, const char *s, size_t n,
 static int
 check_node(struct parse *p, const char *node)
 {
-	struct shown	 b;
 	const char	*s;
 
 	if (p->c.role != CONF_MANAGER)
-		return fail(p, "'%s:' pins a trustStore to a node, which only "
-		    "cmappmgr.conf can do", shown(&b, node));
+		return fail(p, "'%s%s%s:' pins a trustStore to a node, which "
+		    "only cmappmgr.conf can do", SHOWN(node));
 	if (*node == '\0')
 		return fail(p, "trustStore: an empty node name before ':'");
 	if (strlen(node) >= CONF_MAX_NODE)
@@ -443,11 +434,9 @@ check_node(struct parse *p, const char *node)
 static int
 dangling(struct parse *p)
 {
-	struct shown	b;
-
 	p->lineno = p->pending_line;
-	return fail(p, "'%s:' is not followed by a trustStore line",
-	    shown(&b, p->pending));
+	return fail(p, "'%s%s%s:' is not followed by a trustStore line",
+	    SHOWN(p->pending));
 }
 
 /* A trustStore line: for node, or for the fallback when node is NULL. */
@@ -455,14 +444,13 @@ static int
 set_trust(struct parse *p, const char *node, const char *path)
 {
 	struct conf_node	*n;
-	struct shown		 b;
 	size_t			 cap;
 	long			 i;
 	int			 r;
 
 	if (p->pending[0] != '\0' && node != NULL)
-		return fail(p, "'%s:' on line %u must be followed by a plain "
-		    "trustStore=PATH line", shown(&b, p->pending),
+		return fail(p, "'%s%s%s:' on line %u must be followed by a "
+		    "plain trustStore=PATH line", SHOWN(p->pending),
 		    p->pending_line);
 	if (p->pending[0] != '\0')
 		node = p->pending;
@@ -511,7 +499,6 @@ static int
 set_trust_password(struct parse *p, const char *node, const char *pw)
 {
 	struct conf_store	*st;
-	struct shown		 b;
 	long			 i;
 
 	if (node != NULL) {
@@ -521,9 +508,9 @@ set_trust_password(struct parse *p, const char *node, const char *pw)
 		st = &p->c.nodes[i].trust;
 	} else if (p->pending[0] != '\0')
 		/* It would be unclear which trustStore it is for. */
-		return fail(p, "trustStorePassword: '%s:' on line %u must be "
-		    "followed by its trustStore line first",
-		    shown(&b, p->pending), p->pending_line);
+		return fail(p, "trustStorePassword: '%s%s%s:' on line %u must "
+		    "be followed by its trustStore line first",
+		    SHOWN(p->pending), p->pending_line);
 	else
 		st = p->last < 0 ? &p->c.trust : &p->c.nodes[p->last].trust;
 	return set_str(p, K_TRUSTSTORE_PASSWORD, st->password,
@@ -645,7 +632,6 @@ set_key(struct parse *p, const char *name, char *value)
 static int
 set_node_line(struct parse *p, const char *node, int bracketed, char *value)
 {
-	struct shown	 b;
 	char		*eq, *key;
 	enum key	 k;
 	int		 r;
@@ -667,9 +653,9 @@ set_node_line(struct parse *p, const char *node, int bracketed, char *value)
 	*eq = '\0';
 	key = trim(value);
 	if ((k = find_key(key)) != K_TRUSTSTORE && k != K_TRUSTSTORE_PASSWORD)
-		return fail(p, "unknown key '%s' after '%s:' (only trustStore "
-		    "and trustStorePassword are set per node)", key,
-		    shown(&b, node));
+		return fail(p, "unknown key '%s' after '%s%s%s:' (only "
+		    "trustStore and trustStorePassword are set per node)", key,
+		    SHOWN(node));
 	if ((r = check_node(p, node)) != 0)
 		return r;
 	if (k == K_TRUSTSTORE)
