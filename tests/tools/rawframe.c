@@ -38,6 +38,7 @@
 
 #include <openssl/err.h>
 
+#include "clock.h"
 #include "proto.h"
 #include "tls.h"
 
@@ -45,15 +46,6 @@
 
 static uint8_t	in[PROTO_MAX_FRAME];
 static size_t	in_len;
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 hexdigit(char c)
