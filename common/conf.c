@@ -142,11 +142,11 @@ conf_defaults(struct conf *c, enum conf_role role)
 }
 
 static int
-fail(struct parse *p, unsigned line, const char *fmt, ...)
+bad_line(struct parse *p, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-fail(struct parse *p, unsigned line, const char *fmt, ...)
+bad_line(struct parse *p, unsigned line, const char *fmt, ...)
 {
 	va_list	ap;
 	int	n;
@@ -306,34 +306,36 @@ syntax_error(struct parse *p, enum line_kind why, const struct line *l)
 
 	switch (why) {
 	case L_NUL:
-		return fail(p, p->lineno, "the line has a NUL byte");
+		return bad_line(p, p->lineno, "the line has a NUL byte");
 	case L_BOM:
-		return fail(p, p->lineno, "the file starts with two byte-order "
-		    "marks; remove the second");
+		return bad_line(p, p->lineno, "the file starts with two "
+		    "byte-order marks; remove the second");
 	case L_LONG:
 		for (n = l->delim; n > 0 && isspace((unsigned char)l->s[n - 1]);
 		    n--)
 			;
 		if (!l->has_delim || n == 0)
-			return fail(p, p->lineno, "the line is longer than %d "
-			    "bytes", LINE_MAX_TEXT);
-		return fail(p, p->lineno, "%.*s%s: the line is longer than %d "
-		    "bytes", (int)(n < LONG_NAME_SHOWN ? n : LONG_NAME_SHOWN),
+			return bad_line(p, p->lineno, "the line is longer than "
+			    "%d bytes", LINE_MAX_TEXT);
+		return bad_line(p, p->lineno, "%.*s%s: the line is longer "
+		    "than %d bytes",
+		    (int)(n < LONG_NAME_SHOWN ? n : LONG_NAME_SHOWN),
 		    l->s, n > LONG_NAME_SHOWN ? "..." : "", LINE_MAX_TEXT);
 	case L_INDENTED:
-		return fail(p, p->lineno, "the line starts with a blank, which "
-		    "would continue the previous value; remove the indent");
+		return bad_line(p, p->lineno, "the line starts with a blank, "
+		    "which would continue the previous value; remove the "
+		    "indent");
 	case L_SECTION:
-		return fail(p, p->lineno, "sections ('[...]') are not used in "
-		    "this file; an IPv6 node is written [ADDR]:");
+		return bad_line(p, p->lineno, "sections ('[...]') are not used "
+		    "in this file; an IPv6 node is written [ADDR]:");
 	case L_UNBALANCED:
-		return fail(p, p->lineno, "a '[' without its ']'; an IPv6 node "
-		    "is written [ADDR]:");
+		return bad_line(p, p->lineno, "a '[' without its ']'; an IPv6 "
+		    "node is written [ADDR]:");
 	case L_INLINE_COMMENT:
-		return fail(p, p->lineno, "a ';' after a blank would start a "
-		    "comment and cut the value; a value cannot hold \" ;\"");
+		return bad_line(p, p->lineno, "a ';' after a blank would start "
+		    "a comment and cut the value; a value cannot hold \" ;\"");
 	default:
-		return fail(p, p->lineno, "not a key=value line");
+		return bad_line(p, p->lineno, "not a key=value line");
 	}
 }
 
@@ -354,8 +356,8 @@ set_str(struct parse *p, enum key k, char *dst, size_t size, const char *v)
 	size_t	n = strlen(v);
 
 	if (n >= size)
-		return fail(p, p->lineno, "%s: the value is longer than %zu "
-		    "bytes", keys[k].name, size - 1);
+		return bad_line(p, p->lineno, "%s: the value is longer than "
+		    "%zu bytes", keys[k].name, size - 1);
 	memcpy(dst, v, n + 1);
 	return 0;
 }
@@ -473,8 +475,8 @@ bracket_node(struct parse *p, const char *key, char *s, char **rest)
 	*close = '\0';
 	*rest = close + 1;
 	if (!v6_addr(s + 1, strlen(s + 1), &a, &zone))
-		return fail(p, p->lineno, "%s'[%s]' is not an IPv6 address; "
-		    "only those are written in brackets", key, s + 1);
+		return bad_line(p, p->lineno, "%s'[%s]' is not an IPv6 "
+		    "address; only those are written in brackets", key, s + 1);
 	return 0;
 }
 
@@ -493,13 +495,15 @@ check_plain_node(struct parse *p, const char *key, const char *s, size_t n,
 	for (end = 0; end < n && s[end] != '=' && s[end] != '/' &&
 	    !isspace((unsigned char)s[end]); end++)
 		if (s[end] == '[' || s[end] == ']')
-			return fail(p, p->lineno, "%s'%.*s': a '[' or ']' out of "
-			    "place; an IPv6 node is written %s[ADDR]%s", key,
+			return bad_line(p, p->lineno, "%s'%.*s': a '[' or ']' "
+			    "out of place; an IPv6 node is written "
+			    "%s[ADDR]%s", key,
 			    (int)end + 1, s, pre, post);
 	for (i = end < CONF_MAX_NODE ? end : CONF_MAX_NODE; i > 0; i--)
 		if ((i == end || s[i] == ':') && v6_addr(s, i, &a, &zone))
-			return fail(p, p->lineno, "%s'%.*s' is an IPv6 address: "
-			    "write it in brackets, as %s[%.*s]%s", key, (int)i,
+			return bad_line(p, p->lineno, "%s'%.*s' is an IPv6 "
+			    "address: write it in brackets, as "
+			    "%s[%.*s]%s", key, (int)i,
 			    s, pre, (int)i, s, post);
 	return 0;
 }
@@ -511,19 +515,19 @@ check_node(struct parse *p, const char *node)
 	const char	*s;
 
 	if (p->c.role != CONF_MANAGER)
-		return fail(p, p->lineno, "'%s:' pins a trustStore to a node, "
-		    "which only cmappmgr.conf can do", shown(&b, node));
+		return bad_line(p, p->lineno, "'%s:' pins a trustStore to a "
+		    "node, which only cmappmgr.conf can do", shown(&b, node));
 	if (*node == '\0')
-		return fail(p, p->lineno, "trustStore: an empty node name "
+		return bad_line(p, p->lineno, "trustStore: an empty node name "
 		    "before ':'");
 	if (strlen(node) >= CONF_MAX_NODE)
-		return fail(p, p->lineno, "trustStore: a node name is longer "
-		    "than %d bytes", CONF_MAX_NODE - 1);
+		return bad_line(p, p->lineno, "trustStore: a node name is "
+		    "longer than %d bytes", CONF_MAX_NODE - 1);
 	for (s = node; *s != '\0'; s++)
 		if (isspace((unsigned char)*s) || *s == '/' || *s == '[' ||
 		    *s == ']')
-			return fail(p, p->lineno, "trustStore: '%s' is not a "
-			    "node name", node);
+			return bad_line(p, p->lineno, "trustStore: '%s' is not "
+			    "a node name", node);
 	return 0;
 }
 
@@ -551,8 +555,8 @@ set_trust(struct parse *p, const char *node, const char *path)
 
 	if (p->pending[0] != '\0') {
 		if (node != NULL)
-			return fail(p, p->lineno, "'%s:' on line %u must be "
-			    "followed by a plain trustStore=PATH line",
+			return bad_line(p, p->lineno, "'%s:' on line %u must "
+			    "be followed by a plain trustStore=PATH line",
 			    shown(&b, p->pending), p->pending_line);
 		node = p->pending;
 	}
@@ -565,25 +569,25 @@ set_trust(struct parse *p, const char *node, const char *path)
 	if ((r = check_node(p, node)) != 0)
 		return r;
 	if (*path == '\0')
-		return fail(p, p->lineno, "trustStore: an empty path for node "
-		    "'%s'", node);
+		return bad_line(p, p->lineno, "trustStore: an empty path for "
+		    "node '%s'", node);
 	if ((i = find_node(&p->c, node)) >= 0) {
 		first = p->c.nodes[i].node;
 		if (strchr(node, ':') == NULL || strcmp(first, node) == 0)
-			return fail(p, p->lineno, "trustStore: a second "
+			return bad_line(p, p->lineno, "trustStore: a second "
 			    "trustStore for node '%s'", node);
-		return fail(p, p->lineno, "trustStore: a second trustStore for "
-		    "node '%s' (the same address as '%s')", node, first);
+		return bad_line(p, p->lineno, "trustStore: a second trustStore "
+		    "for node '%s' (the same address as '%s')", node, first);
 	}
 	if (p->c.n_nodes == CONF_MAX_NODES)
-		return fail(p, p->lineno, "trustStore: more than %d "
+		return bad_line(p, p->lineno, "trustStore: more than %d "
 		    "node-pinned trustStores", CONF_MAX_NODES);
 	if (p->c.n_nodes == p->cap) {
 		cap = p->cap == 0 ? NODE_ARRAY_START : p->cap * 2;
 		if (cap > CONF_MAX_NODES)
 			cap = CONF_MAX_NODES;
 		if ((n = reallocarray(p->c.nodes, cap, sizeof(*n))) == NULL)
-			return fail(p, p->lineno, "out of memory");
+			return bad_line(p, p->lineno, "out of memory");
 		p->c.nodes = n;
 		p->cap = cap;
 	}
@@ -609,13 +613,13 @@ set_trust_password(struct parse *p, const char *node, const char *pw)
 
 	if (node != NULL) {
 		if ((i = find_node(&p->c, node)) < 0)
-			return fail(p, p->lineno, "trustStorePassword: no "
+			return bad_line(p, p->lineno, "trustStorePassword: no "
 			    "trustStore for node '%s' before this line", node);
 		st = &p->c.nodes[i].trust;
 	} else if (p->pending[0] != '\0')
 		/* It would be unclear which trustStore it is for. */
-		return fail(p, p->lineno, "trustStorePassword: '%s:' on line "
-		    "%u must be followed by its trustStore line first",
+		return bad_line(p, p->lineno, "trustStorePassword: '%s:' on "
+		    "line %u must be followed by its trustStore line first",
 		    shown(&b, p->pending), p->pending_line);
 	else
 		st = p->last < 0 ? &p->c.trust : &p->c.nodes[p->last].trust;
@@ -636,15 +640,17 @@ trust_value(struct parse *p, char *value)
 
 	if (value[0] == '[') {
 		if (strchr(value, ']') == NULL)
-			return fail(p, p->lineno, "trustStore: a '[' without "
-			    "its ']'; an IPv6 node is written %s", written);
+			return bad_line(p, p->lineno, "trustStore: a '[' "
+			    "without its ']'; an IPv6 node is written "
+			    "%s", written);
 		if ((r = bracket_node(p, "trustStore: ", value, &rest)) != 0)
 			return r;
 		while (isspace((unsigned char)*rest))
 			rest++;
 		if (*rest != ':')
-			return fail(p, p->lineno, "trustStore: '[%s]' must be "
-			    "followed by ':' and the path, as in %s", value + 1,
+			return bad_line(p, p->lineno, "trustStore: '[%s]' must "
+			    "be followed by ':' and the path, as in "
+			    "%s", value + 1,
 			    written);
 		return set_trust(p, value + 1, trim(rest + 1));
 	}
@@ -665,7 +671,7 @@ set_key(struct parse *p, const char *name, char *value)
 	int		 k = find_key(name);
 
 	if (k < 0 || (keys[k].server_only && p->c.role != CONF_SERVER))
-		return fail(p, p->lineno, "unknown key '%s'%s", name,
+		return bad_line(p, p->lineno, "unknown key '%s'%s", name,
 		    k >= 0 ? " (it is a cmappserver.conf key)" : "");
 	switch ((enum key)k) {
 	case K_KEYSTORE:
@@ -686,8 +692,8 @@ set_key(struct parse *p, const char *name, char *value)
 			return 0;
 		}
 		if (parse_number(value, 1, 65535, &n) != 0)
-			return fail(p, p->lineno, "port: '%s' is not a number "
-			    "from 1 to 65535", value);
+			return bad_line(p, p->lineno, "port: '%s' is not a "
+			    "number from 1 to 65535", value);
 		p->c.port = (uint16_t)n;
 		return 0;
 	case K_LISTEN:
@@ -699,8 +705,9 @@ set_key(struct parse *p, const char *name, char *value)
 			return 0;
 		}
 		if (parse_number(value, 1, CONF_MAX_PROCESSES, &n) != 0)
-			return fail(p, p->lineno, "max_processes: '%s' is not "
-			    "a number from 1 to %d", value, CONF_MAX_PROCESSES);
+			return bad_line(p, p->lineno, "max_processes: '%s' is "
+			    "not a number from 1 to "
+			    "%d", value, CONF_MAX_PROCESSES);
 		p->c.max_processes = (unsigned)n;
 		return 0;
 	case K_ALLOW_COMMAND:
@@ -709,25 +716,26 @@ set_key(struct parse *p, const char *name, char *value)
 		 * entries would silently switch the list off.
 		 */
 		if (*value == '\0')
-			return fail(p, p->lineno, "allow_command: an empty "
+			return bad_line(p, p->lineno, "allow_command: an empty "
 			    "value; to allow every command, remove all "
 			    "allow_command lines");
 		if (*value != '/')
-			return fail(p, p->lineno, "allow_command: '%s' is not "
-			    "an absolute path", value);
+			return bad_line(p, p->lineno, "allow_command: '%s' is "
+			    "not an absolute path", value);
 		if (p->c.n_allow == CONF_MAX_ALLOW)
-			return fail(p, p->lineno, "allow_command: more than "
-			    "%d lines", CONF_MAX_ALLOW);
+			return bad_line(p, p->lineno, "allow_command: more "
+			    "than %d lines", CONF_MAX_ALLOW);
 		if (strlen(value) >= CONF_MAX_PATTERN)
-			return fail(p, p->lineno, "allow_command: the value is "
-			    "longer than %d bytes", CONF_MAX_PATTERN - 1);
+			return bad_line(p, p->lineno, "allow_command: the "
+			    "value is longer than %d "
+			    "bytes", CONF_MAX_PATTERN - 1);
 		if (p->c.allow == NULL && (p->c.allow = calloc(CONF_MAX_ALLOW,
 		    sizeof(*p->c.allow))) == NULL)
-			return fail(p, p->lineno, "out of memory");
+			return bad_line(p, p->lineno, "out of memory");
 		strcpy(p->c.allow[p->c.n_allow++], value);
 		return 0;
 	}
-	return fail(p, p->lineno, "unknown key '%s'", name);
+	return bad_line(p, p->lineno, "unknown key '%s'", name);
 }
 
 /*
@@ -745,7 +753,7 @@ set_node_line(struct parse *p, const char *node, int bracketed, char *value)
 		if ((r = check_node(p, node)) != 0)
 			return r;
 		if (p->pending[0] != '\0')
-			return fail(p, p->pending_line, "'%s:' is not "
+			return bad_line(p, p->pending_line, "'%s:' is not "
 			    "followed by a trustStore line",
 			    shown(&b, p->pending));
 		strcpy(p->pending, node);	/* check_node: it fits */
@@ -754,18 +762,19 @@ set_node_line(struct parse *p, const char *node, int bracketed, char *value)
 	}
 	if ((eq = strchr(value, '=')) == NULL) {
 		if (bracketed)
-			return fail(p, p->lineno, "'[%s]:' must be alone on "
-			    "its line or followed by trustStore=PATH", node);
+			return bad_line(p, p->lineno, "'[%s]:' must be alone "
+			    "on its line or followed by trustStore=PATH", node);
 		/* "bogus:1" is most likely a key given with ':'. */
-		return fail(p, p->lineno, "unknown key '%s'", node);
+		return bad_line(p, p->lineno, "unknown key '%s'", node);
 	}
 	*eq = '\0';
 	key = trim(value);
 	v = trim(eq + 1);
 	k = find_key(key);
 	if (k != K_TRUSTSTORE && k != K_TRUSTSTORE_PASSWORD)
-		return fail(p, p->lineno, "unknown key '%s' after '%s:' (only "
-		    "trustStore and trustStorePassword are set per node)", key,
+		return bad_line(p, p->lineno, "unknown key '%s' after '%s:' "
+		    "(only trustStore and trustStorePassword are set per "
+		    "node)", key,
 		    shown(&b, node));
 	if ((r = check_node(p, node)) != 0)
 		return r;
@@ -805,8 +814,8 @@ on_pair(struct parse *p, const struct line *l, const char *name,
 	/* sanitize() bounded the line, and so what inih read of it. */
 	if (n >= sizeof(buf) || l->delim >= sizeof(node) ||
 	    !inih_name_is(l, name))
-		return fail(p, p->lineno, "internal error: inih read the line "
-		    "differently");
+		return bad_line(p, p->lineno, "internal error: inih read the "
+		    "line differently");
 	/* Set the value's parts apart in place. */
 	memcpy(buf, value, n + 1);
 	if (l->s[0] == '[') {
@@ -837,15 +846,15 @@ on_ini(void *user, const char *section, const char *name, const char *value)
 	/* The sanitized lines are the file's: find the next key line. */
 	while (why == L_BLANK) {
 		if ((line = next_line(&p->next, p->end, &n)) == NULL) {
-			fail(p, p->lineno, "internal error: inih read a line "
-			    "the pre-scan did not see");
+			bad_line(p, p->lineno, "internal error: inih read a "
+			    "line the pre-scan did not see");
 			return 0;
 		}
 		p->lineno++;
 		why = classify(line, n, p->lineno == 1, &l);
 	}
 	if (why != L_PAIR || *section != '\0') {
-		fail(p, p->lineno, "internal error: inih read the line "
+		bad_line(p, p->lineno, "internal error: inih read the line "
 		    "differently");
 		return 0;
 	}
@@ -923,7 +932,7 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 		goto out;
 	if (line > 0) {
 		/* Not expected: the pre-scan refuses what inih refuses. */
-		fail(p, (unsigned)line, "internal error: inih refused the "
+		bad_line(p, (unsigned)line, "internal error: inih refused the "
 		    "line");
 		goto out;
 	}
@@ -933,7 +942,7 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 		goto out;
 	}
 	if (p->pending[0] != '\0') {
-		fail(p, p->pending_line, "'%s:' is not followed by a "
+		bad_line(p, p->pending_line, "'%s:' is not followed by a "
 		    "trustStore line", shown(&b, p->pending));
 		goto out;
 	}
@@ -1019,8 +1028,8 @@ conf_node_arg(const char *arg, char *node, size_t size, char *err,
 			return -EINVAL;
 		}
 	} else if (strpbrk(arg, "[]") != NULL) {
-		snprintf(err, errlen, "'%s': a '[' or ']' out of place; an IPv6 "
-		    "address is written [ADDR] or ADDR", arg);
+		snprintf(err, errlen, "'%s': a '[' or ']' out of place; an "
+		    "IPv6 address is written [ADDR] or ADDR", arg);
 		return -EINVAL;
 	}
 	if (n == 0) {
