@@ -18,20 +18,27 @@ PKGS	 = openssl libuv inih
 # Recursively expanded on purpose: pkg-config runs after the deps step.
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) -Wall -Wextra \
 	-ffunction-sections -fdata-sections \
-	-Icommon -Iplugins $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+	$(INC) $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+# Each part sees common/ and its own directory only, so that a reach into
+# another part's headers (appmgr/ into plugins/) fails to build.
+INC	 = -Icommon
+$(BUILD)/appmgr/%.o: INC = -Icommon -Iappmgr
+$(BUILD)/appserver/%.o: INC = -Icommon -Iappserver
+$(BUILD)/plugins/%.o: INC = -Icommon -Iplugins
+$(BUILD)/tests/%.o: INC = -Icommon -Itests
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
 LDFLAGS_ALL = -Wl,--gc-sections -Wl,-O1 $(LDFLAGS)
 
 COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
 	  common/tls.c common/conn.c common/svc.c common/jks.c \
-	  common/readfile.c common/vis.c
+	  common/readfile.c common/vis.c common/reader.c common/clock.c
 SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
 	  appserver/shimlink.c appserver/stopall.c
-SHIM	= appserver/shim.c common/proto.c common/vis.c
+SHIM	= appserver/shim.c common/proto.c common/vis.c common/reader.c common/clock.c
 MANAGER	= appmgr/main.c appmgr/manager.c appmgr/dial.c appmgr/hostlog.c \
-	  plugins/hostlog_arg.c
+	  common/hostlog_arg.c
 UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \
-	  tests/test_keystore.c tests/test_jks.c tests/test_vis.c tests/test_tls.c
+	  tests/test_keystore.c tests/test_jks.c tests/test_vis.c tests/test_tls.c tests/test_reader.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -78,7 +85,7 @@ $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 # Modules under test that are not in COMMON.
-$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c plugins/hostlog_arg.c tests/keyfix.c)
+$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c common/hostlog_arg.c tests/keyfix.c)
 # Not with --gc-sections: nothing refers to Criterion's test sections.
 $(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON)) | $(BUILD)/.deps-test
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \

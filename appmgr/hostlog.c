@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "hostlog.h"
 #include "hostlog_arg.h"
 #include "log.h"
@@ -46,7 +47,7 @@ opt_value(char *const *argv, int i, const char *name)
 }
 
 /*
- * The monitors' own spellings come from plugins/hostlog_arg.c, which is
+ * The monitors' own spellings come from common/hostlog_arg.c, which is
  * held to their parsers by tests; any other command may name a host log
  * with --host_logfile F or --host_logfile=F.
  */
@@ -82,15 +83,6 @@ hostlog_init(struct hostlog *h, const char *path)
 	h->fd = -1;
 	h->retry_s = HOSTLOG_RETRY_S;
 	h->size_max = HOSTLOG_FILE_MAX;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /*

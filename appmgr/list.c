@@ -73,7 +73,7 @@ static const struct conn_ops list_ops = {
 };
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
-fail(struct lister *l, const char *fmt, ...)
+die(struct lister *l, const char *fmt, ...)
 {
 	char	msg[1024];
 	va_list	ap;
@@ -305,7 +305,7 @@ print_table(struct lister *l, unsigned count)
 		log_warnx("cmappserver on %s announced %u services but sent %zu",
 		    m->node, count, l->n);
 	if (fflush(stdout) != 0 || ferror(stdout))
-		fail(l, "cannot write the listing: %s", strerror(errno));
+		die(l, "cannot write the listing: %s", strerror(errno));
 	exit(0);
 }
 
@@ -318,9 +318,9 @@ deadline_passed(uv_timer_t *t)
 	struct mgr	*m = l->m;
 
 	if (!m->ever_connected)
-		fail(l, "Could not connect to the node %s: %s", m->node,
+		die(l, "Could not connect to the node %s: %s", m->node,
 		    m->last_error[0] ? m->last_error : "Connection timed out");
-	fail(l, "cmappserver on the node %s did not send its list within "
+	die(l, "cmappserver on the node %s did not send its list within "
 	    "%u s (%s)", m->node, m->timeout_s, m->conn != NULL &&
 	    conn_is_open(m->conn) ? "connected but silent" :
 	    m->last_error[0] ? m->last_error : "not connected");
@@ -362,11 +362,11 @@ on_error(struct lister *l, const struct proto_msg *msg)
 	if (msg->u.error.code == PERR_VERSION) {
 		if (l->phase == LP_HELLO && dial_version_refused(l->m) == 0)
 			return;
-		fail(l, "Could not connect to the node %s: %s (this cmappmgr "
+		die(l, "Could not connect to the node %s: %s (this cmappmgr "
 		    "speaks protocol versions %u to %u)", l->m->node, t,
 		    PROTO_VERSION_MIN, PROTO_VERSION_MAX);
 	}
-	fail(l, "cmappserver on %s refused to list its services: %s",
+	die(l, "cmappserver on %s refused to list its services: %s",
 	    l->m->node, t);
 }
 
@@ -384,7 +384,7 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 		if (l->phase != LP_HELLO)
 			break;
 		if (dial_hello_mismatch(l->m, msg, text, sizeof(text)) != 0)
-			fail(l, "%s", text);
+			die(l, "%s", text);
 		dial_connected(l->m);
 		l->version = msg->u.hello.version;
 		set_agent(l, &msg->u.hello.agent);
@@ -399,7 +399,7 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 		if (l->phase != LP_LISTING)
 			break;
 		if ((r = add_row(l, msg)) == -ENOMEM)
-			fail(l, "cannot list the services of %s: out of memory",
+			die(l, "cannot list the services of %s: out of memory",
 			    l->m->node);
 		if (r != 0) {
 			conn_close(c, CONN_PROTO, "malformed LIST_ENTRY frame "
@@ -411,7 +411,7 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 		if (l->phase != LP_LISTING)
 			break;
 		if ((r = add_manager(l, msg, text, sizeof(text))) == -ENOMEM)
-			fail(l, "cannot list the services of %s: out of memory",
+			die(l, "cannot list the services of %s: out of memory",
 			    l->m->node);
 		if (r != 0)
 			conn_close(c, CONN_PROTO, "cmappserver sent %s", text);
@@ -439,10 +439,10 @@ list_closed(struct conn *c, enum conn_why why, const char *reason)
 	m->conn = NULL;
 	if (why == CONN_AUTH) {
 		dial_auth_text(m, reason, text, sizeof(text));
-		fail(l, "%s", text);
+		die(l, "%s", text);
 	}
 	if (why == CONN_PROTO)
-		fail(l, "cannot list the services of %s: %s", m->node, reason);
+		die(l, "cannot list the services of %s: %s", m->node, reason);
 	if (l->phase >= LP_HELLO)
 		log_debug("connection to %s lost: %s; trying again", m->node,
 		    reason);
@@ -457,11 +457,11 @@ mgr_list(struct mgr *m)
 
 	l.m = m;
 	if (uv_loop_init(&m->loop) != 0)
-		fail(&l, "cannot start the event loop");
+		die(&l, "cannot start the event loop");
 	uv_timer_init(&m->loop, &l.deadline);
 	l.deadline.data = &l;
 	heard(&l);
 	dial_start(m, &list_ops, &l);
 	uv_run(&m->loop, UV_RUN_DEFAULT);
-	fail(&l, "internal error: event loop ended");
+	die(&l, "internal error: event loop ended");
 }

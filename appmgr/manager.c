@@ -100,7 +100,7 @@ finish(struct mgr *m, int code)
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
-fail(struct mgr *m, const char *fmt, ...)
+die(struct mgr *m, const char *fmt, ...)
 {
 	char	msg[1024];
 	va_list	ap;
@@ -118,9 +118,9 @@ deadline_passed(uv_timer_t *t)
 	struct mgr	*m = t->data;
 
 	if (!m->ever_connected)
-		fail(m, "Could not connect to the node %s: %s", m->node,
+		die(m, "Could not connect to the node %s: %s", m->node,
 		    m->last_error[0] ? m->last_error : "Connection timed out");
-	fail(m, "Lost contact with cmappserver on the node %s: no answer for "
+	die(m, "Lost contact with cmappserver on the node %s: no answer for "
 	    "%u s (%s)", m->node, m->timeout_s,
 	    m->conn != NULL && conn_is_open(m->conn) ? "connected but silent"
 	    : m->last_error[0] ? m->last_error : "not connected");
@@ -198,21 +198,21 @@ on_error(struct mgr *m, const struct proto_msg *msg)
 	case PERR_VERSION:
 		if (m->phase == PH_HELLO && dial_version_refused(m) == 0)
 			return;
-		fail(m, "Could not connect to the node %s: %s (this cmappmgr "
+		die(m, "Could not connect to the node %s: %s (this cmappmgr "
 		    "speaks protocol versions %u to %u)", m->node, t,
 		    PROTO_VERSION_MIN, PROTO_VERSION_MAX);
 	case PERR_EXEC:
-		fail(m, "cmappserver on %s could not start %s: %s",
+		die(m, "cmappserver on %s could not start %s: %s",
 		    m->node, m->display, t);
 	case PERR_LIMIT:
 	case PERR_DENIED:
-		fail(m, "cmappserver on %s refused to start %s: %s",
+		die(m, "cmappserver on %s refused to start %s: %s",
 		    m->node, m->display, t);
 	case PERR_NORUN:
-		fail(m, "%s on %s is gone, not relaunching it: %s",
+		die(m, "%s on %s is gone, not relaunching it: %s",
 		    m->display, m->node, t);
 	default:
-		fail(m, "cmappserver on %s reported an error: %s", m->node,
+		die(m, "cmappserver on %s reported an error: %s", m->node,
 		    t);
 	}
 }
@@ -302,7 +302,7 @@ mgr_frame(struct conn *c, const struct proto_msg *msg)
 		if (m->phase != PH_HELLO)
 			break;
 		if (dial_hello_mismatch(m, msg, text, sizeof(text)) != 0)
-			fail(m, "%s", text);
+			die(m, "%s", text);
 		dial_connected(m);
 		send_start(m);
 		return;
@@ -349,7 +349,7 @@ mgr_closed(struct conn *c, enum conn_why why, const char *reason)
 		finish(m, m->exit_code);
 	if (why == CONN_AUTH) {
 		dial_auth_text(m, reason, text, sizeof(text));
-		fail(m, "%s", text);
+		die(m, "%s", text);
 	}
 	if (m->phase >= PH_STARTING)
 		log_warnx("connection to %s lost: %s; reconnecting", m->node,
@@ -417,5 +417,5 @@ mgr_run(struct mgr *m)
 	heard(m);
 	dial_start(m, &mgr_ops, m);
 	uv_run(&m->loop, UV_RUN_DEFAULT);
-	fail(m, "internal error: event loop ended");
+	die(m, "internal error: event loop ended");
 }

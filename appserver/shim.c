@@ -30,7 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "proto.h"
+#include "reader.h"
 #include "shim.h"
 #include "version.h"
 #include "vis.h"
@@ -40,6 +42,8 @@
 #define LINK_RESERVE	256		/* kept free for an EXIT */
 #define DRAIN_MS	100		/* last output after the exit */
 #define STOP_GRACE_MS	1000		/* asked to stop: last EXIT out */
+#define LINK_MAX_BODY	64		/* the frames a link sends us */
+#define LINK_IN_MAX	(PROTO_HDR_LEN + LINK_MAX_BODY)
 #define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 enum { P_SIG, P_EXEC, P_LISTEN, P_OUT, P_ERR = P_OUT + 1, P_LOG, P_LINK };
@@ -48,8 +52,8 @@ struct link {
 	int		 fd;
 	uint8_t		*out;		/* queued frames, LINK_OUT_MAX */
 	size_t		 out_off, out_len;
-	uint8_t		 in[PROTO_HDR_LEN + 64];
-	size_t		 in_len;
+	struct reader	 in;		/* LINK_IN_MAX, frames up to
+					   LINK_MAX_BODY */
 	uint64_t	 dropped;
 };
 
@@ -76,15 +80,6 @@ struct shim {
 	uint8_t		 frame[PROTO_MAX_FRAME];
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The service's argv[0] for a syslog line: a manager chose it, so it
  * goes through vis.c.  One buffer: each line names it once. */
 static const char *
@@ -107,6 +102,7 @@ link_close(struct shim *sh, struct link *l)
 		    "read them", sh->run_id, arg0(sh), l->dropped);
 	close(l->fd);
 	free(l->out);
+	reader_free(&l->in);
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
 }
@@ -231,6 +227,7 @@ link_add(struct shim *sh, int fd, int hello)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	l->fd = fd;
+	reader_init(&l->in, LINK_IN_MAX, LINK_MAX_BODY);
 	if (!hello)
 		return 0;
 	/* Only the new link needs the hello: queue it there alone. */
@@ -281,25 +278,29 @@ link_frame(struct shim *sh, const struct proto_msg *m)
 static int
 link_read(struct shim *sh, struct link *l)
 {
-	struct proto_hdr	h;
-	struct proto_msg	m;
-	ssize_t			n;
-	int			r;
+	struct proto_hdr	 h;
+	struct proto_msg	 m;
+	uint8_t			*room;
+	size_t			 cap;
+	ssize_t			 n;
+	int			 r;
 
-	n = recv(l->fd, l->in + l->in_len, sizeof(l->in) - l->in_len,
-	    MSG_DONTWAIT);
+	/* A frame longer than LINK_MAX_BODY is refused by its header, so
+	 * the room is never 0: a full buffer always holds a frame. */
+	if (reader_room(&l->in, &room, &cap) != 0) {
+		link_close(sh, l);
+		return 0;
+	}
+	n = recv(l->fd, room, cap, MSG_DONTWAIT);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0) {
 		link_close(sh, l);
 		return 0;
 	}
-	l->in_len += (size_t)n;
+	reader_wrote(&l->in, (size_t)n);
 	for (;;) {
-		/* A frame that would not fit in l->in is refused by its
-		 * header, so a full buffer always holds a frame. */
-		n = proto_take(l->in, l->in_len, sizeof(l->in) - PROTO_HDR_LEN,
-		    &h, &m, NULL, 0);
+		n = reader_take(&l->in, &h, &m, NULL, 0);
 		if (n == 0)
 			return 0;
 		if (n == -EMSGSIZE || n == -EPROTO) {
@@ -316,8 +317,6 @@ link_read(struct shim *sh, struct link *l)
 			link_close(sh, l);
 			return 0;
 		}
-		memmove(l->in, l->in + n, l->in_len - (size_t)n);
-		l->in_len -= (size_t)n;
 	}
 }
 

@@ -53,6 +53,7 @@
 
 #include "appserver.h"
 #include "log.h"
+#include "reader.h"
 #include "shim.h"
 #include "shimlink.h"
 #include "svc.h"
@@ -82,8 +83,7 @@ struct service {
 	int			 shim_open;
 	int			 handles;	/* open handles */
 	int			 listed;	/* in srv->services */
-	uint8_t			*in;		/* a partial frame */
-	size_t			 in_len;
+	struct reader		 in;		/* a partial frame */
 	uint8_t			 exit_how;
 	int32_t			 exit_value;
 	time_t			 started, ended, delivered;
@@ -143,7 +143,7 @@ maybe_free(struct service *s)
 {
 	if (s->listed || s->handles > 0)
 		return;
-	free(s->in);
+	reader_free(&s->in);
 	svc_argv_free(s->argv);
 	free(s);
 }
@@ -457,60 +457,28 @@ link_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 }
 
 /*
- * Feeds bytes from the shim; complete frames are handled in place.  A
- * frame may free s (an exec error): s->shim_open is checked before each.
- * Returns -1 for a malformed frame, 1 when s is gone.
+ * Feeds bytes from the shim; complete frames are handled as they are
+ * whole.  A frame may free s (an exec error): s->listed is checked before
+ * each.  Returns -1 for a malformed frame, 1 when s is gone.
  */
 static int
 link_feed(struct service *s, const uint8_t *data, size_t n)
 {
 	struct proto_msg	 m;
-	const uint8_t		*p;
-	size_t			 len, used = 0;
-	uint8_t			*nb;
-	ssize_t			 r;
+	ssize_t			 k, r;
 
-	if (s->in_len > 0) {
-		if (s->in_len + n > PROTO_MAX_FRAME + sizeof(s->srv->readbuf))
+	while (n > 0 && s->listed) {
+		if ((k = reader_feed(&s->in, data, n)) < 0)
 			return -1;
-		if ((nb = realloc(s->in, s->in_len + n)) == NULL)
-			return -1;
-		memcpy(nb + s->in_len, data, n);
-		s->in = nb;
-		s->in_len += n;
-		p = s->in;
-		len = s->in_len;
-	} else {
-		p = data;
-		len = n;
-	}
-	while (s->listed) {
-		r = proto_take(p + used, len - used, PROTO_MAX_BODY, NULL, &m,
-		    NULL, 0);
-		if (r == 0)
-			break;
-		if (r < 0 || link_frame(s, &m) != 0)
-			return -1;
-		used += (size_t)r;
+		data += k;
+		n -= (size_t)k;
+		while (s->listed && (r = reader_take(&s->in, NULL, &m, NULL,
+		    0)) != 0)
+			if (r < 0 || link_frame(s, &m) != 0)
+				return -1;
 	}
 	if (!s->listed)
 		return 1;	/* freed once its handles close */
-	if (used == len) {
-		free(s->in);
-		s->in = NULL;
-		s->in_len = 0;
-		return 0;
-	}
-	/* Keep the partial frame. */
-	if (p == s->in) {
-		memmove(s->in, s->in + used, len - used);
-		s->in_len = len - used;
-	} else {
-		if ((s->in = malloc(len - used)) == NULL)
-			return -1;
-		memcpy(s->in, p + used, len - used);
-		s->in_len = len - used;
-	}
 	return 0;
 }
 
@@ -644,6 +612,8 @@ service_new(struct server *srv, char **argv)
 		return NULL;
 	s->srv = srv;
 	s->argv = argv;
+	/* No buffer while idle: most links are, most of the time. */
+	reader_init(&s->in, 0, PROTO_MAX_BODY);
 	if (argv != NULL)
 		svc_display(argv, s->display, sizeof(s->display));
 	uv_pipe_init(&srv->loop, &s->shim, 0);

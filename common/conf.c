@@ -146,7 +146,7 @@ conf_defaults(struct conf *c, enum conf_role role)
 
 /* "FILE:LINE: ..." in err, for the line being read. */
 __attribute__((format(printf, 2, 3))) static int
-fail(struct parse *p, const char *fmt, ...)
+bad_line(struct parse *p, const char *fmt, ...)
 {
 	va_list	ap;
 	int	n;
@@ -238,7 +238,7 @@ read_line(char *buf, int size, void *user)
 	if (p->failed || s == p->end)
 		return NULL;
 	if (p->handed) {
-		fail(p, "internal error: inih read the line differently");
+		bad_line(p, "internal error: inih read the line differently");
 		return NULL;
 	}
 	nl = memchr(s, '\n', (size_t)(p->end - s));
@@ -249,16 +249,16 @@ read_line(char *buf, int size, void *user)
 	    &p->l);
 	n = why == L_PAIR ? p->l.len : 0;
 	if (why == L_LONG && p->l.name > 0)
-		fail(p, "%.*s%s: the line is longer than %d bytes",
+		bad_line(p, "%.*s%s: the line is longer than %d bytes",
 		    (int)(p->l.name < LONG_NAME_SHOWN ? p->l.name :
 		    LONG_NAME_SHOWN), p->l.s, p->l.name > LONG_NAME_SHOWN ?
 		    "..." : "", LINE_MAX_TEXT);
 	else if (why == L_LONG)
-		fail(p, "the line is longer than %d bytes", LINE_MAX_TEXT);
+		bad_line(p, "the line is longer than %d bytes", LINE_MAX_TEXT);
 	else if (why > L_PAIR)
-		fail(p, "%s", refusal[why]);
+		bad_line(p, "%s", refusal[why]);
 	else if (size < 0 || n + 2 > (size_t)size)
-		fail(p, "internal error: no room in inih's buffer");
+		bad_line(p, "internal error: no room in inih's buffer");
 	if (p->failed)
 		return NULL;
 	o = buf;
@@ -291,7 +291,7 @@ set_str(struct parse *p, enum key k, char *dst, size_t size, const char *v)
 	size_t	n = strlen(v);
 
 	if (n >= size)
-		return fail(p, "%s: the value is longer than %zu bytes",
+		return bad_line(p, "%s: the value is longer than %zu bytes",
 		    keys[k], size - 1);
 	memcpy(dst, v, n + 1);
 	return 0;
@@ -379,7 +379,7 @@ bracket_node(struct parse *p, const char *key, char *s, char **rest)
 	*close = '\0';
 	*rest = close + 1;
 	if (!v6_addr(s + 1, strlen(s + 1), &a, &zone))
-		return fail(p, "%s'[%s]' is not an IPv6 address; only those "
+		return bad_line(p, "%s'[%s]' is not an IPv6 address; only those "
 		    "are written in brackets", key, s + 1);
 	return 0;
 }
@@ -399,12 +399,12 @@ check_plain_node(struct parse *p, const char *key, const char *s, size_t n,
 	for (end = 0; end < n && s[end] != '=' && s[end] != '/' &&
 	    !isspace((unsigned char)s[end]); end++)
 		if (s[end] == '[' || s[end] == ']')
-			return fail(p, "%s'%.*s': a '[' or ']' out of place; "
+			return bad_line(p, "%s'%.*s': a '[' or ']' out of place; "
 			    "an IPv6 node is written %s[ADDR]%s", key,
 			    (int)end + 1, s, pre, post);
 	for (i = end < CONF_MAX_NODE ? end : CONF_MAX_NODE; i > 0; i--)
 		if ((i == end || s[i] == ':') && v6_addr(s, i, &a, &zone))
-			return fail(p, "%s'%.*s' is an IPv6 address: write it "
+			return bad_line(p, "%s'%.*s' is an IPv6 address: write it "
 			    "in brackets, as %s[%.*s]%s", key, (int)i, s, pre,
 			    (int)i, s, post);
 	return 0;
@@ -416,16 +416,16 @@ check_node(struct parse *p, const char *node)
 	const char	*s;
 
 	if (p->c.role != CONF_MANAGER)
-		return fail(p, "'%s%s%s:' pins a trustStore to a node, which "
+		return bad_line(p, "'%s%s%s:' pins a trustStore to a node, which "
 		    "only cmappmgr.conf can do", SHOWN(node));
 	if (*node == '\0')
-		return fail(p, "trustStore: an empty node name before ':'");
+		return bad_line(p, "trustStore: an empty node name before ':'");
 	if (strlen(node) >= CONF_MAX_NODE)
-		return fail(p, "trustStore: a node name is longer than %d "
+		return bad_line(p, "trustStore: a node name is longer than %d "
 		    "bytes", CONF_MAX_NODE - 1);
 	for (s = node; *s != '\0'; s++)
 		if (isspace((unsigned char)*s) || strchr("/[]", *s) != NULL)
-			return fail(p, "trustStore: '%s' is not a node name",
+			return bad_line(p, "trustStore: '%s' is not a node name",
 			    node);
 	return 0;
 }
@@ -435,7 +435,7 @@ static int
 dangling(struct parse *p)
 {
 	p->lineno = p->pending_line;
-	return fail(p, "'%s%s%s:' is not followed by a trustStore line",
+	return bad_line(p, "'%s%s%s:' is not followed by a trustStore line",
 	    SHOWN(p->pending));
 }
 
@@ -449,7 +449,7 @@ set_trust(struct parse *p, const char *node, const char *path)
 	int			 r;
 
 	if (p->pending[0] != '\0' && node != NULL)
-		return fail(p, "'%s%s%s:' on line %u must be followed by a "
+		return bad_line(p, "'%s%s%s:' on line %u must be followed by a "
 		    "plain trustStore=PATH line", SHOWN(p->pending),
 		    p->pending_line);
 	if (p->pending[0] != '\0')
@@ -463,22 +463,22 @@ set_trust(struct parse *p, const char *node, const char *path)
 	if ((r = check_node(p, node)) != 0)
 		return r;
 	if (*path == '\0')
-		return fail(p, "trustStore: an empty path for node '%s'", node);
+		return bad_line(p, "trustStore: an empty path for node '%s'", node);
 	if ((i = find_node(&p->c, node)) >= 0 && (strchr(node, ':') == NULL ||
 	    strcmp(p->c.nodes[i].node, node) == 0))
-		return fail(p, "trustStore: a second trustStore for node "
+		return bad_line(p, "trustStore: a second trustStore for node "
 		    "'%s'", node);
 	if (i >= 0)
-		return fail(p, "trustStore: a second trustStore for node '%s' "
+		return bad_line(p, "trustStore: a second trustStore for node '%s' "
 		    "(the same address as '%s')", node, p->c.nodes[i].node);
 	if (p->c.n_nodes == CONF_MAX_NODES)
-		return fail(p, "trustStore: more than %d node-pinned "
+		return bad_line(p, "trustStore: more than %d node-pinned "
 		    "trustStores", CONF_MAX_NODES);
 	if (p->c.n_nodes == p->cap) {
 		cap = p->cap == 0 ? NODE_ARRAY_START : p->cap * 2;
 		cap = cap < CONF_MAX_NODES ? cap : CONF_MAX_NODES;
 		if ((n = reallocarray(p->c.nodes, cap, sizeof(*n))) == NULL)
-			return fail(p, "out of memory");
+			return bad_line(p, "out of memory");
 		p->c.nodes = n;
 		p->cap = cap;
 	}
@@ -503,12 +503,12 @@ set_trust_password(struct parse *p, const char *node, const char *pw)
 
 	if (node != NULL) {
 		if ((i = find_node(&p->c, node)) < 0)
-			return fail(p, "trustStorePassword: no trustStore for "
+			return bad_line(p, "trustStorePassword: no trustStore for "
 			    "node '%s' before this line", node);
 		st = &p->c.nodes[i].trust;
 	} else if (p->pending[0] != '\0')
 		/* It would be unclear which trustStore it is for. */
-		return fail(p, "trustStorePassword: '%s%s%s:' on line %u must "
+		return bad_line(p, "trustStorePassword: '%s%s%s:' on line %u must "
 		    "be followed by its trustStore line first",
 		    SHOWN(p->pending), p->pending_line);
 	else
@@ -530,14 +530,14 @@ trust_value(struct parse *p, char *value)
 
 	if (value[0] == '[') {
 		if (strchr(value, ']') == NULL)
-			return fail(p, "trustStore: a '[' without its ']'; an "
+			return bad_line(p, "trustStore: a '[' without its ']'; an "
 			    "IPv6 node is written %s", written);
 		if ((r = bracket_node(p, "trustStore: ", value, &rest)) != 0)
 			return r;
 		while (isspace((unsigned char)*rest))
 			rest++;
 		if (*rest != ':')
-			return fail(p, "trustStore: '[%s]' must be followed by "
+			return bad_line(p, "trustStore: '[%s]' must be followed by "
 			    "':' and the path, as in %s", value + 1, written);
 		return set_trust(p, value + 1, trim(rest + 1));
 	}
@@ -561,7 +561,7 @@ set_number(struct parse *p, enum key k, const char *v, unsigned long def,
 	if (*v == '\0' || (v[strspn(v, "0123456789")] == '\0' &&
 	    (*n = strtoul(v, NULL, 10)) >= 1 && *n <= hi))
 		return 0;
-	return fail(p, "%s: '%s' is not a number from 1 to %lu", keys[k], v,
+	return bad_line(p, "%s: '%s' is not a number from 1 to %lu", keys[k], v,
 	    hi);
 }
 
@@ -573,7 +573,7 @@ set_key(struct parse *p, const char *name, char *value)
 	int		 r;
 
 	if (k == K_NONE || (k >= K_PORT && p->c.role != CONF_SERVER))
-		return fail(p, "unknown key '%s'%s", name, k != K_NONE ?
+		return bad_line(p, "unknown key '%s'%s", name, k != K_NONE ?
 		    " (it is a cmappserver.conf key)" : "");
 	switch (k) {
 	case K_KEYSTORE:
@@ -607,20 +607,20 @@ set_key(struct parse *p, const char *name, char *value)
 	 * would silently switch the list off.
 	 */
 	if (*value == '\0')
-		return fail(p, "allow_command: an empty value; to allow every "
+		return bad_line(p, "allow_command: an empty value; to allow every "
 		    "command, remove all allow_command lines");
 	if (*value != '/')
-		return fail(p, "allow_command: '%s' is not an absolute path",
+		return bad_line(p, "allow_command: '%s' is not an absolute path",
 		    value);
 	if (p->c.n_allow == CONF_MAX_ALLOW)
-		return fail(p, "allow_command: more than %d lines",
+		return bad_line(p, "allow_command: more than %d lines",
 		    CONF_MAX_ALLOW);
 	if (strlen(value) >= CONF_MAX_PATTERN)
-		return fail(p, "allow_command: the value is longer than %d "
+		return bad_line(p, "allow_command: the value is longer than %d "
 		    "bytes", CONF_MAX_PATTERN - 1);
 	if (p->c.allow == NULL && (p->c.allow = calloc(CONF_MAX_ALLOW,
 	    sizeof(*p->c.allow))) == NULL)
-		return fail(p, "out of memory");
+		return bad_line(p, "out of memory");
 	strcpy(p->c.allow[p->c.n_allow++], value);
 	return 0;
 }
@@ -646,14 +646,14 @@ set_node_line(struct parse *p, const char *node, int bracketed, char *value)
 		return 0;
 	}
 	if ((eq = strchr(value, '=')) == NULL && bracketed)
-		return fail(p, "'[%s]:' must be alone on its line or followed "
+		return bad_line(p, "'[%s]:' must be alone on its line or followed "
 		    "by trustStore=PATH", node);
 	if (eq == NULL)		/* "bogus:1" is most likely a key and ':' */
-		return fail(p, "unknown key '%s'", node);
+		return bad_line(p, "unknown key '%s'", node);
 	*eq = '\0';
 	key = trim(value);
 	if ((k = find_key(key)) != K_TRUSTSTORE && k != K_TRUSTSTORE_PASSWORD)
-		return fail(p, "unknown key '%s' after '%s%s%s:' (only "
+		return bad_line(p, "unknown key '%s' after '%s%s%s:' (only "
 		    "trustStore and trustStorePassword are set per node)", key,
 		    SHOWN(node));
 	if ((r = check_node(p, node)) != 0)
@@ -677,7 +677,7 @@ on_pair(void *user, const char *section, const char *name, const char *value)
 	int		 r;
 
 	if (!p->handed || *section != '\0' || n >= sizeof(buf)) {
-		fail(p, "internal error: inih read the line differently");
+		bad_line(p, "internal error: inih read the line differently");
 		return 0;
 	}
 	p->handed = 0;
@@ -750,7 +750,7 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 		/* Not expected: read_line() refuses what inih refuses. */
 		if (line > 0)
 			p->lineno = (unsigned)line;
-		fail(p, "internal error: inih refused the line");
+		bad_line(p, "internal error: inih refused the line");
 	} else if (!p->failed && p->pending[0] != '\0')
 		dangling(p);
 	r = -EINVAL;

@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 
 #include "proto.h"
+#include "reader.h"
 
 #define CONN_READ_CHUNK		4096	/* ciphertext read at a time */
 #define CONN_RBUF_MIN		4096	/* plaintext buffer, grown for a
@@ -59,9 +60,8 @@ struct conn {
 	char			 reason[256];
 	char			 peer[64];	/* "addr:port" */
 	/* Small while frames are: every connection, idle or not, costs
-	 * what this struct costs (calloc clears it). */
-	size_t			 rlen, rcap;
-	uint8_t			*rbuf;
+	 * what this struct and its reader's buffer cost. */
+	struct reader		 in;
 	char			 chunk[CONN_READ_CHUNK];
 };
 

@@ -42,6 +42,7 @@
 
 #include <openssl/err.h>
 
+#include "clock.h"
 #include "proto.h"
 #include "tls.h"
 
@@ -49,15 +50,6 @@
 
 static uint8_t	in[PROTO_MAX_FRAME];
 static size_t	in_len;
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 hexdigit(char c)
