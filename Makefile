@@ -33,12 +33,13 @@ COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
 	  common/tls.c common/conn.c common/svc.c common/jks.c \
 	  common/readfile.c common/vis.c common/reader.c common/clock.c
 SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
-	  appserver/shimlink.c appserver/stopall.c
-SHIM	= appserver/shim.c common/proto.c common/vis.c common/reader.c common/clock.c
+	  appserver/svcfsm.c appserver/shimlink.c appserver/stopall.c
+SHIM	= appserver/shim.c appserver/shimfsm.c common/proto.c common/vis.c common/reader.c common/clock.c
 MANAGER	= appmgr/main.c appmgr/manager.c appmgr/dial.c appmgr/hostlog.c \
 	  common/hostlog_arg.c
 UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \
-	  tests/test_keystore.c tests/test_jks.c tests/test_vis.c tests/test_tls.c tests/test_reader.c
+	  tests/test_keystore.c tests/test_jks.c tests/test_vis.c tests/test_tls.c tests/test_reader.c \
+	  tests/test_svcfsm.c tests/test_shimfsm.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -85,7 +86,8 @@ $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 # Modules under test that are not in COMMON.
-$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c common/hostlog_arg.c tests/keyfix.c)
+$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c common/hostlog_arg.c tests/keyfix.c \
+	appserver/svcfsm.c appserver/shimfsm.c)
 # Not with --gc-sections: nothing refers to Criterion's test sections.
 $(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON)) | $(BUILD)/.deps-test
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \

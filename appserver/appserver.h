@@ -1,7 +1,9 @@
 /*
  * appserver.h: cmappserver's one context struct and the interface between
  * its parts: main.c (start-up), server.c (listener and manager sessions),
- * supervise.c (the supervised services and their state machine).
+ * supervise.c (the supervised services and their state machine, whose
+ * table is svcfsm.c).  supervise.c reaches the sessions only through the
+ * struct sup_ops that server.c registers.
  */
 #ifndef CMAPP_APPSERVER_H
 #define CMAPP_APPSERVER_H
@@ -35,9 +37,12 @@
 #define TRIM_DELAY_MS		1000	/* after the last connection */
 
 struct service;
+struct sup_ops;
+LIST_HEAD(session_list, session);
 
 struct session {
 	LIST_ENTRY(session)	 link;
+	LIST_ENTRY(session)	 svc_link;	/* in sup_sessions(svc) */
 	struct server		*srv;
 	struct conn		*conn;
 	struct service		*svc;		/* attached to, or NULL */
@@ -60,6 +65,7 @@ struct server {
 	uv_timer_t		 sweep, trim, adopt;
 	SSL_CTX			*ctx;
 	struct conf		 conf;
+	const struct sup_ops	*sup_ops;	/* server.c's, for supervise.c */
 	unsigned		 n_conns;
 	unsigned		 max_conns;
 	unsigned long		 refused_conns;
@@ -75,33 +81,48 @@ struct server {
 	char			 readbuf[PROTO_MAX_OUTPUT];	/* from the shims */
 };
 
+/*
+ * What supervise.c tells the sessions, never touching one itself: the
+ * sessions attached to a service are the list sup_sessions(service).
+ */
+struct sup_ops {
+	/* sess attaches to s (its STARTED comes from started()). */
+	void	 (*join)(struct server *, struct service *, struct session *sess,
+		    int launched);
+	/* STARTED to sess, or to every session attached to s if sess is
+	 * NULL; if s has ended, its EXIT follows and they are detached. */
+	void	 (*started)(struct server *, struct service *,
+		    struct session *sess);
+	void	 (*output)(struct server *, struct service *, uint8_t stream,
+		    const char *data, size_t len);
+	/* EXIT to the sessions attached to s, which are detached: how many
+	 * were told. */
+	unsigned (*exited)(struct server *, struct service *);
+	/* ERROR to the sessions attached to s, which are detached and
+	 * closed. */
+	void	 (*error)(struct server *, struct service *, uint16_t code,
+		    const char *text);
+	/* LIST_MANAGER to lister, one for each session attached to s. */
+	void	 (*list_managers)(struct server *, struct service *,
+		    struct session *lister);
+	/* Adoption is over: the STARTs held meanwhile go on. */
+	void	 (*adopted)(struct server *);
+};
+
 /* server.c */
+/* Registers server.c's sup_ops: sup_init. */
+void	server_init(struct server *);
 int	server_listen(struct server *, int fd);
-void	server_send_output(struct server *, struct service *, uint8_t stream,
-	    const char *data, size_t len);
-unsigned server_send_exit(struct server *, struct service *);
-/* STARTED (and EXIT, if it had ended) to the managers waiting for it. */
-void	server_send_started(struct server *, struct service *);
-/* Adoption is over: the STARTs held meanwhile go on. */
-void	server_adopted(struct server *);
-/* Tells the managers attached to the service, and detaches them. */
-void	server_send_error(struct server *, struct service *, uint16_t code,
-	    const char *text);
-/* LIST_MANAGER to the lister, one for each manager attached to the
- * service. */
-unsigned server_managers(const struct server *, const struct service *);
-void	server_list_managers(struct server *, struct service *,
-	    struct session *lister);
 void	server_stop(struct server *);
 
 /* stopall.c: cmappserver -stop_all; the exit status of the command. */
 int	stop_all(const char *rundir, int grace_s);
 
 /* supervise.c */
-void	sup_init(struct server *);
+void	sup_init(struct server *, const struct sup_ops *);
 /*
  * Connects to the shims a previous cmappserver left; they are known once
- * each has said hello (server_adopted is called then).  0 or -errno.
+ * each has said hello (ops->adopted is called then).  0 or -errno.
  */
 int	sup_adopt(struct server *);
 unsigned sup_adopting(const struct server *);
@@ -117,7 +138,12 @@ void	sup_attach(struct server *, struct service *, struct session *,
 	    int launched);
 /* A manager acknowledged the EXIT of run_id. */
 void	sup_ack(struct server *, struct session *, uint64_t run_id);
-void	sup_detach(struct server *, struct session *);
+/* SIGTERM to the service's process group, its EXIT to follow: 0, or
+ * -EPERM where its state has nothing to stop (svcfsm.c, STOP).  No
+ * message calls it yet. */
+int	sup_stop(struct server *, struct service *);
+/* The sessions attached to the service. */
+struct session_list *sup_sessions(struct service *);
 void	sup_list(struct server *, struct session *);
 const char *sup_display(const struct service *);
 uint64_t sup_run_id(const struct service *);

@@ -412,7 +412,7 @@ main(int argc, char **argv)
 
 	if (uv_loop_init(&srv.loop) != 0)
 		fatalx("cannot start the event loop");
-	sup_init(&srv);
+	server_init(&srv);
 	if (server_listen(&srv, fd) != 0)
 		fatalx("cannot listen");
 	/* Managers may connect meanwhile; their STARTs wait for it. */

@@ -20,6 +20,7 @@ static void	session_ready(struct conn *);
 static void	session_frame(struct conn *, const struct proto_msg *);
 static void	session_closed(struct conn *, enum conn_why, const char *);
 static void	trim_cb(uv_timer_t *);
+static void	detach(struct session *);
 
 static const struct conn_ops session_ops = {
 	session_ready, session_frame, session_closed
@@ -149,8 +150,8 @@ on_start(struct session *sess, const struct proto_msg *m)
 	start_argv(sess, argv);
 }
 
-void
-server_adopted(struct server *srv)
+static void
+svc_adopted(struct server *srv)
 {
 	struct session	*sess;
 	char		**argv;
@@ -219,7 +220,7 @@ session_frame(struct conn *c, const struct proto_msg *m)
 			on_attach(sess, m);
 		return;
 	case MSG_DETACH:
-		sup_detach(sess->srv, sess);
+		detach(sess);
 		return;
 	case MSG_EXIT_ACK:
 		if (sess->exit_run == 0 ||
@@ -278,7 +279,7 @@ session_closed(struct conn *c, enum conn_why why, const char *reason)
 		log_warnx("%s read too slowly: %llu bytes of service output "
 		    "were not sent to it", sess->peer,
 		    (unsigned long long)sess->dropped);
-	sup_detach(srv, sess);
+	detach(sess);
 	svc_argv_free(sess->deferred);
 	LIST_REMOVE(sess, link);
 	if (sess->evicted)
@@ -453,22 +454,42 @@ server_listen(struct server *srv, int fd)
 	return uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
 }
 
-void
-server_send_output(struct server *srv, struct service *s, uint8_t stream,
+/* The session leaves the service it was attached to, if any. */
+static void
+detach(struct session *sess)
+{
+	if (sess->svc == NULL)
+		return;
+	LIST_REMOVE(sess, svc_link);
+	sess->svc = NULL;
+}
+
+static void
+svc_join(struct server *srv, struct service *s, struct session *sess,
+    int launched)
+{
+	(void)srv;
+	sess->svc = s;
+	sess->attached = time(NULL);
+	sess->launched = launched;
+	LIST_INSERT_HEAD(sup_sessions(s), sess, svc_link);
+}
+
+static void
+svc_output(struct server *srv, struct service *s, uint8_t stream,
     const char *data, size_t len)
 {
 	struct session		*sess;
 	struct proto_msg	 m;
 
+	(void)srv;
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_OUTPUT;
 	m.u.output.stream = stream;
 	m.u.output.data.p = (const uint8_t *)data;
 	m.u.output.data.len = (uint16_t)len;
 	m.u.output.run_id = sup_run_id(s);
-	LIST_FOREACH(sess, &srv->sessions, link) {
-		if (sess->svc != s)
-			continue;
+	LIST_FOREACH(sess, sup_sessions(s), svc_link) {
 		/* A slow manager loses output, never the others' or the
 		 * service's progress. */
 		if (conn_queued(sess->conn) > SERVER_OUT_HIGH) {
@@ -479,18 +500,17 @@ server_send_output(struct server *srv, struct service *s, uint8_t stream,
 	}
 }
 
-unsigned
-server_send_exit(struct server *srv, struct service *s)
+static unsigned
+svc_exited(struct server *srv, struct service *s)
 {
 	struct session		*sess;
 	struct proto_msg	 m;
 	unsigned		 n = 0;
 
-	LIST_FOREACH(sess, &srv->sessions, link) {
-		if (sess->svc != s)
-			continue;
-		sup_fill_exit(s, &m);
-		sess->svc = NULL;
+	(void)srv;
+	sup_fill_exit(s, &m);
+	while ((sess = LIST_FIRST(sup_sessions(s))) != NULL) {
+		detach(sess);
 		sess->exit_run = sup_run_id(s);
 		if (conn_send(sess->conn, &m) == 0)
 			n++;
@@ -498,36 +518,48 @@ server_send_exit(struct server *srv, struct service *s)
 	return n;
 }
 
-void
-server_send_started(struct server *srv, struct service *s)
+/* STARTED (and EXIT, if it has ended) to one session. */
+static void
+started_one(struct service *s, struct session *sess)
 {
-	struct session		*sess;
 	struct proto_msg	 m;
 
-	LIST_FOREACH(sess, &srv->sessions, link) {
-		if (sess->svc != s)
-			continue;
-		sup_fill_started(s, &m, sess->launched);
-		conn_send(sess->conn, &m);
-		if (m.u.started.how != STARTED_EXITED)
-			continue;
-		sup_detach(srv, sess);
-		sup_fill_exit(s, &m);
-		sess->exit_run = sup_run_id(s);
-		conn_send(sess->conn, &m);
+	sup_fill_started(s, &m, sess->launched);
+	conn_send(sess->conn, &m);
+	if (m.u.started.how != STARTED_EXITED)
+		return;
+	detach(sess);
+	sup_fill_exit(s, &m);
+	sess->exit_run = sup_run_id(s);
+	conn_send(sess->conn, &m);
+}
+
+static void
+svc_started(struct server *srv, struct service *s, struct session *sess)
+{
+	struct session	*next;
+
+	(void)srv;
+	if (sess != NULL) {
+		started_one(s, sess);
+		return;
+	}
+	/* started_one may take sess off the list. */
+	for (sess = LIST_FIRST(sup_sessions(s)); sess != NULL; sess = next) {
+		next = LIST_NEXT(sess, svc_link);
+		started_one(s, sess);
 	}
 }
 
-void
-server_send_error(struct server *srv, struct service *s, uint16_t code,
+static void
+svc_error(struct server *srv, struct service *s, uint16_t code,
     const char *text)
 {
 	struct session	*sess;
 
-	LIST_FOREACH(sess, &srv->sessions, link) {
-		if (sess->svc != s)
-			continue;
-		sess->svc = NULL;
+	(void)srv;
+	while ((sess = LIST_FIRST(sup_sessions(s))) != NULL) {
+		detach(sess);
 		refuse(sess, code, text);
 	}
 }
@@ -536,21 +568,8 @@ server_send_error(struct server *srv, struct service *s, uint16_t code,
 _Static_assert(sizeof(((struct session *)0)->peer) <= PROTO_MAX_PEER + 1,
     "struct session's peer is longer than PROTO_MAX_PEER");
 
-/* Counted, not kept: the sessions attached to s are the truth, and the
- * LIST_MANAGER frames that follow a LIST_ENTRY must match its count. */
-unsigned
-server_managers(const struct server *srv, const struct service *s)
-{
-	const struct session	*sess;
-	unsigned		 n = 0;
-
-	LIST_FOREACH(sess, &srv->sessions, link)
-		n += sess->svc == s;
-	return n;
-}
-
-void
-server_list_managers(struct server *srv, struct service *s,
+static void
+svc_list_managers(struct server *srv, struct service *s,
     struct session *lister)
 {
 	struct session		*sess;
@@ -559,9 +578,8 @@ server_list_managers(struct server *srv, struct service *s,
 	/* Its LIST_ENTRY counted them all the same. */
 	if (!proto_has(lister->conn->version, MSG_LIST_MANAGER))
 		return;
-	LIST_FOREACH(sess, &srv->sessions, link) {
-		if (sess->svc != s)
-			continue;
+	(void)srv;
+	LIST_FOREACH(sess, sup_sessions(s), svc_link) {
 		memset(&m, 0, sizeof(m));
 		m.type = MSG_LIST_MANAGER;
 		m.u.manager.run_id = sup_run_id(s);
@@ -572,6 +590,22 @@ server_list_managers(struct server *srv, struct service *s,
 		if (conn_send(lister->conn, &m) != 0)
 			return;
 	}
+}
+
+static const struct sup_ops sup_ops = {
+	.join = svc_join,
+	.started = svc_started,
+	.output = svc_output,
+	.exited = svc_exited,
+	.error = svc_error,
+	.list_managers = svc_list_managers,
+	.adopted = svc_adopted,
+};
+
+void
+server_init(struct server *srv)
+{
+	sup_init(srv, &sup_ops);
 }
 
 void

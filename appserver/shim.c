@@ -11,6 +11,7 @@
  * cmappserver can exit for any reason without stopping an application or
  * losing its status (docs/restart.md).  It is a plain poll() loop with no
  * dependency beyond libc and the protocol codec, to stay small per service.
+ * Its life cycle is the table of shimfsm.c, applied by sh_event() alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,7 @@
 #include "proto.h"
 #include "reader.h"
 #include "shim.h"
+#include "shimfsm.h"
 #include "version.h"
 #include "vis.h"
 
@@ -64,30 +66,28 @@ struct shim {
 	char		**argv;
 	int		 argc;
 	pid_t		 pid;
-	int		 launching;	/* forked, exec not yet known */
+	enum sh_state	 state;		/* for sh_event() alone to change */
 	int		 epfd;		/* the exec's result, while launching */
-	int		 running;	/* not yet reaped */
-	int		 exited;	/* reaped and drained: status final */
 	uint8_t		 exit_how;
 	int32_t		 exit_value;
 	time_t		 started, ended;
 	int64_t		 drain_deadline;	/* ms, while draining */
-	int64_t		 stop_deadline;	/* ms; 0: not asked to stop */
+	int64_t		 keep_until;	/* ms, once exited */
+	int64_t		 leave_deadline;	/* ms, while leaving */
 	mode_t		 umask;		/* ours, before the socket's */
 	int		 sigfd, lfd;
 	int		 pipes[3];	/* stdout, stderr, host log; -1 at EOF */
 	struct link	 links[SHIM_MAX_LINKS];
 	uint8_t		 frame[PROTO_MAX_FRAME];
+	char		 arg0[256];	/* argv[0] as arg0() shows it */
 };
 
 /* The service's argv[0] for a syslog line: a manager chose it, so it
  * goes through vis.c.  One buffer: each line names it once. */
 static const char *
-arg0(const struct shim *sh)
+arg0(struct shim *sh)
 {
-	static char	buf[256];
-
-	return vis_str(buf, sizeof(buf), sh->argv[0]);
+	return vis_str(sh->arg0, sizeof(sh->arg0), sh->argv[0]);
 }
 
 static void
@@ -170,6 +170,28 @@ broadcast(struct shim *sh, const struct proto_msg *m, int droppable)
 	}
 }
 
+/* What a hello says of the state: the exec's result not yet known. */
+static int
+launching(const struct shim *sh)
+{
+	switch (sh->state) {
+	case SH_LAUNCHING:
+	case SH_LAUNCH_REAPED:
+	case SH_LAUNCHING_STOP:
+	case SH_LAUNCH_REAPED_STOP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* ... and the status final: EXIT sent. */
+static int
+exited(const struct shim *sh)
+{
+	return sh->state == SH_EXITED || sh->state == SH_LEAVING;
+}
+
 static void
 fill_hello(const struct shim *sh, struct proto_msg *m)
 {
@@ -180,12 +202,12 @@ fill_hello(const struct shim *sh, struct proto_msg *m)
 	m->u.shim.version = SHIM_LINK_VERSION;
 	m->u.shim.run_id = sh->run_id;
 	m->u.shim.pid = (uint32_t)sh->pid;
-	m->u.shim.state = sh->exited ? RUN_EXITED : sh->launching ?
+	m->u.shim.state = exited(sh) ? RUN_EXITED : launching(sh) ?
 	    RUN_STARTING : RUN_RUNNING;
 	m->u.shim.exit_how = sh->exit_how;
 	m->u.shim.exit_value = sh->exit_value;
 	m->u.shim.started = (uint64_t)sh->started;
-	m->u.shim.ended = sh->exited ? (uint64_t)sh->ended : 0;
+	m->u.shim.ended = exited(sh) ? (uint64_t)sh->ended : 0;
 	for (i = 0; i < sh->argc && i < PROTO_MAX_ARGS; i++) {
 		m->u.shim.argv[i].p = (const uint8_t *)sh->argv[i];
 		m->u.shim.argv[i].len = (uint16_t)strlen(sh->argv[i]);
@@ -244,31 +266,41 @@ link_add(struct shim *sh, int fd, int hello)
 /*
  * Signals the service's process group, and the service itself when that
  * fails (not yet its own group, just after the fork) or when it moved to
- * another group and would miss it.
+ * another group and would miss it.  Only while it is unreaped (the
+ * table's PASS_SIGNAL cells): its pid may be another's after.
  */
 static void
 signal_service(struct shim *sh, int sig)
 {
-	if (!sh->running)
-		return;
 	if (kill(-sh->pid, sig) == -1 || getpgid(sh->pid) != sh->pid)
 		kill(sh->pid, sig);
 }
 
-/* Handles one frame from a link; -1 drops the link. */
+/* What an event carries, as its action needs. */
+struct sh_arg {
+	int			 v;	/* signal, errno, wait status */
+	const struct proto_msg	*msg;	/* OUTPUT */
+};
+
+static int	sh_event(struct shim *, enum sh_event, const struct sh_arg *);
+
+/* Handles one frame from a link; -1 drops the link, 1: released. */
 static int
 link_frame(struct shim *sh, const struct proto_msg *m)
 {
+	struct sh_arg	a = { 0, NULL };
+
 	switch (m->type) {
 	case MSG_SHIM_RELEASE:
-		if (m->u.attach.run_id != sh->run_id || !sh->exited)
+		if (m->u.attach.run_id != sh->run_id ||
+		    sh_event(sh, SH_EV_RELEASE, &a) != 0)
 			return -1;
 		return 1;	/* done */
 	case MSG_SHIM_SIGNAL:
 		if (m->u.signal.run_id != sh->run_id)
 			return -1;
-		signal_service(sh, m->u.signal.sig);
-		return 0;
+		a.v = m->u.signal.sig;
+		return sh_event(sh, SH_EV_SIGNAL, &a) == 0 ? 0 : -1;
 	default:
 		return -1;
 	}
@@ -324,6 +356,7 @@ static void
 read_pipe(struct shim *sh, int i)
 {
 	struct proto_msg	m;
+	struct sh_arg		a = { 0, &m };
 	static uint8_t		buf[PROTO_MAX_OUTPUT];
 	ssize_t			n;
 
@@ -335,24 +368,23 @@ read_pipe(struct shim *sh, int i)
 		sh->pipes[i] = -1;
 		return;
 	}
-	if (sh->exited)
-		return;		/* after the EXIT: a grandchild's, discarded */
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_OUTPUT;
 	m.u.output.run_id = sh->run_id;
 	m.u.output.stream = (uint8_t)(STREAM_STDOUT + i);
 	m.u.output.data.p = buf;
 	m.u.output.data.len = (uint16_t)n;
-	broadcast(sh, &m, 1);
+	sh_event(sh, SH_EV_OUTPUT, &a);
 }
 
+/* The status is final: EXIT to every link, kept until released. */
 static void
 finish(struct shim *sh)
 {
 	int	i;
 
-	sh->exited = 1;
 	sh->ended = time(NULL);
+	sh->keep_until = now_ms() + (int64_t)SHIM_KEEP_S * 1000;
 	/* A grandchild may keep the pipes: read on and discard until EOF. */
 	for (i = 0; i < 3; i++)
 		if (sh->pipes[i] != -1)
@@ -370,32 +402,21 @@ static void
 on_signal(struct shim *sh)
 {
 	struct signalfd_siginfo	si;
-	int			status;
+	struct sh_arg		a = { 0, NULL };
 	pid_t			p;
 
 	while (read(sh->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
 			continue;
-		signal_service(sh, (int)si.ssi_signo);
-		if (sh->stop_deadline == 0)
-			sh->stop_deadline = 1;	/* set once the EXIT is out */
+		a.v = (int)si.ssi_signo;
+		sh_event(sh, SH_EV_STOP, &a);
 	}
-	if (!sh->running)
-		return;
-	while ((p = waitpid(sh->pid, &status, WNOHANG)) == -1 &&
+	/* Once reaped, ECHILD: the shim has no other child. */
+	while ((p = waitpid(sh->pid, &a.v, WNOHANG)) == -1 &&
 	    errno == EINTR)
 		;
-	if (p != sh->pid)
-		return;
-	sh->running = 0;
-	if (WIFSIGNALED(status)) {
-		sh->exit_how = EXIT_SIGNAL;
-		sh->exit_value = WTERMSIG(status);
-	} else {
-		sh->exit_how = EXIT_CODE;
-		sh->exit_value = WEXITSTATUS(status);
-	}
-	sh->drain_deadline = now_ms() + DRAIN_MS;
+	if (p == sh->pid)
+		sh_event(sh, SH_EV_REAPED, &a);
 }
 
 /*
@@ -501,40 +522,31 @@ launch(struct shim *sh)
 		close(pw[i][1]);
 		sh->pipes[i] = pw[i][0];
 	}
-	sh->launching = 1;
-	sh->running = 1;
+	sh->state = SH_LAUNCHING;
 	sh->started = time(NULL);
 	return 0;
 }
 
-static void	send_exec_error(struct shim *, int);
-
 /*
  * The exec's pipe is readable: EOF means it worked (close-on-exec), an
- * errno means it failed.  0 when the service runs, -1 when the shim must
- * go (the error was sent).
+ * errno means it failed (FAILED: the shim goes, the error sent).
  */
-static int
+static void
 exec_done(struct shim *sh)
 {
-	struct proto_msg	m;
-	ssize_t			n;
-	int			e = 0;
+	struct sh_arg	a = { 0, NULL };
+	ssize_t		n;
+	int		e = 0;
 
 	while ((n = read(sh->epfd, &e, sizeof(e))) == -1 && errno == EINTR)
 		;
 	close(sh->epfd);
 	sh->epfd = -1;
-	sh->launching = 0;
 	if (n != 0) {
-		send_exec_error(sh, n == (ssize_t)sizeof(e) && e ? e : EIO);
-		return -1;
-	}
-	/* To the launching cmappserver, and again to any that adopted us
-	 * meanwhile (they were told RUN_STARTING). */
-	fill_hello(sh, &m);
-	broadcast(sh, &m, 0);
-	return 0;
+		a.v = n == (ssize_t)sizeof(e) && e ? e : EIO;
+		sh_event(sh, SH_EV_EXEC_FAILED, &a);
+	} else
+		sh_event(sh, SH_EV_EXEC_OK, &a);
 }
 
 /*
@@ -613,48 +625,115 @@ links_pending(const struct shim *sh)
 	return 0;
 }
 
+/*
+ * The one way the shim changes: the cell of shimfsm.c's table for its
+ * state and ev names the action and the next state.  An event its state
+ * does not expect is logged and refused: -EPERM, nothing changed.
+ */
+static int
+sh_event(struct shim *sh, enum sh_event ev, const struct sh_arg *a)
+{
+	struct proto_msg	m;
+	enum sh_action		act;
+	enum sh_state		next;
+
+	if (shimfsm_next(sh->state, ev, &act, &next) != 0) {
+		syslog(LOG_WARNING, "run %016" PRIx64 " (%s): refused %s in "
+		    "state %s", sh->run_id, arg0(sh),
+		    shimfsm_event_name(ev), shimfsm_state_name(sh->state));
+		return -EPERM;
+	}
+	/* First: a hello says the new state. */
+	sh->state = next;
+	switch (act) {
+	case SH_A_REFUSE:
+	case SH_A_NONE:
+	case SH_A_DISCARD:	/* a grandchild's, after the EXIT */
+	case SH_A_RELEASED:
+	case SH_NACTIONS:
+		break;
+	case SH_A_HELLO:
+		/* To the launching cmappserver, and again to any that
+		 * adopted us meanwhile (they were told RUN_STARTING). */
+		fill_hello(sh, &m);
+		broadcast(sh, &m, 0);
+		break;
+	case SH_A_EXEC_ERROR:
+		send_exec_error(sh, a->v);
+		break;
+	case SH_A_STATUS:
+		if (WIFSIGNALED(a->v)) {
+			sh->exit_how = EXIT_SIGNAL;
+			sh->exit_value = WTERMSIG(a->v);
+		} else {
+			sh->exit_how = EXIT_CODE;
+			sh->exit_value = WEXITSTATUS(a->v);
+		}
+		sh->drain_deadline = now_ms() + DRAIN_MS;
+		break;
+	case SH_A_FINISH:
+		finish(sh);
+		break;
+	case SH_A_FINISH_LEAVE:
+		finish(sh);
+		sh->leave_deadline = now_ms() + STOP_GRACE_MS;
+		break;
+	case SH_A_FORWARD:
+		broadcast(sh, a->msg, 1);
+		break;
+	case SH_A_PASS_SIGNAL:
+		signal_service(sh, a->v);
+		break;
+	case SH_A_LEAVE:
+		sh->leave_deadline = now_ms() + STOP_GRACE_MS;
+		break;
+	case SH_A_LEFT:
+		syslog(LOG_INFO, "run %016" PRIx64 " (%s) ended; asked to "
+		    "stop, not keeping its status", sh->run_id, arg0(sh));
+		break;
+	case SH_A_FORGET:
+		syslog(LOG_WARNING, "forgetting the exit status of run "
+		    "%016" PRIx64 " (%s): no cmappserver collected it in %d "
+		    "hours", sh->run_id, arg0(sh), SHIM_KEEP_S / 3600);
+		break;
+	}
+	return 0;
+}
+
 /* Runs until released or asked to stop (0), or the exec failed (1). */
 static int
 loop(struct shim *sh)
 {
 	struct pollfd	pfd[P_LINK + SHIM_MAX_LINKS];
-	int64_t		keep_until = 0, now;
-	int		i, timeout, fd;
+	struct sh_arg	a = { 0, NULL };
+	int64_t		now;
+	int		i, timeout, fd, draining;
 
 	for (;;) {
+		/* Which deadline is due depends on the state; what it does,
+		 * on the table.  Until the exec's result is read, a dead
+		 * child is one that never ran: exec_done says which. */
 		now = now_ms();
-		/* Until the exec's result is read, a dead child is one that
-		 * never ran: exec_done says which. */
-		if (sh->running == 0 && !sh->exited && !sh->launching &&
-		    ((sh->pipes[0] == -1 && sh->pipes[1] == -1 &&
-		    sh->pipes[2] == -1) || now >= sh->drain_deadline)) {
-			finish(sh);
-			keep_until = now + (int64_t)SHIM_KEEP_S * 1000;
-		}
-		if (sh->exited && sh->stop_deadline == 1)
-			sh->stop_deadline = now + STOP_GRACE_MS;
-		if (sh->exited && sh->stop_deadline > 1 && (now >=
-		    sh->stop_deadline || !links_pending(sh))) {
-			syslog(LOG_INFO, "run %016" PRIx64 " (%s) ended; asked "
-			    "to stop, not keeping its status", sh->run_id,
-			    arg0(sh));
+		draining = sh->state == SH_DRAINING ||
+		    sh->state == SH_DRAINING_STOP;
+		if (draining && ((sh->pipes[0] == -1 && sh->pipes[1] == -1 &&
+		    sh->pipes[2] == -1) || now >= sh->drain_deadline))
+			sh_event(sh, SH_EV_DRAINED, &a);
+		if (sh->state == SH_LEAVING && (now >= sh->leave_deadline ||
+		    !links_pending(sh)))
+			sh_event(sh, SH_EV_LEFT, &a);
+		if (sh->state == SH_EXITED && now >= sh->keep_until)
+			sh_event(sh, SH_EV_KEEP_EXPIRED, &a);
+		if (sh->state == SH_DONE)
 			return 0;
-		}
-		if (sh->exited && now >= keep_until) {
-			syslog(LOG_WARNING, "forgetting the exit status of run "
-			    "%016" PRIx64 " (%s): no cmappserver collected it "
-			    "in %d hours", sh->run_id, arg0(sh),
-			    SHIM_KEEP_S / 3600);
-			return 0;
-		}
 		timeout = -1;
-		if (sh->running == 0 && !sh->exited && !sh->launching)
+		if (sh->state == SH_DRAINING || sh->state == SH_DRAINING_STOP)
 			timeout = (int)(sh->drain_deadline - now);
-		else if (sh->exited && sh->stop_deadline > 1)
-			timeout = (int)(sh->stop_deadline - now);
-		else if (sh->exited)
-			timeout = (int)((keep_until - now) > INT_MAX ?
-			    INT_MAX : keep_until - now);
+		else if (sh->state == SH_LEAVING)
+			timeout = (int)(sh->leave_deadline - now);
+		else if (sh->state == SH_EXITED)
+			timeout = (int)((sh->keep_until - now) > INT_MAX ?
+			    INT_MAX : sh->keep_until - now);
 		pfd[P_SIG] = (struct pollfd){ sh->sigfd, POLLIN, 0 };
 		pfd[P_EXEC] = (struct pollfd){ sh->epfd, POLLIN, 0 };
 		pfd[P_LISTEN] = (struct pollfd){ sh->lfd, POLLIN, 0 };
@@ -675,8 +754,11 @@ loop(struct shim *sh)
 		}
 		/* Before the child's exit is seen: an exec error is said
 		 * as such, never as an exit with code 127. */
-		if (pfd[P_EXEC].revents && exec_done(sh) != 0)
-			return 1;
+		if (pfd[P_EXEC].revents) {
+			exec_done(sh);
+			if (sh->state == SH_FAILED)
+				return 1;
+		}
 		if (pfd[P_SIG].revents)
 			on_signal(sh);
 		for (i = 0; i < 3; i++)
