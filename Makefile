@@ -34,7 +34,8 @@ COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
 	  common/readfile.c common/vis.c common/reader.c common/clock.c \
 	  common/certcheck.c
 SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
-	  appserver/svcfsm.c appserver/shimlink.c appserver/stopall.c
+	  appserver/svcfsm.c appserver/shimlink.c appserver/stopall.c \
+	  appserver/reload.c
 SHIM	= appserver/shim.c appserver/shimfsm.c common/proto.c common/vis.c common/reader.c common/clock.c
 MANAGER	= appmgr/main.c appmgr/manager.c appmgr/dial.c appmgr/hostlog.c \
 	  common/hostlog_arg.c
