@@ -40,6 +40,7 @@ struct linebuf {
 struct mgr {
 	uv_loop_t		 loop;
 	uv_timer_t		 deadline, heartbeat, retry;
+	uv_timer_t		 certcheck;	/* daily, while watching */
 	uv_signal_t		 sigterm, sigint, sighup;
 	uv_getaddrinfo_t	 gai;
 	struct addrinfo		*addrs, *next;

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "appmgr.h"
+#include "certcheck.h"
 #include "log.h"
 #include "svc.h"
 #include "version.h"
@@ -60,6 +61,8 @@ struct lister {
 	enum list_phase		 phase;	/* the connection is l->m->conn */
 	char			 agent[VIS_LEN(PROTO_MAX_TEXT)];
 	uint16_t		 version;	/* the session's, from HELLO */
+	/* "guest certificate SUBJECT, expires DATE (in N days)", vis.c's */
+	char			 cert[VIS_LEN(CERTCHECK_MAX_SUBJECT) + 96];
 	struct row		*rows;
 	size_t			 n, cap;
 };
@@ -258,6 +261,7 @@ print_table(struct lister *l, unsigned count)
 	if (nstarting > 0)
 		printf(", %zu starting", nstarting);
 	printf("\n");
+	printf("%s\n", l->cert);
 	printf("%-7s  %-16s  %-9s  %-20s  %4s  %s\n", "PID", "RUN ID",
 	    "STATE", "UPTIME/EXIT", "MGRS", "COMMAND");
 	for (i = 0; i < l->n; i++) {
@@ -334,6 +338,41 @@ heard(struct lister *l)
 	    (uint64_t)l->m->timeout_s * 1000, 0);
 }
 
+/*
+ * The line about the certificate the guest showed in the handshake: its
+ * expiry is the date at which every manager of this guest will fail.
+ * The subject came from the guest: it goes through vis.c.
+ */
+static void
+set_cert(struct lister *l, SSL *ssl)
+{
+	X509		*x = SSL_get1_peer_certificate(ssl);
+	char		 subject[CERTCHECK_MAX_SUBJECT], date[11];
+	char		 shown[VIS_LEN(CERTCHECK_MAX_SUBJECT)];
+	long long	 left;
+	long		 days;
+
+	if (x == NULL) {
+		snprintf(l->cert, sizeof(l->cert), "guest certificate unknown");
+		return;
+	}
+	certcheck_subject(x, subject, sizeof(subject));
+	vis_str(shown, sizeof(shown), subject);
+	if (certcheck_one(x, time(NULL), CERTCHECK_WARN_DAYS, date, &left) ==
+	    CERT_EXPIRED) {
+		days = (long)(-left / 86400);
+		snprintf(l->cert, sizeof(l->cert), "guest certificate %s, "
+		    "EXPIRED on %s (%ld day%s ago)", shown, date, days,
+		    days == 1 ? "" : "s");
+	} else {
+		days = (long)(left / 86400);
+		snprintf(l->cert, sizeof(l->cert), "guest certificate %s, "
+		    "expires %s (in %ld day%s)", shown, date, days,
+		    days == 1 ? "" : "s");
+	}
+	X509_free(x);
+}
+
 static void
 list_ready(struct conn *c)
 {
@@ -341,6 +380,7 @@ list_ready(struct conn *c)
 	struct proto_msg	 msg;
 	static const char	 agent[] = "cmappmgr " CMAPP_VERSION " -list";
 
+	set_cert(l, c->ssl);
 	proto_hello(&msg, l->m->version, agent);
 	l->phase = LP_HELLO;
 	conn_send(c, &msg);

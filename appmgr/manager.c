@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "appmgr.h"
+#include "certcheck.h"
 #include "log.h"
 #include "svc.h"
 #include "version.h"
@@ -388,6 +389,15 @@ on_sighup(uv_signal_t *h, int sig)
 	hostlog_reopen(&m->hostlog);
 }
 
+/* A monitor runs for months: its keys' expiry is said once a day too. */
+static void
+certcheck_daily(uv_timer_t *t)
+{
+	struct mgr	*m = t->data;
+
+	certcheck_log(m->ctx, m->key_path, m->trust_path);
+}
+
 int
 mgr_run(struct mgr *m)
 {
@@ -414,6 +424,10 @@ mgr_run(struct mgr *m)
 	hb = hb < MGR_HB_MIN_MS ? MGR_HB_MIN_MS : hb > MGR_HB_MAX_MS ?
 	    MGR_HB_MAX_MS : hb;
 	uv_timer_start(&m->heartbeat, heartbeat, hb, hb);
+	uv_timer_init(&m->loop, &m->certcheck);
+	m->certcheck.data = m;
+	uv_timer_start(&m->certcheck, certcheck_daily, CERTCHECK_PERIOD_MS,
+	    CERTCHECK_PERIOD_MS);
 	heard(m);
 	dial_start(m, &mgr_ops, m);
 	uv_run(&m->loop, UV_RUN_DEFAULT);

@@ -62,9 +62,15 @@ struct server {
 	uv_loop_t		 loop;
 	uv_tcp_t		 listener;
 	uv_signal_t		 sigterm, sigint;
+	uv_signal_t		 sighup;	/* reload.c's */
+	uv_timer_t		 certcheck;	/* reload.c's, daily */
 	uv_timer_t		 sweep, trim, adopt;
 	SSL_CTX			*ctx;
 	struct conf		 conf;
+	char			 conf_path[PATH_MAX];	/* -conf, absolute;
+							   "": the default */
+	const char		*listen_arg;	/* -listen, or NULL */
+	long			 port_arg;	/* -port, or 0 */
 	const struct sup_ops	*sup_ops;	/* server.c's, for supervise.c */
 	unsigned		 n_conns;
 	unsigned		 max_conns;
@@ -114,6 +120,22 @@ struct sup_ops {
 void	server_init(struct server *);
 int	server_listen(struct server *, int fd);
 void	server_stop(struct server *);
+
+/*
+ * reload.c: the conf and key files, read at start-up and on SIGHUP.
+ * reload_read reads the conf file (-conf's, the default one, or none) into
+ * c and builds ctx from its key files: 0, or -errno with the reason, naming
+ * the file, in err and nothing kept.  reload_where: the address (NULL: all)
+ * and port listened on with conf c and the command line.  reload_init
+ * starts the daily certificate check and the SIGHUP handler, which calls
+ * reload: 0, or -errno with the conf and keys in use kept, and logged why.
+ */
+int	reload_read(const struct server *, struct conf *c, SSL_CTX **ctx,
+	    char *err, size_t errlen);
+void	reload_where(const struct server *, const struct conf *c,
+	    const char **listen, long *port);
+void	reload_init(struct server *);
+int	reload(struct server *);
 
 /* stopall.c: cmappserver -stop_all; the exit status of the command. */
 int	stop_all(const char *rundir, int grace_s);

@@ -3,6 +3,8 @@
  * admin must fix (conf, key files, the listening port, the pidfile) fails
  * here, before the daemon detaches, with the reason on stderr and exit 1.
  *
+ * The conf and key files are read by reload.c, here and on SIGHUP.
+ *
  * cmappserver [-f] [-conf FILE] [-listen ADDR] [-port N] [-pidfile FILE]
  *             [-rundir DIR] [-version] [-help]
  * cmappserver -stop_all [-rundir DIR]
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "appserver.h"
+#include "certcheck.h"
 #include "log.h"
 #include "shim.h"
 #include "tls.h"
@@ -363,7 +366,6 @@ main(int argc, char **argv)
 	struct opts		 o = { 0 };
 	char			 pidfile[PATH_MAX];
 	char			 err[1024];
-	struct stat		 st;
 	int			 fd;
 
 	/* Whatever the boot script or shell left open must not reach the
@@ -374,6 +376,9 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	log_init("cmappserver", 1, o.debug);
 	signal(SIGPIPE, SIG_IGN);
+	/* A reload sent while we start must not end us; reload_init
+	 * handles it from then on (shims get the default back). */
+	signal(SIGHUP, SIG_IGN);
 	if (o.rundir == NULL)
 		o.rundir = SHIM_RUNDIR;
 	if (o.stop_all)
@@ -386,22 +391,17 @@ main(int argc, char **argv)
 	}
 	find_shim(srv.shim_path, sizeof(srv.shim_path));
 
-	conf_defaults(&srv.conf, CONF_SERVER);
-	if (o.conf != NULL || stat(CONF_SERVER_PATH, &st) == 0) {
-		if (conf_load(&srv.conf, o.conf ? o.conf : CONF_SERVER_PATH,
-		    err, sizeof(err)) != 0)
-			fatalx("%s", err);
-	} else
-		log_info("no %s; using the default key files",
-		    CONF_SERVER_PATH);
-	if (o.port == 0)
-		o.port = srv.conf.port ? srv.conf.port : PROTO_PORT;
-	if (o.listen == NULL && srv.conf.listen[0] != '\0')
-		o.listen = srv.conf.listen;
-
-	if ((srv.ctx = tls_ctx_new(TLS_SERVER, &srv.conf.key,
-	    &srv.conf.trust, err, sizeof(err))) == NULL)
+	/* Absolute too: a SIGHUP re-reads it after the chdir to "/". */
+	if (o.conf != NULL)
+		absolute(o.conf, srv.conf_path, sizeof(srv.conf_path),
+		    "-conf");
+	srv.listen_arg = o.listen;
+	srv.port_arg = o.port;
+	if (reload_read(&srv, &srv.conf, &srv.ctx, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	reload_where(&srv, &srv.conf, &o.listen, &o.port);
+	/* Said before detaching: on the admin's terminal too. */
+	certcheck_log(srv.ctx, srv.conf.key.path, srv.conf.trust.path);
 	fd = bind_listener(o.listen, (int)o.port);
 	lock_rundir(srv.rundir);
 
@@ -423,6 +423,7 @@ main(int argc, char **argv)
 	srv.sigterm.data = srv.sigint.data = &srv;
 	uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&srv.sigint, on_signal, SIGINT);
+	reload_init(&srv);
 	log_info("cmappserver %s listening on %s port %ld (max_processes %u)",
 	    CMAPP_VERSION, o.listen ? o.listen : "all addresses", o.port,
 	    srv.conf.max_processes);

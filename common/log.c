@@ -73,6 +73,7 @@ name(const char *fmt, ...)					\
 
 LOGFN(log_warn, LOG_WARNING, 1)
 LOGFN(log_warnx, LOG_WARNING, 0)
+LOGFN(log_errx, LOG_ERR, 0)
 LOGFN(log_info, LOG_INFO, 0)
 LOGFN(log_debug, LOG_DEBUG, 0)
 

@@ -134,6 +134,8 @@ if command -v systemd-analyze >/dev/null; then
 	done
 fi
 sh -n "$D/etc/init.d/cmappserver" || fail "init script: syntax error" || exit 1
+grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$D/usr/lib/systemd/system/cmappserver.service" ||
+	fail "the unit has no ExecReload" || exit 1
 grep -q '^### BEGIN INIT INFO' "$D/etc/init.d/cmappserver" || fail "init script: no LSB header" || exit 1
 
 # --- Keys made by the installed script, distributed as the manual says.
@@ -195,6 +197,14 @@ pid2=$(cat "$T/init.pid")
 [ "$pid1" != "$pid2" ] || fail "restart kept pid $pid1" || exit 1
 m "$P2" -list >"$T/l2" 2>&1
 expect_grep "running .*$cmd\$" "$T/l2" || exit 1
+# reload: SIGHUP to the daemon, which goes on with the same pid and
+# sessions (tests/e2e/64_sighup_reload.sh checks what it re-reads).
+$INIT reload >"$T/i" 2>&1 || { cat "$T/i"; fail "init reload"; exit 1; }
+expect_grep "reload requested (pid $pid2)" "$T/i" || exit 1
+sleep 0.2
+kill -0 "$pid2" 2>/dev/null || fail "the daemon ended on reload" || exit 1
+m "$P2" -list >"$T/l2" 2>&1
+expect_grep "running .*$cmd\$" "$T/l2" || exit 1
 go r
 wait $mr; expect_eq $? 6 "exit code of a service across an init restart" || { cat "$T/re"; exit 1; }
 # stop-all: the applications end (SIGTERM), then the daemon stops.
@@ -223,6 +233,7 @@ kill -0 "$pid2" 2>/dev/null && fail "pid $pid2 still runs after stop" && exit 1
 [ ! -e "$T/init.pid" ] || fail "pid file left after stop" || exit 1
 $INIT status >"$T/i" 2>&1; expect_eq $? 3 "status after stop" || exit 1
 $INIT stop >"$T/i" 2>&1; expect_eq $? 0 "stop when stopped" || exit 1
+$INIT reload >"$T/i" 2>&1; expect_eq $? 7 "reload when stopped" || exit 1
 $INIT bogus >"$T/i" 2>&1; expect_eq $? 2 "unknown action" || exit 1
 unset CMAPPSERVER_DAEMON CMAPPSERVER_PIDFILE CMAPPSERVER_OPTS
 
