@@ -54,6 +54,8 @@ struct session {
 	int			 evicted;	/* closed to make room */
 	char			 addr[64];	/* peer: IPv4 address, IPv6 /64 */
 	uint64_t		 dropped;	/* output bytes not sent */
+	uint64_t		 drop_unsaid;	/* ... not yet told to it */
+	time_t			 drop_first, drop_last;	/* of those */
 	uint64_t		 accepted;	/* loop time, ms */
 	char			 peer[64];
 };
