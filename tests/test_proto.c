@@ -464,7 +464,7 @@ Test(proto, unknown_type)
 	cr_expect_eq(proto_decode(0, hdr, 0, &out), -ENOTSUP);
 	cr_expect_eq(proto_decode(199, hdr, 0, &out), -ENOTSUP);
 	cr_expect_eq(proto_decode(0xffff, hdr, 0, &out), -ENOTSUP);
-	cr_expect_eq(proto_decode(304, hdr, 0, &out), -ENOTSUP);
+	cr_expect_eq(proto_decode(305, hdr, 0, &out), -ENOTSUP);
 }
 
 Test(proto, type_names)
