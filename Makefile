@@ -35,8 +35,8 @@ COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
 	  common/certcheck.c
 SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
 	  appserver/svcfsm.c appserver/shimlink.c appserver/stopall.c \
-	  appserver/reload.c
-SHIM	= appserver/shim.c appserver/shimfsm.c common/proto.c common/vis.c common/reader.c common/clock.c
+	  appserver/reload.c appserver/leftover.c
+SHIM	= appserver/shim.c appserver/shimfsm.c appserver/leftover.c common/proto.c common/vis.c common/reader.c common/clock.c
 MANAGER	= appmgr/main.c appmgr/manager.c appmgr/dial.c appmgr/hostlog.c \
 	  common/hostlog_arg.c
 UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \

@@ -9,7 +9,9 @@
  * supervises: pid, run id, state, uptime or exit status, the number of
  * attached managers and the command, and under it a line for each attached
  * manager: its address and port, and for how long (a cmappserver of
- * protocol version 1 need not name them: a line after the table says so).
+ * protocol version 1 need not name them: a line after the table says so),
+ * and for an ended service, the processes it left running (LIST_LEFT,
+ * version 3).
  * Like a service's cmappmgr it keeps trying to reach the guest for
  * -cmappserver_timeout seconds, and reports a refused certificate at once.  Exit status: 0 when the table was printed, 1 otherwise.
  */
@@ -52,6 +54,8 @@ struct row {
 	uint16_t	 managers;
 	uint8_t		 state;
 	uint8_t		 exit_how;
+	uint32_t	 left;		/* LIST_LEFT: processes it left */
+	uint8_t		 left_where;
 	char		*cmd;
 };
 
@@ -138,6 +142,8 @@ add_row(struct lister *l, const struct proto_msg *msg)
 	r->managers = msg->u.entry.managers;
 	r->state = msg->u.entry.state;
 	r->exit_how = msg->u.entry.exit_how;
+	r->left = 0;
+	r->left_where = LEFT_PGRP;
 	r->cmd = cmd;
 	return 0;
 }
@@ -190,6 +196,24 @@ add_manager(struct lister *l, const struct proto_msg *msg, char *why,
 	a->since = msg->u.manager.since;
 	/* The decoder bounded the length by PROTO_MAX_PEER. */
 	vis_bytes(a->peer, sizeof(a->peer), p->p, p->len, 0);
+	return 0;
+}
+
+/* Keeps a LIST_LEFT on the entry it follows: 0, or -EPROTO with why. */
+static int
+add_left(struct lister *l, const struct proto_msg *msg, char *why,
+    size_t whylen)
+{
+	struct row	*r = l->n > 0 ? &l->rows[l->n - 1] : NULL;
+
+	if (r == NULL || r->run_id != msg->u.left.run_id || r->left != 0) {
+		snprintf(why, whylen, "a LIST_LEFT of run %016llx that does "
+		    "not follow its LIST_ENTRY",
+		    (unsigned long long)msg->u.left.run_id);
+		return -EPROTO;
+	}
+	r->left = msg->u.left.count;
+	r->left_where = msg->u.left.where;
 	return 0;
 }
 
@@ -290,6 +314,11 @@ print_table(struct lister *l, unsigned count)
 		    state_name(r), what, (unsigned)r->managers, r->cmd);
 		/* Under the row, not in it: the command stays last and whole,
 		 * and a handover's two managers each get a line. */
+		if (r->left > 0)
+			printf("%9sleft %u process%s running in its %s\n", "",
+			    (unsigned)r->left, r->left == 1 ? "" : "es",
+			    r->left_where == LEFT_CGROUP ? "cgroup" :
+			    "process group");
 		for (j = 0; j < r->nmgrs; j++) {
 			d = (uint64_t)now > r->mgrs[j].since ?
 			    (uint64_t)now - r->mgrs[j].since : 0;
@@ -454,6 +483,12 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 			die(l, "cannot list the services of %s: out of memory",
 			    l->m->node);
 		if (r != 0)
+			conn_close(c, CONN_PROTO, "cmappserver sent %s", text);
+		return;
+	case MSG_LIST_LEFT:
+		if (l->phase != LP_LISTING)
+			break;
+		if (add_left(l, msg, text, sizeof(text)) != 0)
 			conn_close(c, CONN_PROTO, "cmappserver sent %s", text);
 		return;
 	case MSG_LIST_END:

@@ -54,6 +54,8 @@ struct session {
 	int			 evicted;	/* closed to make room */
 	char			 addr[64];	/* peer: IPv4 address, IPv6 /64 */
 	uint64_t		 dropped;	/* output bytes not sent */
+	uint64_t		 drop_unsaid;	/* ... not yet told to it */
+	time_t			 drop_first, drop_last;	/* of those */
 	uint64_t		 accepted;	/* loop time, ms */
 	char			 peer[64];
 };
@@ -160,9 +162,9 @@ void	sup_attach(struct server *, struct service *, struct session *,
 	    int launched);
 /* A manager acknowledged the EXIT of run_id. */
 void	sup_ack(struct server *, struct session *, uint64_t run_id);
-/* SIGTERM to the service's process group, its EXIT to follow: 0, or
- * -EPERM where its state has nothing to stop (svcfsm.c, STOP).  No
- * message calls it yet. */
+/* SIGTERM to the service's process group (and cgroup), its EXIT to
+ * follow; or, ended, to what it left there: 0, or -EPERM where there is
+ * nothing to stop (svcfsm.c, STOP).  No message calls it yet. */
 int	sup_stop(struct server *, struct service *);
 /* The sessions attached to the service. */
 struct session_list *sup_sessions(struct service *);

@@ -475,6 +475,40 @@ svc_join(struct server *srv, struct service *s, struct session *sess,
 	LIST_INSERT_HEAD(sup_sessions(s), sess, svc_link);
 }
 
+/*
+ * Tells a manager what output it lost under the SERVER_OUT_HIGH rule, as
+ * one stderr line of the service's that lands in its package log
+ * (docs/protocol.md): once its queue is below the mark again, or before
+ * the EXIT.
+ */
+static void
+say_dropped(struct service *s, struct session *sess)
+{
+	struct proto_msg	m;
+	struct tm		tm;
+	char			text[200], t0[16], t1[16];
+	int			n;
+
+	if (sess->drop_unsaid == 0)
+		return;
+	localtime_r(&sess->drop_first, &tm);
+	strftime(t0, sizeof(t0), "%H:%M:%S", &tm);
+	localtime_r(&sess->drop_last, &tm);
+	strftime(t1, sizeof(t1), "%H:%M:%S", &tm);
+	n = snprintf(text, sizeof(text), "cmappserver: %llu bytes of output "
+	    "were dropped here between %s and %s (the host did not read them "
+	    "fast enough)\n", (unsigned long long)sess->drop_unsaid, t0, t1);
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_OUTPUT;
+	m.u.output.run_id = sup_run_id(s);
+	m.u.output.stream = STREAM_STDERR;
+	m.u.output.data.p = (const uint8_t *)text;
+	m.u.output.data.len = (uint16_t)(n < (int)sizeof(text) ? n :
+	    (int)sizeof(text) - 1);
+	conn_send(sess->conn, &m);
+	sess->drop_unsaid = 0;
+}
+
 static void
 svc_output(struct server *srv, struct service *s, uint8_t stream,
     const char *data, size_t len)
@@ -494,8 +528,13 @@ svc_output(struct server *srv, struct service *s, uint8_t stream,
 		 * service's progress. */
 		if (conn_queued(sess->conn) > SERVER_OUT_HIGH) {
 			sess->dropped += len;
+			if (sess->drop_unsaid == 0)
+				sess->drop_first = time(NULL);
+			sess->drop_last = time(NULL);
+			sess->drop_unsaid += len;
 			continue;
 		}
+		say_dropped(s, sess);
 		conn_send(sess->conn, &m);
 	}
 }
@@ -510,6 +549,7 @@ svc_exited(struct server *srv, struct service *s)
 	(void)srv;
 	sup_fill_exit(s, &m);
 	while ((sess = LIST_FIRST(sup_sessions(s))) != NULL) {
+		say_dropped(s, sess);
 		detach(sess);
 		sess->exit_run = sup_run_id(s);
 		if (conn_send(sess->conn, &m) == 0)

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "leftover.h"
 #include "proto.h"
 #include "reader.h"
 #include "shim.h"
@@ -46,6 +47,7 @@
 #define STOP_GRACE_MS	1000		/* asked to stop: last EXIT out */
 #define LINK_MAX_BODY	64		/* the frames a link sends us */
 #define LINK_IN_MAX	(PROTO_HDR_LEN + LINK_MAX_BODY)
+#define LEFT_POLL_MS	500		/* recounting what a service left */
 #define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 enum { P_SIG, P_EXEC, P_LISTEN, P_OUT, P_ERR = P_OUT + 1, P_LOG, P_LINK };
@@ -57,6 +59,7 @@ struct link {
 	struct reader	 in;		/* LINK_IN_MAX, frames up to
 					   LINK_MAX_BODY */
 	uint64_t	 dropped;
+	uint16_t	 version;	/* its SHIM_VERSION; 0: not said */
 };
 
 /* The shim's one context. */
@@ -80,6 +83,11 @@ struct shim {
 	struct link	 links[SHIM_MAX_LINKS];
 	uint8_t		 frame[PROTO_MAX_FRAME];
 	char		 arg0[256];	/* argv[0] as arg0() shows it */
+	int		 reaped;	/* the service's pid is not its own */
+	uint32_t	 left;		/* processes it left, once reaped */
+	int64_t		 left_check;	/* ms: the next recount */
+	char		 cg[PATH_MAX];	/* its cgroup, or "" */
+	int		 cg_fd;		/* its cgroup.procs, until the fork */
 };
 
 /* The service's argv[0] for a syslog line: a manager chose it, so it
@@ -189,7 +197,8 @@ launching(const struct shim *sh)
 static int
 exited(const struct shim *sh)
 {
-	return sh->state == SH_EXITED || sh->state == SH_LEAVING;
+	return sh->state == SH_EXITED || sh->state == SH_LEAVING ||
+	    sh->state == SH_LINGERING;
 }
 
 static void
@@ -226,6 +235,64 @@ send_exit(struct shim *sh)
 	m.u.exit.how = sh->exit_how;
 	m.u.exit.value = sh->exit_value;
 	broadcast(sh, &m, 0);
+}
+
+/* SHIM_LEFT to one link, or to every link that said it reads it. */
+static void
+send_left(struct shim *sh, struct link *one)
+{
+	struct proto_msg	m;
+	ssize_t			n;
+	int			i;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_SHIM_LEFT;
+	m.u.left.run_id = sh->run_id;
+	m.u.left.count = sh->left;
+	m.u.left.where = sh->cg[0] != '\0' ? LEFT_CGROUP : LEFT_PGRP;
+	if ((n = proto_encode(&m, sh->frame, sizeof(sh->frame))) < 0)
+		return;
+	for (i = 0; i < SHIM_MAX_LINKS; i++) {
+		struct link *l = &sh->links[i];
+
+		if (l->fd == -1 || l->version < 3 || (one != NULL && l != one))
+			continue;
+		if (l->out_off > 0) {
+			memmove(l->out, l->out + l->out_off,
+			    l->out_len - l->out_off);
+			l->out_len -= l->out_off;
+			l->out_off = 0;
+		}
+		if ((size_t)n > LINK_OUT_MAX - l->out_len)
+			continue;	/* the next change says it again */
+		memcpy(l->out + l->out_len, sh->frame, (size_t)n);
+		l->out_len += (size_t)n;
+		link_flush(sh, l);
+	}
+}
+
+/*
+ * What the service left: once it is reaped, the processes still in its
+ * cgroup (which holds its whole group) or, without one, in its process
+ * group.  A change goes to the links that read SHIM_LEFT.
+ */
+static void
+recount(struct shim *sh)
+{
+	uint32_t	n = 0;
+	int		c;
+
+	if (sh->reaped) {
+		if (sh->cg[0] != '\0' && (c = left_count_cgroup(sh->cg)) >= 0)
+			n = (uint32_t)c;
+		else
+			n = left_count_pgrp(sh->pid);
+	}
+	sh->left_check = now_ms() + LEFT_POLL_MS;
+	if (n == sh->left)
+		return;
+	sh->left = n;
+	send_left(sh, NULL);
 }
 
 /* Takes fd as a new link; hello: tell it at once who and how we are. */
@@ -266,14 +333,23 @@ link_add(struct shim *sh, int fd, int hello)
 /*
  * Signals the service's process group, and the service itself when that
  * fails (not yet its own group, just after the fork) or when it moved to
- * another group and would miss it.  Only while it is unreaped (the
- * table's PASS_SIGNAL cells): its pid may be another's after.
+ * another group and would miss it; and every process of its cgroup, which
+ * also holds those that left the group.  Once it is reaped, its pid may
+ * be another's: then only what is left, and the group only while it has
+ * a member (which keeps its id from being reused).
  */
 static void
 signal_service(struct shim *sh, int sig)
 {
-	if (kill(-sh->pid, sig) == -1 || getpgid(sh->pid) != sh->pid)
-		kill(sh->pid, sig);
+	if (!sh->reaped) {
+		if (kill(-sh->pid, sig) == -1 || getpgid(sh->pid) != sh->pid)
+			kill(sh->pid, sig);
+	} else if (sh->cg[0] == '\0' && left_count_pgrp(sh->pid) > 0)
+		kill(-sh->pid, sig);
+	if (sh->cg[0] != '\0')
+		left_kill_cgroup(sh->cg, sig);
+	if (sh->reaped)
+		recount(sh);
 }
 
 /* What an event carries, as its action needs. */
@@ -286,16 +362,27 @@ static int	sh_event(struct shim *, enum sh_event, const struct sh_arg *);
 
 /* Handles one frame from a link; -1 drops the link, 1: released. */
 static int
-link_frame(struct shim *sh, const struct proto_msg *m)
+link_frame(struct shim *sh, struct link *l, const struct proto_msg *m)
 {
 	struct sh_arg	a = { 0, NULL };
 
 	switch (m->type) {
 	case MSG_SHIM_RELEASE:
-		if (m->u.attach.run_id != sh->run_id ||
-		    sh_event(sh, SH_EV_RELEASE, &a) != 0)
+		if (m->u.attach.run_id != sh->run_id)
 			return -1;
-		return 1;	/* done */
+		recount(sh);
+		if (sh_event(sh, sh->left > 0 ? SH_EV_RELEASE_LEFT :
+		    SH_EV_RELEASE, &a) != 0)
+			return -1;
+		return sh->state == SH_DONE ? 1 : 0;
+	case MSG_SHIM_VERSION:
+		/* It reads SHIM_LEFT: the count now, and each change. */
+		l->version = m->u.shim_version.version;
+		if (l->version >= 3) {
+			recount(sh);
+			send_left(sh, l);
+		}
+		return 0;
 	case MSG_SHIM_SIGNAL:
 		if (m->u.signal.run_id != sh->run_id)
 			return -1;
@@ -339,7 +426,7 @@ link_read(struct shim *sh, struct link *l)
 			link_close(sh, l);
 			return 0;
 		}
-		r = n > 0 ? link_frame(sh, &m) : -1;
+		r = n > 0 ? link_frame(sh, l, &m) : -1;
 		if (r == 1)
 			return 1;
 		if (r < 0) {
@@ -389,6 +476,8 @@ finish(struct shim *sh)
 	for (i = 0; i < 3; i++)
 		if (sh->pipes[i] != -1)
 			fcntl(sh->pipes[i], F_SETFL, O_NONBLOCK);
+	/* What it left goes first: the server logs it with the exit. */
+	recount(sh);
 	send_exit(sh);
 }
 
@@ -471,6 +560,10 @@ exec_service(struct shim *sh, int pw[3][2], int errfd)
 	/* Its own session and process group: no terminal of ours, and a
 	 * signal to the group reaches the service and its children only. */
 	setsid();
+	/* Its own cgroup, before it can fork: what leaves the group stays
+	 * in it.  Failing that, the group alone is watched. */
+	if (sh->cg_fd != -1 && write(sh->cg_fd, "0", 1) != 1)
+		(void)!write(sh->cg_fd, "0", 1);
 	for (i = 0; i < 3; i++)
 		if (dup2(pw[i][1], i + 1) == -1)
 			goto fail;
@@ -497,6 +590,29 @@ fail:
 }
 
 /*
+ * The service's cgroup, where cgroup v2 is ours to write (cmappserver
+ * says once in its log when it is not); its cgroup.procs is opened here
+ * for the child to move itself in before its exec.
+ */
+static void
+open_cgroup(struct shim *sh)
+{
+	char	base[PATH_MAX], why[256], path[PATH_MAX + 16];
+
+	sh->cg[0] = '\0';
+	if (left_cgroup_base(base, sizeof(base), why, sizeof(why)) != 0 ||
+	    left_cgroup_make(base, sh->run_id, sh->cg, sizeof(sh->cg)) != 0) {
+		sh->cg[0] = '\0';
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.procs", sh->cg);
+	if ((sh->cg_fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
+		left_cgroup_remove(sh->cg);
+		sh->cg[0] = '\0';
+	}
+}
+
+/*
  * Forks the service; 0, or an errno.  Whether its exec worked is known
  * later, on epfd (exec_done): an exec that hangs (a dead NFS mount) must
  * not stop us answering a restarted cmappserver meanwhile.
@@ -511,11 +627,16 @@ launch(struct shim *sh)
 			return errno;
 	if (pipe2(ep, O_CLOEXEC) == -1)
 		return errno;
+	open_cgroup(sh);
 	/* Not CLOEXEC in the child: dup2 clears the flag on 1, 2, 3. */
 	if ((sh->pid = fork()) == -1)
 		return errno;
 	if (sh->pid == 0)
 		exec_service(sh, pw, ep[1]);
+	if (sh->cg_fd != -1) {
+		close(sh->cg_fd);
+		sh->cg_fd = -1;
+	}
 	close(ep[1]);
 	sh->epfd = ep[0];
 	for (i = 0; i < 3; i++) {
@@ -626,6 +747,31 @@ links_pending(const struct shim *sh)
 }
 
 /*
+ * Released while processes the service left run: the shim stays as their
+ * handle, for -stop_all, until they end.  Its socket is renamed
+ * RUN_ID.left so that a restarted cmappserver does not adopt a status
+ * already delivered; -stop_all looks for both names.
+ */
+static void
+linger(struct shim *sh)
+{
+	char	path[sizeof(sh->sock_path)];
+	size_t	len = strlen(sh->sock_path);
+
+	syslog(LOG_INFO, "run %016" PRIx64 " (%s): status delivered; %u "
+	    "process%s it left in its %s still run%s, kept as their handle",
+	    sh->run_id, arg0(sh), sh->left, sh->left == 1 ? "" : "es",
+	    sh->cg[0] != '\0' ? "cgroup" : "process group",
+	    sh->left == 1 ? "s" : "");
+	if (len < 5 || strcmp(sh->sock_path + len - 5, ".sock") != 0)
+		return;
+	memcpy(path, sh->sock_path, len - 5);
+	memcpy(path + len - 5, ".left", 6);
+	if (rename(sh->sock_path, path) == 0)
+		memcpy(sh->sock_path, path, len + 1);
+}
+
+/*
  * The one way the shim changes: the cell of shimfsm.c's table for its
  * state and ev names the action and the next state.  An event its state
  * does not expect is logged and refused: -EPERM, nothing changed.
@@ -669,6 +815,7 @@ sh_event(struct shim *sh, enum sh_event ev, const struct sh_arg *a)
 			sh->exit_how = EXIT_CODE;
 			sh->exit_value = WEXITSTATUS(a->v);
 		}
+		sh->reaped = 1;
 		sh->drain_deadline = now_ms() + DRAIN_MS;
 		break;
 	case SH_A_FINISH:
@@ -690,6 +837,9 @@ sh_event(struct shim *sh, enum sh_event ev, const struct sh_arg *a)
 	case SH_A_LEFT:
 		syslog(LOG_INFO, "run %016" PRIx64 " (%s) ended; asked to "
 		    "stop, not keeping its status", sh->run_id, arg0(sh));
+		break;
+	case SH_A_LINGER:
+		linger(sh);
 		break;
 	case SH_A_FORGET:
 		syslog(LOG_WARNING, "forgetting the exit status of run "
@@ -724,6 +874,12 @@ loop(struct shim *sh)
 			sh_event(sh, SH_EV_LEFT, &a);
 		if (sh->state == SH_EXITED && now >= sh->keep_until)
 			sh_event(sh, SH_EV_KEEP_EXPIRED, &a);
+		/* What it left is counted again while some of it runs. */
+		if (sh->left > 0 && now >= sh->left_check) {
+			recount(sh);
+			if (sh->left == 0 && exited(sh))
+				sh_event(sh, SH_EV_EMPTY, &a);
+		}
 		if (sh->state == SH_DONE)
 			return 0;
 		timeout = -1;
@@ -734,6 +890,10 @@ loop(struct shim *sh)
 		else if (sh->state == SH_EXITED)
 			timeout = (int)((sh->keep_until - now) > INT_MAX ?
 			    INT_MAX : sh->keep_until - now);
+		if (sh->left > 0 && (timeout < 0 || timeout > (int)(
+		    sh->left_check - now)))
+			timeout = sh->left_check > now ? (int)(sh->left_check -
+			    now) : 0;
 		pfd[P_SIG] = (struct pollfd){ sh->sigfd, POLLIN, 0 };
 		pfd[P_EXEC] = (struct pollfd){ sh->epfd, POLLIN, 0 };
 		pfd[P_LISTEN] = (struct pollfd){ sh->lfd, POLLIN, 0 };
@@ -832,7 +992,7 @@ main(int argc, char **argv)
 	}
 	sh.argv = argv + 4;
 	sh.argc = argc - 4;
-	sh.lfd = sh.epfd = -1;
+	sh.lfd = sh.epfd = sh.cg_fd = -1;
 	for (i = 0; i < SHIM_MAX_LINKS; i++)
 		sh.links[i].fd = -1;
 	for (i = 0; i < 3; i++)
@@ -881,6 +1041,10 @@ main(int argc, char **argv)
 		while (waitpid(sh.pid, NULL, 0) == -1 && errno == EINTR)
 			;
 	unlink(sh.sock_path);
+	/* Its cgroup goes with it when empty (EBUSY otherwise: what runs
+	 * there stays findable by its name). */
+	if (sh.cg[0] != '\0')
+		left_cgroup_remove(sh.cg);
 	for (i = 0; i < SHIM_MAX_LINKS; i++) {
 		if (sh.links[i].fd != -1) {
 			/* Best effort: let a pending EXIT go out. */

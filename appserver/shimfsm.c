@@ -12,8 +12,11 @@
  * passes the signal on to a live service and goes once the EXIT is out
  * (the _STOP states, then LEAVING) rather than keep the status for a
  * server that may never come: nothing holds up a guest's shutdown.  A
- * SHIM_SIGNAL reaches the service only while it is unreaped, so a reused
- * pid is never signalled.
+ * SHIM_SIGNAL reaches the service itself only while it is unreaped, so a
+ * reused pid is never signalled; once reaped, it reaches what the service
+ * left in its group or cgroup (shim.c, signal_service).  A shim released
+ * while such processes run stays as their handle (LINGERING), for
+ * -stop_all, until they end.
  */
 #include <errno.h>
 
@@ -49,13 +52,15 @@ static const struct cell {
 		[SH_EV_DRAINED]		= C(FINISH, EXITED),
 		[SH_EV_OUTPUT]		= C(FORWARD, DRAINING),
 		[SH_EV_STOP]		= C(NONE, DRAINING_STOP),
-		[SH_EV_SIGNAL]		= C(NONE, DRAINING),
+		[SH_EV_SIGNAL]		= C(PASS_SIGNAL, DRAINING),
 	},
 	[SH_EXITED] = {
 		[SH_EV_OUTPUT]		= C(DISCARD, EXITED),
 		[SH_EV_STOP]		= C(LEAVE, LEAVING),
-		[SH_EV_SIGNAL]		= C(NONE, EXITED),
+		[SH_EV_SIGNAL]		= C(PASS_SIGNAL, EXITED),
 		[SH_EV_RELEASE]		= C(RELEASED, DONE),
+		[SH_EV_RELEASE_LEFT]	= C(LINGER, LINGERING),
+		[SH_EV_EMPTY]		= C(NONE, EXITED),
 		[SH_EV_KEEP_EXPIRED]	= C(FORGET, DONE),
 	},
 	[SH_LAUNCHING_STOP] = {
@@ -83,14 +88,24 @@ static const struct cell {
 		[SH_EV_DRAINED]		= C(FINISH_LEAVE, LEAVING),
 		[SH_EV_OUTPUT]		= C(FORWARD, DRAINING_STOP),
 		[SH_EV_STOP]		= C(NONE, DRAINING_STOP),
-		[SH_EV_SIGNAL]		= C(NONE, DRAINING_STOP),
+		[SH_EV_SIGNAL]		= C(PASS_SIGNAL, DRAINING_STOP),
 	},
 	[SH_LEAVING] = {
 		[SH_EV_OUTPUT]		= C(DISCARD, LEAVING),
 		[SH_EV_STOP]		= C(NONE, LEAVING),
 		[SH_EV_SIGNAL]		= C(NONE, LEAVING),
 		[SH_EV_RELEASE]		= C(RELEASED, DONE),
+		[SH_EV_RELEASE_LEFT]	= C(RELEASED, DONE),
+		[SH_EV_EMPTY]		= C(NONE, LEAVING),
 		[SH_EV_LEFT]		= C(LEFT, DONE),
+	},
+	[SH_LINGERING] = {
+		[SH_EV_OUTPUT]		= C(DISCARD, LINGERING),
+		[SH_EV_STOP]		= C(PASS_SIGNAL, DONE),
+		[SH_EV_SIGNAL]		= C(PASS_SIGNAL, LINGERING),
+		[SH_EV_RELEASE]		= C(NONE, LINGERING),
+		[SH_EV_RELEASE_LEFT]	= C(NONE, LINGERING),
+		[SH_EV_EMPTY]		= C(RELEASED, DONE),
 	},
 	/* SH_DONE and SH_FAILED expect nothing: the loop has ended. */
 };
@@ -117,7 +132,7 @@ shimfsm_state_name(enum sh_state st)
 	static const char *const names[] = {
 		"LAUNCHING", "LAUNCH_REAPED", "RUNNING", "DRAINING", "EXITED",
 		"LAUNCHING_STOP", "LAUNCH_REAPED_STOP", "RUNNING_STOP",
-		"DRAINING_STOP", "LEAVING", "DONE", "FAILED"
+		"DRAINING_STOP", "LEAVING", "LINGERING", "DONE", "FAILED"
 	};
 
 	_Static_assert(sizeof(names) / sizeof(names[0]) == SH_NSTATES,
@@ -130,7 +145,8 @@ shimfsm_event_name(enum sh_event ev)
 {
 	static const char *const names[] = {
 		"exec done", "exec failed", "reaped", "drained", "output",
-		"stop", "SHIM_SIGNAL", "SHIM_RELEASE", "left", "keep expired"
+		"stop", "SHIM_SIGNAL", "SHIM_RELEASE", "SHIM_RELEASE, processes left",
+		"emptied", "left", "keep expired"
 	};
 
 	_Static_assert(sizeof(names) / sizeof(names[0]) == SH_NEVENTS,
@@ -144,7 +160,7 @@ shimfsm_action_name(enum sh_action a)
 	static const char *const names[] = {
 		"refuse", "none", "hello", "exec error", "status", "finish",
 		"finish and leave", "forward", "discard", "pass signal",
-		"leave", "released", "left", "forget"
+		"leave", "released", "left", "forget", "linger"
 	};
 
 	_Static_assert(sizeof(names) / sizeof(names[0]) == SH_NACTIONS,

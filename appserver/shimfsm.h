@@ -19,6 +19,8 @@ enum sh_state {
 	SH_RUNNING_STOP,
 	SH_DRAINING_STOP,
 	SH_LEAVING,		/* EXIT sent; going once it is out, or 1 s */
+	SH_LINGERING,		/* released, but processes it left run:
+				   kept as their handle until they end */
 	SH_DONE,		/* the loop ends: 0 */
 	SH_FAILED,		/* the exec failed, ERROR sent: 1 */
 	SH_NSTATES
@@ -33,6 +35,8 @@ enum sh_event {
 	SH_EV_STOP,		/* SIGTERM, SIGINT or SIGHUP to the shim */
 	SH_EV_SIGNAL,		/* SHIM_SIGNAL from a server */
 	SH_EV_RELEASE,		/* SHIM_RELEASE from a server */
+	SH_EV_RELEASE_LEFT,	/* ... while processes it left run */
+	SH_EV_EMPTY,		/* nothing it left runs any more */
 	SH_EV_LEFT,		/* leaving: the EXIT is out, or the grace over */
 	SH_EV_KEEP_EXPIRED,	/* nobody released it in SHIM_KEEP_S */
 	SH_NEVENTS
@@ -48,11 +52,13 @@ enum sh_action {
 	SH_A_FINISH_LEAVE,	/* EXIT to every link, then leave */
 	SH_A_FORWARD,		/* OUTPUT to every link */
 	SH_A_DISCARD,		/* a grandchild's, after the EXIT */
-	SH_A_PASS_SIGNAL,	/* the signal to the service's group */
+	SH_A_PASS_SIGNAL,	/* the signal to the service's group (and
+				   cgroup), or to what it left there */
 	SH_A_LEAVE,		/* the grace for the EXIT to go out */
 	SH_A_RELEASED,
 	SH_A_LEFT,		/* logged: asked to stop */
 	SH_A_FORGET,		/* logged: never collected */
+	SH_A_LINGER,		/* logged; the socket renamed *.left */
 	SH_NACTIONS
 };
 

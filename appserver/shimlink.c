@@ -20,8 +20,8 @@
 #include "clock.h"
 #include "shimlink.h"
 
-int
-shimlink_each(const char *rundir,
+static int
+each(const char *rundir, const char *suffix,
     void (*fn)(void *, const char *, uint64_t), void *arg)
 {
 	DIR		*d;
@@ -33,7 +33,7 @@ shimlink_each(const char *rundir,
 		return errno == ENOENT ? 0 : -errno;
 	while ((e = readdir(d)) != NULL) {
 		if (strlen(e->d_name) != 21 ||
-		    strcmp(e->d_name + 16, ".sock") != 0)
+		    strcmp(e->d_name + 16, suffix) != 0)
 			continue;
 		errno = 0;
 		id = strtoull(e->d_name, &end, 16);
@@ -46,6 +46,20 @@ shimlink_each(const char *rundir,
 	}
 	closedir(d);
 	return 0;
+}
+
+int
+shimlink_each(const char *rundir,
+    void (*fn)(void *, const char *, uint64_t), void *arg)
+{
+	return each(rundir, ".sock", fn, arg);
+}
+
+int
+shimlink_each_lingering(const char *rundir,
+    void (*fn)(void *, const char *, uint64_t), void *arg)
+{
+	return each(rundir, ".left", fn, arg);
 }
 
 int

@@ -19,6 +19,11 @@
 int	shimlink_each(const char *rundir,
 	    void (*fn)(void *arg, const char *path, uint64_t run_id),
 	    void *arg);
+/* ... and for every NAME.left: a shim released while processes its
+ * service left run, kept as their handle (shim.c, linger). */
+int	shimlink_each_lingering(const char *rundir,
+	    void (*fn)(void *arg, const char *path, uint64_t run_id),
+	    void *arg);
 /* A connected socket, or -errno. */
 int	shimlink_connect(const char *path);
 /*

@@ -5,7 +5,10 @@
  * each service's process group through its shim, SIGKILL to those still
  * running after the grace period.  It talks to the shims directly, so it
  * works whether or not cmappserver runs; a running cmappserver sees the
- * exits and tells its managers as usual.
+ * exits and tells its managers as usual.  What an ended service left in
+ * its process group or cgroup is stopped the same way: a shim of link
+ * version 3 or later says how many processes are left (SHIM_LEFT), and
+ * its service is stopped when it has ended and that count is 0.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +23,7 @@
 #include "appserver.h"
 #include "log.h"
 #include "reader.h"
+#include "shim.h"
 #include "shimlink.h"
 
 #define STOP_MAX	1024
@@ -29,6 +33,8 @@ struct target {
 	int		fd;
 	uint64_t	run_id;
 	int		done;
+	int		exited;		/* its EXIT seen, or said in the hello */
+	int64_t		left;		/* SHIM_LEFT's count; -1: unknown */
 	struct reader	in;		/* frames up to STOP_FRAME_MAX */
 };
 
@@ -74,12 +80,22 @@ collect(void *arg, const char *path, uint64_t run_id)
 		return;
 	}
 	reader_free(&rd);	/* only m's numbers are used below */
+	if (m.u.shim.version >= 3) {
+		struct proto_msg v = { .type = MSG_SHIM_VERSION };
+
+		v.u.shim_version.version = SHIM_LINK_VERSION;
+		if (shimlink_write(fd, &v) != 0)
+			m.u.shim.version = 0;	/* then as an old one */
+	}
 	st->t[st->n].fd = fd;
 	reader_init(&st->t[st->n].in, PROTO_HDR_LEN + STOP_FRAME_MAX,
 	    STOP_FRAME_MAX);
 	st->t[st->n].run_id = run_id;
 	/* RUN_STARTING too: its exec may yet return, so it is signalled. */
-	st->t[st->n].done = m.u.shim.state == RUN_EXITED;
+	st->t[st->n].exited = m.u.shim.state == RUN_EXITED;
+	/* An older shim cannot say what its service left. */
+	st->t[st->n].left = m.u.shim.version >= 3 ? -1 : 0;
+	st->t[st->n].done = st->t[st->n].exited && st->t[st->n].left == 0;
 	st->n++;
 }
 
@@ -126,9 +142,14 @@ feed(struct target *t, const uint8_t *p, size_t n)
 		    0)) != 0) {
 			if (r == -EMSGSIZE && h.len <= PROTO_MAX_BODY)
 				reader_pass(&t->in);
-			else if (r < 0 || m.type == MSG_EXIT ||
-			    m.type == MSG_ERROR)
+			else if (r < 0 || m.type == MSG_ERROR)
 				t->done = 1;	/* r < 0: not a shim we know */
+			else if (m.type == MSG_EXIT)
+				t->exited = 1;
+			else if (m.type == MSG_SHIM_LEFT)
+				t->left = m.u.left.count;
+			if (t->exited && t->left == 0)
+				t->done = 1;
 		}
 	}
 }
@@ -178,7 +199,8 @@ stop_all(const char *rundir, int grace_s)
 	static struct stop	st;
 	int			i, n, left, r;
 
-	if ((r = shimlink_each(rundir, collect, &st)) != 0) {
+	if ((r = shimlink_each(rundir, collect, &st)) != 0 ||
+	    (r = shimlink_each_lingering(rundir, collect, &st)) != 0) {
 		fprintf(stderr, "cmappserver: cannot read %s: %s\n", rundir,
 		    strerror(-r));
 		return 1;

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "appserver.h"
+#include "leftover.h"
 #include "log.h"
 #include "reader.h"
 #include "shim.h"
@@ -63,6 +64,9 @@ struct service {
 	int32_t			 exit_value;
 	time_t			 started, ended, delivered;
 	int			 slow_logged;	/* "still starting" said */
+	uint16_t		 link_version;	/* its SHIM_HELLO's */
+	uint32_t		 left;		/* processes it left (SHIM_LEFT) */
+	uint8_t			 left_where;	/* proto_left_where */
 	struct session_list	 sessions;	/* attached, server.c's */
 };
 
@@ -333,6 +337,14 @@ act_exited(struct service *s, const struct proto_msg *m)
 	s->exit_how = m->u.exit.how;
 	s->exit_value = m->u.exit.value;
 	s->ended = time(NULL);
+	/* Its shim's SHIM_LEFT came just before the EXIT. */
+	if (s->left > 0)
+		log_warnx("run %016llx (%s) %s and left %u process%s in its "
+		    "process group %u%s", (unsigned long long)s->run_id,
+		    s->argv != NULL ? s->argv[0] : s->display,
+		    status_text(s, st, sizeof(st)), s->left,
+		    s->left == 1 ? "" : "es", s->pid,
+		    s->left_where == LEFT_CGROUP ? " and cgroup" : "");
 	n = srv->sup_ops->exited(srv, s);
 	if (n > 0)
 		log_info("%s (pid %u, run %016llx) %s; told %u manager%s",
@@ -565,6 +577,34 @@ sup_event(struct service *s, enum sv_event ev, const struct sv_arg *a)
 	return 0;
 }
 
+/* What the service left changed: kept for -list and the exit's log line,
+ * not an event (the state is the same). */
+static int
+on_left(struct service *s, const struct proto_msg *m)
+{
+	if (m->u.left.run_id != s->run_id || s->link_version < 3)
+		return -1;
+	if (s->left > 0 && m->u.left.count == 0 && !SV_LIVE(s->state))
+		log_info("run %016llx (%s): the processes it left have ended",
+		    (unsigned long long)s->run_id, s->display);
+	s->left = m->u.left.count;
+	s->left_where = m->u.left.where;
+	return 0;
+}
+
+/* A shim of link version 3 or later is told ours: it then sends
+ * SHIM_LEFT, which older ones do not know. */
+static void
+tell_version(struct service *s)
+{
+	struct proto_msg	m = { .type = MSG_SHIM_VERSION };
+
+	if (s->link_version < 3)
+		return;
+	m.u.shim_version.version = SHIM_LINK_VERSION;
+	shim_send(s, &m);
+}
+
 /* One frame from a shim, checked and made an event; -1 when the link
  * must be dropped. */
 static int
@@ -574,6 +614,8 @@ link_frame(struct service *s, const struct proto_msg *m)
 	enum sv_event	ev;
 
 	switch (m->type) {
+	case MSG_SHIM_LEFT:
+		return on_left(s, m);
 	case MSG_SHIM_HELLO:
 		if (m->u.shim.run_id != s->run_id ||
 		    m->u.shim.version < SHIM_LINK_OLDEST ||
@@ -583,7 +625,11 @@ link_frame(struct service *s, const struct proto_msg *m)
 		ev = m->u.shim.state == RUN_STARTING ? SV_EV_HELLO_STARTING :
 		    m->u.shim.state == RUN_EXITED ? SV_EV_HELLO_EXITED :
 		    SV_EV_HELLO_RUNNING;
-		break;
+		if (sup_event(s, ev, &a) != 0)
+			return -1;
+		s->link_version = m->u.shim.version;
+		tell_version(s);
+		return 0;
 	case MSG_ERROR:
 		ev = SV_EV_LAUNCH_ERROR;
 		break;
@@ -887,6 +933,16 @@ sup_adopt(struct server *srv)
 void
 sup_init(struct server *srv, const struct sup_ops *ops)
 {
+	char	base[PATH_MAX], why[PATH_MAX + 64];
+
+	/* Said once: each shim makes its service's cgroup, or falls back
+	 * to the process group alone, by the same rule. */
+	if (left_cgroup_base(base, sizeof(base), why, sizeof(why)) == 0)
+		log_info("services get a cgroup of their own under %s: what "
+		    "leaves a service's process group is still found", base);
+	else
+		log_info("no cgroup for services (%s): what a service leaves "
+		    "behind is found by its process group only", why);
 	srv->sup_ops = ops;
 	TAILQ_INIT(&srv->services);
 	uv_timer_init(&srv->loop, &srv->sweep);
@@ -947,6 +1003,9 @@ sup_stop(struct server *srv, struct service *s)
 	struct sv_arg	a = { 0 };
 
 	(void)srv;
+	/* An ended service with nothing left has nothing to stop. */
+	if (!SV_LIVE(s->state) && s->left == 0)
+		return -EPERM;
 	return sup_event(s, SV_EV_STOP, &a) == 0 ? 0 : -EPERM;
 }
 
@@ -986,6 +1045,15 @@ sup_list(struct server *srv, struct session *sess)
 		if (conn_send(sess->conn, &m) != 0)
 			continue;
 		n++;
+		if (s->left > 0 && proto_has(sess->conn->version,
+		    MSG_LIST_LEFT)) {
+			memset(&m, 0, sizeof(m));
+			m.type = MSG_LIST_LEFT;
+			m.u.left.run_id = s->run_id;
+			m.u.left.count = s->left;
+			m.u.left.where = s->left_where;
+			conn_send(sess->conn, &m);
+		}
 		/* Apart from the entry: its argv may fill a frame alone. */
 		srv->sup_ops->list_managers(srv, s, sess);
 	}

@@ -14,8 +14,9 @@
  * through sup_stop().  Its cells are what that verb is to do and what
  * sup_stop() does today: a live service's process group gets SIGTERM
  * through the shim's SHIM_SIGNAL and the state stays until its EXIT (or,
- * launching, its hello or launch ERROR); an adopting service is not known
- * yet and an ended one has nothing to stop: refused.
+ * launching, its hello or launch ERROR); an ended one's SIGTERM reaches
+ * what it left in its group or cgroup, which sup_stop() asks only while
+ * something is; an adopting service is not known yet: refused.
  */
 #include <errno.h>
 
@@ -57,6 +58,8 @@ static const struct cell {
 		[SV_EV_ACK]		= C(DELIVER, DELIVERED),
 		[SV_EV_LINK_LOST]	= C(KEEP, EXITED),
 		[SV_EV_EXPIRE]		= C(FORGET_KEPT, GONE),
+		/* What it left (sup_stop() calls it only then). */
+		[SV_EV_STOP]		= C(SIGNAL, EXITED),
 	},
 	[SV_DELIVERED] = {
 		[SV_EV_OUTPUT]		= C(DISCARD, DELIVERED),
@@ -66,6 +69,7 @@ static const struct cell {
 		/* Released: the shim's normal end. */
 		[SV_EV_LINK_LOST]	= C(NONE, DELIVERED),
 		[SV_EV_EXPIRE]		= C(FORGET_DELIVERED, GONE),
+		[SV_EV_STOP]		= C(SIGNAL, DELIVERED),
 	},
 	/* SV_GONE expects nothing. */
 };

@@ -52,10 +52,13 @@ static const struct {
 	{ MSG_LIST_ENTRY,	1, "LIST_ENTRY" },
 	{ MSG_LIST_END,		1, "LIST_END" },
 	{ MSG_LIST_MANAGER,	2, "LIST_MANAGER" },
+	{ MSG_LIST_LEFT,	3, "LIST_LEFT" },
 	/* The shim link's: versioned by SHIM_LINK_VERSION instead. */
 	{ MSG_SHIM_HELLO,	1, "SHIM_HELLO" },
 	{ MSG_SHIM_RELEASE,	1, "SHIM_RELEASE" },
 	{ MSG_SHIM_SIGNAL,	1, "SHIM_SIGNAL" },
+	{ MSG_SHIM_LEFT,	1, "SHIM_LEFT" },	/* link version 3 */
+	{ MSG_SHIM_VERSION,	1, "SHIM_VERSION" },	/* link version 3 */
 };
 
 static int
@@ -357,6 +360,11 @@ check_msg(const struct proto_msg *m)
 	case MSG_SHIM_SIGNAL:
 		return m->u.signal.sig >= 1 && m->u.signal.sig <= 64 ? 0 :
 		    -EINVAL;
+	case MSG_SHIM_LEFT:
+	case MSG_LIST_LEFT:
+		return m->u.left.where <= LEFT_CGROUP ? 0 : -EINVAL;
+	case MSG_SHIM_VERSION:
+		return m->u.shim_version.version >= 1 ? 0 : -EINVAL;
 	case MSG_HEARTBEAT:
 	case MSG_HEARTBEAT_ACK:
 	case MSG_ATTACH:
@@ -430,6 +438,15 @@ get_body(struct rd *r, struct proto_msg *m)
 	case MSG_SHIM_SIGNAL:
 		m->u.signal.run_id = get_u64(r);
 		m->u.signal.sig = get_i32(r);
+		break;
+	case MSG_SHIM_LEFT:
+	case MSG_LIST_LEFT:
+		m->u.left.run_id = get_u64(r);
+		m->u.left.count = get_u32(r);
+		m->u.left.where = get_u8(r);
+		break;
+	case MSG_SHIM_VERSION:
+		m->u.shim_version.version = get_u16(r);
 		break;
 	case MSG_STARTED:
 		m->u.started.run_id = get_u64(r);
@@ -508,6 +525,15 @@ put_body(struct wr *w, const struct proto_msg *m)
 	case MSG_SHIM_SIGNAL:
 		put_u64(w, m->u.signal.run_id);
 		put_i32(w, m->u.signal.sig);
+		break;
+	case MSG_SHIM_LEFT:
+	case MSG_LIST_LEFT:
+		put_u64(w, m->u.left.run_id);
+		put_u32(w, m->u.left.count);
+		put_u8(w, m->u.left.where);
+		break;
+	case MSG_SHIM_VERSION:
+		put_u16(w, m->u.shim_version.version);
 		break;
 	case MSG_STARTED:
 		put_u64(w, m->u.started.run_id);

@@ -23,10 +23,11 @@
  * the new types their version in proto.c's table); PROTO_VERSION_MIN only
  * to stop speaking to peers that old.  HELLO settles on the highest
  * version both sides speak, and a peer is never sent a type its version
- * lacks (proto_has()).  1: the first release; 2: LIST_MANAGER.
+ * lacks (proto_has()).  1: the first release; 2: LIST_MANAGER; 3:
+ * LIST_LEFT.
  */
 #define PROTO_VERSION_MIN	1
-#define PROTO_VERSION_MAX	2
+#define PROTO_VERSION_MAX	3
 #define PROTO_VERSION		PROTO_VERSION_MAX	/* the newest */
 #define PROTO_PORT		5315
 #define PROTO_HDR_LEN		8
@@ -63,10 +64,16 @@ enum proto_type {
 	MSG_LIST_ENTRY		= 301,
 	MSG_LIST_END		= 302,
 	MSG_LIST_MANAGER	= 303,	/* after a LIST_ENTRY: one attached */
+	MSG_LIST_LEFT		= 304,	/* after a LIST_ENTRY: what its ended
+					   service left running */
 	/* 4xx: cmappserver <-> cmapp-shim (also OUTPUT, EXIT, ERROR) */
 	MSG_SHIM_HELLO		= 400,	/* shim: who and how it is */
 	MSG_SHIM_RELEASE	= 401,	/* server: status delivered, go */
 	MSG_SHIM_SIGNAL		= 402,	/* server: signal the process group */
+	MSG_SHIM_LEFT		= 403,	/* shim (link version 3): processes
+					   left by the ended service */
+	MSG_SHIM_VERSION	= 404,	/* server (to a shim of link version
+					   3 or later): the version it reads */
 };
 
 /* ERROR codes */
@@ -95,6 +102,12 @@ enum proto_stream {
 	STREAM_STDOUT	= 1,
 	STREAM_STDERR	= 2,
 	STREAM_HOSTLOG	= 3,	/* log records for a file on the VM host */
+};
+
+enum proto_left_where {
+	LEFT_PGRP	= 0,	/* counted in the service's process group */
+	LEFT_CGROUP	= 1,	/* ... in its cgroup (which also holds those
+				   that left the group) */
 };
 
 enum proto_run_state {
@@ -165,6 +178,13 @@ struct proto_msg {
 			struct proto_str	argv[PROTO_MAX_ARGS];
 		} shim;
 		struct { uint64_t run_id; int32_t sig; } signal; /* SHIM_SIGNAL */
+		/* SHIM_LEFT and LIST_LEFT */
+		struct {
+			uint64_t		run_id;
+			uint32_t		count;
+			uint8_t			where;	/* proto_left_where */
+		} left;
+		struct { uint16_t version; } shim_version; /* SHIM_VERSION */
 	} u;
 };
 

@@ -464,7 +464,7 @@ Test(proto, unknown_type)
 	cr_expect_eq(proto_decode(0, hdr, 0, &out), -ENOTSUP);
 	cr_expect_eq(proto_decode(199, hdr, 0, &out), -ENOTSUP);
 	cr_expect_eq(proto_decode(0xffff, hdr, 0, &out), -ENOTSUP);
-	cr_expect_eq(proto_decode(304, hdr, 0, &out), -ENOTSUP);
+	cr_expect_eq(proto_decode(305, hdr, 0, &out), -ENOTSUP);
 }
 
 Test(proto, type_names)
@@ -1252,12 +1252,74 @@ Test(proto, has_by_version)
 	cr_expect(proto_has(2, MSG_LIST_MANAGER));
 	cr_expect(proto_has(PROTO_VERSION_MAX, MSG_LIST_MANAGER));
 	cr_expect(proto_has(UINT16_MAX, MSG_LIST_MANAGER));
+	cr_expect_not(proto_has(2, MSG_LIST_LEFT));
+	cr_expect(proto_has(3, MSG_LIST_LEFT));
+	cr_expect(proto_has(PROTO_VERSION_MAX, MSG_LIST_LEFT));
 	/* Unknown types are in no version. */
 	cr_expect_not(proto_has(PROTO_VERSION_MAX, 999));
 	cr_expect_not(proto_has(UINT16_MAX, 0));
 	/* The shim link's types are versioned apart. */
 	cr_expect(proto_has(1, MSG_SHIM_HELLO));
 	cr_expect(proto_has(1, MSG_SHIM_SIGNAL));
+	cr_expect(proto_has(1, MSG_SHIM_LEFT));
+	cr_expect(proto_has(1, MSG_SHIM_VERSION));
+}
+
+/* LIST_LEFT and SHIM_LEFT: u64 run id, u32 count, u8 where; exactly. */
+Test(proto, left)
+{
+	static const uint16_t	types[] = { MSG_LIST_LEFT, MSG_SHIM_LEFT };
+	static const uint8_t	want[] = {
+		0, 0, 0, 0, 0, 0, 0x12, 0x34,	/* run id */
+		0, 0, 0, 2,			/* count */
+		1,				/* LEFT_CGROUP */
+	};
+	struct proto_msg	in, out;
+	uint8_t			frame[64], body[16];
+	ssize_t			n;
+	size_t			i;
+
+	for (i = 0; i < 2; i++) {
+		memset(&in, 0, sizeof(in));
+		in.type = types[i];
+		in.u.left.run_id = 0x1234;
+		in.u.left.count = 2;
+		in.u.left.where = LEFT_CGROUP;
+		n = proto_encode(&in, frame, sizeof(frame));
+		cr_assert_eq(n, PROTO_HDR_LEN + 13);
+		cr_expect_eq(frame[4], types[i] >> 8);
+		cr_expect_eq(frame[5], types[i] & 0xff);
+		cr_expect_eq(memcmp(frame + PROTO_HDR_LEN, want, 13), 0);
+		cr_assert_eq(proto_decode(types[i], frame + PROTO_HDR_LEN, 13,
+		    &out), 0);
+		cr_expect_eq(out.u.left.run_id, 0x1234);
+		cr_expect_eq(out.u.left.count, 2);
+		cr_expect_eq(out.u.left.where, LEFT_CGROUP);
+		cr_expect_eq(proto_decode(types[i], frame + PROTO_HDR_LEN, 12,
+		    &out), -EBADMSG, "short");
+		memcpy(body, want, 13);
+		body[13] = 0;
+		cr_expect_eq(proto_decode(types[i], body, 14, &out), -EBADMSG,
+		    "trailing byte");
+		body[12] = 2;
+		cr_expect_eq(proto_decode(types[i], body, 13, &out), -EBADMSG,
+		    "unknown where");
+		in.u.left.where = 2;
+		cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	}
+	cr_expect_str_eq(proto_type_name(MSG_LIST_LEFT), "LIST_LEFT");
+	cr_expect_str_eq(proto_type_name(MSG_SHIM_LEFT), "SHIM_LEFT");
+
+	memset(&in, 0, sizeof(in));
+	in.type = MSG_SHIM_VERSION;
+	in.u.shim_version.version = 3;
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, PROTO_HDR_LEN + 2);
+	cr_assert_eq(proto_decode(MSG_SHIM_VERSION, frame + PROTO_HDR_LEN, 2,
+	    &out), 0);
+	cr_expect_eq(out.u.shim_version.version, 3);
+	in.u.shim_version.version = 0;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
 }
 
 /* Every type the codec knows has a version, and none is newer than ours:
