@@ -28,20 +28,30 @@ WARN	 = -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wwrite-strings
 # Recursively expanded on purpose: pkg-config runs after the deps step.
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) \
 	-ffunction-sections -fdata-sections \
-	-Icommon -Iplugins $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+	$(INC) $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+# Each part sees common/ and its own directory only, so that a reach into
+# another part's headers (appmgr/ into plugins/) fails to build.
+INC	 = -Icommon
+$(BUILD)/appmgr/%.o: INC = -Icommon -Iappmgr
+$(BUILD)/appserver/%.o: INC = -Icommon -Iappserver
+$(BUILD)/plugins/%.o: INC = -Icommon -Iplugins
+$(BUILD)/tests/%.o: INC = -Icommon -Itests
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
 LDFLAGS_ALL = -Wl,--gc-sections -Wl,-O1 $(LDFLAGS)
 
 COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
 	  common/tls.c common/conn.c common/svc.c common/jks.c \
-	  common/readfile.c
+	  common/readfile.c common/vis.c common/reader.c common/clock.c \
+	  common/certcheck.c
 SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
-	  appserver/shimlink.c appserver/stopall.c
-SHIM	= appserver/shim.c common/proto.c
+	  appserver/svcfsm.c appserver/shimlink.c appserver/stopall.c \
+	  appserver/reload.c appserver/leftover.c
+SHIM	= appserver/shim.c appserver/shimfsm.c appserver/leftover.c common/proto.c common/vis.c common/reader.c common/clock.c
 MANAGER	= appmgr/main.c appmgr/manager.c appmgr/dial.c appmgr/hostlog.c \
-	  plugins/hostlog_arg.c
+	  common/hostlog_arg.c
 UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \
-	  tests/test_keystore.c tests/test_jks.c
+	  tests/test_keystore.c tests/test_jks.c tests/test_vis.c tests/test_tls.c tests/test_reader.c \
+	  tests/test_svcfsm.c tests/test_shimfsm.c tests/test_certcheck.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -50,7 +60,8 @@ obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 # own fragment, so that the parts can grow without editing one another's
 # rules.
 ALL	= $(BUILD)/cmappserver $(BUILD)/cmapp-shim $(BUILD)/cmappmgr
-TOOLS	= $(BUILD)/tests/tools/soak $(BUILD)/tests/tools/rawframe
+TOOLS	= $(BUILD)/tests/tools/soak $(BUILD)/tests/tools/rawframe \
+	  $(BUILD)/tests/tools/oldserver
 include plugins/plugins.mk conf/install.mk bench/bench.mk tests/fuzz.mk
 
 all: $(ALL)
@@ -84,12 +95,15 @@ $(BUILD)/tests/tools/soak: $(call obj,tests/tools/soak.c $(COMMON))
 $(BUILD)/tests/tools/rawframe: $(call obj,tests/tools/rawframe.c $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
+$(BUILD)/tests/tools/oldserver: $(call obj,tests/tools/oldserver.c $(COMMON))
+	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
 $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 # Modules under test that are not in COMMON.
-$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c plugins/hostlog_arg.c tests/keyfix.c \
-		tests/argvfix.c)
+$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c common/hostlog_arg.c tests/keyfix.c \
+	tests/argvfix.c appserver/svcfsm.c appserver/shimfsm.c)
 # Not with --gc-sections: nothing refers to Criterion's test sections.
 $(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \

@@ -40,6 +40,7 @@ struct linebuf {
 struct mgr {
 	uv_loop_t		 loop;
 	uv_timer_t		 deadline, heartbeat, retry;
+	uv_timer_t		 certcheck;	/* daily, while watching */
 	uv_signal_t		 sigterm, sigint, sighup;
 	uv_getaddrinfo_t	 gai;
 	struct addrinfo		*addrs, *next;
@@ -64,6 +65,8 @@ struct mgr {
 	uint64_t		 hb_seq;
 	unsigned		 retry_ms;
 	int			 ever_connected;
+	uint16_t		 version;	/* said in HELLO: our newest, or
+						   our oldest once refused */
 	char			 last_error[512];
 	struct linebuf		 out[2];
 	char			 last_err[256];	/* the service's, for syslog */
@@ -82,10 +85,15 @@ void	dial_connected(struct mgr *);
 void	dial_lost(struct mgr *, const char *reason);
 void	dial_auth_text(const struct mgr *, const char *reason, char *buf,
 	    size_t cap);
-/* The server's HELLO: 0 when it speaks our version; else -EPROTO, the
- * reason in buf, and the server told so with an ERROR. */
+/* The server's HELLO: 0 when it answered a version we speak, which
+ * m->conn keeps; else -EPROTO, the reason in buf, and the server told so
+ * with an ERROR. */
 int	dial_hello_mismatch(struct mgr *, const struct proto_msg *hello,
 	    char *buf, size_t cap);
+/* The server's ERROR PERR_VERSION to our HELLO: 0 when the connection is
+ * closed to try again with our oldest version (a server older than us
+ * speaks only that); -EPROTO when that was refused too. */
+int	dial_version_refused(struct mgr *);
 
 /* manager.c: runs until the service ends; returns the exit code. */
 int	mgr_run(struct mgr *);

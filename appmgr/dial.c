@@ -3,7 +3,9 @@
  * for -list (list.c) alike.  Resolve the node, try each address, and when
  * none answers try again with a backoff (100 ms doubling to 2 s): the
  * guest may still be booting.  The caller's deadline decides when to give
- * up; a refused certificate is not retried (dial_auth_text).
+ * up; a refused certificate is not retried (dial_auth_text).  A server
+ * that refuses our newest protocol version is asked again, once, with our
+ * oldest (dial_version_refused).
  */
 #include <errno.h>
 #include <netdb.h>
@@ -104,6 +106,7 @@ dial_start(struct mgr *m, const struct conn_ops *ops, void *data)
 {
 	m->ops = ops;
 	m->ops_data = data;
+	m->version = PROTO_VERSION_MAX;
 	uv_timer_init(&m->loop, &m->retry);
 	m->retry.data = m;
 	resolve(m);
@@ -146,18 +149,40 @@ int
 dial_hello_mismatch(struct mgr *m, const struct proto_msg *hello, char *buf,
     size_t cap)
 {
-	struct proto_msg	err = { .type = MSG_ERROR };
+	struct proto_msg	err;
 
-	if (hello->u.hello.version == PROTO_VERSION)
+	if (proto_settled(m->version, hello->u.hello.version)) {
+		if (m->conn != NULL)
+			m->conn->version = hello->u.hello.version;
 		return 0;
+	}
 	snprintf(buf, cap, "Could not connect to the node %s: its "
-	    "cmappserver speaks protocol version %u, this cmappmgr version %u",
-	    m->node, hello->u.hello.version, PROTO_VERSION);
+	    "cmappserver answered protocol version %u, this cmappmgr speaks "
+	    "versions %u to %u and asked for %u", m->node,
+	    hello->u.hello.version, PROTO_VERSION_MIN, PROTO_VERSION_MAX,
+	    m->version);
 	/* Answered, as the server answers a manager it does not speak. */
-	err.u.error.code = PERR_VERSION;
-	err.u.error.text.p = (const uint8_t *)buf;
-	err.u.error.text.len = (uint16_t)strnlen(buf, PROTO_MAX_TEXT);
+	proto_error(&err, PERR_VERSION, buf);
 	if (m->conn != NULL)
 		conn_send(m->conn, &err);
 	return -EPROTO;
+}
+
+/*
+ * A server older than us refuses our newest version outright (version 1
+ * servers demand their own); it speaks our oldest, if any.  Once lowered,
+ * the version stays so for this process's reconnects: the guest's server
+ * does not get newer while we talk to it, and if it does it speaks ours.
+ */
+int
+dial_version_refused(struct mgr *m)
+{
+	if (m->version <= PROTO_VERSION_MIN || m->conn == NULL)
+		return -EPROTO;
+	log_info("cmappserver on %s does not speak protocol version %u: "
+	    "trying again with version %u", m->node, m->version,
+	    PROTO_VERSION_MIN);
+	m->version = PROTO_VERSION_MIN;
+	conn_close(m->conn, CONN_LOCAL, "protocol version refused");
+	return 0;
 }

@@ -8,10 +8,10 @@
  * line of its own (a newline first, in the same write); and
  * a path that cannot be opened is tried again at most every
  * HOSTLOG_RETRY_S seconds (a run may last months), and at once on SIGHUP.
- * The bytes come from the guest: control characters (but tab) are written
- * as '?', so that none acts on a terminal or log viewer on the host, and
- * a file past HOSTLOG_FILE_MAX takes no more until it is rotated or
- * truncated.
+ * The bytes come from the guest: they go through vis.c's filter (control
+ * characters but tab written as \ooo escapes, docs/output-filter.md), so
+ * that none acts on a terminal or log viewer on the host, and a file past
+ * HOSTLOG_FILE_MAX takes no more until it is rotated or truncated.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "hostlog.h"
 #include "hostlog_arg.h"
 #include "log.h"
+#include "vis.h"
 
 static const char *
 base(const char *p)
@@ -45,7 +47,7 @@ opt_value(char *const *argv, int i, const char *name)
 }
 
 /*
- * The monitors' own spellings come from plugins/hostlog_arg.c, which is
+ * The monitors' own spellings come from common/hostlog_arg.c, which is
  * held to their parsers by tests; any other command may name a host log
  * with --host_logfile F or --host_logfile=F.
  */
@@ -81,15 +83,6 @@ hostlog_init(struct hostlog *h, const char *path)
 	h->fd = -1;
 	h->retry_s = HOSTLOG_RETRY_S;
 	h->size_max = HOSTLOG_FILE_MAX;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /*
@@ -189,11 +182,12 @@ write_out(int fd, const char *p, size_t n)
 static void
 put(struct hostlog *h)
 {
-	char	out[HOSTLOG_LINE_MAX + 1];
+	/* A newline before (a record cut short), the record rendered, its
+	 * newline and vis_bytes's NUL. */
+	char	out[1 + VIS_LEN(HOSTLOG_LINE_MAX) + 1];
 	size_t	n, done, cut;
 
-	h->buf[h->len++] = '\n';
-	if (open_file(h) == -1 || over_limit(h, h->len + (size_t)h->cut)) {
+	if (open_file(h) == -1) {
 		h->dropped++;
 		h->len = 0;
 		return;
@@ -201,8 +195,14 @@ put(struct hostlog *h)
 	/* A record cut short before gets its line ended first. */
 	cut = h->cut ? 1 : 0;
 	out[0] = '\n';
-	memcpy(out + cut, h->buf, h->len);
-	n = h->len + cut;
+	n = cut + vis_bytes(out + cut, sizeof(out) - cut - 1,
+	    (const uint8_t *)h->buf, h->len, 0);
+	out[n++] = '\n';
+	if (over_limit(h, n)) {
+		h->dropped++;
+		h->len = 0;
+		return;
+	}
 	done = write_out(h->fd, out, n);
 	if (done > 0)
 		h->cut = done > cut && done < n;
@@ -236,8 +236,7 @@ hostlog_feed(struct hostlog *h, const uint8_t *p, size_t n)
 		}
 		if (h->len == sizeof(h->buf) - 1)
 			put(h);
-		h->buf[h->len++] = (p[i] < ' ' && p[i] != '\t') || p[i] == 0x7f ?
-		    '?' : (char)p[i];
+		h->buf[h->len++] = (char)p[i];
 	}
 }
 

@@ -39,8 +39,8 @@ struct hostlog {
  */
 const char *hostlog_path(char *const *argv);
 void	hostlog_init(struct hostlog *, const char *path);
-/* Appends the records in p, control characters but tab made '?'; a
- * failure is logged once, never fatal. */
+/* Appends the records in p, rendered by vis.c's filter; a failure is
+ * logged once, never fatal. */
 void	hostlog_feed(struct hostlog *, const uint8_t *p, size_t n);
 /* SIGHUP: closes the file and opens its path anew (after logrotate). */
 void	hostlog_reopen(struct hostlog *);

@@ -8,9 +8,12 @@
  * LIST and, once LIST_END has come, prints one line per service the guest
  * supervises: pid, run id, state, uptime or exit status, the number of
  * attached managers and the command, and under it a line for each attached
- * manager: its address and port, and for how long.  Like a service's
- * cmappmgr it keeps trying to reach the guest for -cmappserver_timeout
- * seconds, and reports a refused certificate at once.  Exit status: 0 when the table was printed, 1 otherwise.
+ * manager: its address and port, and for how long (a cmappserver of
+ * protocol version 1 need not name them: a line after the table says so),
+ * and for an ended service, the processes it left running (LIST_LEFT,
+ * version 3).
+ * Like a service's cmappmgr it keeps trying to reach the guest for
+ * -cmappserver_timeout seconds, and reports a refused certificate at once.  Exit status: 0 when the table was printed, 1 otherwise.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -21,9 +24,11 @@
 #include <time.h>
 
 #include "appmgr.h"
+#include "certcheck.h"
 #include "log.h"
 #include "svc.h"
 #include "version.h"
+#include "vis.h"
 
 #define LIST_CMD_MAX	4096	/* bytes of a rendered command line */
 
@@ -36,7 +41,7 @@ enum list_phase {
 /* A manager attached to a service, from a LIST_MANAGER. */
 struct attached {
 	uint64_t	 since;
-	char		 peer[PROTO_MAX_PEER + 1];	/* printable */
+	char		 peer[VIS_LEN(PROTO_MAX_PEER)];	/* vis.c's */
 };
 
 struct row {
@@ -49,6 +54,8 @@ struct row {
 	uint16_t	 managers;
 	uint8_t		 state;
 	uint8_t		 exit_how;
+	uint32_t	 left;		/* LIST_LEFT: processes it left */
+	uint8_t		 left_where;
 	char		*cmd;
 };
 
@@ -56,7 +63,10 @@ struct lister {
 	struct mgr		*m;
 	uv_timer_t		 deadline;
 	enum list_phase		 phase;	/* the connection is l->m->conn */
-	char			 agent[PROTO_MAX_TEXT + 1];
+	char			 agent[VIS_LEN(PROTO_MAX_TEXT)];
+	uint16_t		 version;	/* the session's, from HELLO */
+	/* "guest certificate SUBJECT, expires DATE (in N days)", vis.c's */
+	char			 cert[VIS_LEN(CERTCHECK_MAX_SUBJECT) + 96];
 	struct row		*rows;
 	size_t			 n, cap;
 };
@@ -70,7 +80,7 @@ static const struct conn_ops list_ops = {
 };
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
-fail(struct lister *l, const char *fmt, ...)
+die(struct lister *l, const char *fmt, ...)
 {
 	char	msg[1024];
 	va_list	ap;
@@ -132,6 +142,8 @@ add_row(struct lister *l, const struct proto_msg *msg)
 	r->managers = msg->u.entry.managers;
 	r->state = msg->u.entry.state;
 	r->exit_how = msg->u.entry.exit_how;
+	r->left = 0;
+	r->left_where = LEFT_PGRP;
 	r->cmd = cmd;
 	return 0;
 }
@@ -150,7 +162,7 @@ add_manager(struct lister *l, const struct proto_msg *msg, char *why,
 	struct row		*r;
 	struct attached		*a;
 	size_t			 cap;
-	uint16_t		 i, j;
+	uint16_t		 j;
 
 	r = l->n > 0 ? &l->rows[l->n - 1] : NULL;
 	if (r == NULL || r->run_id != msg->u.manager.run_id) {
@@ -183,10 +195,25 @@ add_manager(struct lister *l, const struct proto_msg *msg, char *why,
 	a = &r->mgrs[j];
 	a->since = msg->u.manager.since;
 	/* The decoder bounded the length by PROTO_MAX_PEER. */
-	for (i = 0; i < p->len; i++)
-		a->peer[i] = p->p[i] < 0x20 || p->p[i] >= 0x7f ? '?' :
-		    (char)p->p[i];
-	a->peer[i] = '\0';
+	vis_bytes(a->peer, sizeof(a->peer), p->p, p->len, 0);
+	return 0;
+}
+
+/* Keeps a LIST_LEFT on the entry it follows: 0, or -EPROTO with why. */
+static int
+add_left(struct lister *l, const struct proto_msg *msg, char *why,
+    size_t whylen)
+{
+	struct row	*r = l->n > 0 ? &l->rows[l->n - 1] : NULL;
+
+	if (r == NULL || r->run_id != msg->u.left.run_id || r->left != 0) {
+		snprintf(why, whylen, "a LIST_LEFT of run %016llx that does "
+		    "not follow its LIST_ENTRY",
+		    (unsigned long long)msg->u.left.run_id);
+		return -EPROTO;
+	}
+	r->left = msg->u.left.count;
+	r->left_where = msg->u.left.where;
 	return 0;
 }
 
@@ -243,10 +270,11 @@ print_table(struct lister *l, unsigned count)
 	struct mgr	*m = l->m;
 	time_t		 now = time(NULL);
 	char		 ago[32], what[64], runid[20], pid[12];
-	size_t		 i, j, running = 0, nstarting = 0;
+	size_t		 i, j, running = 0, nstarting = 0, unnamed = 0;
 	uint64_t	 d;
 
 	for (i = 0; i < l->n; i++) {
+		unnamed += l->rows[i].nmgrs < l->rows[i].managers;
 		nstarting += starting(&l->rows[i]);
 		running += l->rows[i].state == RUN_RUNNING &&
 		    !starting(&l->rows[i]);
@@ -257,6 +285,7 @@ print_table(struct lister *l, unsigned count)
 	if (nstarting > 0)
 		printf(", %zu starting", nstarting);
 	printf("\n");
+	printf("%s\n", l->cert);
 	printf("%-7s  %-16s  %-9s  %-20s  %4s  %s\n", "PID", "RUN ID",
 	    "STATE", "UPTIME/EXIT", "MGRS", "COMMAND");
 	for (i = 0; i < l->n; i++) {
@@ -285,6 +314,11 @@ print_table(struct lister *l, unsigned count)
 		    state_name(r), what, (unsigned)r->managers, r->cmd);
 		/* Under the row, not in it: the command stays last and whole,
 		 * and a handover's two managers each get a line. */
+		if (r->left > 0)
+			printf("%9sleft %u process%s running in its %s\n", "",
+			    (unsigned)r->left, r->left == 1 ? "" : "es",
+			    r->left_where == LEFT_CGROUP ? "cgroup" :
+			    "process group");
 		for (j = 0; j < r->nmgrs; j++) {
 			d = (uint64_t)now > r->mgrs[j].since ?
 			    (uint64_t)now - r->mgrs[j].since : 0;
@@ -293,11 +327,18 @@ print_table(struct lister *l, unsigned count)
 			    r->mgrs[j].peer, ago);
 		}
 	}
+	/* Said once, after the table: the counts above are right, only the
+	 * names are missing.  (Some version 1 servers named them all the
+	 * same: what they sent is shown.) */
+	if (unnamed > 0 && !proto_has(l->version, MSG_LIST_MANAGER))
+		printf("The cmappserver of %s is too old to name the attached "
+		    "managers (it speaks protocol version %u).\n", m->node,
+		    (unsigned)l->version);
 	if (count != l->n)
 		log_warnx("cmappserver on %s announced %u services but sent %zu",
 		    m->node, count, l->n);
 	if (fflush(stdout) != 0 || ferror(stdout))
-		fail(l, "cannot write the listing: %s", strerror(errno));
+		die(l, "cannot write the listing: %s", strerror(errno));
 	exit(0);
 }
 
@@ -310,9 +351,9 @@ deadline_passed(uv_timer_t *t)
 	struct mgr	*m = l->m;
 
 	if (!m->ever_connected)
-		fail(l, "Could not connect to the node %s: %s", m->node,
+		die(l, "Could not connect to the node %s: %s", m->node,
 		    m->last_error[0] ? m->last_error : "Connection timed out");
-	fail(l, "cmappserver on the node %s did not send its list within "
+	die(l, "cmappserver on the node %s did not send its list within "
 	    "%u s (%s)", m->node, m->timeout_s, m->conn != NULL &&
 	    conn_is_open(m->conn) ? "connected but silent" :
 	    m->last_error[0] ? m->last_error : "not connected");
@@ -326,43 +367,76 @@ heard(struct lister *l)
 	    (uint64_t)l->m->timeout_s * 1000, 0);
 }
 
+/*
+ * The line about the certificate the guest showed in the handshake: its
+ * expiry is the date at which every manager of this guest will fail.
+ * The subject came from the guest: it goes through vis.c.
+ */
+static void
+set_cert(struct lister *l, SSL *ssl)
+{
+	X509		*x = SSL_get1_peer_certificate(ssl);
+	char		 subject[CERTCHECK_MAX_SUBJECT], date[11];
+	char		 shown[VIS_LEN(CERTCHECK_MAX_SUBJECT)];
+	long long	 left;
+	long		 days;
+
+	if (x == NULL) {
+		snprintf(l->cert, sizeof(l->cert), "guest certificate unknown");
+		return;
+	}
+	certcheck_subject(x, subject, sizeof(subject));
+	vis_str(shown, sizeof(shown), subject);
+	if (certcheck_one(x, time(NULL), CERTCHECK_WARN_DAYS, date, &left) ==
+	    CERT_EXPIRED) {
+		days = (long)(-left / 86400);
+		snprintf(l->cert, sizeof(l->cert), "guest certificate %s, "
+		    "EXPIRED on %s (%ld day%s ago)", shown, date, days,
+		    days == 1 ? "" : "s");
+	} else {
+		days = (long)(left / 86400);
+		snprintf(l->cert, sizeof(l->cert), "guest certificate %s, "
+		    "expires %s (in %ld day%s)", shown, date, days,
+		    days == 1 ? "" : "s");
+	}
+	X509_free(x);
+}
+
 static void
 list_ready(struct conn *c)
 {
 	struct lister		*l = c->data;
-	struct proto_msg	 msg = { .type = MSG_HELLO };
+	struct proto_msg	 msg;
 	static const char	 agent[] = "cmappmgr " CMAPP_VERSION " -list";
 
-	msg.u.hello.version = PROTO_VERSION;
-	msg.u.hello.agent.p = (const uint8_t *)agent;
-	msg.u.hello.agent.len = sizeof(agent) - 1;
+	set_cert(l, c->ssl);
+	proto_hello(&msg, l->m->version, agent);
 	l->phase = LP_HELLO;
 	conn_send(c, &msg);
 }
 
-/* The server's HELLO agent, e.g. "cmappserver 0.1.0", printable only. */
+/* The server's HELLO agent, e.g. "cmappserver 0.1.0", as vis.c shows it. */
 static void
 set_agent(struct lister *l, const struct proto_str *a)
 {
-	size_t	i;
-
-	for (i = 0; i < a->len && i + 1 < sizeof(l->agent); i++)
-		l->agent[i] = a->p[i] < 0x20 || a->p[i] == 0x7f ? '?' :
-		    (char)a->p[i];
-	l->agent[i] = '\0';
+	vis_bytes(l->agent, sizeof(l->agent), a->p, a->len, 0);
 }
 
 static void
 on_error(struct lister *l, const struct proto_msg *msg)
 {
-	const char	*t = (const char *)msg->u.error.text.p;
-	int		 n = msg->u.error.text.len;
+	char	t[VIS_LEN(PROTO_MAX_TEXT)];
 
-	if (msg->u.error.code == PERR_VERSION)
-		fail(l, "Could not connect to the node %s: %.*s", l->m->node,
-		    n, t);
-	fail(l, "cmappserver on %s refused to list its services: %.*s",
-	    l->m->node, n, t);
+	vis_bytes(t, sizeof(t), msg->u.error.text.p, msg->u.error.text.len, 0);
+	if (msg->u.error.code == PERR_VERSION) {
+		if (l->phase == LP_HELLO && dial_version_refused(l->m) == 0)
+			return;
+		die(l, "Could not connect to the node %s: %s (this cmappmgr "
+		    "speaks protocol versions %u to %u)", l->m->node, t,
+		    PROTO_VERSION_MIN, PROTO_VERSION_MAX);
+	}
+	die(l, "cmappserver on %s refused to list its services: %s",
+	    l->m->node, t);
 }
 
 static void
@@ -379,8 +453,9 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 		if (l->phase != LP_HELLO)
 			break;
 		if (dial_hello_mismatch(l->m, msg, text, sizeof(text)) != 0)
-			fail(l, "%s", text);
+			die(l, "%s", text);
 		dial_connected(l->m);
+		l->version = msg->u.hello.version;
 		set_agent(l, &msg->u.hello.agent);
 		clear_rows(l);
 		l->phase = LP_LISTING;
@@ -393,7 +468,7 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 		if (l->phase != LP_LISTING)
 			break;
 		if ((r = add_row(l, msg)) == -ENOMEM)
-			fail(l, "cannot list the services of %s: out of memory",
+			die(l, "cannot list the services of %s: out of memory",
 			    l->m->node);
 		if (r != 0) {
 			conn_close(c, CONN_PROTO, "malformed LIST_ENTRY frame "
@@ -405,9 +480,15 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 		if (l->phase != LP_LISTING)
 			break;
 		if ((r = add_manager(l, msg, text, sizeof(text))) == -ENOMEM)
-			fail(l, "cannot list the services of %s: out of memory",
+			die(l, "cannot list the services of %s: out of memory",
 			    l->m->node);
 		if (r != 0)
+			conn_close(c, CONN_PROTO, "cmappserver sent %s", text);
+		return;
+	case MSG_LIST_LEFT:
+		if (l->phase != LP_LISTING)
+			break;
+		if (add_left(l, msg, text, sizeof(text)) != 0)
 			conn_close(c, CONN_PROTO, "cmappserver sent %s", text);
 		return;
 	case MSG_LIST_END:
@@ -433,10 +514,10 @@ list_closed(struct conn *c, enum conn_why why, const char *reason)
 	m->conn = NULL;
 	if (why == CONN_AUTH) {
 		dial_auth_text(m, reason, text, sizeof(text));
-		fail(l, "%s", text);
+		die(l, "%s", text);
 	}
 	if (why == CONN_PROTO)
-		fail(l, "cannot list the services of %s: %s", m->node, reason);
+		die(l, "cannot list the services of %s: %s", m->node, reason);
 	if (l->phase >= LP_HELLO)
 		log_debug("connection to %s lost: %s; trying again", m->node,
 		    reason);
@@ -451,11 +532,11 @@ mgr_list(struct mgr *m)
 
 	l.m = m;
 	if (uv_loop_init(&m->loop) != 0)
-		fail(&l, "cannot start the event loop");
+		die(&l, "cannot start the event loop");
 	uv_timer_init(&m->loop, &l.deadline);
 	l.deadline.data = &l;
 	heard(&l);
 	dial_start(m, &list_ops, &l);
 	uv_run(&m->loop, UV_RUN_DEFAULT);
-	fail(&l, "internal error: event loop ended");
+	die(&l, "internal error: event loop ended");
 }

@@ -19,6 +19,7 @@
 #include <syslog.h>
 
 #include "appmgr.h"
+#include "certcheck.h"
 #include "log.h"
 #include "tls.h"
 #include "version.h"
@@ -104,8 +105,8 @@ main(int argc, char **argv)
 			return 0;
 		}
 		if (strcmp(a, "-version") == 0) {
-			printf("cmappmgr %s (protocol %d)\n", CMAPP_VERSION,
-			    PROTO_VERSION);
+			printf("cmappmgr %s (protocol %d-%d)\n", CMAPP_VERSION,
+			    PROTO_VERSION_MIN, PROTO_VERSION_MAX);
 			return 0;
 		}
 		if (strcmp(a, "-service") == 0) {
@@ -178,5 +179,7 @@ main(int argc, char **argv)
 	if ((m.ctx = tls_ctx_new(TLS_CLIENT, &conf.key, trust, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	/* Each start says it, a monitor's every day too (manager.c). */
+	certcheck_log(m.ctx, m.key_path, m.trust_path);
 	return list ? mgr_list(&m) : mgr_run(&m);
 }

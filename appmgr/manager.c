@@ -16,9 +16,11 @@
 #include <unistd.h>
 
 #include "appmgr.h"
+#include "certcheck.h"
 #include "log.h"
 #include "svc.h"
 #include "version.h"
+#include "vis.h"
 
 static void	mgr_ready(struct conn *);
 static void	mgr_frame(struct conn *, const struct proto_msg *);
@@ -26,18 +28,27 @@ static void	mgr_closed(struct conn *, enum conn_why, const char *);
 
 static const struct conn_ops mgr_ops = { mgr_ready, mgr_frame, mgr_closed };
 
+/*
+ * One line of the service's, after our own prefix: its bytes go through
+ * vis.c's filter, so that none acts on the admin's terminal and a line
+ * stays one record whatever it holds (docs/output-filter.md).
+ */
 static void
 write_line(struct mgr *m, int stream, const char *p, size_t n)
 {
-	FILE	*f = stream == STREAM_STDERR ? stderr : stdout;
+	static char	 shown[VIS_LEN(MGR_LINE_MAX)];	/* off the stack */
+	FILE		*f = stream == STREAM_STDERR ? stderr : stdout;
+	size_t		 k;
 
-	/* fwrite: a NUL byte in the output must not cut the line. */
+	k = vis_bytes(shown, sizeof(shown), (const uint8_t *)p, n, 0);
 	fprintf(f, "%s: ", m->label);
-	fwrite(p, 1, n, f);
+	fwrite(shown, 1, k, f);
 	putc('\n', f);
 	fflush(f);
+	/* Rendered anew, so that the cut falls between two escapes. */
 	if (stream == STREAM_STDERR && n > 0)
-		snprintf(m->last_err, sizeof(m->last_err), "%.*s", (int)n, p);
+		vis_bytes(m->last_err, sizeof(m->last_err),
+		    (const uint8_t *)p, n, 0);
 }
 
 /* Service output, one marked line at a time. */
@@ -90,7 +101,7 @@ finish(struct mgr *m, int code)
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
-fail(struct mgr *m, const char *fmt, ...)
+die(struct mgr *m, const char *fmt, ...)
 {
 	char	msg[1024];
 	va_list	ap;
@@ -108,9 +119,9 @@ deadline_passed(uv_timer_t *t)
 	struct mgr	*m = t->data;
 
 	if (!m->ever_connected)
-		fail(m, "Could not connect to the node %s: %s", m->node,
+		die(m, "Could not connect to the node %s: %s", m->node,
 		    m->last_error[0] ? m->last_error : "Connection timed out");
-	fail(m, "Lost contact with cmappserver on the node %s: no answer for "
+	die(m, "Lost contact with cmappserver on the node %s: no answer for "
 	    "%u s (%s)", m->node, m->timeout_s,
 	    m->conn != NULL && conn_is_open(m->conn) ? "connected but silent"
 	    : m->last_error[0] ? m->last_error : "not connected");
@@ -147,12 +158,10 @@ static void
 mgr_ready(struct conn *c)
 {
 	struct mgr		*m = c->data;
-	struct proto_msg	 msg = { .type = MSG_HELLO };
+	struct proto_msg	 msg;
 	static const char	 agent[] = "cmappmgr " CMAPP_VERSION;
 
-	msg.u.hello.version = PROTO_VERSION;
-	msg.u.hello.agent.p = (const uint8_t *)agent;
-	msg.u.hello.agent.len = sizeof(agent) - 1;
+	proto_hello(&msg, m->version, agent);
 	m->phase = PH_HELLO;
 	send_msg(m, &msg);
 }
@@ -182,26 +191,30 @@ send_start(struct mgr *m)
 static void
 on_error(struct mgr *m, const struct proto_msg *msg)
 {
-	const char	*t = (const char *)msg->u.error.text.p;
-	int		 n = msg->u.error.text.len;
+	char	t[VIS_LEN(PROTO_MAX_TEXT)];
 
+	/* The guest's words: one line of printable text on our side. */
+	vis_bytes(t, sizeof(t), msg->u.error.text.p, msg->u.error.text.len, 0);
 	switch (msg->u.error.code) {
 	case PERR_VERSION:
-		fail(m, "Could not connect to the node %s: %.*s", m->node, n,
-		    t);
+		if (m->phase == PH_HELLO && dial_version_refused(m) == 0)
+			return;
+		die(m, "Could not connect to the node %s: %s (this cmappmgr "
+		    "speaks protocol versions %u to %u)", m->node, t,
+		    PROTO_VERSION_MIN, PROTO_VERSION_MAX);
 	case PERR_EXEC:
-		fail(m, "cmappserver on %s could not start %s: %.*s",
-		    m->node, m->display, n, t);
+		die(m, "cmappserver on %s could not start %s: %s",
+		    m->node, m->display, t);
 	case PERR_LIMIT:
 	case PERR_DENIED:
-		fail(m, "cmappserver on %s refused to start %s: %.*s",
-		    m->node, m->display, n, t);
+		die(m, "cmappserver on %s refused to start %s: %s",
+		    m->node, m->display, t);
 	case PERR_NORUN:
-		fail(m, "%s on %s is gone, not relaunching it: %.*s",
-		    m->display, m->node, n, t);
+		die(m, "%s on %s is gone, not relaunching it: %s",
+		    m->display, m->node, t);
 	default:
-		fail(m, "cmappserver on %s reported an error: %.*s", m->node,
-		    n, t);
+		die(m, "cmappserver on %s reported an error: %s", m->node,
+		    t);
 	}
 }
 
@@ -290,7 +303,7 @@ mgr_frame(struct conn *c, const struct proto_msg *msg)
 		if (m->phase != PH_HELLO)
 			break;
 		if (dial_hello_mismatch(m, msg, text, sizeof(text)) != 0)
-			fail(m, "%s", text);
+			die(m, "%s", text);
 		dial_connected(m);
 		send_start(m);
 		return;
@@ -337,7 +350,7 @@ mgr_closed(struct conn *c, enum conn_why why, const char *reason)
 		finish(m, m->exit_code);
 	if (why == CONN_AUTH) {
 		dial_auth_text(m, reason, text, sizeof(text));
-		fail(m, "%s", text);
+		die(m, "%s", text);
 	}
 	if (m->phase >= PH_STARTING)
 		log_warnx("connection to %s lost: %s; reconnecting", m->node,
@@ -376,6 +389,15 @@ on_sighup(uv_signal_t *h, int sig)
 	hostlog_reopen(&m->hostlog);
 }
 
+/* A monitor runs for months: its keys' expiry is said once a day too. */
+static void
+certcheck_daily(uv_timer_t *t)
+{
+	struct mgr	*m = t->data;
+
+	certcheck_log(m->ctx, m->key_path, m->trust_path);
+}
+
 int
 mgr_run(struct mgr *m)
 {
@@ -402,8 +424,12 @@ mgr_run(struct mgr *m)
 	hb = hb < MGR_HB_MIN_MS ? MGR_HB_MIN_MS : hb > MGR_HB_MAX_MS ?
 	    MGR_HB_MAX_MS : hb;
 	uv_timer_start(&m->heartbeat, heartbeat, hb, hb);
+	uv_timer_init(&m->loop, &m->certcheck);
+	m->certcheck.data = m;
+	uv_timer_start(&m->certcheck, certcheck_daily, CERTCHECK_PERIOD_MS,
+	    CERTCHECK_PERIOD_MS);
 	heard(m);
 	dial_start(m, &mgr_ops, m);
 	uv_run(&m->loop, UV_RUN_DEFAULT);
-	fail(m, "internal error: event loop ended");
+	die(m, "internal error: event loop ended");
 }

@@ -1,7 +1,9 @@
 /*
  * appserver.h: cmappserver's one context struct and the interface between
  * its parts: main.c (start-up), server.c (listener and manager sessions),
- * supervise.c (the supervised services and their state machine).
+ * supervise.c (the supervised services and their state machine, whose
+ * table is svcfsm.c).  supervise.c reaches the sessions only through the
+ * struct sup_ops that server.c registers.
  */
 #ifndef CMAPP_APPSERVER_H
 #define CMAPP_APPSERVER_H
@@ -35,9 +37,12 @@
 #define TRIM_DELAY_MS		1000	/* after the last connection */
 
 struct service;
+struct sup_ops;
+LIST_HEAD(session_list, session);
 
 struct session {
 	LIST_ENTRY(session)	 link;
+	LIST_ENTRY(session)	 svc_link;	/* in sup_sessions(svc) */
 	struct server		*srv;
 	struct conn		*conn;
 	struct service		*svc;		/* attached to, or NULL */
@@ -49,6 +54,8 @@ struct session {
 	int			 evicted;	/* closed to make room */
 	char			 addr[64];	/* peer: IPv4 address, IPv6 /64 */
 	uint64_t		 dropped;	/* output bytes not sent */
+	uint64_t		 drop_unsaid;	/* ... not yet told to it */
+	time_t			 drop_first, drop_last;	/* of those */
 	uint64_t		 accepted;	/* loop time, ms */
 	char			 peer[64];
 };
@@ -57,9 +64,16 @@ struct server {
 	uv_loop_t		 loop;
 	uv_tcp_t		 listener;
 	uv_signal_t		 sigterm, sigint;
+	uv_signal_t		 sighup;	/* reload.c's */
+	uv_timer_t		 certcheck;	/* reload.c's, daily */
 	uv_timer_t		 sweep, trim, adopt;
 	SSL_CTX			*ctx;
 	struct conf		 conf;
+	char			 conf_path[PATH_MAX];	/* -conf, absolute;
+							   "": the default */
+	const char		*listen_arg;	/* -listen, or NULL */
+	long			 port_arg;	/* -port, or 0 */
+	const struct sup_ops	*sup_ops;	/* server.c's, for supervise.c */
 	unsigned		 n_conns;
 	unsigned		 max_conns;
 	unsigned long		 refused_conns;
@@ -75,33 +89,64 @@ struct server {
 	char			 readbuf[PROTO_MAX_OUTPUT];	/* from the shims */
 };
 
+/*
+ * What supervise.c tells the sessions, never touching one itself: the
+ * sessions attached to a service are the list sup_sessions(service).
+ */
+struct sup_ops {
+	/* sess attaches to s (its STARTED comes from started()). */
+	void	 (*join)(struct server *, struct service *, struct session *sess,
+		    int launched);
+	/* STARTED to sess, or to every session attached to s if sess is
+	 * NULL; if s has ended, its EXIT follows and they are detached. */
+	void	 (*started)(struct server *, struct service *,
+		    struct session *sess);
+	void	 (*output)(struct server *, struct service *, uint8_t stream,
+		    const char *data, size_t len);
+	/* EXIT to the sessions attached to s, which are detached: how many
+	 * were told. */
+	unsigned (*exited)(struct server *, struct service *);
+	/* ERROR to the sessions attached to s, which are detached and
+	 * closed. */
+	void	 (*error)(struct server *, struct service *, uint16_t code,
+		    const char *text);
+	/* LIST_MANAGER to lister, one for each session attached to s. */
+	void	 (*list_managers)(struct server *, struct service *,
+		    struct session *lister);
+	/* Adoption is over: the STARTs held meanwhile go on. */
+	void	 (*adopted)(struct server *);
+};
+
 /* server.c */
+/* Registers server.c's sup_ops: sup_init. */
+void	server_init(struct server *);
 int	server_listen(struct server *, int fd);
-void	server_send_output(struct server *, struct service *, uint8_t stream,
-	    const char *data, size_t len);
-unsigned server_send_exit(struct server *, struct service *);
-/* STARTED (and EXIT, if it had ended) to the managers waiting for it. */
-void	server_send_started(struct server *, struct service *);
-/* Adoption is over: the STARTs held meanwhile go on. */
-void	server_adopted(struct server *);
-/* Tells the managers attached to the service, and detaches them. */
-void	server_send_error(struct server *, struct service *, uint16_t code,
-	    const char *text);
-/* LIST_MANAGER to the lister, one for each manager attached to the
- * service. */
-unsigned server_managers(const struct server *, const struct service *);
-void	server_list_managers(struct server *, struct service *,
-	    struct session *lister);
 void	server_stop(struct server *);
+
+/*
+ * reload.c: the conf and key files, read at start-up and on SIGHUP.
+ * reload_read reads the conf file (-conf's, the default one, or none) into
+ * c and builds ctx from its key files: 0, or -errno with the reason, naming
+ * the file, in err and nothing kept.  reload_where: the address (NULL: all)
+ * and port listened on with conf c and the command line.  reload_init
+ * starts the daily certificate check and the SIGHUP handler, which calls
+ * reload: 0, or -errno with the conf and keys in use kept, and logged why.
+ */
+int	reload_read(const struct server *, struct conf *c, SSL_CTX **ctx,
+	    char *err, size_t errlen);
+void	reload_where(const struct server *, const struct conf *c,
+	    const char **listen, long *port);
+void	reload_init(struct server *);
+int	reload(struct server *);
 
 /* stopall.c: cmappserver -stop_all; the exit status of the command. */
 int	stop_all(const char *rundir, int grace_s);
 
 /* supervise.c */
-void	sup_init(struct server *);
+void	sup_init(struct server *, const struct sup_ops *);
 /*
  * Connects to the shims a previous cmappserver left; they are known once
- * each has said hello (server_adopted is called then).  0 or -errno.
+ * each has said hello (ops->adopted is called then).  0 or -errno.
  */
 int	sup_adopt(struct server *);
 unsigned sup_adopting(const struct server *);
@@ -117,7 +162,12 @@ void	sup_attach(struct server *, struct service *, struct session *,
 	    int launched);
 /* A manager acknowledged the EXIT of run_id. */
 void	sup_ack(struct server *, struct session *, uint64_t run_id);
-void	sup_detach(struct server *, struct session *);
+/* SIGTERM to the service's process group (and cgroup), its EXIT to
+ * follow; or, ended, to what it left there: 0, or -EPERM where there is
+ * nothing to stop (svcfsm.c, STOP).  No message calls it yet. */
+int	sup_stop(struct server *, struct service *);
+/* The sessions attached to the service. */
+struct session_list *sup_sessions(struct service *);
 void	sup_list(struct server *, struct session *);
 const char *sup_display(const struct service *);
 uint64_t sup_run_id(const struct service *);

@@ -3,6 +3,8 @@
  * admin must fix (conf, key files, the listening port, the pidfile) fails
  * here, before the daemon detaches, with the reason on stderr and exit 1.
  *
+ * The conf and key files are read by reload.c, here and on SIGHUP.
+ *
  * cmappserver [-f] [-conf FILE] [-listen ADDR] [-port N] [-pidfile FILE]
  *             [-rundir DIR] [-version] [-help]
  * cmappserver -stop_all [-rundir DIR]
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "appserver.h"
+#include "certcheck.h"
 #include "log.h"
 #include "shim.h"
 #include "tls.h"
@@ -109,8 +112,9 @@ parse_args(int argc, char **argv, struct opts *o)
 				exit(2);
 			}
 		} else if (strcmp(a, "-version") == 0) {
-			printf("cmappserver %s (protocol %d)\n", CMAPP_VERSION,
-			    PROTO_VERSION);
+			printf("cmappserver %s (protocol %d-%d)\n",
+			    CMAPP_VERSION, PROTO_VERSION_MIN,
+			    PROTO_VERSION_MAX);
 			exit(0);
 		} else if (strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
@@ -179,13 +183,58 @@ bind_listener(const char *addr, int port)
 	return fd;
 }
 
+/* What a pidfile path names that we refuse to write through, or NULL. */
+static const char *
+not_ours(const struct stat *st)
+{
+	static char	why[64];
+
+	if (S_ISLNK(st->st_mode))
+		return "it is a symbolic link";
+	if (S_ISDIR(st->st_mode))
+		return "it is a directory, not a regular file";
+	if (!S_ISREG(st->st_mode))
+		return "it is not a regular file";
+	if (st->st_uid != geteuid()) {
+		snprintf(why, sizeof(why), "it is owned by uid %u, not by us "
+		    "(uid %u)", (unsigned)st->st_uid, (unsigned)geteuid());
+		return why;
+	}
+	if (st->st_nlink != 1)
+		return "it has other hard links";
+	return NULL;
+}
+
+/*
+ * The pidfile often lies in a directory others may write (/tmp, or a
+ * /run/... made by hand): a symbolic link or a hard link planted there
+ * must not make the root daemon truncate the file it leads to.  So no
+ * symlink is followed, nothing is truncated before fstat has shown a
+ * regular file of our own with no other name, and O_NONBLOCK keeps a
+ * FIFO from hanging the start.
+ */
 static void
 write_pidfile(const char *path)
 {
-	FILE	*f;
+	struct stat	 st;
+	const char	*why;
+	char		 line[32];
+	int		 fd, n;
 
-	if ((f = fopen(path, "w")) == NULL ||
-	    fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0)
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd == -1) {
+		if (lstat(path, &st) == 0 && (why = not_ours(&st)) != NULL)
+			fatalx("cannot write pidfile %s: %s", path, why);
+		fatal("cannot write pidfile %s", path);
+	}
+	if (fstat(fd, &st) == -1)
+		fatal("cannot write pidfile %s", path);
+	if ((why = not_ours(&st)) != NULL)
+		fatalx("cannot write pidfile %s: %s", path, why);
+	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || write(fd, line, (size_t)n) != n ||
+	    close(fd) != 0)
 		fatal("cannot write pidfile %s", path);
 }
 
@@ -317,7 +366,6 @@ main(int argc, char **argv)
 	struct opts		 o = { 0 };
 	char			 pidfile[PATH_MAX];
 	char			 err[1024];
-	struct stat		 st;
 	int			 fd;
 
 	/* Whatever the boot script or shell left open must not reach the
@@ -328,6 +376,9 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	log_init("cmappserver", 1, o.debug);
 	signal(SIGPIPE, SIG_IGN);
+	/* A reload sent while we start must not end us; reload_init
+	 * handles it from then on (shims get the default back). */
+	signal(SIGHUP, SIG_IGN);
 	if (o.rundir == NULL)
 		o.rundir = SHIM_RUNDIR;
 	if (o.stop_all)
@@ -340,22 +391,17 @@ main(int argc, char **argv)
 	}
 	find_shim(srv.shim_path, sizeof(srv.shim_path));
 
-	conf_defaults(&srv.conf, CONF_SERVER);
-	if (o.conf != NULL || stat(CONF_SERVER_PATH, &st) == 0) {
-		if (conf_load(&srv.conf, o.conf ? o.conf : CONF_SERVER_PATH,
-		    err, sizeof(err)) != 0)
-			fatalx("%s", err);
-	} else
-		log_info("no %s; using the default key files",
-		    CONF_SERVER_PATH);
-	if (o.port == 0)
-		o.port = srv.conf.port ? srv.conf.port : PROTO_PORT;
-	if (o.listen == NULL && srv.conf.listen[0] != '\0')
-		o.listen = srv.conf.listen;
-
-	if ((srv.ctx = tls_ctx_new(TLS_SERVER, &srv.conf.key,
-	    &srv.conf.trust, err, sizeof(err))) == NULL)
+	/* Absolute too: a SIGHUP re-reads it after the chdir to "/". */
+	if (o.conf != NULL)
+		absolute(o.conf, srv.conf_path, sizeof(srv.conf_path),
+		    "-conf");
+	srv.listen_arg = o.listen;
+	srv.port_arg = o.port;
+	if (reload_read(&srv, &srv.conf, &srv.ctx, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	reload_where(&srv, &srv.conf, &o.listen, &o.port);
+	/* Said before detaching: on the admin's terminal too. */
+	certcheck_log(srv.ctx, srv.conf.key.path, srv.conf.trust.path);
 	fd = bind_listener(o.listen, (int)o.port);
 	lock_rundir(srv.rundir);
 
@@ -366,7 +412,7 @@ main(int argc, char **argv)
 
 	if (uv_loop_init(&srv.loop) != 0)
 		fatalx("cannot start the event loop");
-	sup_init(&srv);
+	server_init(&srv);
 	if (server_listen(&srv, fd) != 0)
 		fatalx("cannot listen");
 	/* Managers may connect meanwhile; their STARTs wait for it. */
@@ -377,6 +423,7 @@ main(int argc, char **argv)
 	srv.sigterm.data = srv.sigint.data = &srv;
 	uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&srv.sigint, on_signal, SIGINT);
+	reload_init(&srv);
 	log_info("cmappserver %s listening on %s port %ld (max_processes %u)",
 	    CMAPP_VERSION, o.listen ? o.listen : "all addresses", o.port,
 	    srv.conf.max_processes);

@@ -1,6 +1,6 @@
 /*
  * server.c: cmappserver's listener and manager sessions.  Every connection
- * gets a TLS handshake deadline, must say HELLO with our protocol version,
+ * gets a TLS handshake deadline, must say HELLO with a version we speak,
  * then may START (or ATTACH to) one service, LIST, send heartbeats and
  * DETACH.  Anything else drops that one connection, never the daemon.
  */
@@ -21,6 +21,7 @@ static void	session_ready(struct conn *);
 static void	session_frame(struct conn *, const struct proto_msg *);
 static void	session_closed(struct conn *, enum conn_why, const char *);
 static void	trim_cb(uv_timer_t *);
+static void	detach(struct session *);
 
 static const struct conn_ops session_ops = {
 	session_ready, session_frame, session_closed
@@ -29,11 +30,9 @@ static const struct conn_ops session_ops = {
 static void
 send_error(struct session *sess, uint16_t code, const char *text)
 {
-	struct proto_msg	m = { .type = MSG_ERROR };
+	struct proto_msg	m;
 
-	m.u.error.code = code;
-	m.u.error.text.p = (const uint8_t *)text;
-	m.u.error.text.len = (uint16_t)strnlen(text, PROTO_MAX_TEXT);
+	proto_error(&m, code, text);
 	conn_send(sess->conn, &m);
 }
 
@@ -62,27 +61,37 @@ drop(struct session *sess, const char *fmt, ...)
 	conn_close(sess->conn, CONN_PROTO, "%s", why);
 }
 
+/*
+ * The manager says the newest version it speaks; we answer with the
+ * highest both speak, which the session keeps.  A manager newer than us
+ * speaks ours too; one older than our oldest is refused with words that
+ * name both, which a manager shows as they are.
+ */
 static void
 on_hello(struct session *sess, const struct proto_msg *m)
 {
-	struct proto_msg	reply = { .type = MSG_HELLO };
+	struct proto_msg	reply;
 	char			why[PROTO_MAX_TEXT];
+	uint16_t		v;
 	static const char	agent[] = "cmappserver " CMAPP_VERSION;
 
-	if (m->u.hello.version != PROTO_VERSION) {
+	if (proto_settle(m->u.hello.version, &v) != 0) {
 		snprintf(why, sizeof(why), "protocol version %u is not "
-		    "spoken here (cmappserver %s speaks version %u)",
-		    m->u.hello.version, CMAPP_VERSION, PROTO_VERSION);
+		    "spoken here (cmappserver %s speaks versions %u to %u)",
+		    m->u.hello.version, CMAPP_VERSION, PROTO_VERSION_MIN,
+		    PROTO_VERSION_MAX);
 		send_error(sess, PERR_VERSION, why);
 		conn_close(sess->conn, CONN_PROTO, "%s", why);
 		return;
 	}
 	sess->hello = 1;
 	conn_idle(sess->conn, SERVER_IDLE_MS);
-	reply.u.hello.version = PROTO_VERSION;
-	reply.u.hello.agent.p = (const uint8_t *)agent;
-	reply.u.hello.agent.len = sizeof(agent) - 1;
+	proto_hello(&reply, v, agent);
 	conn_send(sess->conn, &reply);
+	sess->conn->version = v;
+	if (v < PROTO_VERSION_MAX)
+		log_debug("manager %s speaks protocol version %u", sess->peer,
+		    v);
 }
 
 /* Attaches to the service argv names, or launches it; takes argv. */
@@ -145,8 +154,8 @@ on_start(struct session *sess, const struct proto_msg *m)
 	start_argv(sess, argv);
 }
 
-void
-server_adopted(struct server *srv)
+static void
+svc_adopted(struct server *srv)
 {
 	struct session	*sess;
 	char		**argv;
@@ -215,7 +224,7 @@ session_frame(struct conn *c, const struct proto_msg *m)
 			on_attach(sess, m);
 		return;
 	case MSG_DETACH:
-		sup_detach(sess->srv, sess);
+		detach(sess);
 		return;
 	case MSG_EXIT_ACK:
 		if (sess->exit_run == 0 ||
@@ -274,7 +283,7 @@ session_closed(struct conn *c, enum conn_why why, const char *reason)
 		log_warnx("%s read too slowly: %llu bytes of service output "
 		    "were not sent to it", sess->peer,
 		    (unsigned long long)sess->dropped);
-	sup_detach(srv, sess);
+	detach(sess);
 	svc_argv_free(sess->deferred);
 	LIST_REMOVE(sess, link);
 	if (sess->evicted)
@@ -449,44 +458,103 @@ server_listen(struct server *srv, int fd)
 	return uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
 }
 
-void
-server_send_output(struct server *srv, struct service *s, uint8_t stream,
+/* The session leaves the service it was attached to, if any. */
+static void
+detach(struct session *sess)
+{
+	if (sess->svc == NULL)
+		return;
+	LIST_REMOVE(sess, svc_link);
+	sess->svc = NULL;
+}
+
+static void
+svc_join(struct server *srv, struct service *s, struct session *sess,
+    int launched)
+{
+	(void)srv;
+	sess->svc = s;
+	sess->attached = time(NULL);
+	sess->launched = launched;
+	LIST_INSERT_HEAD(sup_sessions(s), sess, svc_link);
+}
+
+/*
+ * Tells a manager what output it lost under the SERVER_OUT_HIGH rule, as
+ * one stderr line of the service's that lands in its package log
+ * (docs/protocol.md): once its queue is below the mark again, or before
+ * the EXIT.
+ */
+static void
+say_dropped(struct service *s, struct session *sess)
+{
+	struct proto_msg	m;
+	struct tm		tm;
+	char			text[200], t0[16], t1[16];
+	int			n;
+
+	if (sess->drop_unsaid == 0)
+		return;
+	localtime_r(&sess->drop_first, &tm);
+	strftime(t0, sizeof(t0), "%H:%M:%S", &tm);
+	localtime_r(&sess->drop_last, &tm);
+	strftime(t1, sizeof(t1), "%H:%M:%S", &tm);
+	n = snprintf(text, sizeof(text), "cmappserver: %llu bytes of output "
+	    "were dropped here between %s and %s (the host did not read them "
+	    "fast enough)\n", (unsigned long long)sess->drop_unsaid, t0, t1);
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_OUTPUT;
+	m.u.output.run_id = sup_run_id(s);
+	m.u.output.stream = STREAM_STDERR;
+	m.u.output.data.p = (const uint8_t *)text;
+	m.u.output.data.len = (uint16_t)(n < (int)sizeof(text) ? n :
+	    (int)sizeof(text) - 1);
+	conn_send(sess->conn, &m);
+	sess->drop_unsaid = 0;
+}
+
+static void
+svc_output(struct server *srv, struct service *s, uint8_t stream,
     const char *data, size_t len)
 {
 	struct session		*sess;
 	struct proto_msg	 m;
 
+	(void)srv;
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_OUTPUT;
 	m.u.output.stream = stream;
 	m.u.output.data.p = (const uint8_t *)data;
 	m.u.output.data.len = (uint16_t)len;
 	m.u.output.run_id = sup_run_id(s);
-	LIST_FOREACH(sess, &srv->sessions, link) {
-		if (sess->svc != s)
-			continue;
+	LIST_FOREACH(sess, sup_sessions(s), svc_link) {
 		/* A slow manager loses output, never the others' or the
 		 * service's progress. */
 		if (conn_queued(sess->conn) > SERVER_OUT_HIGH) {
 			sess->dropped += len;
+			if (sess->drop_unsaid == 0)
+				sess->drop_first = time(NULL);
+			sess->drop_last = time(NULL);
+			sess->drop_unsaid += len;
 			continue;
 		}
+		say_dropped(s, sess);
 		conn_send(sess->conn, &m);
 	}
 }
 
-unsigned
-server_send_exit(struct server *srv, struct service *s)
+static unsigned
+svc_exited(struct server *srv, struct service *s)
 {
 	struct session		*sess;
 	struct proto_msg	 m;
 	unsigned		 n = 0;
 
-	LIST_FOREACH(sess, &srv->sessions, link) {
-		if (sess->svc != s)
-			continue;
-		sup_fill_exit(s, &m);
-		sess->svc = NULL;
+	(void)srv;
+	sup_fill_exit(s, &m);
+	while ((sess = LIST_FIRST(sup_sessions(s))) != NULL) {
+		say_dropped(s, sess);
+		detach(sess);
 		sess->exit_run = sup_run_id(s);
 		if (conn_send(sess->conn, &m) == 0)
 			n++;
@@ -494,36 +562,48 @@ server_send_exit(struct server *srv, struct service *s)
 	return n;
 }
 
-void
-server_send_started(struct server *srv, struct service *s)
+/* STARTED (and EXIT, if it has ended) to one session. */
+static void
+started_one(struct service *s, struct session *sess)
 {
-	struct session		*sess;
 	struct proto_msg	 m;
 
-	LIST_FOREACH(sess, &srv->sessions, link) {
-		if (sess->svc != s)
-			continue;
-		sup_fill_started(s, &m, sess->launched);
-		conn_send(sess->conn, &m);
-		if (m.u.started.how != STARTED_EXITED)
-			continue;
-		sup_detach(srv, sess);
-		sup_fill_exit(s, &m);
-		sess->exit_run = sup_run_id(s);
-		conn_send(sess->conn, &m);
+	sup_fill_started(s, &m, sess->launched);
+	conn_send(sess->conn, &m);
+	if (m.u.started.how != STARTED_EXITED)
+		return;
+	detach(sess);
+	sup_fill_exit(s, &m);
+	sess->exit_run = sup_run_id(s);
+	conn_send(sess->conn, &m);
+}
+
+static void
+svc_started(struct server *srv, struct service *s, struct session *sess)
+{
+	struct session	*next;
+
+	(void)srv;
+	if (sess != NULL) {
+		started_one(s, sess);
+		return;
+	}
+	/* started_one may take sess off the list. */
+	for (sess = LIST_FIRST(sup_sessions(s)); sess != NULL; sess = next) {
+		next = LIST_NEXT(sess, svc_link);
+		started_one(s, sess);
 	}
 }
 
-void
-server_send_error(struct server *srv, struct service *s, uint16_t code,
+static void
+svc_error(struct server *srv, struct service *s, uint16_t code,
     const char *text)
 {
 	struct session	*sess;
 
-	LIST_FOREACH(sess, &srv->sessions, link) {
-		if (sess->svc != s)
-			continue;
-		sess->svc = NULL;
+	(void)srv;
+	while ((sess = LIST_FIRST(sup_sessions(s))) != NULL) {
+		detach(sess);
 		refuse(sess, code, text);
 	}
 }
@@ -532,29 +612,18 @@ server_send_error(struct server *srv, struct service *s, uint16_t code,
 _Static_assert(sizeof(((struct session *)0)->peer) <= PROTO_MAX_PEER + 1,
     "struct session's peer is longer than PROTO_MAX_PEER");
 
-/* Counted, not kept: the sessions attached to s are the truth, and the
- * LIST_MANAGER frames that follow a LIST_ENTRY must match its count. */
-unsigned
-server_managers(const struct server *srv, const struct service *s)
-{
-	const struct session	*sess;
-	unsigned		 n = 0;
-
-	LIST_FOREACH(sess, &srv->sessions, link)
-		n += sess->svc == s;
-	return n;
-}
-
-void
-server_list_managers(struct server *srv, struct service *s,
+static void
+svc_list_managers(struct server *srv, struct service *s,
     struct session *lister)
 {
 	struct session		*sess;
 	struct proto_msg	 m;
 
-	LIST_FOREACH(sess, &srv->sessions, link) {
-		if (sess->svc != s)
-			continue;
+	/* Its LIST_ENTRY counted them all the same. */
+	if (!proto_has(lister->conn->version, MSG_LIST_MANAGER))
+		return;
+	(void)srv;
+	LIST_FOREACH(sess, sup_sessions(s), svc_link) {
 		memset(&m, 0, sizeof(m));
 		m.type = MSG_LIST_MANAGER;
 		m.u.manager.run_id = sup_run_id(s);
@@ -565,6 +634,22 @@ server_list_managers(struct server *srv, struct service *s,
 		if (conn_send(lister->conn, &m) != 0)
 			return;
 	}
+}
+
+static const struct sup_ops sup_ops = {
+	.join = svc_join,
+	.started = svc_started,
+	.output = svc_output,
+	.exited = svc_exited,
+	.error = svc_error,
+	.list_managers = svc_list_managers,
+	.adopted = svc_adopted,
+};
+
+void
+server_init(struct server *srv)
+{
+	sup_init(srv, &sup_ops);
 }
 
 void

@@ -11,6 +11,7 @@
  * cmappserver can exit for any reason without stopping an application or
  * losing its status (docs/restart.md).  It is a plain poll() loop with no
  * dependency beyond libc and the protocol codec, to stay small per service.
+ * Its life cycle is the table of shimfsm.c, applied by sh_event() alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,15 +31,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "leftover.h"
 #include "proto.h"
+#include "reader.h"
 #include "shim.h"
+#include "shimfsm.h"
 #include "version.h"
+#include "vis.h"
 
 #define SHIM_MAX_LINKS	4		/* cmappserver, cmappserver -stop_all */
 #define LINK_OUT_MAX	(256 * 1024)	/* queued bytes per link */
 #define LINK_RESERVE	256		/* kept free for an EXIT */
 #define DRAIN_MS	100		/* last output after the exit */
 #define STOP_GRACE_MS	1000		/* asked to stop: last EXIT out */
+#define LINK_MAX_BODY	64		/* the frames a link sends us */
+#define LINK_IN_MAX	(PROTO_HDR_LEN + LINK_MAX_BODY)
+#define LEFT_POLL_MS	500		/* recounting what a service left */
 #define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 enum { P_SIG, P_EXEC, P_LISTEN, P_OUT, P_ERR = P_OUT + 1, P_LOG, P_LINK };
@@ -47,9 +56,10 @@ struct link {
 	int		 fd;
 	uint8_t		*out;		/* queued frames, LINK_OUT_MAX */
 	size_t		 out_off, out_len;
-	uint8_t		 in[PROTO_HDR_LEN + 64];
-	size_t		 in_len;
+	struct reader	 in;		/* LINK_IN_MAX, frames up to
+					   LINK_MAX_BODY */
 	uint64_t	 dropped;
+	uint16_t	 version;	/* its SHIM_VERSION; 0: not said */
 };
 
 /* The shim's one context. */
@@ -59,29 +69,33 @@ struct shim {
 	char		**argv;
 	int		 argc;
 	pid_t		 pid;
-	int		 launching;	/* forked, exec not yet known */
+	enum sh_state	 state;		/* for sh_event() alone to change */
 	int		 epfd;		/* the exec's result, while launching */
-	int		 running;	/* not yet reaped */
-	int		 exited;	/* reaped and drained: status final */
 	uint8_t		 exit_how;
 	int32_t		 exit_value;
 	time_t		 started, ended;
 	int64_t		 drain_deadline;	/* ms, while draining */
-	int64_t		 stop_deadline;	/* ms; 0: not asked to stop */
+	int64_t		 keep_until;	/* ms, once exited */
+	int64_t		 leave_deadline;	/* ms, while leaving */
 	mode_t		 umask;		/* ours, before the socket's */
 	int		 sigfd, lfd;
 	int		 pipes[3];	/* stdout, stderr, host log; -1 at EOF */
 	struct link	 links[SHIM_MAX_LINKS];
 	uint8_t		 frame[PROTO_MAX_FRAME];
+	char		 arg0[256];	/* argv[0] as arg0() shows it */
+	int		 reaped;	/* the service's pid is not its own */
+	uint32_t	 left;		/* processes it left, once reaped */
+	int64_t		 left_check;	/* ms: the next recount */
+	char		 cg[PATH_MAX];	/* its cgroup, or "" */
+	int		 cg_fd;		/* its cgroup.procs, until the fork */
 };
 
-static int64_t
-now_ms(void)
+/* The service's argv[0] for a syslog line: a manager chose it, so it
+ * goes through vis.c.  One buffer: each line names it once. */
+static const char *
+arg0(struct shim *sh)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return vis_str(sh->arg0, sizeof(sh->arg0), sh->argv[0]);
 }
 
 static void
@@ -93,9 +107,10 @@ link_close(struct shim *sh, struct link *l)
 	if (l->dropped > 0)
 		syslog(LOG_WARNING, "run %016" PRIx64 " (%s): %" PRIu64 " bytes "
 		    "of output were not sent to a cmappserver that did not "
-		    "read them", sh->run_id, sh->argv[0], l->dropped);
+		    "read them", sh->run_id, arg0(sh), l->dropped);
 	close(l->fd);
 	free(l->out);
+	reader_free(&l->in);
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
 }
@@ -163,6 +178,29 @@ broadcast(struct shim *sh, const struct proto_msg *m, int droppable)
 	}
 }
 
+/* What a hello says of the state: the exec's result not yet known. */
+static int
+launching(const struct shim *sh)
+{
+	switch (sh->state) {
+	case SH_LAUNCHING:
+	case SH_LAUNCH_REAPED:
+	case SH_LAUNCHING_STOP:
+	case SH_LAUNCH_REAPED_STOP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* ... and the status final: EXIT sent. */
+static int
+exited(const struct shim *sh)
+{
+	return sh->state == SH_EXITED || sh->state == SH_LEAVING ||
+	    sh->state == SH_LINGERING;
+}
+
 static void
 fill_hello(const struct shim *sh, struct proto_msg *m)
 {
@@ -173,12 +211,12 @@ fill_hello(const struct shim *sh, struct proto_msg *m)
 	m->u.shim.version = SHIM_LINK_VERSION;
 	m->u.shim.run_id = sh->run_id;
 	m->u.shim.pid = (uint32_t)sh->pid;
-	m->u.shim.state = sh->exited ? RUN_EXITED : sh->launching ?
+	m->u.shim.state = exited(sh) ? RUN_EXITED : launching(sh) ?
 	    RUN_STARTING : RUN_RUNNING;
 	m->u.shim.exit_how = sh->exit_how;
 	m->u.shim.exit_value = sh->exit_value;
 	m->u.shim.started = (uint64_t)sh->started;
-	m->u.shim.ended = sh->exited ? (uint64_t)sh->ended : 0;
+	m->u.shim.ended = exited(sh) ? (uint64_t)sh->ended : 0;
 	for (i = 0; i < sh->argc && i < PROTO_MAX_ARGS; i++) {
 		m->u.shim.argv[i].p = (const uint8_t *)sh->argv[i];
 		m->u.shim.argv[i].len = (uint16_t)strlen(sh->argv[i]);
@@ -197,6 +235,64 @@ send_exit(struct shim *sh)
 	m.u.exit.how = sh->exit_how;
 	m.u.exit.value = sh->exit_value;
 	broadcast(sh, &m, 0);
+}
+
+/* SHIM_LEFT to one link, or to every link that said it reads it. */
+static void
+send_left(struct shim *sh, struct link *one)
+{
+	struct proto_msg	m;
+	ssize_t			n;
+	int			i;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_SHIM_LEFT;
+	m.u.left.run_id = sh->run_id;
+	m.u.left.count = sh->left;
+	m.u.left.where = sh->cg[0] != '\0' ? LEFT_CGROUP : LEFT_PGRP;
+	if ((n = proto_encode(&m, sh->frame, sizeof(sh->frame))) < 0)
+		return;
+	for (i = 0; i < SHIM_MAX_LINKS; i++) {
+		struct link *l = &sh->links[i];
+
+		if (l->fd == -1 || l->version < 3 || (one != NULL && l != one))
+			continue;
+		if (l->out_off > 0) {
+			memmove(l->out, l->out + l->out_off,
+			    l->out_len - l->out_off);
+			l->out_len -= l->out_off;
+			l->out_off = 0;
+		}
+		if ((size_t)n > LINK_OUT_MAX - l->out_len)
+			continue;	/* the next change says it again */
+		memcpy(l->out + l->out_len, sh->frame, (size_t)n);
+		l->out_len += (size_t)n;
+		link_flush(sh, l);
+	}
+}
+
+/*
+ * What the service left: once it is reaped, the processes still in its
+ * cgroup (which holds its whole group) or, without one, in its process
+ * group.  A change goes to the links that read SHIM_LEFT.
+ */
+static void
+recount(struct shim *sh)
+{
+	uint32_t	n = 0;
+	int		c;
+
+	if (sh->reaped) {
+		if (sh->cg[0] != '\0' && (c = left_count_cgroup(sh->cg)) >= 0)
+			n = (uint32_t)c;
+		else
+			n = left_count_pgrp(sh->pid);
+	}
+	sh->left_check = now_ms() + LEFT_POLL_MS;
+	if (n == sh->left)
+		return;
+	sh->left = n;
+	send_left(sh, NULL);
 }
 
 /* Takes fd as a new link; hello: tell it at once who and how we are. */
@@ -220,6 +316,7 @@ link_add(struct shim *sh, int fd, int hello)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	l->fd = fd;
+	reader_init(&l->in, LINK_IN_MAX, LINK_MAX_BODY);
 	if (!hello)
 		return 0;
 	/* Only the new link needs the hello: queue it there alone. */
@@ -236,31 +333,61 @@ link_add(struct shim *sh, int fd, int hello)
 /*
  * Signals the service's process group, and the service itself when that
  * fails (not yet its own group, just after the fork) or when it moved to
- * another group and would miss it.
+ * another group and would miss it; and every process of its cgroup, which
+ * also holds those that left the group.  Once it is reaped, its pid may
+ * be another's: then only what is left, and the group only while it has
+ * a member (which keeps its id from being reused).
  */
 static void
 signal_service(struct shim *sh, int sig)
 {
-	if (!sh->running)
-		return;
-	if (kill(-sh->pid, sig) == -1 || getpgid(sh->pid) != sh->pid)
-		kill(sh->pid, sig);
+	if (!sh->reaped) {
+		if (kill(-sh->pid, sig) == -1 || getpgid(sh->pid) != sh->pid)
+			kill(sh->pid, sig);
+	} else if (sh->cg[0] == '\0' && left_count_pgrp(sh->pid) > 0)
+		kill(-sh->pid, sig);
+	if (sh->cg[0] != '\0')
+		left_kill_cgroup(sh->cg, sig);
+	if (sh->reaped)
+		recount(sh);
 }
 
-/* Handles one frame from a link; -1 drops the link. */
+/* What an event carries, as its action needs. */
+struct sh_arg {
+	int			 v;	/* signal, errno, wait status */
+	const struct proto_msg	*msg;	/* OUTPUT */
+};
+
+static int	sh_event(struct shim *, enum sh_event, const struct sh_arg *);
+
+/* Handles one frame from a link; -1 drops the link, 1: released. */
 static int
-link_frame(struct shim *sh, const struct proto_msg *m)
+link_frame(struct shim *sh, struct link *l, const struct proto_msg *m)
 {
+	struct sh_arg	a = { 0, NULL };
+
 	switch (m->type) {
 	case MSG_SHIM_RELEASE:
-		if (m->u.attach.run_id != sh->run_id || !sh->exited)
+		if (m->u.attach.run_id != sh->run_id)
 			return -1;
-		return 1;	/* done */
+		recount(sh);
+		if (sh_event(sh, sh->left > 0 ? SH_EV_RELEASE_LEFT :
+		    SH_EV_RELEASE, &a) != 0)
+			return -1;
+		return sh->state == SH_DONE ? 1 : 0;
+	case MSG_SHIM_VERSION:
+		/* It reads SHIM_LEFT: the count now, and each change. */
+		l->version = m->u.shim_version.version;
+		if (l->version >= 3) {
+			recount(sh);
+			send_left(sh, l);
+		}
+		return 0;
 	case MSG_SHIM_SIGNAL:
 		if (m->u.signal.run_id != sh->run_id)
 			return -1;
-		signal_service(sh, m->u.signal.sig);
-		return 0;
+		a.v = m->u.signal.sig;
+		return sh_event(sh, SH_EV_SIGNAL, &a) == 0 ? 0 : -1;
 	default:
 		return -1;
 	}
@@ -270,32 +397,36 @@ link_frame(struct shim *sh, const struct proto_msg *m)
 static int
 link_read(struct shim *sh, struct link *l)
 {
-	struct proto_hdr	h;
-	struct proto_msg	m;
-	ssize_t			n;
-	int			r;
+	struct proto_hdr	 h;
+	struct proto_msg	 m;
+	uint8_t			*room;
+	size_t			 cap;
+	ssize_t			 n;
+	int			 r;
 
-	n = recv(l->fd, l->in + l->in_len, sizeof(l->in) - l->in_len,
-	    MSG_DONTWAIT);
+	/* A frame longer than LINK_MAX_BODY is refused by its header, so
+	 * the room is never 0: a full buffer always holds a frame. */
+	if (reader_room(&l->in, &room, &cap) != 0) {
+		link_close(sh, l);
+		return 0;
+	}
+	n = recv(l->fd, room, cap, MSG_DONTWAIT);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0) {
 		link_close(sh, l);
 		return 0;
 	}
-	l->in_len += (size_t)n;
+	reader_wrote(&l->in, (size_t)n);
 	for (;;) {
-		/* A frame that would not fit in l->in is refused by its
-		 * header, so a full buffer always holds a frame. */
-		n = proto_take(l->in, l->in_len, sizeof(l->in) - PROTO_HDR_LEN,
-		    &h, &m, NULL, 0);
+		n = reader_take(&l->in, &h, &m, NULL, 0);
 		if (n == 0)
 			return 0;
 		if (n == -EMSGSIZE || n == -EPROTO) {
 			link_close(sh, l);
 			return 0;
 		}
-		r = n > 0 ? link_frame(sh, &m) : -1;
+		r = n > 0 ? link_frame(sh, l, &m) : -1;
 		if (r == 1)
 			return 1;
 		if (r < 0) {
@@ -305,8 +436,6 @@ link_read(struct shim *sh, struct link *l)
 			link_close(sh, l);
 			return 0;
 		}
-		memmove(l->in, l->in + n, l->in_len - (size_t)n);
-		l->in_len -= (size_t)n;
 	}
 }
 
@@ -314,6 +443,7 @@ static void
 read_pipe(struct shim *sh, int i)
 {
 	struct proto_msg	m;
+	struct sh_arg		a = { 0, &m };
 	static uint8_t		buf[PROTO_MAX_OUTPUT];
 	ssize_t			n;
 
@@ -325,28 +455,29 @@ read_pipe(struct shim *sh, int i)
 		sh->pipes[i] = -1;
 		return;
 	}
-	if (sh->exited)
-		return;		/* after the EXIT: a grandchild's, discarded */
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_OUTPUT;
 	m.u.output.run_id = sh->run_id;
 	m.u.output.stream = (uint8_t)(STREAM_STDOUT + i);
 	m.u.output.data.p = buf;
 	m.u.output.data.len = (uint16_t)n;
-	broadcast(sh, &m, 1);
+	sh_event(sh, SH_EV_OUTPUT, &a);
 }
 
+/* The status is final: EXIT to every link, kept until released. */
 static void
 finish(struct shim *sh)
 {
 	int	i;
 
-	sh->exited = 1;
 	sh->ended = time(NULL);
+	sh->keep_until = now_ms() + (int64_t)SHIM_KEEP_S * 1000;
 	/* A grandchild may keep the pipes: read on and discard until EOF. */
 	for (i = 0; i < 3; i++)
 		if (sh->pipes[i] != -1)
 			fcntl(sh->pipes[i], F_SETFL, O_NONBLOCK);
+	/* What it left goes first: the server logs it with the exit. */
+	recount(sh);
 	send_exit(sh);
 }
 
@@ -360,32 +491,21 @@ static void
 on_signal(struct shim *sh)
 {
 	struct signalfd_siginfo	si;
-	int			status;
+	struct sh_arg		a = { 0, NULL };
 	pid_t			p;
 
 	while (read(sh->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
 			continue;
-		signal_service(sh, (int)si.ssi_signo);
-		if (sh->stop_deadline == 0)
-			sh->stop_deadline = 1;	/* set once the EXIT is out */
+		a.v = (int)si.ssi_signo;
+		sh_event(sh, SH_EV_STOP, &a);
 	}
-	if (!sh->running)
-		return;
-	while ((p = waitpid(sh->pid, &status, WNOHANG)) == -1 &&
+	/* Once reaped, ECHILD: the shim has no other child. */
+	while ((p = waitpid(sh->pid, &a.v, WNOHANG)) == -1 &&
 	    errno == EINTR)
 		;
-	if (p != sh->pid)
-		return;
-	sh->running = 0;
-	if (WIFSIGNALED(status)) {
-		sh->exit_how = EXIT_SIGNAL;
-		sh->exit_value = WTERMSIG(status);
-	} else {
-		sh->exit_how = EXIT_CODE;
-		sh->exit_value = WEXITSTATUS(status);
-	}
-	sh->drain_deadline = now_ms() + DRAIN_MS;
+	if (p == sh->pid)
+		sh_event(sh, SH_EV_REAPED, &a);
 }
 
 /*
@@ -440,6 +560,10 @@ exec_service(struct shim *sh, int pw[3][2], int errfd)
 	/* Its own session and process group: no terminal of ours, and a
 	 * signal to the group reaches the service and its children only. */
 	setsid();
+	/* Its own cgroup, before it can fork: what leaves the group stays
+	 * in it.  Failing that, the group alone is watched. */
+	if (sh->cg_fd != -1 && write(sh->cg_fd, "0", 1) != 1)
+		(void)!write(sh->cg_fd, "0", 1);
 	for (i = 0; i < 3; i++)
 		if (dup2(pw[i][1], i + 1) == -1)
 			goto fail;
@@ -466,6 +590,29 @@ fail:
 }
 
 /*
+ * The service's cgroup, where cgroup v2 is ours to write (cmappserver
+ * says once in its log when it is not); its cgroup.procs is opened here
+ * for the child to move itself in before its exec.
+ */
+static void
+open_cgroup(struct shim *sh)
+{
+	char	base[PATH_MAX], why[256], path[PATH_MAX + 16];
+
+	sh->cg[0] = '\0';
+	if (left_cgroup_base(base, sizeof(base), why, sizeof(why)) != 0 ||
+	    left_cgroup_make(base, sh->run_id, sh->cg, sizeof(sh->cg)) != 0) {
+		sh->cg[0] = '\0';
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.procs", sh->cg);
+	if ((sh->cg_fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
+		left_cgroup_remove(sh->cg);
+		sh->cg[0] = '\0';
+	}
+}
+
+/*
  * Forks the service; 0, or an errno.  Whether its exec worked is known
  * later, on epfd (exec_done): an exec that hangs (a dead NFS mount) must
  * not stop us answering a restarted cmappserver meanwhile.
@@ -480,51 +627,47 @@ launch(struct shim *sh)
 			return errno;
 	if (pipe2(ep, O_CLOEXEC) == -1)
 		return errno;
+	open_cgroup(sh);
 	/* Not CLOEXEC in the child: dup2 clears the flag on 1, 2, 3. */
 	if ((sh->pid = fork()) == -1)
 		return errno;
 	if (sh->pid == 0)
 		exec_service(sh, pw, ep[1]);
+	if (sh->cg_fd != -1) {
+		close(sh->cg_fd);
+		sh->cg_fd = -1;
+	}
 	close(ep[1]);
 	sh->epfd = ep[0];
 	for (i = 0; i < 3; i++) {
 		close(pw[i][1]);
 		sh->pipes[i] = pw[i][0];
 	}
-	sh->launching = 1;
-	sh->running = 1;
+	sh->state = SH_LAUNCHING;
 	sh->started = time(NULL);
 	return 0;
 }
 
-static void	send_exec_error(struct shim *, int);
-
 /*
  * The exec's pipe is readable: EOF means it worked (close-on-exec), an
- * errno means it failed.  0 when the service runs, -1 when the shim must
- * go (the error was sent).
+ * errno means it failed (FAILED: the shim goes, the error sent).
  */
-static int
+static void
 exec_done(struct shim *sh)
 {
-	struct proto_msg	m;
-	ssize_t			n;
-	int			e = 0;
+	struct sh_arg	a = { 0, NULL };
+	ssize_t		n;
+	int		e = 0;
 
 	while ((n = read(sh->epfd, &e, sizeof(e))) == -1 && errno == EINTR)
 		;
 	close(sh->epfd);
 	sh->epfd = -1;
-	sh->launching = 0;
 	if (n != 0) {
-		send_exec_error(sh, n == (ssize_t)sizeof(e) && e ? e : EIO);
-		return -1;
-	}
-	/* To the launching cmappserver, and again to any that adopted us
-	 * meanwhile (they were told RUN_STARTING). */
-	fill_hello(sh, &m);
-	broadcast(sh, &m, 0);
-	return 0;
+		a.v = n == (ssize_t)sizeof(e) && e ? e : EIO;
+		sh_event(sh, SH_EV_EXEC_FAILED, &a);
+	} else
+		sh_event(sh, SH_EV_EXEC_OK, &a);
 }
 
 /*
@@ -586,11 +729,7 @@ send_exec_error(struct shim *sh, int e)
 
 	snprintf(text, sizeof(text), "cannot execute %s: %s", sh->argv[0],
 	    strerror(e));
-	memset(&m, 0, sizeof(m));
-	m.type = MSG_ERROR;
-	m.u.error.code = PERR_EXEC;
-	m.u.error.text.p = (const uint8_t *)text;
-	m.u.error.text.len = (uint16_t)strlen(text);
+	proto_error(&m, PERR_EXEC, text);
 	broadcast(sh, &m, 0);
 }
 
@@ -607,48 +746,154 @@ links_pending(const struct shim *sh)
 	return 0;
 }
 
+/*
+ * Released while processes the service left run: the shim stays as their
+ * handle, for -stop_all, until they end.  Its socket is renamed
+ * RUN_ID.left so that a restarted cmappserver does not adopt a status
+ * already delivered; -stop_all looks for both names.
+ */
+static void
+linger(struct shim *sh)
+{
+	char	path[sizeof(sh->sock_path)];
+	size_t	len = strlen(sh->sock_path);
+
+	syslog(LOG_INFO, "run %016" PRIx64 " (%s): status delivered; %u "
+	    "process%s it left in its %s still run%s, kept as their handle",
+	    sh->run_id, arg0(sh), sh->left, sh->left == 1 ? "" : "es",
+	    sh->cg[0] != '\0' ? "cgroup" : "process group",
+	    sh->left == 1 ? "s" : "");
+	if (len < 5 || strcmp(sh->sock_path + len - 5, ".sock") != 0)
+		return;
+	memcpy(path, sh->sock_path, len - 5);
+	memcpy(path + len - 5, ".left", 6);
+	if (rename(sh->sock_path, path) == 0)
+		memcpy(sh->sock_path, path, len + 1);
+}
+
+/*
+ * The one way the shim changes: the cell of shimfsm.c's table for its
+ * state and ev names the action and the next state.  An event its state
+ * does not expect is logged and refused: -EPERM, nothing changed.
+ */
+static int
+sh_event(struct shim *sh, enum sh_event ev, const struct sh_arg *a)
+{
+	struct proto_msg	m;
+	enum sh_action		act;
+	enum sh_state		next;
+
+	if (shimfsm_next(sh->state, ev, &act, &next) != 0) {
+		syslog(LOG_WARNING, "run %016" PRIx64 " (%s): refused %s in "
+		    "state %s", sh->run_id, arg0(sh),
+		    shimfsm_event_name(ev), shimfsm_state_name(sh->state));
+		return -EPERM;
+	}
+	/* First: a hello says the new state. */
+	sh->state = next;
+	switch (act) {
+	case SH_A_REFUSE:
+	case SH_A_NONE:
+	case SH_A_DISCARD:	/* a grandchild's, after the EXIT */
+	case SH_A_RELEASED:
+	case SH_NACTIONS:
+		break;
+	case SH_A_HELLO:
+		/* To the launching cmappserver, and again to any that
+		 * adopted us meanwhile (they were told RUN_STARTING). */
+		fill_hello(sh, &m);
+		broadcast(sh, &m, 0);
+		break;
+	case SH_A_EXEC_ERROR:
+		send_exec_error(sh, a->v);
+		break;
+	case SH_A_STATUS:
+		if (WIFSIGNALED(a->v)) {
+			sh->exit_how = EXIT_SIGNAL;
+			sh->exit_value = WTERMSIG(a->v);
+		} else {
+			sh->exit_how = EXIT_CODE;
+			sh->exit_value = WEXITSTATUS(a->v);
+		}
+		sh->reaped = 1;
+		sh->drain_deadline = now_ms() + DRAIN_MS;
+		break;
+	case SH_A_FINISH:
+		finish(sh);
+		break;
+	case SH_A_FINISH_LEAVE:
+		finish(sh);
+		sh->leave_deadline = now_ms() + STOP_GRACE_MS;
+		break;
+	case SH_A_FORWARD:
+		broadcast(sh, a->msg, 1);
+		break;
+	case SH_A_PASS_SIGNAL:
+		signal_service(sh, a->v);
+		break;
+	case SH_A_LEAVE:
+		sh->leave_deadline = now_ms() + STOP_GRACE_MS;
+		break;
+	case SH_A_LEFT:
+		syslog(LOG_INFO, "run %016" PRIx64 " (%s) ended; asked to "
+		    "stop, not keeping its status", sh->run_id, arg0(sh));
+		break;
+	case SH_A_LINGER:
+		linger(sh);
+		break;
+	case SH_A_FORGET:
+		syslog(LOG_WARNING, "forgetting the exit status of run "
+		    "%016" PRIx64 " (%s): no cmappserver collected it in %d "
+		    "hours", sh->run_id, arg0(sh), SHIM_KEEP_S / 3600);
+		break;
+	}
+	return 0;
+}
+
 /* Runs until released or asked to stop (0), or the exec failed (1). */
 static int
 loop(struct shim *sh)
 {
 	struct pollfd	pfd[P_LINK + SHIM_MAX_LINKS];
-	int64_t		keep_until = 0, now;
-	int		i, timeout, fd;
+	struct sh_arg	a = { 0, NULL };
+	int64_t		now;
+	int		i, timeout, fd, draining;
 
 	for (;;) {
+		/* Which deadline is due depends on the state; what it does,
+		 * on the table.  Until the exec's result is read, a dead
+		 * child is one that never ran: exec_done says which. */
 		now = now_ms();
-		/* Until the exec's result is read, a dead child is one that
-		 * never ran: exec_done says which. */
-		if (sh->running == 0 && !sh->exited && !sh->launching &&
-		    ((sh->pipes[0] == -1 && sh->pipes[1] == -1 &&
-		    sh->pipes[2] == -1) || now >= sh->drain_deadline)) {
-			finish(sh);
-			keep_until = now + (int64_t)SHIM_KEEP_S * 1000;
+		draining = sh->state == SH_DRAINING ||
+		    sh->state == SH_DRAINING_STOP;
+		if (draining && ((sh->pipes[0] == -1 && sh->pipes[1] == -1 &&
+		    sh->pipes[2] == -1) || now >= sh->drain_deadline))
+			sh_event(sh, SH_EV_DRAINED, &a);
+		if (sh->state == SH_LEAVING && (now >= sh->leave_deadline ||
+		    !links_pending(sh)))
+			sh_event(sh, SH_EV_LEFT, &a);
+		if (sh->state == SH_EXITED && now >= sh->keep_until)
+			sh_event(sh, SH_EV_KEEP_EXPIRED, &a);
+		/* What it left is counted again while some of it runs. */
+		if (sh->left > 0 && now >= sh->left_check) {
+			recount(sh);
+			if (sh->left == 0 && exited(sh))
+				sh_event(sh, SH_EV_EMPTY, &a);
 		}
-		if (sh->exited && sh->stop_deadline == 1)
-			sh->stop_deadline = now + STOP_GRACE_MS;
-		if (sh->exited && sh->stop_deadline > 1 && (now >=
-		    sh->stop_deadline || !links_pending(sh))) {
-			syslog(LOG_INFO, "run %016" PRIx64 " (%s) ended; asked "
-			    "to stop, not keeping its status", sh->run_id,
-			    sh->argv[0]);
+		if (sh->state == SH_DONE)
 			return 0;
-		}
-		if (sh->exited && now >= keep_until) {
-			syslog(LOG_WARNING, "forgetting the exit status of run "
-			    "%016" PRIx64 " (%s): no cmappserver collected it "
-			    "in %d hours", sh->run_id, sh->argv[0],
-			    SHIM_KEEP_S / 3600);
-			return 0;
-		}
 		timeout = -1;
-		if (sh->running == 0 && !sh->exited && !sh->launching)
+		if (sh->state == SH_DRAINING || sh->state == SH_DRAINING_STOP)
 			timeout = (int)(sh->drain_deadline - now);
-		else if (sh->exited && sh->stop_deadline > 1)
-			timeout = (int)(sh->stop_deadline - now);
-		else if (sh->exited)
-			timeout = (int)((keep_until - now) > INT_MAX ?
-			    INT_MAX : keep_until - now);
+		else if (sh->state == SH_LEAVING)
+			timeout = (int)(sh->leave_deadline - now);
+		else if (sh->state == SH_EXITED)
+			timeout = (int)((sh->keep_until - now) > INT_MAX ?
+			    INT_MAX : sh->keep_until - now);
+		if (sh->left > 0 && (timeout < 0 || timeout > (int)(
+		    sh->left_check - now)))
+			timeout = sh->left_check > now ? (int)(sh->left_check -
+			    now) : 0;
 		pfd[P_SIG] = (struct pollfd){ sh->sigfd, POLLIN, 0 };
 		pfd[P_EXEC] = (struct pollfd){ sh->epfd, POLLIN, 0 };
 		pfd[P_LISTEN] = (struct pollfd){ sh->lfd, POLLIN, 0 };
@@ -669,8 +914,11 @@ loop(struct shim *sh)
 		}
 		/* Before the child's exit is seen: an exec error is said
 		 * as such, never as an exit with code 127. */
-		if (pfd[P_EXEC].revents && exec_done(sh) != 0)
-			return 1;
+		if (pfd[P_EXEC].revents) {
+			exec_done(sh);
+			if (sh->state == SH_FAILED)
+				return 1;
+		}
 		if (pfd[P_SIG].revents)
 			on_signal(sh);
 		for (i = 0; i < 3; i++)
@@ -744,7 +992,7 @@ main(int argc, char **argv)
 	}
 	sh.argv = argv + 4;
 	sh.argc = argc - 4;
-	sh.lfd = sh.epfd = -1;
+	sh.lfd = sh.epfd = sh.cg_fd = -1;
 	for (i = 0; i < SHIM_MAX_LINKS; i++)
 		sh.links[i].fd = -1;
 	for (i = 0; i < 3; i++)
@@ -773,18 +1021,14 @@ main(int argc, char **argv)
 
 		snprintf(text, sizeof(text), "cannot listen on %s/%s.sock: %s",
 		    argv[1], argv[2], strerror(-e));
-		memset(&m, 0, sizeof(m));
-		m.type = MSG_ERROR;
-		m.u.error.code = PERR_INTERNAL;
-		m.u.error.text.p = (const uint8_t *)text;
-		m.u.error.text.len = (uint16_t)strlen(text);
+		proto_error(&m, PERR_INTERNAL, text);
 		broadcast(&sh, &m, 0);
 		return 1;
 	}
 	if (launcher_gone()) {
 		syslog(LOG_WARNING, "run %016" PRIx64 " (%s): the cmappserver "
 		    "that started it is gone; not launching it", sh.run_id,
-		    sh.argv[0]);
+		    arg0(&sh));
 		unlink(sh.sock_path);
 		return 1;
 	}
@@ -797,6 +1041,10 @@ main(int argc, char **argv)
 		while (waitpid(sh.pid, NULL, 0) == -1 && errno == EINTR)
 			;
 	unlink(sh.sock_path);
+	/* Its cgroup goes with it when empty (EBUSY otherwise: what runs
+	 * there stays findable by its name). */
+	if (sh.cg[0] != '\0')
+		left_cgroup_remove(sh.cg);
 	for (i = 0; i < SHIM_MAX_LINKS; i++) {
 		if (sh.links[i].fd != -1) {
 			/* Best effort: let a pending EXIT go out. */

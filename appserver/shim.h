@@ -15,7 +15,8 @@
  * OUTPUT, EXIT or ERROR on the link changes, and keep the server able to
  * adopt every older version it may find running.
  */
-#define SHIM_LINK_VERSION	2	/* 2: SHIM_HELLO may say RUN_STARTING */
+#define SHIM_LINK_VERSION	3	/* 2: SHIM_HELLO may say RUN_STARTING;
+					   3: SHIM_VERSION, SHIM_LEFT */
 #define SHIM_LINK_OLDEST	1	/* the oldest a server still adopts */
 /* A shim keeps an uncollected status a little longer than cmappserver's
  * own 24 hours, so that the server's expiry, which logs, normally rules. */

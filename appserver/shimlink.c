@@ -17,19 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "shimlink.h"
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int
-shimlink_each(const char *rundir,
+static int
+each(const char *rundir, const char *suffix,
     void (*fn)(void *, const char *, uint64_t), void *arg)
 {
 	DIR		*d;
@@ -41,7 +33,7 @@ shimlink_each(const char *rundir,
 		return errno == ENOENT ? 0 : -errno;
 	while ((e = readdir(d)) != NULL) {
 		if (strlen(e->d_name) != 21 ||
-		    strcmp(e->d_name + 16, ".sock") != 0)
+		    strcmp(e->d_name + 16, suffix) != 0)
 			continue;
 		errno = 0;
 		id = strtoull(e->d_name, &end, 16);
@@ -54,6 +46,20 @@ shimlink_each(const char *rundir,
 	}
 	closedir(d);
 	return 0;
+}
+
+int
+shimlink_each(const char *rundir,
+    void (*fn)(void *, const char *, uint64_t), void *arg)
+{
+	return each(rundir, ".sock", fn, arg);
+}
+
+int
+shimlink_each_lingering(const char *rundir,
+    void (*fn)(void *, const char *, uint64_t), void *arg)
+{
+	return each(rundir, ".left", fn, arg);
 }
 
 int
@@ -110,24 +116,25 @@ read_full(int fd, uint8_t *p, size_t n, int64_t deadline)
 }
 
 int
-shimlink_read(int fd, uint8_t *buf, size_t cap, struct proto_msg *m,
-    int timeout_ms)
+shimlink_read(int fd, struct reader *rd, struct proto_msg *m, int timeout_ms)
 {
-	struct proto_hdr	h;
-	int64_t			deadline = now_ms() + timeout_ms;
-	int			r;
+	int64_t		 deadline = now_ms() + timeout_ms;
+	uint8_t		*room;
+	size_t		 cap, want;
+	ssize_t		 n;
+	int		 r;
 
-	if (cap < PROTO_MAX_FRAME)
-		return -EINVAL;
-	if ((r = read_full(fd, buf, PROTO_HDR_LEN, deadline)) != 0)
-		return r;
-	if (proto_decode_header(buf, PROTO_HDR_LEN, &h) != 0)
-		return -EBADMSG;
-	if ((r = read_full(fd, buf + PROTO_HDR_LEN, h.len, deadline)) != 0)
-		return r;
-	if (proto_decode(h.type, buf + PROTO_HDR_LEN, h.len, m) != 0)
-		return -EBADMSG;
-	return 0;
+	/* Exactly the frame's bytes are read, its header first: what
+	 * follows it is the event loop's to read. */
+	while ((n = reader_take(rd, NULL, m, NULL, 0)) == 0) {
+		want = reader_want(rd);
+		if ((r = reader_room(rd, &room, &cap)) != 0)
+			return r;
+		if ((r = read_full(fd, room, want, deadline)) != 0)
+			return r;
+		reader_wrote(rd, want);
+	}
+	return n < 0 ? -EBADMSG : 0;
 }
 
 int

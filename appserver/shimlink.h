@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "reader.h"
 
 #define SHIMLINK_TIMEOUT_MS	5000	/* a shim answers at once */
 
@@ -18,13 +19,19 @@
 int	shimlink_each(const char *rundir,
 	    void (*fn)(void *arg, const char *path, uint64_t run_id),
 	    void *arg);
+/* ... and for every NAME.left: a shim released while processes its
+ * service left run, kept as their handle (shim.c, linger). */
+int	shimlink_each_lingering(const char *rundir,
+	    void (*fn)(void *arg, const char *path, uint64_t run_id),
+	    void *arg);
 /* A connected socket, or -errno. */
 int	shimlink_connect(const char *path);
 /*
- * Reads one whole frame into buf (cap >= PROTO_MAX_FRAME) and decodes it
- * into *m; 0, or -ETIMEDOUT, -EPIPE (closed), -EBADMSG.
+ * Reads one whole frame, and not a byte more, into rd and decodes it into
+ * *m (its strings point into rd's buffer); 0, or -ETIMEDOUT, -EPIPE
+ * (closed), -EBADMSG, -ENOMEM.
  */
-int	shimlink_read(int fd, uint8_t *buf, size_t cap, struct proto_msg *m,
+int	shimlink_read(int fd, struct reader *rd, struct proto_msg *m,
 	    int timeout_ms);
 int	shimlink_write(int fd, const struct proto_msg *m);
 

@@ -5,7 +5,10 @@
  * each service's process group through its shim, SIGKILL to those still
  * running after the grace period.  It talks to the shims directly, so it
  * works whether or not cmappserver runs; a running cmappserver sees the
- * exits and tells its managers as usual.
+ * exits and tells its managers as usual.  What an ended service left in
+ * its process group or cgroup is stopped the same way: a shim of link
+ * version 3 or later says how many processes are left (SHIM_LEFT), and
+ * its service is stopped when it has ended and that count is 0.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,6 +22,8 @@
 
 #include "appserver.h"
 #include "log.h"
+#include "reader.h"
+#include "shim.h"
 #include "shimlink.h"
 
 #define STOP_MAX	1024
@@ -28,9 +33,9 @@ struct target {
 	int		fd;
 	uint64_t	run_id;
 	int		done;
-	uint8_t		in[PROTO_HDR_LEN + STOP_FRAME_MAX];
-	size_t		in_len;
-	size_t		skip;		/* body bytes of a frame passed over */
+	int		exited;		/* its EXIT seen, or said in the hello */
+	int64_t		left;		/* SHIM_LEFT's count; -1: unknown */
+	struct reader	in;		/* frames up to STOP_FRAME_MAX */
 };
 
 struct stop {
@@ -45,6 +50,7 @@ collect(void *arg, const char *path, uint64_t run_id)
 {
 	struct stop		*st = arg;
 	struct proto_msg	 m;
+	struct reader		 rd;
 	int			 fd, r;
 
 	if (st->n == STOP_MAX) {
@@ -62,19 +68,34 @@ collect(void *arg, const char *path, uint64_t run_id)
 		}
 		return;
 	}
-	if ((r = shimlink_read(fd, st->buf, sizeof(st->buf), &m,
-	    SHIMLINK_TIMEOUT_MS)) != 0 || m.type != MSG_SHIM_HELLO) {
+	reader_init(&rd, 0, PROTO_MAX_BODY);
+	if ((r = shimlink_read(fd, &rd, &m, SHIMLINK_TIMEOUT_MS)) != 0 ||
+	    m.type != MSG_SHIM_HELLO) {
 		fprintf(stderr, "cmappserver: the shim at %s did not say "
 		    "hello: %s\n", path, r != 0 ? strerror(-r) :
 		    proto_type_name(m.type));
+		reader_free(&rd);
 		st->unreachable++;
 		close(fd);
 		return;
 	}
+	reader_free(&rd);	/* only m's numbers are used below */
+	if (m.u.shim.version >= 3) {
+		struct proto_msg v = { .type = MSG_SHIM_VERSION };
+
+		v.u.shim_version.version = SHIM_LINK_VERSION;
+		if (shimlink_write(fd, &v) != 0)
+			m.u.shim.version = 0;	/* then as an old one */
+	}
 	st->t[st->n].fd = fd;
+	reader_init(&st->t[st->n].in, PROTO_HDR_LEN + STOP_FRAME_MAX,
+	    STOP_FRAME_MAX);
 	st->t[st->n].run_id = run_id;
 	/* RUN_STARTING too: its exec may yet return, so it is signalled. */
-	st->t[st->n].done = m.u.shim.state == RUN_EXITED;
+	st->t[st->n].exited = m.u.shim.state == RUN_EXITED;
+	/* An older shim cannot say what its service left. */
+	st->t[st->n].left = m.u.shim.version >= 3 ? -1 : 0;
+	st->t[st->n].done = st->t[st->n].exited && st->t[st->n].left == 0;
 	st->n++;
 }
 
@@ -101,45 +122,34 @@ signal_all(struct stop *st, int sig)
  * Takes what a shim sent: OUTPUT is passed over without being kept, an
  * EXIT (or the link's end) marks the target done.  A frame may arrive in
  * pieces, so a short one is gathered across reads; a longer one (OUTPUT)
- * is refused by proto_take() on its header, and its body skipped as it
- * comes.
+ * is refused by its header, and its body passed over as it comes.
  */
 static void
 feed(struct target *t, const uint8_t *p, size_t n)
 {
 	struct proto_hdr	h;
 	struct proto_msg	m;
-	ssize_t			r;
-	size_t			k;
+	ssize_t			r, k;
 
 	while (n > 0 && !t->done) {
-		if (t->skip > 0) {
-			k = n < t->skip ? n : t->skip;
-			t->skip -= k;
-			p += k;
-			n -= k;
-			continue;
+		if ((k = reader_feed(&t->in, p, n)) < 0) {
+			t->done = 1;
+			return;
 		}
-		k = sizeof(t->in) - t->in_len;
-		k = k < n ? k : n;
-		memcpy(t->in + t->in_len, p, k);
-		t->in_len += k;
 		p += k;
-		n -= k;
-		while (!t->done && (r = proto_take(t->in, t->in_len,
-		    STOP_FRAME_MAX, &h, &m, NULL, 0)) != 0) {
-			if (r == -EMSGSIZE && h.len <= PROTO_MAX_BODY) {
-				/* All of t->in is this frame's. */
-				t->skip = PROTO_HDR_LEN + h.len - t->in_len;
-				t->in_len = 0;
-			} else if (r < 0 || m.type == MSG_EXIT ||
-			    m.type == MSG_ERROR)
+		n -= (size_t)k;
+		while (!t->done && (r = reader_take(&t->in, &h, &m, NULL,
+		    0)) != 0) {
+			if (r == -EMSGSIZE && h.len <= PROTO_MAX_BODY)
+				reader_pass(&t->in);
+			else if (r < 0 || m.type == MSG_ERROR)
 				t->done = 1;	/* r < 0: not a shim we know */
-			else {
-				memmove(t->in, t->in + r, t->in_len -
-				    (size_t)r);
-				t->in_len -= (size_t)r;
-			}
+			else if (m.type == MSG_EXIT)
+				t->exited = 1;
+			else if (m.type == MSG_SHIM_LEFT)
+				t->left = m.u.left.count;
+			if (t->exited && t->left == 0)
+				t->done = 1;
 		}
 	}
 }
@@ -189,7 +199,8 @@ stop_all(const char *rundir, int grace_s)
 	static struct stop	st;
 	int			i, n, left, r;
 
-	if ((r = shimlink_each(rundir, collect, &st)) != 0) {
+	if ((r = shimlink_each(rundir, collect, &st)) != 0 ||
+	    (r = shimlink_each_lingering(rundir, collect, &st)) != 0) {
 		fprintf(stderr, "cmappserver: cannot read %s: %s\n", rundir,
 		    strerror(-r));
 		return 1;
@@ -203,8 +214,10 @@ stop_all(const char *rundir, int grace_s)
 		signal_all(&st, SIGKILL);
 		left = wait_all(&st, 5);
 	}
-	for (i = 0; i < st.n; i++)
+	for (i = 0; i < st.n; i++) {
 		close(st.t[i].fd);
+		reader_free(&st.t[i].in);
+	}
 	if (left > 0 || st.unreachable > 0) {
 		fprintf(stderr, "cmappserver: %d service%s did not stop, %d "
 		    "could not be reached\n", left, left == 1 ? "" : "s",

@@ -2,29 +2,12 @@
  * supervise.c: the services cmappserver supervises.  Each runs under its own
  * cmapp-shim (shim.c), which owns the process, drains its output and keeps
  * its exit status, so that cmappserver can restart without a service
- * noticing (docs/restart.md).  Here each service is an explicit state
- * machine (after s6-supervise), driven by its shim and its managers:
- *
- *   state \ event  HELLO       EXIT         ATTACH        EXIT_ACK   LINK LOST
- *   LAUNCHING      RUNNING,    -            wait for      -          ERROR to
- *   (our shim)     STARTED to                HELLO                   waiting;
- *                  waiting                                            forget
- *   ADOPTING       RUNNING or  -            wait (by run  -          forget
- *   (a previous    EXITED, as                id only)
- *   server's)      it says
- *   RUNNING        -           push EXIT    STARTED       -          ERROR to
- *                              to attached;                          attached;
- *                              EXITED                                forget
- *   EXITED         -           -            STARTED +     DELIVERED, keep (in
- *                                            EXIT         release    memory)
- *                                                         the shim
- *   DELIVERED      -           -            same (by run  -          -
- *                                            id only)
- *
- *   EXPIRE (sweep): EXITED after 24 h, DELIVERED after 10 min, or the
- *   oldest beyond 64 kept: release the shim, forget (logged).  ADOPTING
- *   past SUP_ADOPT_MS: forget (logged).  An ERROR from a LAUNCHING shim
- *   (the exec failed) goes to the waiting managers; forget.
+ * noticing (docs/restart.md).  Each service is an explicit state
+ * machine (after s6-supervise), driven by its shim, its managers and the
+ * sweep: the table of states x events, each cell an action and the next
+ * state, is svcfsm.c, and sup_event() is the one place that applies it.
+ * Here are the actions; supervise.c tells the managers through the
+ * struct sup_ops server.c registered, never touching a session itself.
  *
  * A status is delivered only when a manager acknowledges its EXIT: a
  * manager killed or cut off after the EXIT was queued leaves it EXITED,
@@ -52,22 +35,17 @@
 #include <unistd.h>
 
 #include "appserver.h"
+#include "leftover.h"
 #include "log.h"
+#include "reader.h"
 #include "shim.h"
 #include "shimlink.h"
 #include "svc.h"
-
-enum sv_state {
-	SV_LAUNCHING,	/* our shim started, its hello not yet read */
-	SV_ADOPTING,	/* a previous server's shim, its hello not yet read */
-	SV_RUNNING,
-	SV_EXITED,	/* ended, status not yet acknowledged */
-	SV_DELIVERED,	/* ended, status acknowledged by a manager */
-};
+#include "svcfsm.h"
+#include "vis.h"
 
 /* The states that count against max_processes. */
 #define SV_LIVE(st)	((st) <= SV_RUNNING)
-#define SV_PENDING(st)	((st) == SV_LAUNCHING || (st) == SV_ADOPTING)
 
 struct service {
 	TAILQ_ENTRY(service)	 link;
@@ -81,20 +59,33 @@ struct service {
 	int			 shim_open;
 	int			 handles;	/* open handles */
 	int			 listed;	/* in srv->services */
-	uint8_t			*in;		/* a partial frame */
-	size_t			 in_len;
+	struct reader		 in;		/* a partial frame */
 	uint8_t			 exit_how;
 	int32_t			 exit_value;
 	time_t			 started, ended, delivered;
 	int			 slow_logged;	/* "still starting" said */
+	uint16_t		 link_version;	/* its SHIM_HELLO's */
+	uint32_t		 left;		/* processes it left (SHIM_LEFT) */
+	uint8_t			 left_where;	/* proto_left_where */
+	struct session_list	 sessions;	/* attached, server.c's */
 };
 
-struct release_req {
+/* What an event carries, as its action needs. */
+struct sv_arg {
+	const struct proto_msg	*msg;		/* a frame from the shim */
+	struct session		*sess;		/* ATTACH, ACK */
+	int			 launched;	/* ATTACH: its START launched */
+	const char		*why;		/* LINK LOST, EXPIRE */
+};
+
+struct shim_req {
 	uv_write_t	req;
 	uint8_t		buf[64];
 };
 
 static void	link_lost(struct service *, const char *);
+static int	sup_event(struct service *, enum sv_event,
+		    const struct sv_arg *);
 
 const char *
 sup_display(const struct service *s)
@@ -114,6 +105,12 @@ sup_adopting(const struct server *srv)
 	return srv->n_adopting;
 }
 
+struct session_list *
+sup_sessions(struct service *s)
+{
+	return &s->sessions;
+}
+
 /* The server's counts of live, kept and adopting services: +1 or -1. */
 static void
 count(struct server *srv, enum sv_state st, int d)
@@ -126,7 +123,7 @@ count(struct server *srv, enum sv_state st, int d)
 		srv->n_adopting += d;
 }
 
-/* Moves s to st, keeping the counts. */
+/* Moves s to st, keeping the counts: for sup_event() alone. */
 static void
 set_state(struct service *s, enum sv_state st)
 {
@@ -142,7 +139,7 @@ maybe_free(struct service *s)
 {
 	if (s->listed || s->handles > 0)
 		return;
-	free(s->in);
+	reader_free(&s->in);
 	svc_argv_free(s->argv);
 	free(s);
 }
@@ -172,9 +169,15 @@ service_free(struct server *srv, struct service *s)
 {
 	int	was_adopting = s->state == SV_ADOPTING;
 
+	/* Every action that forgets a live service tells its managers
+	 * first (ops->error), and an ended one has none attached. */
+	if (!LIST_EMPTY(&s->sessions))
+		fatalx("%s (run %016llx): forgotten with managers attached",
+		    s->display, (unsigned long long)s->run_id);
 	TAILQ_REMOVE(&srv->services, s, link);
 	count(srv, s->state, -1);
 	s->listed = 0;
+	s->state = SV_GONE;
 	close_link(s);
 	maybe_free(s);
 	if (was_adopting)
@@ -193,10 +196,34 @@ status_text(const struct service *s, char *buf, size_t cap)
 }
 
 static void
-release_done(uv_write_t *req, int status)
+shim_sent(uv_write_t *req, int status)
 {
 	(void)status;
 	free(req->data);
+}
+
+/* Queues one small frame to the shim: 0, or -1 if it cannot. */
+static int
+shim_send(struct service *s, const struct proto_msg *m)
+{
+	struct shim_req	*rr;
+	ssize_t		 n;
+	uv_buf_t	 b;
+
+	if (!s->shim_open || (rr = calloc(1, sizeof(*rr))) == NULL)
+		return -1;
+	if ((n = proto_encode(m, rr->buf, sizeof(rr->buf))) < 0) {
+		free(rr);
+		return -1;
+	}
+	rr->req.data = rr;
+	b = uv_buf_init((char *)rr->buf, (unsigned)n);
+	if (uv_write(&rr->req, (uv_stream_t *)&s->shim, &b, 1,
+	    shim_sent) != 0) {
+		free(rr);
+		return -1;
+	}
+	return 0;
 }
 
 /* Tells the shim its status is no longer needed: it exits. */
@@ -204,39 +231,17 @@ static void
 release(struct service *s)
 {
 	struct proto_msg	 m = { .type = MSG_SHIM_RELEASE };
-	struct release_req	*rr;
-	ssize_t			 n;
-	uv_buf_t		 b;
 
-	if (!s->shim_open || (rr = calloc(1, sizeof(*rr))) == NULL)
-		return;
 	m.u.attach.run_id = s->run_id;
-	if ((n = proto_encode(&m, rr->buf, sizeof(rr->buf))) < 0) {
-		free(rr);
-		return;
-	}
-	rr->req.data = rr;
-	b = uv_buf_init((char *)rr->buf, (unsigned)n);
-	if (uv_write(&rr->req, (uv_stream_t *)&s->shim, &b, 1,
-	    release_done) != 0)
-		free(rr);
+	shim_send(s, &m);
 }
 
 static void
-expire(struct server *srv, struct service *s, const char *why)
+expire(struct service *s, const char *why)
 {
-	char	st[96];
+	struct sv_arg	a = { .why = why };
 
-	if (s->state == SV_EXITED) {
-		log_warnx("forgetting the exit status of %s (run %016llx, "
-		    "%s), never collected: %s", s->display,
-		    (unsigned long long)s->run_id,
-		    status_text(s, st, sizeof(st)), why);
-		release(s);
-	} else
-		log_info("forgetting delivered run %016llx of %s: %s",
-		    (unsigned long long)s->run_id, s->display, why);
-	service_free(srv, s);
+	sup_event(s, SV_EV_EXPIRE, &a);
 }
 
 /* Bounds the kept statuses: delivered ones go first, oldest first. */
@@ -256,7 +261,7 @@ enforce_keep_max(struct server *srv)
 				    s->ended < victim->ended))
 					victim = s;
 			if (victim != NULL)
-				expire(srv, victim, "more than 64 ended "
+				expire(victim, "more than 64 ended "
 				    "services are kept");
 		} while (victim != NULL && srv->n_kept > KEEP_MAX);
 	}
@@ -267,23 +272,22 @@ sweep_cb(uv_timer_t *t)
 {
 	struct server	*srv = t->data;
 	struct service	*s, *next;
+	struct sv_arg	 a = { 0 };
 	time_t		 now = time(NULL);
 
+	/* Which timer is due depends on the state; what it does, on the
+	 * table. */
 	for (s = TAILQ_FIRST(&srv->services); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, link);
 		if (s->state == SV_EXITED && now - s->ended >
 		    KEEP_UNDELIVERED_S)
-			expire(srv, s, "older than 24 hours");
+			expire(s, "older than 24 hours");
 		else if (s->state == SV_DELIVERED && now - s->delivered >
 		    KEEP_DELIVERED_S)
-			expire(srv, s, "delivered over 10 minutes ago");
+			expire(s, "delivered over 10 minutes ago");
 		else if (s->state == SV_LAUNCHING && !s->slow_logged &&
-		    now - s->started >= SWEEP_MS / 1000) {
-			s->slow_logged = 1;
-			log_warnx("%s is still starting after %lld s: its exec "
-			    "does not return (a hung file system?)",
-			    s->display, (long long)(now - s->started));
-		}
+		    now - s->started >= SWEEP_MS / 1000)
+			sup_event(s, SV_EV_SLOW, &a);
 	}
 }
 
@@ -321,9 +325,10 @@ new_run_id(struct server *srv)
 	return id;
 }
 
-/* EVENT EXIT: the status goes to every attached manager now. */
+/* EXIT from a running service: the status goes to every attached
+ * manager now. */
 static void
-on_exit_msg(struct service *s, const struct proto_msg *m)
+act_exited(struct service *s, const struct proto_msg *m)
 {
 	struct server	*srv = s->srv;
 	unsigned	 n;
@@ -332,8 +337,15 @@ on_exit_msg(struct service *s, const struct proto_msg *m)
 	s->exit_how = m->u.exit.how;
 	s->exit_value = m->u.exit.value;
 	s->ended = time(NULL);
-	set_state(s, SV_EXITED);
-	n = server_send_exit(srv, s);
+	/* Its shim's SHIM_LEFT came just before the EXIT. */
+	if (s->left > 0)
+		log_warnx("run %016llx (%s) %s and left %u process%s in its "
+		    "process group %u%s", (unsigned long long)s->run_id,
+		    s->argv != NULL ? s->argv[0] : s->display,
+		    status_text(s, st, sizeof(st)), s->left,
+		    s->left == 1 ? "" : "es", s->pid,
+		    s->left_where == LEFT_CGROUP ? " and cgroup" : "");
+	n = srv->sup_ops->exited(srv, s);
 	if (n > 0)
 		log_info("%s (pid %u, run %016llx) %s; told %u manager%s",
 		    s->display, s->pid, (unsigned long long)s->run_id,
@@ -346,102 +358,295 @@ on_exit_msg(struct service *s, const struct proto_msg *m)
 	enforce_keep_max(srv);
 }
 
-/* EVENT HELLO of a LAUNCHING or ADOPTING shim; -1 drops the link. */
-static int
-on_hello(struct service *s, const struct proto_msg *m)
+/* The hello of a previous server's shim: what it runs, and how. */
+static void
+act_adopt(struct service *s, const struct proto_msg *m, char **argv)
 {
 	struct server	*srv = s->srv;
-	char		**argv;
 
-	if (m->u.shim.run_id != s->run_id ||
-	    m->u.shim.version < SHIM_LINK_OLDEST ||
-	    m->u.shim.version > SHIM_LINK_VERSION)
-		return -1;
-	if (s->state == SV_LAUNCHING) {
-		if (m->u.shim.state != RUN_RUNNING)
-			return -1;
-		s->pid = m->u.shim.pid;
-		s->started = time(NULL);
-		set_state(s, SV_RUNNING);
-		server_send_started(srv, s);
-		return 0;
-	}
-	if (svc_argv_from_wire(m->u.shim.argv, m->u.shim.argc, &argv) != 0)
-		return -1;
 	s->argv = argv;
 	svc_display(argv, s->display, sizeof(s->display));
 	s->started = (time_t)m->u.shim.started;
-	if (m->u.shim.state == RUN_STARTING) {
+	if (s->state == SV_LAUNCHING) {
 		/* Launched by the previous server, its exec still hanging:
 		 * ours to wait for like our own launch.  A START of it
 		 * attaches, and its hello or ERROR follows. */
-		set_state(s, SV_LAUNCHING);
 		log_info("found %s (run %016llx) still starting: its exec has "
 		    "not returned", s->display, (unsigned long long)s->run_id);
 		adoption_check(srv);
-		return 0;
+		return;
 	}
 	s->pid = m->u.shim.pid;
-	if (m->u.shim.state == RUN_EXITED) {
+	if (s->state == SV_EXITED) {
 		s->exit_how = m->u.shim.exit_how;
 		s->exit_value = m->u.shim.exit_value;
 		s->ended = (time_t)m->u.shim.ended;
-		set_state(s, SV_EXITED);
-	} else
-		set_state(s, SV_RUNNING);
+	}
 	log_info("found %s (pid %u, run %016llx) %s", s->display, s->pid,
 	    (unsigned long long)s->run_id, s->state == SV_RUNNING ?
 	    "running" : "ended, its status kept");
 	/* Managers that re-attached by run id while we waited. */
-	server_send_started(srv, s);
+	srv->sup_ops->started(srv, s, NULL);
 	adoption_check(srv);
-	return 0;
 }
 
-/* EVENT ERROR of a LAUNCHING shim: the command could not be run. */
+/* The service is forgotten: its managers get code and text first. */
 static void
-on_launch_error(struct service *s, const struct proto_msg *m)
+act_forget(struct service *s, uint16_t code, const char *text)
+{
+	struct server	*srv = s->srv;
+
+	srv->sup_ops->error(srv, s, code, text);
+	service_free(srv, s);
+}
+
+static void
+act_lost(struct service *s, enum sv_action act, const char *why)
 {
 	char	text[PROTO_MAX_TEXT];
 
-	snprintf(text, sizeof(text), "%.*s", (int)m->u.error.text.len,
-	    (const char *)m->u.error.text.p);
-	log_warnx("could not start %s: %s", s->display, text);
-	server_send_error(s->srv, s, m->u.error.code == PERR_EXEC ? PERR_EXEC :
-	    PERR_INTERNAL, text);
-	service_free(s->srv, s);
+	switch (act) {
+	case SV_A_LAUNCH_LOST:
+		snprintf(text, sizeof(text), "could not start %s: its %s "
+		    "ended before it started it (%s)", s->display, SHIM_NAME,
+		    why);
+		log_warnx("%s", text);
+		act_forget(s, PERR_INTERNAL, text);
+		break;
+	case SV_A_ADOPT_LOST:
+		snprintf(text, sizeof(text), "cannot adopt the shim of run "
+		    "%016llx: %s", (unsigned long long)s->run_id, why);
+		log_warnx("%s", text);
+		/* Managers that re-attached by run id meanwhile. */
+		act_forget(s, PERR_NORUN, text);
+		break;
+	default:	/* SV_A_RUN_LOST */
+		snprintf(text, sizeof(text), "lost the supervisor of %s (pid "
+		    "%u): %s; its exit status cannot be known", s->display,
+		    s->pid, why);
+		log_warnx("%s", text);
+		act_forget(s, PERR_NORUN, text);
+		break;
+	}
 }
 
-/* One frame from a shim; -1 when the link must be dropped. */
+static void
+act_signal(struct service *s, int sig)
+{
+	struct proto_msg	m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_SHIM_SIGNAL;
+	m.u.signal.run_id = s->run_id;
+	m.u.signal.sig = sig;
+	if (shim_send(s, &m) == 0)
+		log_info("sent signal %d to %s (pid %u, run %016llx)", sig,
+		    s->display, s->pid, (unsigned long long)s->run_id);
+	else
+		log_warnx("cannot signal %s (run %016llx): its %s is not "
+		    "reachable", s->display, (unsigned long long)s->run_id,
+		    SHIM_NAME);
+}
+
+/*
+ * The one way a service changes: the cell of svcfsm.c's table for its
+ * state and ev names the action and the next state.  An event its state
+ * does not expect is logged and refused: -EPERM, nothing changed; a hello
+ * whose argv is unusable: -EBADMSG, nothing changed either.  On 0 s may
+ * be forgotten (GONE); its memory stays until its handles close.
+ */
+static int
+sup_event(struct service *s, enum sv_event ev, const struct sv_arg *a)
+{
+	struct server		*srv = s->srv;
+	const struct proto_msg	*m = a->msg;
+	enum sv_action		 act;
+	enum sv_state		 next, prev = s->state;
+	char			**argv = NULL, text[PROTO_MAX_TEXT];
+	char			 shown[VIS_LEN(PROTO_MAX_TEXT)];
+
+	if (svcfsm_next(prev, ev, &act, &next) != 0) {
+		log_warnx("%s (run %016llx): refused %s in state %s",
+		    s->display, (unsigned long long)s->run_id,
+		    svcfsm_event_name(ev), svcfsm_state_name(prev));
+		return -EPERM;
+	}
+	/* The one action that can fail on what its frame says does so
+	 * before anything changes. */
+	if ((act == SV_A_ADOPT_RUNNING || act == SV_A_ADOPT_STARTING ||
+	    act == SV_A_ADOPT_EXITED) && svc_argv_from_wire(m->u.shim.argv,
+	    m->u.shim.argc, &argv) != 0)
+		return -EBADMSG;
+	if (next != SV_GONE)
+		set_state(s, next);
+	switch (act) {
+	case SV_A_REFUSE:
+	case SV_A_NONE:
+	case SV_A_DISCARD:
+	case SV_NACTIONS:
+		break;
+	case SV_A_STARTED:
+		s->pid = m->u.shim.pid;
+		s->started = time(NULL);
+		srv->sup_ops->started(srv, s, NULL);
+		break;
+	case SV_A_ADOPT_RUNNING:
+	case SV_A_ADOPT_STARTING:
+	case SV_A_ADOPT_EXITED:
+		act_adopt(s, m, argv);
+		break;
+	case SV_A_EXEC_FAILED:
+		snprintf(text, sizeof(text), "%.*s", (int)m->u.error.text.len,
+		    (const char *)m->u.error.text.p);
+		/* The shim's "cannot execute ARGV0": the argument is a
+		 * peer's. */
+		log_warnx("could not start %s: %s", s->display,
+		    vis_str(shown, sizeof(shown), text));
+		act_forget(s, m->u.error.code == PERR_EXEC ? PERR_EXEC :
+		    PERR_INTERNAL, text);
+		break;
+	case SV_A_OUTPUT:
+		srv->sup_ops->output(srv, s, m->u.output.stream,
+		    (const char *)m->u.output.data.p, m->u.output.data.len);
+		break;
+	case SV_A_EXITED:
+		act_exited(s, m);
+		break;
+	case SV_A_WAIT:
+		/* STARTED when the pending hello arrives. */
+		srv->sup_ops->join(srv, s, a->sess, a->launched);
+		break;
+	case SV_A_JOIN:
+		srv->sup_ops->join(srv, s, a->sess, a->launched);
+		srv->sup_ops->started(srv, s, a->sess);
+		break;
+	case SV_A_SEND_STATUS:
+		srv->sup_ops->started(srv, s, a->sess);
+		if (prev == SV_EXITED)
+			log_info("sent the kept status of %s (run %016llx) to "
+			    "%s", s->display, (unsigned long long)s->run_id,
+			    a->sess->peer);
+		break;
+	case SV_A_DELIVER:
+		s->delivered = time(NULL);
+		release(s);
+		log_debug("%s (run %016llx): status delivered to %s",
+		    s->display, (unsigned long long)s->run_id, a->sess->peer);
+		break;
+	case SV_A_LAUNCH_LOST:
+	case SV_A_ADOPT_LOST:
+	case SV_A_RUN_LOST:
+		act_lost(s, act, a->why);
+		break;
+	case SV_A_KEEP:
+		/* The status is ours now: kept here until delivered. */
+		log_debug("the shim of %s (run %016llx) went away: %s",
+		    s->display, (unsigned long long)s->run_id, a->why);
+		break;
+	case SV_A_SLOW:
+		s->slow_logged = 1;
+		log_warnx("%s is still starting after %lld s: its exec does "
+		    "not return (a hung file system?)", s->display,
+		    (long long)(time(NULL) - s->started));
+		break;
+	case SV_A_FORGET_KEPT:
+		log_warnx("forgetting the exit status of %s (run %016llx, "
+		    "%s), never collected: %s", s->display,
+		    (unsigned long long)s->run_id,
+		    status_text(s, text, sizeof(text)), a->why);
+		release(s);
+		service_free(srv, s);
+		break;
+	case SV_A_FORGET_DELIVERED:
+		log_info("forgetting delivered run %016llx of %s: %s",
+		    (unsigned long long)s->run_id, s->display, a->why);
+		service_free(srv, s);
+		break;
+	case SV_A_ADOPT_GIVE_UP:
+		snprintf(text, sizeof(text), "cannot adopt the shim of run "
+		    "%016llx: no hello in %d s", (unsigned long long)s->run_id,
+		    SUP_ADOPT_MS / 1000);
+		log_warnx("%s; a START of its command will run a second copy",
+		    text);
+		act_forget(s, PERR_NORUN, text);
+		break;
+	case SV_A_SIGNAL:
+		act_signal(s, SIGTERM);
+		break;
+	}
+	return 0;
+}
+
+/* What the service left changed: kept for -list and the exit's log line,
+ * not an event (the state is the same). */
+static int
+on_left(struct service *s, const struct proto_msg *m)
+{
+	if (m->u.left.run_id != s->run_id || s->link_version < 3)
+		return -1;
+	if (s->left > 0 && m->u.left.count == 0 && !SV_LIVE(s->state))
+		log_info("run %016llx (%s): the processes it left have ended",
+		    (unsigned long long)s->run_id, s->display);
+	s->left = m->u.left.count;
+	s->left_where = m->u.left.where;
+	return 0;
+}
+
+/* A shim of link version 3 or later is told ours: it then sends
+ * SHIM_LEFT, which older ones do not know. */
+static void
+tell_version(struct service *s)
+{
+	struct proto_msg	m = { .type = MSG_SHIM_VERSION };
+
+	if (s->link_version < 3)
+		return;
+	m.u.shim_version.version = SHIM_LINK_VERSION;
+	shim_send(s, &m);
+}
+
+/* One frame from a shim, checked and made an event; -1 when the link
+ * must be dropped. */
 static int
 link_frame(struct service *s, const struct proto_msg *m)
 {
+	struct sv_arg	a = { .msg = m };
+	enum sv_event	ev;
+
 	switch (m->type) {
+	case MSG_SHIM_LEFT:
+		return on_left(s, m);
 	case MSG_SHIM_HELLO:
-		if (!SV_PENDING(s->state))
+		if (m->u.shim.run_id != s->run_id ||
+		    m->u.shim.version < SHIM_LINK_OLDEST ||
+		    m->u.shim.version > SHIM_LINK_VERSION)
 			return -1;
-		return on_hello(s, m);
-	case MSG_ERROR:
-		if (s->state != SV_LAUNCHING)
+		/* proto.c admits no other state in a SHIM_HELLO. */
+		ev = m->u.shim.state == RUN_STARTING ? SV_EV_HELLO_STARTING :
+		    m->u.shim.state == RUN_EXITED ? SV_EV_HELLO_EXITED :
+		    SV_EV_HELLO_RUNNING;
+		if (sup_event(s, ev, &a) != 0)
 			return -1;
-		on_launch_error(s, m);
+		s->link_version = m->u.shim.version;
+		tell_version(s);
 		return 0;
+	case MSG_ERROR:
+		ev = SV_EV_LAUNCH_ERROR;
+		break;
 	case MSG_OUTPUT:
 		if (m->u.output.run_id != s->run_id)
 			return -1;
-		if (s->state == SV_RUNNING)
-			server_send_output(s->srv, s, m->u.output.stream,
-			    (const char *)m->u.output.data.p,
-			    m->u.output.data.len);
-		return 0;
+		ev = SV_EV_OUTPUT;
+		break;
 	case MSG_EXIT:
-		if (m->u.exit.run_id != s->run_id || s->state != SV_RUNNING)
+		if (m->u.exit.run_id != s->run_id)
 			return -1;
-		on_exit_msg(s, m);
-		return 0;
+		ev = SV_EV_EXIT;
+		break;
 	default:
 		return -1;
 	}
+	return sup_event(s, ev, &a) == 0 ? 0 : -1;
 }
 
 static void
@@ -454,60 +659,28 @@ link_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 }
 
 /*
- * Feeds bytes from the shim; complete frames are handled in place.  A
- * frame may free s (an exec error): s->shim_open is checked before each.
- * Returns -1 for a malformed frame, 1 when s is gone.
+ * Feeds bytes from the shim; complete frames are handled as they are
+ * whole.  A frame may free s (an exec error): s->listed is checked before
+ * each.  Returns -1 for a malformed frame, 1 when s is gone.
  */
 static int
 link_feed(struct service *s, const uint8_t *data, size_t n)
 {
 	struct proto_msg	 m;
-	const uint8_t		*p;
-	size_t			 len, used = 0;
-	uint8_t			*nb;
-	ssize_t			 r;
+	ssize_t			 k, r;
 
-	if (s->in_len > 0) {
-		if (s->in_len + n > PROTO_MAX_FRAME + sizeof(s->srv->readbuf))
+	while (n > 0 && s->listed) {
+		if ((k = reader_feed(&s->in, data, n)) < 0)
 			return -1;
-		if ((nb = realloc(s->in, s->in_len + n)) == NULL)
-			return -1;
-		memcpy(nb + s->in_len, data, n);
-		s->in = nb;
-		s->in_len += n;
-		p = s->in;
-		len = s->in_len;
-	} else {
-		p = data;
-		len = n;
-	}
-	while (s->listed) {
-		r = proto_take(p + used, len - used, PROTO_MAX_BODY, NULL, &m,
-		    NULL, 0);
-		if (r == 0)
-			break;
-		if (r < 0 || link_frame(s, &m) != 0)
-			return -1;
-		used += (size_t)r;
+		data += k;
+		n -= (size_t)k;
+		while (s->listed && (r = reader_take(&s->in, NULL, &m, NULL,
+		    0)) != 0)
+			if (r < 0 || link_frame(s, &m) != 0)
+				return -1;
 	}
 	if (!s->listed)
 		return 1;	/* freed once its handles close */
-	if (used == len) {
-		free(s->in);
-		s->in = NULL;
-		s->in_len = 0;
-		return 0;
-	}
-	/* Keep the partial frame. */
-	if (p == s->in) {
-		memmove(s->in, s->in + used, len - used);
-		s->in_len = len - used;
-	} else {
-		if ((s->in = malloc(len - used)) == NULL)
-			return -1;
-		memcpy(s->in, p + used, len - used);
-		s->in_len = len - used;
-	}
 	return 0;
 }
 
@@ -527,47 +700,14 @@ link_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		link_lost(s, "it sent a malformed frame");
 }
 
-/* EVENT LINK LOST: the shim died or misbehaved. */
+/* The shim died or misbehaved. */
 static void
 link_lost(struct service *s, const char *why)
 {
-	struct server	*srv = s->srv;
-	char		 text[PROTO_MAX_TEXT];
+	struct sv_arg	a = { .why = why };
 
 	close_link(s);
-	switch (s->state) {
-	case SV_LAUNCHING:
-		snprintf(text, sizeof(text), "could not start %s: its %s "
-		    "ended before it started it (%s)", s->display, SHIM_NAME,
-		    why);
-		log_warnx("%s", text);
-		server_send_error(srv, s, PERR_INTERNAL, text);
-		service_free(srv, s);
-		break;
-	case SV_ADOPTING:
-		snprintf(text, sizeof(text), "cannot adopt the shim of run "
-		    "%016llx: %s", (unsigned long long)s->run_id, why);
-		log_warnx("%s", text);
-		/* Managers that re-attached by run id meanwhile. */
-		server_send_error(srv, s, PERR_NORUN, text);
-		service_free(srv, s);
-		break;
-	case SV_RUNNING:
-		snprintf(text, sizeof(text), "lost the supervisor of %s (pid "
-		    "%u): %s; its exit status cannot be known", s->display,
-		    s->pid, why);
-		log_warnx("%s", text);
-		server_send_error(srv, s, PERR_NORUN, text);
-		service_free(srv, s);
-		break;
-	case SV_EXITED:
-		/* The status is ours now: kept here until delivered. */
-		log_debug("the shim of %s (run %016llx) went away: %s",
-		    s->display, (unsigned long long)s->run_id, why);
-		break;
-	case SV_DELIVERED:
-		break;		/* released: the shim's normal end */
-	}
+	sup_event(s, SV_EV_LINK_LOST, &a);
 }
 
 /*
@@ -641,6 +781,9 @@ service_new(struct server *srv, char **argv)
 		return NULL;
 	s->srv = srv;
 	s->argv = argv;
+	/* No buffer while idle: most links are, most of the time. */
+	reader_init(&s->in, 0, PROTO_MAX_BODY);
+	LIST_INIT(&s->sessions);
 	if (argv != NULL)
 		svc_display(argv, s->display, sizeof(s->display));
 	uv_pipe_init(&srv->loop, &s->shim, 0);
@@ -745,25 +888,18 @@ adopt_one(void *arg, const char *path, uint64_t run_id)
 	service_add(srv, s, SV_ADOPTING);
 }
 
-/* EVENT ADOPT TIMEOUT: shims that never said hello are given up. */
+/* Shims that never said hello are given up. */
 static void
 adopt_timeout(uv_timer_t *t)
 {
 	struct server	*srv = t->data;
 	struct service	*s, *next;
-	char		 text[PROTO_MAX_TEXT];
+	struct sv_arg	 a = { 0 };
 
 	for (s = TAILQ_FIRST(&srv->services); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, link);
-		if (s->state == SV_ADOPTING) {
-			snprintf(text, sizeof(text), "cannot adopt the shim of "
-			    "run %016llx: no hello in %d s", (unsigned long
-			    long)s->run_id, SUP_ADOPT_MS / 1000);
-			log_warnx("%s; a START of its command will run a "
-			    "second copy", text);
-			server_send_error(srv, s, PERR_NORUN, text);
-			service_free(srv, s);
-		}
+		if (s->state == SV_ADOPTING)
+			sup_event(s, SV_EV_ADOPT_TIMEOUT, &a);
 	}
 }
 
@@ -779,7 +915,7 @@ adoption_check(struct server *srv)
 		log_info("took over %u running and %u ended service%s from a "
 		    "previous cmappserver", srv->n_running, srv->n_kept,
 		    srv->n_running + srv->n_kept == 1 ? "" : "s");
-	server_adopted(srv);
+	srv->sup_ops->adopted(srv);
 }
 
 int
@@ -795,8 +931,19 @@ sup_adopt(struct server *srv)
 }
 
 void
-sup_init(struct server *srv)
+sup_init(struct server *srv, const struct sup_ops *ops)
 {
+	char	base[PATH_MAX], why[PATH_MAX + 64];
+
+	/* Said once: each shim makes its service's cgroup, or falls back
+	 * to the process group alone, by the same rule. */
+	if (left_cgroup_base(base, sizeof(base), why, sizeof(why)) == 0)
+		log_info("services get a cgroup of their own under %s: what "
+		    "leaves a service's process group is still found", base);
+	else
+		log_info("no cgroup for services (%s): what a service leaves "
+		    "behind is found by its process group only", why);
+	srv->sup_ops = ops;
 	TAILQ_INIT(&srv->services);
 	uv_timer_init(&srv->loop, &srv->sweep);
 	srv->sweep.data = srv;
@@ -827,55 +974,39 @@ sup_fill_started(const struct service *s, struct proto_msg *m, int launched)
 	    STARTED_LAUNCHED : STARTED_ATTACHED) : STARTED_EXITED;
 }
 
-/* EVENT ATTACH. */
+/* A manager attaches. */
 void
 sup_attach(struct server *srv, struct service *s, struct session *sess,
     int launched)
 {
-	struct proto_msg	m;
+	struct sv_arg	a = { .sess = sess, .launched = launched };
 
 	(void)srv;
-	if (SV_LIVE(s->state)) {
-		/* STARTED now, or when the pending hello arrives. */
-		sess->svc = s;
-		sess->attached = time(NULL);
-		sess->launched = launched;
-		if (s->state == SV_RUNNING) {
-			sup_fill_started(s, &m, launched);
-			conn_send(sess->conn, &m);
-		}
-		return;
-	}
-	sup_fill_started(s, &m, 0);
-	conn_send(sess->conn, &m);
-	sup_fill_exit(s, &m);
-	sess->exit_run = s->run_id;
-	conn_send(sess->conn, &m);
-	if (s->state == SV_EXITED)
-		log_info("sent the kept status of %s (run %016llx) to %s",
-		    s->display, (unsigned long long)s->run_id, sess->peer);
+	sup_event(s, SV_EV_ATTACH, &a);
 }
 
-/* EVENT EXIT_ACK: a manager has the status; the shim may go. */
+/* A manager has the status; the shim may go. */
 void
 sup_ack(struct server *srv, struct session *sess, uint64_t run_id)
 {
 	struct service	*s = sup_find_run(srv, run_id);
+	struct sv_arg	 a = { .sess = sess };
 
-	if (s == NULL || s->state != SV_EXITED || sess->exit_run != run_id)
+	if (s == NULL || sess->exit_run != run_id)
 		return;
-	set_state(s, SV_DELIVERED);
-	s->delivered = time(NULL);
-	release(s);
-	log_debug("%s (run %016llx): status delivered to %s", s->display,
-	    (unsigned long long)run_id, sess->peer);
+	sup_event(s, SV_EV_ACK, &a);
 }
 
-void
-sup_detach(struct server *srv, struct session *sess)
+int
+sup_stop(struct server *srv, struct service *s)
 {
+	struct sv_arg	a = { 0 };
+
 	(void)srv;
-	sess->svc = NULL;
+	/* An ended service with nothing left has nothing to stop. */
+	if (!SV_LIVE(s->state) && s->left == 0)
+		return -EPERM;
+	return sup_event(s, SV_EV_STOP, &a) == 0 ? 0 : -EPERM;
 }
 
 void
@@ -883,6 +1014,7 @@ sup_list(struct server *srv, struct session *sess)
 {
 	struct proto_msg	 m;
 	struct service		*s;
+	struct session		*att;
 	uint16_t		 n = 0;
 	int			 i;
 
@@ -901,7 +1033,10 @@ sup_list(struct server *srv, struct session *sess)
 		m.u.entry.exit_value = s->exit_value;
 		m.u.entry.since = (uint64_t)(SV_LIVE(s->state) ?
 		    s->started : s->ended);
-		m.u.entry.managers = (uint16_t)server_managers(srv, s);
+		/* Counted, not kept: the LIST_MANAGER frames that follow
+		 * must match it. */
+		LIST_FOREACH(att, &s->sessions, svc_link)
+			m.u.entry.managers++;
 		for (i = 0; s->argv[i] != NULL && i < PROTO_MAX_ARGS; i++) {
 			m.u.entry.argv[i].p = (const uint8_t *)s->argv[i];
 			m.u.entry.argv[i].len = (uint16_t)strlen(s->argv[i]);
@@ -910,8 +1045,17 @@ sup_list(struct server *srv, struct session *sess)
 		if (conn_send(sess->conn, &m) != 0)
 			continue;
 		n++;
+		if (s->left > 0 && proto_has(sess->conn->version,
+		    MSG_LIST_LEFT)) {
+			memset(&m, 0, sizeof(m));
+			m.type = MSG_LIST_LEFT;
+			m.u.left.run_id = s->run_id;
+			m.u.left.count = s->left;
+			m.u.left.where = s->left_where;
+			conn_send(sess->conn, &m);
+		}
 		/* Apart from the entry: its argv may fill a frame alone. */
-		server_list_managers(srv, s, sess);
+		srv->sup_ops->list_managers(srv, s, sess);
 	}
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_LIST_END;

@@ -37,7 +37,7 @@ handle_closed(uv_handle_t *h)
 	if (c->ops->closed != NULL)
 		c->ops->closed(c, c->why, c->reason);
 	SSL_free(c->ssl);
-	free(c->rbuf);
+	reader_free(&c->in);
 	free(c);
 }
 
@@ -57,7 +57,7 @@ close_now(struct conn *c)
  * already queued is flushed first so the peer learns why.
  */
 static void
-fail(struct conn *c, enum conn_why why, const char *reason)
+end_with(struct conn *c, enum conn_why why, const char *reason)
 {
 	if (c->state == C_CLOSING)
 		return;
@@ -81,7 +81,7 @@ write_done(uv_write_t *req, int status)
 
 	free(req->data);
 	if (status < 0 && status != UV_ECANCELED)
-		fail(c, CONN_IO, uv_strerror(status));
+		end_with(c, CONN_IO, uv_strerror(status));
 }
 
 /* Moves whatever OpenSSL wrote into the memory BIO onto the socket. */
@@ -117,7 +117,7 @@ timer_fired(uv_timer_t *t)
 		close_now(c);	/* the peer did not take our last bytes */
 		return;
 	}
-	fail(c, CONN_TIMEOUT, c->reason[0] ? c->reason : "timed out");
+	end_with(c, CONN_TIMEOUT, c->reason[0] ? c->reason : "timed out");
 }
 
 struct conn *
@@ -141,6 +141,7 @@ conn_new(uv_loop_t *loop, SSL_CTX *ctx, const struct conn_ops *ops,
 	SSL_set_bio(c->ssl, c->rbio, c->wbio);
 	c->ops = ops;
 	c->data = data;
+	reader_init(&c->in, CONN_RBUF_MIN, PROTO_MAX_BODY);
 	uv_tcp_init(loop, &c->tcp);
 	uv_timer_init(loop, &c->timer);
 	c->tcp.data = c->timer.data = c;
@@ -166,19 +167,19 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	if (n == UV_EOF) {
 		/* A frame cut short is a bad peer, said as such; a clean
 		 * end between frames is not. */
-		if (c->state == C_OPEN && c->rlen > 0)
-			fail(c, CONN_PROTO, "connection closed in the middle "
-			    "of a frame");
+		if (c->state == C_OPEN && reader_held(&c->in) > 0)
+			end_with(c, CONN_PROTO, "connection closed in the "
+			    "middle of a frame");
 		else
-			fail(c, CONN_EOF, "connection closed by the peer");
+			end_with(c, CONN_EOF, "connection closed by the peer");
 		return;
 	}
 	if (n < 0) {
-		fail(c, CONN_IO, uv_strerror((int)n));
+		end_with(c, CONN_IO, uv_strerror((int)n));
 		return;
 	}
 	if (n > 0 && BIO_write(c->rbio, b->base, (int)n) != (int)n) {
-		fail(c, CONN_IO, "out of memory");
+		end_with(c, CONN_IO, "out of memory");
 		return;
 	}
 	pump(c);
@@ -224,7 +225,7 @@ start(struct conn *c)
 	c->state = C_HANDSHAKE;
 	if ((r = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb))
 	    != 0) {
-		fail(c, CONN_IO, uv_strerror(r));
+		end_with(c, CONN_IO, uv_strerror(r));
 		return;
 	}
 	pump(c);
@@ -250,7 +251,7 @@ connect_cb(uv_connect_t *req, int status)
 	if (c->state == C_CLOSING)
 		return;
 	if (status < 0) {
-		fail(c, CONN_IO, uv_strerror(status));
+		end_with(c, CONN_IO, uv_strerror(status));
 		return;
 	}
 	/* A deadline set while connecting was for the connect alone. */
@@ -293,72 +294,33 @@ conn_idle(struct conn *c, unsigned ms)
 static void
 bad_frame(struct conn *c, const char *why)
 {
-	struct proto_msg	m = { .type = MSG_ERROR };
+	struct proto_msg	m;
 
-	m.u.error.code = PERR_BADMSG;
-	m.u.error.text.p = (const uint8_t *)why;
-	m.u.error.text.len = (uint16_t)strlen(why);
+	proto_error(&m, PERR_BADMSG, why);
 	conn_send(c, &m);
-	fail(c, CONN_PROTO, why);
+	end_with(c, CONN_PROTO, why);
 }
 
-/* Hands every complete frame in rbuf to the owner. */
+/* Hands every complete frame read to the owner. */
 static void
 frames(struct conn *c)
 {
 	struct proto_msg	m;
-	size_t			off = 0;
 	ssize_t			n;
 	char			why[128];
 
 	while (c->state == C_OPEN) {
-		n = proto_take(c->rbuf + off, c->rlen - off, PROTO_MAX_BODY,
-		    NULL, &m, why, sizeof(why));
+		n = reader_take(&c->in, NULL, &m, why, sizeof(why));
 		if (n == 0)
 			break;
 		if (n < 0) {
 			bad_frame(c, why);
 			return;
 		}
-		off += (size_t)n;
 		if (c->idle_ms > 0)
 			conn_deadline(c, c->idle_ms, "idle deadline passed");
 		c->ops->frame(c, &m);
 	}
-	if (off > 0 && c->state != C_CLOSING) {
-		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
-		c->rlen -= off;
-	}
-	/* After a big frame, back to a small buffer. */
-	if (c->rlen == 0 && c->rcap > CONN_RBUF_MIN) {
-		free(c->rbuf);
-		c->rbuf = NULL;
-		c->rcap = 0;
-	}
-}
-
-/*
- * Room in rbuf for what SSL_read may give: the rest of the frame that
- * starts it (whose length the header says, checked by frames() against
- * PROTO_MAX_BODY), at least CONN_RBUF_MIN.  0, or -ENOMEM.
- */
-static int
-rbuf_room(struct conn *c)
-{
-	struct proto_hdr	 h;
-	size_t			 need = CONN_RBUF_MIN;
-	uint8_t			*nb;
-
-	if (proto_decode_header(c->rbuf, c->rlen, &h) == 0 &&
-	    PROTO_HDR_LEN + (size_t)h.len > need)
-		need = PROTO_HDR_LEN + (size_t)h.len;
-	if (need <= c->rcap)
-		return 0;
-	if ((nb = realloc(c->rbuf, need)) == NULL)
-		return -ENOMEM;
-	c->rbuf = nb;
-	c->rcap = need;
-	return 0;
 }
 
 static void
@@ -369,19 +331,21 @@ tls_fail(struct conn *c, int ret)
 
 	auth = tls_error(c->ssl, ret, why, sizeof(why));
 	flush(c);	/* the alert tells the peer why */
-	fail(c, auth ? CONN_AUTH : CONN_TLS, why);
+	end_with(c, auth ? CONN_AUTH : CONN_TLS, why);
 }
 
 static void
 pump(struct conn *c)
 {
-	int	r, e;
+	uint8_t	*room;
+	size_t	 cap;
+	int	 r, e;
 
 	if (c->state == C_HANDSHAKE) {
 		ERR_clear_error();
 		r = SSL_do_handshake(c->ssl);
 		if (flush(c) != 0) {
-			fail(c, CONN_IO, "cannot write");
+			end_with(c, CONN_IO, "cannot write");
 			return;
 		}
 		if (r != 1) {
@@ -395,15 +359,16 @@ pump(struct conn *c)
 		c->ops->ready(c);
 	}
 	while (c->state == C_OPEN) {
-		if (rbuf_room(c) != 0) {
-			fail(c, CONN_IO, "out of memory");
+		/* Room for the rest of the frame that begins (its header
+		 * checked against PROTO_MAX_BODY), at least CONN_RBUF_MIN. */
+		if (reader_room(&c->in, &room, &cap) != 0) {
+			end_with(c, CONN_IO, "out of memory");
 			return;
 		}
 		ERR_clear_error();
-		r = SSL_read(c->ssl, c->rbuf + c->rlen,
-		    (int)(c->rcap - c->rlen));
+		r = SSL_read(c->ssl, room, (int)cap);
 		if (r > 0) {
-			c->rlen += (size_t)r;
+			reader_wrote(&c->in, (size_t)r);
 			frames(c);
 			continue;
 		}
@@ -411,14 +376,14 @@ pump(struct conn *c)
 		if (e == SSL_ERROR_WANT_READ)
 			break;
 		if (e == SSL_ERROR_ZERO_RETURN) {
-			fail(c, CONN_EOF, "connection closed by the peer");
+			end_with(c, CONN_EOF, "connection closed by the peer");
 			return;
 		}
 		tls_fail(c, r);
 		return;
 	}
 	if (c->state != C_CLOSING && flush(c) != 0)
-		fail(c, CONN_IO, "cannot write");
+		end_with(c, CONN_IO, "cannot write");
 }
 
 /*
@@ -437,6 +402,10 @@ conn_send(struct conn *c, const struct proto_msg *m)
 
 	if (c->state != C_OPEN)
 		return -ENOTCONN;
+	/* The owner asks proto_has() first; this keeps a slip off the wire,
+	 * where an older peer would drop us for an unknown type. */
+	if (c->version != 0 && !proto_has(c->version, m->type))
+		return -ENOTSUP;
 	if (conn_queued(c) > CONN_MAX_QUEUED) {
 		conn_close(c, CONN_PROTO, "it does not read what it asks for: "
 		    "over %d bytes queued for it", CONN_MAX_QUEUED);
@@ -455,7 +424,7 @@ conn_send(struct conn *c, const struct proto_msg *m)
 			tls_fail(c, r);
 			r = -EIO;
 		} else if ((r = flush(c)) != 0)
-			fail(c, CONN_IO, "cannot write");
+			end_with(c, CONN_IO, "cannot write");
 	}
 	if (buf != small)
 		free(buf);

@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 
 #include "proto.h"
+#include "reader.h"
 
 #define CONN_READ_CHUNK		4096	/* ciphertext read at a time */
 #define CONN_RBUF_MIN		4096	/* plaintext buffer, grown for a
@@ -54,13 +55,13 @@ struct conn {
 	int			 state;
 	int			 handles;	/* open libuv handles */
 	unsigned		 idle_ms;	/* re-armed on every frame */
+	uint16_t		 version;	/* settled at HELLO, 0 before */
 	enum conn_why		 why;
 	char			 reason[256];
 	char			 peer[64];	/* "addr:port" */
 	/* Small while frames are: every connection, idle or not, costs
-	 * what this struct costs (calloc clears it). */
-	size_t			 rlen, rcap;
-	uint8_t			*rbuf;
+	 * what this struct and its reader's buffer cost. */
+	struct reader		 in;
 	char			 chunk[CONN_READ_CHUNK];
 };
 
@@ -80,6 +81,8 @@ void	conn_idle(struct conn *c, unsigned ms);
 /* "addr:port" of t's peer ("[addr]:port" for IPv6, a v4-mapped one as
  * v4) into buf; buf is left alone when there is no peer. */
 void	conn_peer_text(uv_tcp_t *t, char *buf, size_t cap);
+/* Queues m; -ENOTSUP, and nothing sent, for a type that the peer's
+ * settled version (c->version, once the owner set it) lacks. */
 int	conn_send(struct conn *c, const struct proto_msg *m);
 size_t	conn_queued(const struct conn *c);
 int	conn_is_open(const struct conn *c);

@@ -44,7 +44,7 @@
 #define CERT_TYPE	"X.509"
 
 static int
-fail(char *err, size_t errlen, int r, const char *why)
+refuse(char *err, size_t errlen, int r, const char *why)
 {
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s", why);
@@ -155,28 +155,28 @@ read_cert(struct rd *r, uint32_t version, const struct out *o, X509 **dst,
 
 	if (version == 2) {
 		if (get_utf(r, &type, &typelen) != 0)
-			return fail(err, errlen, -EINVAL, "truncated file");
+			return refuse(err, errlen, -EINVAL, "truncated file");
 		/* The only type Java's JKS ever held; anything else is not. */
 		if (typelen != strlen(CERT_TYPE) ||
 		    memcmp(type, CERT_TYPE, typelen) != 0)
-			return fail(err, errlen, -EINVAL,
+			return refuse(err, errlen, -EINVAL,
 			    "unsupported certificate type (not X.509)");
 	}
 	if (get_u32(r, &len) != 0)
-		return fail(err, errlen, -EINVAL, "truncated file");
+		return refuse(err, errlen, -EINVAL, "truncated file");
 	if (len > JKS_MAX_CERT_LEN)
-		return fail(err, errlen, -EINVAL, "certificate too large");
+		return refuse(err, errlen, -EINVAL, "certificate too large");
 	if (take(r, len, &der) != 0)
-		return fail(err, errlen, -EINVAL, "truncated file");
+		return refuse(err, errlen, -EINVAL, "truncated file");
 	if (o == NULL || (dst == NULL && sk == NULL))
 		return 0;
 	if ((x = decode_cert(der, len)) == NULL)
-		return fail(err, errlen, -EINVAL, "damaged certificate");
+		return refuse(err, errlen, -EINVAL, "damaged certificate");
 	if (dst != NULL)
 		*dst = x;
 	else if (!sk_X509_push(sk, x)) {
 		X509_free(x);
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return refuse(err, errlen, -ENOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -196,19 +196,19 @@ walk(const unsigned char *buf, size_t len, struct layout *lay,
 	int			 first_key = 1, rc;
 
 	if (get_u32(&r, &magic) != 0 || get_u32(&r, &version) != 0)
-		return fail(err, errlen, -EINVAL, "truncated file");
+		return refuse(err, errlen, -EINVAL, "truncated file");
 	/* The magic was checked by the caller; the version is checked here. */
 	if (version != 1 && version != 2)
-		return fail(err, errlen, -EINVAL, "unsupported JKS version");
+		return refuse(err, errlen, -EINVAL, "unsupported JKS version");
 	if (get_u32(&r, &count) != 0)
-		return fail(err, errlen, -EINVAL, "truncated file");
+		return refuse(err, errlen, -EINVAL, "truncated file");
 	if (count > JKS_MAX_ENTRIES)
-		return fail(err, errlen, -EINVAL, "too many entries");
+		return refuse(err, errlen, -EINVAL, "too many entries");
 	for (i = 0; i < count; i++) {
 		if (get_u32(&r, &tag) != 0 ||
 		    get_utf(&r, &alias, &aliaslen) != 0 ||
 		    take(&r, 8, NULL) != 0)		/* timestamp */
-			return fail(err, errlen, -EINVAL, "truncated file");
+			return refuse(err, errlen, -EINVAL, "truncated file");
 		if (tag == TAG_TRUSTED) {
 			rc = read_cert(&r, version, o, NULL,
 			    o != NULL ? o->trusted : NULL, err, errlen);
@@ -218,21 +218,21 @@ walk(const unsigned char *buf, size_t len, struct layout *lay,
 		}
 		/* JCEKS's secret keys (tag 3) never appear in a JKS file. */
 		if (tag != TAG_KEY)
-			return fail(err, errlen, -EINVAL,
+			return refuse(err, errlen, -EINVAL,
 			    "damaged file (unknown entry type)");
 		if (get_u32(&r, &klen) != 0)
-			return fail(err, errlen, -EINVAL, "truncated file");
+			return refuse(err, errlen, -EINVAL, "truncated file");
 		if (klen > JKS_MAX_KEY_LEN)
-			return fail(err, errlen, -EINVAL,
+			return refuse(err, errlen, -EINVAL,
 			    "private key too large");
 		if (take(&r, klen, &key) != 0 || get_u32(&r, &nchain) != 0)
-			return fail(err, errlen, -EINVAL, "truncated file");
+			return refuse(err, errlen, -EINVAL, "truncated file");
 		/* Java refuses to store a private key without its chain. */
 		if (nchain == 0)
-			return fail(err, errlen, -EINVAL,
+			return refuse(err, errlen, -EINVAL,
 			    "damaged file (private key without certificate)");
 		if (nchain > JKS_MAX_CHAIN)
-			return fail(err, errlen, -EINVAL,
+			return refuse(err, errlen, -EINVAL,
 			    "certificate chain too long");
 		if (first_key && o == NULL) {
 			lay->key = key;
@@ -253,13 +253,13 @@ walk(const unsigned char *buf, size_t len, struct layout *lay,
 		return 0;
 	lay->end = len - r.left;
 	if (take(&r, SHA1_LEN, NULL) != 0)
-		return fail(err, errlen, -EINVAL, "truncated file");
+		return refuse(err, errlen, -EINVAL, "truncated file");
 	/*
 	 * Java ignores what follows the digest; keytool never writes any, so
 	 * bytes there mean the file was damaged in transit.
 	 */
 	if (r.left != 0)
-		return fail(err, errlen, -EINVAL,
+		return refuse(err, errlen, -EINVAL,
 		    "damaged file (data after the digest)");
 	return 0;
 }
@@ -377,7 +377,7 @@ recover_key(EVP_MD_CTX *ctx, const EVP_MD *md, const unsigned char *pw,
 	/* EncryptedPrivateKeyInfo has X509_SIG's shape: AlgorithmId, octets. */
 	if ((sig = d2i_X509_SIG(NULL, &p, (long)derlen)) == NULL ||
 	    p != der + derlen) {
-		r = fail(err, errlen, -EINVAL, "damaged private key");
+		r = refuse(err, errlen, -EINVAL, "damaged private key");
 		goto out;
 	}
 	X509_SIG_get0(sig, &alg, &oct);
@@ -385,33 +385,33 @@ recover_key(EVP_MD_CTX *ctx, const EVP_MD *md, const unsigned char *pw,
 	/* JCEKS protects keys with PBEWithMD5AndTripleDES (...42.2.19.1). */
 	if (OBJ_obj2txt(txt, sizeof(txt), oid, 1) <= 0 ||
 	    strcmp(txt, KEY_PROTECTOR) != 0) {
-		r = fail(err, errlen, -EINVAL,
+		r = refuse(err, errlen, -EINVAL,
 		    "unsupported key protection (JCEKS?)");
 		goto out;
 	}
 	data = ASN1_STRING_get0_data(oct);
 	n = (size_t)ASN1_STRING_length(oct);
 	if (n <= SALT_LEN + SHA1_LEN) {
-		r = fail(err, errlen, -EINVAL, "damaged private key");
+		r = refuse(err, errlen, -EINVAL, "damaged private key");
 		goto out;
 	}
 	ct = data + SALT_LEN;
 	ctlen = n - SALT_LEN - SHA1_LEN;
 	if ((plain = malloc(ctlen)) == NULL) {
-		r = fail(err, errlen, -ENOMEM, "out of memory");
+		r = refuse(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 	memcpy(d, data, SALT_LEN);
 	for (off = 0; off < ctlen; off += SHA1_LEN) {
 		if (sha1(ctx, md, pw, pwlen, d, SHA1_LEN, NULL, 0, d) != 0) {
-			r = fail(err, errlen, -ENOMEM, "SHA-1 failed");
+			r = refuse(err, errlen, -ENOMEM, "SHA-1 failed");
 			goto out;
 		}
 		for (k = 0; k < SHA1_LEN && off + k < ctlen; k++)
 			plain[off + k] = ct[off + k] ^ d[k];
 	}
 	if (sha1(ctx, md, pw, pwlen, plain, ctlen, NULL, 0, check) != 0) {
-		r = fail(err, errlen, -ENOMEM, "SHA-1 failed");
+		r = refuse(err, errlen, -ENOMEM, "SHA-1 failed");
 		goto out;
 	}
 	/*
@@ -420,18 +420,19 @@ recover_key(EVP_MD_CTX *ctx, const EVP_MD *md, const unsigned char *pw,
 	 * like the manual, takes to be the same.
 	 */
 	if (CRYPTO_memcmp(check, ct + ctlen, SHA1_LEN) != 0) {
-		r = fail(err, errlen, -EACCES, "bad key password (the key's "
+		r = refuse(err, errlen, -EACCES, "bad key password (the key's "
 		    "-keypass must equal the -storepass)");
 		goto out;
 	}
 	p = plain;
 	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)ctlen)) == NULL ||
 	    p != plain + ctlen) {
-		r = fail(err, errlen, -EINVAL, "damaged private key");
+		r = refuse(err, errlen, -EINVAL, "damaged private key");
 		goto out;
 	}
 	if ((*key = EVP_PKCS82PKEY(p8)) == NULL) {
-		r = fail(err, errlen, -EINVAL, "unsupported private key type");
+		r = refuse(err, errlen, -EINVAL,
+		    "unsupported private key type");
 		goto out;
 	}
 	r = 0;
@@ -476,43 +477,43 @@ jks_parse(const unsigned char *buf, size_t len, const char *password,
 		err[0] = '\0';
 
 	if (len < 4)
-		return fail(err, errlen, -EINVAL, "truncated file");
+		return refuse(err, errlen, -EINVAL, "truncated file");
 	magic = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
 	    (uint32_t)buf[2] << 8 | buf[3];
 	if (magic == JCEKS_MAGIC)
-		return fail(err, errlen, -EINVAL, "a JCEKS file, which cmapp "
+		return refuse(err, errlen, -EINVAL, "a JCEKS file, which cmapp "
 		    "does not read: convert it with keytool -importkeystore "
 		    "-srckeystore FILE -srcstoretype JCEKS -destkeystore "
 		    "FILE.p12 -deststoretype PKCS12");
 	if (magic != JKS_MAGIC)
-		return fail(err, errlen, -EINVAL, "not a JKS file");
+		return refuse(err, errlen, -EINVAL, "not a JKS file");
 	if ((r = walk(buf, len, &lay, NULL, err, errlen)) != 0)
 		return r;
 
 	if ((pw = utf16be(password != NULL ? password : "", &pwlen)) ==
 	    NULL) {
-		r = fail(err, errlen, -ENOMEM, "out of memory");
+		r = refuse(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 	/* Fetched per call: no global state, and a call is rare. */
 	if ((md = EVP_MD_fetch(NULL, "SHA1", NULL)) == NULL ||
 	    (ctx = EVP_MD_CTX_new()) == NULL) {
-		r = fail(err, errlen, -ENOMEM, "SHA-1 unavailable");
+		r = refuse(err, errlen, -ENOMEM, "SHA-1 unavailable");
 		goto out;
 	}
 	if (sha1(ctx, md, pw, pwlen, WHITENER, strlen(WHITENER), buf, lay.end,
 	    digest) != 0) {
-		r = fail(err, errlen, -ENOMEM, "SHA-1 failed");
+		r = refuse(err, errlen, -ENOMEM, "SHA-1 failed");
 		goto out;
 	}
 	if (CRYPTO_memcmp(digest, buf + lay.end, SHA1_LEN) != 0) {
-		r = fail(err, errlen, -EACCES, "bad password");
+		r = refuse(err, errlen, -EACCES, "bad password");
 		goto out;
 	}
 
 	if ((chain != NULL && (o.chain = sk_X509_new_null()) == NULL) ||
 	    (trusted != NULL && (o.trusted = sk_X509_new_null()) == NULL)) {
-		r = fail(err, errlen, -ENOMEM, "out of memory");
+		r = refuse(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 	/* The leaf is needed to check the key against even if not wanted. */
@@ -525,7 +526,7 @@ jks_parse(const unsigned char *buf, size_t len, const char *password,
 		    &pkey, err, errlen)) != 0)
 			goto out;
 		if (X509_check_private_key(leaf, pkey) != 1) {
-			r = fail(err, errlen, -EINVAL,
+			r = refuse(err, errlen, -EINVAL,
 			    "private key does not match its certificate");
 			goto out;
 		}

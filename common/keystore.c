@@ -109,7 +109,7 @@ is_password_error(void)
 }
 
 static int
-fail(char *err, size_t errlen, int r, const char *why)
+refuse(char *err, size_t errlen, int r, const char *why)
 {
 	snprintf(err, errlen, "%s", why);
 	ERR_clear_error();
@@ -168,7 +168,7 @@ pick_leaf(struct identity *id, STACK_OF(X509) *sk, char *err, size_t errlen)
 		}
 	}
 	sk_X509_pop_free(sk, X509_free);
-	return fail(err, errlen, -EINVAL,
+	return refuse(err, errlen, -EINVAL,
 	    "private key does not match its certificate");
 }
 
@@ -182,19 +182,19 @@ pem_identity(const unsigned char *buf, size_t len, const char *password,
 	int		 too_many;
 
 	if (memmem(buf, len, "PRIVATE KEY-----", 16) == NULL)
-		return fail(err, errlen, -EINVAL, "no private key");
+		return refuse(err, errlen, -EINVAL, "no private key");
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return refuse(err, errlen, -ENOMEM, "out of memory");
 	ERR_clear_error();
 	id->key = PEM_read_bio_PrivateKey(bio, NULL, pem_password, &pw);
 	BIO_free(bio);
 	if (id->key == NULL) {
 		if (is_password_error() || pw.asked)
-			return fail(err, errlen, -EACCES, "bad password");
-		return fail(err, errlen, -EINVAL, "unreadable private key");
+			return refuse(err, errlen, -EACCES, "bad password");
+		return refuse(err, errlen, -EINVAL, "unreadable private key");
 	}
 	if ((sk = pem_certs(buf, len, &too_many)) == NULL)
-		return fail(err, errlen, -EINVAL, too_many ?
+		return refuse(err, errlen, -EINVAL, too_many ?
 		    "too many certificates" : "no certificate");
 	return pick_leaf(id, sk, err, errlen);
 }
@@ -251,12 +251,12 @@ p12_open(const unsigned char *buf, size_t len, const char *password,
 	int			 ok, attempt;
 
 	if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) == NULL)
-		return fail(err, errlen, -EINVAL, "damaged PKCS#12 file");
+		return refuse(err, errlen, -EINVAL, "damaged PKCS#12 file");
 	if (PKCS12_mac_present(p12)) {
 		if (!PKCS12_verify_mac(p12, pw, -1) &&
 		    !(*pw == '\0' && PKCS12_verify_mac(p12, NULL, 0))) {
 			PKCS12_free(p12);
-			return fail(err, errlen, -EACCES, "bad password");
+			return refuse(err, errlen, -EACCES, "bad password");
 		}
 		if (*pw == '\0' && !PKCS12_verify_mac(p12, pw, -1))
 			pw = NULL;
@@ -270,8 +270,8 @@ p12_open(const unsigned char *buf, size_t len, const char *password,
 	PKCS12_free(p12);
 	if (!ok) {
 		if (is_password_error())
-			return fail(err, errlen, -EACCES, "bad password");
-		return fail(err, errlen, -EINVAL, "unsupported PKCS#12 "
+			return refuse(err, errlen, -EACCES, "bad password");
+		return refuse(err, errlen, -EINVAL, "unsupported PKCS#12 "
 		    "encryption (convert it with openssl pkcs12 -legacy)");
 	}
 	ERR_clear_error();
@@ -287,7 +287,7 @@ keystore_parse_identity(const unsigned char *buf, size_t len,
 
 	memset(id, 0, sizeof(*id));
 	if (len > KEYSTORE_MAX_FILE)
-		return fail(err, errlen, -EFBIG, "file too large");
+		return refuse(err, errlen, -EFBIG, "file too large");
 	switch (detect(buf, len)) {
 	case K_PEM:
 		r = pem_identity(buf, len, password, id, err, errlen);
@@ -298,18 +298,18 @@ keystore_parse_identity(const unsigned char *buf, size_t len,
 		if (r != 0)
 			break;
 		if (id->key == NULL)
-			r = fail(err, errlen, -EINVAL, "no private key");
+			r = refuse(err, errlen, -EINVAL, "no private key");
 		else if (id->cert == NULL)	/* none of ca matched the key */
-			r = fail(err, errlen, -EINVAL, sk_X509_num(ca) > 0 ?
+			r = refuse(err, errlen, -EINVAL, sk_X509_num(ca) > 0 ?
 			    "private key does not match its certificate" :
 			    "no certificate");
 		else if (X509_check_private_key(id->cert, id->key) != 1)
-			r = fail(err, errlen, -EINVAL,
+			r = refuse(err, errlen, -EINVAL,
 			    "private key does not match its certificate");
 		id->chain = ca;
 		break;
 	case K_DER:
-		r = fail(err, errlen, -EINVAL, "no private key (a lone "
+		r = refuse(err, errlen, -EINVAL, "no private key (a lone "
 		    "certificate belongs in a trustStore)");
 		break;
 	case K_JKS:
@@ -317,10 +317,10 @@ keystore_parse_identity(const unsigned char *buf, size_t len,
 		r = jks_parse(buf, len, password, &id->key, &id->cert,
 		    &id->chain, NULL, err, errlen);
 		if (r == 0 && id->key == NULL)
-			r = fail(err, errlen, -EINVAL, "no private key");
+			r = refuse(err, errlen, -EINVAL, "no private key");
 		break;
 	default:
-		r = fail(err, errlen, -EINVAL, "not a PEM or PKCS#12 file");
+		r = refuse(err, errlen, -EINVAL, "not a PEM or PKCS#12 file");
 		break;
 	}
 	if (r != 0)
@@ -340,11 +340,11 @@ keystore_parse_trust(const unsigned char *buf, size_t len,
 
 	*certs = NULL;
 	if (len > KEYSTORE_MAX_FILE)
-		return fail(err, errlen, -EFBIG, "file too large");
+		return refuse(err, errlen, -EFBIG, "file too large");
 	switch (detect(buf, len)) {
 	case K_PEM:
 		if ((sk = pem_certs(buf, len, &too_many)) == NULL)
-			return fail(err, errlen, -EINVAL, too_many ?
+			return refuse(err, errlen, -EINVAL, too_many ?
 			    "too many certificates" : "no certificate");
 		break;
 	case K_PKCS12:
@@ -356,17 +356,17 @@ keystore_parse_trust(const unsigned char *buf, size_t len,
 		EVP_PKEY_free(key);
 		if (sk == NULL && (sk = sk_X509_new_null()) == NULL) {
 			X509_free(cert);
-			return fail(err, errlen, -ENOMEM, "out of memory");
+			return refuse(err, errlen, -ENOMEM, "out of memory");
 		}
 		if (cert != NULL && !sk_X509_push(sk, cert))
 			X509_free(cert);
 		if (sk_X509_num(sk) == 0) {
 			sk_X509_free(sk);
-			return fail(err, errlen, -EINVAL, "no certificate");
+			return refuse(err, errlen, -EINVAL, "no certificate");
 		}
 		if (sk_X509_num(sk) > KEYSTORE_MAX_CERTS) {
 			sk_X509_pop_free(sk, X509_free);
-			return fail(err, errlen, -EINVAL,
+			return refuse(err, errlen, -EINVAL,
 			    "too many certificates");
 		}
 		break;
@@ -376,7 +376,7 @@ keystore_parse_trust(const unsigned char *buf, size_t len,
 		    !sk_X509_push(sk, cert)) {
 			X509_free(cert);
 			sk_X509_free(sk);
-			return fail(err, errlen, -ENOMEM, "out of memory");
+			return refuse(err, errlen, -ENOMEM, "out of memory");
 		}
 		break;
 	case K_JKS:
@@ -387,16 +387,16 @@ keystore_parse_trust(const unsigned char *buf, size_t len,
 		if (cert != NULL && !sk_X509_push(sk, cert)) {
 			X509_free(cert);
 			sk_X509_pop_free(sk, X509_free);
-			return fail(err, errlen, -ENOMEM, "out of memory");
+			return refuse(err, errlen, -ENOMEM, "out of memory");
 		}
 		/* At most JKS_MAX_ENTRIES (= KEYSTORE_MAX_CERTS) certificates. */
 		if (sk_X509_num(sk) == 0) {
 			sk_X509_free(sk);
-			return fail(err, errlen, -EINVAL, "no certificate");
+			return refuse(err, errlen, -EINVAL, "no certificate");
 		}
 		break;
 	default:
-		return fail(err, errlen, -EINVAL,
+		return refuse(err, errlen, -EINVAL,
 		    "not a PEM, PKCS#12 or DER certificate file");
 	}
 	*certs = sk;

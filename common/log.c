@@ -2,6 +2,9 @@
  * log.c: the one logger of both daemons, after OpenBSD's log.c.  Messages go
  * to syslog (daemon facility) and, in the foreground, to stderr as
  * "ident[pid]: message", the form the manual's troubleshooting table shows.
+ * Whatever a message carries, it stays one line of printable text: its
+ * control characters go through vis.c's filter (the callers have already
+ * rendered a peer's bytes with it; this is the last guard).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "vis.h"
 
 static struct {
 	const char	*ident;
@@ -37,11 +41,15 @@ log_set_stderr(int to_stderr)
 static void __attribute__((format(printf, 2, 0)))
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
-	char	msg[2048];
+	char	raw[2048], msg[VIS_LEN(sizeof(raw))];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (pri == LOG_DEBUG && !L.debug)
 		return;
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* No slash escaping: text rendered before, and every local
+	 * message, is left as it is. */
+	vis_bytes(msg, sizeof(msg), (const uint8_t *)raw, strlen(raw),
+	    VIS_NOSLASH);
 	if (L.to_stderr) {
 		fprintf(stderr, "%s[%ld]: %s%s%s\n", L.ident, (long)getpid(),
 		    msg, suffix ? ": " : "", suffix ? suffix : "");
@@ -65,6 +73,7 @@ name(const char *fmt, ...)					\
 
 LOGFN(log_warn, LOG_WARNING, 1)
 LOGFN(log_warnx, LOG_WARNING, 0)
+LOGFN(log_errx, LOG_ERR, 0)
 LOGFN(log_info, LOG_INFO, 0)
 LOGFN(log_debug, LOG_DEBUG, 0)
 

@@ -12,6 +12,9 @@ void	log_init(const char *ident, int to_stderr, int debug);
 void	log_set_stderr(int to_stderr);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* At error level: what will fail unless someone acts (an expired
+ * certificate), though the daemon goes on. */
+void	log_errx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...)

@@ -31,39 +31,53 @@ struct wr {
 	int		 err;
 };
 
+/* Every type, and the protocol version that brought it (proto_has()). */
 static const struct {
 	uint16_t	 type;
+	uint16_t	 since;
 	const char	*name;
 } types[] = {
-	{ MSG_HELLO,		"HELLO" },
-	{ MSG_HEARTBEAT,	"HEARTBEAT" },
-	{ MSG_HEARTBEAT_ACK,	"HEARTBEAT_ACK" },
-	{ MSG_ERROR,		"ERROR" },
-	{ MSG_START,		"START" },
-	{ MSG_ATTACH,		"ATTACH" },
-	{ MSG_STARTED,		"STARTED" },
-	{ MSG_OUTPUT,		"OUTPUT" },
-	{ MSG_EXIT,		"EXIT" },
-	{ MSG_DETACH,		"DETACH" },
-	{ MSG_EXIT_ACK,		"EXIT_ACK" },
-	{ MSG_LIST,		"LIST" },
-	{ MSG_LIST_ENTRY,	"LIST_ENTRY" },
-	{ MSG_LIST_END,		"LIST_END" },
-	{ MSG_LIST_MANAGER,	"LIST_MANAGER" },
-	{ MSG_SHIM_HELLO,	"SHIM_HELLO" },
-	{ MSG_SHIM_RELEASE,	"SHIM_RELEASE" },
-	{ MSG_SHIM_SIGNAL,	"SHIM_SIGNAL" },
+	{ MSG_HELLO,		1, "HELLO" },
+	{ MSG_HEARTBEAT,	1, "HEARTBEAT" },
+	{ MSG_HEARTBEAT_ACK,	1, "HEARTBEAT_ACK" },
+	{ MSG_ERROR,		1, "ERROR" },
+	{ MSG_START,		1, "START" },
+	{ MSG_ATTACH,		1, "ATTACH" },
+	{ MSG_STARTED,		1, "STARTED" },
+	{ MSG_OUTPUT,		1, "OUTPUT" },
+	{ MSG_EXIT,		1, "EXIT" },
+	{ MSG_DETACH,		1, "DETACH" },
+	{ MSG_EXIT_ACK,		1, "EXIT_ACK" },
+	{ MSG_LIST,		1, "LIST" },
+	{ MSG_LIST_ENTRY,	1, "LIST_ENTRY" },
+	{ MSG_LIST_END,		1, "LIST_END" },
+	{ MSG_LIST_MANAGER,	2, "LIST_MANAGER" },
+	{ MSG_LIST_LEFT,	3, "LIST_LEFT" },
+	/* The shim link's: versioned by SHIM_LINK_VERSION instead. */
+	{ MSG_SHIM_HELLO,	1, "SHIM_HELLO" },
+	{ MSG_SHIM_RELEASE,	1, "SHIM_RELEASE" },
+	{ MSG_SHIM_SIGNAL,	1, "SHIM_SIGNAL" },
+	{ MSG_SHIM_LEFT,	1, "SHIM_LEFT" },	/* link version 3 */
+	{ MSG_SHIM_VERSION,	1, "SHIM_VERSION" },	/* link version 3 */
 };
 
-static const char *
-type_name(uint16_t type)
+static int
+type_index(uint16_t type)
 {
 	size_t	i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (types[i].type == type)
-			return types[i].name;
-	return NULL;
+			return (int)i;
+	return -1;
+}
+
+static const char *
+type_name(uint16_t type)
+{
+	int	i = type_index(type);
+
+	return i < 0 ? NULL : types[i].name;
 }
 
 /* Written as a difference so that a huge n cannot wrap past the end. */
@@ -346,6 +360,11 @@ check_msg(const struct proto_msg *m)
 	case MSG_SHIM_SIGNAL:
 		return m->u.signal.sig >= 1 && m->u.signal.sig <= 64 ? 0 :
 		    -EINVAL;
+	case MSG_SHIM_LEFT:
+	case MSG_LIST_LEFT:
+		return m->u.left.where <= LEFT_CGROUP ? 0 : -EINVAL;
+	case MSG_SHIM_VERSION:
+		return m->u.shim_version.version >= 1 ? 0 : -EINVAL;
 	case MSG_HEARTBEAT:
 	case MSG_HEARTBEAT_ACK:
 	case MSG_ATTACH:
@@ -419,6 +438,15 @@ get_body(struct rd *r, struct proto_msg *m)
 	case MSG_SHIM_SIGNAL:
 		m->u.signal.run_id = get_u64(r);
 		m->u.signal.sig = get_i32(r);
+		break;
+	case MSG_SHIM_LEFT:
+	case MSG_LIST_LEFT:
+		m->u.left.run_id = get_u64(r);
+		m->u.left.count = get_u32(r);
+		m->u.left.where = get_u8(r);
+		break;
+	case MSG_SHIM_VERSION:
+		m->u.shim_version.version = get_u16(r);
 		break;
 	case MSG_STARTED:
 		m->u.started.run_id = get_u64(r);
@@ -497,6 +525,15 @@ put_body(struct wr *w, const struct proto_msg *m)
 	case MSG_SHIM_SIGNAL:
 		put_u64(w, m->u.signal.run_id);
 		put_i32(w, m->u.signal.sig);
+		break;
+	case MSG_SHIM_LEFT:
+	case MSG_LIST_LEFT:
+		put_u64(w, m->u.left.run_id);
+		put_u32(w, m->u.left.count);
+		put_u8(w, m->u.left.where);
+		break;
+	case MSG_SHIM_VERSION:
+		put_u16(w, m->u.shim_version.version);
 		break;
 	case MSG_STARTED:
 		put_u64(w, m->u.started.run_id);
@@ -668,4 +705,51 @@ proto_type_name(uint16_t type)
 	const char	*name = type_name(type);
 
 	return name != NULL ? name : "unknown";
+}
+
+int
+proto_has(uint16_t version, uint16_t type)
+{
+	int	i = type_index(type);
+
+	return i >= 0 && version >= types[i].since;
+}
+
+int
+proto_settle(uint16_t peer_newest, uint16_t *out)
+{
+	uint16_t	v;
+
+	v = peer_newest < PROTO_VERSION_MAX ? peer_newest : PROTO_VERSION_MAX;
+	if (v < PROTO_VERSION_MIN)
+		return -EPROTONOSUPPORT;
+	*out = v;
+	return 0;
+}
+
+int
+proto_settled(uint16_t offered, uint16_t answer)
+{
+	return answer >= PROTO_VERSION_MIN && answer <= PROTO_VERSION_MAX &&
+	    answer <= offered;
+}
+
+void
+proto_hello(struct proto_msg *m, uint16_t version, const char *agent)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = MSG_HELLO;
+	m->u.hello.version = version;
+	m->u.hello.agent.p = (const uint8_t *)agent;
+	m->u.hello.agent.len = (uint16_t)strnlen(agent, PROTO_MAX_TEXT);
+}
+
+void
+proto_error(struct proto_msg *m, uint16_t code, const char *text)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = MSG_ERROR;
+	m->u.error.code = code;
+	m->u.error.text.p = (const uint8_t *)text;
+	m->u.error.text.len = (uint16_t)strnlen(text, PROTO_MAX_TEXT);
 }

@@ -4,7 +4,6 @@
  * u16 reserved = 0, all big-endian) followed by the body.  The decoder is a
  * pure function over a byte buffer so that it can be fuzzed.
  *
- * Bump PROTO_VERSION whenever a message type or a body layout below changes.
  * Types are in numbered ranges: 1xx session, 2xx services, 3xx admin,
  * 4xx the local link between cmappserver and its per-service shims (a unix
  * socket in the run directory; refused on the TCP port).
@@ -17,7 +16,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define PROTO_VERSION		1
+/*
+ * The window of TCP protocol versions this build speaks (docs/protocol.md,
+ * "Versions").  Bump these when they change: PROTO_VERSION_MAX whenever a
+ * message type, a body layout or a validity rule below changes (and give
+ * the new types their version in proto.c's table); PROTO_VERSION_MIN only
+ * to stop speaking to peers that old.  HELLO settles on the highest
+ * version both sides speak, and a peer is never sent a type its version
+ * lacks (proto_has()).  1: the first release; 2: LIST_MANAGER; 3:
+ * LIST_LEFT.
+ */
+#define PROTO_VERSION_MIN	1
+#define PROTO_VERSION_MAX	3
+#define PROTO_VERSION		PROTO_VERSION_MAX	/* the newest */
 #define PROTO_PORT		5315
 #define PROTO_HDR_LEN		8
 #define PROTO_MAX_BODY		65536	/* a larger length drops the peer */
@@ -53,10 +64,16 @@ enum proto_type {
 	MSG_LIST_ENTRY		= 301,
 	MSG_LIST_END		= 302,
 	MSG_LIST_MANAGER	= 303,	/* after a LIST_ENTRY: one attached */
+	MSG_LIST_LEFT		= 304,	/* after a LIST_ENTRY: what its ended
+					   service left running */
 	/* 4xx: cmappserver <-> cmapp-shim (also OUTPUT, EXIT, ERROR) */
 	MSG_SHIM_HELLO		= 400,	/* shim: who and how it is */
 	MSG_SHIM_RELEASE	= 401,	/* server: status delivered, go */
 	MSG_SHIM_SIGNAL		= 402,	/* server: signal the process group */
+	MSG_SHIM_LEFT		= 403,	/* shim (link version 3): processes
+					   left by the ended service */
+	MSG_SHIM_VERSION	= 404,	/* server (to a shim of link version
+					   3 or later): the version it reads */
 };
 
 /* ERROR codes */
@@ -85,6 +102,12 @@ enum proto_stream {
 	STREAM_STDOUT	= 1,
 	STREAM_STDERR	= 2,
 	STREAM_HOSTLOG	= 3,	/* log records for a file on the VM host */
+};
+
+enum proto_left_where {
+	LEFT_PGRP	= 0,	/* counted in the service's process group */
+	LEFT_CGROUP	= 1,	/* ... in its cgroup (which also holds those
+				   that left the group) */
 };
 
 enum proto_run_state {
@@ -155,6 +178,13 @@ struct proto_msg {
 			struct proto_str	argv[PROTO_MAX_ARGS];
 		} shim;
 		struct { uint64_t run_id; int32_t sig; } signal; /* SHIM_SIGNAL */
+		/* SHIM_LEFT and LIST_LEFT */
+		struct {
+			uint64_t		run_id;
+			uint32_t		count;
+			uint8_t			where;	/* proto_left_where */
+		} left;
+		struct { uint16_t version; } shim_version; /* SHIM_VERSION */
 	} u;
 };
 
@@ -204,5 +234,36 @@ ssize_t	proto_take(const uint8_t *buf, size_t len, size_t max_body,
 ssize_t	proto_encode(const struct proto_msg *m, uint8_t *buf, size_t cap);
 
 const char *proto_type_name(uint16_t type);
+
+/*
+ * proto_has: 1 when version (a settled TCP protocol version) has the
+ * message type, 0 when a peer of that version does not know it (or the
+ * type is unknown).  The 4xx types belong to the shim link, which has a
+ * version of its own (SHIM_LINK_VERSION): they count as in every version.
+ */
+int	proto_has(uint16_t version, uint16_t type);
+
+/*
+ * proto_settle: the server's side of HELLO.  A manager says the newest
+ * version it speaks; the session speaks the highest both speak.  0 and
+ * *out = min(peer_newest, PROTO_VERSION_MAX) when that is at least
+ * PROTO_VERSION_MIN; -EPROTONOSUPPORT when the manager is too old.
+ */
+int	proto_settle(uint16_t peer_newest, uint16_t *out);
+
+/*
+ * proto_settled: the manager's side.  1 when the server's HELLO answer to
+ * our HELLO of version offered is one we speak and no newer than offered;
+ * 0 when the server is broken or too old (then drop it).
+ */
+int	proto_settled(uint16_t offered, uint16_t answer);
+
+/*
+ * The two messages every part builds: HELLO, and ERROR with its text cut
+ * at PROTO_MAX_TEXT (agent likewise).  The strings are not copied: they
+ * must live until the message is encoded.
+ */
+void	proto_hello(struct proto_msg *, uint16_t version, const char *agent);
+void	proto_error(struct proto_msg *, uint16_t code, const char *text);
 
 #endif

@@ -1,13 +1,16 @@
 /*
  * svc.c: service identity.  The server matches a START against running
  * services by the whole vector, byte for byte, as the manual requires ("all
- * service command strings sent to the guest must be unique").
+ * service command strings sent to the guest must be unique").  The vector
+ * comes from a peer: its rendering for logs and listings is one line that
+ * nothing in it can act on (vis.c).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "svc.h"
+#include "vis.h"
 
 int
 svc_argv_from_wire(const struct proto_str *v, unsigned argc, char ***out)
@@ -60,7 +63,21 @@ needs_quotes(const char *s)
 		return 1;
 	for (; *s != '\0'; s++)
 		if (strchr(" \t\n'\"\\$`!*?[]{}()<>|&;#~", *s) != NULL ||
-		    (unsigned char)*s < 0x20)
+		    vis_is_ctl((unsigned char)*s))
+			return 1;
+	return 0;
+}
+
+/*
+ * An argument with bytes vis.c escapes is shown as $'...' (POSIX.1-2024's
+ * dollar-single-quotes, which bash, ksh and zsh read), whose escapes are
+ * vis.c's own: the line still reads back to the very argument.
+ */
+static int
+needs_escapes(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (vis_is_ctl((unsigned char)*s))
 			return 1;
 	return 0;
 }
@@ -68,10 +85,11 @@ needs_quotes(const char *s)
 char *
 svc_display(char *const *argv, char *buf, size_t cap)
 {
-	size_t	 n = 0;
+	size_t	 n = 0, k, i;
 	int	 cut = 0;
 	char	*const *a;
 	const char *s;
+	char	 one[VIS_LEN(1)];
 
 	if (cap == 0)
 		return buf;
@@ -84,13 +102,26 @@ svc_display(char *const *argv, char *buf, size_t cap)
 				PUT(*s);
 			continue;
 		}
+		if (needs_escapes(*a)) {
+			PUT('$'); PUT('\'');
+			for (s = *a; *s != '\0'; s++) {
+				if (*s == '\'') {
+					PUT('\\'); PUT('\'');
+					continue;
+				}
+				k = vis_bytes(one, sizeof(one),
+				    (const uint8_t *)s, 1, 0);
+				for (i = 0; i < k; i++)
+					PUT(one[i]);
+			}
+			PUT('\'');
+			continue;
+		}
 		PUT('\'');
 		for (s = *a; *s != '\0'; s++) {
 			if (*s == '\'') {
 				PUT('\''); PUT('\\'); PUT('\''); PUT('\'');
-			} else if ((unsigned char)*s < 0x20)
-				PUT('?');	/* keep log lines single */
-			else
+			} else
 				PUT(*s);
 		}
 		PUT('\'');

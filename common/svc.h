@@ -18,7 +18,8 @@ int	svc_argv_equal(char *const *a, char *const *b);
 
 /*
  * Renders argv as one line, quoting arguments that need it, e.g.
- * /bin/sh -c 'exit 3'.  Truncates with "..." to fit cap.  Returns buf.
+ * /bin/sh -c 'exit 3', and one with control bytes as $'...' with vis.c's
+ * escapes, e.g. $'a\nb'.  Truncates with "..." to fit cap.  Returns buf.
  */
 char	*svc_display(char *const *argv, char *buf, size_t cap);
 

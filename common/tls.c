@@ -70,6 +70,38 @@ static const struct tls_reason {
 	    0 },
 	{ SSL_R_TLSV1_ALERT_DECODE_ERROR, "tlsv1 alert decode error", 0 },
 	{ SSL_R_TLSV1_ALERT_INTERNAL_ERROR, "tlsv1 alert internal error", 0 },
+	/* What scanners and old or misconfigured clients get refused for
+	 * (tests/e2e/52_testssl.sh): a version or suite we do not speak. */
+	{ SSL_R_VERSION_TOO_LOW, "version too low", 0 },
+	{ SSL_R_VERSION_TOO_HIGH, "version too high", 0 },
+	{ SSL_R_UNSUPPORTED_SSL_VERSION, "unsupported ssl version", 0 },
+	{ SSL_R_NO_PROTOCOLS_AVAILABLE, "no protocols available", 0 },
+	{ SSL_R_NO_CIPHERS_AVAILABLE, "no ciphers available", 0 },
+	{ SSL_R_NO_SHARED_GROUPS, "no shared groups", 0 },
+	{ SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS,
+	    "no shared signature algorithms", 0 },
+	{ SSL_R_MISSING_SIGALGS_EXTENSION, "missing sigalgs extension", 0 },
+	{ SSL_R_INAPPROPRIATE_FALLBACK, "inappropriate fallback", 0 },
+	{ SSL_R_TLSV1_ALERT_INAPPROPRIATE_FALLBACK,
+	    "tlsv1 alert inappropriate fallback", 0 },
+	{ SSL_R_TLSV1_ALERT_INSUFFICIENT_SECURITY,
+	    "tlsv1 alert insufficient security", 0 },
+	{ SSL_R_SSLV3_ALERT_ILLEGAL_PARAMETER, "sslv3 alert illegal parameter",
+	    0 },
+	{ SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE,
+	    "sslv3 alert unexpected message", 0 },
+	{ SSL_R_SSLV3_ALERT_BAD_RECORD_MAC, "sslv3 alert bad record mac", 0 },
+	{ SSL_R_TLSV1_ALERT_DECRYPT_ERROR, "tlsv1 alert decrypt error", 0 },
+	{ SSL_R_TLSV1_ALERT_RECORD_OVERFLOW, "tlsv1 alert record overflow", 0 },
+	{ SSL_R_TLSV1_ALERT_USER_CANCELLED, "tlsv1 alert user cancelled", 0 },
+	{ SSL_R_BAD_KEY_SHARE, "bad key share", 0 },
+	{ SSL_R_BAD_SIGNATURE, "bad signature", 0 },
+	{ SSL_R_WRONG_SIGNATURE_TYPE, "wrong signature type", 0 },
+	{ SSL_R_BAD_EXTENSION, "bad extension", 0 },
+	{ SSL_R_BAD_RECORD_TYPE, "bad record type", 0 },
+	{ SSL_R_RECORD_LENGTH_MISMATCH, "record length mismatch", 0 },
+	{ SSL_R_LENGTH_MISMATCH, "length mismatch", 0 },
+	{ SSL_R_RECORD_TOO_SMALL, "record too small", 0 },
 };
 
 /* Our entry for error e, or NULL. */
@@ -83,6 +115,14 @@ known_reason(unsigned long e)
 			if (reasons[i].reason == ERR_GET_REASON(e))
 				return &reasons[i];
 	return NULL;
+}
+
+const char *
+tls_reason_words(unsigned long e)
+{
+	const struct tls_reason	*k = known_reason(e);
+
+	return k != NULL ? k->text : NULL;
 }
 
 /* The words for error e: OpenSSL's if loaded, else ours, else its code

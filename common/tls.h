@@ -32,4 +32,8 @@ SSL_CTX	*tls_ctx_new(enum tls_role role, const struct conf_store *key,
  */
 int	tls_error(SSL *ssl, int ret, char *buf, size_t cap);
 
+/* Our own words for OpenSSL error e (OpenSSL's, from tls.c's table of
+ * the reasons a peer is refused for), or NULL if the table lacks it. */
+const char *tls_reason_words(unsigned long e);
+
 #endif

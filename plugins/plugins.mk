@@ -5,7 +5,7 @@
 # one with the wrong interface version, and tests/fusefail, a FUSE file
 # system whose reads fail or hang on demand; it needs libfuse3-dev).
 
-MON_RUNNER	= plugins/runner.c plugins/mlog.c
+MON_RUNNER	= plugins/runner.c plugins/mlog.c common/clock.c
 MON_UTIL	= plugins/probe_util.c
 MON_SOS		= $(BUILD)/plugins/net.so $(BUILD)/plugins/disk.so
 MON_TEST_SOS	= $(BUILD)/tests/plugins/test.so $(BUILD)/tests/plugins/badabi.so
@@ -44,5 +44,5 @@ $(BUILD)/tests/fusefail: tests/fusefail/fusefail.c
 # The unit tests load the real probes from ../plugins/ beside them, and the
 # test probes from plugins/.
 $(BUILD)/tests/unit: $(call obj,$(MON_RUNNER) plugins/icmp.c $(MON_UTIL) \
-		plugins/hostlog_arg.c) \
+		common/hostlog_arg.c) \
 		| $(MON_SOS) $(MON_TEST_SOS) $(BUILD)/tests/fusefail

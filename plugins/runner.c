@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "mlog.h"
 #include "runner.h"
 #include "version.h"
@@ -66,15 +67,6 @@ on_signal(int sig)
 		got_hup = 1;
 	else
 		got_term = sig;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static struct timespec
@@ -349,7 +341,7 @@ spawn(struct run *R, unsigned i)
 static int
 reap(struct worker *w, int *status, unsigned ms)
 {
-	uint64_t	end = now_ms() + ms;
+	int64_t		end = now_ms() + ms;
 	struct timespec	ts = ms_ts(5);
 
 	while (w->pid > 0) {
@@ -368,7 +360,7 @@ reap(struct worker *w, int *status, unsigned ms)
 static void
 stop_workers(struct run *R)
 {
-	uint64_t	end;
+	int64_t		end;
 	unsigned	i, left;
 	int		st;
 

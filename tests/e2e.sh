@@ -87,7 +87,7 @@ leaks() {
 # writes its result block to $WORK/NAME/result; exits 0 (passed), 1
 # (failed) or 77 (skipped).  Run in the background, one per running test.
 run_one() {
-	local f=$1 name=$2 T=$WORK/$2 limit start rc last left kept vg tpid me=$BASHPID
+	local f=$1 name=$2 T=$WORK/$2 limit start rc last left kept vg tpid cpu me=$BASHPID
 	mkdir -p "$T"
 	limit=$(sed -n 's/^# limit: *\([0-9][0-9]*\) *$/\1/p' "$f" | head -1)
 	limit=$(( ${limit:-180} * SLOW ))
@@ -110,6 +110,9 @@ run_one() {
 	echo "$tpid" >"$T/pgid"
 	wait "$tpid"
 	rc=$?
+	# The CPU the test's processes used (those reaped within it).
+	cpu=$(times | awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
+		printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
 	last=$(tail -1 "$T/out")	# a skip's reason
 	if [ $rc -eq 124 ] || { [ $rc -eq 137 ] && [ $((SECONDS - start)) -ge "$limit" ]; }; then
 		echo "timed out after $limit s" >>"$T/out"
@@ -160,13 +163,13 @@ run_one() {
 	fi
 	{
 		if [ $rc -eq 0 ]; then
-			echo "ok    $name ($((SECONDS - start)) s)"
+			echo "ok    $name ($((SECONDS - start)) s, $cpu s CPU)"
 			# Tests that measure something say so on "figures:" lines.
 			grep -h '^figures: ' "$T/out" | sed 's/^figures: /      /'
 		elif [ $rc -eq 77 ]; then
 			echo "skip  $name: $last"
 		else
-			echo "FAIL  $name ($((SECONDS - start)) s)"
+			echo "FAIL  $name ($((SECONDS - start)) s, $cpu s CPU)"
 			sed 's/^/      | /' "$T/out" | tail -40
 			[ -f "$T/server.log" ] && sed 's/^/      server| /' "$T/server.log" | tail -20
 		fi

@@ -25,12 +25,12 @@ FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Icommon \
 		   $(shell pkg-config --cflags openssl inih)
 
-FUZZ_SRC_proto	  = tests/fuzz/fuzz_proto.c common/proto.c
-FUZZ_SRC_svc	  = tests/fuzz/fuzz_svc.c common/svc.c common/proto.c
+FUZZ_SRC_proto	  = tests/fuzz/fuzz_proto.c common/proto.c common/reader.c
+FUZZ_SRC_svc	  = tests/fuzz/fuzz_svc.c common/svc.c common/proto.c common/vis.c
 FUZZ_SRC_conf	  = tests/fuzz/fuzz_conf.c common/conf.c common/readfile.c
 FUZZ_SRC_keystore = tests/fuzz/fuzz_keystore.c common/keystore.c common/jks.c \
 		    common/readfile.c \
-		    common/log.c
+		    common/log.c common/vis.c
 
 fuzz_obj = $(patsubst %.c,$(FUZZ_DIR)/%.o,$(1))
 FUZZ_BINS = $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))

@@ -1749,3 +1749,35 @@ Test(conf, allow_command_errors)
 	    err);
 	conf_free(&c);
 }
+
+/* Line numbers: every line counts, whatever it is and however long. */
+
+Test(conf, lines_counted_across_every_kind)
+{
+	char	*big, *text;
+
+	big = filled(";", 'c', 2 * CONF_MAX_LINE, "");
+	cr_assert_not_null(text = malloc(strlen(big) + 256));
+	sprintf(text, "\xef\xbb\xbf# one\r\n\r\n[::1]:\r\n%s\r\n"
+	    "trustStore=/a\n  \n\t# six\nmmpf121:trustStore=/b\n"
+	    "mmpf121:trustStorePassword=pw\nbogus=1\n", big);
+	expect_refused(CONF_MANAGER, text, 10, "unknown key 'bogus'");
+	/* A pending "NODE:" is named on its own line, not the last one. */
+	sprintf(text, "#\n\nslvm1:\n%s\n#\n", big);
+	expect_refused(CONF_MANAGER, text, 3,
+	    "'slvm1:' is not followed by a trustStore line");
+	free(text);
+	free(big);
+}
+
+/*
+ * inih drops a BOM at the start of its line 1 only: a BOM starting a
+ * later line, after comments or blank lines, stays part of the key.
+ */
+Test(conf, bom_on_a_later_line_is_not_dropped)
+{
+	expect_refused(CONF_SERVER, "#\n\n\xef\xbb\xbfport=1\n", 3,
+	    "unknown key '\xef\xbb\xbfport'");
+	expect_refused(CONF_SERVER, "\n\xef\xbb\xbfport=1\n", 2,
+	    "unknown key '\xef\xbb\xbfport'");
+}

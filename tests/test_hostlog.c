@@ -177,8 +177,9 @@ feed(struct hostlog *h, const char *s)
 }
 
 /* The guest chooses these bytes: none may act on a terminal or a log
- * viewer on the host.  Tabs and UTF-8 stay. */
-Test(hostlog, control_characters_are_written_as_question_marks,
+ * viewer on the host (vis.c's escapes, C1 included).  Tabs and UTF-8
+ * stay. */
+Test(hostlog, control_characters_are_written_as_escapes,
     .init = mkdir_tmp, .fini = rm_tmp)
 {
 	struct hostlog	h;
@@ -186,9 +187,34 @@ Test(hostlog, control_characters_are_written_as_question_marks,
 
 	snprintf(path, sizeof(path), "%s/h.log", dir);
 	hostlog_init(&h, path);
-	feed(&h, "a\x1b[2Jb\tc\r\x7f\x01\xc3\xa9\nnext\n");
+	feed(&h, "a\x1b[2Jb\tc\r\x7f\x01\x9b\\\xc3\xa9\nnext\n");
 	hostlog_close(&h);
-	cr_assert_str_eq(slurp(path), "a?[2Jb\tc???\xc3\xa9\nnext\n");
+	cr_assert_str_eq(slurp(path),
+	    "a\\033[2Jb\tc\\r\\177\\001\\233\\\\\xc3\xa9\nnext\n");
+}
+
+/* A record of control characters only, at the longest: rendered whole,
+ * one line. */
+Test(hostlog, longest_record_of_escapes_stays_one_line,
+    .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct hostlog	h;
+	char		path[128];
+	const char	*got;
+	uint8_t		rec[HOSTLOG_LINE_MAX - 1];
+	size_t		i;
+
+	snprintf(path, sizeof(path), "%s/h.log", dir);
+	hostlog_init(&h, path);
+	memset(rec, 0x9b, sizeof(rec));
+	hostlog_feed(&h, rec, sizeof(rec));
+	hostlog_feed(&h, (const uint8_t *)"\n", 1);
+	hostlog_close(&h);
+	got = slurp(path);
+	cr_assert_eq(strlen(got), 4 * sizeof(rec) + 1);
+	for (i = 0; i < sizeof(rec); i++)
+		cr_assert(memcmp(got + 4 * i, "\\233", 4) == 0);
+	cr_assert_eq(got[4 * sizeof(rec)], '\n');
 }
 
 /* A path that cannot be opened (its directory not mounted yet) is tried

@@ -1,7 +1,9 @@
 /*
  * test_proto.c: the wire codec.  Round trips of every type, exact byte
  * layouts, the decoder's refusals of short, long and lying frames,
- * proto_take(), the stream reader, and the committed fuzzing seeds
+ * proto_take(), the stream reader, the version window (proto_has,
+ * proto_settle, proto_settled), the HELLO and ERROR constructors, and the
+ * committed fuzzing seeds
  * (tests/fuzz/corpus/proto), which must still be frames of today's codec.
  */
 #include <dirent.h>
@@ -462,7 +464,7 @@ Test(proto, unknown_type)
 	cr_expect_eq(proto_decode(0, hdr, 0, &out), -ENOTSUP);
 	cr_expect_eq(proto_decode(199, hdr, 0, &out), -ENOTSUP);
 	cr_expect_eq(proto_decode(0xffff, hdr, 0, &out), -ENOTSUP);
-	cr_expect_eq(proto_decode(304, hdr, 0, &out), -ENOTSUP);
+	cr_expect_eq(proto_decode(305, hdr, 0, &out), -ENOTSUP);
 }
 
 Test(proto, type_names)
@@ -1217,6 +1219,196 @@ Test(proto, take_reason_cut)
 	    small, 0), -ENOTSUP);
 	cr_expect_eq(proto_take(f, sizeof(f), PROTO_MAX_BODY, NULL, &out,
 	    NULL, 0), -ENOTSUP);
+}
+
+/* --- versions and the common messages ---------------------------------- */
+
+/* The window the rest of this section is written for. */
+Test(proto, version_window)
+{
+	cr_expect_eq(PROTO_VERSION_MIN, 1);
+	cr_expect_geq(PROTO_VERSION_MAX, 2);
+	cr_expect_eq(PROTO_VERSION, PROTO_VERSION_MAX);
+}
+
+/* Version 1 lacks LIST_MANAGER and has every other type of its time. */
+Test(proto, has_by_version)
+{
+	static const uint16_t	v1[] = { MSG_HELLO, MSG_HEARTBEAT,
+	    MSG_HEARTBEAT_ACK, MSG_ERROR, MSG_START, MSG_ATTACH, MSG_STARTED,
+	    MSG_OUTPUT, MSG_EXIT, MSG_DETACH, MSG_EXIT_ACK, MSG_LIST,
+	    MSG_LIST_ENTRY, MSG_LIST_END };
+	size_t			i;
+
+	for (i = 0; i < sizeof(v1) / sizeof(v1[0]); i++) {
+		cr_expect(proto_has(1, v1[i]), "%s in version 1",
+		    proto_type_name(v1[i]));
+		cr_expect(proto_has(PROTO_VERSION_MAX, v1[i]));
+		cr_expect_not(proto_has(0, v1[i]), "%s in version 0",
+		    proto_type_name(v1[i]));
+	}
+	cr_expect_not(proto_has(1, MSG_LIST_MANAGER));
+	cr_expect(proto_has(2, MSG_LIST_MANAGER));
+	cr_expect(proto_has(PROTO_VERSION_MAX, MSG_LIST_MANAGER));
+	cr_expect(proto_has(UINT16_MAX, MSG_LIST_MANAGER));
+	cr_expect_not(proto_has(2, MSG_LIST_LEFT));
+	cr_expect(proto_has(3, MSG_LIST_LEFT));
+	cr_expect(proto_has(PROTO_VERSION_MAX, MSG_LIST_LEFT));
+	/* Unknown types are in no version. */
+	cr_expect_not(proto_has(PROTO_VERSION_MAX, 999));
+	cr_expect_not(proto_has(UINT16_MAX, 0));
+	/* The shim link's types are versioned apart. */
+	cr_expect(proto_has(1, MSG_SHIM_HELLO));
+	cr_expect(proto_has(1, MSG_SHIM_SIGNAL));
+	cr_expect(proto_has(1, MSG_SHIM_LEFT));
+	cr_expect(proto_has(1, MSG_SHIM_VERSION));
+}
+
+/* LIST_LEFT and SHIM_LEFT: u64 run id, u32 count, u8 where; exactly. */
+Test(proto, left)
+{
+	static const uint16_t	types[] = { MSG_LIST_LEFT, MSG_SHIM_LEFT };
+	static const uint8_t	want[] = {
+		0, 0, 0, 0, 0, 0, 0x12, 0x34,	/* run id */
+		0, 0, 0, 2,			/* count */
+		1,				/* LEFT_CGROUP */
+	};
+	uint8_t			body[16];
+	ssize_t			n;
+	size_t			i;
+
+	for (i = 0; i < 2; i++) {
+		memset(&in, 0, sizeof(in));
+		in.type = types[i];
+		in.u.left.run_id = 0x1234;
+		in.u.left.count = 2;
+		in.u.left.where = LEFT_CGROUP;
+		n = proto_encode(&in, frame, sizeof(frame));
+		cr_assert_eq(n, PROTO_HDR_LEN + 13);
+		cr_expect_eq(frame[4], types[i] >> 8);
+		cr_expect_eq(frame[5], types[i] & 0xff);
+		cr_expect_eq(memcmp(frame + PROTO_HDR_LEN, want, 13), 0);
+		cr_assert_eq(proto_decode(types[i], frame + PROTO_HDR_LEN, 13,
+		    &out), 0);
+		cr_expect_eq(out.u.left.run_id, 0x1234);
+		cr_expect_eq(out.u.left.count, 2);
+		cr_expect_eq(out.u.left.where, LEFT_CGROUP);
+		cr_expect_eq(proto_decode(types[i], frame + PROTO_HDR_LEN, 12,
+		    &out), -EBADMSG, "short");
+		memcpy(body, want, 13);
+		body[13] = 0;
+		cr_expect_eq(proto_decode(types[i], body, 14, &out), -EBADMSG,
+		    "trailing byte");
+		body[12] = 2;
+		cr_expect_eq(proto_decode(types[i], body, 13, &out), -EBADMSG,
+		    "unknown where");
+		in.u.left.where = 2;
+		cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	}
+	cr_expect_str_eq(proto_type_name(MSG_LIST_LEFT), "LIST_LEFT");
+	cr_expect_str_eq(proto_type_name(MSG_SHIM_LEFT), "SHIM_LEFT");
+
+	memset(&in, 0, sizeof(in));
+	in.type = MSG_SHIM_VERSION;
+	in.u.shim_version.version = 3;
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, PROTO_HDR_LEN + 2);
+	cr_assert_eq(proto_decode(MSG_SHIM_VERSION, frame + PROTO_HDR_LEN, 2,
+	    &out), 0);
+	cr_expect_eq(out.u.shim_version.version, 3);
+	in.u.shim_version.version = 0;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+}
+
+/* Every type the codec knows has a version, and none is newer than ours:
+ * a type added without one would be sent to every peer. */
+Test(proto, has_every_type)
+{
+	unsigned	t;
+
+	for (t = 0; t <= UINT16_MAX; t++) {
+		if (strcmp(proto_type_name((uint16_t)t), "unknown") == 0)
+			continue;
+		cr_expect(proto_has(PROTO_VERSION_MAX, (uint16_t)t),
+		    "%s is in no version we speak", proto_type_name((uint16_t)t));
+	}
+}
+
+/* The server answers the highest version both speak. */
+Test(proto, settle)
+{
+	uint16_t	v;
+
+	v = 77;
+	cr_expect_eq(proto_settle(0, &v), -EPROTONOSUPPORT);
+	cr_expect_eq(v, 77, "left alone when refused");
+	cr_expect_eq(proto_settle(1, &v), 0);
+	cr_expect_eq(v, 1);
+	cr_expect_eq(proto_settle(2, &v), 0);
+	cr_expect_eq(v, 2);
+	cr_expect_eq(proto_settle(PROTO_VERSION_MAX, &v), 0);
+	cr_expect_eq(v, PROTO_VERSION_MAX);
+	cr_expect_eq(proto_settle(PROTO_VERSION_MAX + 1, &v), 0);
+	cr_expect_eq(v, PROTO_VERSION_MAX, "a newer manager speaks ours");
+	cr_expect_eq(proto_settle(UINT16_MAX, &v), 0);
+	cr_expect_eq(v, PROTO_VERSION_MAX);
+}
+
+/* The manager takes an answer in its window and no newer than it asked. */
+Test(proto, settled)
+{
+	cr_expect(proto_settled(PROTO_VERSION_MAX, PROTO_VERSION_MAX));
+	cr_expect(proto_settled(PROTO_VERSION_MAX, 1), "an older server");
+	cr_expect(proto_settled(1, 1));
+	cr_expect_not(proto_settled(1, 2), "newer than asked for");
+	cr_expect_not(proto_settled(PROTO_VERSION_MAX, 0));
+	cr_expect_not(proto_settled(PROTO_VERSION_MAX,
+	    PROTO_VERSION_MAX + 1));
+	cr_expect_not(proto_settled(UINT16_MAX, PROTO_VERSION_MAX + 1),
+	    "outside our window whatever was asked");
+}
+
+/* What the constructors build encodes to the layout of version 1. */
+Test(proto, hello_constructor)
+{
+	static const uint8_t	want[] = { 0, 0, 0, 6, 0, 100, 0, 0,
+	    0, 1, 0, 2, 'h', 'i' };
+	ssize_t			n;
+
+	memset(&in, 0xa5, sizeof(in));
+	proto_hello(&in, 1, "hi");
+	cr_expect_eq(in.type, MSG_HELLO);
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, (ssize_t)sizeof(want));
+	cr_expect_eq(memcmp(frame, want, sizeof(want)), 0);
+	roundtrip();
+	cr_expect_eq(out.u.hello.version, 1);
+	expect_str(out.u.hello.agent, S("hi"));
+	proto_hello(&in, PROTO_VERSION, "");
+	roundtrip();
+	cr_expect_eq(out.u.hello.agent.len, 0);
+}
+
+Test(proto, error_constructor)
+{
+	static char	big[PROTO_MAX_TEXT + 100];
+
+	memset(&in, 0xa5, sizeof(in));
+	proto_error(&in, PERR_VERSION, "not spoken");
+	cr_expect_eq(in.type, MSG_ERROR);
+	roundtrip();
+	cr_expect_eq(out.u.error.code, PERR_VERSION);
+	expect_str(out.u.error.text, S("not spoken"));
+
+	/* A longer text is cut at the limit, and still goes out. */
+	memset(big, 'e', sizeof(big) - 1);
+	proto_error(&in, PERR_BADMSG, big);
+	cr_expect_eq(in.u.error.text.len, PROTO_MAX_TEXT);
+	roundtrip();
+	cr_expect_eq(out.u.error.text.len, PROTO_MAX_TEXT);
+	proto_hello(&in, 1, big);
+	cr_expect_eq(in.u.hello.agent.len, PROTO_MAX_TEXT);
+	roundtrip();
 }
 
 /* --- the fuzzing seeds ------------------------------------------------- */

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../plugins/hostlog_arg.h"
+#include "hostlog_arg.h"
 #include "../plugins/mlog.h"
 #include "../plugins/runner.h"
 #include "argvfix.h"

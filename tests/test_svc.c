@@ -70,3 +70,17 @@ Test(svc, display_truncates_and_stays_on_one_line)
 	cr_assert_str_eq(buf + sizeof(buf) - 4, "...");
 	cr_assert_null(strchr(buf, '\n'));
 }
+
+/* A peer's control bytes (C0, DEL, C1) cannot act on a terminal nor
+ * forge a log line: such an argument is shown as $'...' with vis.c's
+ * escapes, which a shell reads back to the very bytes. */
+Test(svc, display_escapes_control_bytes_as_dollar_quotes)
+{
+	char **a = ARGV("/apps/x\ncmappmgr[1]: exited", "\033]0;t\007", "\x9b"
+	    "2J", "\x7f", "it's\r\\", "tab\there", "caf\xc3\xa9");
+	char buf[256];
+
+	cr_assert_str_eq(svc_display(a, buf, sizeof(buf)),
+	    "$'/apps/x\\ncmappmgr[1]: exited' $'\\033]0;t\\007' $'\\2332J' "
+	    "$'\\177' $'it\\'s\\r\\\\' 'tab\there' caf\xc3\xa9");
+}

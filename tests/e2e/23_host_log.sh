@@ -1,8 +1,8 @@
 # A monitor's host-log records (what it writes to fd $CMAPP_HOSTLOG_FD in the
 # guest) land in the file named by --host_logfile on cmappmgr's own command
 # line, and nowhere when the command line names none; control characters
-# the guest sends are written as '?'.  SIGHUP (logrotate's) makes cmappmgr
-# reopen the file, and does not end it.
+# the guest sends are written as vis.c's escapes (\033).  SIGHUP
+# (logrotate's) makes cmappmgr reopen the file, and does not end it.
 # cost: 1
 expect "cmappserver starts" start_server
 mon='echo "net mon: eth1 down" >&"$CMAPP_HOSTLOG_FD"; echo "to stdout"; printf "no newline" >&3; exit 5'
@@ -18,11 +18,11 @@ expect_eq $? 0 "exit code without a host log"
 expect_eq "$(cat "$T/fd")" 3 "CMAPP_HOSTLOG_FD in the service"
 expect_eq "$(ls "$T" | grep -c '^host')" 1 "files named host*"
 
-echo "--- control characters from the guest are written as '?'"
+echo "--- control characters from the guest are written as escapes"
 mgr /bin/sh -c 'printf "red \033[31m bell \007 cr \r tab \t end\n" >&3' sh \
 	--host_logfile "$T/ctl.log" >/dev/null 2>&1
 expect_eq $? 0 "exit code"
-expect_eq "$(cat "$T/ctl.log")" "red ?[31m bell ? cr ? tab 	 end" "host log with control characters"
+expect_eq "$(cat "$T/ctl.log")" 'red \033[31m bell \007 cr \r tab 	 end' "host log with control characters"
 
 echo "--- SIGHUP after logrotate's mv: a new file; cmappmgr goes on"
 # A record every 0.1 s until the go file.

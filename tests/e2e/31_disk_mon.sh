@@ -60,7 +60,7 @@ expect_grep "cmapp_disk_mon: $T/no/such/disk: cannot open it: No such file or di
 echo "--- the manual's service line: disks first, --log_level, an en dash"
 # Under cmappserver the monitor sends its host log through the pipe, so
 # the file is cmappmgr's, found in its own command line as the monitor
-# reads "–log_file" (plugins/hostlog_arg.c).
+# reads "–log_file" (common/hostlog_arg.c).
 host_mgr manual "$BIN/cmapp_disk_mon" "$other" --log_level 7 "–log_file" "$HL/h2.log" --poll-interval 1
 m=$MGR
 wait_for 15 grep -q "cmapp_disk_mon: $other: read the blocks" "$T/manual.err" ||

@@ -135,6 +135,8 @@ if command -v systemd-analyze >/dev/null; then
 	done
 fi
 sh -n "$D/etc/init.d/cmappserver" || fail "init script: syntax error"
+grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$D/usr/lib/systemd/system/cmappserver.service" ||
+	fail "the unit has no ExecReload"
 grep -q '^### BEGIN INIT INFO' "$D/etc/init.d/cmappserver" || fail "init script: no LSB header"
 
 # --- Keys made by the installed script, distributed as the manual says.
@@ -196,6 +198,14 @@ pid2=$(cat "$T/init.pid")
 [ "$pid1" != "$pid2" ] || fail "restart kept pid $pid1"
 m "$P2" -list >"$T/l2" 2>&1
 expect_grep "running .*$cmd\$" "$T/l2"
+# reload: SIGHUP to the daemon, which goes on with the same pid and
+# sessions (tests/e2e/64_sighup_reload.sh checks what it re-reads).
+$INIT reload >"$T/i" 2>&1 || fail "init reload" "$T/i"
+expect_grep "reload requested (pid $pid2)" "$T/i"
+sleep 0.2
+kill -0 "$pid2" 2>/dev/null || fail "the daemon ended on reload"
+m "$P2" -list >"$T/l2" 2>&1
+expect_grep "running .*$cmd\$" "$T/l2"
 go r
 wait $mr; expect_eq $? 6 "exit code of a service across an init restart" "$T/re"
 # stop-all: the applications end (SIGTERM), then the daemon stops.
@@ -224,6 +234,7 @@ kill -0 "$pid2" 2>/dev/null && fail "pid $pid2 still runs after stop"
 [ ! -e "$T/init.pid" ] || fail "pid file left after stop"
 $INIT status >"$T/i" 2>&1; expect_eq $? 3 "status after stop"
 $INIT stop >"$T/i" 2>&1; expect_eq $? 0 "stop when stopped"
+$INIT reload >"$T/i" 2>&1; expect_eq $? 7 "reload when stopped"
 $INIT bogus >"$T/i" 2>&1; expect_eq $? 2 "unknown action"
 unset CMAPPSERVER_DAEMON CMAPPSERVER_PIDFILE CMAPPSERVER_OPTS
 

@@ -1,6 +1,6 @@
 # 55_bad_frames.sh: frames that no cmappmgr sends, each on a connection
 # that completed the mutual TLS handshake with the host's keys
-# (tests/tools/rawframe): a frame before HELLO, HELLO of another version,
+# (tests/tools/rawframe): a frame before HELLO, HELLO of a version too old,
 # an unknown type, a header longer than PROTO_MAX_BODY, a reserved field
 # set, a malformed body, a shim's frame, a second START on one session, a
 # body cut short by the end of the stream; also a client with no
@@ -66,9 +66,10 @@ try() { case_ "$@"; }
 try before_hello 'code=2 text=expected HELLO, got HEARTBEAT' \
 	'dropped .*expected HELLO, got HEARTBEAT' \
 	"$(frame 101 "$(u32 0)$(u32 7)")"
-try version 'code=1 text=protocol version 2 is not spoken here' \
-	'dropped .*protocol version 2 is not spoken' \
-	"$(frame 100 "$(u16 2)$(str rawframe)")"
+# Older than the oldest version spoken (a newer one is answered with ours).
+try version 'code=1 text=protocol version 0 is not spoken here' \
+	'dropped .*protocol version 0 is not spoken' \
+	"$(frame 100 "$(u16 0)$(str rawframe)")"
 try unknown_type 'code=2 text=unknown frame type 999' \
 	'dropped .*unknown frame type 999' \
 	-hello "$(frame 999 "")"

@@ -8,8 +8,9 @@
  *     cut into pieces at points chosen by the input, by a generator and
  *     byte by byte, fed the way those readers feed it (taking frames from
  *     each read in place and keeping a partial frame, as cmappserver's
- *     link_feed(); or through a small fixed buffer, as cmapp-shim), which
- *     must take the same frames and stop at the same refusal;
+ *     link_feed(); or through a small fixed buffer, as cmapp-shim), and
+ *     through common/reader.c, which all of them now use; each must take
+ *     the same frames and stop at the same refusal;
  *  2. everything after the first 8 bytes as the body of every message type,
  *     known or not;
  *  3. as a recipe for a struct proto_msg that is handed to proto_encode.
@@ -27,6 +28,7 @@
 #include <string.h>
 
 #include "proto.h"
+#include "reader.h"
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\
@@ -637,6 +639,60 @@ feed_small(const uint8_t *data, size_t size, int kind, const struct outcome *o)
 		CHECK(consumed + in_len == size);
 }
 
+/*
+ * Through common/reader.c, as its users drive it: fed each read (link_feed,
+ * -stop_all) or read into its room (conn.c, cmapp-shim).  It takes the
+ * walk's frames, stops at its refusal, never stalls, and its buffer never
+ * passes its bound.
+ */
+static void
+feed_reader(const uint8_t *data, size_t size, int kind, size_t small,
+    size_t max_body, int into_room, const struct outcome *o)
+{
+	static struct proto_msg	 m;
+	struct reader		 r;
+	struct split		 sp;
+	size_t			 pos = 0, consumed = 0, frames = 0, k, cap;
+	size_t			 bound = PROTO_HDR_LEN + max_body;
+	uint8_t			*room;
+	ssize_t			 n, fed;
+	char			 why[WHY_LEN] = "";
+
+	if (small > bound)
+		bound = small;
+	split_init(&sp, data, size, kind);
+	reader_init(&r, small, max_body);
+	for (;;) {
+		while ((n = reader_take(&r, NULL, &m, why, sizeof(why))) > 0) {
+			same_frame(data, size, consumed, n, max_body, &m);
+			consumed += (size_t)n;
+			frames++;
+		}
+		if (n < 0 || pos == size)
+			break;
+		k = next_read(&sp);
+		if (k > size - pos)
+			k = size - pos;
+		if (into_room) {
+			CHECK(reader_room(&r, &room, &cap) == 0 && cap > 0);
+			if (k > cap)
+				k = cap;
+			memcpy(room, data + pos, k);
+			reader_wrote(&r, k);
+		} else {
+			fed = reader_feed(&r, data + pos, k);
+			CHECK(fed > 0);
+			k = (size_t)fed;
+		}
+		pos += k;
+		CHECK(r.cap <= bound);
+	}
+	same_end(o, frames, consumed, n, why);
+	if (n == 0)
+		CHECK(consumed + reader_held(&r) == size);
+	reader_free(&r);
+}
+
 static void
 as_stream(const uint8_t *data, size_t size)
 {
@@ -650,6 +706,12 @@ as_stream(const uint8_t *data, size_t size)
 	feed_in_place(data, size, SPLIT_RANDOM, &whole);
 	feed_small(data, size, SPLIT_BYTES, &small);
 	feed_small(data, size, SPLIT_DATA, &small);
+	feed_reader(data, size, SPLIT_RANDOM, 4096, PROTO_MAX_BODY, 1, &whole);
+	feed_reader(data, size, SPLIT_DATA, 0, PROTO_MAX_BODY, 0, &whole);
+	feed_reader(data, size, SPLIT_BYTES, PROTO_HDR_LEN + SMALL_BODY,
+	    SMALL_BODY, 1, &small);
+	feed_reader(data, size, SPLIT_RANDOM, PROTO_HDR_LEN + SMALL_BODY,
+	    SMALL_BODY, 0, &small);
 }
 
 /* 2: the bytes after a header's worth, as the body of every type. */

@@ -9,9 +9,11 @@
  *
  * Every argv that converts is then compared with itself and near copies,
  * and rendered by svc_display at many sizes: the line never overflows, has
- * no control characters (one log line), is a prefix of the whole rendering
- * ending in "..." when cut, and, uncut, reads back through POSIX shell
- * quoting rules to the very argv (with control characters shown as '?').
+ * none of the bytes vis.c escapes (one log line, nothing a terminal acts
+ * on), is a prefix of the whole rendering ending in "..." when cut, and,
+ * uncut, reads back through POSIX shell quoting rules ('...', and $'...'
+ * with vis.c's escapes for an argument with control bytes) to the very
+ * argv.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,6 +23,7 @@
 
 #include "proto.h"
 #include "svc.h"
+#include "vis.h"
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\
@@ -45,9 +48,40 @@ argv_count(char *const *argv)
 	return n;
 }
 
+/* $'...' at s (past the $): decodes vis.c's escapes and \' into w; the
+ * closing quote, or NULL if the text is not what svc.c writes. */
+static const char *
+dollar_quote(const char *s, char *w, size_t *wl)
+{
+	int	v;
+
+	for (s++; *s != '\'' && *s != '\0'; s++) {
+		if (*s != '\\') {
+			w[(*wl)++] = *s;
+			continue;
+		}
+		s++;
+		if (*s == '\\' || *s == '\'')
+			w[(*wl)++] = *s;
+		else if (*s == 'n' || *s == 'r')
+			w[(*wl)++] = *s == 'n' ? '\n' : '\r';
+		else if (s[0] >= '0' && s[0] <= '3' && s[1] >= '0' &&
+		    s[1] <= '7' && s[2] >= '0' && s[2] <= '7') {
+			v = (s[0] - '0') * 64 + (s[1] - '0') * 8 + s[2] - '0';
+			if (!vis_is_ctl((uint8_t)v))
+				return NULL;	/* vis.c escapes no other */
+			w[(*wl)++] = (char)v;
+			s += 2;
+		} else
+			return NULL;
+	}
+	return *s == '\'' ? s : NULL;
+}
+
 /*
  * Reads a rendering back as a POSIX shell would split it: words apart at
- * unquoted blanks, '...' literal, a backslash quoting the next character.
+ * unquoted blanks, '...' literal, $'...' with escapes, a backslash quoting
+ * the next character.
  * Outside quotes, only plain characters may appear: anything a shell would
  * expand or split on must have been quoted.  Returns the words, or NULL
  * when the line is not valid.
@@ -86,6 +120,11 @@ unquote(const char *line)
 			continue;
 		}
 		in_word = 1;
+		if (*s == '$' && s[1] == '\'') {
+			if ((s = dollar_quote(s + 1, w, &wl)) == NULL)
+				goto bad;
+			continue;
+		}
 		if (*s == '\'') {
 			for (s++; *s != '\'' && *s != '\0'; s++)
 				w[wl++] = *s;
@@ -111,15 +150,6 @@ bad:
 	return NULL;
 }
 
-/* What svc_display must show of argv: control characters as '?'. */
-static int
-shown_as(const char *got, const char *arg)
-{
-	for (; *arg != '\0'; arg++, got++)
-		if (*got != ((unsigned char)*arg < 0x20 ? '?' : *arg))
-			return 0;
-	return *got == '\0';
-}
 
 static void
 check_display(char *const *argv, size_t extra_cap)
@@ -129,22 +159,23 @@ check_display(char *const *argv, size_t extra_cap)
 	size_t		 i, need = 1, len, cap, k;
 	unsigned char	 canary;
 
-	/* Worst case: every byte a quote ('\'' is 4 bytes), plus quotes. */
+	/* Worst case: every byte 4 (\ooo, or '\'' quoted), plus $''
+	 * and a blank. */
 	for (i = 0; argv[i] != NULL; i++)
-		need += 4 * strlen(argv[i]) + 3;
+		need += 4 * strlen(argv[i]) + 4;
 	full = malloc(need);
 	CHECK(full != NULL);
 	CHECK(svc_display(argv, full, need) == full);
 	len = strlen(full);
 	CHECK(len < need);
 	for (i = 0; i < len; i++)
-		CHECK((unsigned char)full[i] >= 0x20);
+		CHECK(!vis_is_ctl((unsigned char)full[i]));
 
 	back = unquote(full);
 	CHECK(back != NULL);
 	CHECK(argv_count(back) == argv_count(argv));
 	for (i = 0; argv[i] != NULL; i++)
-		CHECK(shown_as(back[i], argv[i]));
+		CHECK(strcmp(back[i], argv[i]) == 0);
 	svc_argv_free(back);
 
 	/* cap 0 writes nothing at all. */

@@ -267,6 +267,12 @@ main(int argc, char **argv)
 	m.u.manager.peer = S("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]"
 	    ":65535");
 	seed("303_list_manager_v6", &m);
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_LIST_LEFT;
+	m.u.left.run_id = 100;
+	m.u.left.count = 2;
+	m.u.left.where = LEFT_CGROUP;
+	seed("304_list_left", &m);
 
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_SHIM_HELLO;
@@ -292,6 +298,16 @@ main(int argc, char **argv)
 	m.u.signal.run_id = 9;
 	m.u.signal.sig = 15;
 	seed("402_shim_signal", &m);
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_SHIM_LEFT;
+	m.u.left.run_id = 9;
+	m.u.left.count = 2;
+	m.u.left.where = LEFT_PGRP;
+	seed("403_shim_left", &m);
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_SHIM_VERSION;
+	m.u.shim_version.version = SHIM_LINK_VERSION;
+	seed("404_shim_version", &m);
 
 	/* Whole conversations, as one side's stream. */
 	memset(&m, 0, sizeof(m));

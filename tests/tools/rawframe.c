@@ -8,15 +8,19 @@
  * the connection.
  *
  *   rawframe -port N -key FILE -keypw PW -trust FILE [-nocert] [-hello]
- *            [-eof] [-wait MS] [HEX...]
+ *            [-version V] [-eof] [-wait MS] [HEX...]
  *
- * -hello sends a valid HELLO first and waits for the server's; each HEX
+ * -hello sends a valid HELLO first, of protocol version V (by default our
+ * newest; 1 plays a manager of the first release), and waits for the
+ * server's; each HEX
  * argument is written as it is, one TLS record each; -eof then ends the
  * TCP stream (no TLS close_notify, as a peer that dies); -nocert presents
  * no client certificate.  Output lines:
  *   local ADDR:PORT             the address the server sees as its peer
  *   HELLO version=V agent=TEXT  (and ERROR code=C text=TEXT, STARTED
- *                               run=ID pid=P how=H, EXIT ..., other types
+ *                               run=ID pid=P how=H, EXIT ..., LIST_ENTRY
+ *                               run=ID managers=N, LIST_MANAGER run=ID
+ *                               peer=P, LIST_END count=N, other types
  *                               by name; BAD HEX for an undecodable frame)
  *   closed: REASON              the server ended the connection
  *   open                        it was still open after -wait MS
@@ -38,6 +42,7 @@
 
 #include <openssl/err.h>
 
+#include "clock.h"
 #include "proto.h"
 #include "tls.h"
 
@@ -45,15 +50,6 @@
 
 static uint8_t	in[PROTO_MAX_FRAME];
 static size_t	in_len;
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 hexdigit(char c)
@@ -130,6 +126,17 @@ print_frame(const uint8_t *f, size_t len)
 		printf(" run=%016llx how=%u value=%d",
 		    (unsigned long long)m.u.exit.run_id, m.u.exit.how,
 		    m.u.exit.value);
+		break;
+	case MSG_LIST_ENTRY:
+		printf(" run=%016llx managers=%u",
+		    (unsigned long long)m.u.entry.run_id, m.u.entry.managers);
+		break;
+	case MSG_LIST_MANAGER:
+		printf(" run=%016llx", (unsigned long long)m.u.manager.run_id);
+		print_str("peer", m.u.manager.peer);
+		break;
+	case MSG_LIST_END:
+		printf(" count=%u", m.u.list_end.count);
 		break;
 	default:
 		break;
@@ -227,6 +234,7 @@ main(int argc, char **argv)
 	long			 n;
 	int			 port = 0, nocert = 0, hello = 0, eof = 0;
 	int			 wait_ms = 3000, fd, on = 1, a, r;
+	long			 version = PROTO_VERSION;
 
 	signal(SIGPIPE, SIG_IGN);	/* a server hanging up is a result */
 	/* Each line out at once: LeakSanitizer's exit does not flush stdio,
@@ -245,6 +253,8 @@ main(int argc, char **argv)
 			port = atoi(argv[++a]);
 		else if (strcmp(argv[a], "-wait") == 0)
 			wait_ms = atoi(argv[++a]);
+		else if (strcmp(argv[a], "-version") == 0)
+			version = atol(argv[++a]);
 		else if (strcmp(argv[a], "-key") == 0)
 			snprintf(key.path, sizeof(key.path), "%s", argv[++a]);
 		else if (strcmp(argv[a], "-keypw") == 0)
@@ -256,11 +266,11 @@ main(int argc, char **argv)
 		else
 			break;
 	}
-	if (port <= 0 || port > 65535 || wait_ms < 0 ||
-	    (a < argc && argv[a][0] == '-')) {
+	if (port <= 0 || port > 65535 || wait_ms < 0 || version < 0 ||
+	    version > UINT16_MAX || (a < argc && argv[a][0] == '-')) {
 		fprintf(stderr, "usage: rawframe -port N -key FILE -keypw PW "
-		    "-trust FILE [-nocert] [-hello] [-eof] [-wait MS] "
-		    "[HEX...]\n");
+		    "-trust FILE [-nocert] [-hello] [-version V] [-eof] "
+		    "[-wait MS] [HEX...]\n");
 		return 2;
 	}
 	if ((ctx = tls_ctx_new(TLS_CLIENT, &key, &trust, err, sizeof(err)))
@@ -295,11 +305,7 @@ main(int argc, char **argv)
 	printf("handshake done\n");
 	fflush(stdout);
 	if (hello) {
-		memset(&m, 0, sizeof(m));
-		m.type = MSG_HELLO;
-		m.u.hello.version = PROTO_VERSION;
-		m.u.hello.agent.p = (const uint8_t *)"rawframe";
-		m.u.hello.agent.len = 8;
+		proto_hello(&m, (uint16_t)version, "rawframe");
 		n = proto_encode(&m, buf, sizeof(buf));
 		if (n <= 0 || SSL_write(ssl, buf, (int)n) != (int)n) {
 			printf("cannot write HELLO\n");

@@ -160,11 +160,7 @@ cycle(SSL_CTX *ctx, int port, char **argv, int argc, int abort_conn,
 	if ((ssl = SSL_new(ctx)) == NULL || !SSL_set_fd(ssl, fd) ||
 	    SSL_connect(ssl) != 1)
 		goto out;
-	memset(&m, 0, sizeof(m));
-	m.type = MSG_HELLO;
-	m.u.hello.version = PROTO_VERSION;
-	m.u.hello.agent.p = (const uint8_t *)"soak";
-	m.u.hello.agent.len = 4;
+	proto_hello(&m, PROTO_VERSION, "soak");
 	if (send_msg(ssl, &m) != 0 || recv_msg(ssl, MSG_HELLO, &m) != 0)
 		goto out;
 	memset(&m, 0, sizeof(m));

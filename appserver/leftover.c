@@ -1,0 +1,212 @@
+/*
+ * leftover.c: what a service leaves behind when its main process ends:
+ * the processes still in its process group (the shim made it a session
+ * and group of its own) and, where cgroup v2 is writable, in a cgroup of
+ * its own, which also holds those that left the group (setsid, a double
+ * fork).  Used by cmapp-shim, which owns the service, to count and signal
+ * them, and by cmappserver to say once whether cgroups are used.  Plain
+ * libc, no logging: the callers say what they make of it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "leftover.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC	0x63677270
+#endif
+
+/* The unified hierarchy alone, or beside the v1 ones (hybrid). */
+static const char *const mounts[] = {
+	"/sys/fs/cgroup", "/sys/fs/cgroup/unified"
+};
+
+/* Reads a small file whole into buf, NUL-terminated: its length or -errno. */
+static ssize_t
+read_small(const char *path, char *buf, size_t cap)
+{
+	ssize_t	n;
+	size_t	off = 0;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -errno;
+	while (off + 1 < cap && (n = read(fd, buf + off, cap - 1 - off)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		off += (size_t)n;
+	}
+	close(fd);
+	buf[off] = '\0';
+	return (ssize_t)off;
+}
+
+int
+left_cgroup_base(char *base, size_t cap, char *why, size_t whylen)
+{
+	struct statfs	 sf;
+	const char	*mnt = NULL;
+	char		 self[4096], *p, *nl;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++)
+		if (statfs(mounts[i], &sf) == 0 &&
+		    sf.f_type == CGROUP2_SUPER_MAGIC) {
+			mnt = mounts[i];
+			break;
+		}
+	if (mnt == NULL) {
+		snprintf(why, whylen, "no cgroup v2 hierarchy at /sys/fs/cgroup "
+		    "or /sys/fs/cgroup/unified");
+		return -ENOENT;
+	}
+	/* Our own cgroup there: the "0::" line.  Under systemd it is the
+	 * unit's, which needs Delegate=yes to be ours to divide. */
+	if (read_small("/proc/self/cgroup", self, sizeof(self)) < 0 ||
+	    ((p = strstr(self, "\n0::")) == NULL && strncmp(self, "0::", 3)
+	    != 0)) {
+		snprintf(why, whylen, "no cgroup v2 entry in /proc/self/cgroup");
+		return -ENOENT;
+	}
+	p = p == NULL ? self + 3 : p + 4;
+	if ((nl = strchr(p, '\n')) != NULL)
+		*nl = '\0';
+	if (strcmp(p, "/") == 0)
+		*p = '\0';
+	if (snprintf(base, cap, "%s%s", mnt, p) >= (int)cap) {
+		snprintf(why, whylen, "the cgroup path is too long");
+		return -ENAMETOOLONG;
+	}
+	if (access(base, W_OK) != 0) {
+		snprintf(why, whylen, "%s is not writable: %s", base,
+		    strerror(errno));
+		return -EACCES;
+	}
+	return 0;
+}
+
+int
+left_cgroup_make(const char *base, uint64_t run_id, char *dir, size_t cap)
+{
+	if (snprintf(dir, cap, "%s/" LEFT_CGROUP_PREFIX "%016" PRIx64, base,
+	    run_id) >= (int)cap)
+		return -ENAMETOOLONG;
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* The pids in dir's cgroup.procs into pids (up to max): how many there
+ * are (also beyond max), or -errno. */
+static int
+cgroup_pids(const char *dir, pid_t *pids, int max)
+{
+	char		 path[PATH_MAX], buf[8192], *p, *end;
+	ssize_t		 n;
+	long		 v;
+	int		 count = 0;
+
+	if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	/* More than fits is counted as what fits: the count only says
+	 * whether anything is left, and how much roughly. */
+	if ((n = read_small(path, buf, sizeof(buf))) < 0)
+		return (int)n;
+	for (p = buf; *p != '\0'; p = end) {
+		v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (v > 0) {
+			if (count < max)
+				pids[count] = (pid_t)v;
+			count++;
+		}
+		while (*end == '\n')
+			end++;
+	}
+	return count;
+}
+
+int
+left_count_cgroup(const char *dir)
+{
+	return cgroup_pids(dir, NULL, 0);
+}
+
+/*
+ * Scans /proc/PID/stat for processes of group pgid that are not zombies.
+ * The fields after the command's closing parenthesis (which a command
+ * may itself contain, hence the last one) are: state ppid pgrp.
+ */
+unsigned
+left_count_pgrp(pid_t pgid)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		 path[64], buf[1024], *p, state;
+	long		 ppid, pgrp;
+	unsigned	 n = 0;
+
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/stat", e->d_name);
+		if (read_small(path, buf, sizeof(buf)) <= 0 ||
+		    (p = strrchr(buf, ')')) == NULL ||
+		    sscanf(p + 1, " %c %ld %ld", &state, &ppid, &pgrp) != 3)
+			continue;
+		if (pgrp == (long)pgid && state != 'Z' && state != 'X')
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int
+left_kill_cgroup(const char *dir, int sig)
+{
+	char	path[PATH_MAX];
+	pid_t	pids[1024];
+	int	i, n, fd, e;
+
+	if (sig == SIGKILL && snprintf(path, sizeof(path), "%s/cgroup.kill",
+	    dir) < (int)sizeof(path) &&
+	    (fd = open(path, O_WRONLY | O_CLOEXEC)) != -1) {
+		e = write(fd, "1", 1) == 1 ? 0 : -errno;
+		close(fd);
+		if (e == 0)
+			return 0;
+	}
+	/* Before 5.14, or another signal: each one by its pid.  One read
+	 * may miss a process forked meanwhile; the caller signals again
+	 * while the count is not 0. */
+	if ((n = cgroup_pids(dir, pids, 1024)) < 0)
+		return n;
+	for (i = 0; i < n && i < 1024; i++)
+		kill(pids[i], sig);
+	return 0;
+}
+
+int
+left_cgroup_remove(const char *dir)
+{
+	return rmdir(dir) == 0 || errno == ENOENT ? 0 : -errno;
+}

@@ -1,0 +1,134 @@
+/*
+ * svcfsm.c: the table of a supervised service's life cycle (svcfsm.h).
+ * Each cell names what supervise.c does and the state it moves to; an
+ * empty cell is an event the state does not expect, which sup_event()
+ * logs and refuses (from a shim, the link is then dropped as before).
+ *
+ * Reading it: the hellos come from the shim, as its SHIM_HELLO's state
+ * says; a LAUNCHING service takes only "running" (its exec worked), an
+ * ADOPTING one takes each, as a previous server left it.  GONE means the
+ * service was forgotten and freed: whoever was attached got an ERROR
+ * first.  EXPIRE is the 24 h / 10 min sweep or KEEP_MAX.
+ *
+ * STOP is not raised by any message yet: a later `cmappmgr -stop` will,
+ * through sup_stop().  Its cells are what that verb is to do and what
+ * sup_stop() does today: a live service's process group gets SIGTERM
+ * through the shim's SHIM_SIGNAL and the state stays until its EXIT (or,
+ * launching, its hello or launch ERROR); an ended one's SIGTERM reaches
+ * what it left in its group or cgroup, which sup_stop() asks only while
+ * something is; an adopting service is not known yet: refused.
+ */
+#include <errno.h>
+
+#include "svcfsm.h"
+
+#define C(a, n)	{ SV_A_##a, SV_##n }
+
+static const struct cell {
+	unsigned char	act, next;
+} table[SV_NSTATES][SV_NEVENTS] = {
+	[SV_LAUNCHING] = {
+		[SV_EV_HELLO_RUNNING]	= C(STARTED, RUNNING),
+		[SV_EV_LAUNCH_ERROR]	= C(EXEC_FAILED, GONE),
+		[SV_EV_OUTPUT]		= C(DISCARD, LAUNCHING),
+		[SV_EV_ATTACH]		= C(WAIT, LAUNCHING),
+		[SV_EV_LINK_LOST]	= C(LAUNCH_LOST, GONE),
+		[SV_EV_SLOW]		= C(SLOW, LAUNCHING),
+		[SV_EV_STOP]		= C(SIGNAL, LAUNCHING),
+	},
+	[SV_ADOPTING] = {
+		[SV_EV_HELLO_RUNNING]	= C(ADOPT_RUNNING, RUNNING),
+		[SV_EV_HELLO_STARTING]	= C(ADOPT_STARTING, LAUNCHING),
+		[SV_EV_HELLO_EXITED]	= C(ADOPT_EXITED, EXITED),
+		[SV_EV_OUTPUT]		= C(DISCARD, ADOPTING),
+		[SV_EV_ATTACH]		= C(WAIT, ADOPTING),
+		[SV_EV_LINK_LOST]	= C(ADOPT_LOST, GONE),
+		[SV_EV_ADOPT_TIMEOUT]	= C(ADOPT_GIVE_UP, GONE),
+	},
+	[SV_RUNNING] = {
+		[SV_EV_OUTPUT]		= C(OUTPUT, RUNNING),
+		[SV_EV_EXIT]		= C(EXITED, EXITED),
+		[SV_EV_ATTACH]		= C(JOIN, RUNNING),
+		[SV_EV_LINK_LOST]	= C(RUN_LOST, GONE),
+		[SV_EV_STOP]		= C(SIGNAL, RUNNING),
+	},
+	[SV_EXITED] = {
+		[SV_EV_OUTPUT]		= C(DISCARD, EXITED),
+		[SV_EV_ATTACH]		= C(SEND_STATUS, EXITED),
+		[SV_EV_ACK]		= C(DELIVER, DELIVERED),
+		[SV_EV_LINK_LOST]	= C(KEEP, EXITED),
+		[SV_EV_EXPIRE]		= C(FORGET_KEPT, GONE),
+		/* What it left (sup_stop() calls it only then). */
+		[SV_EV_STOP]		= C(SIGNAL, EXITED),
+	},
+	[SV_DELIVERED] = {
+		[SV_EV_OUTPUT]		= C(DISCARD, DELIVERED),
+		[SV_EV_ATTACH]		= C(SEND_STATUS, DELIVERED),
+		/* Another manager's, told the same EXIT. */
+		[SV_EV_ACK]		= C(NONE, DELIVERED),
+		/* Released: the shim's normal end. */
+		[SV_EV_LINK_LOST]	= C(NONE, DELIVERED),
+		[SV_EV_EXPIRE]		= C(FORGET_DELIVERED, GONE),
+		[SV_EV_STOP]		= C(SIGNAL, DELIVERED),
+	},
+	/* SV_GONE expects nothing. */
+};
+
+int
+svcfsm_next(enum sv_state st, enum sv_event ev, enum sv_action *act,
+    enum sv_state *next)
+{
+	const struct cell	*c;
+
+	if ((unsigned)st >= SV_NSTATES || (unsigned)ev >= SV_NEVENTS)
+		return -EPERM;
+	c = &table[st][ev];
+	if (c->act == SV_A_REFUSE)
+		return -EPERM;
+	*act = (enum sv_action)c->act;
+	*next = (enum sv_state)c->next;
+	return 0;
+}
+
+const char *
+svcfsm_state_name(enum sv_state st)
+{
+	static const char *const names[] = {
+		"LAUNCHING", "ADOPTING", "RUNNING", "EXITED", "DELIVERED",
+		"GONE"
+	};
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == SV_NSTATES,
+	    "a name for each");
+	return (unsigned)st < SV_NSTATES ? names[st] : "?";
+}
+
+const char *
+svcfsm_event_name(enum sv_event ev)
+{
+	static const char *const names[] = {
+		"HELLO(running)", "HELLO(starting)", "HELLO(exited)",
+		"launch ERROR", "OUTPUT", "EXIT", "ATTACH", "EXIT_ACK",
+		"LINK LOST", "SLOW", "EXPIRE", "ADOPT TIMEOUT", "STOP"
+	};
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == SV_NEVENTS,
+	    "a name for each");
+	return (unsigned)ev < SV_NEVENTS ? names[ev] : "?";
+}
+
+const char *
+svcfsm_action_name(enum sv_action a)
+{
+	static const char *const names[] = {
+		"refuse", "none", "started", "adopt running", "adopt starting",
+		"adopt exited", "exec failed", "output", "discard", "exited",
+		"wait", "join", "send status", "deliver", "launch lost",
+		"adopt lost", "run lost", "keep", "slow", "forget kept",
+		"forget delivered", "adopt give up", "signal"
+	};
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == SV_NACTIONS,
+	    "a name for each");
+	return (unsigned)a < SV_NACTIONS ? names[a] : "?";
+}

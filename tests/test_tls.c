@@ -1,0 +1,55 @@
+/* test_tls.c: tests for common/tls.c's table of refusal reasons, which
+ * words a refused peer's TLS error in a process without OpenSSL's own
+ * error strings (cmappserver). */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "tls.h"
+
+#define SSL_ERR(r)	ERR_PACK(ERR_LIB_SSL, 0, (r))
+
+/* A scanner's or an old client's refusals get words, not a code. */
+Test(tls, common_refusals_have_words)
+{
+	static const int	 common[] = {
+		SSL_R_VERSION_TOO_LOW, SSL_R_UNSUPPORTED_PROTOCOL,
+		SSL_R_NO_SHARED_CIPHER, SSL_R_WRONG_VERSION_NUMBER,
+		SSL_R_HTTP_REQUEST, SSL_R_HTTPS_PROXY_REQUEST,
+		SSL_R_NO_PROTOCOLS_AVAILABLE, SSL_R_NO_SHARED_GROUPS,
+		SSL_R_TLSV1_ALERT_PROTOCOL_VERSION,
+		SSL_R_TLSV1_ALERT_INAPPROPRIATE_FALLBACK,
+		SSL_R_UNEXPECTED_EOF_WHILE_READING,
+		SSL_R_CERTIFICATE_VERIFY_FAILED,
+	};
+	size_t			 i;
+
+	cr_assert_str_eq(tls_reason_words(0x0A00018CUL), "version too low");
+	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		cr_assert_not_null(tls_reason_words(SSL_ERR(common[i])),
+		    "reason %d has no words", common[i]);
+	/* Not an SSL library error: not ours to name. */
+	cr_assert_null(tls_reason_words(ERR_PACK(ERR_LIB_X509, 0,
+	    SSL_R_VERSION_TOO_LOW)));
+}
+
+/* The table says what OpenSSL itself says, word for word. */
+Test(tls, words_are_openssls)
+{
+	const char	*ours, *theirs;
+	int		 r, named = 0;
+
+	OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL);
+	for (r = 1; r < 4096; r++) {
+		if ((ours = tls_reason_words(SSL_ERR(r))) == NULL)
+			continue;
+		named++;
+		theirs = ERR_reason_error_string(SSL_ERR(r));
+		cr_assert_not_null(theirs, "reason %d", r);
+		cr_assert_str_eq(ours, theirs, "reason %d: ours \"%s\", OpenSSL's \"%s\"", r, ours, theirs);
+	}
+	cr_assert_geq(named, 40);
+}
