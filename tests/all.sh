@@ -88,22 +88,22 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 
 # The end-to-end suites mostly wait on timers: valgrind's, the longest, and
 # the plain one start at once, the sanitized one once built; the builds,
-# unit runs and fuzzing use the cores meanwhile, one after another.
-# Sanitized binaries are slower: the load tests and the soak run with fewer
-# sockets or cycles and scaled time bounds (CMAPP_SLOW).  Left out there:
-# the TLS scan, which checks the TLS set-up (the same in every build) and
-# whose time bounds do not hold there, and for ASan the install test, which
-# builds and tests plain binaries of its own.
-SLOW_TESTS=() ASAN_TESTS=()
+# unit runs and fuzzing use the cores meanwhile, one after another.  The
+# sanitized suites run two tests at a time (their servers use more CPU),
+# the plain one three (E2E_JOBS).  Sanitized binaries are slower: the load
+# tests and the soak run with fewer sockets or cycles and scaled time
+# bounds (CMAPP_SLOW).  Left out there: the TLS scan, which checks the TLS
+# set-up (the same in every build) and whose time bounds do not hold
+# there, and the install test, which builds and tests plain binaries of
+# its own, not the sanitized ones.
+SLOW_TESTS=()
 for f in tests/e2e/*.sh; do
-	case $f in */52_testssl.sh) continue ;; esac
+	case $f in */52_testssl.sh|*/40_install.sh) continue ;; esac
 	SLOW_TESTS+=("$f")
-	case $f in */40_install.sh) continue ;; esac
-	ASAN_TESTS+=("$f")
 done
-CMAPP_SLOW=1 start valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \
+E2E_JOBS=2 CMAPP_SLOW=1 start valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \
 	make --no-print-directory check-valgrind E2E_TESTS="${SLOW_TESTS[*]}"
-start e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
+E2E_JOBS=3 start e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
 start asan-build '' make --no-print-directory -j2 BUILD=build-asan OPT="-O1 -g" SAN="$SAN" \
 	all tools build-asan/tests/unit
 lane=(unit warnings fuzz asan-unit)
@@ -143,8 +143,8 @@ while [ ${#name_of[@]} -gt 0 ]; do
 	if [ -z "$asan_e2e" ] && ended asan-build; then
 		asan_e2e=started
 		if done_ok asan-build; then
-			CMAPP_SLOW=1 start asan-e2e '[0-9]+ passed, [0-9]+ failed' \
-				tests/e2e.sh build-asan "${ASAN_TESTS[@]}"
+			E2E_JOBS=2 CMAPP_SLOW=1 start asan-e2e '[0-9]+ passed, [0-9]+ failed' \
+				tests/e2e.sh build-asan "${SLOW_TESTS[@]}"
 		else
 			failed+=(asan-e2e)
 		fi

@@ -111,8 +111,10 @@ run_one() {
 	wait "$tpid"
 	rc=$?
 	# The CPU the test's processes used (those reaped within it).
-	cpu=$(times | awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
-		printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
+	# (times in this shell: a pipeline's would be a child without any.)
+	times >"$T/times"
+	cpu=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
+		printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$T/times")
 	last=$(tail -1 "$T/out")	# a skip's reason
 	if [ $rc -eq 124 ] || { [ $rc -eq 137 ] && [ $((SECONDS - start)) -ge "$limit" ]; }; then
 		echo "timed out after $limit s" >>"$T/out"

@@ -55,7 +55,7 @@ wait_for() {
 	local end=$((SECONDS + limit * PATIENCE))
 	while ! "$@" 2>/dev/null; do
 		[ "$SECONDS" -ge "$end" ] && return 1
-		nap 0.05
+		nap 0.1
 	done
 }
 

@@ -1,5 +1,5 @@
 # The 31st service is refused with the limit named; the 30 keep running.
-# cost: 3
+# cost: 4
 expect "cmappserver starts" start_server
 pids=()
 for i in $(seq 1 30); do mgr -t $((10 * SLOW)) $(app "l$i" $((i % 200))) >/dev/null 2>&1 & pids+=($!); done

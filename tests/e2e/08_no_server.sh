@@ -1,6 +1,6 @@
 # Nothing listens: cmappmgr keeps trying until its timeout, then exits 1
 # with the manual's message.
-# cost: 4
+# cost: 3
 start=$(date +%s%N)
 mgr -t 3 /bin/true 2>"$T/e"; rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))

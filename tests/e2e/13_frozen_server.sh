@@ -3,7 +3,7 @@
 # status of the service whose manager gave up goes to the next START of
 # it, a new service runs and its code arrives, and the connection of the
 # manager that gave up is freed.
-# cost: 6
+# cost: 7
 expect "cmappserver starts" start_server
 fds() { ls /proc/"$SERVER_PID"/fd | wc -l; }
 fds0=$(fds)

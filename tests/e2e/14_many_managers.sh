@@ -1,5 +1,5 @@
 # Several managers attached to one service are each told when it ends.
-# cost: 1
+# cost: 2
 expect "cmappserver starts" start_server
 cmd=$(app m 12)
 pids=()

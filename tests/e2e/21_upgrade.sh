@@ -5,7 +5,7 @@
 # (SIGTERM, then the new binary).  The ten services and their managers
 # carry on under the old shims; a service started afterwards runs under
 # the new shim.
-# cost: 3
+# cost: 2
 . "$TOP/tests/e2e/20_restart.inc"
 mkdir -p "$T/bin"
 install -m 755 "$BIN/cmappserver" "$BIN/cmapp-shim" "$BIN/cmappmgr" "$T/bin/"

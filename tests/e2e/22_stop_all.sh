@@ -3,7 +3,7 @@
 # One of those writes output without pause: -stop_all reads past its big
 # and small OUTPUT frames to the EXIT, or it would miss that it needs the
 # SIGKILL.
-# cost: 10
+# cost: 11
 expect "cmappserver starts" start_server
 mgr -t 10 $(app a 0) 2>"$T/e1" & m1=$!
 printf '#!/bin/sh\ntrap "" TERM\nwhile :; do sleep 0.1; done\n' >"$T/stubborn.sh"; chmod +x "$T/stubborn.sh"

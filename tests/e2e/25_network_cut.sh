@@ -5,7 +5,7 @@
 # the link is back the server has freed the dead manager's connection and
 # a new manager of the service attaches to it (one copy) and gets its
 # exit code.
-# cost: 9
+# cost: 8
 ip netns add "cmg$$" 2>/dev/null || { echo "cannot create a network namespace here"; exit 77; }
 ns=cmg$$ hv=cmh$$ gv=cmv$$
 n=$(( $$ % 200 + 20 ))

@@ -2,7 +2,7 @@
 # three forms, is the one cmappmgr uses for -node ::1, -node [::1] or
 # another spelling of the address: a wrong certificate pinned for ::1 is
 # refused even though the fallback trustStore would trust the server.
-# cost: 1
+# cost: 2
 grep -q '^00000000000000000000000000000001 .* lo$' /proc/net/if_inet6 2>/dev/null ||
 	{ echo "no IPv6 loopback (::1) here"; exit 77; }
 if ! start_server -listen ::1; then

@@ -4,7 +4,7 @@
 # -cmappserver_timeout on the first.  All in a network namespace of the
 # test's own, with a private /etc/hosts and /etc/gai.conf (mount namespace)
 # that put the dead address first.
-# cost: 3
+# cost: 4
 [ "$(id -u)" = 0 ] || { echo "needs root (network and mount namespaces)"; exit 77; }
 command -v ip >/dev/null && command -v unshare >/dev/null || { echo "needs ip and unshare"; exit 77; }
 NS=cmapp$BASHPID

@@ -9,7 +9,7 @@
 #   host [mg0] --- [mh0] guest [lan0] --- [sg0] switch/br0 [sp0] --- [p0] peer
 #   10.231.0.1     10.231.0.2  10.232.0.2                    10.232.0.1
 #                              fd00:232::2                   fd00:232::1
-# cost: 18
+# cost: 17
 . "$TOP/tests/e2e/39_netns.inc"
 ns_setup
 NS_S=${NS_PFX}s NS_P=${NS_PFX}p

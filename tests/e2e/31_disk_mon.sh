@@ -5,7 +5,7 @@
 # or went away; and a disk path that does not exist.  The host logs are
 # in a directory that the guest's mount namespace covers with a tmpfs of
 # its own (guest_hides): seen on the host, they were written there.
-# cost: 5
+# cost: 4
 . "$TOP/tests/e2e/39_netns.inc"
 ns_setup
 command -v losetup >/dev/null || skip "no losetup"

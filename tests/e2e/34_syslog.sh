@@ -2,7 +2,7 @@
 # would find it: each program's own ident, facility daemon, and a failure
 # at err.  The records are caught by tests/lib.sh's syslog_capture, which
 # runs the programs with a socket of its own over /dev/log.
-# cost: 2
+# cost: 1
 syslog_capture
 
 # syslogged PATTERN: a record of $SYSLOG_OUT matches the extended regular

@@ -14,6 +14,7 @@
 #     and exits with the service's code; -list prints the table and says
 #     once that the guest's cmappserver is too old to name the attached
 #     managers, unless it named them all the same (as the release did).
+# cost: 8
 raw=$BIN/tests/tools/rawframe
 old=$BIN/tests/tools/oldserver
 for t in "$raw" "$old"; do [ -x "$t" ] || fail "no $t: run make first"; done

@@ -5,6 +5,7 @@
 # terminal, and a newline cannot forge a line of cmappmgr's own.  And the
 # guest's own log (cmappserver's lines, caught from syslog) is filtered as
 # well: an allowed prefix with a newline after it writes no line of its own.
+# cost: 1
 syslog_capture
 trap 'end_test; syslog_stop' EXIT
 conf=$T/cmappserver.conf

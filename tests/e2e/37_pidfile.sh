@@ -2,6 +2,7 @@
 # link) planted there must not make the daemon truncate the file it leads
 # to, and a directory or a FIFO is refused, each with the reason; a
 # regular file of our own is written, whatever it held before.
+# cost: 1
 CONF=$KEYS/localhost/cmappserver.conf
 # server_with PIDFILE [ARGS...]: cmappserver with -pidfile PIDFILE, in the
 # foreground; its stderr in $T/pid.err, its exit status returned.

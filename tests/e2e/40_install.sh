@@ -10,7 +10,7 @@
 # running service does not notice, stop-all); the installed monitors run
 # from there.  make uninstall leaves the confs, the keys and an admin's own
 # probes, removes the rest, and names the boot links left behind.
-# cost: 12
+# cost: 13
 D=$T/root
 APP=$D/opt/hp/cmappserver
 HOSTKEYS=$D/etc/cmcluster/cmappmgr

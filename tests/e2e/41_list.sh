@@ -6,7 +6,7 @@
 # trust is refused at once and sees nothing; a guest that is not the
 # pinned one is refused; no guest is an exit 1 after the timeout; a guest
 # that comes up late is waited for; usage errors.
-# cost: 7
+# cost: 5
 
 # lst [-t SECONDS]: the status view of the guest "localhost".
 lst() {

@@ -4,7 +4,7 @@
 # -help prints is documented, every option of the SYNOPSIS is accepted, and
 # the version in the page's footer is the program's.  Every installed
 # command answers -version and -help.
-# cost: 7
+# cost: 3
 command -v groff >/dev/null ||
 	{ echo "skip: groff not found (Debian package groff-base)"; exit 77; }
 MAN=$TOP/conf/man

@@ -4,7 +4,7 @@
 # sees no false failure, a second START of the same command waits for the
 # same launch (one shim, no second copy), and when the exec fails at last
 # both managers are told why.
-# cost: 6
+# cost: 5
 hung_exec_mount
 expect "cmappserver starts" start_server
 mgr -t 3 /bin/sleep 60 2>"$T/ew" & mw=$!

@@ -2,7 +2,7 @@
 # full) must not make cmappserver queue replies without bound: it is
 # dropped once 8 MiB are queued for it, the server's memory stays bounded,
 # and other managers are served meanwhile.
-# cost: 2
+# cost: 3
 expect "cmappserver starts" start_server
 # A long command line makes each LIST answer big: 16 KiB an entry.
 p=$(printf 'x%.0s' $(seq 1 4000))

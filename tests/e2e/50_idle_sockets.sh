@@ -8,7 +8,7 @@
 # handshake deadline (SERVER_HANDSHAKE_MS, 10 s) and then holds no more
 # descriptors than before.  Under sanitizers or valgrind (SLOW) 400 from 8
 # peers, with the time bounds scaled.  The figures go to $T/figures.
-# cost: 11 heavy
+# cost: 10 heavy
 N=1000 PEERS=20
 [ "$SLOW" -gt 1 ] && N=400 PEERS=8
 MAX_CONNS=256

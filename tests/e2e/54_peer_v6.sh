@@ -5,7 +5,7 @@
 # network namespace of the test's own.  Under sanitizers or valgrind
 # (SLOW) the same; what the holders count as refused "at once" (within 1 s)
 # is then the server log's to tell.
-# cost: 12 heavy
+# cost: 11 heavy
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 use_sockhold 120
 NS=cmapp$BASHPID

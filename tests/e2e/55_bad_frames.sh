@@ -10,7 +10,7 @@
 # naming the peer and the reason; a manager attached to a running service
 # all along keeps its connection and gets the exit code at the end, a new
 # manager is served after every case, and the service runs on.
-# cost: 12
+# cost: 11
 raw=$BIN/tests/tools/rawframe
 [ -x "$raw" ] || fail "no $raw: run make first"
 max=$(sed -n 's/^#define PROTO_MAX_BODY[[:space:]]*\([0-9]*\).*/\1/p' "$TOP/common/proto.h")

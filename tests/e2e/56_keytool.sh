@@ -5,7 +5,7 @@
 # server_GUEST.public), with confs in the manual's format and its
 # passwords: a manager and a server shake hands and an exit code comes
 # through.
-# cost: 10
+# cost: 4
 command -v keytool >/dev/null || { echo "keytool is not installed (Java): not tested"; exit 77; }
 H=$T/host G=$T/guest
 mkdir -p "$H" "$G"

@@ -3,7 +3,7 @@
 # stand-in of version 1, the first), its managers attach and -stop_all
 # reaches them, and a shim of a version it does not know is refused with
 # a log line, never misread (docs/restart.md).
-# cost: 2
+# cost: 15
 mkdir -p -m 700 "$T/run"
 "$BIN/tests/oldshim" "$T/run" 00000000000000a1 1 /opt/app/v1 -x 2>"$T/s1.err" & s1=$!
 "$BIN/tests/oldshim" "$T/run" 00000000000000a9 99 /opt/app/v99 2>"$T/s9.err" & s9=$!

@@ -8,7 +8,7 @@
 # but one: under valgrind, whose own allocator and shadow memory make up
 # most of the RSS, memcheck's leak report at the server's exit stands for
 # the RSS bounds.
-# cost: 83 heavy
+# cost: 50 heavy
 # limit: 600
 reduced=
 if [ "$SLOW" -gt 1 ]; then

@@ -4,6 +4,7 @@
 # trustStore that expires within 30 days is warned about at start-up (on
 # stderr and in syslog), one that has expired is an error; both keep
 # running.  cmappmgr -list shows when the guest's certificate expires.
+# cost: 1
 syslog_capture
 trap 'syslog_stop; end_test' EXIT
 

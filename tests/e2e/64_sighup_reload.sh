@@ -3,6 +3,7 @@
 # open ones keep theirs, allow_command and max_processes apply at once.  A
 # conf or key file that does not load keeps the old ones, and the log says
 # why, naming the file.
+# cost: 1
 conf=$T/cmappserver.conf
 cp "$KEYS/localhost/cmappserver.conf" "$conf"
 SERVER_CONF=$conf expect "cmappserver starts" start_server

@@ -5,6 +5,7 @@
 # The sleeps are told apart by their durations; the trap kills any that a
 # failure leaves (the runner would not see them: they are in the
 # service's session, reparented to init, not naming $WORK).
+# cost: 16
 gone() { ! pgrep -f "^sleep $1\$" >/dev/null; }
 trap 'pkill -KILL -f "^sleep 306[56]\$"; end_test' EXIT
 list() {
