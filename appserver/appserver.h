@@ -25,7 +25,15 @@
 					   before HELLO: a host
 					   starting all its services at once
 					   stays well under it */
-#define SERVER_HANDSHAKE_MS	10000	/* TLS handshake and HELLO */
+#define SERVER_HANDSHAKE_MS	4000	/* TLS handshake and HELLO: a real
+					   one takes 10-30 ms here, 0.5 s
+					   with the server under valgrind */
+#define SERVER_ACCEPT_TURN	16	/* accepts per loop turn: the
+					   sessions are served between */
+#define SERVER_ACCEPT_PAUSE_MS	100	/* out of descriptors: wait */
+#define FLOOD_LOG_MS		10000	/* refusals, evictions: a line per
+					   peer per interval */
+#define FLOOD_LOG_PEERS		16	/* peers named; the rest summed */
 #define SERVER_IDLE_MS		60000	/* no frame from a manager */
 #define SERVER_OUT_HIGH		(1024 * 1024)	/* queued bytes per manager */
 #define KEEP_MAX		64	/* ended services kept */
@@ -34,7 +42,10 @@
 #define SWEEP_MS		30000
 #define SUP_ADOPT_MS		60000	/* for a previous server's shims to
 					   answer; STARTs wait meanwhile */
-#define TRIM_DELAY_MS		1000	/* after the last connection */
+#define TRIM_DELAY_MS		1000	/* after the last connection, or
+					   the count fell to a quarter of
+					   its peak */
+#define TRIM_PEAK_MIN		32	/* a peak worth trimming after */
 
 struct service;
 struct sup_ops;
@@ -58,9 +69,20 @@ struct session {
 	char			 peer[64];
 };
 
+/* Connections refused or evicted from one peer in this FLOOD_LOG_MS. */
+struct flood_peer {
+	char			 addr[64];	/* as session.addr; "" free */
+	unsigned long		 refused, evicted;
+};
+
 struct server {
 	uv_loop_t		 loop;
-	uv_tcp_t		 listener;
+	uv_poll_t		 listener;	/* we accept(2), a few a turn */
+	int			 listen_fd;
+	uv_timer_t		 accept_pause;	/* out of descriptors */
+	uv_timer_t		 flood_log;
+	struct flood_peer	 flood[FLOOD_LOG_PEERS + 1];	/* +1: others */
+	unsigned		 peak_conns;	/* since the last trim */
 	uv_signal_t		 sigterm, sigint;
 	uv_timer_t		 sweep, trim, adopt;
 	SSL_CTX			*ctx;
