@@ -77,7 +77,10 @@ struct flood_peer {
 
 struct server {
 	uv_loop_t		 loop;
-	uv_poll_t		 listener;	/* we accept(2), a few a turn */
+	uv_tcp_t		 listener;	/* owns the socket; not listened
+					   on by libuv, which would accept
+					   until the queue is empty */
+	uv_poll_t		 listen_poll;	/* we accept(2), a few a turn */
 	int			 listen_fd;
 	uv_timer_t		 accept_pause;	/* out of descriptors */
 	uv_timer_t		 flood_log;

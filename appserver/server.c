@@ -504,7 +504,7 @@ accept_resume(uv_timer_t *t)
 {
 	struct server	*srv = t->data;
 
-	uv_poll_start(&srv->listener, UV_READABLE, on_listener);
+	uv_poll_start(&srv->listen_poll, UV_READABLE, on_listener);
 }
 
 /*
@@ -540,7 +540,7 @@ on_listener(uv_poll_t *p, int status, int events)
 		    errno == ENOMEM) {
 			/* Level triggered: it would spin until one closes. */
 			flood_count(srv, "?", 1);
-			uv_poll_stop(&srv->listener);
+			uv_poll_stop(&srv->listen_poll);
 			uv_timer_start(&srv->accept_pause, accept_resume,
 			    SERVER_ACCEPT_PAUSE_MS, 0);
 			return;
@@ -570,10 +570,12 @@ server_listen(struct server *srv, int fd)
 	srv->accept_pause.data = srv;
 	uv_unref((uv_handle_t *)&srv->accept_pause);
 	srv->listen_fd = fd;
-	if ((r = uv_poll_init(&srv->loop, &srv->listener, fd)) != 0)
+	if ((r = uv_tcp_init(&srv->loop, &srv->listener)) != 0 ||
+	    (r = uv_tcp_open(&srv->listener, fd)) != 0 ||
+	    (r = uv_poll_init(&srv->loop, &srv->listen_poll, fd)) != 0)
 		return r;
-	srv->listener.data = srv;
-	return uv_poll_start(&srv->listener, UV_READABLE, on_listener);
+	srv->listen_poll.data = srv;
+	return uv_poll_start(&srv->listen_poll, UV_READABLE, on_listener);
 }
 
 /* The session leaves the service it was attached to, if any. */
@@ -735,8 +737,9 @@ server_stop(struct server *srv)
 {
 	struct session	*sess;
 
+	/* The poll first: the listener's close closes the socket. */
+	uv_close((uv_handle_t *)&srv->listen_poll, NULL);
 	uv_close((uv_handle_t *)&srv->listener, NULL);
-	close(srv->listen_fd);
 	uv_timer_stop(&srv->accept_pause);
 	uv_timer_stop(&srv->flood_log);
 	flood_log_cb(&srv->flood_log);
