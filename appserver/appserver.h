@@ -25,9 +25,10 @@
 					   before HELLO: a host
 					   starting all its services at once
 					   stays well under it */
-#define SERVER_HANDSHAKE_MS	4000	/* TLS handshake and HELLO: a real
-					   one takes 10-30 ms here, 0.5 s
-					   with the server under valgrind */
+#define SERVER_HANDSHAKE_MS	4000	/* TLS handshake and HELLO: a whole
+					   manager run takes 50-300 ms on a
+					   loaded test VM, 0.15-0.45 s with
+					   the server under valgrind */
 #define SERVER_ACCEPT_TURN	16	/* accepts per loop turn: the
 					   sessions are served between */
 #define SERVER_ACCEPT_PAUSE_MS	100	/* out of descriptors: wait */
