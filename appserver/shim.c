@@ -346,8 +346,10 @@ signal_service(struct shim *sh, int sig)
 			kill(sh->pid, sig);
 	} else if (sh->cg[0] == '\0' && left_count_pgrp(sh->pid) > 0)
 		kill(-sh->pid, sig);
+	/* The cgroup catches what left the group; the service and its
+	 * group, signalled above while it runs, are skipped. */
 	if (sh->cg[0] != '\0')
-		left_kill_cgroup(sh->cg, sig);
+		left_kill_cgroup(sh->cg, sig, sh->reaped ? 0 : sh->pid);
 	if (sh->reaped)
 		recount(sh);
 }
