@@ -25,7 +25,16 @@
 					   before HELLO: a host
 					   starting all its services at once
 					   stays well under it */
-#define SERVER_HANDSHAKE_MS	10000	/* TLS handshake and HELLO */
+#define SERVER_HANDSHAKE_MS	4000	/* TLS handshake and HELLO: a whole
+					   manager run takes 50-300 ms on a
+					   loaded test VM, 0.15-0.45 s with
+					   the server under valgrind */
+#define SERVER_ACCEPT_TURN	16	/* accepts per loop turn: the
+					   sessions are served between */
+#define SERVER_ACCEPT_PAUSE_MS	100	/* out of descriptors: wait */
+#define FLOOD_LOG_MS		10000	/* refusals, evictions: a line per
+					   peer per interval */
+#define FLOOD_LOG_PEERS		16	/* peers named; the rest summed */
 #define SERVER_IDLE_MS		60000	/* no frame from a manager */
 #define SERVER_OUT_HIGH		(1024 * 1024)	/* queued bytes per manager */
 #define KEEP_MAX		64	/* ended services kept */
@@ -34,7 +43,10 @@
 #define SWEEP_MS		30000
 #define SUP_ADOPT_MS		60000	/* for a previous server's shims to
 					   answer; STARTs wait meanwhile */
-#define TRIM_DELAY_MS		1000	/* after the last connection */
+#define TRIM_DELAY_MS		1000	/* after the last connection, or
+					   the count fell to a quarter of
+					   its peak */
+#define TRIM_PEAK_MIN		32	/* a peak worth trimming after */
 
 struct service;
 struct sup_ops;
@@ -60,9 +72,23 @@ struct session {
 	char			 peer[64];
 };
 
+/* Connections refused or evicted from one peer in this FLOOD_LOG_MS. */
+struct flood_peer {
+	char			 addr[64];	/* as session.addr; "" free */
+	unsigned long		 refused, evicted;
+};
+
 struct server {
 	uv_loop_t		 loop;
-	uv_tcp_t		 listener;
+	uv_tcp_t		 listener;	/* owns the socket; not listened
+					   on by libuv, which would accept
+					   until the queue is empty */
+	uv_poll_t		 listen_poll;	/* we accept(2), a few a turn */
+	int			 listen_fd;
+	uv_timer_t		 accept_pause;	/* out of descriptors */
+	uv_timer_t		 flood_log;
+	struct flood_peer	 flood[FLOOD_LOG_PEERS + 1];	/* +1: others */
+	unsigned		 peak_conns;	/* since the last trim */
 	uv_signal_t		 sigterm, sigint;
 	uv_signal_t		 sighup;	/* reload.c's */
 	uv_timer_t		 certcheck;	/* reload.c's, daily */
@@ -121,6 +147,8 @@ struct sup_ops {
 /* Registers server.c's sup_ops: sup_init. */
 void	server_init(struct server *);
 int	server_listen(struct server *, int fd);
+/* max_conns from the conf's max_processes. */
+void	server_set_caps(struct server *);
 void	server_stop(struct server *);
 
 /*

@@ -181,7 +181,7 @@ left_count_pgrp(pid_t pgid)
 }
 
 int
-left_kill_cgroup(const char *dir, int sig)
+left_kill_cgroup(const char *dir, int sig, pid_t skip)
 {
 	char	path[PATH_MAX];
 	pid_t	pids[1024];
@@ -200,8 +200,11 @@ left_kill_cgroup(const char *dir, int sig)
 	 * while the count is not 0. */
 	if ((n = cgroup_pids(dir, pids, 1024)) < 0)
 		return n;
+	/* What the caller signalled already must not get it twice: a
+	 * second SIGTERM kills a program whose handler is still ending it. */
 	for (i = 0; i < n && i < 1024; i++)
-		kill(pids[i], sig);
+		if (skip <= 0 || (pids[i] != skip && getpgid(pids[i]) != skip))
+			kill(pids[i], sig);
 	return 0;
 }
 

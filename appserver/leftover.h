@@ -30,7 +30,8 @@ int	 left_count_cgroup(const char *dir);
 /* The live (not zombie) processes of process group pgid. */
 unsigned left_count_pgrp(pid_t pgid);
 /* sig to every process of the cgroup (cgroup.kill for SIGKILL where the
- * kernel has it): 0 or -errno. */
-int	 left_kill_cgroup(const char *dir, int sig);
+ * kernel has it) but skip, the leader of a process group the caller
+ * signalled already, and that group (0: none): 0 or -errno. */
+int	 left_kill_cgroup(const char *dir, int sig, pid_t skip);
 
 #endif

@@ -143,10 +143,7 @@ reload(struct server *srv)
 	srv->ctx = ctx;
 	conf_free(&srv->conf);
 	srv->conf = c;
-	/* As server_listen sets it: room for two managers per service. */
-	srv->max_conns = SERVER_MAX_CONNS;
-	if (srv->max_conns < 2 * srv->conf.max_processes + 64)
-		srv->max_conns = 2 * srv->conf.max_processes + 64;
+	server_set_caps(srv);
 	if (path != NULL)
 		log_info("reloaded conf %s and keys", path);
 	else

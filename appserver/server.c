@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "appserver.h"
 #include "log.h"
@@ -21,6 +23,7 @@ static void	session_ready(struct conn *);
 static void	session_frame(struct conn *, const struct proto_msg *);
 static void	session_closed(struct conn *, enum conn_why, const char *);
 static void	trim_cb(uv_timer_t *);
+static void	on_listener(uv_poll_t *, int, int);
 static void	detach(struct session *);
 
 static const struct conn_ops session_ops = {
@@ -250,12 +253,14 @@ session_ready(struct conn *c)
 {
 	struct session	*sess = c->data;
 	uint64_t	 spent = uv_now(&sess->srv->loop) - sess->accepted;
+	char		 what[64];
 
-	/* One 10 s deadline from accept covers the handshake and the HELLO:
-	 * a slow handshake must not buy another 10 s. */
+	/* One deadline from accept covers the handshake and the HELLO:
+	 * a slow handshake must not buy another one. */
+	snprintf(what, sizeof(what), "no HELLO within %d s of connecting",
+	    SERVER_HANDSHAKE_MS / 1000);
 	conn_deadline(c, spent >= SERVER_HANDSHAKE_MS ? 1 :
-	    (unsigned)(SERVER_HANDSHAKE_MS - spent),
-	    "no HELLO within 10 s of connecting");
+	    (unsigned)(SERVER_HANDSHAKE_MS - spent), what);
 }
 
 static void
@@ -264,7 +269,8 @@ session_closed(struct conn *c, enum conn_why why, const char *reason)
 	struct session	*sess = c->data;
 	struct server	*srv = sess->srv;
 
-	switch (why) {
+	/* An eviction is counted in the flood log, not logged one by one. */
+	switch (sess->evicted ? CONN_LOCAL : why) {
 	case CONN_AUTH:
 		log_warnx("refused %s: %s", sess->peer, reason);
 		break;
@@ -288,14 +294,19 @@ session_closed(struct conn *c, enum conn_why why, const char *reason)
 	LIST_REMOVE(sess, link);
 	if (sess->evicted)
 		srv->n_evicting--;
-	if (--srv->n_conns == 0)
+	srv->n_conns--;
+	/* Attached managers may stay for weeks: a flood's heap is given
+	 * back once it is over, not only once nobody is connected. */
+	if ((srv->n_conns == 0 || (srv->peak_conns >= TRIM_PEAK_MIN &&
+	    srv->n_conns <= srv->peak_conns / 4)) &&
+	    !uv_is_active((uv_handle_t *)&srv->trim))
 		uv_timer_start(&srv->trim, trim_cb, TRIM_DELAY_MS, 0);
 	free(sess);
 }
 
 /*
- * A burst of managers leaves glibc's heap high (TLS state is ~100 KB a
- * connection); give it back once all have gone, so an idle daemon stays
+ * A burst of connections leaves glibc's heap high (TLS state is ~100 KB a
+ * handshake); give it back once they have gone, so that the daemon stays
  * small.
  */
 static void
@@ -303,30 +314,92 @@ trim_cb(uv_timer_t *t)
 {
 	struct server	*srv = t->data;
 
-	if (srv->n_conns == 0)
-		malloc_trim(0);
+	if (srv->n_conns > srv->peak_conns / 4)
+		return;		/* a new burst: trim after it */
+	malloc_trim(0);
+	srv->peak_conns = srv->n_conns;
 }
 
 /*
- * A full table must not lock the VM host out: the oldest connection that
- * has not said HELLO yet (an unauthenticated one) makes room.  Sessions
- * past HELLO are never evicted.  0 if one was evicted.
+ * One line per peer per FLOOD_LOG_MS for what it had refused or evicted:
+ * a flood of connects must not become a flood of log lines.
+ */
+static void
+flood_log_cb(uv_timer_t *t)
+{
+	struct server		*srv = t->data;
+	struct flood_peer	*f;
+	size_t			 i;
+
+	for (i = 0; i <= FLOOD_LOG_PEERS; i++) {
+		f = &srv->flood[i];
+		if (f->refused + f->evicted > 0)
+			log_warnx("%s%s: evicted %lu and refused %lu "
+			    "connections in %d s (%u open, at most %u, %d "
+			    "per address before HELLO)", i == FLOOD_LOG_PEERS ?
+			    "other addresses than those above" : "from ",
+			    i == FLOOD_LOG_PEERS ? "" : f->addr, f->evicted,
+			    f->refused, FLOOD_LOG_MS / 1000, srv->n_conns,
+			    srv->max_conns, SERVER_MAX_PEER_PENDING);
+		f->refused = f->evicted = 0;
+		if (i < FLOOD_LOG_PEERS)
+			f->addr[0] = '\0';
+	}
+}
+
+static void
+flood_count(struct server *srv, const char *addr, int refused)
+{
+	struct flood_peer	*f = NULL;
+	size_t			 i;
+
+	for (i = 0; i < FLOOD_LOG_PEERS && f == NULL; i++)
+		if (srv->flood[i].addr[0] == '\0' ||
+		    strcmp(srv->flood[i].addr, addr) == 0)
+			f = &srv->flood[i];
+	if (f == NULL)
+		f = &srv->flood[FLOOD_LOG_PEERS];
+	else if (f->addr[0] == '\0')
+		snprintf(f->addr, sizeof(f->addr), "%s", addr);
+	if (refused)
+		f->refused++;
+	else
+		f->evicted++;
+	srv->refused_conns += refused;
+	if (!uv_is_active((uv_handle_t *)&srv->flood_log))
+		uv_timer_start(&srv->flood_log, flood_log_cb, FLOOD_LOG_MS, 0);
+}
+
+/*
+ * Room for one more: the oldest connection that has not said HELLO yet
+ * (an unauthenticated one), from addr or, with addr NULL, from anyone, is
+ * closed at once.  One that never sent a byte goes before one that is
+ * handshaking, so that a flood of bare connects from the manager's own
+ * address does not push out the manager.  Sessions past HELLO are never
+ * evicted.  0 if one was evicted.
  */
 static int
-evict_pending(struct server *srv)
+evict_pending(struct server *srv, const char *addr)
 {
-	struct session	*s, *oldest = NULL;
+	struct session	*s, *silent = NULL, *oldest = NULL;
 
 	/* The list is newest first: the last match is the oldest. */
-	LIST_FOREACH(s, &srv->sessions, link)
-		if (!s->hello && !s->evicted)
-			oldest = s;
+	LIST_FOREACH(s, &srv->sessions, link) {
+		if (s->hello || s->evicted ||
+		    (addr != NULL && strcmp(s->addr, addr) != 0))
+			continue;
+		oldest = s;
+		if (BIO_number_written(s->conn->rbio) == 0)
+			silent = s;
+	}
+	if (silent != NULL)
+		oldest = silent;
 	if (oldest == NULL)
 		return -1;
 	oldest->evicted = 1;
 	srv->n_evicting++;
-	conn_close(oldest->conn, CONN_TIMEOUT, "evicted before its HELLO: "
-	    "%u connections open", srv->max_conns);
+	flood_count(srv, oldest->addr, 0);
+	conn_abort(oldest->conn, CONN_LOCAL, "evicted before its HELLO");
 	return 0;
 }
 
@@ -335,18 +408,14 @@ evict_pending(struct server *srv)
  * one site gets whole and can spread a flood over.
  */
 static void
-peer_key(struct session *sess, char *buf, size_t cap)
+peer_key(const struct sockaddr_storage *sa, char *buf, size_t cap)
 {
-	struct sockaddr_storage	ss;
+	struct sockaddr_storage	ss = *sa;
 	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)&ss;
 	struct sockaddr_in	*s4 = (struct sockaddr_in *)&ss;
 	char			 a[INET6_ADDRSTRLEN];
-	int			 len = sizeof(ss);
 
 	snprintf(buf, cap, "?");
-	if (uv_tcp_getpeername(&sess->conn->tcp, (struct sockaddr *)&ss,
-	    &len) != 0)
-		return;
 	if (ss.ss_family == AF_INET6 &&
 	    !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
 		memset(s6->sin6_addr.s6_addr + 8, 0, 8);
@@ -355,7 +424,7 @@ peer_key(struct session *sess, char *buf, size_t cap)
 	} else if (ss.ss_family == AF_INET6) {
 		inet_ntop(AF_INET, s6->sin6_addr.s6_addr + 12, a, sizeof(a));
 		snprintf(buf, cap, "%s", a);
-	} else {
+	} else if (ss.ss_family == AF_INET) {
 		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
 		snprintf(buf, cap, "%s", a);
 	}
@@ -374,67 +443,125 @@ pending_from(struct server *srv, const char *addr)
 	return n;
 }
 
+/* Refused: a reset at once, before anything is allocated for it. */
 static void
-on_connection(uv_stream_t *listener, int status)
+reset_fd(int fd)
 {
-	struct server	*srv = listener->data;
-	struct session	*sess = NULL;
-	uv_tcp_t	*reject;
-	char		 who[64];
+	struct linger	l = { 1, 0 };
 
-	if (status < 0) {
-		log_warnx("accept: %s", uv_strerror(status));
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+/*
+ * A connection just accepted: the caps are checked on its address alone,
+ * making room by eviction, and only one that fits gets a session and an
+ * SSL object.  Those being evicted still hold their descriptors until
+ * this turn's close callbacks: at most SERVER_ACCEPT_TURN more than the
+ * cap, whatever RLIMIT_NOFILE is.
+ */
+static void
+admit(struct server *srv, int fd, const struct sockaddr_storage *sa)
+{
+	struct session	*sess;
+	char		 addr[sizeof(sess->addr)], what[64];
+	int		 r;
+
+	peer_key(sa, addr, sizeof(addr));
+	if (pending_from(srv, addr) >= SERVER_MAX_PEER_PENDING)
+		evict_pending(srv, addr);
+	if (srv->n_conns - srv->n_evicting >= srv->max_conns)
+		evict_pending(srv, NULL);
+	if (srv->n_conns - srv->n_evicting >= srv->max_conns ||
+	    srv->n_conns >= srv->max_conns + SERVER_ACCEPT_TURN ||
+	    (sess = calloc(1, sizeof(*sess))) == NULL) {
+		reset_fd(fd);
+		flood_count(srv, addr, 1);
 		return;
 	}
-	if (srv->n_conns - srv->n_evicting >= srv->max_conns)
-		evict_pending(srv);
-	if (srv->n_conns - srv->n_evicting >= srv->max_conns ||
-	    (sess = calloc(1, sizeof(*sess))) == NULL ||
-	    (sess->conn = conn_new(&srv->loop, srv->ctx, &session_ops, sess))
+	if ((sess->conn = conn_new(&srv->loop, srv->ctx, &session_ops, sess))
 	    == NULL) {
-		free(sess);	/* conn_new failed */
-		snprintf(who, sizeof(who), "a peer");
-		/* Take it off the backlog so it does not stay pending. */
-		if ((reject = malloc(sizeof(*reject))) != NULL) {
-			uv_tcp_init(&srv->loop, reject);
-			if (uv_accept(listener, (uv_stream_t *)reject) == 0) {
-				conn_peer_text(reject, who, sizeof(who));
-				uv_tcp_close_reset(reject,
-				    (uv_close_cb)free);
-			} else
-				uv_close((uv_handle_t *)reject,
-				    (uv_close_cb)free);
-		}
-		if (srv->refused_conns++ % 100 == 0)
-			log_warnx("refusing %s: %u connections open, the limit "
-			    "is %u (%lu refused so far)", who, srv->n_conns,
-			    srv->max_conns, srv->refused_conns);
+		free(sess);
+		reset_fd(fd);
+		flood_count(srv, addr, 1);
 		return;
 	}
 	sess->srv = srv;
-	srv->n_conns++;
+	snprintf(sess->addr, sizeof(sess->addr), "%s", addr);
+	sess->accepted = uv_now(&srv->loop);
+	if (++srv->n_conns > srv->peak_conns)
+		srv->peak_conns = srv->n_conns;
 	LIST_INSERT_HEAD(&srv->sessions, sess, link);
-	if (conn_accept(sess->conn, listener) != 0) {
-		conn_close(sess->conn, CONN_IO, "accept failed");
+	if ((r = conn_open_fd(sess->conn, fd)) != 0) {
+		close(fd);
+		conn_abort(sess->conn, CONN_IO, uv_strerror(r));
 		return;
 	}
 	snprintf(sess->peer, sizeof(sess->peer), "%s", sess->conn->peer);
-	peer_key(sess, sess->addr, sizeof(sess->addr));
-	if (pending_from(srv, sess->addr) > SERVER_MAX_PEER_PENDING) {
-		if (srv->refused_conns++ % 100 == 0)
-			log_warnx("refusing %s: %d connections from %s have "
-			    "not said HELLO yet (%lu refused so far)",
-			    sess->peer, SERVER_MAX_PEER_PENDING, sess->addr,
-			    srv->refused_conns);
-		sess->evicted = 1;
-		srv->n_evicting++;
-		conn_close(sess->conn, CONN_LOCAL, "too many connections "
-		    "before HELLO from %s", sess->addr);
+	snprintf(what, sizeof(what), "no TLS handshake within %d s",
+	    SERVER_HANDSHAKE_MS / 1000);
+	conn_deadline(sess->conn, SERVER_HANDSHAKE_MS, what);
+}
+
+static void
+accept_resume(uv_timer_t *t)
+{
+	struct server	*srv = t->data;
+
+	uv_poll_start(&srv->listen_poll, UV_READABLE, on_listener);
+}
+
+/*
+ * At most SERVER_ACCEPT_TURN connections a loop turn: the poll is level
+ * triggered, so the rest wait for the next turn, after the sessions'
+ * reads and timers (libuv's own listener accepts until the queue is
+ * empty, and a storm of connects then starves every session).
+ */
+static void
+on_listener(uv_poll_t *p, int status, int events)
+{
+	struct server		*srv = p->data;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 fd, n;
+
+	(void)events;
+	if (status < 0) {
+		log_warnx("listener: %s", uv_strerror(status));
 		return;
 	}
-	sess->accepted = uv_now(&srv->loop);
-	conn_deadline(sess->conn, SERVER_HANDSHAKE_MS,
-	    "no TLS handshake within 10 s");
+	for (n = 0; n < SERVER_ACCEPT_TURN; n++) {
+		len = sizeof(ss);
+		memset(&ss, 0, sizeof(ss));
+		if ((fd = accept4(srv->listen_fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
+			admit(srv, fd, &ss);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			/* Level triggered: it would spin until one closes. */
+			flood_count(srv, "?", 1);
+			uv_poll_stop(&srv->listen_poll);
+			uv_timer_start(&srv->accept_pause, accept_resume,
+			    SERVER_ACCEPT_PAUSE_MS, 0);
+			return;
+		}
+		/* ECONNABORTED and the like: that one is gone, go on. */
+	}
+}
+
+/* Every service may have a manager or two attached (a live migration
+ * hands over), and attached ones are never evicted: the connection cap
+ * follows max_processes, at start-up and on a reload. */
+void
+server_set_caps(struct server *srv)
+{
+	srv->max_conns = SERVER_MAX_CONNS;
+	if (srv->max_conns < 2 * srv->conf.max_processes + 64)
+		srv->max_conns = 2 * srv->conf.max_processes + 64;
 }
 
 int
@@ -443,19 +570,23 @@ server_listen(struct server *srv, int fd)
 	int	r;
 
 	LIST_INIT(&srv->sessions);
-	/* Every service may have a manager or two attached (a live
-	 * migration hands over), and attached ones are never evicted. */
-	srv->max_conns = SERVER_MAX_CONNS;
-	if (srv->max_conns < 2 * srv->conf.max_processes + 64)
-		srv->max_conns = 2 * srv->conf.max_processes + 64;
+	server_set_caps(srv);
 	uv_timer_init(&srv->loop, &srv->trim);
 	srv->trim.data = srv;
 	uv_unref((uv_handle_t *)&srv->trim);
+	uv_timer_init(&srv->loop, &srv->flood_log);
+	srv->flood_log.data = srv;
+	uv_unref((uv_handle_t *)&srv->flood_log);
+	uv_timer_init(&srv->loop, &srv->accept_pause);
+	srv->accept_pause.data = srv;
+	uv_unref((uv_handle_t *)&srv->accept_pause);
+	srv->listen_fd = fd;
 	if ((r = uv_tcp_init(&srv->loop, &srv->listener)) != 0 ||
-	    (r = uv_tcp_open(&srv->listener, fd)) != 0)
+	    (r = uv_tcp_open(&srv->listener, fd)) != 0 ||
+	    (r = uv_poll_init(&srv->loop, &srv->listen_poll, fd)) != 0)
 		return r;
-	srv->listener.data = srv;
-	return uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
+	srv->listen_poll.data = srv;
+	return uv_poll_start(&srv->listen_poll, UV_READABLE, on_listener);
 }
 
 /* The session leaves the service it was attached to, if any. */
@@ -657,7 +788,12 @@ server_stop(struct server *srv)
 {
 	struct session	*sess;
 
+	/* The poll first: the listener's close closes the socket. */
+	uv_close((uv_handle_t *)&srv->listen_poll, NULL);
 	uv_close((uv_handle_t *)&srv->listener, NULL);
+	uv_timer_stop(&srv->accept_pause);
+	uv_timer_stop(&srv->flood_log);
+	flood_log_cb(&srv->flood_log);
 	LIST_FOREACH(sess, &srv->sessions, link)
 		conn_close(sess->conn, CONN_LOCAL, "cmappserver stopping");
 }

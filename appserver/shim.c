@@ -85,6 +85,7 @@ struct shim {
 	char		 arg0[256];	/* argv[0] as arg0() shows it */
 	int		 reaped;	/* the service's pid is not its own */
 	uint32_t	 left;		/* processes it left, once reaped */
+	int		 emptied;	/* left fell to 0: EMPTY is due */
 	int64_t		 left_check;	/* ms: the next recount */
 	char		 cg[PATH_MAX];	/* its cgroup, or "" */
 	int		 cg_fd;		/* its cgroup.procs, until the fork */
@@ -274,7 +275,9 @@ send_left(struct shim *sh, struct link *one)
 /*
  * What the service left: once it is reaped, the processes still in its
  * cgroup (which holds its whole group) or, without one, in its process
- * group.  A change goes to the links that read SHIM_LEFT.
+ * group.  A change goes to the links that read SHIM_LEFT.  Any recount
+ * may be the one that sees the last go (a SHIM_SIGNAL's, a new link's):
+ * the EMPTY it makes due is left to loop(), not to an action under way.
  */
 static void
 recount(struct shim *sh)
@@ -291,6 +294,8 @@ recount(struct shim *sh)
 	sh->left_check = now_ms() + LEFT_POLL_MS;
 	if (n == sh->left)
 		return;
+	if (n == 0)
+		sh->emptied = 1;
 	sh->left = n;
 	send_left(sh, NULL);
 }
@@ -346,8 +351,10 @@ signal_service(struct shim *sh, int sig)
 			kill(sh->pid, sig);
 	} else if (sh->cg[0] == '\0' && left_count_pgrp(sh->pid) > 0)
 		kill(-sh->pid, sig);
+	/* The cgroup catches what left the group; the service and its
+	 * group, signalled above while it runs, are skipped. */
 	if (sh->cg[0] != '\0')
-		left_kill_cgroup(sh->cg, sig);
+		left_kill_cgroup(sh->cg, sig, sh->reaped ? 0 : sh->pid);
 	if (sh->reaped)
 		recount(sh);
 }
@@ -875,10 +882,13 @@ loop(struct shim *sh)
 		if (sh->state == SH_EXITED && now >= sh->keep_until)
 			sh_event(sh, SH_EV_KEEP_EXPIRED, &a);
 		/* What it left is counted again while some of it runs. */
-		if (sh->left > 0 && now >= sh->left_check) {
+		if (sh->left > 0 && now >= sh->left_check)
 			recount(sh);
-			if (sh->left == 0 && exited(sh))
-				sh_event(sh, SH_EV_EMPTY, &a);
+		/* Whichever recount saw it empty: a lingering shim
+		 * waits for nothing else. */
+		if (sh->emptied && sh->left == 0 && exited(sh)) {
+			sh->emptied = 0;
+			sh_event(sh, SH_EV_EMPTY, &a);
 		}
 		if (sh->state == SH_DONE)
 			return 0;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <openssl/err.h>
 
@@ -232,11 +233,11 @@ start(struct conn *c)
 }
 
 int
-conn_accept(struct conn *c, uv_stream_t *listener)
+conn_open_fd(struct conn *c, int fd)
 {
 	int	r;
 
-	if ((r = uv_accept(listener, (uv_stream_t *)&c->tcp)) != 0)
+	if ((r = uv_tcp_open(&c->tcp, fd)) != 0)
 		return r;
 	SSL_set_accept_state(c->ssl);
 	start(c);
@@ -441,6 +442,25 @@ int
 conn_is_open(const struct conn *c)
 {
 	return c->state == C_OPEN;
+}
+
+void
+conn_abort(struct conn *c, enum conn_why why, const char *reason)
+{
+	struct linger	l = { 1, 0 };
+	uv_os_fd_t	fd;
+
+	if (c->state != C_CLOSING) {
+		c->state = C_CLOSING;
+		c->why = why;
+		snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	}
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	/* A reset: nothing for the kernel to keep (no TIME_WAIT), and a
+	 * flooding peer learns at once. */
+	if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close_now(c);
 }
 
 static void

@@ -68,8 +68,9 @@ struct conn {
 /* Allocates a connection; NULL when out of memory. */
 struct conn *conn_new(uv_loop_t *loop, SSL_CTX *ctx, const struct conn_ops *,
 	    void *data);
-/* Server side: accept from the listener and start the handshake. */
-int	conn_accept(struct conn *c, uv_stream_t *listener);
+/* Server side: takes fd, a connection accept(2)ed and found within the
+ * caps, and starts the handshake; 0, or -errno and fd is the caller's. */
+int	conn_open_fd(struct conn *c, int fd);
 /* Client side: connect and start the handshake.  A deadline set before
  * the connection is up covers the TCP connect only. */
 int	conn_connect(struct conn *c, const struct sockaddr *sa);
@@ -86,6 +87,9 @@ void	conn_peer_text(uv_tcp_t *t, char *buf, size_t cap);
 int	conn_send(struct conn *c, const struct proto_msg *m);
 size_t	conn_queued(const struct conn *c);
 int	conn_is_open(const struct conn *c);
+/* Closes at once with a reset, flushing nothing: for a peer that has not
+ * authenticated and is pushed out to make room. */
+void	conn_abort(struct conn *c, enum conn_why why, const char *reason);
 /* Flushes what is queued (bounded by CONN_CLOSE_GRACE_MS), then closes. */
 void	conn_close(struct conn *c, enum conn_why why, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -109,12 +109,16 @@ fuzz-seeds: $(FUZZ_DIR)/mkseeds
 fuzz-clean:
 	rm -rf $(FUZZ_DIR)
 
-# The load tests' socket holder (tests/e2e/50_idle_sockets.sh and
-# 51_slow_handshake.sh) and the end-to-end tests' syslog catcher
+# The load tests' socket holder (tests/e2e/50_idle_sockets.sh,
+# 51_slow_handshake.sh, 61_idle_flood.sh), their accept storm
+# (62_accept_storm.sh) and the end-to-end tests' syslog catcher
 # (tests/lib.sh's syslog_capture), built with the test tools.
-TOOLS += $(BUILD)/tests/sockhold $(BUILD)/tests/logcatch
+TOOLS += $(BUILD)/tests/sockhold $(BUILD)/tests/storm $(BUILD)/tests/logcatch
 
 $(BUILD)/tests/sockhold: $(call obj,tests/tools/sockhold.c)
+	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
+
+$(BUILD)/tests/storm: $(call obj,tests/tools/storm.c)
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
 
 # A stand-in shim of another link version (tests/e2e/57_old_shim.sh).

@@ -4,13 +4,13 @@
 # an unknown type, a header longer than PROTO_MAX_BODY, a reserved field
 # set, a malformed body, a shim's frame, a second START on one session, a
 # body cut short by the end of the stream; also a client with no
-# certificate, and one that says nothing after its handshake (the 10 s
+# certificate, and one that says nothing after its handshake (the 4 s
 # deadline for HELLO).  Each time the server closes that one connection,
 # after an ERROR where one is due (docs/protocol.md), and logs a line
 # naming the peer and the reason; a manager attached to a running service
 # all along keeps its connection and gets the exit code at the end, a new
 # manager is served after every case, and the service runs on.
-# cost: 11
+# cost: 5
 raw=$BIN/tests/tools/rawframe
 [ -x "$raw" ] || fail "no $raw: run make first"
 max=$(sed -n 's/^#define PROTO_MAX_BODY[[:space:]]*\([0-9]*\).*/\1/p' "$TOP/common/proto.h")
@@ -105,16 +105,16 @@ try no_cert '' \
 	'refused .*certificate' \
 	-nocert -hello
 
-# The silent client: closed by the HELLO deadline (10 s from connecting).
+# The silent client: closed by the HELLO deadline (4 s from connecting).
 wait "$silent"
 took=$(( $(ms) - t_silent ))
 sed 's/^/    silent: /' "$T/silent.out"
 peer=$(sed -n 's/^local //p' "$T/silent.out")
 if ! tail -1 "$T/silent.out" | grep -q '^closed: '; then
 	fail "a client silent after its handshake was not closed in $((20 * SLOW)) s"
-elif [ $took -lt 9500 ]; then
-	fail "a client silent after its handshake was closed after $took ms, before the 10 s deadline"
-elif ! grep -F "$peer" "$T/server.log" | grep -q "no HELLO within 10 s"; then
+elif [ $took -lt 3500 ]; then
+	fail "a client silent after its handshake was closed after $took ms, before the 4 s deadline"
+elif ! grep -F "$peer" "$T/server.log" | grep -q "no HELLO within 4 s"; then
 	fail "no log line naming $peer and the HELLO deadline"
 fi
 

@@ -5,7 +5,7 @@
  * measures when the server closes each one.
  *
  *   sockhold -p PORT -n N [-a ADDR] [-b SOURCE] [-B BATCH] [-d SECONDS]
- *            [-s MS] [-r READY_FILE]
+ *            [-s MS] [-r READY_FILE] [-R]
  *
  *   -a ADDR    the server's IPv4 or IPv6 address (127.0.0.1)
  *   -b SOURCE[,SOURCE...]
@@ -22,6 +22,9 @@
  *              resent, and out of the order they were made in
  *   -d SECONDS give up after this long (30); it ends sooner once the server
  *              has closed every connection
+ *   -R         reopen each connection the server closes, at once (an idle
+ *              flood that outlasts the server's deadline,
+ *              tests/e2e/61_idle_flood.sh); it ends after -d SECONDS
  *   -s MS      send the next byte of a ClientHello every MS milliseconds
  *              (without -s the connections stay silent)
  *   -r FILE    once the connections are up, taken from the listen queue
@@ -38,6 +41,7 @@
  *   closed close_min close_max  closed later, and their ages in seconds
  *   still_open                  not closed by the server when it gave up
  *   sent_max                    most bytes any connection sent
+ *   reopened                    connections reopened (-R)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,6 +78,8 @@ static struct sockaddr_storage dst, src[MAX_SRC];	/* IPv4 or IPv6 */
 static socklen_t	addr_len;
 static int		n_src, next_src;
 static volatile sig_atomic_t snapshot;	/* SIGUSR1 */
+static int		reopen;		/* -R */
+static unsigned long	reopened;
 
 /* An IPv4 or IPv6 address and port into *ss; -1 if a is neither. */
 static int
@@ -151,7 +157,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: sockhold -p PORT -n N [-a ADDR] "
 	    "[-b SOURCE[,SOURCE...]] [-B BATCH] [-d SECONDS] [-s MS] "
-	    "[-r READY_FILE]\n");
+	    "[-r READY_FILE] [-R]\n");
 	exit(2);
 }
 
@@ -232,6 +238,11 @@ server_closed(struct sock *s, double t)
 	s->state = s->age < SETTLE_S ? S_REFUSED : S_CLOSED;
 	close(s->fd);
 	s->fd = -1;
+	if (reopen) {
+		reopened++;
+		try_connect(s);
+		s->t_conn = t;
+	}
 }
 
 static void
@@ -329,7 +340,7 @@ main(int argc, char **argv)
 	char			 buf[4096];
 	ssize_t			 r;
 
-	while ((opt = getopt(argc, argv, "a:b:B:d:n:p:r:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:b:B:d:n:p:r:Rs:")) != -1) {
 		switch (opt) {
 		case 'a': addr = optarg; break;
 		case 'b': sources = optarg; break;
@@ -338,6 +349,7 @@ main(int argc, char **argv)
 		case 'n': n = atol(optarg); break;
 		case 'p': port = atol(optarg); break;
 		case 'r': ready_file = optarg; break;
+		case 'R': reopen = 1; break;
 		case 's': slow_ms = atol(optarg); break;
 		default: usage();
 		}
@@ -389,7 +401,8 @@ main(int argc, char **argv)
 		/* A batch that does not get up in time has failed. */
 		if (c_pending > 0 && t - t_batch > CONNECT_S) {
 			for (i = 0; i < next; i++)
-				if (socks[i].state == S_CONNECTING)
+				if (socks[i].state == S_CONNECTING &&
+				    (!reopen || t - socks[i].t_conn > CONNECT_S))
 					give_up(&socks[i]);
 			c_pending = 0;
 		}
@@ -518,9 +531,9 @@ main(int argc, char **argv)
 		}
 	}
 	printf("opened=%ld connected=%ld failed=%u refused=%u closed=%u "
-	    "close_min=%.2f close_max=%.2f still_open=%u sent_max=%zu\n",
-	    n, n - (long)c_fail, c_fail, c_ref, c_closed, cmin, cmax, c_open,
-	    sent_max);
+	    "close_min=%.2f close_max=%.2f still_open=%u sent_max=%zu "
+	    "reopened=%lu\n", n, n - (long)c_fail, c_fail, c_ref, c_closed,
+	    cmin, cmax, c_open, sent_max, reopened);
 	free(socks);
 	free(pfd);
 	return 0;
