@@ -23,6 +23,14 @@ row() {
 	    substr($0, length($0) - length(c) + 1) == c' "$1"
 }
 
+# row_is FILE CMD ERE: the line of CMD, less the command, matches ERE
+# (a condition; expect_row is the check).
+row_is() {
+	local line
+	line=$(row "$1" "$2")
+	[ -n "$line" ] && echo "${line%"  $2"}" | grep -Eq -- "$3"
+}
+
 # expect_row FILE CMD ERE: the line of CMD, less the command, matches ERE.
 expect_row() {
 	local line
@@ -100,7 +108,7 @@ expect_eq "$got" "$(printf '127.0.0.1:%s\n' $port1 $port2 | sort)" "managers lis
 # One manager detaches (SIGTERM): the count and the list follow.
 kill -TERM $m2; wait $m2
 wait_for 5 eval 'lst >"$T/l2" 2>/dev/null &&
-	expect_row "$T/l2" "$cmd" "^$pid +$runid +running +up [0-9]+s +1\$" >/dev/null' ||
+	row_is "$T/l2" "$cmd" "^$pid +$runid +running +up [0-9]+s +1\$"' ||
 	expect_row "$T/l2" "$cmd" "^$pid +$runid +running +up [0-9]+s +1$"
 managers "$T/l2" "$cmd"
 got=$(cat "$T/managers")

@@ -63,8 +63,10 @@ echo "server RSS ${rss0} -> max ${rss_max} KiB, fds ${fds0} -> max ${fds_max}"
 [ $fds_max -le $((fds0 + MAX_CONNS + TURN + 8)) ] ||
 	fail "the server held $fds_max descriptors during the storm, $fds0 before (cap $MAX_CONNS connections)"
 
-# The log: a line per address and interval, however many connects.
-wait_for $((12 * SLOW)) eval '[ "$(grep -c ": evicted [0-9]* and refused" "$T/server.log")" -gt 0 ]'
+# The log: a line per address and interval, however many connects.  (The
+# reduced storm of SLOW fills no table: no such line to wait for.)
+[ "$SLOW" -gt 1 ] ||
+	wait_for 12 eval '[ "$(grep -c ": evicted [0-9]* and refused" "$T/server.log")" -gt 0 ]'
 lines=$(($(wc -l <"$T/server.log") - lines0))
 intervals=$(( (DUR + 9) / 10 + 1 ))
 [ $lines -le $((2 * intervals + 6)) ] ||
