@@ -1,5 +1,7 @@
 # cmapp: cmappmgr (VM host) and cmappserver (VM guest).
 # make            build the binaries into build/
+# make deps       install the missing Debian packages to build (as root);
+#                 make deps-test: also those of the tests
 # make demo       install missing packages, build, run a localhost demo
 # make test       every suite: unit (Criterion), end to end, fuzzing, then
 #                 both again under ASan+UBSan and valgrind (tests/all.sh)
@@ -7,16 +9,24 @@
 # make check-asan the same suites built with -fsanitize=address,undefined
 # make check-warnings  everything built by gcc and clang with -Werror
 
+# The first rule is make's default goal: a plain "make" builds the
+# programs.  Its prerequisites come below, once every fragment added its own.
+all:
+
 CC	?= cc
 BUILD	?= build
+# The builds that make test, check and demo start run this many jobs.
+NPROC	?= $(shell nproc 2>/dev/null || echo 2)
 # -Os: nothing here is CPU-bound (TLS is libcrypto's), and a guest daemon
 # should be small; unused functions are dropped at link.  Unwind tables
 # stay (8 KiB in cmappserver) for backtraces of a crash.
 OPT	?= -Os -g
 SAN	?=
 PKGS	 = openssl libuv inih
+# The tree builds clean under these with gcc and clang (make check-warnings).
+WARN	 = -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wwrite-strings
 # Recursively expanded on purpose: pkg-config runs after the deps step.
-CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) -Wall -Wextra \
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) \
 	-ffunction-sections -fdata-sections \
 	$(INC) $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 # Each part sees common/ and its own directory only, so that a reach into
@@ -45,27 +55,31 @@ UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-# Each part of the product adds its programs to ALL, its Criterion tests to
-# UNIT and its make targets in its own fragment, so that the parts can grow
-# without editing one another's rules.
-ALL	= $(BUILD)/cmappserver $(BUILD)/cmapp-shim $(BUILD)/cmappmgr \
-	  $(BUILD)/tests/tools/soak $(BUILD)/tests/tools/rawframe \
+# Each part of the product adds its programs to ALL, the programs only the
+# tests run to TOOLS, its Criterion tests to UNIT and its make targets in its
+# own fragment, so that the parts can grow without editing one another's
+# rules.
+ALL	= $(BUILD)/cmappserver $(BUILD)/cmapp-shim $(BUILD)/cmappmgr
+TOOLS	= $(BUILD)/tests/tools/soak $(BUILD)/tests/tools/rawframe \
 	  $(BUILD)/tests/tools/oldserver
--include plugins/plugins.mk conf/install.mk bench/bench.mk tests/fuzz.mk
+include plugins/plugins.mk conf/install.mk bench/bench.mk tests/fuzz.mk
 
 all: $(ALL)
 
-$(BUILD)/.deps: .ci/deps.sh
-	@mkdir -p $(BUILD)
+# The test tools: the end-to-end tests' helpers (tests/tools/) and probes.
+tools: $(TOOLS)
+
+# The Debian packages, installed where missing (as root; a user is told
+# the apt-get line).  Compiling never installs anything: the targets that
+# set a fresh machine up (demo, test, check..., bench) depend on these, and
+# build in a sub-make, after them, since make -j would not wait otherwise.
+deps:
 	./.ci/deps.sh
-	@touch $@
 
-$(BUILD)/.deps-test: .ci/deps.sh
-	@mkdir -p $(BUILD)
+deps-test:
 	./.ci/deps.sh test
-	@touch $@
 
-$(BUILD)/%.o: %.c | $(BUILD)/.deps
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
@@ -89,26 +103,28 @@ $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
 
 # Modules under test that are not in COMMON.
 $(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c common/hostlog_arg.c tests/keyfix.c \
-	appserver/svcfsm.c appserver/shimfsm.c)
+	tests/argvfix.c appserver/svcfsm.c appserver/shimfsm.c)
 # Not with --gc-sections: nothing refers to Criterion's test sections.
-$(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON)) | $(BUILD)/.deps-test
+$(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
 		$(shell pkg-config --libs criterion)
 
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
 
-e2e: all
+e2e: all tools
 	tests/e2e.sh $(BUILD)
 
 # Every suite (tests/all.sh): unit, end to end, fuzzing, ASan+UBSan, valgrind.
-test: $(BUILD)/.deps-test
-	$(MAKE) --no-print-directory all $(BUILD)/tests/unit
-	tests/all.sh
+# all.sh's closing wall time counts from here.
+test: deps-test
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory -j$(NPROC) all tools $(BUILD)/tests/unit && \
+	MAKE_TEST_START=$$start tests/all.sh
 
 # The quick loop while developing: unit and end-to-end tests only.
-check: $(BUILD)/.deps-test
-	$(MAKE) --no-print-directory all $(BUILD)/tests/unit
+check: deps-test
+	$(MAKE) --no-print-directory -j$(NPROC) all tools $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
 	tests/e2e.sh $(BUILD)
 
@@ -123,11 +139,11 @@ check-asan:
 # Ends with "warnings: gcc N, clang N", the diagnostics each compiler gave
 # (its log: build-warn-CC/warn.log), and fails if any.
 WARN_CCS = gcc clang
-check-warnings: $(BUILD)/.deps-test
+check-warnings: deps-test
 	@r=0 s=; for cc in $(WARN_CCS); do \
 		mkdir -p build-warn-$$cc; \
-		$(MAKE) -k --no-print-directory BUILD=build-warn-$$cc CC=$$cc \
-			CFLAGS=-Werror all build-warn-$$cc/tests/unit \
+		$(MAKE) -k -j$(NPROC) --no-print-directory BUILD=build-warn-$$cc CC=$$cc \
+			CFLAGS=-Werror all tools build-warn-$$cc/tests/unit \
 			build-warn-$$cc/bench/benchrun build-warn-$$cc/bench/benchsvc \
 			>build-warn-$$cc/warn.log 2>&1 || r=1; \
 		n=$$(grep -cE '(warning|error): ' build-warn-$$cc/warn.log); \
@@ -140,14 +156,18 @@ check-warnings: $(BUILD)/.deps-test
 # error or definite leak fails the test it happened in.
 VALGRIND = valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
 	--error-exitcode=99 --log-file=%q{T}/valgrind.%p.log
-check-valgrind: all
-	SERVER_WRAP="$(VALGRIND)" tests/e2e.sh $(BUILD)
+# E2E_TESTS: only those (as tests/all.sh runs it).
+check-valgrind: deps-test
+	$(MAKE) --no-print-directory -j$(NPROC) all tools
+	SERVER_WRAP="$(VALGRIND)" tests/e2e.sh $(BUILD) $(E2E_TESTS)
 
-demo: all
+demo: deps
+	$(MAKE) --no-print-directory -j$(NPROC) all
 	tests/demo.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-warn-*
 
-.PHONY: all unit e2e test check check-asan check-warnings check-valgrind demo clean
+.PHONY: all tools deps deps-test unit e2e test check check-asan check-warnings \
+	check-valgrind demo clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

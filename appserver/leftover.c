@@ -87,7 +87,7 @@ left_cgroup_base(char *base, size_t cap, char *why, size_t whylen)
 	if ((nl = strchr(p, '\n')) != NULL)
 		*nl = '\0';
 	if (strcmp(p, "/") == 0)
-		p = "";
+		*p = '\0';
 	if (snprintf(base, cap, "%s%s", mnt, p) >= (int)cap) {
 		snprintf(why, whylen, "the cgroup path is too long");
 		return -ENAMETOOLONG;

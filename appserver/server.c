@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,12 +51,15 @@ refuse(struct session *sess, uint16_t code, const char *text)
 	conn_close(sess->conn, CONN_LOCAL, "refused: %s", text);
 }
 
-static void
-drop(struct session *sess, const char *fmt, const char *what)
+static void __attribute__((format(printf, 2, 3)))
+drop(struct session *sess, const char *fmt, ...)
 {
 	char	why[PROTO_MAX_TEXT];
+	va_list	ap;
 
-	snprintf(why, sizeof(why), fmt, what);
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
 	send_error(sess, PERR_BADMSG, why);
 	conn_close(sess->conn, CONN_PROTO, "%s", why);
 }

@@ -835,7 +835,7 @@ sup_launch(struct server *srv, char **argv, struct service **out, char *err,
 	args[0] = srv->shim_path;
 	args[1] = srv->rundir;
 	args[2] = idhex;
-	args[3] = "--";
+	args[3] = (char *)"--";	/* execv takes char *const[] */
 	for (i = 0; i < n; i++)
 		args[4 + i] = argv[i];
 	r = spawn_shim(srv, args, &fd);

@@ -7,21 +7,18 @@
 #              to bench/results.md.  About 3 to 5 minutes on 2 cores.
 #              BENCH_RUNS=N changes the runs per latency figure (default 200).
 
-# The first rule in a fragment would become make's default goal: keep "all".
-BENCH_GOAL_SAVED := $(.DEFAULT_GOAL)
-
 BENCH_TOOLS = $(BUILD)/bench/benchrun $(BUILD)/bench/benchsvc
 
 # Two small timing helpers, libc only.
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 bench-deps:
 	bench/deps.sh
 
-bench: all $(BENCH_TOOLS) bench-deps
+bench: deps bench-deps
+	$(MAKE) --no-print-directory all $(BENCH_TOOLS)
 	bench/run.sh $(BUILD)
 
 .PHONY: bench bench-deps
-.DEFAULT_GOAL := $(BENCH_GOAL_SAVED)

@@ -38,7 +38,7 @@ log_set_stderr(int to_stderr)
 	L.to_stderr = to_stderr;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
 	char	raw[2048], msg[VIS_LEN(sizeof(raw))];

@@ -22,12 +22,6 @@
 
 MANAGER		+= appmgr/list.c
 
-# The fragments are included before the top-level "all:" rule: keep "all"
-# the goal of a plain "make".
-ifeq ($(.DEFAULT_GOAL),)
-.DEFAULT_GOAL	:= all
-endif
-
 PREFIX		?= /usr
 DESTDIR		?=
 INSTALL		?= install

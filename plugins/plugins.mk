@@ -5,11 +5,6 @@
 # one with the wrong interface version, and tests/fusefail, a FUSE file
 # system whose reads fail or hang on demand; it needs libfuse3-dev).
 
-# This fragment is read before "all:": keep "all" the default goal.
-ifeq ($(.DEFAULT_GOAL),)
-.DEFAULT_GOAL := all
-endif
-
 MON_RUNNER	= plugins/runner.c plugins/mlog.c common/clock.c
 MON_UTIL	= plugins/probe_util.c
 MON_SOS		= $(BUILD)/plugins/net.so $(BUILD)/plugins/disk.so
@@ -18,9 +13,10 @@ pic		= $(patsubst %.c,$(BUILD)/%.pic.o,$(1))
 
 ALL	+= $(BUILD)/cmapp_net_mon $(BUILD)/cmapp_net_mon.pl \
 	   $(BUILD)/cmapp_disk_mon $(MON_SOS)
+TOOLS	+= $(BUILD)/tests/fusefail
 UNIT	+= tests/test_runner.c tests/test_net_probe.c tests/test_disk_probe.c
 
-$(BUILD)/%.pic.o: %.c | $(BUILD)/.deps
+$(BUILD)/%.pic.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
 
@@ -40,7 +36,7 @@ $(MON_SOS) $(MON_TEST_SOS):
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) $(LDFLAGS_ALL) -shared -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/fusefail: tests/fusefail/fusefail.c | $(BUILD)/.deps-test
+$(BUILD)/tests/fusefail: tests/fusefail/fusefail.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags fuse3) -o $@ $< \
 		$(shell pkg-config --libs fuse3)

@@ -1,49 +1,160 @@
 #!/bin/bash
-# all.sh: the test command's body (make test).  Runs every suite, each with
-# its own runner: the Criterion unit tests, a build by gcc and by clang
-# with -Werror, the end-to-end suite, a short fuzzing run, the unit and
+# all.sh: the test command's body (make test, which builds the programs, the
+# test tools and the unit runner first).  Runs every suite, each with its
+# own runner: the Criterion unit tests, a build by gcc and by clang with
+# -Werror, the end-to-end suite, a short fuzzing run, the unit and
 # end-to-end suites built with ASan+UBSan, and the end-to-end suite with
 # cmappserver under valgrind.  It ends by repeating each runner's own
-# summary line, and fails if any suite failed.
+# summary line with the suite's time, and the whole run's wall time; it
+# fails if any suite failed.
+#
+# The suites run side by side where two cores allow: the end-to-end suites
+# mostly wait (for timeouts, deadlines, services), so the builds, the unit
+# runs and the fuzzing go on meanwhile, one after another, in a lane of
+# their own.  Each suite's output is printed whole when it ends, and kept
+# in build/test-logs/NAME.log.
 set -u
 cd "$(dirname "$0")/.."
 LOGS=build/test-logs
+rm -rf "$LOGS"
 mkdir -p "$LOGS"
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-failed=()
-summary=()
+# The wall time counts from make test's start (the build before this).
+T0=$(( SECONDS - ($(date +%s) - ${MAKE_TEST_START:-$(date +%s)}) ))
+# The unit runs share the keytool fixtures (tests/keyfix.c): keytool is a
+# JVM start each time, the same for the plain and the sanitized runner.
+export CMAPP_KEYTOOL_CACHE=$PWD/build/keytool-cache
 
-# run NAME SUMMARY_REGEX COMMAND...: runs a suite, showing its output.
-run() {
-	local name=$1 re=$2; shift 2
-	echo "=== $name"
-	"$@" 2>&1 | tee "$LOGS/$name.log"
-	local rc=${PIPESTATUS[0]}
-	summary+=("$name: $(grep -E "$re" "$LOGS/$name.log" | paste -sd ';' -)")
-	# A runner that found no tests (a link that dropped Criterion's
-	# sections) must not pass: no summary, or "Tested: 0", is a failure.
-	grep -qE "$re" "$LOGS/$name.log" && ! grep -q 'Synthesis: Tested: 0 ' "$LOGS/$name.log" || rc=1
-	[ "$rc" -eq 0 ] || failed+=("$name")
+failed=()
+declare -A pid_of=() name_of=() re_of=() t_of=()
+
+fmt_time() { printf '%d min %d s' $(($1 / 60)) $(($1 % 60)); }
+
+# start NAME SUMMARY_REGEX COMMAND...: runs a suite in the background, its
+# output into $LOGS/NAME.log.
+start() {
+	local name=$1 re=$2
+	shift 2
+	echo "=== $name started ($(fmt_time $((SECONDS - T0))) in)"
+	# times: the CPU the suite's processes used, for the summary.
+	( "$@"; rc=$?; times >"$LOGS/$name.times"; exit $rc ) >"$LOGS/$name.log" 2>&1 &
+	pid_of[$name]=$!
+	name_of[$!]=$name
+	re_of[$name]=$re
+	t_of[$name]=$SECONDS
 }
 
-run unit 'Synthesis:' build/tests/unit --jobs 2
-# gcc and clang, -Werror, each into build-warn-CC/.
-run warnings '^warnings: ' make --no-print-directory check-warnings
-run e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
-# About a minute of fuzzing: 15 s for each of the four targets.
-run fuzz '^fuzz_' make --no-print-directory fuzz FUZZ_SECONDS=15
-make --no-print-directory BUILD=build-asan OPT="-O1 -g" SAN="$SAN" all build-asan/tests/unit \
-	>"$LOGS/asan-build.log" 2>&1 || { cat "$LOGS/asan-build.log"; failed+=(asan-build); }
-run asan-unit 'Synthesis:' build-asan/tests/unit --jobs 2
-# Sanitized binaries are slower: the load tests and the soak run with fewer
-# sockets or cycles and scaled time bounds (CMAPP_SLOW); the TLS scan says
-# it skips.
-CMAPP_SLOW=1 run asan-e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build-asan
-CMAPP_SLOW=1 run valgrind-e2e '[0-9]+ passed, [0-9]+ failed' make --no-print-directory check-valgrind
+# cpu NAME: the user and system CPU time of the suite NAME's processes.
+cpu() {
+	local u s
+	# times' second line: the children's "XmY.ZZZs XmY.ZZZs".
+	read -r u s < <(sed -n 2p "$LOGS/$1.times" 2>/dev/null)
+	[ -n "${s:-}" ] || return
+	awk -v u="$u" -v s="$s" 'function t(x,  a) { split(x, a, /[ms]/); return a[1] * 60 + a[2] }
+		BEGIN { printf "%d s CPU", t(u) + t(s) + 0.5 }'
+}
+
+# finish PID RC: prints the ended suite's output and notes its result.
+finish() {
+	local name=${name_of[$1]} rc=$2 log re secs
+	log=$LOGS/$name.log re=${re_of[$name]}
+	secs=$((SECONDS - ${t_of[$name]}))
+	unset "name_of[$1]" "pid_of[$name]"
+	echo "=== $name ($(fmt_time "$secs"), $(cpu "$name"))"
+	cat "$log"
+	# A runner that found no tests (a link that dropped Criterion's
+	# sections) must not pass: no summary, or "Tested: 0", is a failure.
+	if [ -n "$re" ]; then
+		grep -qE "$re" "$log" && ! grep -q 'Synthesis: Tested: 0 ' "$log" || rc=1
+		echo "$name: $(grep -E "$re" "$log" | paste -sd ';' -) ($(fmt_time "$secs"), $(cpu "$name"))" >>"$LOGS/summary"
+	else
+		echo "$name: status $rc ($(fmt_time "$secs"), $(cpu "$name"))" >>"$LOGS/summary"
+	fi
+	[ "$rc" -eq 0 ] || { failed+=("$name"); echo "$name: FAILED" >>"$LOGS/summary"; }
+	echo "$name $rc" >>"$LOGS/done"
+}
+
+# wait_one: waits for any suite to end and finishes it.
+wait_one() {
+	local p rc
+	wait -n -p p "${!name_of[@]}"
+	rc=$?
+	[ -n "${p:-}" ] && finish "$p" "$rc"
+}
+
+# done_ok NAME: the suite NAME ended and passed.
+done_ok() { grep -qx "$1 0" "$LOGS/done" 2>/dev/null; }
+ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
+
+# The end-to-end suites mostly wait on timers: valgrind's, the longest, and
+# the plain one start at once, the sanitized one once built; the builds,
+# unit runs and fuzzing use the cores meanwhile, one after another.  The
+# sanitized suites run two tests at a time (their servers use more CPU),
+# the plain one three (E2E_JOBS).  Sanitized binaries are slower: the load
+# tests and the soak run with fewer sockets or cycles and scaled time
+# bounds (CMAPP_SLOW).  Left out there: the TLS scan, which checks the TLS
+# set-up (the same in every build) and whose time bounds do not hold
+# there, and the install test, which builds and tests plain binaries of
+# its own, not the sanitized ones.
+SLOW_TESTS=()
+for f in tests/e2e/*.sh; do
+	case $f in */52_testssl.sh|*/40_install.sh) continue ;; esac
+	SLOW_TESTS+=("$f")
+done
+E2E_JOBS=2 CMAPP_SLOW=1 start valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \
+	make --no-print-directory check-valgrind E2E_TESTS="${SLOW_TESTS[*]}"
+E2E_JOBS=3 start e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
+start asan-build '' make --no-print-directory -j2 BUILD=build-asan OPT="-O1 -g" SAN="$SAN" \
+	all tools build-asan/tests/unit
+lane=(unit warnings fuzz asan-unit)
+next_lane() {
+	local s=${lane[0]}
+	lane=("${lane[@]:1}")
+	case $s in
+	unit) start unit 'Synthesis:' build/tests/unit --jobs 2 ;;
+	# gcc and clang, -Werror, each into build-warn-CC/.
+	warnings) start warnings '^warnings: ' make --no-print-directory check-warnings ;;
+	# About a minute of fuzzing: 15 s for each of the four targets.
+	fuzz) start fuzz '^fuzz_' make --no-print-directory fuzz FUZZ_SECONDS=15 ;;
+	asan-unit) start asan-unit 'Synthesis:' build-asan/tests/unit --jobs 2 ;;
+	esac
+}
+# cpu_busy: a suite of the CPU lane (a build, a unit run, fuzzing) runs.
+cpu_busy() {
+	local s
+	for s in asan-build unit warnings fuzz asan-unit; do
+		[ -n "${pid_of[$s]:-}" ] && return 0
+	done
+	return 1
+}
+
+asan_e2e=
+while [ ${#name_of[@]} -gt 0 ]; do
+	wait_one
+	# The CPU lane: one suite at a time, after the sanitized build.
+	if ended asan-build && ! cpu_busy && [ ${#lane[@]} -gt 0 ]; then
+		if [ "${lane[0]}" = asan-unit ] && ! done_ok asan-build; then
+			lane=("${lane[@]:1}"); failed+=(asan-unit)
+		else
+			next_lane
+		fi
+	fi
+	# The sanitized end-to-end suite once built.
+	if [ -z "$asan_e2e" ] && ended asan-build; then
+		asan_e2e=started
+		if done_ok asan-build; then
+			E2E_JOBS=2 CMAPP_SLOW=1 start asan-e2e '[0-9]+ passed, [0-9]+ failed' \
+				tests/e2e.sh build-asan "${SLOW_TESTS[@]}"
+		else
+			failed+=(asan-e2e)
+		fi
+	fi
+done
 
 echo
 echo "=== summary"
-printf '%s\n' "${summary[@]}"
+cat "$LOGS/summary"
+echo "make test: wall time $(fmt_time $((SECONDS - T0)))"
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "FAILED suites: ${failed[*]}"
 	exit 1

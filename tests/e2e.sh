@@ -1,7 +1,14 @@
 #!/bin/bash
 # e2e.sh BUILD_DIR [TEST...]: runs the end-to-end tests in tests/e2e/ against
 # the binaries in BUILD_DIR, each in a fresh temp dir with its own server,
-# and ends with "N passed, N failed".
+# and ends with "N passed, N failed, N skipped".
+#
+# The tests mostly wait, each with its own directory and port: E2E_JOBS
+# (default 3) run at once, the costliest first, from the "# cost: SECONDS"
+# line of each (its time alone on a quiet machine; 5 without one).  Those
+# marked "heavy" there (load tests, the TLS scan: they keep the CPU or the
+# machine's sockets busy) never run alongside one another.  Each test's
+# result is printed when it ends, with its output if it failed.
 #
 # Each test runs in a bash of its own under timeout(1), in a process group
 # of its own: 180 s, or what a "# limit: N" line in the test says, both
@@ -9,56 +16,78 @@
 # is a failure: after its EXIT trap (by default end_test: cmappserver
 # -stop_all, as a guest's shutdown does, then the server stopped), and
 # after one more -stop_all for tests with traps of their own, any process
-# of its process group or naming $WORK/ on its command line is listed and
-# fails the test, then killed.  A cmapp-shim without a child is no leak:
-# its service ended and it keeps the exit status for the next cmappserver,
-# as designed (docs/restart.md); the clean-up ends it.
+# of its process group, naming its directory $T/ on its command line, or
+# with its T=$T in the environment (which a process that left the group
+# keeps), is listed and fails the test, then killed.  Only the test's own:
+# the others running meanwhile have their own group and $T.  A cmapp-shim
+# without a child is no leak: its service ended and it keeps the exit
+# status for the next cmappserver, as designed (docs/restart.md); the
+# clean-up ends it.
+#
+# A test exits 77 to skip, saying why on its last line; with CI=true a
+# skip fails: CI must not pass with tests that did not run.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$(cd "${1:?usage: e2e.sh BUILD_DIR [TEST...]}" && pwd)
 shift
 . "$TOP/tests/lib.sh"
 
+JOBS=${E2E_JOBS:-3}
 WORK=$(mktemp -d /tmp/cmapp-e2e.XXXXXX)
-tpid=
-# Interrupted: the running test's process group goes too (it is not ours,
-# so the terminal's ^C does not reach it), and whatever names $WORK.
-trap '[ -n "$tpid" ] && kill -KILL -- "-$tpid" 2>/dev/null; pkill -KILL -f "$WORK/" 2>/dev/null; rm -rf "$WORK"' EXIT
+declare -A running=()	# pid of a test's runner -> the test's name
+# Interrupted: the running tests' runners and process groups go too (they
+# are not ours, so the terminal's ^C does not reach them), and whatever
+# names $WORK.
+cleanup() {
+	local p g
+	for p in "${!running[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for g in "$WORK"/*/pgid; do
+		[ -f "$g" ] && kill -KILL -- "-$(cat "$g")" 2>/dev/null
+	done
+	pkill -KILL -f "$WORK/" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 KEYS=$WORK/keys
-make_keys "$KEYS" localhost || { echo "cannot make keys"; echo "0 passed, 1 failed"; exit 1; }
-export TOP BIN KEYS WORK
+make_keys "$KEYS" localhost || { echo "cannot make keys"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+# free_port's reservations: tests running at once never pick the same port.
+E2E_PORTS=$WORK/ports
+mkdir -p "$E2E_PORTS"
+# lib.sh's nap, a sleep without a fork.
+NAP_FIFO=$WORK/nap
+mkfifo "$NAP_FIFO"
+export TOP BIN KEYS WORK E2E_PORTS NAP_FIFO
 
-# leftovers PGID: the live processes of the test's process group PGID and
-# those whose command line names $WORK/ (its directory, or the keys that
-# every cmappmgr and cmappserver of the tests is given).
+# leftovers PGID T [PID]: the live processes of the test's process group
+# PGID, those whose command line names its directory T/, and those with
+# T=T in their environment; not PID (the caller).
 leftovers() {
 	local p st
-	for p in $({ pgrep -g "$1"; pgrep -f "$WORK/"; } 2>/dev/null | sort -un); do
-		[ "$p" = $$ ] && continue
-		read -r st </proc/$p/stat 2>/dev/null || continue
+	for p in $({ pgrep -g "$1"; pgrep -f "$2/"
+		     grep -lsxz -F "T=$2" /proc/[0-9]*/environ | cut -d/ -f3; } 2>/dev/null | sort -un); do
+		[ "$p" = $$ ] || [ "$p" = "${3:-}" ] && continue
+		{ read -r st </proc/$p/stat; } 2>/dev/null || continue
 		st=${st##*) }
 		[ "${st%% *}" = Z ] || echo "$p"
 	done
 }
 
-# leaks PGID: the leftovers but the shims that only keep a status.
+# leaks PGID T [PID]: the leftovers but the shims that only keep a status.
 leaks() {
 	local p
-	for p in $(leftovers "$1"); do
+	for p in $(leftovers "$@"); do
 		[ "$(cat /proc/$p/comm 2>/dev/null)" = cmapp-shim ] &&
 			! pgrep -P "$p" >/dev/null && continue
 		echo "$p"
 	done
 }
 
-pass=0 failed=0 skipped=0 names=()
-tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=("$TOP"/tests/e2e/*.sh)
-for f in "${tests[@]}"; do
-	[ -f "$f" ] || f=$TOP/tests/e2e/$f.sh
-	name=$(basename "$f" .sh)
-	T=$WORK/$name
+# run_one FILE NAME: runs one test in $WORK/NAME, checks what it left, and
+# writes its result block to $WORK/NAME/result; exits 0 (passed), 1
+# (failed) or 77 (skipped).  Run in the background, one per running test.
+run_one() {
+	local f=$1 name=$2 T=$WORK/$2 limit start rc last left kept vg tpid cpu me=$BASHPID
 	mkdir -p "$T"
 	limit=$(sed -n 's/^# limit: *\([0-9][0-9]*\) *$/\1/p' "$f" | head -1)
 	limit=$(( ${limit:-180} * SLOW ))
@@ -78,8 +107,14 @@ for f in "${tests[@]}"; do
 		trap "end_test; true" EXIT
 		. "$0"' "$f" </dev/null >"$T/out" 2>&1 &
 	tpid=$!
+	echo "$tpid" >"$T/pgid"
 	wait "$tpid"
 	rc=$?
+	# The CPU the test's processes used (those reaped within it).
+	# (times in this shell: a pipeline's would be a child without any.)
+	times >"$T/times"
+	cpu=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
+		printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$T/times")
 	last=$(tail -1 "$T/out")	# a skip's reason
 	if [ $rc -eq 124 ] || { [ $rc -eq 137 ] && [ $((SECONDS - start)) -ge "$limit" ]; }; then
 		echo "timed out after $limit s" >>"$T/out"
@@ -92,14 +127,14 @@ for f in "${tests[@]}"; do
 			{ echo "cmappserver -stop_all after the test failed:"; cat "$T/stop_all.out"; } >>"$T/out"
 	fi
 	# Managers that got an EXIT from -stop_all need a moment to go.
-	wait_for $((5 * SLOW)) eval '[ -z "$(leaks "$tpid")" ]'
-	left=$(leaks "$tpid")
+	wait_for $((5 * SLOW)) eval '[ -z "$(leaks "$tpid" "$T" "$me")" ]'
+	left=$(leaks "$tpid" "$T" "$me")
 	if [ -n "$left" ]; then
 		{ echo "left running after the test (and cmappserver -stop_all):"
 		  ps -o pid=,ppid=,pgid=,etimes=,args= -p "$(echo $left | tr ' ' ,)" | sed 's/^/    /'; } >>"$T/out"
 		[ $rc -eq 77 ] || rc=1
 	fi
-	left=$(leftovers "$tpid")
+	left=$(leftovers "$tpid" "$T" "$me")
 	if [ -n "$left" ]; then
 		kept=$(for p in $left; do
 			[ "$(cat /proc/$p/comm 2>/dev/null)" = cmapp-shim ] &&
@@ -107,10 +142,10 @@ for f in "${tests[@]}"; do
 		done | wc -l)
 		[ "$kept" -eq 0 ] || echo "note: $kept shim(s) keeping an exit status ended by the clean-up" >>"$T/out"
 		kill -KILL $left 2>/dev/null
-		wait_for 5 eval '[ -z "$(leftovers "$tpid")" ]' ||
-			echo "cannot kill what the test left: $(leftovers "$tpid")" >>"$T/out"
+		wait_for 5 eval '[ -z "$(leftovers "$tpid" "$T" "$me")" ]' ||
+			echo "cannot kill what the test left: $(leftovers "$tpid" "$T" "$me")" >>"$T/out"
 	fi
-	tpid=
+	rm -f "$T/pgid"
 	# A sanitizer or valgrind report anywhere in the test's files fails it,
 	# even when the test's own checks passed.  valgrind -q writes its log
 	# only to report something: any non-empty valgrind.*.log is one.
@@ -123,18 +158,76 @@ for f in "${tests[@]}"; do
 			"$T" | head -40 >>"$T/out"
 		rc=1
 	fi
-	if [ $rc -eq 0 ]; then
-		pass=$((pass + 1)); echo "ok    $name ($((SECONDS - start)) s)"
-		# Tests that measure something say so on "figures:" lines.
-		grep -h '^figures: ' "$T/out" | sed 's/^figures: /      /' 
-	elif [ $rc -eq 77 ]; then
-		skipped=$((skipped + 1)); echo "skip  $name: $last"
-	else
-		failed=$((failed + 1)); names+=("$name")
-		echo "FAIL  $name ($((SECONDS - start)) s)"
-		sed 's/^/      | /' "$T/out" | tail -40
-		[ -f "$T/server.log" ] && sed 's/^/      server| /' "$T/server.log" | tail -20
+	# CI must not pass with a test that could not run on its machine.
+	if [ $rc -eq 77 ] && [ "${CI:-}" = true ]; then
+		echo "skipped, which fails with CI=true: $last" >>"$T/out"
+		rc=1
 	fi
+	{
+		if [ $rc -eq 0 ]; then
+			echo "ok    $name ($((SECONDS - start)) s, $cpu s CPU)"
+			# Tests that measure something say so on "figures:" lines.
+			grep -h '^figures: ' "$T/out" | sed 's/^figures: /      /'
+		elif [ $rc -eq 77 ]; then
+			echo "skip  $name: $last"
+		else
+			echo "FAIL  $name ($((SECONDS - start)) s, $cpu s CPU)"
+			sed 's/^/      | /' "$T/out" | tail -40
+			[ -f "$T/server.log" ] && sed 's/^/      server| /' "$T/server.log" | tail -20
+		fi
+	} >"$T/result"
+	exit $rc
+}
+
+# The tests, costliest first (ties by name), with their cost and weight.
+tests=("$@")
+[ ${#tests[@]} -eq 0 ] && tests=("$TOP"/tests/e2e/*.sh)
+queue=()
+while read -r _ heavy f; do queue+=("$heavy $f"); done < <(
+	for f in "${tests[@]}"; do
+		[ -f "$f" ] || f=$TOP/tests/e2e/$f.sh
+		line=$(sed -n 's/^# cost: *//p' "$f" | head -1)
+		cost=${line%%[!0-9]*}
+		h=0; case " $line " in *" heavy "*) h=1 ;; esac
+		echo "${cost:-5} $h $f"
+	done | sort -k1,1nr -k3,3)
+[ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=1
+
+pass=0 failed=0 skipped=0 names=() heavy_pid=
+while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
+	# Start the first tests that may run now: a free slot, and no second
+	# heavy one.
+	i=0
+	while [ ${#running[@]} -lt "$JOBS" ] && [ $i -lt ${#queue[@]} ]; do
+		h=${queue[$i]%% *} f=${queue[$i]#* }
+		if [ "$h" = 1 ] && [ -n "$heavy_pid" ]; then
+			i=$((i + 1))
+			continue
+		fi
+		name=$(basename "$f" .sh)
+		run_one "$f" "$name" &
+		running[$!]=$name
+		[ "$h" = 1 ] && heavy_pid=$!
+		queue=("${queue[@]:0:$i}" "${queue[@]:$((i + 1))}")
+	done
+	[ ${#running[@]} -eq 0 ] && break
+	wait -n -p done_pid "${!running[@]}"
+	rc=$?
+	[ -n "${done_pid:-}" ] || continue
+	name=${running[$done_pid]}
+	unset "running[$done_pid]"
+	[ "$done_pid" = "$heavy_pid" ] && heavy_pid=
+	if [ -f "$WORK/$name/result" ]; then
+		cat "$WORK/$name/result"
+	else
+		echo "FAIL  $name (its runner ended with $rc, no result)"
+		rc=1
+	fi
+	case $rc in
+	0) pass=$((pass + 1)) ;;
+	77) skipped=$((skipped + 1)) ;;
+	*) failed=$((failed + 1)); names+=("$name") ;;
+	esac
 done
 # Each test's clean-up killed what it left; anything of cmapp's still
 # running now escaped it.

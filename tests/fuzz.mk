@@ -14,9 +14,6 @@
 # that replays it.  The working corpus in build-fuzz/corpus/ grows from run
 # to run; the committed seeds are only read.
 
-# The first rule in a fragment would become make's default goal: keep "all".
-FUZZ_GOAL_SAVED := $(.DEFAULT_GOAL)
-
 FUZZ_CC		?= clang
 FUZZ_DIR	?= build-fuzz
 FUZZ_SECONDS	?= 15
@@ -25,7 +22,7 @@ FUZZ_TARGETS	 = proto conf svc keystore
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		   -fno-omit-frame-pointer
 # Recursively expanded on purpose: pkg-config runs only when fuzzing.
-FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Icommon \
+FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Icommon \
 		   $(shell pkg-config --cflags openssl inih)
 
 FUZZ_SRC_proto	  = tests/fuzz/fuzz_proto.c common/proto.c common/reader.c
@@ -115,8 +112,8 @@ fuzz-clean:
 # The load tests' socket holder (tests/e2e/50_idle_sockets.sh,
 # 51_slow_handshake.sh, 61_idle_flood.sh), their accept storm
 # (62_accept_storm.sh) and the end-to-end tests' syslog catcher
-# (tests/lib.sh's syslog_capture), built with the programs.
-ALL += $(BUILD)/tests/sockhold $(BUILD)/tests/storm $(BUILD)/tests/logcatch
+# (tests/lib.sh's syslog_capture), built with the test tools.
+TOOLS += $(BUILD)/tests/sockhold $(BUILD)/tests/storm $(BUILD)/tests/logcatch
 
 $(BUILD)/tests/sockhold: $(call obj,tests/tools/sockhold.c)
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
@@ -125,7 +122,7 @@ $(BUILD)/tests/storm: $(call obj,tests/tools/storm.c)
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
 
 # A stand-in shim of another link version (tests/e2e/57_old_shim.sh).
-ALL += $(BUILD)/tests/oldshim
+TOOLS += $(BUILD)/tests/oldshim
 
 $(BUILD)/tests/oldshim: $(call obj,tests/tools/oldshim.c common/proto.c)
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
@@ -135,5 +132,3 @@ $(BUILD)/tests/logcatch: $(call obj,tests/tools/logcatch.c)
 
 .PHONY: fuzz fuzz-cc fuzz-build fuzz-smoke fuzz-seeds fuzz-clean
 -include $(shell find $(FUZZ_DIR) -name '*.d' 2>/dev/null)
-
-.DEFAULT_GOAL := $(FUZZ_GOAL_SAVED)

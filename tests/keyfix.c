@@ -2,6 +2,7 @@
  * keyfix.c: the key-file tests' fixture (keyfix.h).  Test code: it fails
  * the running Criterion test on any surprise.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
@@ -11,9 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -111,24 +114,136 @@ log_tail(void)
 	return buf;
 }
 
+static void
+run(const char *cmd, const char *shown)
+{
+	int	st = system(cmd);
+
+	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return;
+	cr_assert_fail("command failed (status %d): %s\n%s", st, shown,
+	    log_tail());
+}
+
+/*
+ * The keytool cache.  Each keytool is a JVM start, about half a second of
+ * CPU, and the unit runs (plain and sanitized, run after run) would repeat
+ * the same ones.  A command that names keytool is a function of the test
+ * directory's files before it (but "log") to those after it: the files
+ * after it are kept in the cache under a digest of the command, the day
+ * (keytool's certificates age) and the files before it, and a later run
+ * with the same digest gets them copied in instead of running it.  Only
+ * what succeeded is kept; where a file before it was made at random (an
+ * openssl key), the digest never repeats and keytool runs.  The cache is
+ * $CMAPP_KEYTOOL_CACHE, or keytool-cache/ beside this program.
+ */
+static int
+kt_cache_dir(char *buf, size_t len)
+{
+	const char	*env = getenv("CMAPP_KEYTOOL_CACHE");
+	char		 exe[PATH_MAX];
+	ssize_t		 n;
+
+	if (env != NULL && env[0] != '\0')
+		return snprintf(buf, len, "%s", env) < (int)len ? 0 : -1;
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+		return -1;
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	return snprintf(buf, len, "%s/keytool-cache", exe) < (int)len ? 0 : -1;
+}
+
+static int
+not_dot(const struct dirent *d)
+{
+	return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
+}
+
+/* The digest, in hex, of CMD, today and the test directory's files but
+ * "log" (names, modes, bytes); -1 if it holds anything but files. */
+static int
+kt_digest(const char *cmd, char hex[65])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE], buf[8192];
+	unsigned int	 mdlen;
+	struct dirent	**ents;
+	struct stat	 st;
+	EVP_MD_CTX	*ctx;
+	char		 day[16];
+	time_t		 now = time(NULL);
+	size_t		 k;
+	FILE		*f;
+	int		 n, i, r = 0;
+
+	strftime(day, sizeof(day), "%Y-%m-%d", gmtime(&now));
+	if ((n = scandir(tmpdir, &ents, not_dot, alphasort)) < 0)
+		return -1;
+	cr_assert_not_null(ctx = EVP_MD_CTX_new());
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, cmd, strlen(cmd) + 1);
+	EVP_DigestUpdate(ctx, day, strlen(day) + 1);
+	for (i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+
+		if (r == 0 && strcmp(name, "log") != 0) {
+			if (lstat(P(name), &st) != 0 || !S_ISREG(st.st_mode) ||
+			    (f = fopen(P(name), "rb")) == NULL) {
+				r = -1;
+			} else {
+				EVP_DigestUpdate(ctx, name, strlen(name) + 1);
+				EVP_DigestUpdate(ctx, &st.st_mode,
+				    sizeof(st.st_mode));
+				while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
+					EVP_DigestUpdate(ctx, buf, k);
+				fclose(f);
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return r;
+}
+
 /* Runs a shell command in the test directory; its output goes to "log". */
 void
 sh(const char *fmt, ...)
 {
-	char	cmd[4096], full[4096 + 256];
+	char	cmd[4096], full[3 * PATH_MAX + 4096], cache[PATH_MAX];
+	char	hex[65];
 	va_list	ap;
-	int	st;
+	int	cached;
 
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
+	cached = strstr(cmd, "keytool ") != NULL &&
+	    kt_cache_dir(cache, sizeof(cache)) == 0 && kt_digest(cmd, hex) == 0;
+	if (cached) {
+		snprintf(full, sizeof(full), "%s/%s", cache, hex);
+		if (access(full, F_OK) == 0) {
+			snprintf(full, sizeof(full), "cd '%s' && "
+			    "find . -mindepth 1 -maxdepth 1 ! -name log -exec rm -f {} + && "
+			    "cp -p '%s/%s'/* . && echo 'cached: %s' >>log",
+			    tmpdir, cache, hex, hex);
+			run(full, cmd);
+			return;
+		}
+	}
 	snprintf(full, sizeof(full), "cd '%s' && { %s ; } >>log 2>&1 </dev/null",
 	    tmpdir, cmd);
-	st = system(full);
-	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+	run(full, cmd);
+	if (!cached)
 		return;
-	cr_assert_fail("command failed (status %d): %s\n%s", st, cmd,
-	    log_tail());
+	/* Kept whole or not at all: runs at once may make the same entry. */
+	snprintf(full, sizeof(full), "mkdir -p '%s' && t=$(mktemp -d '%s/.new.XXXXXX') && "
+	    "cd '%s' && find . -mindepth 1 -maxdepth 1 ! -name log -exec cp -p {} \"$t\" \\; && "
+	    "{ mv -T \"$t\" '%s/%s' 2>/dev/null || rm -rf \"$t\"; }",
+	    cache, cache, tmpdir, cache, hex);
+	run(full, full);
 }
 
 int

@@ -22,17 +22,40 @@ free_port() {
 	[ "${lo:-0}" -gt 11000 ] || lo=32768
 	while :; do
 		p=$((10000 + RANDOM % (lo - 10000)))
-		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+		ss -Htln "sport = :$p" 2>/dev/null | grep -q . && continue
+		# e2e.sh's tests run at once: each reserves its ports.
+		[ -z "${E2E_PORTS:-}" ] || mkdir "$E2E_PORTS/$p" 2>/dev/null || continue
+		echo "$p"
+		return
 	done
 }
 
-# wait_for SECONDS COMMAND...: polls until COMMAND succeeds.
+# PATIENCE: how many times longer wait_for waits than it is told.  A wait
+# is an upper bound, not what a test measures (it takes the time itself):
+# it may as well be long, for a machine that runs other tests meanwhile.
+PATIENCE=${CMAPP_PATIENCE:-3}
+
+# nap SECONDS: sleep(1) without its fork and exec, which add up in the
+# polling loops of tests that run at once: a read that times out on
+# e2e.sh's FIFO $NAP_FIFO, which nobody writes to (opened for reading and
+# writing, the open does not wait for a writer).  The FIFO is open for the
+# read only: no process started meanwhile inherits it.
+nap() {
+	if [ -p "${NAP_FIFO:-}" ]; then
+		read -rt "$1" <>"$NAP_FIFO"
+		return 0
+	fi
+	sleep "$1"
+}
+
+# wait_for SECONDS COMMAND...: polls until COMMAND succeeds, for SECONDS
+# times PATIENCE at most.
 wait_for() {
 	local limit=$1; shift
-	local end=$((SECONDS + limit))
+	local end=$((SECONDS + limit * PATIENCE))
 	while ! "$@" 2>/dev/null; do
 		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.05
+		nap 0.1
 	done
 }
 
@@ -179,15 +202,59 @@ app() {
 }
 go() { touch "$T/go.$1"; }
 
-fail() { echo "FAIL: $*"; return 1; }
-expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
-expect_grep() { grep -q -- "$1" "$2" || { fail "'$1' not in $2:"; sed 's/^/    /' "$2"; return 1; }; }
+# The checks.  Each fails the test when its check fails: it says what was
+# expected and what came instead, shows the files it is given, and exits 1
+# (in a subshell or a pipeline, that part only).  So a test never depends
+# on a hand-written "|| exit 1" after its checks.
+
+# fail MESSAGE [FILE...]: fails the test, with the FILEs' last lines.
+fail() {
+	local f
+	echo "FAIL: $1"
+	shift
+	for f in "$@"; do
+		echo "    --- ${f#"${T:-}"/}:"
+		tail -n 40 "$f" 2>&1 | sed 's/^/    /'
+	done
+	exit 1
+}
+
+# expect WHAT COMMAND...: runs COMMAND in this shell (what it sets stays
+# set); when it fails, so does the test, saying WHAT and COMMAND's status.
+expect() {
+	local what=$1 rc
+	shift
+	"$@" && return 0
+	rc=$?
+	fail "$what (exit status $rc: $*)"
+}
+
+# expect_eq GOT WANT WHAT [FILE...]: GOT must be WANT.
+expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'" "${@:4}"; }
+
+# expect_grep REGEX FILE [WHAT]: a line of FILE matches REGEX (grep).
+expect_grep() {
+	grep -q -- "$1" "$2" || fail "${3:+$3: }'$1' not in ${2#"${T:-}"/}" "$2"
+}
+
+# expect_no_grep REGEX FILE [WHAT]: no line of FILE matches REGEX.
+expect_no_grep() {
+	! grep -q -- "$1" "$2" || fail "${3:+$3: }'$1' found in ${2#"${T:-}"/}" "$2"
+}
+
+# expect_wait SECONDS WHAT COMMAND...: COMMAND succeeds within SECONDS
+# (wait_for).
+expect_wait() {
+	local limit=$1 what=$2
+	shift 2
+	wait_for "$limit" "$@" || fail "$what (not within $((limit * PATIENCE)) s: $*)"
+}
 
 # use_sockhold N: $hold, the load tests' socket-holding client (built by
 # make), with file descriptors raised for N sockets, or the test skips.
 use_sockhold() {
 	hold=$BIN/tests/sockhold
-	[ -x "$hold" ] || { echo "no $hold: run make first"; exit 1; }
+	[ -x "$hold" ] || fail "no $hold: run make first"
 	ulimit -n "$(ulimit -Hn)" 2>/dev/null
 	[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $(($1 + 64)) ] ||
 		{ echo "needs $(($1 + 64)) file descriptors, ulimit -n is $(ulimit -n)"; exit 77; }
@@ -210,7 +277,7 @@ ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 # the test (77) where no mount namespace can be made.
 syslog_capture() {
 	local catcher=$BIN/tests/logcatch
-	[ -x "$catcher" ] || { echo "no $catcher: run make first"; exit 1; }
+	[ -x "$catcher" ] || fail "no $catcher: run make first"
 	SYSLOG_OUT=$T/syslog
 	: >"$SYSLOG_OUT"
 	unshare -m --propagation private "$catcher" "$T/syslog.sock" "$SYSLOG_OUT" \

@@ -1371,7 +1371,6 @@ expect_ok_bom(void)
 {
 	static const char	text[] = "\xef\xbb\xbfkeyStore=/k/x.private\n";
 	struct conf		c;
-	char			err[256];
 
 	conf_defaults(&c, CONF_MANAGER);
 	cr_assert_eq(conf_parse(&c, text, sizeof(text) - 1, "bom.conf", err,
@@ -1638,8 +1637,6 @@ Test(conf, load_crlf_file)
 static void
 allow_conf(struct conf *c, const char *text)
 {
-	char	err[256];
-
 	conf_defaults(c, CONF_SERVER);
 	cr_assert_eq(conf_parse(c, text, strlen(text), "a.conf", err,
 	    sizeof(err)), 0, "%s", err);
@@ -1729,7 +1726,7 @@ Test(conf, allow_command_empty_refused)
 Test(conf, allow_command_errors)
 {
 	struct conf	c;
-	char		err[256], text[CONF_MAX_ALLOW * 20 + 64];
+	char		text[CONF_MAX_ALLOW * 20 + 64];
 	size_t		i, off = 0;
 
 	conf_defaults(&c, CONF_SERVER);

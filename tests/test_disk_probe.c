@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../plugins/runner.h"
+#include "argvfix.h"
 
 struct parsed {
 	const struct cmapp_probe	*p;
@@ -98,9 +99,9 @@ mkfile(const char *name, off_t size)
 
 /* Parses "cmapp_disk_mon -t 1 PATH" and inits it. */
 static struct parsed
-start(char *path)
+start(const char *path)
 {
-	char		*argv[] = { "cmapp_disk_mon", "-t", "1", path, NULL };
+	char		**argv = ARGV("cmapp_disk_mon", "-t", "1", path);
 	struct parsed	 x = parse(argv);
 
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
@@ -110,7 +111,7 @@ start(char *path)
 
 Test(disk_probe, defaults)
 {
-	char		*argv[] = { "cmapp_disk_mon", "/dev/sdb", NULL };
+	char		**argv = ARGV("cmapp_disk_mon", "/dev/sdb");
 	struct parsed	 x = parse(argv);
 
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
@@ -126,10 +127,10 @@ Test(disk_probe, defaults)
  * where "--log_file" was meant. */
 Test(disk_probe, the_manuals_service_line)
 {
-	char		*argv[] = { "/opt/hp/cmappserver/cmapp_disk_mon",
+	char		**argv = ARGV("/opt/hp/cmappserver/cmapp_disk_mon",
 	    "/dev/disk/disk12", "/dev/rdisk/disk13", "/dev/disk/disk14",
 	    "--log_level", "3", "\xe2\x80\x93log_file",
-	    "/var/adm/vm1_npiv_disk_mon.log", NULL };
+	    "/var/adm/vm1_npiv_disk_mon.log");
 	struct parsed	 x = parse(argv);
 
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
@@ -145,11 +146,10 @@ Test(disk_probe, the_manuals_service_line)
  * the disks for more disks. */
 Test(disk_probe, the_manuals_line_under_posixly_correct)
 {
-	char		*argv[] = { "/opt/hp/cmappserver/cmapp_disk_mon",
+	char		**argv = ARGV("/opt/hp/cmappserver/cmapp_disk_mon",
 	    "/dev/disk/disk12", "/dev/rdisk/disk13", "--log_level", "3",
 	    "/dev/disk/disk14", "\xe2\x80\x93log_file",
-	    "/var/adm/vm1_npiv_disk_mon.log", "-t", "5", "--", "-odd-name",
-	    NULL };
+	    "/var/adm/vm1_npiv_disk_mon.log", "-t", "5", "--", "-odd-name");
 	struct parsed	 x;
 
 	setenv("POSIXLY_CORRECT", "1", 1);
@@ -170,12 +170,12 @@ Test(disk_probe, the_manuals_line_under_posixly_correct)
 
 Test(disk_probe, short_and_long_options)
 {
-	char		*a1[] = { "cmapp_disk_mon", "-O", "/h.log", "-D", "7",
-	    "-t", "5", "/dev/sdb", NULL };
-	char		*a2[] = { "cmapp_disk_mon", "--log-file=/h.log",
-	    "--log-level", "0", "--poll-interval", "30", "/dev/sdb", NULL };
-	char		*a3[] = { "cmapp_disk_mon", "--poll_interval", "1",
-	    "/dev/sdb", NULL };
+	char		**a1 = ARGV("cmapp_disk_mon", "-O", "/h.log", "-D", "7",
+	    "-t", "5", "/dev/sdb");
+	char		**a2 = ARGV("cmapp_disk_mon", "--log-file=/h.log",
+	    "--log-level", "0", "--poll-interval", "30", "/dev/sdb");
+	char		**a3 = ARGV("cmapp_disk_mon", "--poll_interval", "1",
+	    "/dev/sdb");
 	struct parsed	 x;
 
 	x = parse(a1);
@@ -199,12 +199,12 @@ Test(disk_probe, short_and_long_options)
  * only) sets the bound, the manual's options untouched. */
 Test(disk_probe, io_timeout)
 {
-	char		*a1[] = { "cmapp_disk_mon", "-t", "5", "--io-timeout",
-	    "30", "/dev/sdb", NULL };
-	char		*a2[] = { "cmapp_disk_mon", "/dev/sdb", "--io-timeout=45",
-	    "--log_level", "3", "\xe2\x80\x93log_file", "/h.log", NULL };
-	char		*a3[] = { "cmapp_disk_mon", "--io_timeout", "2",
-	    "/dev/sdb", NULL };
+	char		**a1 = ARGV("cmapp_disk_mon", "-t", "5", "--io-timeout",
+	    "30", "/dev/sdb");
+	char		**a2 = ARGV("cmapp_disk_mon", "/dev/sdb", "--io-timeout=45",
+	    "--log_level", "3", "\xe2\x80\x93log_file", "/h.log");
+	char		**a3 = ARGV("cmapp_disk_mon", "--io_timeout", "2",
+	    "/dev/sdb");
 	struct parsed	 x;
 
 	x = parse(a1);
@@ -226,9 +226,9 @@ Test(disk_probe, io_timeout)
 
 Test(disk_probe, help_and_version)
 {
-	char		*a1[] = { "cmapp_disk_mon", "-h", NULL };
-	char		*a2[] = { "cmapp_disk_mon", "--version", NULL };
-	char		*a3[] = { "cmapp_disk_mon", "/dev/sdb", "-v", NULL };
+	char		**a1 = ARGV("cmapp_disk_mon", "-h");
+	char		**a2 = ARGV("cmapp_disk_mon", "--version");
+	char		**a3 = ARGV("cmapp_disk_mon", "/dev/sdb", "-v");
 	struct parsed	 x;
 
 	x = parse(a1);
@@ -261,9 +261,9 @@ Test(disk_probe, usage_errors)
 	size_t		 i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char		*argv[] = { "cmapp_disk_mon",
-		    (char *)cases[i][0], (char *)cases[i][1],
-		    (char *)cases[i][2], NULL };
+		char		**argv = ARGV("cmapp_disk_mon",
+		    cases[i][0], cases[i][1],
+		    cases[i][2]);
 		struct parsed	 x = parse(argv);
 
 		cr_assert_eq(x.r.status, CMAPP_USAGE, "case %zu: %s", i,
@@ -275,9 +275,9 @@ Test(disk_probe, usage_errors)
 
 Test(disk_probe, messages_of_usage_errors)
 {
-	char		*a1[] = { "cmapp_disk_mon", NULL };
-	char		*a2[] = { "cmapp_disk_mon", "-t", "0", "/d", NULL };
-	char		*a3[] = { "cmapp_disk_mon", "/d", "-O", NULL };
+	char		**a1 = ARGV("cmapp_disk_mon");
+	char		**a2 = ARGV("cmapp_disk_mon", "-t", "0", "/d");
+	char		**a3 = ARGV("cmapp_disk_mon", "/d", "-O");
 	struct parsed	 x;
 
 	x = parse(a1);
@@ -291,8 +291,7 @@ Test(disk_probe, messages_of_usage_errors)
 	cr_assert_str_eq(x.r.msg, "-O needs a value");
 	done(&x);
 	{
-		char	*a4[] = { "cmapp_disk_mon", "--io-timeout", "0", "/d",
-		    NULL };
+		char	**a4 = ARGV("cmapp_disk_mon", "--io-timeout", "0", "/d");
 
 		x = parse(a4);
 		cr_assert_str_eq(x.r.msg, "--io-timeout takes a whole number "
@@ -480,7 +479,7 @@ Test(disk_probe, each_disk_is_a_target, .init = mkdir_tmp, .fini = rm_tmp)
 	snprintf(a, sizeof(a), "%s", mkfile("a", 8192));
 	snprintf(b, sizeof(b), "%s", mkfile("b", 8192));
 	{
-		char	*argv[] = { "cmapp_disk_mon", a, "-t", "2", b, NULL };
+		char	**argv = ARGV("cmapp_disk_mon", a, "-t", "2", b);
 
 		x = parse(argv);
 	}

@@ -30,6 +30,7 @@
 #include <openssl/x509v3.h>
 
 #include "jks.h"
+#include "ciskip.h"
 #include "keyfix.h"
 
 #define KEY_PROTECTOR	"1.3.6.1.4.1.42.2.17.1.1"
@@ -50,7 +51,7 @@ need_keytool(void)
 {
 	if (!have("keytool")) {
 		kf_teardown();		/* a skip does not run .fini */
-		cr_skip_test("keytool not installed");
+		skip_test("keytool not installed");
 	}
 }
 

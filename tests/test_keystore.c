@@ -25,6 +25,7 @@
 #include <openssl/provider.h>
 #include <openssl/x509.h>
 
+#include "ciskip.h"
 #include "keyfix.h"
 #include "keystore.h"
 
@@ -1201,7 +1202,7 @@ need_keytool(void)
 {
 	if (!have("keytool")) {
 		kf_teardown();		/* a skip does not run .fini */
-		cr_skip_test("keytool not installed");
+		skip_test("keytool not installed");
 	}
 }
 

@@ -22,6 +22,8 @@
 
 #include "../plugins/icmp.h"
 #include "../plugins/runner.h"
+#include "argvfix.h"
+#include "ciskip.h"
 
 static const struct cmapp_probe *
 net_probe(void)
@@ -85,7 +87,7 @@ own_netns(int lo_up)
 	int		s;
 
 	if (unshare(CLONE_NEWNET) < 0)
-		cr_skip_test("no network namespace: %s", strerror(errno));
+		skip_test("no network namespace: %s", strerror(errno));
 	if (!lo_up)
 		return;
 	cr_assert_geq(s = socket(AF_INET, SOCK_DGRAM, 0), 0);
@@ -103,15 +105,15 @@ sysctl_set(const char *path, const char *v)
 	int	fd = open(path, O_WRONLY);
 
 	if (fd < 0)
-		cr_skip_test("%s: %s", path, strerror(errno));
+		skip_test("%s: %s", path, strerror(errno));
 	cr_assert_eq(write(fd, v, strlen(v)), (ssize_t)strlen(v));
 	close(fd);
 }
 
 Test(net_probe, defaults)
 {
-	char		*argv[] = { "cmapp_net_mon", "--lan", "eth0", "--ip",
-	    "192.0.2.1", NULL };
+	char		**argv = ARGV("cmapp_net_mon", "--lan", "eth0", "--ip",
+	    "192.0.2.1");
 	struct parsed	 x = parse(argv);
 
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
@@ -126,11 +128,10 @@ Test(net_probe, defaults)
 /* The manual's service line, "-probe_count" with its one dash included. */
 Test(net_probe, the_manuals_service_line)
 {
-	char		*argv[] = { "/opt/hp/cmappserver/cmapp_net_mon.pl",
+	char		**argv = ARGV("/opt/hp/cmappserver/cmapp_net_mon.pl",
 	    "--lan", "lan0", "--ip", "192.168.1.154", "--guest_logfile",
 	    "/var/adm/vm1_lan0.log", "--host_logfile", "/var/adm/vm1_lan0.log",
-	    "--log_level", "1", "-probe_count", "5", "--polling_interval", "3",
-	    NULL };
+	    "--log_level", "1", "-probe_count", "5", "--polling_interval", "3");
 	struct parsed	 x = parse(argv);
 
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
@@ -143,9 +144,9 @@ Test(net_probe, the_manuals_service_line)
 
 Test(net_probe, log_levels_and_other_spellings)
 {
-	char		*a2[] = { "cmapp_net_mon", "-lan=eth0", "-ip=fd00::1",
+	char		**a2 = ARGV("cmapp_net_mon", "-lan=eth0", "-ip=fd00::1",
 	    "-log_level", "2", "-probe_count", "1", "\xe2\x80\x93polling_interval",
-	    "86400", NULL };
+	    "86400");
 	struct parsed	 x = parse(a2);
 
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
@@ -163,8 +164,8 @@ Test(net_probe, options_are_written_out_in_full)
 	size_t		 i;
 
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		char		*argv[] = { "cmapp_net_mon", "--lan", "eth0",
-		    "--ip", "192.0.2.1", (char *)words[i], "1", NULL };
+		char		**argv = ARGV("cmapp_net_mon", "--lan", "eth0",
+		    "--ip", "192.0.2.1", words[i], "1");
 		struct parsed	 x = parse(argv);
 
 		cr_assert_eq(x.r.status, CMAPP_USAGE, "%s", words[i]);
@@ -175,9 +176,9 @@ Test(net_probe, options_are_written_out_in_full)
 
 Test(net_probe, missing_lan_or_ip)
 {
-	char		*a0[] = { "cmapp_net_mon", NULL };
-	char		*a1[] = { "cmapp_net_mon", "--lan", "eth0", NULL };
-	char		*a2[] = { "cmapp_net_mon", "--ip", "192.0.2.1", NULL };
+	char		**a0 = ARGV("cmapp_net_mon");
+	char		**a1 = ARGV("cmapp_net_mon", "--lan", "eth0");
+	char		**a2 = ARGV("cmapp_net_mon", "--ip", "192.0.2.1");
 	struct parsed	 x;
 
 	x = parse(a0);
@@ -206,9 +207,9 @@ Test(net_probe, bad_values_are_usage_errors)
 	size_t		 i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char		*argv[] = { "cmapp_net_mon", "--lan", "eth0",
-		    "--ip", "192.0.2.1", (char *)cases[i][0],
-		    (char *)cases[i][1], NULL };
+		char		**argv = ARGV("cmapp_net_mon", "--lan", "eth0",
+		    "--ip", "192.0.2.1", cases[i][0],
+		    cases[i][1]);
 		struct parsed	 x = parse(argv);
 
 		cr_assert_eq(x.r.status, CMAPP_USAGE, "%s %s", cases[i][0],
@@ -220,13 +221,12 @@ Test(net_probe, bad_values_are_usage_errors)
 
 Test(net_probe, stray_words_and_missing_values)
 {
-	char		*a1[] = { "cmapp_net_mon", "--lan", "eth0", "--ip",
-	    "192.0.2.1", "extra", NULL };
-	char		*a2[] = { "cmapp_net_mon", "--ip", "192.0.2.1", "--lan",
-	    NULL };
-	char		*a3[] = { "cmapp_net_mon", "--help", NULL };
-	char		*a4[] = { "cmapp_net_mon", "--version", NULL };
-	char		*a5[] = { "cmapp_net_mon", "-h", NULL };
+	char		**a1 = ARGV("cmapp_net_mon", "--lan", "eth0", "--ip",
+	    "192.0.2.1", "extra");
+	char		**a2 = ARGV("cmapp_net_mon", "--ip", "192.0.2.1", "--lan");
+	char		**a3 = ARGV("cmapp_net_mon", "--help");
+	char		**a4 = ARGV("cmapp_net_mon", "--version");
+	char		**a5 = ARGV("cmapp_net_mon", "-h");
 	struct parsed	 x;
 
 	x = parse(a1);
@@ -251,12 +251,12 @@ Test(net_probe, stray_words_and_missing_values)
  * that is no option). */
 Test(net_probe, posixly_correct_changes_nothing)
 {
-	char		*a1[] = { "/opt/hp/cmappserver/cmapp_net_mon.pl",
+	char		**a1 = ARGV("/opt/hp/cmappserver/cmapp_net_mon.pl",
 	    "--lan", "lan0", "--ip", "192.168.1.154", "--host_logfile",
 	    "/var/adm/vm1_lan0.log", "--log_level", "1", "-probe_count", "5",
-	    "--polling_interval", "3", NULL };
-	char		*a2[] = { "cmapp_net_mon", "extra", "--lan", "eth0",
-	    "--ip", "192.0.2.1", "--log_level", "9", NULL };
+	    "--polling_interval", "3");
+	char		**a2 = ARGV("cmapp_net_mon", "extra", "--lan", "eth0",
+	    "--ip", "192.0.2.1", "--log_level", "9");
 	char		**lines[] = { a1, a2 };
 	struct parsed	 x, y;
 	size_t		 i;
@@ -282,8 +282,8 @@ Test(net_probe, posixly_correct_changes_nothing)
 
 Test(net_probe, unknown_interface_is_a_usage_error)
 {
-	char		*argv[] = { "cmapp_net_mon", "--lan", "nosuch0", "--ip",
-	    "192.0.2.1", NULL };
+	char		**argv = ARGV("cmapp_net_mon", "--lan", "nosuch0", "--ip",
+	    "192.0.2.1");
 	struct parsed	 x = parse(argv);
 	unsigned	 n = 0;
 
@@ -297,8 +297,8 @@ Test(net_probe, unknown_interface_is_a_usage_error)
 static void
 live_reply(const char *ip)
 {
-	char		*argv[] = { "cmapp_net_mon", "--lan", "lo", "--ip",
-	    (char *)ip, "--polling_interval", "1", NULL };
+	char		**argv = ARGV("cmapp_net_mon", "--lan", "lo", "--ip",
+	    ip, "--polling_interval", "1");
 	struct parsed	 x;
 	unsigned	 n = 0;
 	double		 t0;
@@ -333,9 +333,8 @@ Test(net_probe, live_ipv6_reply, .timeout = 10)
 
 Test(net_probe, probe_count_lost_pings_fail, .timeout = 10)
 {
-	char		*argv[] = { "cmapp_net_mon", "--lan", "lo", "--ip",
-	    "127.0.0.1", "--polling_interval", "1", "--probe_count", "2",
-	    NULL };
+	char		**argv = ARGV("cmapp_net_mon", "--lan", "lo", "--ip",
+	    "127.0.0.1", "--polling_interval", "1", "--probe_count", "2");
 	struct parsed	 x;
 	unsigned	 n = 0;
 
@@ -358,8 +357,8 @@ Test(net_probe, probe_count_lost_pings_fail, .timeout = 10)
 
 Test(net_probe, a_reply_resets_the_count, .timeout = 10)
 {
-	char		*argv[] = { "cmapp_net_mon", "--lan", "lo", "--ip",
-	    "::1", "--polling_interval", "1", "--probe_count", "2", NULL };
+	char		**argv = ARGV("cmapp_net_mon", "--lan", "lo", "--ip",
+	    "::1", "--polling_interval", "1", "--probe_count", "2");
 	struct parsed	 x;
 	unsigned	 n = 0;
 
@@ -382,8 +381,8 @@ Test(net_probe, a_reply_resets_the_count, .timeout = 10)
 
 Test(net_probe, an_interface_down_at_start_fails)
 {
-	char		*argv[] = { "cmapp_net_mon", "--lan", "lo", "--ip",
-	    "127.0.0.1", NULL };
+	char		**argv = ARGV("cmapp_net_mon", "--lan", "lo", "--ip",
+	    "127.0.0.1");
 	struct parsed	 x;
 	unsigned	 n = 0;
 
@@ -415,8 +414,8 @@ take_lo_down(void *arg)
 
 Test(net_probe, an_interface_going_down_fails_at_once, .timeout = 10)
 {
-	char		*argv[] = { "cmapp_net_mon", "--lan", "lo", "--ip",
-	    "127.0.0.1", "--polling_interval", "10", NULL };
+	char		**argv = ARGV("cmapp_net_mon", "--lan", "lo", "--ip",
+	    "127.0.0.1", "--polling_interval", "10");
 	struct parsed	 x;
 	pthread_t	 t;
 	unsigned	 n = 0;
@@ -438,15 +437,15 @@ Test(net_probe, an_interface_going_down_fails_at_once, .timeout = 10)
 
 Test(net_probe, no_privilege_is_explained)
 {
-	char		*argv[] = { "cmapp_net_mon", "--lan", "lo", "--ip",
-	    "127.0.0.1", NULL };
+	char		**argv = ARGV("cmapp_net_mon", "--lan", "lo", "--ip",
+	    "127.0.0.1");
 	struct parsed	 x;
 	unsigned	 n = 0;
 
 	own_netns(1);		/* its ping_group_range is "1 0" */
 	x = parse(argv);
 	if (setgid(65534) < 0 || setuid(65534) < 0)
-		cr_skip_test("cannot drop privileges: %s", strerror(errno));
+		skip_test("cannot drop privileges: %s", strerror(errno));
 	x.p->init(x.state, &n, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_ERROR, "%s", x.r.msg);
 	cr_assert(strstr(x.r.msg, "needs root or CAP_NET_RAW") &&
@@ -456,8 +455,8 @@ Test(net_probe, no_privilege_is_explained)
 
 Test(net_probe, without_root_a_ping_socket_where_allowed, .timeout = 10)
 {
-	char		*argv[] = { "cmapp_net_mon", "--lan", "lo", "--ip",
-	    "127.0.0.1", "--polling_interval", "1", NULL };
+	char		**argv = ARGV("cmapp_net_mon", "--lan", "lo", "--ip",
+	    "127.0.0.1", "--polling_interval", "1");
 	struct parsed	 x;
 	unsigned	 n = 0;
 
@@ -465,7 +464,7 @@ Test(net_probe, without_root_a_ping_socket_where_allowed, .timeout = 10)
 	sysctl_set("/proc/sys/net/ipv4/ping_group_range", "0 2147483647");
 	x = parse(argv);
 	if (setgid(65534) < 0 || setuid(65534) < 0)
-		cr_skip_test("cannot drop privileges: %s", strerror(errno));
+		skip_test("cannot drop privileges: %s", strerror(errno));
 	x.p->init(x.state, &n, &x.r);
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
 	cr_assert(strstr(x.r.msg, "(ping socket)"), "%s", x.r.msg);

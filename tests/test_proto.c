@@ -821,7 +821,6 @@ Test(proto, entry_every_prefix)
 Test(proto, shim_messages_round_trip)
 {
 	static const char	*args[] = { "/bin/sleep", "10" };
-	uint8_t			 frame[PROTO_MAX_FRAME];
 	struct proto_hdr	 h;
 	ssize_t			 n;
 	int			 i;
@@ -1274,8 +1273,7 @@ Test(proto, left)
 		0, 0, 0, 2,			/* count */
 		1,				/* LEFT_CGROUP */
 	};
-	struct proto_msg	in, out;
-	uint8_t			frame[64], body[16];
+	uint8_t			body[16];
 	ssize_t			n;
 	size_t			i;
 

@@ -22,6 +22,7 @@
 #include "hostlog_arg.h"
 #include "../plugins/mlog.h"
 #include "../plugins/runner.h"
+#include "argvfix.h"
 
 static const struct runner_opts quiet = { 0, 1 };
 
@@ -77,7 +78,7 @@ static int
 run_test_mon(unsigned polls, const char *a0, ...)
 {
 	struct runner_opts	 ro = { polls, 1 };
-	char			*argv[32];
+	const char		*argv[32];
 	const char		*a;
 	va_list			 ap;
 	int			 argc = 0;
@@ -85,10 +86,10 @@ run_test_mon(unsigned polls, const char *a0, ...)
 	argv[argc++] = "cmapp_test_mon";
 	va_start(ap, a0);
 	for (a = a0; a != NULL && argc < 31; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
+		argv[argc++] = a;
 	va_end(ap);
 	argv[argc] = NULL;
-	return runner_main(argc, argv, &ro);
+	return runner_main(argc, argvfix(argv), &ro);
 }
 
 static void
@@ -179,7 +180,7 @@ Test(runner, wrong_interface_version_is_refused, .init = cr_redirect_stderr)
 	 * and the user is told both versions, not just that it failed. */
 	{
 		struct runner_opts	 loud = { 0, 0 };
-		char			*argv[] = { "cmapp_badabi_mon", NULL };
+		char			**argv = ARGV("cmapp_badabi_mon");
 
 		cr_assert_eq(runner_main(1, argv, &loud), RUNNER_EXIT_ERROR);
 	}
@@ -225,7 +226,7 @@ Test(runner, load_errors_name_the_file_and_say_why)
 	cr_assert(strstr(err, "is no cmapp probe"), "%s", err);
 
 	{
-		char	*argv[] = { "cmapp_nosuch_mon", NULL };
+		char	**argv = ARGV("cmapp_nosuch_mon");
 
 		cr_assert_eq(runner_main(1, argv, &quiet), RUNNER_EXIT_ERROR);
 	}
@@ -333,8 +334,8 @@ Test(runner, a_third_probe_runs_without_runner_changes)
 
 Test(runner, command_line_outcomes, .init = cr_redirect_stdout)
 {
-	char	*help[] = { "cmapp_test_mon", "-h", NULL };
-	char	*bad[] = { "cmapp_test_mon", "-x", NULL };
+	char	**help = ARGV("cmapp_test_mon", "-h");
+	char	**bad = ARGV("cmapp_test_mon", "-x");
 
 	cr_assert_eq(runner_main(2, help, &quiet), 0);
 	cr_assert_eq(runner_main(2, bad, &quiet), RUNNER_EXIT_USAGE);
@@ -420,7 +421,7 @@ Test(runner, a_usage_error_from_a_step_is_status_2,
     .init = cr_redirect_stderr, .timeout = 10)
 {
 	struct runner_opts	 loud = { 5, 0 };
-	char			*argv[] = { "cmapp_test_mon", "-U", "2", NULL };
+	char			**argv = ARGV("cmapp_test_mon", "-U", "2");
 	char			 err[4096];
 	size_t			 n;
 
@@ -527,12 +528,13 @@ Test(runner, a_log_file_that_cannot_be_opened_is_warned_about_once,
 {
 	struct runner_opts	 loud = { 3, 0 };
 	char			*d = tmpdir(), host[128], err[8192], *s;
-	char			*argv[] = { "cmapp_test_mon", "-D", "7", "-g",
-	    "/nonexistent/adm/g.log", "-O", host, NULL };
+	char			**argv;
 	size_t			 n;
 
 	unsetenv(MLOG_HOSTFD_ENV);
 	snprintf(host, sizeof(host), "%s/host.log", d);
+	argv = ARGV("cmapp_test_mon", "-D", "7", "-g", "/nonexistent/adm/g.log",
+	    "-O", host);
 	cr_assert_eq(runner_main(7, argv, &loud), RUNNER_EXIT_OK,
 	    "the monitor stopped for want of its guest log file");
 	fflush(stderr);
@@ -649,10 +651,10 @@ agree(const char *want, char **argv)
 		    argv[1], argv[2], got ? got : "none");
 }
 
-#define NET(...)	((char *[]){ "/opt/hp/cmappserver/cmapp_net_mon.pl", \
-			    "--lan", "lo", "--ip", "127.0.0.1", __VA_ARGS__, NULL })
-#define DISK(...)	((char *[]){ "/opt/hp/cmappserver/cmapp_disk_mon", \
-			    __VA_ARGS__, NULL })
+#define NET(...)	ARGV("/opt/hp/cmappserver/cmapp_net_mon.pl", \
+			    "--lan", "lo", "--ip", "127.0.0.1", __VA_ARGS__)
+#define DISK(...)	ARGV("/opt/hp/cmappserver/cmapp_disk_mon", \
+			    __VA_ARGS__)
 
 Test(hostlog_arg, net_mon_spellings)
 {
@@ -670,8 +672,8 @@ Test(hostlog_arg, net_mon_spellings)
 	agree("-", NET("--host", "/h"));
 	agree("-", NET("--host_logfile", ""));
 	agree(NULL, NET("--", "--host_logfile", "/h"));
-	agree(NULL, ((char *[]){ "/bin/cmapp_net_mon_x", "--host_logfile",
-	    "/h", NULL }));
+	agree(NULL, ARGV("/bin/cmapp_net_mon_x", "--host_logfile",
+	    "/h"));
 }
 
 Test(hostlog_arg, disk_mon_spellings)
@@ -694,7 +696,7 @@ Test(hostlog_arg, disk_mon_spellings)
 	agree("/h", DISK("--io_timeout=30", "--log-file", "/h", "/dev/sdb"));
 	agree("-", DISK("--log-f", "/h", "/dev/sdb"));
 	agree("-", DISK("-O", "", "/dev/sdb"));
-	agree(NULL, ((char *[]){ "/usr/bin/gcc", "-O", "/h", NULL }));
+	agree(NULL, ARGV("/usr/bin/gcc", "-O", "/h"));
 	cr_assert_null(hostlog_arg(NULL));
 }
 

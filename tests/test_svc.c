@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "svc.h"
+#include "argvfix.h"
 
 static struct proto_str
 S(const char *s)
@@ -37,11 +38,11 @@ Test(svc, argv_from_wire_refuses_nul_and_empty_vector)
 
 Test(svc, identity_is_the_exact_vector)
 {
-	char *a[] = { "/apps/mon", "x", NULL };
-	char *b[] = { "/apps/mon", "x", NULL };
-	char *c[] = { "/apps/mon", "x ", NULL };	/* the manual's extra space */
-	char *d[] = { "/apps/mon", NULL };
-	char *e[] = { "/apps/mon x", NULL };
+	char **a = ARGV("/apps/mon", "x");
+	char **b = ARGV("/apps/mon", "x");
+	char **c = ARGV("/apps/mon", "x ");	/* the manual's extra space */
+	char **d = ARGV("/apps/mon");
+	char **e = ARGV("/apps/mon x");
 
 	cr_assert(svc_argv_equal(a, b));
 	cr_assert_not(svc_argv_equal(a, c));
@@ -52,7 +53,7 @@ Test(svc, identity_is_the_exact_vector)
 
 Test(svc, display_quotes_what_a_shell_would_split)
 {
-	char *a[] = { "/bin/sh", "-c", "exit 3", "it's", "", NULL };
+	char **a = ARGV("/bin/sh", "-c", "exit 3", "it's", "");
 	char buf[128];
 
 	cr_assert_str_eq(svc_display(a, buf, sizeof(buf)),
@@ -61,7 +62,7 @@ Test(svc, display_quotes_what_a_shell_would_split)
 
 Test(svc, display_truncates_and_stays_on_one_line)
 {
-	char *a[] = { "/bin/echo", "line1\nline2", "0123456789012345678901234567890123456789", NULL };
+	char **a = ARGV("/bin/echo", "line1\nline2", "0123456789012345678901234567890123456789");
 	char buf[32];
 
 	svc_display(a, buf, sizeof(buf));
@@ -75,8 +76,8 @@ Test(svc, display_truncates_and_stays_on_one_line)
  * escapes, which a shell reads back to the very bytes. */
 Test(svc, display_escapes_control_bytes_as_dollar_quotes)
 {
-	char *a[] = { "/apps/x\ncmappmgr[1]: exited", "\033]0;t\007", "\x9b"
-	    "2J", "\x7f", "it's\r\\", "tab\there", "caf\xc3\xa9", NULL };
+	char **a = ARGV("/apps/x\ncmappmgr[1]: exited", "\033]0;t\007", "\x9b"
+	    "2J", "\x7f", "it's\r\\", "tab\there", "caf\xc3\xa9");
 	char buf[256];
 
 	cr_assert_str_eq(svc_display(a, buf, sizeof(buf)),

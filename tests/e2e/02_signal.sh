@@ -1,4 +1,5 @@
 # A service killed by signal N makes cmappmgr exit 128+N.
-start_server || exit 1
-mgr /bin/sh -c 'kill -KILL $$'; expect_eq $? 137 "SIGKILL" || exit 1
-mgr /bin/sh -c 'kill -TERM $$'; expect_eq $? 143 "SIGTERM" || exit 1
+# cost: 1
+expect "cmappserver starts" start_server
+mgr /bin/sh -c 'kill -KILL $$'; expect_eq $? 137 "SIGKILL"
+mgr /bin/sh -c 'kill -TERM $$'; expect_eq $? 143 "SIGTERM"

@@ -5,6 +5,7 @@
 # (SIGTERM, then the new binary).  The ten services and their managers
 # carry on under the old shims; a service started afterwards runs under
 # the new shim.
+# cost: 2
 . "$TOP/tests/e2e/20_restart.inc"
 mkdir -p "$T/bin"
 install -m 755 "$BIN/cmappserver" "$BIN/cmapp-shim" "$BIN/cmappmgr" "$T/bin/"
@@ -18,14 +19,14 @@ upgrade() {
 	cmp -s "$ORIG/cmappserver" "$BIN/cmappserver" && return 1
 	kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
 }
-restart_scenario upgrade start_server || exit 1
+expect "the restart scenario" restart_scenario upgrade start_server
 # The running server is the new file; a new service runs under the new shim.
 # (Its command line: under valgrind, /proc/PID/exe is valgrind.)
 tr '\0' ' ' <"/proc/$SERVER_PID/cmdline" | grep -q "$BIN/cmappserver " ||
-	fail "the server after the upgrade is not $BIN/cmappserver" || exit 1
+	fail "the server after the upgrade is not $BIN/cmappserver"
 mgr -t 10 $(app u 44) 2>"$T/eu" & pu=$!
-wait_for 5 grep -q started "$T/eu" || fail "new service not started" || exit 1
+wait_for 5 grep -q started "$T/eu" || fail "new service not started"
 shim=$(pgrep -f "cmapp-shim $T/run .* $T/go.u")
-cmp -s "/proc/$shim/exe" "$T/new-shim" || fail "the new service does not run under the new shim" || exit 1
+cmp -s "/proc/$shim/exe" "$T/new-shim" || fail "the new service does not run under the new shim"
 go u
-wait "$pu"; expect_eq $? 44 "exit code of the service started after the upgrade" || exit 1
+wait "$pu"; expect_eq $? 44 "exit code of the service started after the upgrade"

@@ -9,6 +9,7 @@
 #   host [mg0] --- [mh0] guest [lan0] --- [sg0] switch/br0 [sp0] --- [p0] peer
 #   10.231.0.1     10.231.0.2  10.232.0.2                    10.232.0.1
 #                              fd00:232::2                   fd00:232::1
+# cost: 17
 . "$TOP/tests/e2e/39_netns.inc"
 ns_setup
 NS_S=${NS_PFX}s NS_P=${NS_PFX}p
@@ -26,11 +27,11 @@ ip -n "$NS_P" addr add 10.232.0.1/24 dev p0
 ip -n "$NS_P" addr add fd00:232::1/64 dev p0 nodad
 ip -n "$NS_G" link set lan0 up
 ip -n "$NS_P" link set p0 up
-wait_for 5 carrier "$NS_G" lan0 || fail "lan0 has no carrier" || exit 1
+wait_for 5 carrier "$NS_G" lan0 || fail "lan0 has no carrier"
 # The host logs go to $HL, which the guest cannot see into.
 HL=$T/hostlogs
 guest_hides "$HL"
-guest_server || exit 1
+expect "cmappserver starts in the guest" guest_server
 MON=$BIN/cmapp_net_mon.pl	# the manual's name
 
 echo "--- a healthy link keeps running, and logs on both sides"
@@ -38,16 +39,16 @@ echo "--- a healthy link keeps running, and logs on both sides"
 host_mgr ok "$MON" --lan lan0 --ip 10.232.0.1 --guest_logfile "$T/g1.log" \
 	--host_logfile "$HL/h1.log" --log_level 2 -probe_count 3 --polling_interval 1
 m=$MGR
-wait_for 15 grep -q "reply from 10.232.0.1" "$T/g1.log" || fail "no reply logged" || exit 1
-still_running $m 3 || { fail "the monitor of a healthy link ended"; cat "$T/ok.err"; exit 1; }
-[ "$(lines "reply from 10.232.0.1" "$T/g1.log")" -ge 3 ] || fail "too few pings logged" || exit 1
-expect_grep "notice: monitoring lan0: pinging 10.232.0.1 every 1 s, failing after 3 lost in a row" "$T/g1.log" || exit 1
+wait_for 15 grep -q "reply from 10.232.0.1" "$T/g1.log" || fail "no reply logged"
+still_running $m 3 || fail "the monitor of a healthy link ended" "$T/ok.err"
+[ "$(lines "reply from 10.232.0.1" "$T/g1.log")" -ge 3 ] || fail "too few pings logged"
+expect_grep "notice: monitoring lan0: pinging 10.232.0.1 every 1 s, failing after 3 lost in a row" "$T/g1.log"
 # The host log appears on the host side, and only there: cmappmgr wrote
 # it, from the records the monitor sent it through cmappserver.
-expect_grep "cmapp_net_mon\[[0-9]*\]: debug: lan0: reply from 10.232.0.1, seq" "$HL/h1.log" || exit 1
-guest_sees_empty "$HL" || exit 1
+expect_grep "cmapp_net_mon\[[0-9]*\]: debug: lan0: reply from 10.232.0.1, seq" "$HL/h1.log"
+guest_sees_empty "$HL"
 # The monitor's stderr reaches the host's package log through cmappmgr.
-expect_grep "cmapp_net_mon.pl\[[0-9]*\]: cmapp_net_mon: lan0: reply from" "$T/ok.err" || exit 1
+expect_grep "cmapp_net_mon.pl\[[0-9]*\]: cmapp_net_mon: lan0: reply from" "$T/ok.err"
 
 # Beside it, the same line at log levels 0 and 1, for what each logs of
 # the lost pings to come.
@@ -57,11 +58,11 @@ m0=$MGR
 host_mgr lvl1 "$MON" --lan lan0 --ip 10.232.0.1 --guest_logfile "$T/l1.log" \
 	--log_level 1 -probe_count 3 --polling_interval 1
 m1=$MGR
-wait_for 15 grep -q "notice: monitoring lan0" "$T/l1.log" || fail "level 1 not started" || exit 1
+wait_for 15 grep -q "notice: monitoring lan0" "$T/l1.log" || fail "level 1 not started"
 # Level 0 logs nothing until it fails: it runs as a service.
-wait_for 15 eval '[ "$(children "$T/l0.log")" = 1 ]' || fail "level 0 not started" || exit 1
-still_running $m0 2 || { fail "the level 0 monitor of a healthy link ended"; cat "$T/lvl0.err"; exit 1; }
-kill -0 $m1 || { fail "the level 1 monitor of a healthy link ended"; cat "$T/lvl1.err"; exit 1; }
+wait_for 15 eval '[ "$(children "$T/l0.log")" = 1 ]' || fail "level 0 not started"
+still_running $m0 2 || fail "the level 0 monitor of a healthy link ended" "$T/lvl0.err"
+kill -0 $m1 || fail "the level 1 monitor of a healthy link ended" "$T/lvl1.err"
 
 # lost_counts FILE N: each "(K of N in a row)" of FILE counts up from 1
 # (again after a reply) to N - 1 at most: the Nth lost ping is the
@@ -70,38 +71,38 @@ lost_counts() {
 	local bad
 	bad=$(grep -o "([0-9]* of [0-9]* in a row)" "$1" | tr -d '()' |
 		awk -v n="$2" '$3 != n || $1 < 1 || $1 >= n || ($1 != 1 && $1 != prev + 1) { print } { prev = $1 }')
-	[ -z "$bad" ] || { fail "lost-ping counts in $1 beyond 1..$(($2 - 1)): $bad"; cat "$1"; return 1; }
+	[ -z "$bad" ] || fail "lost-ping counts in $1 beyond 1..$(($2 - 1)): $bad" "$1"
 }
 
 echo "--- the peer's link going down fails within probe_count x polling_interval"
 pid=$(mon_pid "$T/g1.log")
 ip -n "$NS_P" link set p0 down
 T0=$(ms)
-gone "$pid" 15 || fail "still running $TOOK ms after the peer went down" || exit 1
+gone "$pid" 15 || fail "still running $TOOK ms after the peer went down"
 # 3 pings of 1 s: at least 2 s (so it was the pings), at most the 3 s and
 # the one in flight when the peer went.
-[ "$TOOK" -ge 2000 ] || fail "failed after $TOOK ms: before 3 pings could be lost" || exit 1
-took_at_most 4000 "failing on lost pings" || exit 1
-wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
-expect_eq "$RC" 1 "exit status when the pings fail" || exit 1
-expect_grep "err: lan0: 3 pings in a row to 10.232.0.1 got no reply: the LAN failed" "$T/g1.log" || exit 1
-expect_grep "warning: lan0: ping seq [0-9]* to 10.232.0.1 got no reply (1 of 3 in a row)" "$T/g1.log" || exit 1
-expect_grep "lan0: 3 pings in a row to 10.232.0.1 got no reply" "$HL/h1.log" || exit 1
-expect_grep "lan0: 3 pings in a row to 10.232.0.1 got no reply" "$T/ok.err" || exit 1
-lost_counts "$T/g1.log" 3 || exit 1
+[ "$TOOK" -ge 2000 ] || fail "failed after $TOOK ms: before 3 pings could be lost"
+took_at_most 4000 "failing on lost pings"
+wait_exit $m 15 || fail "cmappmgr did not end"
+expect_eq "$RC" 1 "exit status when the pings fail"
+expect_grep "err: lan0: 3 pings in a row to 10.232.0.1 got no reply: the LAN failed" "$T/g1.log"
+expect_grep "warning: lan0: ping seq [0-9]* to 10.232.0.1 got no reply (1 of 3 in a row)" "$T/g1.log"
+expect_grep "lan0: 3 pings in a row to 10.232.0.1 got no reply" "$HL/h1.log"
+expect_grep "lan0: 3 pings in a row to 10.232.0.1 got no reply" "$T/ok.err"
+lost_counts "$T/g1.log" 3
 # Levels 0 and 1 failed alike; 1 also told each lost ping, 0 only the
 # failure.
 for l in 0 1; do
 	eval "mm=\$m$l"
-	wait_exit $mm 15 || fail "cmappmgr of level $l did not end" || exit 1
-	expect_eq "$RC" 1 "exit status at level $l when the pings fail" || exit 1
-	expect_grep "err: lan0: 3 pings in a row to 10.232.0.1 got no reply: the LAN failed" "$T/l$l.log" || exit 1
+	wait_exit $mm 15 || fail "cmappmgr of level $l did not end"
+	expect_eq "$RC" 1 "exit status at level $l when the pings fail"
+	expect_grep "err: lan0: 3 pings in a row to 10.232.0.1 got no reply: the LAN failed" "$T/l$l.log"
 done
-expect_grep "warning: lan0: ping seq [0-9]* to 10.232.0.1 got no reply (1 of 3 in a row)" "$T/l1.log" || exit 1
-expect_grep "warning: lan0: ping seq [0-9]* to 10.232.0.1 got no reply (2 of 3 in a row)" "$T/l1.log" || exit 1
-lost_counts "$T/l1.log" 3 || exit 1
-grep -q "got no reply (" "$T/l0.log" "$T/lvl0.err" && { fail "lost pings logged at level 0"; cat "$T/l0.log"; exit 1; }
-expect_eq "$(wc -l <"$T/l0.log")" 1 "lines logged at level 0" || { cat "$T/l0.log"; exit 1; }
+expect_grep "warning: lan0: ping seq [0-9]* to 10.232.0.1 got no reply (1 of 3 in a row)" "$T/l1.log"
+expect_grep "warning: lan0: ping seq [0-9]* to 10.232.0.1 got no reply (2 of 3 in a row)" "$T/l1.log"
+lost_counts "$T/l1.log" 3
+grep -q "got no reply (" "$T/l0.log" "$T/lvl0.err" && fail "lost pings logged at level 0" "$T/l0.log"
+expect_eq "$(wc -l <"$T/l0.log")" 1 "lines logged at level 0" "$T/l0.log"
 ip -n "$NS_P" link set p0 up
 # A link down flushes its static IPv6 addresses (keep_addr_on_down is 0).
 ip -n "$NS_P" addr replace fd00:232::1/64 dev p0 nodad
@@ -112,41 +113,41 @@ host_mgr v6 "$BIN/cmapp_net_mon" --lan lan0 --ip fd00:232::1 --guest_logfile "$T
 	--log_level 2 --probe_count 3 --polling_interval 5
 m=$MGR
 wait_for 15 grep -q "reply from fd00:232::1" "$T/g2.log" ||
-	{ fail "no IPv6 reply"; cat "$T/g2.log"; exit 1; }
+	fail "no IPv6 reply" "$T/g2.log"
 pid=$(mon_pid "$T/g2.log")
 ip -n "$NS_G" link set lan0 down
 T0=$(ms)
-gone "$pid" 15 || fail "still running $TOOK ms after lan0 went down" || exit 1
-took_at_most 100 "noticing lan0 down" || exit 1
-wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
-expect_eq "$RC" 1 "exit status when lan0 is down" || exit 1
-expect_grep "err: interface lan0 is down" "$T/g2.log" || exit 1
-expect_grep "interface lan0 is down" "$T/v6.err" || exit 1
+gone "$pid" 15 || fail "still running $TOOK ms after lan0 went down"
+took_at_most 100 "noticing lan0 down"
+wait_exit $m 15 || fail "cmappmgr did not end"
+expect_eq "$RC" 1 "exit status when lan0 is down"
+expect_grep "err: interface lan0 is down" "$T/g2.log"
+expect_grep "interface lan0 is down" "$T/v6.err"
 ip -n "$NS_G" link set lan0 up
-wait_for 5 carrier "$NS_G" lan0 || fail "lan0 did not come back" || exit 1
+wait_for 5 carrier "$NS_G" lan0 || fail "lan0 did not come back"
 
 echo "--- the switch port going down (lan0 loses its carrier) fails at once"
 host_mgr carrier "$BIN/cmapp_net_mon" --lan lan0 --ip 10.232.0.1 --guest_logfile "$T/g3.log" \
 	--log_level 1 --polling_interval 5
 m=$MGR
 wait_for 15 grep -q "notice: monitoring lan0" "$T/g3.log" ||
-	{ fail "not started"; cat "$T/carrier.err"; exit 1; }
-still_running $m 1 || { fail "the monitor ended"; cat "$T/carrier.err"; exit 1; }
+	fail "not started" "$T/carrier.err"
+still_running $m 1 || fail "the monitor ended" "$T/carrier.err"
 pid=$(mon_pid "$T/g3.log")
 ip -n "$NS_S" link set sg0 down
 T0=$(ms)
-gone "$pid" 15 || fail "still running $TOOK ms after the carrier went" || exit 1
-took_at_most 100 "noticing the lost carrier" || exit 1
-wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
-expect_eq "$RC" 1 "exit status without carrier" || exit 1
+gone "$pid" 15 || fail "still running $TOOK ms after the carrier went"
+took_at_most 100 "noticing the lost carrier"
+wait_exit $m 15 || fail "cmappmgr did not end"
+expect_eq "$RC" 1 "exit status without carrier"
 # Level 1: the start and the failure; no ping was lost, none is logged.
-expect_eq "$(wc -l <"$T/g3.log")" 2 "lines logged at level 1" || exit 1
-expect_grep "err: interface lan0 has no carrier" "$T/g3.log" || exit 1
+expect_eq "$(wc -l <"$T/g3.log")" 2 "lines logged at level 1"
+expect_grep "err: interface lan0 has no carrier" "$T/g3.log"
 ip -n "$NS_S" link set sg0 up
 
 echo "--- an unknown interface is a usage error"
 host_mgr bad "$BIN/cmapp_net_mon" --lan nosuch0 --ip 10.232.0.1
-wait_exit $MGR 15 || fail "did not end" || exit 1
-expect_eq "$RC" 2 "exit status of a usage error" || exit 1
-expect_grep "cmapp_net_mon: unknown interface nosuch0 (--lan)" "$T/bad.err" || exit 1
-expect_grep "usage: cmapp_net_mon --lan NAME --ip ADDRESS" "$T/bad.err" || exit 1
+wait_exit $MGR 15 || fail "did not end"
+expect_eq "$RC" 2 "exit status of a usage error"
+expect_grep "cmapp_net_mon: unknown interface nosuch0 (--lan)" "$T/bad.err"
+expect_grep "usage: cmapp_net_mon --lan NAME --ip ADDRESS" "$T/bad.err"

@@ -5,13 +5,14 @@
 # or went away; and a disk path that does not exist.  The host logs are
 # in a directory that the guest's mount namespace covers with a tmpfs of
 # its own (guest_hides): seen on the host, they were written there.
+# cost: 4
 . "$TOP/tests/e2e/39_netns.inc"
 ns_setup
 command -v losetup >/dev/null || skip "no losetup"
 # The host logs go to $HL, which the guest cannot see into.
 HL=$T/hostlogs
 guest_hides "$HL"
-guest_server || exit 1
+expect "cmappserver starts in the guest" guest_server
 truncate -s 4M "$T/disk.img"
 loop_dev "$T/disk.img"
 d=$LOOP
@@ -23,38 +24,38 @@ echo "--- two healthy disks keep running, each read logged on the host at -D 7"
 host_mgr ok "$BIN/cmapp_disk_mon" -D 7 -t 1 -O "$HL/h1.log" "$d" "$other"
 m=$MGR
 wait_for 15 grep -q "debug: $d: read the blocks" "$HL/h1.log" ||
-	{ fail "no read logged"; cat "$T/ok.err"; exit 1; }
-still_running $m 3 || { fail "the monitor of healthy disks ended"; cat "$T/ok.err"; exit 1; }
+	fail "no read logged" "$T/ok.err"
+still_running $m 3 || fail "the monitor of healthy disks ended" "$T/ok.err"
 [ "$(lines "debug: $d: read the blocks at 0 and [0-9]* of 4194304 bytes" "$HL/h1.log")" -ge 3 ] ||
-	{ fail "too few reads of $d logged"; cat "$HL/h1.log"; exit 1; }
+	fail "too few reads of $d logged" "$HL/h1.log"
 [ "$(lines "debug: $other: read the blocks" "$HL/h1.log")" -ge 3 ] ||
-	{ fail "too few reads of $other logged"; cat "$HL/h1.log"; exit 1; }
-expect_grep "cmapp_disk_mon\[[0-9]*\]: notice: monitoring 2 disks every 1 s" "$HL/h1.log" || exit 1
-expect_grep "cmapp_disk_mon\[[0-9]*\]: cmapp_disk_mon: $d: read the blocks" "$T/ok.err" || exit 1
+	fail "too few reads of $other logged" "$HL/h1.log"
+expect_grep "cmapp_disk_mon\[[0-9]*\]: notice: monitoring 2 disks every 1 s" "$HL/h1.log"
+expect_grep "cmapp_disk_mon\[[0-9]*\]: cmapp_disk_mon: $d: read the blocks" "$T/ok.err"
 # Only cmappmgr can have written it: the guest sees an empty $HL.
-guest_sees_empty "$HL" || exit 1
+guest_sees_empty "$HL"
 
 echo "--- the disk's file cut to 0 bytes (losetup -c) fails within a poll or two"
 pid=$(mon_pid "$HL/h1.log")
 truncate -s 0 "$T/disk.img"
 losetup -c "$d"
 T0=$(ms)
-gone "$pid" 15 || fail "still running $TOOK ms after the disk shrank" || exit 1
-took_at_most 2000 "noticing the shrunk disk" || exit 1
-wait_exit $m 15 || fail "cmappmgr did not end" || exit 1
-expect_eq "$RC" 1 "exit status when a disk shrank" || exit 1
-expect_grep "err: $d: its size fell from 4194304 to 0 bytes" "$HL/h1.log" || exit 1
-expect_grep "$d: its size fell from 4194304 to 0 bytes" "$T/ok.err" || exit 1
+gone "$pid" 15 || fail "still running $TOOK ms after the disk shrank"
+took_at_most 2000 "noticing the shrunk disk"
+wait_exit $m 15 || fail "cmappmgr did not end"
+expect_eq "$RC" 1 "exit status when a disk shrank"
+expect_grep "err: $d: its size fell from 4194304 to 0 bytes" "$HL/h1.log"
+expect_grep "$d: its size fell from 4194304 to 0 bytes" "$T/ok.err"
 
 echo "--- a disk that is not there fails at once, naming it"
 # At once: from cmappmgr's start, connection included, well within the
 # 60 s poll interval.
 T0=$(ms)
 host_mgr gone "$BIN/cmapp_disk_mon" -t 60 "$other" "$T/no/such/disk"
-wait_exit $MGR 15 || fail "still running after $TOOK ms" || exit 1
-expect_eq "$RC" 1 "exit status of a missing disk" || exit 1
-took_at_most 3000 "failing a missing disk (with the connection)" || exit 1
-expect_grep "cmapp_disk_mon: $T/no/such/disk: cannot open it: No such file or directory" "$T/gone.err" || exit 1
+wait_exit $MGR 15 || fail "still running after $TOOK ms"
+expect_eq "$RC" 1 "exit status of a missing disk"
+took_at_most 3000 "failing a missing disk (with the connection)"
+expect_grep "cmapp_disk_mon: $T/no/such/disk: cannot open it: No such file or directory" "$T/gone.err"
 
 echo "--- the manual's service line: disks first, --log_level, an en dash"
 # Under cmappserver the monitor sends its host log through the pipe, so
@@ -63,8 +64,8 @@ echo "--- the manual's service line: disks first, --log_level, an en dash"
 host_mgr manual "$BIN/cmapp_disk_mon" "$other" --log_level 7 "–log_file" "$HL/h2.log" --poll-interval 1
 m=$MGR
 wait_for 15 grep -q "cmapp_disk_mon: $other: read the blocks" "$T/manual.err" ||
-	{ fail "the manual's line does not work"; cat "$T/manual.err"; exit 1; }
+	fail "the manual's line does not work" "$T/manual.err"
 wait_for 15 grep -q "debug: $other: read the blocks" "$HL/h2.log" ||
-	{ fail "the manual's line: no host log"; exit 1; }
-guest_sees_empty "$HL" || exit 1
-kill -0 $m || fail "the monitor ended" || exit 1
+	fail "the manual's line: no host log"
+guest_sees_empty "$HL"
+kill -0 $m || fail "the monitor ended"

@@ -14,13 +14,14 @@
 #     and exits with the service's code; -list prints the table and says
 #     once that the guest's cmappserver is too old to name the attached
 #     managers, unless it named them all the same (as the release did).
+# cost: 8
 raw=$BIN/tests/tools/rawframe
 old=$BIN/tests/tools/oldserver
-for t in "$raw" "$old"; do [ -x "$t" ] || { echo "no $t: run make first"; exit 1; }; done
+for t in "$raw" "$old"; do [ -x "$t" ] || fail "no $t: run make first"; done
 min=$(sed -n 's/^#define PROTO_VERSION_MIN[[:space:]]*\([0-9]*\).*/\1/p' "$TOP/common/proto.h")
 max=$(sed -n 's/^#define PROTO_VERSION_MAX[[:space:]]*\([0-9]*\).*/\1/p' "$TOP/common/proto.h")
 [ "$min" = 1 ] && [ "${max:-0}" -ge 2 ] ||
-	{ echo "common/proto.h: PROTO_VERSION_MIN '$min', MAX '$max': this test expects 1 and 2 or more"; exit 1; }
+	fail "common/proto.h: PROTO_VERSION_MIN '$min', MAX '$max': this test expects 1 and 2 or more"
 
 u16() { printf %04x "$1"; }
 u32() { printf %08x "$1"; }
@@ -42,51 +43,51 @@ lst() {
 }
 
 echo "=== (a) managers of other versions against this cmappserver"
-start_server || exit 1
+expect "cmappserver starts" start_server
 # A service with one manager attached, which a LIST may name.
 mgr -t 30 $(app svc 42) >"$T/m.out" 2>"$T/m.err" & m=$!
-wait_for $((5 * SLOW)) grep -q started "$T/m.err" || fail "service not started" || { cat "$T/m.err"; exit 1; }
+wait_for $((5 * SLOW)) grep -q started "$T/m.err" || fail "service not started" "$T/m.err"
 
 # Version 1: attaches to it (STARTED how=1) and lists: two managers
 # counted, none named.
 raw v1_list -hello -version 1 -wait $((1000 * SLOW)) "$(start_frame $(app svc 42))" "$list_frame"
-expect_grep '^HELLO version=1 ' "$T/v1_list.out" || exit 1
-expect_grep '^STARTED .* how=1$' "$T/v1_list.out" || exit 1
-expect_grep '^LIST_ENTRY .* managers=2$' "$T/v1_list.out" || exit 1
-expect_grep '^LIST_END count=1$' "$T/v1_list.out" || exit 1
-! grep -q '^LIST_MANAGER' "$T/v1_list.out" || fail "a manager of version 1 was sent LIST_MANAGER" || exit 1
-! grep -q '^closed' "$T/v1_list.out" || fail "the connection of a manager of version 1 was closed" || exit 1
+expect_grep '^HELLO version=1 ' "$T/v1_list.out"
+expect_grep '^STARTED .* how=1$' "$T/v1_list.out"
+expect_grep '^LIST_ENTRY .* managers=2$' "$T/v1_list.out"
+expect_grep '^LIST_END count=1$' "$T/v1_list.out"
+! grep -q '^LIST_MANAGER' "$T/v1_list.out" || fail "a manager of version 1 was sent LIST_MANAGER"
+! grep -q '^closed' "$T/v1_list.out" || fail "the connection of a manager of version 1 was closed"
 
 # Version 2, and a newer one than ours: the lower of it and ours, and
 # the manager named.
 for v in 2 $((max + 5)); do
 	raw "v${v}_list" -hello -version "$v" -wait $((1000 * SLOW)) "$list_frame"
-	expect_grep "^HELLO version=$((v < max ? v : max)) " "$T/v${v}_list.out" || exit 1
+	expect_grep "^HELLO version=$((v < max ? v : max)) " "$T/v${v}_list.out"
 	# 1, or 2 while the server has not yet seen the close of v1_list's.
-	expect_grep '^LIST_ENTRY .* managers=[12]$' "$T/v${v}_list.out" || exit 1
-	expect_grep '^LIST_MANAGER .* peer=127.0.0.1:' "$T/v${v}_list.out" || exit 1
+	expect_grep '^LIST_ENTRY .* managers=[12]$' "$T/v${v}_list.out"
+	expect_grep '^LIST_MANAGER .* peer=127.0.0.1:' "$T/v${v}_list.out"
 done
 
 # Version 1 to a service's end: STARTED (launched), EXIT with its code.
 raw v1_run -hello -version 1 -wait $((3000 * SLOW)) "$(start_frame /bin/sh -c 'exit 7')"
-expect_grep '^HELLO version=1 ' "$T/v1_run.out" || exit 1
-expect_grep '^STARTED .* how=0$' "$T/v1_run.out" || exit 1
-expect_grep '^EXIT .* how=0 value=7$' "$T/v1_run.out" || exit 1
+expect_grep '^HELLO version=1 ' "$T/v1_run.out"
+expect_grep '^STARTED .* how=0$' "$T/v1_run.out"
+expect_grep '^EXIT .* how=0 value=7$' "$T/v1_run.out"
 
 # Older than our oldest: refused, both windows named, the connection closed.
 raw v0 -hello -version 0 -wait $((3000 * SLOW))
-expect_grep "^ERROR code=1 text=protocol version 0 is not spoken here (cmappserver .* speaks versions $min to $max)" "$T/v0.out" || exit 1
-tail -1 "$T/v0.out" | grep -q '^closed: ' || fail "a manager of version 0 was not dropped" || exit 1
-expect_grep 'dropped .*protocol version 0 is not spoken here' "$T/server.log" || exit 1
+expect_grep "^ERROR code=1 text=protocol version 0 is not spoken here (cmappserver .* speaks versions $min to $max)" "$T/v0.out"
+tail -1 "$T/v0.out" | grep -q '^closed: ' || fail "a manager of version 0 was not dropped"
+expect_grep 'dropped .*protocol version 0 is not spoken here' "$T/server.log"
 
 # This cmappmgr's -list of this server: the managers named, no excuse.
-lst >"$T/new_list.out" 2>&1 || { cat "$T/new_list.out"; fail "-list of this cmappserver"; exit 1; }
+lst >"$T/new_list.out" 2>&1 || fail "-list of this cmappserver" "$T/new_list.out"
 sed 's/^/    /' "$T/new_list.out"
-expect_grep '^ *manager 127.0.0.1:[0-9]*, attached for ' "$T/new_list.out" || exit 1
-! grep -q 'too old' "$T/new_list.out" || fail "-list of a server of version $max says it is too old" || exit 1
+expect_grep '^ *manager 127.0.0.1:[0-9]*, attached for ' "$T/new_list.out"
+! grep -q 'too old' "$T/new_list.out" || fail "-list of a server of version $max says it is too old"
 
 go svc
-wait $m; expect_eq $? 42 "exit code of the manager of version $max" || { cat "$T/m.err"; exit 1; }
+wait $m; expect_eq $? 42 "exit code of the manager of version $max" "$T/m.err"
 end_test
 
 echo "=== (b) this cmappmgr against a cmappserver of version 1"
@@ -94,31 +95,31 @@ PORT=$(free_port)
 "$old" -port "$PORT" -key "$KEYS/localhost/server.private" -keypw serverpw \
 	-trust "$KEYS/localhost/client.public" -code 9 >"$T/old.out" 2>&1 & oldpid=$!
 trap 'kill $oldpid 2>/dev/null; wait $oldpid 2>/dev/null; end_test' EXIT
-wait_for $((5 * SLOW)) grep -q '^listening' "$T/old.out" || { cat "$T/old.out"; fail "oldserver did not start"; exit 1; }
+wait_for $((5 * SLOW)) grep -q '^listening' "$T/old.out" || fail "oldserver did not start" "$T/old.out"
 
 mgr /bin/true >"$T/o.out" 2>"$T/o.err"
 code=$?
 sed 's/^/    out: /' "$T/o.out"; sed 's/^/    err: /' "$T/o.err"; sed 's/^/    oldserver: /' "$T/old.out"
-expect_eq "$code" 9 "exit code of cmappmgr against a cmappserver of version 1" || exit 1
-expect_grep 'the old server ran /bin/true' "$T/o.out" || exit 1
-expect_grep "does not speak protocol version $max: trying again with version 1" "$T/o.err" || exit 1
-expect_eq "$(grep -c '^HELLO version=' "$T/old.out")" 2 "HELLOs the old server got" || exit 1
-expect_eq "$(grep '^HELLO version=' "$T/old.out" | tr '\n' ' ')" "HELLO version=$max HELLO version=1 " "versions said" || exit 1
+expect_eq "$code" 9 "exit code of cmappmgr against a cmappserver of version 1"
+expect_grep 'the old server ran /bin/true' "$T/o.out"
+expect_grep "does not speak protocol version $max: trying again with version 1" "$T/o.err"
+expect_eq "$(grep -c '^HELLO version=' "$T/old.out")" 2 "HELLOs the old server got"
+expect_eq "$(grep '^HELLO version=' "$T/old.out" | tr '\n' ' ')" "HELLO version=$max HELLO version=1 " "versions said"
 
 # -list: the table, and once that the managers cannot be named.
-lst >"$T/old_list.out" 2>"$T/old_list.err" || { cat "$T/old_list.out" "$T/old_list.err"; fail "-list of a cmappserver of version 1"; exit 1; }
+lst >"$T/old_list.out" 2>"$T/old_list.err" || fail "-list of a cmappserver of version 1" "$T/old_list.out" "$T/old_list.err"
 sed 's/^/    /' "$T/old_list.out" "$T/old_list.err"
-expect_grep '^4242  *0123456789abcdef  *running  *up 1m0[0-9]s  *2  /bin/sleep 100$' "$T/old_list.out" || exit 1
-expect_eq "$(grep -c 'too old to name the attached managers' "$T/old_list.out")" 1 "lines saying the server is too old" || exit 1
-! grep -q 'manager 127' "$T/old_list.out" || fail "managers listed that the server did not name" || exit 1
+expect_grep '^4242  *0123456789abcdef  *running  *up 1m0[0-9]s  *2  /bin/sleep 100$' "$T/old_list.out"
+expect_eq "$(grep -c 'too old to name the attached managers' "$T/old_list.out")" 1 "lines saying the server is too old"
+! grep -q 'manager 127' "$T/old_list.out" || fail "managers listed that the server did not name"
 
 # The first release named them all the same, under version 1: shown.
 kill $oldpid; wait $oldpid 2>/dev/null
 "$old" -port "$PORT" -key "$KEYS/localhost/server.private" -keypw serverpw \
 	-trust "$KEYS/localhost/client.public" -managers >"$T/old2.out" 2>&1 & oldpid=$!
-wait_for $((5 * SLOW)) grep -q '^listening' "$T/old2.out" || { cat "$T/old2.out"; fail "oldserver did not start"; exit 1; }
-lst >"$T/old_list2.out" 2>&1 || { cat "$T/old_list2.out"; fail "-list of a cmappserver of version 1 that names managers"; exit 1; }
+wait_for $((5 * SLOW)) grep -q '^listening' "$T/old2.out" || fail "oldserver did not start" "$T/old2.out"
+lst >"$T/old_list2.out" 2>&1 || fail "-list of a cmappserver of version 1 that names managers" "$T/old_list2.out"
 sed 's/^/    /' "$T/old_list2.out"
-expect_eq "$(grep -c 'manager 127.0.0.1:4000[12], attached for 1m0[0-9]s' "$T/old_list2.out")" 2 "managers named by the old server" || exit 1
-! grep -q 'too old' "$T/old_list2.out" || fail "-list says too old where the managers were named" || exit 1
+expect_eq "$(grep -c 'manager 127.0.0.1:4000[12], attached for 1m0[0-9]s' "$T/old_list2.out")" 2 "managers named by the old server"
+! grep -q 'too old' "$T/old_list2.out" || fail "-list says too old where the managers were named"
 echo "figures: version window: manager v1/v$max/v$((max + 5))/v0 against server v1-$max, manager v1-$max against server v1: all as designed"

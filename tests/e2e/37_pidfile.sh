@@ -2,6 +2,7 @@
 # link) planted there must not make the daemon truncate the file it leads
 # to, and a directory or a FIFO is refused, each with the reason; a
 # regular file of our own is written, whatever it held before.
+# cost: 1
 CONF=$KEYS/localhost/cmappserver.conf
 # server_with PIDFILE [ARGS...]: cmappserver with -pidfile PIDFILE, in the
 # foreground; its stderr in $T/pid.err, its exit status returned.
@@ -13,48 +14,48 @@ server_with() {
 refused() {	# PIDFILE WHY [ARGS...]
 	local p=$1 why=$2; shift 2
 	server_with "$p" "$@"; local r=$?
-	expect_eq "$r" 1 "exit status for $p ($why)" || { cat "$T/pid.err"; return 1; }
-	expect_grep "cannot write pidfile $p: $why" "$T/pid.err" || return 1
+	expect_eq "$r" 1 "exit status for $p ($why)" "$T/pid.err"
+	expect_grep "cannot write pidfile $p: $why" "$T/pid.err"
 }
 
 echo "--- a symbolic link to a victim file: refused, the victim unchanged"
 printf 'precious\n' >"$T/victim"
 ln -s "$T/victim" "$T/link.pid"
-refused "$T/link.pid" "it is a symbolic link" -f || exit 1
-expect_eq "$(cat "$T/victim")" precious "victim file" || exit 1
+refused "$T/link.pid" "it is a symbolic link" -f
+expect_eq "$(cat "$T/victim")" precious "victim file"
 # Detached, as the boot script starts it: the same refusal, exit 1.
-refused "$T/link.pid" "it is a symbolic link" || exit 1
-expect_eq "$(cat "$T/victim")" precious "victim file (detached)" || exit 1
+refused "$T/link.pid" "it is a symbolic link"
+expect_eq "$(cat "$T/victim")" precious "victim file (detached)"
 # A dangling link is not followed to create its target either.
 ln -s "$T/created" "$T/dangling.pid"
-refused "$T/dangling.pid" "it is a symbolic link" -f || exit 1
-[ ! -e "$T/created" ] || { fail "a dangling link's target was created"; exit 1; }
+refused "$T/dangling.pid" "it is a symbolic link" -f
+[ ! -e "$T/created" ] || fail "a dangling link's target was created"
 
 echo "--- a hard link to a file of ours: refused"
 ln "$T/victim" "$T/hard.pid"
-refused "$T/hard.pid" "it has other hard links" -f || exit 1
-expect_eq "$(cat "$T/victim")" precious "victim file (hard link)" || exit 1
+refused "$T/hard.pid" "it has other hard links" -f
+expect_eq "$(cat "$T/victim")" precious "victim file (hard link)"
 
 echo "--- a directory, a FIFO: refused"
 mkdir "$T/dir.pid"
-refused "$T/dir.pid" "it is a directory, not a regular file" -f || exit 1
+refused "$T/dir.pid" "it is a directory, not a regular file" -f
 mkfifo "$T/fifo.pid"
-refused "$T/fifo.pid" "it is not a regular file" -f || exit 1
+refused "$T/fifo.pid" "it is not a regular file" -f
 
 if [ "$(id -u)" = 0 ]; then
 	echo "--- a file of another user's: refused, not truncated"
 	printf 'theirs\n' >"$T/other.pid"
 	chown 65534 "$T/other.pid"
-	refused "$T/other.pid" "it is owned by uid 65534, not by us (uid 0)" -f || exit 1
-	expect_eq "$(cat "$T/other.pid")" theirs "another user's file" || exit 1
+	refused "$T/other.pid" "it is owned by uid 65534, not by us (uid 0)" -f
+	expect_eq "$(cat "$T/other.pid")" theirs "another user's file"
 fi
 
 echo "--- a regular file of ours: written, its old content gone"
 printf 'a much longer line than any pid\n' >"$T/ok.pid"
-start_server -pidfile "$T/ok.pid" || exit 1
-expect_eq "$(cat "$T/ok.pid")" "$SERVER_PID" "pidfile content" || exit 1
+expect "cmappserver starts" start_server -pidfile "$T/ok.pid"
+expect_eq "$(cat "$T/ok.pid")" "$SERVER_PID" "pidfile content"
 stop_server
-[ ! -e "$T/ok.pid" ] || { fail "pidfile left after the stop"; exit 1; }
+[ ! -e "$T/ok.pid" ] || fail "pidfile left after the stop"
 echo "--- a new one: created"
-start_server -pidfile "$T/new.pid" || exit 1
-expect_eq "$(cat "$T/new.pid")" "$SERVER_PID" "new pidfile content" || exit 1
+expect "cmappserver starts" start_server -pidfile "$T/new.pid"
+expect_eq "$(cat "$T/new.pid")" "$SERVER_PID" "new pidfile content"

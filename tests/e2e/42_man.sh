@@ -4,32 +4,33 @@
 # -help prints is documented, every option of the SYNOPSIS is accepted, and
 # the version in the page's footer is the program's.  Every installed
 # command answers -version and -help.
+# cost: 3
 command -v groff >/dev/null ||
 	{ echo "skip: groff not found (Debian package groff-base)"; exit 77; }
 MAN=$TOP/conf/man
 pages=("$MAN"/*.[58])
-[ ${#pages[@]} -ge 6 ] || fail "expected 6 man pages in $MAN, found ${#pages[@]}" || exit 1
+[ ${#pages[@]} -ge 6 ] || fail "expected 6 man pages in $MAN, found ${#pages[@]}"
 
 # --- Every page formats cleanly, at the usual and at a narrow width.
 for p in "${pages[@]}"; do
 	for ll in 78n 60n; do
 		LC_ALL=C.UTF-8 groff -ww -z -b -man -Tutf8 -rLL=$ll "$p" >"$T/w" 2>&1
-		[ ! -s "$T/w" ] || { fail "groff warns about ${p##*/} (line length $ll):"; cat "$T/w"; exit 1; }
+		[ ! -s "$T/w" ] || fail "groff warns about ${p##*/} (line length $ll):" "$T/w"
 	done
 	if command -v man >/dev/null; then
 		MANWIDTH=80 LC_ALL=C.UTF-8 man --warnings -l "$p" >/dev/null 2>"$T/w"
-		[ ! -s "$T/w" ] || { fail "man -l warns about ${p##*/}:"; cat "$T/w"; exit 1; }
+		[ ! -s "$T/w" ] || fail "man -l warns about ${p##*/}:" "$T/w"
 	fi
 	if command -v mandoc >/dev/null; then
 		mandoc -T lint -W warning "$p" >"$T/w" 2>&1 ||
-			{ fail "mandoc -T lint complains about ${p##*/}:"; cat "$T/w"; exit 1; }
+			fail "mandoc -T lint complains about ${p##*/}:" "$T/w"
 	fi
 	if command -v lexgrog >/dev/null; then
-		lexgrog "$p" >"$T/w" 2>&1 || { fail "whatis cannot parse the NAME of ${p##*/}:"; cat "$T/w"; exit 1; }
+		lexgrog "$p" >"$T/w" 2>&1 || fail "whatis cannot parse the NAME of ${p##*/}:" "$T/w"
 	fi
 done
 (cd "$TOP" && env -u MAKEFLAGS -u MAKELEVEL make --no-print-directory check-man) >"$T/cm" 2>&1 ||
-	{ fail "make check-man:"; cat "$T/cm"; exit 1; }
+	fail "make check-man:" "$T/cm"
 
 # options TEXT: the options named in TEXT ("-x", "--long_one"), one a line.
 options() {
@@ -66,18 +67,18 @@ check_version() {
 # --- cmappmgr and cmappserver against their -help and -version.
 for prog in cmappmgr cmappserver; do
 	page=$MAN/$prog.8
-	"$BIN/$prog" -help >"$T/$prog.help" 2>&1 || fail "$prog -help exited $?" || exit 1
-	check_help "$page" "$T/$prog.help" || exit 1
-	check_version "$page" "$("$BIN/$prog" -version)" || exit 1
+	"$BIN/$prog" -help >"$T/$prog.help" 2>&1 || fail "$prog -help exited $?"
+	check_help "$page" "$T/$prog.help"
+	check_version "$page" "$("$BIN/$prog" -version)"
 	# Each option of the SYNOPSIS is the program's: in its help, or
 	# accepted (then -version answers instead of a usage error).
 	for o in $(synopsis "$page"); do
 		grep -qE -- "(^|[][ |(])$o( |\]|$)" "$T/$prog.help" && continue
 		"$BIN/$prog" "$o" -version >/dev/null 2>&1 ||
-			fail "$prog.8 shows $o, which $prog refuses" || exit 1
+			fail "$prog.8 shows $o, which $prog refuses"
 	done
 done
-expect_eq "$(grep -c '^\.SH EXIT STATUS' "$MAN/cmappmgr.8")" 1 "EXIT STATUS section in cmappmgr.8" || exit 1
+expect_eq "$(grep -c '^\.SH EXIT STATUS' "$MAN/cmappmgr.8")" 1 "EXIT STATUS section in cmappmgr.8"
 
 # --- The monitors, once built: their help and version against the pages.
 mons=0
@@ -86,14 +87,14 @@ for prog in cmapp_net_mon cmapp_disk_mon; do
 	mons=$((mons + 1))
 	page=$MAN/$prog.8
 	"$BIN/$prog" --help >"$T/$prog.help" 2>&1
-	check_help "$page" "$T/$prog.help" || exit 1
-	check_version "$page" "$("$BIN/$prog" --version 2>&1)" || exit 1
+	check_help "$page" "$T/$prog.help"
+	check_version "$page" "$("$BIN/$prog" --version 2>&1)"
 	# Each option of the SYNOPSIS: in the help, or (--help, --version)
 	# accepted on its own.
 	for o in $(synopsis "$page"); do
 		grep -qE -- "(^|[][ |(,])$o( |\]|\||,|$)" "$T/$prog.help" && continue
 		"$BIN/$prog" "$o" >/dev/null 2>&1 ||
-			fail "$prog.8 shows $o, which $prog refuses" || exit 1
+			fail "$prog.8 shows $o, which $prog refuses"
 	done
 done
 [ $mons -gt 0 ] || echo "note: monitors not built; their pages were only formatted"
@@ -103,39 +104,39 @@ done
 # two-dash forms: status 0, the answer on stdout and nothing on stderr;
 # -version says the version of common/version.h.
 v=$(sed -n 's/^#define[[:space:]]*CMAPP_VERSION[[:space:]]*"\([^"]*\)".*/\1/p' "$TOP/common/version.h")
-[ -n "$v" ] || fail "no CMAPP_VERSION in common/version.h" || exit 1
+[ -n "$v" ] || fail "no CMAPP_VERSION in common/version.h"
 for prog in cmappmgr cmappserver cmapp-shim cmapp_net_mon cmapp_net_mon.pl cmapp_disk_mon cmapp_mkkeys; do
-	[ -x "$BIN/$prog" ] || fail "$BIN/$prog is not built" || exit 1
+	[ -x "$BIN/$prog" ] || fail "$BIN/$prog is not built"
 	name=${prog%.pl}
 	for o in -version --version -help --help; do
 		"$BIN/$prog" $o >"$T/o" 2>"$T/e"
-		expect_eq $? 0 "status of $prog $o" || { cat "$T/e"; exit 1; }
-		expect_eq "$(cat "$T/e")" "" "stderr of $prog $o" || exit 1
+		expect_eq $? 0 "status of $prog $o" "$T/e"
+		expect_eq "$(cat "$T/e")" "" "stderr of $prog $o"
 		case $o in
-		*version) expect_eq "$(head -1 "$T/o" | cut -d' ' -f1-2)" "$name $v" "$prog $o" || exit 1
-			expect_eq "$(wc -l <"$T/o")" 1 "lines of $prog $o" || exit 1 ;;
+		*version) expect_eq "$(head -1 "$T/o" | cut -d' ' -f1-2)" "$name $v" "$prog $o"
+			expect_eq "$(wc -l <"$T/o")" 1 "lines of $prog $o" ;;
 		*help) grep -qE "^(usage: )?$name |^  $name \[" "$T/o" ||
-			{ fail "$prog $o shows no usage of $name:"; cat "$T/o"; exit 1; } ;;
+			fail "$prog $o shows no usage of $name:" "$T/o" ;;
 		esac
 	done
 done
 # cmapp_disk_mon takes the words -version and -help for --version and
 # --help, but not where they are the value of an option.
 "$BIN/cmapp_disk_mon" -O -version >"$T/o" 2>&1
-expect_eq $? 2 "cmapp_disk_mon -O -version (a log file named -version, no disk)" || { cat "$T/o"; exit 1; }
-expect_grep "^cmapp_disk_mon: no DISK to monitor$" "$T/o" || exit 1
+expect_eq $? 2 "cmapp_disk_mon -O -version (a log file named -version, no disk)" "$T/o"
+expect_grep "^cmapp_disk_mon: no DISK to monitor$" "$T/o"
 (cd "$T" && exec "$BIN/cmapp_disk_mon" --log-file -help -t 5 "$T/nodisk") >"$T/o" 2>&1
-expect_eq $? 1 "cmapp_disk_mon --log-file -help (a log file, then a missing disk)" || { cat "$T/o"; exit 1; }
-expect_grep "$T/nodisk" "$T/o" || exit 1
-expect_grep "$T/nodisk" "$T/-help" || exit 1
+expect_eq $? 1 "cmapp_disk_mon --log-file -help (a log file, then a missing disk)" "$T/o"
+expect_grep "$T/nodisk" "$T/o"
+expect_grep "$T/nodisk" "$T/-help"
 
 # --- The conf pages name every key the parser knows.
 for k in keyStore keyStorePassword trustStore trustStorePassword; do
-	grep -q "^\.BI $k=" "$MAN/cmappmgr.conf.5" || fail "cmappmgr.conf.5 lacks $k" || exit 1
-	grep -q "^\.BI $k=" "$MAN/cmappserver.conf.5" || fail "cmappserver.conf.5 lacks $k" || exit 1
+	grep -q "^\.BI $k=" "$MAN/cmappmgr.conf.5" || fail "cmappmgr.conf.5 lacks $k"
+	grep -q "^\.BI $k=" "$MAN/cmappserver.conf.5" || fail "cmappserver.conf.5 lacks $k"
 done
 for k in port listen max_processes allow_command; do
-	grep -q "^\.BI $k=" "$MAN/cmappserver.conf.5" || fail "cmappserver.conf.5 lacks $k" || exit 1
-	grep -q "^#$k=" "$TOP/conf/cmappserver.conf" || fail "the sample cmappserver.conf lacks #$k=" || exit 1
+	grep -q "^\.BI $k=" "$MAN/cmappserver.conf.5" || fail "cmappserver.conf.5 lacks $k"
+	grep -q "^#$k=" "$TOP/conf/cmappserver.conf" || fail "the sample cmappserver.conf lacks #$k="
 done
 exit 0

@@ -6,9 +6,10 @@
 # monitor take every option of the line: each service then ends for the
 # reason that belongs to this machine (no lan0, no /dev/disk/disk12, no
 # /apps/ping_mon), never for a usage error of the line.
+# cost: 1
 EX=$TOP/conf/package-example.conf
 mkdir -p "$T/adm"
-start_server || exit 1
+expect "cmappserver starts" start_server
 
 # words LINE: the command of a service_cmd line, one word a line.
 n=0 seen=
@@ -17,7 +18,7 @@ while IFS= read -r line; do
 	cmd=${cmd#"${cmd%%[![:space:]]*}"}
 	case $cmd in
 	\"*\") cmd=${cmd#\"}; cmd=${cmd%\"} ;;
-	*) fail "service_cmd not in double quotes: $line"; exit 1 ;;
+	*) fail "service_cmd not in double quotes: $line" ;;
 	esac
 	read -ra w <<<"$cmd"
 	[ "${w[0]}" = /usr/sbin/cmappmgr ] || continue
@@ -27,7 +28,7 @@ while IFS= read -r line; do
 	for ((i = 0; i < ${#w[@]}; i++)); do
 		[ "${w[i]}" = -service ] && { svc=${w[i + 1]}; break; }
 	done
-	[ -n "$svc" ] || fail "no -service in: $cmd" || exit 1
+	[ -n "$svc" ] || fail "no -service in: $cmd"
 	# The line's words, pointed at this test's guest and files.
 	args=()
 	for ((i = 1; i < ${#w[@]}; i++)); do
@@ -47,25 +48,25 @@ while IFS= read -r line; do
 	case ${svc##*/} in
 	cmapp_net_mon.pl)
 		seen="$seen net"
-		expect_eq $rc 2 "exit status of the LAN monitor line" || { cat "$T/e.$n"; exit 1; }
+		expect_eq $rc 2 "exit status of the LAN monitor line" "$T/e.$n"
 		# The one complaint: this machine has no lan0.
-		expect_grep "^localhost cmapp_net_mon.pl\[[0-9]*\]: cmapp_net_mon: unknown interface lan0 (--lan)$" "$T/e.$n" || exit 1
+		expect_grep "^localhost cmapp_net_mon.pl\[[0-9]*\]: cmapp_net_mon: unknown interface lan0 (--lan)$" "$T/e.$n"
 		;;
 	cmapp_disk_mon)
 		seen="$seen disk"
-		expect_eq $rc 1 "exit status of the disk monitor line (a failed disk)" || { cat "$T/e.$n"; exit 1; }
+		expect_eq $rc 1 "exit status of the disk monitor line (a failed disk)" "$T/e.$n"
 		# Whichever of the three disks is found missing first.
 		nodisk="/dev/r\{0,1\}disk/disk1[234]: cannot open it: No such file or directory"
-		expect_grep "^localhost cmapp_disk_mon\[[0-9]*\]: cmapp_disk_mon: $nodisk$" "$T/e.$n" || exit 1
+		expect_grep "^localhost cmapp_disk_mon\[[0-9]*\]: cmapp_disk_mon: $nodisk$" "$T/e.$n"
 		# cmappmgr found the host log behind the typeset "–log_file".
-		expect_grep "cmapp_disk_mon\[[0-9]*\]: [a-z]*: $nodisk$" "$T/adm/vm1_npiv_disk_mon.log" || exit 1
+		expect_grep "cmapp_disk_mon\[[0-9]*\]: [a-z]*: $nodisk$" "$T/adm/vm1_npiv_disk_mon.log"
 		;;
 	*)
 		seen="$seen app"
-		expect_eq $rc 1 "exit status of $svc (not in this guest)" || { cat "$T/e.$n"; exit 1; }
-		expect_grep "cannot execute $svc: No such file or directory" "$T/e.$n" || exit 1
+		expect_eq $rc 1 "exit status of $svc (not in this guest)" "$T/e.$n"
+		expect_grep "cannot execute $svc: No such file or directory" "$T/e.$n"
 		;;
 	esac
 done < <(grep -E '^service_cmd[[:space:]]' "$EX")
-expect_eq "$seen" " app net disk" "the cmappmgr services of the example" || exit 1
+expect_eq "$seen" " app net disk" "the cmappmgr services of the example"
 exit 0

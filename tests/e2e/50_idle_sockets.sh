@@ -9,6 +9,7 @@
 # descriptors than before.  Evictions are logged as a count per address
 # and FLOOD_LOG_MS (10 s), summed here.  Under sanitizers or valgrind (SLOW) 400 from 8
 # peers, with the time bounds scaled.  The figures go to $T/figures.
+# cost: 10 heavy
 N=1000 PEERS=20
 [ "$SLOW" -gt 1 ] && N=400 PEERS=8
 MAX_CONNS=256
@@ -16,16 +17,16 @@ DEADLINE=4
 
 use_sockhold $N
 
-start_server || exit 1
+expect "cmappserver starts" start_server
 fds0=$(ls /proc/"$SERVER_PID"/fd | wc -l)
 evicted() { sed -n 's/.*: evicted \([0-9]*\) and refused.*/\1/p' "$T/server.log" | awk '{ s += $1 } END { print s + 0 }'; }
 
 srcs=$(seq -s, -f "127.0.0.%g" 2 $((PEERS + 1)))
 "$hold" -p "$PORT" -b "$srcs" -n $N -d $((DEADLINE + 8 * SLOW)) -r "$T/ready" >"$T/hold.out" 2>&1 & h=$!
-wait_for $((20 * SLOW)) test -s "$T/ready" || fail "the $N connections were not up in time" || exit 1
+wait_for $((20 * SLOW)) test -s "$T/ready" || fail "the $N connections were not up in time"
 cat "$T/ready"
 eval "$(cat "$T/ready")"
-expect_eq "$failed" 0 "connections that never got up" || exit 1
+expect_eq "$failed" 0 "connections that never got up"
 # A slow (sanitised) server may still be taking them from the backlog:
 # once the queue is empty, the holder looks again.
 # (an eviction's descriptor goes at the end of the turn that made it).
@@ -33,53 +34,53 @@ wait_for $((2 * SLOW)) eval '[ "$(ss -Htln "sport = :$PORT" | awk "{ print \$2 }
 	[ $(($(ls /proc/$SERVER_PID/fd | wc -l) - fds0)) -le $MAX_CONNS ]'
 rm -f "$T/ready"
 kill -USR1 $h && wait_for 5 test -s "$T/ready" ||
-	fail "the holder did not look again: $(cat "$T/hold.out")" || exit 1
+	fail "the holder did not look again: $(cat "$T/hold.out")"
 cat "$T/ready"
 eval "$(cat "$T/ready")"
 held=$(($(ls /proc/"$SERVER_PID"/fd | wc -l) - fds0))
 echo "the server holds $held of them"
 [ "$open" -le $MAX_CONNS ] && [ "$held" -le $MAX_CONNS ] ||
-	fail "$open idle connections open, $held held by the server, the cap is $MAX_CONNS" || exit 1
+	fail "$open idle connections open, $held held by the server, the cap is $MAX_CONNS"
 # More were offered than the cap: the table is full, of the newest.
-expect_eq "$open" $MAX_CONNS "idle connections open with $N offered" || exit 1
+expect_eq "$open" $MAX_CONNS "idle connections open with $N offered"
 [ "$newest_gone" -lt "$oldest_open" ] ||
-	fail "connection $newest_gone (in connecting order) was closed while $oldest_open, older, is held: the oldest are not the ones evicted" || exit 1
-kill -0 "$SERVER_PID" || fail "cmappserver died" || exit 1
+	fail "connection $newest_gone (in connecting order) was closed while $oldest_open, older, is held: the oldest are not the ones evicted"
+kill -0 "$SERVER_PID" || fail "cmappserver died"
 
 # A real manager, while the idle connections are held.
 t0=$(ms)
 mgr -t 10 /bin/sh -c 'exit 7' 2>"$T/mgr1.err"; rc=$?
 during=$(($(ms) - t0))
 echo "manager served in $during ms with $held idle connections held"
-expect_eq $rc 7 "the manager's exit code under load" || { cat "$T/mgr1.err"; exit 1; }
+expect_eq $rc 7 "the manager's exit code under load" "$T/mgr1.err"
 [ $during -lt $((1000 * SLOW)) ] ||
-	fail "the manager took $during ms with $held idle connections held (limit $((1000 * SLOW)) ms)" || exit 1
+	fail "the manager took $during ms with $held idle connections held (limit $((1000 * SLOW)) ms)"
 # Counted in the log a line per address and 10 s: room for the N, and
 # one more for the manager.
 wait_for $((12 * SLOW)) eval '[ "$(evicted)" -ge $((N - MAX_CONNS + 1)) ]'
-expect_eq "$(evicted)" $((N - MAX_CONNS + 1)) "connections evicted to make room for $N in $MAX_CONNS and for the manager" || exit 1
+expect_eq "$(evicted)" $((N - MAX_CONNS + 1)) "connections evicted to make room for $N in $MAX_CONNS and for the manager"
 
 # The server closes the rest by its deadline; those held that long, at it.
 wait $h
 cat "$T/hold.out"
 eval "$(tail -1 "$T/hold.out")"
-expect_eq "$still_open" 0 "idle connections still open $((DEADLINE + 8 * SLOW)) s later" || exit 1
-expect_eq $((refused + closed)) $N "connections refused or closed" || exit 1
+expect_eq "$still_open" 0 "idle connections still open $((DEADLINE + 8 * SLOW)) s later"
+expect_eq $((refused + closed)) $N "connections refused or closed"
 awk -v b="$close_max" -v d=$DEADLINE -v s="$SLOW" 'BEGIN { exit !(b >= d - 0.5 && b <= d + 2 * s) }' ||
-	fail "idle connections closed after $close_min..$close_max s, the deadline is $DEADLINE s" || exit 1
+	fail "idle connections closed after $close_min..$close_max s, the deadline is $DEADLINE s"
 at_deadline() { grep -c "closed 127\.0\.0\.[0-9]*:[0-9]*: no TLS handshake within $DEADLINE s" "$T/server.log"; }
 # The holder saw them closed; the server logs each just after.
 wait_for $((2 * SLOW)) eval '[ "$(at_deadline)" -ge $((MAX_CONNS - 1)) ]'
 at_deadline=$(at_deadline)
-expect_eq "$at_deadline" $((MAX_CONNS - 1)) "idle connections the server closed at the handshake deadline (the cap, less the one evicted for the manager)" || exit 1
+expect_eq "$at_deadline" $((MAX_CONNS - 1)) "idle connections the server closed at the handshake deadline (the cap, less the one evicted for the manager)"
 
 # Everything is given back: descriptors, and service to the next manager.
 wait_for $((5 * SLOW)) eval '[ "$(ls /proc/$SERVER_PID/fd | wc -l)" -le $((fds0 + 4)) ]' ||
-	fail "the server holds $(ls /proc/"$SERVER_PID"/fd | wc -l) descriptors, $fds0 before" || exit 1
+	fail "the server holds $(ls /proc/"$SERVER_PID"/fd | wc -l) descriptors, $fds0 before"
 t0=$(ms)
 mgr -t 10 /bin/sh -c 'exit 3'; rc=$?
 after=$(($(ms) - t0))
-expect_eq $rc 3 "a manager after the load" || exit 1
+expect_eq $rc 3 "a manager after the load"
 reduced=
 [ "$SLOW" -gt 1 ] && reduced=" (reduced run: sanitizers or valgrind)"
 echo "idle sockets: $N opened from $PEERS addresses, $open held at once (cap $MAX_CONNS)," \

@@ -8,21 +8,22 @@
 # flat JSON $T/testssl.json, and the summary in $T/figures.  e2e.sh allows
 # it 600 s, the scan itself 540 s (TESTSSL_TIMEOUT), so that a slow scan
 # fails with its own message.
+# cost: 32 heavy
 # limit: 600
 [ -n "${SERVER_WRAP:-}${CMAPP_SLOW:-}" ] && { echo "timing test skipped with sanitizers or valgrind (it runs in the plain suite)"; exit 77; }
 command -v testssl >/dev/null 2>&1 || {
 	echo "testssl is not installed: add the Debian package testssl.sh to .ci/deps.sh's test list"
 	exit 77
 }
-start_server || exit 1
+expect "cmappserver starts" start_server
 
 # -p protocols, -f forward secrecy (curves, groups), -E every suite per
 # protocol.  --warnings off: never stop to ask.
 timeout "${TESTSSL_TIMEOUT:-540}" testssl --quiet --color 0 --warnings off \
 	-p -f -E --jsonfile "$T/testssl.json" "127.0.0.1:$PORT" >"$T/testssl.txt" 2>&1
 rc=$?
-[ $rc -ne 124 ] || fail "testssl took more than ${TESTSSL_TIMEOUT:-540} s" || exit 1
-[ -s "$T/testssl.json" ] || { cat "$T/testssl.txt"; fail "testssl wrote no findings (exit $rc)"; exit 1; }
+[ $rc -ne 124 ] || fail "testssl took more than ${TESTSSL_TIMEOUT:-540} s"
+[ -s "$T/testssl.json" ] || fail "testssl wrote no findings (exit $rc)" "$T/testssl.txt"
 
 # The flat JSON as "id|finding" lines.
 awk -F'"' '$2 == "id" { id = $4 } $2 == "finding" { print id "|" $4 }' \
@@ -32,16 +33,16 @@ finding() { sed -n "s/^$1|//p" "$T/findings" | head -1; }
 for p in SSLv2 SSLv3 TLS1 TLS1_1; do
 	case $(finding $p) in
 	"not offered"*) ;;
-	*) fail "$p: testssl says '$(finding $p)', expected 'not offered'" || exit 1 ;;
+	*) fail "$p: testssl says '$(finding $p)', expected 'not offered'" ;;
 	esac
 done
 for p in TLS1_2 TLS1_3; do
 	case $(finding $p) in
 	offered*) ;;
-	*) fail "$p: testssl says '$(finding $p)', expected 'offered'" || exit 1 ;;
+	*) fail "$p: testssl says '$(finding $p)', expected 'offered'" ;;
 	esac
 done
-expect_eq "$(finding PFS)" offered "forward secrecy" || exit 1
+expect_eq "$(finding PFS)" offered "forward secrecy"
 
 # Every suite testssl got accepted: "TLS 1.2 xc02c NAME ECDH 253 AESGCM 256 IANA".
 n12=0 n13=0 bad=
@@ -58,12 +59,12 @@ while IFS='|' read -r id line; do
 	case $name in *PSK*|*NULL*|*anon*|*ADH*|*AECDH*) bad="$bad; $line (no authentication)" ;; esac
 	echo "offered: TLS $proto $hex $name $kx $enc $bits"
 done <"$T/findings"
-[ -z "$bad" ] || fail "testssl found suites outside the policy${bad}" || exit 1
+[ -z "$bad" ] || fail "testssl found suites outside the policy${bad}"
 [ $n12 -gt 0 ] && [ $n13 -gt 0 ] ||
-	fail "testssl found $n12 TLS 1.2 and $n13 TLS 1.3 suites; it did not get through" || exit 1
+	fail "testssl found $n12 TLS 1.2 and $n13 TLS 1.3 suites; it did not get through"
 
-kill -0 "$SERVER_PID" || fail "cmappserver died during the scan" || exit 1
-mgr /bin/sh -c 'exit 4'; expect_eq $? 4 "a manager after the scan" || exit 1
+kill -0 "$SERVER_PID" || fail "cmappserver died during the scan"
+mgr /bin/sh -c 'exit 4'; expect_eq $? 4 "a manager after the scan"
 echo "testssl $(testssl --version 2>/dev/null | sed -n 's/.*testssl *\([0-9][^ ]*\).*/\1/p' | head -1):" \
 	"only TLS 1.2 ($n12 suites) and TLS 1.3 ($n13 suites), all forward-secret AEAD;" \
 	"curves: $(finding PFS_ECDHE_curves); groups: $(finding DH_groups)" | tee "$T/figures"

@@ -5,6 +5,7 @@
 # server_GUEST.public), with confs in the manual's format and its
 # passwords: a manager and a server shake hands and an exit code comes
 # through.
+# cost: 4
 command -v keytool >/dev/null || { echo "keytool is not installed (Java): not tested"; exit 77; }
 H=$T/host G=$T/guest
 mkdir -p "$H" "$G"
@@ -13,24 +14,24 @@ answers() { printf '%s\nIT\nExample\nCity\nState\nUS\nyes\n' "$1"; }
 
 # Key generation on the VM host, in its key directory.
 (
-	cd "$H" || exit 1
+	cd "$H" &&
 	answers "Cluster Admin" | keytool -genkey -alias clientprivate -keystore client.private \
 		-storepass clientpw -keypass clientpw -validity 400 -keyalg RSA &&
 	keytool -export -alias clientprivate -keystore client.private \
 		-file temp.key -storepass clientpw &&
 	keytool -import -noprompt -alias clientpublic -keystore \
 		client.public -file temp.key -storepass public
-) >"$T/host.keytool" 2>&1 || { cat "$T/host.keytool"; fail "keytool on the host failed"; exit 1; }
+) >"$T/host.keytool" 2>&1 || fail "keytool on the host failed" "$T/host.keytool"
 # Key generation on the guest.
 (
-	cd "$G" || exit 1
+	cd "$G" &&
 	answers localhost | keytool -genkey -alias serverprivate -keystore server.private \
 		-storepass serverpw -keypass serverpw -validity 400 -keyalg RSA &&
 	keytool -export -alias serverprivate -keystore server.private \
 		-file temp.key -storepass serverpw &&
 	keytool -import -noprompt -alias serverpublic -keystore \
 		server.public -file temp.key -storepass public
-) >"$T/guest.keytool" 2>&1 || { cat "$T/guest.keytool"; fail "keytool on the guest failed"; exit 1; }
+) >"$T/guest.keytool" 2>&1 || fail "keytool on the guest failed" "$T/guest.keytool"
 # Distribution: client.public to the guest, server.public to the host
 # under the guest's name.
 cp "$H/client.public" "$G/client.public"
@@ -57,9 +58,9 @@ trustStorePassword=
 # If unspecified, the default value is public
 EOC
 
-SERVER_CONF=$G/cmappserver.conf start_server || exit 1
+SERVER_CONF=$G/cmappserver.conf expect "cmappserver starts" start_server
 MGR_CONF=$H/cmappmgr.conf mgr /bin/sh -c 'exit 3' 2>"$T/e"; rc=$?
-expect_eq $rc 3 "exit code through keytool's keys" || { cat "$T/e"; exit 1; }
-expect_grep "launched /bin/sh -c 'exit 3' for manager 127.0.0.1" "$T/server.log" || exit 1
+expect_eq $rc 3 "exit code through keytool's keys" "$T/e"
+expect_grep "launched /bin/sh -c 'exit 3' for manager 127.0.0.1" "$T/server.log"
 # keytool writes the stores readable by all; the server says so.
-expect_grep "keyStore $G/server.private is readable by others" "$T/server.log" || exit 1
+expect_grep "keyStore $G/server.private is readable by others" "$T/server.log"

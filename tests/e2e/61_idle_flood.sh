@@ -9,21 +9,22 @@
 # logs the evictions as one count per address and interval, not a line
 # each.  Under sanitizers or valgrind (SLOW) the same, with time bounds
 # scaled and no timing asserted beyond the managers' own timeout.
+# cost: 32 heavy
 PER=64
 DUR=$((20 + 10 * SLOW))
 
 use_sockhold $((2 * PER))
-start_server || exit 1
+expect "cmappserver starts" start_server
 mgr -t 30 $(app long 5) >"$T/long.out" 2>&1 & long=$!
-wait_for $((10 * SLOW)) grep -q "launched" "$T/server.log" || fail "the first manager did not attach" || exit 1
+wait_for $((10 * SLOW)) grep -q "launched" "$T/server.log" || fail "the first manager did not attach"
 
 hs=()
 for a in 127.0.0.1 127.0.0.2; do
 	"$hold" -p "$PORT" -b $a -n $PER -B $PER -R -d $DUR -r "$T/ready.$a" >"$T/hold.$a" 2>&1 & hs+=($!)
-	wait_for $((10 * SLOW)) test -s "$T/ready.$a" || fail "holder $a not up" || exit 1
+	wait_for $((10 * SLOW)) test -s "$T/ready.$a" || fail "holder $a not up"
 	cat "$T/ready.$a"
 	eval "$(cat "$T/ready.$a")"
-	expect_eq "$open" $PER "idle connections open from $a" || exit 1
+	expect_eq "$open" $PER "idle connections open from $a"
 done
 # Past the handshake deadline: each has been closed and reopened once.
 sleep $((5 * SLOW))
@@ -35,38 +36,38 @@ for code in 3 4 5; do
 	mgr -t 10 /bin/sh -c "exit $code" 2>"$T/mgr$i.err"; rc=$?
 	t1=$(ms)
 	echo "manager $i served in $((t1 - t0)) ms during the flood"
-	expect_eq $rc $code "manager $i's exit code during the flood" ||
-		{ cat "$T/mgr$i.err"; exit 1; }
+	expect_eq $rc $code "manager $i's exit code during the flood" \
+		"$T/mgr$i.err"
 	[ $((t1 - t0)) -gt $worst ] && worst=$((t1 - t0))
 	sleep 1
 done
 [ "$SLOW" -gt 1 ] || [ $worst -lt 1000 ] ||
-	fail "a manager took $worst ms during the idle flood (limit 1000 ms)" || exit 1
-kill -0 $long 2>/dev/null || fail "the attached manager is gone: $(cat "$T/long.out")" || exit 1
+	fail "a manager took $worst ms during the idle flood (limit 1000 ms)"
+kill -0 $long 2>/dev/null || fail "the attached manager is gone: $(cat "$T/long.out")"
 
 for h in "${hs[@]}"; do wait "$h"; done
 reopened=0
 for a in 127.0.0.1 127.0.0.2; do
 	cat "$T/hold.$a"
 	r=$(sed -n 's/.* reopened=\([0-9]*\).*/\1/p' "$T/hold.$a" | tail -1)
-	[ "${r:-0}" -ge $PER ] || fail "holder $a reopened only ${r:-0} connections: the flood did not outlast the deadline" || exit 1
+	[ "${r:-0}" -ge $PER ] || fail "holder $a reopened only ${r:-0} connections: the flood did not outlast the deadline"
 	reopened=$((reopened + r))
 done
 
 # The attached manager noticed nothing: its service ends as it would have.
 go long
 wait $long; rc=$?
-expect_eq $rc 5 "the attached manager's exit code" || { cat "$T/long.out"; exit 1; }
-grep -q "no answer" "$T/long.out" && { fail "the attached manager missed answers: $(cat "$T/long.out")"; exit 1; }
+expect_eq $rc 5 "the attached manager's exit code" "$T/long.out"
+grep -q "no answer" "$T/long.out" && fail "the attached manager missed answers: $(cat "$T/long.out")"
 
 # One line per address and interval about evictions, not one each.
 wait_for $((12 * SLOW)) eval '! grep -q "evicted before its HELLO" "$T/server.log" && grep -q "^.*from 127.0.0.1: evicted" "$T/server.log"' ||
-	fail "no eviction count for 127.0.0.1 in the server's log" || exit 1
+	fail "no eviction count for 127.0.0.1 in the server's log"
 evicted=$(sed -n 's/.*: evicted \([0-9]*\) and refused.*/\1/p' "$T/server.log" | awk '{ s += $1 } END { print s + 0 }')
 lines=$(grep -c ": evicted [0-9]* and refused" "$T/server.log")
 intervals=$(( (DUR + 9) / 10 + 1 ))
 [ "$lines" -le $((2 * intervals)) ] ||
-	fail "$lines log lines about evictions in $DUR s (2 addresses, a line each per 10 s)" || exit 1
+	fail "$lines log lines about evictions in $DUR s (2 addresses, a line each per 10 s)"
 reduced=
 [ "$SLOW" -gt 1 ] && reduced=" (reduced run: sanitizers or valgrind)"
 echo "idle flood: $PER idle connections from the manager's address and $PER from another, reopened as closed ($reopened reopens in $DUR s);" \

@@ -4,6 +4,7 @@
 # trustStore that expires within 30 days is warned about at start-up (on
 # stderr and in syslog), one that has expired is an error; both keep
 # running.  cmappmgr -list shows when the guest's certificate expires.
+# cost: 1
 syslog_capture
 trap 'syslog_stop; end_test' EXIT
 
@@ -11,7 +12,7 @@ K=$T/keys
 # The usual client pair (400 days), a guest pair of 10 days.
 mkdir -p "$K/host"
 cp "$KEYS/host/client.private" "$KEYS/host/client.public" "$K/host/"
-"$TOP/certs/mkkeys.sh" -o "$K" -days 10 localhost >/dev/null || fail "mkkeys.sh -days 10" || exit 1
+"$TOP/certs/mkkeys.sh" -o "$K" -days 10 localhost >/dev/null || fail "mkkeys.sh -days 10"
 
 # expired CN FILE: a self-signed certificate for CN that expired on
 # 2025-02-01, appended to FILE (a PEM trustStore).  openssl 3.0's req
@@ -25,11 +26,11 @@ expired() {
 	openssl req -new -key "$d/key" -subj "/O=cmapp/CN=$1" -out "$d/csr" 2>>"$d/err" &&
 	openssl ca -batch -notext -config "$d/ca.cnf" -selfsign -keyfile "$d/key" -in "$d/csr" \
 		-startdate 20250101000000Z -enddate 20250201000000Z -out "$d/crt" 2>>"$d/err" ||
-		{ cat "$d/err"; return 1; }
+		fail "cannot make the expired certificate $1" "$d/err"
 	cat "$d/crt" >>"$2"
 }
-expired old-host "$K/localhost/client.public" || exit 1
-expired old-guest "$K/host/server_localhost.public" || exit 1
+expired old-host "$K/localhost/client.public"
+expired old-guest "$K/host/server_localhost.public"
 
 # The guest certificate's last day, as the messages write it.  Days left
 # are whole ones: 9, or 10 when checked within the second it was made.
@@ -37,41 +38,41 @@ end=$(openssl x509 -enddate -noout -in "$K/host/server_localhost.public" | cut -
 day=$(date -u -d "$end" +%F)
 
 echo "--- cmappserver with a guest certificate of 10 days and an expired trusted one"
-SERVER_CONF=$K/localhost/cmappserver.conf SERVER_WRAP=$SYSLOG_WRAP start_server || exit 1
+SERVER_CONF=$K/localhost/cmappserver.conf SERVER_WRAP=$SYSLOG_WRAP expect "cmappserver starts" start_server
 soon="the certificate O=cmapp, CN=localhost in keyStore $K/localhost/server.private expires on $day \\(in (9|10) days\\)"
 gone="the certificate O=cmapp, CN=old-host in trustStore $K/localhost/client.public has EXPIRED on 2025-02-01 \\([0-9]+ days ago\\)"
 grep -Eq "^cmappserver\[$SERVER_PID\]: $soon\$" "$T/server.log" ||
-	{ fail "no warning of the guest certificate on stderr:"; cat "$T/server.log"; exit 1; }
+	fail "no warning of the guest certificate on stderr:" "$T/server.log"
 grep -Eq "^cmappserver\[$SERVER_PID\]: $gone\$" "$T/server.log" ||
-	{ fail "no error for the expired trusted certificate on stderr:"; cat "$T/server.log"; exit 1; }
+	fail "no error for the expired trusted certificate on stderr:" "$T/server.log"
 wait_for 5 grep -Eq "^daemon\.warning cmappserver\[$SERVER_PID\]: $soon\$" "$SYSLOG_OUT" ||
-	{ fail "no syslog warning of the guest certificate:"; cat "$SYSLOG_OUT"; exit 1; }
+	fail "no syslog warning of the guest certificate:" "$SYSLOG_OUT"
 wait_for 5 grep -Eq "^daemon\.err cmappserver\[$SERVER_PID\]: $gone\$" "$SYSLOG_OUT" ||
-	{ fail "no syslog error for the expired trusted certificate:"; cat "$SYSLOG_OUT"; exit 1; }
+	fail "no syslog error for the expired trusted certificate:" "$SYSLOG_OUT"
 # The valid client certificate is said nothing of.
-grep -q "CN=cmappmgr" "$T/server.log" && { fail "a valid certificate was warned about"; cat "$T/server.log"; exit 1; }
+grep -q "CN=cmappmgr" "$T/server.log" && fail "a valid certificate was warned about" "$T/server.log"
 
 echo "--- cmappmgr with the same keys: warned, and served as before"
 MGR_CONF=$K/host/cmappmgr.conf
 in_syslog "$BIN/cmappmgr" -node localhost -port "$PORT" -conf "$MGR_CONF" \
 	-cmappserver_timeout 10 -service /bin/sh -c 'exit 7' >/dev/null 2>"$T/mgr.err"
-expect_eq $? 7 "exit code through keys that expire soon" || { cat "$T/mgr.err"; exit 1; }
+expect_eq $? 7 "exit code through keys that expire soon" "$T/mgr.err"
 msoon="the certificate O=cmapp, CN=localhost in trustStore $K/host/server_localhost.public expires on $day \\(in (9|10) days\\)"
 mgone="the certificate O=cmapp, CN=old-guest in trustStore $K/host/server_localhost.public has EXPIRED on 2025-02-01 \\([0-9]+ days ago\\)"
 grep -Eq "^cmappmgr\[[0-9]+\]: $msoon\$" "$T/mgr.err" ||
-	{ fail "cmappmgr did not warn of the guest certificate:"; cat "$T/mgr.err"; exit 1; }
+	fail "cmappmgr did not warn of the guest certificate:" "$T/mgr.err"
 grep -Eq "^cmappmgr\[[0-9]+\]: $mgone\$" "$T/mgr.err" ||
-	{ fail "cmappmgr did not report the expired trusted certificate:"; cat "$T/mgr.err"; exit 1; }
+	fail "cmappmgr did not report the expired trusted certificate:" "$T/mgr.err"
 wait_for 5 grep -Eq "^daemon\.warning cmappmgr\[[0-9]+\]: $msoon\$" "$SYSLOG_OUT" ||
-	{ fail "no syslog warning from cmappmgr:"; cat "$SYSLOG_OUT"; exit 1; }
+	fail "no syslog warning from cmappmgr:" "$SYSLOG_OUT"
 wait_for 5 grep -Eq "^daemon\.err cmappmgr\[[0-9]+\]: $mgone\$" "$SYSLOG_OUT" ||
-	{ fail "no syslog error from cmappmgr:"; cat "$SYSLOG_OUT"; exit 1; }
+	fail "no syslog error from cmappmgr:" "$SYSLOG_OUT"
 
 echo "--- cmappmgr -list shows when the guest's certificate expires"
 "$BIN/cmappmgr" -node localhost -port "$PORT" -conf "$MGR_CONF" -cmappserver_timeout 5 \
 	-list >"$T/list" 2>"$T/list.err"
-expect_eq $? 0 "exit code of -list" || { cat "$T/list.err"; exit 1; }
-expect_grep "^guest certificate O=cmapp, CN=localhost, expires $day (in \(9\|10\) days)$" "$T/list" || exit 1
+expect_eq $? 0 "exit code of -list" "$T/list.err"
+expect_grep "^guest certificate O=cmapp, CN=localhost, expires $day (in \(9\|10\) days)$" "$T/list"
 # The warnings went to stderr, the listing stays clean.
-grep -q "EXPIRED\|expires on" "$T/list" && { fail "warnings in the listing"; cat "$T/list"; exit 1; }
-kill -0 "$SERVER_PID" || fail "cmappserver did not keep running" || exit 1
+grep -q "EXPIRED\|expires on" "$T/list" && fail "warnings in the listing" "$T/list"
+kill -0 "$SERVER_PID" || fail "cmappserver did not keep running"

@@ -3,14 +3,15 @@
 # open ones keep theirs, allow_command and max_processes apply at once.  A
 # conf or key file that does not load keeps the old ones, and the log says
 # why, naming the file.
+# cost: 1
 conf=$T/cmappserver.conf
 cp "$KEYS/localhost/cmappserver.conf" "$conf"
-SERVER_CONF=$conf start_server || exit 1
+SERVER_CONF=$conf expect "cmappserver starts" start_server
 
 # reloads N: waits for the Nth "reloaded" line of the server's log.
 reloads() {
 	wait_for $((5 * SLOW)) eval '[ "$(grep -c "reloaded conf $conf and keys" "$T/server.log")" -ge '"$1"' ]' ||
-		{ fail "no reload number $1:"; cat "$T/server.log"; return 1; }
+		fail "no reload number $1:" "$T/server.log"
 }
 # lst CONF: cmappmgr -list with the keys of cmappmgr.conf CONF.
 lst() {
@@ -20,15 +21,15 @@ lst() {
 echo "--- a manager attached to a running service, old keys"
 cmd=$(app a 5)
 mgr $cmd >/dev/null 2>"$T/m.err" & m=$!
-wait_for $((5 * SLOW)) grep -q started "$T/m.err" || fail "service not started" || exit 1
-lst "$KEYS/host/cmappmgr.conf" >"$T/l1" 2>"$T/l1.err" || { fail "-list before the reload"; cat "$T/l1.err"; exit 1; }
+wait_for $((5 * SLOW)) grep -q started "$T/m.err" || fail "service not started"
+lst "$KEYS/host/cmappmgr.conf" >"$T/l1" 2>"$T/l1.err" || fail "-list before the reload" "$T/l1.err"
 pid=$(awk -v c="$cmd" 'substr($0, length($0) - length(c) + 1) == c { print $1 }' "$T/l1")
-[ -n "$pid" ] && [ "$pid" != - ] || { fail "no pid of the service:"; cat "$T/l1"; exit 1; }
-mgr /bin/sh -c 'exit 3'; expect_eq $? 3 "any command before allow_command" || exit 1
+[ -n "$pid" ] && [ "$pid" != - ] || fail "no pid of the service:" "$T/l1"
+mgr /bin/sh -c 'exit 3'; expect_eq $? 3 "any command before allow_command"
 
 echo "--- new keys (client trust rotated), an allow_command line and max_processes: SIGHUP"
 N=$T/new
-"$TOP/certs/mkkeys.sh" -o "$N" -days 20 localhost >/dev/null || fail "mkkeys.sh" || exit 1
+"$TOP/certs/mkkeys.sh" -o "$N" -days 20 localhost >/dev/null || fail "mkkeys.sh"
 {
 	echo "keyStore=$N/localhost/server.private"
 	echo "trustStore=$N/localhost/client.public"
@@ -38,47 +39,47 @@ N=$T/new
 } >"$conf.new"
 mv "$conf.new" "$conf"
 kill -HUP "$SERVER_PID"
-reloads 1 || exit 1
-expect_grep "max_processes 5 (was 30)" "$T/server.log" || exit 1
-expect_grep "allow_command: 2 patterns (was 0)" "$T/server.log" || exit 1
+reloads 1
+expect_grep "max_processes 5 (was 30)" "$T/server.log"
+expect_grep "allow_command: 2 patterns (was 0)" "$T/server.log"
 # The new guest certificate is checked as at start-up (20 days if within
 # the second it was made).
-expect_grep "the certificate O=cmapp, CN=localhost in keyStore $N/localhost/server.private expires on .* (in \\(19\\|20\\) days)" "$T/server.log" || exit 1
-kill -0 "$SERVER_PID" || fail "cmappserver ended on SIGHUP" || exit 1
-kill -0 "$m" 2>/dev/null || { fail "the attached manager ended on the reload"; cat "$T/m.err"; exit 1; }
+expect_grep "the certificate O=cmapp, CN=localhost in keyStore $N/localhost/server.private expires on .* (in \\(19\\|20\\) days)" "$T/server.log"
+kill -0 "$SERVER_PID" || fail "cmappserver ended on SIGHUP"
+kill -0 "$m" 2>/dev/null || fail "the attached manager ended on the reload" "$T/m.err"
 
 echo "--- a new connection gets the new keys; the old client keys are refused"
-lst "$N/host/cmappmgr.conf" >"$T/l2" 2>"$T/l2.err" || { fail "-list with the new keys"; cat "$T/l2.err"; exit 1; }
-expect_grep "^guest certificate O=cmapp, CN=localhost, expires .* (in \\(19\\|20\\) days)$" "$T/l2" || exit 1
+lst "$N/host/cmappmgr.conf" >"$T/l2" 2>"$T/l2.err" || fail "-list with the new keys" "$T/l2.err"
+expect_grep "^guest certificate O=cmapp, CN=localhost, expires .* (in \\(19\\|20\\) days)$" "$T/l2"
 pid2=$(awk -v c="$cmd" 'substr($0, length($0) - length(c) + 1) == c { print $1 }' "$T/l2")
-expect_eq "$pid2" "$pid" "pid of the service after the reload" || { cat "$T/l2"; exit 1; }
+expect_eq "$pid2" "$pid" "pid of the service after the reload" "$T/l2"
 lst "$KEYS/host/cmappmgr.conf" >/dev/null 2>"$T/l3.err"
-expect_eq $? 1 "-list with the old client keys" || exit 1
-expect_grep "Could not connect to the node localhost" "$T/l3.err" || exit 1
+expect_eq $? 1 "-list with the old client keys"
+expect_grep "Could not connect to the node localhost" "$T/l3.err"
 # allow_command applies to the next START.
-MGR_CONF=$N/host/cmappmgr.conf mgr /bin/true; expect_eq $? 0 "allowed /bin/true" || exit 1
+MGR_CONF=$N/host/cmappmgr.conf mgr /bin/true; expect_eq $? 0 "allowed /bin/true"
 MGR_CONF=$N/host/cmappmgr.conf mgr /bin/sh -c 'exit 3' 2>"$T/e.refused"
-expect_eq $? 1 "a command no longer allowed" || exit 1
-expect_grep "not allowed by the allow_command" "$T/e.refused" || exit 1
+expect_eq $? 1 "a command no longer allowed"
+expect_grep "not allowed by the allow_command" "$T/e.refused"
 
 echo "--- a broken conf, then a missing keyStore: the ones in use stay"
 cp "$conf" "$conf.good"
 echo "max_processes=lots" >>"$conf"
 kill -HUP "$SERVER_PID"
 wait_for $((5 * SLOW)) grep -q "^cmappserver\[$SERVER_PID\]: $conf:6: .*keeping the conf and keys in use\$" "$T/server.log" ||
-	{ fail "no log line naming the bad conf line"; cat "$T/server.log"; exit 1; }
+	fail "no log line naming the bad conf line" "$T/server.log"
 sed "s|^keyStore=.*|keyStore=$T/no-such.private|" "$conf.good" >"$conf"
 kill -HUP "$SERVER_PID"
 wait_for $((5 * SLOW)) grep -q "cannot read keyStore $T/no-such.private: .*keeping the conf and keys in use\$" "$T/server.log" ||
-	{ fail "no log line naming the missing keyStore"; cat "$T/server.log"; exit 1; }
-expect_eq "$(grep -c "reloaded conf" "$T/server.log")" 1 "reloads that succeeded" || exit 1
-lst "$N/host/cmappmgr.conf" >/dev/null 2>"$T/l4.err" || { fail "-list after the failed reloads"; cat "$T/l4.err"; exit 1; }
+	fail "no log line naming the missing keyStore" "$T/server.log"
+expect_eq "$(grep -c "reloaded conf" "$T/server.log")" 1 "reloads that succeeded"
+lst "$N/host/cmappmgr.conf" >/dev/null 2>"$T/l4.err" || fail "-list after the failed reloads" "$T/l4.err"
 MGR_CONF=$N/host/cmappmgr.conf mgr /bin/sh -c 'exit 3' 2>/dev/null
-expect_eq $? 1 "allow_command kept after a failed reload" || exit 1
+expect_eq $? 1 "allow_command kept after a failed reload"
 
 echo "--- the session of before the reloads is whole: its service's end reaches it"
-kill -0 "$m" 2>/dev/null || { fail "the attached manager ended"; cat "$T/m.err"; exit 1; }
+kill -0 "$m" 2>/dev/null || fail "the attached manager ended" "$T/m.err"
 go a
-wait "$m"; expect_eq $? 5 "exit code through the session of before the reloads" || { cat "$T/m.err"; exit 1; }
-grep -qi "lost\|reconnect" "$T/m.err" && { fail "the manager's connection was dropped:"; cat "$T/m.err"; exit 1; }
+wait "$m"; expect_eq $? 5 "exit code through the session of before the reloads" "$T/m.err"
+grep -qi "lost\|reconnect" "$T/m.err" && fail "the manager's connection was dropped:" "$T/m.err"
 true

@@ -5,30 +5,31 @@
 # The sleeps are told apart by their durations; the trap kills any that a
 # failure leaves (the runner would not see them: they are in the
 # service's session, reparented to init, not naming $WORK).
+# cost: 16
 gone() { ! pgrep -f "^sleep $1\$" >/dev/null; }
 trap 'pkill -KILL -f "^sleep 306[56]\$"; end_test' EXIT
 list() {
 	"$BIN/cmappmgr" -node localhost -port "$PORT" \
 		-conf "$KEYS/host/cmappmgr.conf" -cmappserver_timeout 10 -list
 }
-start_server || exit 1
+expect "cmappserver starts" start_server
 mgr -t 10 sh -c 'sleep 3065 & sleep 3065 & exit 3' 2>"$T/e1"; rc=$?
-expect_eq $rc 3 "exit code of the service" || { cat "$T/e1"; exit 1; }
-expect_eq "$(pgrep -cf '^sleep 3065$')" 2 "sleeps it left running" || exit 1
+expect_eq $rc 3 "exit code of the service" "$T/e1"
+expect_eq "$(pgrep -cf '^sleep 3065$')" 2 "sleeps it left running"
 wait_for 5 grep -q "ended with code 3\|exited with code 3 and left" "$T/server.log"
-expect_grep "(sh) exited with code 3 and left 2 processes in its process group" "$T/server.log" || exit 1
+expect_grep "(sh) exited with code 3 and left 2 processes in its process group" "$T/server.log"
 # The status is delivered, and the shim stays as their handle.
 wait_for 5 grep -q "left 2 processes running in its" <(list) ||
-	{ list; fail "-list does not show the processes left"; exit 1; }
-list >"$T/list"; expect_grep "delivered" "$T/list" || exit 1
+	{ list; fail "-list does not show the processes left"; }
+list >"$T/list"; expect_grep "delivered" "$T/list"
 "$BIN/cmappserver" -stop_all -rundir "$T/run" >"$T/stop.out" 2>&1
-expect_eq $? 0 "-stop_all exit code" || { cat "$T/stop.out"; exit 1; }
-wait_for 5 gone 3065 || fail "-stop_all left the sleeps running" || exit 1
+expect_eq $? 0 "-stop_all exit code" "$T/stop.out"
+wait_for 5 gone 3065 || fail "-stop_all left the sleeps running"
 # The server hears that they ended, and the shim goes.
 wait_for 5 grep -q "the processes it left have ended" "$T/server.log" ||
-	fail "the server did not hear that they ended" || exit 1
-wait_for 5 eval '[ "$(shims "sleep 3065")" = 0 ]' || fail "the lingering shim did not go" || exit 1
-list >"$T/list"; grep -q "left 2" "$T/list" && { fail "-list still shows them"; cat "$T/list"; exit 1; }
+	fail "the server did not hear that they ended"
+wait_for 5 eval '[ "$(shims "sleep 3065")" = 0 ]' || fail "the lingering shim did not go"
+list >"$T/list"; grep -q "left 2" "$T/list" && fail "-list still shows them" "$T/list"
 
 # With a cgroup per service, a child that made a session of its own is
 # caught too.
@@ -37,14 +38,14 @@ if ! grep -q "services get a cgroup of their own" "$T/server.log"; then
 	exit 77
 fi
 mgr -t 10 sh -c 'setsid sleep 3066 & sleep 0.2; exit 4' 2>"$T/e2"; rc=$?
-expect_eq $rc 4 "exit code of the service whose child left its group" || { cat "$T/e2"; exit 1; }
-expect_eq "$(pgrep -cf '^sleep 3066$')" 1 "the setsid sleep runs" || exit 1
-expect_grep "(sh) exited with code 4 and left 1 process in its process group [0-9]* and cgroup" "$T/server.log" || exit 1
+expect_eq $rc 4 "exit code of the service whose child left its group" "$T/e2"
+expect_eq "$(pgrep -cf '^sleep 3066$')" 1 "the setsid sleep runs"
+expect_grep "(sh) exited with code 4 and left 1 process in its process group [0-9]* and cgroup" "$T/server.log"
 run=$(grep -o 'run [0-9a-f]* (sh) exited with code 4' "$T/server.log" | cut -d' ' -f2)
 cg=$(ls -d /sys/fs/cgroup/cmapp-run-$run /sys/fs/cgroup/unified/cmapp-run-$run 2>/dev/null | head -1)
-[ -n "$cg" ] || fail "no cgroup cmapp-run-$run" || exit 1
+[ -n "$cg" ] || fail "no cgroup cmapp-run-$run"
 "$BIN/cmappserver" -stop_all -rundir "$T/run" >"$T/stop2.out" 2>&1
-expect_eq $? 0 "-stop_all exit code" || { cat "$T/stop2.out"; exit 1; }
-wait_for 5 gone 3066 || fail "-stop_all left the setsid sleep running" || exit 1
-wait_for 5 eval '[ "$(shims "sleep 3066")" = 0 ]' || fail "the lingering shim did not go" || exit 1
-wait_for 5 eval '[ ! -d "$cg" ]' || fail "its cgroup $cg was not removed" || exit 1
+expect_eq $? 0 "-stop_all exit code" "$T/stop2.out"
+wait_for 5 gone 3066 || fail "-stop_all left the setsid sleep running"
+wait_for 5 eval '[ "$(shims "sleep 3066")" = 0 ]' || fail "the lingering shim did not go"
+wait_for 5 eval '[ ! -d "$cg" ]' || fail "its cgroup $cg was not removed"

@@ -177,6 +177,9 @@ static const struct fuse_operations ops = {
 int
 main(int argc, char **argv)
 {
+	/* fuse_main() takes char *argv[], as main() gets it. */
+	static char	opt_f[] = "-f", opt_o[] = "-o",
+			opt_fs[] = "fsname=fusefail,default_permissions";
 	char	*fargv[6], *end;
 	int	 c, fargc = 0;
 
@@ -192,9 +195,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	fargv[fargc++] = argv[0];
-	fargv[fargc++] = "-f";
-	fargv[fargc++] = "-o";
-	fargv[fargc++] = "fsname=fusefail,default_permissions";
+	fargv[fargc++] = opt_f;
+	fargv[fargc++] = opt_o;
+	fargv[fargc++] = opt_fs;
 	fargv[fargc++] = argv[optind];
 	fargv[fargc] = NULL;
 	return fuse_main(fargc, fargv, &ops, NULL);

@@ -47,10 +47,10 @@ static const uint16_t known[] = {
 	MSG_EXIT_ACK, MSG_LIST,
 	MSG_LIST_ENTRY, MSG_LIST_END, MSG_LIST_MANAGER, MSG_SHIM_HELLO,
 	MSG_SHIM_RELEASE,
-	MSG_SHIM_SIGNAL,
+	MSG_SHIM_SIGNAL, MSG_LIST_LEFT, MSG_SHIM_LEFT, MSG_SHIM_VERSION,
 };
 static const uint16_t unknown[] = {
-	0, 1, 99, 104, 199, 207, 299, 304, 399, 403, 500, 0x8000, 0xffff,
+	0, 1, 99, 104, 199, 207, 299, 305, 399, 405, 500, 0x8000, 0xffff,
 };
 #define NKNOWN		(sizeof(known) / sizeof(known[0]))
 #define NUNKNOWN	(sizeof(unknown) / sizeof(unknown[0]))
@@ -155,6 +155,13 @@ msg_eq(const struct proto_msg *a, const struct proto_msg *b)
 	case MSG_SHIM_SIGNAL:
 		return a->u.signal.run_id == b->u.signal.run_id &&
 		    a->u.signal.sig == b->u.signal.sig;
+	case MSG_LIST_LEFT:
+	case MSG_SHIM_LEFT:
+		return a->u.left.run_id == b->u.left.run_id &&
+		    a->u.left.count == b->u.left.count &&
+		    a->u.left.where == b->u.left.where;
+	case MSG_SHIM_VERSION:
+		return a->u.shim_version.version == b->u.shim_version.version;
 	}
 	return 0;
 }
@@ -269,6 +276,15 @@ check_decoded(const struct proto_msg *m, const uint8_t *body, size_t len)
 	case MSG_SHIM_SIGNAL:
 		CHECK(len == 12);
 		CHECK(m->u.signal.sig >= 1 && m->u.signal.sig <= 64);
+		break;
+	case MSG_LIST_LEFT:
+	case MSG_SHIM_LEFT:
+		CHECK(len == 13);
+		CHECK(m->u.left.where <= LEFT_CGROUP);
+		break;
+	case MSG_SHIM_VERSION:
+		CHECK(len == 2);
+		CHECK(m->u.shim_version.version >= 1);
 		break;
 	default:
 		CHECK(!"decoded an unknown type");
@@ -866,6 +882,15 @@ as_recipe(const uint8_t *data, size_t size)
 	case MSG_SHIM_SIGNAL:
 		m.u.signal.run_id = take(&r, 8);
 		m.u.signal.sig = (int32_t)(uint32_t)take(&r, 4);
+		break;
+	case MSG_LIST_LEFT:
+	case MSG_SHIM_LEFT:
+		m.u.left.run_id = take(&r, 8);
+		m.u.left.count = (uint32_t)take(&r, 4);
+		m.u.left.where = (uint8_t)take(&r, 1);
+		break;
+	case MSG_SHIM_VERSION:
+		m.u.shim_version.version = (uint16_t)take(&r, 2);
 		break;
 	default:
 		break;
