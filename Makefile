@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # cmapp: cmappmgr (VM host) and cmappserver (VM guest).
 # make            build the binaries into build/
 # make deps       install the missing Debian packages to build (as root);

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # deps.sh: installs the Debian packages that cmapp needs and that are missing,
 # so that a fresh Debian 12 machine needs nothing by hand.  Called by make;
 # "deps.sh test" also installs what the test suites need.

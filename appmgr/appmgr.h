@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * appmgr.h: cmappmgr's one context struct, shared by main.c (command line,
  * conf, keys) and manager.c (the connect, start, watch loop).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dial.c: how cmappmgr reaches cmappserver, for a service (manager.c) and
  * for -list (list.c) alike.  Resolve the node, try each address, and when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hostlog.c: writes a monitor's host-log records (OUTPUT stream 3) to the
  * file named on cmappmgr's own command line.  Each record is appended with

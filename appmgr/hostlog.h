@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hostlog.h: a monitor's host-side log file (cmapp_net_mon --host_logfile,
  * cmapp_disk_mon -O/--log-file).  The monitor runs in the guest and sends

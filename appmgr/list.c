@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * list.c: cmappmgr -list, the admins' status view of one guest.
  *

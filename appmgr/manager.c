@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * manager.c: cmappmgr's loop.  Connect (retrying until -cmappserver_timeout
  * runs out, the guest may still be booting), HELLO, START the service (or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * appserver.h: cmappserver's one context struct and the interface between
  * its parts: main.c (start-up), server.c (listener and manager sessions),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * leftover.c: what a service leaves behind when its main process ends:
  * the processes still in its process group (the shim made it a session

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * leftover.h: counting and signalling what a service left behind when its
  * main process ended: its process group, and its cgroup where cgroup v2

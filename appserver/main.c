@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * main.c: cmappserver start-up.  Everything that can fail for a reason the
  * admin must fix (conf, key files, the listening port, the pidfile) fails

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * reload.c: cmappserver's conf and key files over the daemon's life.  They
  * are read at start-up (main.c) and again on SIGHUP, the same way, and the

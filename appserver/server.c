@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * server.c: cmappserver's listener and manager sessions.  Every connection
  * gets a TLS handshake deadline, must say HELLO with a version we speak,

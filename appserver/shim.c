@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * shim.c: cmapp-shim, the small parent of one supervised service.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * shim.h: what cmappserver and cmapp-shim agree on besides the protocol's
  * 4xx messages (docs/restart.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * shimfsm.c: the table of cmapp-shim's life cycle (shimfsm.h).  Each cell
  * names what shim.c does and the state it moves to; an empty cell is an

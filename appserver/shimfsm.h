@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * shimfsm.h: the life cycle of cmapp-shim as a table, states x events ->
  * action and next state.  shim.c applies it through its one entry point,

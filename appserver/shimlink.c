@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * shimlink.c: blocking, deadline-bound helpers for talking to cmapp-shim
  * processes over their unix sockets (see shimlink.h).  The event loop only

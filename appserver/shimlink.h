@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * shimlink.h: blocking helpers for cmappserver's side of the link to a
  * cmapp-shim: finding the shims of a run directory, connecting, reading one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stopall.c: "cmappserver -stop_all", for a guest's shutdown script.  A
  * plain stop of cmappserver leaves every service running (so a restart or

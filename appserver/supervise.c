@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * supervise.c: the services cmappserver supervises.  Each runs under its own
  * cmapp-shim (shim.c), which owns the process, drains its output and keeps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * svcfsm.c: the table of a supervised service's life cycle (svcfsm.h).
  * Each cell names what supervise.c does and the state it moves to; an

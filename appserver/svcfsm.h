@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * svcfsm.h: the life cycle of a supervised service as a table, states x
  * events -> action and next state (after s6-supervise's actions[][]).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # bench/bench.mk: "make bench" (issue 6), included by the top-level Makefile.
 #
 # make bench   as root: builds everything, installs NRPE and OpenSSH from

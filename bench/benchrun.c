@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * benchrun.c: runs a command N times in a row and times each run from just
  * before fork() to just after waitpid() returned, in CLOCK_REALTIME

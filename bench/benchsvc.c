@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * benchsvc.c: the service of make bench's latency runs (bench/run.sh).
  *

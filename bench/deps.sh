@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # deps.sh: installs the Debian packages that "make bench" compares cmapp with,
 # if missing: the NRPE daemon and check_nrpe, the OpenSSH server and client.
 # Non-interactive.  The benchmark runs private instances of its own (see

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # run.sh BUILD_DIR: the benchmark behind "make bench" (issue 6).  Compares
 # cmapp with NRPE and ssh on this machine in one run, all on loopback, prints
 # one table and writes it to bench/results.md.  Everything it starts (the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # mkkeys.sh: makes the manual's key set with the openssl command line instead
 # of Java's keytool (chapter 5, "Key generation on the VM Host / VM guest").
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * certcheck.c: tells which certificates of the key files in use expire
  * within a few weeks or have expired, in words an admin can act on: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * certcheck.h: which certificates of a process's key files expire soon or
  * have expired.  A shared client certificate that expires fails every

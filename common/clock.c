@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * clock.c: now_ms(), for every deadline and interval (see clock.h).
  */

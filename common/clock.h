@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * clock.h: the one clock for deadlines and intervals, in every program:
  * monotonic, so that a change of the wall clock moves no deadline.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf.c: reads cmappserver.conf and cmappmgr.conf, the manual's
  * Java-properties-like files.  inih splits the key lines into keys and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf.h: cmappserver.conf and cmappmgr.conf, in the manual's format
  * (key=value lines, '#' comments, an empty value meaning the default).

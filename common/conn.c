@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conn.c: TLS over libuv with memory BIOs (see shared notes: flush the write
  * BIO after every SSL call, also after the final handshake flight and before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conn.h: one framed TLS connection on a libuv TCP stream, for both sides.
  * OpenSSL works over two memory BIOs; this module pumps ciphertext between

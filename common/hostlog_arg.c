@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hostlog_arg.c: the host log file named in a monitor's argv, or NULL.
  * Pure, self-contained (it may be linked into cmappmgr as is), and held to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hostlog_arg.h: which file on the VM host a monitor's command line names
  * for its host log, read exactly as the monitors read their options, for

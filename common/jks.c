@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * jks.c: reads a JKS keystore (Sun's sun.security.provider.JavaKeyStore),
  * the format of the manual's keytool commands on the Java versions the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * jks.h: reads Java's JKS keystores (what keytool wrote by default up to
  * Java 8, and what admins migrating from HP-UX still carry) as a drop-in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keystore.c: reads the manual's keyStore and trustStore files.  Formats are
  * told apart by content, never by name: PEM (what certs/mkkeys.sh writes),

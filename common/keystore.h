@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keystore.h: reads the manual's key files.  A keyStore is PEM (private key,
  * optionally encrypted with the password, plus its certificate and chain) or

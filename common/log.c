@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log.c: the one logger of both daemons, after OpenBSD's log.c.  Messages go
  * to syslog (daemon facility) and, in the foreground, to stderr as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log.h: logging for both daemons, after OpenBSD's log.c.  syslog always
  * (daemon facility); stderr too when in the foreground.  fatal/fatalx only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto.c: the codec of the cmapp wire protocol (docs/protocol.md).  This is
  * the only place where wire integers are packed or unpacked, and where a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto.h: the cmapp wire protocol, the one codec shared by cmappmgr and
  * cmappserver.  Every frame is an 8-byte header (u32 body length, u16 type,

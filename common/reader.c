@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * reader.c: gathers a byte stream and cuts it into frames (see reader.h).
  * The buffer is sized by what the frame that begins needs, read from its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * reader.h: the one reader of a framed byte stream (a TLS session, the
  * link between cmappserver and a shim).  It gathers bytes and cuts them

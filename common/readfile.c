@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * readfile.c: reads a conf or key file whole.  One byte more than allowed
  * is read, to tell a file that grew past the limit after fstat; what was

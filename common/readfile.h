@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * readfile.h: reading a small file whole (a conf file, a key file), with
  * its size checked against the caller's limit before and while reading.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * svc.c: service identity.  The server matches a START against running
  * services by the whole vector, byte for byte, as the manual requires ("all

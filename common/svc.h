@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * svc.h: a service is known by its exact argument vector.  These helpers turn
  * an argv from the wire into NUL-terminated strings, compare two, and render

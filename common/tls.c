@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tls.c: builds the one SSL_CTX of a process from the conf's key files and
  * classifies TLS failures, so that a refused certificate (a configuration

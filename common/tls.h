@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tls.h: the TLS policy shared by both sides: TLS 1.2 minimum (1.3
  * preferred), forward-secret AEAD suites only, mutual authentication against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * vis.c: the one filter that makes bytes from the other side harmless on a
  * terminal and in a log (see vis.h and docs/output-filter.md).  A pure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * vis.h: the one filter for bytes from the other side (a service's output,
  * a peer's texts and arguments) on their way into a log, a terminal or a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # conf/install.mk: install, uninstall and check-man, included by the top-level
 # Makefile after MANAGER and ALL are defined.  Also adds cmappmgr -list
 # (appmgr/list.c) to cmappmgr's sources.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * disk.c: the disk probe, cmapp_disk_mon, for NPIV disks:
  *

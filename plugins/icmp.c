@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * icmp.c: building an echo request and recognising its reply.  A reply is
  * ours when its type is echo reply and its sequence number and the 64-bit

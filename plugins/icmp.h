@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * icmp.h: ICMP and ICMPv6 echo packets for the net probe, as pure
  * functions over byte buffers (no socket here).

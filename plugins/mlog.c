@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mlog.c: the monitors' logging.  A record is one line,
  *

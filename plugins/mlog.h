@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mlog.h: the monitors' log records.  One record goes, if its priority is
  * wanted, to stderr, syslog, the guest log file and the host log; a failure

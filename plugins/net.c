@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * net.c: the net probe, cmapp_net_mon (the manual's cmapp_net_mon.pl), for
  * a DIO LAN:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * plugin.h: the interface between the monitors' runner (runner.c) and a
  * probe.  A probe is a shared object NAME.so that exports one descriptor,

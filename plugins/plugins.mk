@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # plugins.mk: the monitors cmapp_net_mon (also as cmapp_net_mon.pl) and
 # cmapp_disk_mon: one runner program (plugins/main.c, runner.c, mlog.c) that
 # loads the probe its name says from plugins/NAME.so beside it, the probes,

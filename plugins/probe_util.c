@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * probe_util.c: helpers every probe links in: filling a result, strict
  * number parsing, and the argv clean-up that lets the manual's service

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * probe_util.h: small helpers compiled into each probe (and the unit tests):
  * results, numbers and the manual's option spellings.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * runner.c: the common runner of the monitors.  It finds and loads the probe
  * (NAME.so for cmapp_NAME_mon), lets it parse the command line, then owns

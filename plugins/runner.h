@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * runner.h: the one runner of every cmapp_NAME_mon command.  It loads the
  * probe NAME.so found next to the executable, in <exe dir>/plugins/ and then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_badabi.c: a probe built for another interface version
  * (build/tests/plugins/badabi.so), which the runner must refuse.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_probe.c: a probe for the runner's tests (build/tests/plugins/test.so,
  * run as cmapp_test_mon from build/tests/), and the proof that a third

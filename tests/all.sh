@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # all.sh: the test command's body (make test, which builds the programs, the
 # test tools and the unit runner first).  Runs every suite, each with its
 # own runner: the Criterion unit tests, a build by gcc and by clang with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * argvfix.c: writable argument vectors for the tests (argvfix.h).  Each
  * copy stays reachable from a static list until the process ends: a

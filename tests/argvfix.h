@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * argvfix.h: argument vectors for the tests of parsers that take argv as
  * main() gets it, char **, which getopt permutes.  The tests write their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ciskip.h: skip_test(FORMAT, ...), Criterion's cr_skip_test for a test
  * that cannot run on this machine (no keytool, no network namespace, no

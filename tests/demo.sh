@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # demo.sh BUILD_DIR: the README's demo.  Makes a throwaway key set, starts a
 # cmappserver on 127.0.0.1, has a cmappmgr run a sample application through
 # it, shows the exit code coming through, and stops what it started.

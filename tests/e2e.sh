@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # e2e.sh BUILD_DIR [TEST...]: runs the end-to-end tests in tests/e2e/ against
 # the binaries in BUILD_DIR, each in a fresh temp dir with its own server,
 # and ends with "N passed, N failed, N skipped".

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/fuzz.mk: the fuzzing targets and the load-test helper, included by the
 # top-level Makefile.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keyfix.c: the key-file tests' fixture (keyfix.h).  Test code: it fails
  * the running Criterion test on any surprise.

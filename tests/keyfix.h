@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keyfix.h: the fixture shared by the key-file tests (test_keystore.c,
  * test_jks.c): a fresh directory under /tmp per test, shell commands run

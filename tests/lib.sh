@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # lib.sh: helpers for the end-to-end tests (sourced by tests/e2e.sh and the
 # benchmarks).  They start the real binaries on loopback with a throwaway
 # key set made by certs/mkkeys.sh, on a port of their own.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_certcheck.c: tests for common/certcheck.c, on certificates made
  * here with the OpenSSL API whose dates are set against a fixed "now". */
 #include <criterion/criterion.h>

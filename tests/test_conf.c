@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_conf.c: cmappmgr.conf and cmappserver.conf.  The manual's two
  * samples verbatim, the keys and their defaults, the three ways to pin a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_disk_probe.c: tests for the disk probe (build/plugins/disk.so,
  * loaded through the runner's loader): its command line, the manual's

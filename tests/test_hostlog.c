@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_hostlog.c: appmgr/hostlog.c, a monitor's host-side log file. */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>

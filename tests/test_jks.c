@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_jks.c: jks_parse (common/jks.c) against JKS files made at test time,
  * in a fresh directory under /tmp, by Java's keytool run as the manual runs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_keystore.c: the keyStore and trustStore readers against files made
  * at test time, in a fresh directory under /tmp, by the tools an admin uses:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_net_probe.c: tests for the net probe (build/plugins/net.so, loaded
  * through the runner's loader) and its packets (plugins/icmp.c).  The live

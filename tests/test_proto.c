@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_proto.c: the wire codec.  Round trips of every type, exact byte
  * layouts, the decoder's refusals of short, long and lying frames,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_reader.c: the stream reader (common/reader.c).  Whole frames,
  * frames fed byte by byte and several in one feed, refusals judged on the

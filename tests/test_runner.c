@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_runner.c: tests for the monitors' runner (plugins/runner.c) and log
  * records (plugins/mlog.c).  They run the real loader on the test probes

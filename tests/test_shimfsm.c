@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_shimfsm.c: tests for appserver/shimfsm.c, the table of cmapp-shim's
  * life cycle.  CELLS is the life cycle written out again, one test each;

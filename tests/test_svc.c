@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_svc.c: tests for common/svc.c, service identity and display. */
 #include <errno.h>
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_svcfsm.c: tests for appserver/svcfsm.c, the table of a service's
  * life cycle.  CELLS is the life cycle written out again, one test each;

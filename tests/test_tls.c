@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_tls.c: tests for common/tls.c's table of refusal reasons, which
  * words a refused peer's TLS error in a process without OpenSSL's own
  * error strings (cmappserver). */

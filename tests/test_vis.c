@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_vis.c: tests for common/vis.c, the filter for bytes from the other
  * side. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # The service's exit code comes through as cmappmgr's, and its output lines
 # arrive marked, stdout on stdout and stderr on stderr.
 # cost: 1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A service killed by signal N makes cmappmgr exit 128+N.
 # cost: 1
 expect "cmappserver starts" start_server

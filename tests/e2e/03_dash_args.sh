@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Everything after -service is the command verbatim, dash-led words too.
 # cost: 1
 expect "cmappserver starts" start_server

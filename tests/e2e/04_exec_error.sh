@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A command that cannot be executed comes back as an error with the reason.
 # cost: 1
 expect "cmappserver starts" start_server

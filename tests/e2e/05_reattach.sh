@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A manager killed -9 leaves the application running; a new manager with the
 # same command attaches to it (one copy only) and gets its exit code.
 # cost: 1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # An exit that happens while no manager is attached is kept and delivered to
 # the next START of the same command; only the START after that launches.
 # cost: 1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # The 31st service is refused with the limit named; the 30 keep running.
 # cost: 4
 expect "cmappserver starts" start_server

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Nothing listens: cmappmgr keeps trying until its timeout, then exits 1
 # with the manual's message.
 # cost: 3

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A server that starts late, within the timeout, is reached.
 # cost: 3
 mgr -t $((10 * SLOW)) /bin/sh -c 'exit 4' & m=$!

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A client whose certificate the guest does not trust is refused at once,
 # and nothing is launched.
 # cost: 1

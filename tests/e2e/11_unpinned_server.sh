@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A server whose certificate is not the one pinned for the node is refused
 # by cmappmgr at once, and nothing is launched.
 # cost: 1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Garbage, plaintext and a half-open handshake on the port drop only those
 # connections; the server goes on serving.
 # cost: 1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A guest frozen for 2 s under a 10 s timeout is no failure; frozen past the
 # timeout it is detected, and once resumed the server serves again: the
 # status of the service whose manager gave up goes to the next START of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Several managers attached to one service are each told when it ends.
 # cost: 2
 expect "cmappserver starts" start_server

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # SIGTERM (the cluster halting the service) detaches cmappmgr; the
 # application keeps running for the next manager.
 # cost: 1

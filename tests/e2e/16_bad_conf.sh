@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A bad conf or key file fails at start, naming the file and the reason.
 # cost: 1
 printf 'keyStore=/x\nkeystorepassword=a\nbogus=1\n' >"$T/bad.conf"

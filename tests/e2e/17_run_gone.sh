@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # The server restarts without the run (as after a guest reboot): the
 # manager reconnects, finds its run gone and fails; it never relaunches.
 # cost: 1

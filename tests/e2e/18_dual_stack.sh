@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # By default the server listens on all addresses, IPv4 and IPv6.
 # cost: 1
 ${SERVER_WRAP:-} "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" -port "$PORT" \

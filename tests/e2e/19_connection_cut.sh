@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A connection cut shorter than the timeout is survived: cmappmgr reconnects
 # and re-attaches to the same run, with no second copy.
 # cost: 1

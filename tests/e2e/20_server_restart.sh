@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # cmappserver killed -9 and started again within the managers' timeout: ten
 # managers carry on, a service that ended meanwhile has its code delivered,
 # the others' codes come through later, and nothing leaks (20_restart.inc).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A binary upgrade done the same way as 20's restart (20_restart.inc): a
 # rebuilt cmappserver and cmapp-shim are installed over the running ones
 # with install(1), as "make install" does (the running processes keep the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # cmappserver -stop_all (a guest shutdown script) stops every service,
 # SIGKILL for one that ignores SIGTERM; attached managers get 128+signal.
 # One of those writes output without pause: -stop_all reads past its big

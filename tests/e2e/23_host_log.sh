@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A monitor's host-log records (what it writes to fd $CMAPP_HOSTLOG_FD in the
 # guest) land in the file named by --host_logfile on cmappmgr's own command
 # line, and nowhere when the command line names none; control characters

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # allow_command lines in cmappserver.conf restrict what hosts may launch: a
 # refused START is an error to the manager (exit 1) and a log line naming
 # the peer and the command; allowed ones run as usual.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A network cut between host and guest, made with a network namespace for
 # the guest and its veth link taken down: shorter than the timeout, the
 # manager rides it out and the code still comes through; longer, the

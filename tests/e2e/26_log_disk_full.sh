@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # The host log's disk is full (/dev/full answers every write with ENOSPC):
 # cmappmgr says so once, drops the records, and the monitoring goes on to
 # deliver the exit code.

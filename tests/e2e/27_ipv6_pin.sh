@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A trustStore pinned to an IPv6 address, written in brackets in any of the
 # three forms, is the one cmappmgr uses for -node ::1, -node [::1] or
 # another spelling of the address: a wrong certificate pinned for ::1 is

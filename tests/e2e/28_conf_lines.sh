@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Conf lines as admins write them: long comments start both programs; a
 # key line too long for inih (a keyStore path over 240 bytes), or an empty
 # allow_command after real ones, stops them naming the file, line and key.

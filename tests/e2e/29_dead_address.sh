@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A guest name with two addresses, the first of which does not answer (a
 # dead route: its SYNs go nowhere): cmappmgr gives each address but the
 # last 3 s to connect, then tries the next, instead of spending its whole

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # cmapp_net_mon as a cluster service: cmappmgr in a host namespace runs it
 # through cmappserver in a guest namespace, where it watches lan0.  lan0
 # reaches a switch namespace (a bridge) behind which the peer namespace

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # cmapp_disk_mon as a cluster service: cmappmgr in a host namespace runs it
 # through cmappserver in a guest namespace, on a loop device over a file:
 # healthy (logging every read on the host at -D 7), then the file cut to 0

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # cmapp_disk_mon on disks that fail the hard way, through cmappmgr (host
 # namespace) and cmappserver (guest namespace): a loop device over the
 # file of tests/fusefail, whose reads can be made to fail with EIO, to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # The monitors as a user meets them: -h, -v, no options, usage errors, by
 # hand and as services; the probe found beside the program in the build
 # tree and in installed trees; the host log written locally when run by

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # What goes to syslog, as an admin reading /var/log/syslog (or the journal)
 # would find it: each program's own ident, facility daemon, and a failure
 # at err.  The records are caught by tests/lib.sh's syslog_capture, which

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # 35_version_window.sh: hosts and guests upgrade one at a time, so each
 # side speaks a window of protocol versions and HELLO settles on the
 # highest both speak (docs/protocol.md, "Versions").  Both directions

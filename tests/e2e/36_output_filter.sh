@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Nothing from the guest reaches the host raw (docs/output-filter.md): a
 # service's output lines and last error line, its host-log records, the
 # guest's ERROR texts and -list all go through vis.c's filter, so that ESC

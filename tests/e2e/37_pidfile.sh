@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # -pidfile in a directory others may write: a symbolic link (or a hard
 # link) planted there must not make the daemon truncate the file it leads
 # to, and a directory or a FIFO is refused, each with the reason; a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # make install as an admin runs it, from the tree with nothing built yet
 # (a build directory of its own): "install: all" builds, then every file is
 # where the manual puts it, with its mode, and nothing else; install fails,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # cmappmgr -list, the admins' status view: every state a service can be in
 # (running with its managers, ended and delivered, ended while nobody
 # watched, killed by a signal, starting while its exec hangs) with the

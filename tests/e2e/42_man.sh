@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # The man pages: every page formats without a single warning (groff -ww, as
 # man -l uses it; mandoc -T lint too where installed), man-db can read its
 # NAME line, and each page matches its program: every option the program's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # conf/package-example.conf as Serviceguard would run it: every service_cmd
 # that calls cmappmgr is split into words as written, pointed at this
 # test's guest (localhost, its port and keys; the installed programs in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # What a service inherits, as from a shell: cmappserver's umask (not the
 # shim's 077), stdin from /dev/null, only fds 0-3 (none that cmappserver
 # was started with), a session and process group of its own, and

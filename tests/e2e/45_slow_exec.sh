@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A launch whose exec hangs (a program on a dead NFS mount; here a FUSE
 # file whose opens block) holds up its own managers only: cmappserver
 # serves every other manager meanwhile, a manager watching another service

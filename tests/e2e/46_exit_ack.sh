@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A status counts as delivered only once a manager acknowledges its EXIT.
 # A manager that was frozen when its service ended and then killed -9 (the
 # EXIT was queued for it, never read) leaves the status kept: the next

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A restarted cmappserver whose previous shim does not answer (stopped):
 # STARTs wait for it, a manager re-attaching by run id waits for it, and
 # when the shim dies at last that manager is told its run is gone (exit 1)

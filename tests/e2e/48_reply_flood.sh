@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A manager that asks and never reads (LIST after LIST, its receive buffer
 # full) must not make cmappserver queue replies without bound: it is
 # dropped once 8 MiB are queued for it, the server's memory stays bounded,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # cmappserver restarted while a launch's exec hangs (a program on a dead
 # NFS mount; here a FUSE file whose opens block): the new server finds the
 # shim still starting and waits for it like its own launch.  The manager,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # 50_idle_sockets.sh (load): 1,000 idle TCP connections against the server
 # from 20 other peers than the VM host (127.0.0.2-21, 50 each: under the
 # per-peer limit of 64 before HELLO), which never start a TLS handshake.

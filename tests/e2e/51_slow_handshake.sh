@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # 51_slow_handshake.sh (load): clients that trickle a TLS ClientHello one
 # byte a second (the Pacemaker CVE-2013-0281 pattern) from another peer
 # (127.0.0.2).  The server goes on serving real managers meanwhile, and

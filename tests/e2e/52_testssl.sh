@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # 52_testssl.sh (TLS scan): Debian's testssl.sh scans a cmappserver on
 # loopback.  Only TLS 1.2 and 1.3 may be offered, and only forward-secret
 # (ECDHE/DHE, or TLS 1.3) AEAD suites (GCM, CCM, ChaCha20-Poly1305), as

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # 53_conn_cap.sh (load): the global connection cap and its eviction.  Five
 # peers (127.0.0.2-6) each open 64 idle connections, the most one address
 # may hold before HELLO: 320 in all, over the cap of 256 (SERVER_MAX_CONNS).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # 54_peer_v6.sh (load): the per-peer limit before HELLO (64) counts an IPv6
 # /64 as one peer, since one site gets a whole /64 and could spread a flood
 # over it.  Three addresses of one /64 open 40 idle connections each: 64

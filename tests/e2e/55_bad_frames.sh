@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # 55_bad_frames.sh: frames that no cmappmgr sends, each on a connection
 # that completed the mutual TLS handshake with the host's keys
 # (tests/tools/rawframe): a frame before HELLO, HELLO of a version too old,

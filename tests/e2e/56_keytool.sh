@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # 56_keytool.sh: keys made with Java's keytool exactly as the manual's
 # chapter 5 makes them (its six commands, plus the -keyalg RSA that modern
 # keytool requires, the prompts of -genkey answered on stdin as an admin

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Shims outlive the cmappserver binary that started them: an upgraded
 # server adopts the shims of every older link version it knows (here a
 # stand-in of version 1, the first), its managers attach and -stop_all

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Kept statuses are bounded: with more than 64 services ended while no
 # manager watched, the oldest is forgotten, logged with its status, and
 # its shim released; the next START of its command launches afresh, while

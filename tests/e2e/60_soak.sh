@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Soak: 10,000 attach/detach cycles, 1,000 managers killed -9, then 1,000
 # launches of a short command run to their end (START, EXIT, ACK, the
 # shim released), against one server.  Afterwards its RSS and open fds are

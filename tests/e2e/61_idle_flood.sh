@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # 61_idle_flood.sh (load): an idle flood from the manager's own address
 # (issue 13, item 1).  A user of the VM host opens 64 idle TCP connections
 # from 127.0.0.1, the most one address may have before HELLO

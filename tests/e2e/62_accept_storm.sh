@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # 62_accept_storm.sh (load): an accept storm (issue 13, items 2 and 8).
 # For 12 s one address, the manager's own (127.0.0.1), connects and resets
 # as fast as it can (tests/tools/storm.c), with the server's open-file

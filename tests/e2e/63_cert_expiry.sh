@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Certificates that expire: keytool's default validity is 90 days, and when
 # the shared client certificate expires every cmappmgr of the cluster fails
 # at once.  Both sides say so ahead: a certificate of their keyStore or

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # SIGHUP re-reads cmappserver's conf and key files without dropping a
 # session or a service: connections accepted after it get the new keys,
 # open ones keep theirs, allow_command and max_processes apply at once.  A

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # What a service leaves behind when its main process ends (issue 13, item
 # 5): children still in its process group are counted in the server's log
 # and in -list, and -stop_all stops them; where cgroup v2 is writable, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fusefail.c: a FUSE file system for the disk monitor's tests.  It serves
  * two files:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_conf.c: libFuzzer target for common/conf.c, the parser of
  * cmappserver.conf and cmappmgr.conf.  Each input is parsed as both files:

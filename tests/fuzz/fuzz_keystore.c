@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_keystore.c: libFuzzer target for common/keystore.c, the readers of
  * the keyStore and trustStore files (PEM, PKCS#12, DER, JKS).  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_proto.c: libFuzzer target for the wire codec (common/proto.c), the
  * code that sees a peer's bytes first.  Each input is tried three ways:

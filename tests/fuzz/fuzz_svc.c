@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_svc.c: libFuzzer target for common/svc.c, which turns a START's argv
  * from the wire into the strings cmappserver execs, matches services by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mkseeds.c: writes the fuzzers' seed corpus of valid frames with the real
  * encoder, so that the seeds follow common/proto.c when a layout changes.

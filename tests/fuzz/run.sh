@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # run.sh: runs one libFuzzer target for a while (called by tests/fuzz.mk).
 #
 #   tests/fuzz/run.sh DIR NAME SECONDS [SEED_DIR...]

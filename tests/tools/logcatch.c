@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * logcatch.c: the end-to-end tests' syslog daemon.  It receives the
  * datagrams syslog(3) sends to /dev/log (tests/lib.sh's syslog_capture

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * oldserver.c: stands in for the cmappserver of the first release, which
  * speaks protocol version 1 only, for tests/e2e/35_version_window.sh: a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * oldshim.c: stands in for a cmapp-shim of an older or newer binary, for
  * tests/e2e/57_old_shim.sh: an upgraded cmappserver must adopt every link

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rawframe.c: a test client that completes the mutual TLS handshake with
  * cmappserver as a manager does, then writes whatever bytes it is given,

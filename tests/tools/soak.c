@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * soak.c: the soak test's client.  Without a process per cycle, it runs
  * cycles against cmappserver, each a full TLS connection with HELLO, START

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sockhold.c: the load tests' client (tests/e2e/50_idle_sockets.sh,
  * 51_slow_handshake.sh, 53_conn_cap.sh, 54_peer_v6.sh).  Opens many TCP connections to a server and holds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * storm.c: the accept-storm client (tests/e2e/62_accept_storm.sh).  Opens
  * TCP connections to a server on loopback as fast as it can and resets
