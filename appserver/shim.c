@@ -48,7 +48,8 @@
 #define STOP_GRACE_MS	1000		/* asked to stop: last EXIT out */
 #define LINK_MAX_BODY	64		/* the frames a link sends us */
 #define LINK_IN_MAX	(PROTO_HDR_LEN + LINK_MAX_BODY)
-#define LEFT_POLL_MS	500		/* recounting what a service left */
+#define LEFT_POLL_MS	500		/* recounting what a service left, */
+#define LEFT_POLL_MAX_MS 30000		/* backing off while nothing changes */
 #define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 enum { P_SIG, P_EXEC, P_LISTEN, P_OUT, P_ERR = P_OUT + 1, P_LOG, P_LINK };
@@ -88,6 +89,7 @@ struct shim {
 	uint32_t	 left;		/* processes it left, once reaped */
 	int		 emptied;	/* left fell to 0: EMPTY is due */
 	int64_t		 left_check;	/* ms: the next recount */
+	int		 left_poll;	/* ms until the one after */
 	char		 cg[PATH_MAX];	/* its cgroup, or "" */
 	int		 cg_fd;		/* its cgroup.procs, until the fork */
 };
@@ -292,7 +294,16 @@ recount(struct shim *sh)
 		else
 			n = left_count_pgrp(sh->pid);
 	}
-	sh->left_check = now_ms() + LEFT_POLL_MS;
+	/*
+	 * A daemon a service left may run for days: each unchanged count
+	 * doubles the wait (a scan of /proc without a cgroup), a change or
+	 * a signal (signal_service: left_poll 0) brings it back to LEFT_POLL_MS.
+	 */
+	if (n != sh->left || sh->left_poll == 0)
+		sh->left_poll = LEFT_POLL_MS;
+	else if ((sh->left_poll *= 2) > LEFT_POLL_MAX_MS)
+		sh->left_poll = LEFT_POLL_MAX_MS;
+	sh->left_check = now_ms() + sh->left_poll;
 	if (n == sh->left)
 		return;
 	if (n == 0)
@@ -356,6 +367,8 @@ signal_service(struct shim *sh, int sig)
 	 * group, signalled above while it runs, are skipped. */
 	if (sh->cg[0] != '\0')
 		left_kill_cgroup(sh->cg, sig, sh->reaped ? 0 : sh->pid);
+	/* What was signalled should end soon: count at the short period. */
+	sh->left_poll = 0;
 	if (sh->reaped)
 		recount(sh);
 }
