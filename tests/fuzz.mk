@@ -116,10 +116,10 @@ fuzz-clean:
 # (tests/lib.sh's syslog_capture), built with the test tools.
 TOOLS += $(BUILD)/tests/sockhold $(BUILD)/tests/storm $(BUILD)/tests/logcatch
 
-$(BUILD)/tests/sockhold: $(call obj,tests/tools/sockhold.c)
+$(BUILD)/tests/sockhold: $(call obj,tests/tools/sockhold.c common/clock.c)
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
 
-$(BUILD)/tests/storm: $(call obj,tests/tools/storm.c)
+$(BUILD)/tests/storm: $(call obj,tests/tools/storm.c common/clock.c)
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
 
 # A stand-in shim of another link version (tests/e2e/57_old_shim.sh).

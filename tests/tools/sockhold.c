@@ -56,8 +56,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 #define SETTLE_S	1.0	/* a refusal comes within this of connecting */
 #define CONNECT_S	5.0	/* per batch */
@@ -101,15 +102,6 @@ set_addr(struct sockaddr_storage *ss, const char *a, long port)
 		return 0;
 	}
 	return -1;
-}
-
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -389,9 +381,9 @@ main(int argc, char **argv)
 	for (i = 0; i < (size_t)n; i++)
 		socks[i].fd = -1;
 
-	t0 = now();
+	t0 = now_ms() / 1e3;
 	for (;;) {
-		t = now();
+		t = now_ms() / 1e3;
 		c_pending = c_open = 0;
 		for (i = 0; i < next; i++) {
 			if (socks[i].state == S_CONNECTING)
@@ -460,7 +452,7 @@ main(int argc, char **argv)
 			perror("sockhold: poll");
 			return 1;
 		}
-		t = now();
+		t = now_ms() / 1e3;
 		for (i = 0, k = 0; i < next && k < np; i++) {
 			struct sock *s = &socks[i];
 

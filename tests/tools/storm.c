@@ -28,8 +28,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 #define MAX_FLIGHT	4096
 #define GIVE_UP_S	1.0
@@ -42,15 +43,6 @@ struct flight {
 static struct sockaddr_storage	dst, src;
 static socklen_t		alen;
 static int			have_src;
-
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* a into *ss with port; -1 unless a loopback address. */
 static int
@@ -154,8 +146,8 @@ main(int argc, char **argv)
 		return 3;
 	}
 
-	t0 = now();
-	while ((t = now()) - t0 < duration) {
+	t0 = now_ms() / 1e3;
+	while ((t = now_ms() / 1e3) - t0 < duration) {
 		while (n < conc) {
 			if ((fl[n].fd = dial()) == -1) {
 				failed++;
@@ -171,7 +163,7 @@ main(int argc, char **argv)
 			perror("storm: poll");
 			return 1;
 		}
-		t = now();
+		t = now_ms() / 1e3;
 		for (i = 0; i < n; ) {
 			if (pfd[i].revents == 0 && t - fl[i].t < GIVE_UP_S) {
 				i++;
@@ -190,7 +182,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++)
 		reset(fl[i].fd);
-	t = now() - t0;
+	t = now_ms() / 1e3 - t0;
 	printf("connects=%lu failed=%lu rate=%.0f\n", ups, failed,
 	    (double)ups / t);
 	return 0;
