@@ -264,6 +264,24 @@ use_sockhold() {
 # ms: milliseconds from bash's clock.
 ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 
+# managers_served WHEN: three managers one after another, while a load
+# runs (exit codes 3, 4 and 5, each checked); the slowest one's time, in
+# ms, in $worst.  WHEN ends each line ("during the flood").
+managers_served() {
+	local code rc t0 t1 i=0
+	worst=0
+	for code in 3 4 5; do
+		i=$((i + 1))
+		t0=$(ms)
+		mgr -t 10 /bin/sh -c "exit $code" 2>"$T/mgr$i.err"; rc=$?
+		t1=$(ms)
+		echo "manager $i served in $((t1 - t0)) ms $1"
+		expect_eq $rc $code "manager $i's exit code $1" "$T/mgr$i.err"
+		[ $((t1 - t0)) -gt $worst ] && worst=$((t1 - t0))
+		sleep 1
+	done
+}
+
 # syslog_capture: from now on, what a command run by in_syslog sends to
 # syslog lands in $SYSLOG_OUT ($T/syslog) instead of this machine's syslog,
 # a line a record: "FACILITY.PRIORITY IDENT[PID]: MESSAGE", such as

@@ -25,18 +25,7 @@ expect_eq $((open + refused)) $N "slow clients held or refused at once"
 [ "$open" -gt 0 ] || fail "the server refused every slow client at once"
 
 # Real managers, one after another, while the slow clients trickle.
-worst=0 i=0
-for code in 3 4 5; do
-	i=$((i + 1))
-	t0=$(ms)
-	mgr -t 10 /bin/sh -c "exit $code" 2>"$T/mgr$i.err"; rc=$?
-	t1=$(ms)
-	echo "manager $i served in $((t1 - t0)) ms"
-	expect_eq $rc $code "manager $i's exit code during the slow handshakes" \
-		"$T/mgr$i.err"
-	[ $((t1 - t0)) -gt $worst ] && worst=$((t1 - t0))
-	sleep 1
-done
+managers_served "during the slow handshakes"
 [ $worst -lt $((1000 * SLOW)) ] ||
 	fail "a manager took $worst ms during the slow handshakes (limit $((1000 * SLOW)) ms)"
 # (Slow managers under valgrind may take past the deadline; then the ages

@@ -30,18 +30,7 @@ done
 # Past the handshake deadline: each has been closed and reopened once.
 sleep $((5 * SLOW))
 
-worst=0 i=0
-for code in 3 4 5; do
-	i=$((i + 1))
-	t0=$(ms)
-	mgr -t 10 /bin/sh -c "exit $code" 2>"$T/mgr$i.err"; rc=$?
-	t1=$(ms)
-	echo "manager $i served in $((t1 - t0)) ms during the flood"
-	expect_eq $rc $code "manager $i's exit code during the flood" \
-		"$T/mgr$i.err"
-	[ $((t1 - t0)) -gt $worst ] && worst=$((t1 - t0))
-	sleep 1
-done
+managers_served "during the flood"
 [ "$SLOW" -gt 1 ] || [ $worst -lt 1000 ] ||
 	fail "a manager took $worst ms during the idle flood (limit 1000 ms)"
 kill -0 $long 2>/dev/null || fail "the attached manager is gone: $(cat "$T/long.out")"
