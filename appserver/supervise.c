@@ -382,10 +382,9 @@ act_exited(struct service *s, const struct proto_msg *m)
 	n = srv->sup_ops->exited(srv, s, s->stopping ? s->stop_who : NULL);
 	if (s->stopping)
 		log_info("%s (pid %u, run %016llx) stopped on request by %s: "
-		    "%s; told %u manager%s and requester%s", s->display,
+		    "%s; told %u manager%s (requesters included)", s->display,
 		    s->pid, (unsigned long long)s->run_id, s->stop_who,
-		    status_text(s, st, sizeof(st)), n, n == 1 ? "" : "s",
-		    n == 1 ? "" : "s");
+		    status_text(s, st, sizeof(st)), n, n == 1 ? "" : "s");
 	else if (n > 0)
 		log_info("%s (pid %u, run %016llx) %s; told %u manager%s",
 		    s->display, s->pid, (unsigned long long)s->run_id,
