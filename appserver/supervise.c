@@ -69,6 +69,14 @@ struct service {
 	uint32_t		 left;		/* processes it left (SHIM_LEFT) */
 	uint8_t			 left_where;	/* proto_left_where */
 	struct session_list	 sessions;	/* attached, server.c's */
+	char			 instance[PROTO_MAX_INSTANCE + 1];
+	/* A stop on request (a manager's STOP): */
+	struct session_list	 stoppers;	/* requesters, server.c's */
+	uv_timer_t		 stop_timer;	/* SIGKILL, then give up */
+	int			 timer_open;
+	int			 stopping;	/* SIGTERM sent */
+	int			 stop_killed;	/* SIGKILL sent */
+	char			 stop_who[PROTO_MAX_TEXT]; /* the first */
 };
 
 /* What an event carries, as its action needs. */
@@ -77,6 +85,7 @@ struct sv_arg {
 	struct session		*sess;		/* ATTACH, ACK */
 	int			 launched;	/* ATTACH: its START launched */
 	const char		*why;		/* LINK LOST, EXPIRE */
+	uint32_t		 timeout;	/* STOP: s to SIGKILL */
 };
 
 struct shim_req {
@@ -85,6 +94,8 @@ struct shim_req {
 };
 
 static void	link_lost(struct service *, const char *);
+static void	set_instance(struct service *, const char *);
+static void	inst_remove(const struct service *);
 static int	sup_event(struct service *, enum sv_event,
 		    const struct sv_arg *);
 
@@ -110,6 +121,12 @@ struct session_list *
 sup_sessions(struct service *s)
 {
 	return &s->sessions;
+}
+
+struct session_list *
+sup_stoppers(struct service *s)
+{
+	return &s->stoppers;
 }
 
 /* The server's counts of live, kept and adopting services: +1 or -1. */
@@ -154,9 +171,15 @@ handle_closed(uv_handle_t *h)
 	maybe_free(s);
 }
 
+/* Without its shim a service cannot be signalled: its stop timer goes
+ * with the link. */
 static void
 close_link(struct service *s)
 {
+	if (s->timer_open) {
+		s->timer_open = 0;
+		uv_close((uv_handle_t *)&s->stop_timer, handle_closed);
+	}
 	if (!s->shim_open)
 		return;
 	s->shim_open = 0;
@@ -172,10 +195,11 @@ service_free(struct server *srv, struct service *s)
 
 	/* Every action that forgets a live service tells its managers
 	 * first (ops->error), and an ended one has none attached. */
-	if (!LIST_EMPTY(&s->sessions))
+	if (!LIST_EMPTY(&s->sessions) || !LIST_EMPTY(&s->stoppers))
 		fatalx("%s (run %016llx): forgotten with managers attached",
 		    s->display, (unsigned long long)s->run_id);
 	TAILQ_REMOVE(&srv->services, s, link);
+	inst_remove(s);
 	count(srv, s->state, -1);
 	s->listed = 0;
 	s->state = SV_GONE;
@@ -293,15 +317,22 @@ sweep_cb(uv_timer_t *t)
 }
 
 struct service *
-sup_find_argv(struct server *srv, char *const *argv)
+sup_find_argv(struct server *srv, char *const *argv, const char *instance)
 {
 	struct service	*s;
 
 	TAILQ_FOREACH(s, &srv->services, link)
 		if (s->state != SV_DELIVERED && s->argv != NULL &&
+		    strcmp(s->instance, instance) == 0 &&
 		    svc_argv_equal(s->argv, argv))
 			return s;
 	return NULL;
+}
+
+const char *
+sup_instance(const struct service *s)
+{
+	return s->instance;
 }
 
 struct service *
@@ -338,6 +369,8 @@ act_exited(struct service *s, const struct proto_msg *m)
 	s->exit_how = m->u.exit.how;
 	s->exit_value = m->u.exit.value;
 	s->ended = time(NULL);
+	if (s->timer_open)
+		uv_timer_stop(&s->stop_timer);
 	/* Its shim's SHIM_LEFT came just before the EXIT. */
 	if (s->left > 0)
 		log_warnx("run %016llx (%s) %s and left %u process%s in its "
@@ -346,8 +379,13 @@ act_exited(struct service *s, const struct proto_msg *m)
 		    status_text(s, st, sizeof(st)), s->left,
 		    s->left == 1 ? "" : "es", s->pid,
 		    s->left_where == LEFT_CGROUP ? " and cgroup" : "");
-	n = srv->sup_ops->exited(srv, s);
-	if (n > 0)
+	n = srv->sup_ops->exited(srv, s, s->stopping ? s->stop_who : NULL);
+	if (s->stopping)
+		log_info("%s (pid %u, run %016llx) stopped on request by %s: "
+		    "%s; told %u manager%s (requesters included)", s->display,
+		    s->pid, (unsigned long long)s->run_id, s->stop_who,
+		    status_text(s, st, sizeof(st)), n, n == 1 ? "" : "s");
+	else if (n > 0)
 		log_info("%s (pid %u, run %016llx) %s; told %u manager%s",
 		    s->display, s->pid, (unsigned long long)s->run_id,
 		    status_text(s, st, sizeof(st)), n, n == 1 ? "" : "s");
@@ -367,6 +405,7 @@ act_adopt(struct service *s, const struct proto_msg *m, char **argv)
 
 	s->argv = argv;
 	svc_display(argv, s->display, sizeof(s->display));
+	set_instance(s, s->instance);	/* inst_read()'s */
 	s->started = (time_t)m->u.shim.started;
 	if (s->state == SV_LAUNCHING) {
 		/* Launched by the previous server, its exec still hanging:
@@ -431,6 +470,8 @@ act_lost(struct service *s, enum sv_action act, const char *why)
 	}
 }
 
+static void	stop_timer_cb(uv_timer_t *);
+
 static void
 act_signal(struct service *s, int sig)
 {
@@ -447,6 +488,68 @@ act_signal(struct service *s, int sig)
 		log_warnx("cannot signal %s (run %016llx): its %s is not "
 		    "reachable", s->display, (unsigned long long)s->run_id,
 		    SHIM_NAME);
+}
+
+/*
+ * A manager's STOP of a live service: the first one sends SIGTERM and
+ * starts the SIGKILL timer; each requester waits for the EXIT (STOPPED
+ * before it), which every attached manager gets too.
+ */
+static void
+act_stop(struct service *s, const struct sv_arg *a)
+{
+	struct server	*srv = s->srv;
+
+	srv->sup_ops->stopping(srv, s, a->sess);
+	if (s->stopping) {
+		log_info("stop of %s (run %016llx) asked by %s: already "
+		    "stopping on request by %s", s->display,
+		    (unsigned long long)s->run_id, a->sess->who, s->stop_who);
+		return;
+	}
+	log_info("stop of %s (pid %u, run %016llx) asked by %s: SIGTERM, "
+	    "SIGKILL after %u s", s->display, s->pid,
+	    (unsigned long long)s->run_id, a->sess->who, a->timeout);
+	s->stopping = 1;
+	snprintf(s->stop_who, sizeof(s->stop_who), "%s", a->sess->who);
+	act_signal(s, SIGTERM);
+	if (s->timer_open)
+		uv_timer_start(&s->stop_timer, stop_timer_cb,
+		    (uint64_t)a->timeout * 1000, 0);
+}
+
+/* The stop's SIGKILL time; after it, how long its end is waited for. */
+static void
+act_stop_timer(struct service *s)
+{
+	struct server	*srv = s->srv;
+	char		 text[PROTO_MAX_TEXT];
+
+	if (!s->stop_killed) {
+		s->stop_killed = 1;
+		log_warnx("%s (pid %u, run %016llx) still runs after SIGTERM: "
+		    "SIGKILL", s->display, s->pid,
+		    (unsigned long long)s->run_id);
+		act_signal(s, SIGKILL);
+		uv_timer_start(&s->stop_timer, stop_timer_cb,
+		    (uint64_t)STOP_KILL_WAIT_S * 1000, 0);
+		return;
+	}
+	snprintf(text, sizeof(text), "%s (pid %u) still runs %d s after "
+	    "SIGKILL (a process in uninterruptible sleep?)", s->display,
+	    s->pid, STOP_KILL_WAIT_S);
+	log_warnx("%s; its stop on request by %s gives up", text,
+	    s->stop_who);
+	srv->sup_ops->stop_failed(srv, s, text);
+}
+
+static void
+stop_timer_cb(uv_timer_t *t)
+{
+	struct service	*s = t->data;
+	struct sv_arg	 a = { 0 };
+
+	sup_event(s, SV_EV_STOP_TIMER, &a);
 }
 
 /*
@@ -571,8 +674,27 @@ sup_event(struct service *s, enum sv_event ev, const struct sv_arg *a)
 		    text);
 		act_forget(s, PERR_NORUN, text);
 		break;
-	case SV_A_SIGNAL:
-		act_signal(s, SIGTERM);
+	case SV_A_STOP:
+		act_stop(s, a);
+		break;
+	case SV_A_STOP_KEPT:
+	case SV_A_STOP_NONE:
+		/* Answered as it is: the kept status goes to the requester,
+		 * whose EXIT_ACK delivers it. */
+		srv->sup_ops->stopping(srv, s, a->sess);
+		if (act == SV_A_STOP_KEPT)
+			log_info("stop of %s (run %016llx) asked by %s: it had "
+			    "ended (%s); its kept status sent", s->display,
+			    (unsigned long long)s->run_id, a->sess->who,
+			    status_text(s, text, sizeof(text)));
+		else
+			log_info("stop of %s asked by %s: not running",
+			    s->display, a->sess->who);
+		if (s->left > 0)
+			act_signal(s, SIGTERM);	/* what it left */
+		break;
+	case SV_A_STOP_TIMER:
+		act_stop_timer(s);
 		break;
 	}
 	return 0;
@@ -773,6 +895,107 @@ spawn_shim(struct server *srv, char **args, int *link)
 	return 0;
 }
 
+/* Part of its identity, and of its name in the log. */
+static void
+set_instance(struct service *s, const char *instance)
+{
+	size_t	n;
+
+	if (instance != s->instance)
+		snprintf(s->instance, sizeof(s->instance), "%s", instance);
+	if (s->instance[0] == '\0')
+		return;
+	n = strlen(s->display);
+	snprintf(s->display + n, sizeof(s->display) - n, " [instance %s]",
+	    s->instance);
+}
+
+/*
+ * A shim's hello says the argv only, so the instance name of a service
+ * that has one is kept beside its socket, RUN_ID.inst in the run
+ * directory, for a restarted cmappserver to adopt it by the same
+ * identity; removed when the service is forgotten, or by the next
+ * adoption once its shim is gone.
+ */
+static void
+inst_path(const struct service *s, char *buf, size_t cap, const char *tail)
+{
+	snprintf(buf, cap, "%s/%016llx.inst%s", s->srv->rundir,
+	    (unsigned long long)s->run_id, tail);
+}
+
+static void
+inst_write(const struct service *s)
+{
+	char	path[PATH_MAX + 32], tmp[PATH_MAX + 32];
+	FILE	*f;
+	int	 e = 0;
+
+	if (s->instance[0] == '\0')
+		return;
+	inst_path(s, path, sizeof(path), "");
+	inst_path(s, tmp, sizeof(tmp), ".tmp");
+	if ((f = fopen(tmp, "we")) == NULL) {
+		e = errno;
+	} else {
+		if (fprintf(f, "%s\n", s->instance) < 0)
+			e = errno != 0 ? errno : EIO;
+		if (fclose(f) != 0 && e == 0)
+			e = errno;
+		if (e == 0 && rename(tmp, path) != 0)
+			e = errno;
+		if (e != 0)
+			unlink(tmp);
+	}
+	if (e != 0)
+		log_warnx("cannot keep the instance name of %s in %s: %s; "
+		    "a restarted cmappserver will not know it", s->display,
+		    path, strerror(e));
+}
+
+/* Its instance from RUN_ID.inst, if it has one; a bad file is none. */
+static void
+inst_read(struct service *s)
+{
+	char	path[PATH_MAX + 32], buf[PROTO_MAX_INSTANCE + 2];
+	FILE	*f;
+	size_t	 n;
+
+	inst_path(s, path, sizeof(path), "");
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || proto_instance_ok((const uint8_t *)buf, n) != 0) {
+		log_warnx("%s: not an instance name; run %016llx is adopted "
+		    "without one", path, (unsigned long long)s->run_id);
+		return;
+	}
+	memcpy(s->instance, buf, n + 1);
+}
+
+static void
+inst_remove(const struct service *s)
+{
+	char	path[PATH_MAX + 32];
+
+	if (s->instance[0] == '\0')
+		return;
+	inst_path(s, path, sizeof(path), "");
+	unlink(path);
+}
+
+/* A RUN_ID.inst whose shim was not found. */
+static void
+inst_sweep(void *arg, const char *path, uint64_t run_id)
+{
+	if (sup_find_run(arg, run_id) == NULL)
+		unlink(path);
+}
+
 static struct service *
 service_new(struct server *srv, char **argv)
 {
@@ -785,12 +1008,16 @@ service_new(struct server *srv, char **argv)
 	/* No buffer while idle: most links are, most of the time. */
 	reader_init(&s->in, 0, PROTO_MAX_BODY);
 	LIST_INIT(&s->sessions);
+	LIST_INIT(&s->stoppers);
 	if (argv != NULL)
 		svc_display(argv, s->display, sizeof(s->display));
 	uv_pipe_init(&srv->loop, &s->shim, 0);
 	s->shim.data = s;
 	s->shim_open = 1;
-	s->handles = 1;
+	uv_timer_init(&srv->loop, &s->stop_timer);
+	s->stop_timer.data = s;
+	s->timer_open = 1;
+	s->handles = 2;
 	return s;
 }
 
@@ -805,8 +1032,8 @@ service_add(struct server *srv, struct service *s, enum sv_state st)
 }
 
 int
-sup_launch(struct server *srv, char **argv, struct service **out, char *err,
-    size_t errlen)
+sup_launch(struct server *srv, char **argv, const char *instance,
+    struct service **out, char *err, size_t errlen)
 {
 	struct service		*s;
 	char			 idhex[17], **args = NULL;
@@ -825,6 +1052,7 @@ sup_launch(struct server *srv, char **argv, struct service **out, char *err,
 		return -ENOMEM;
 	}
 	s->run_id = new_run_id(srv);
+	set_instance(s, instance);
 	snprintf(idhex, sizeof(idhex), "%016" PRIx64, s->run_id);
 	for (n = 0; argv[n] != NULL; n++)
 		;
@@ -839,6 +1067,7 @@ sup_launch(struct server *srv, char **argv, struct service **out, char *err,
 	args[3] = (char *)"--";	/* execv takes char *const[] */
 	for (i = 0; i < n; i++)
 		args[4 + i] = argv[i];
+	inst_write(s);
 	r = spawn_shim(srv, args, &fd);
 	free(args);
 	if (r == 0 && (r = uv_pipe_open(&s->shim, fd)) != 0)
@@ -846,6 +1075,7 @@ sup_launch(struct server *srv, char **argv, struct service **out, char *err,
 	if (r != 0) {
 		snprintf(err, errlen, "cannot start %s: %s", srv->shim_path,
 		    strerror(-r));
+		inst_remove(s);
 		close_link(s);
 		return r;
 	}
@@ -886,6 +1116,7 @@ adopt_one(void *arg, const char *path, uint64_t run_id)
 		return;
 	}
 	s->run_id = run_id;
+	inst_read(s);
 	service_add(srv, s, SV_ADOPTING);
 }
 
@@ -926,6 +1157,7 @@ sup_adopt(struct server *srv)
 
 	srv->adopting = 1;
 	r = shimlink_each(srv->rundir, adopt_one, srv);
+	shimlink_each_instance(srv->rundir, inst_sweep, srv);
 	uv_timer_start(&srv->adopt, adopt_timeout, SUP_ADOPT_MS, 0);
 	adoption_check(srv);
 	return r;
@@ -999,15 +1231,38 @@ sup_ack(struct server *srv, struct session *sess, uint64_t run_id)
 }
 
 int
-sup_stop(struct server *srv, struct service *s)
+sup_stop(struct server *srv, struct service *s, struct session *sess,
+    uint32_t timeout_s)
 {
-	struct sv_arg	a = { 0 };
+	struct sv_arg	a = { .sess = sess, .timeout = timeout_s };
 
 	(void)srv;
-	/* An ended service with nothing left has nothing to stop. */
-	if (!SV_LIVE(s->state) && s->left == 0)
-		return -EPERM;
 	return sup_event(s, SV_EV_STOP, &a) == 0 ? 0 : -EPERM;
+}
+
+void
+sup_fill_status(const struct service *s, struct proto_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = MSG_STATUS_REPLY;
+	m->u.status.state = STATUS_NONE;
+	if (s == NULL || s->state == SV_DELIVERED || s->state == SV_GONE)
+		return;
+	m->u.status.run_id = s->run_id;
+	switch (s->state) {
+	case SV_RUNNING:
+		m->u.status.state = STATUS_RUNNING;
+		m->u.status.pid = s->pid;
+		break;
+	case SV_EXITED:
+		m->u.status.state = STATUS_ENDED;
+		m->u.status.exit_how = s->exit_how;
+		m->u.status.exit_value = s->exit_value;
+		break;
+	default:	/* launching, or adopting: its exec not known done */
+		m->u.status.state = STATUS_STARTING;
+		break;
+	}
 }
 
 void
@@ -1046,6 +1301,15 @@ sup_list(struct server *srv, struct session *sess)
 		if (conn_send(sess->conn, &m) != 0)
 			continue;
 		n++;
+		if (s->instance[0] != '\0' && proto_has(sess->conn->version,
+		    MSG_LIST_INSTANCE)) {
+			memset(&m, 0, sizeof(m));
+			m.type = MSG_LIST_INSTANCE;
+			m.u.instance.run_id = s->run_id;
+			m.u.instance.name.p = (const uint8_t *)s->instance;
+			m.u.instance.name.len = (uint16_t)strlen(s->instance);
+			conn_send(sess->conn, &m);
+		}
 		if (s->left > 0 && proto_has(sess->conn->version,
 		    MSG_LIST_LEFT)) {
 			memset(&m, 0, sizeof(m));
