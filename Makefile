@@ -54,7 +54,7 @@ UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.
 	  tests/test_keystore.c tests/test_jks.c tests/test_vis.c tests/test_tls.c tests/test_reader.c \
 	  tests/test_svcfsm.c tests/test_shimfsm.c tests/test_certcheck.c
 # -service as one string: cmappmgr's alone.
-MANAGER	+= common/svcsplit.c
+MANAGER	+= common/svcsplit.c appmgr/outfile.c appmgr/verbs.c
 UNIT	+= tests/test_svcsplit.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
