@@ -64,6 +64,13 @@ shimlink_each_lingering(const char *rundir,
 }
 
 int
+shimlink_each_instance(const char *rundir,
+    void (*fn)(void *, const char *, uint64_t), void *arg)
+{
+	return each(rundir, ".inst", fn, arg);
+}
+
+int
 shimlink_connect(const char *path)
 {
 	struct sockaddr_un	sa;

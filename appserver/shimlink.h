@@ -25,6 +25,11 @@ int	shimlink_each(const char *rundir,
 int	shimlink_each_lingering(const char *rundir,
 	    void (*fn)(void *arg, const char *path, uint64_t run_id),
 	    void *arg);
+/* ... and for every NAME.inst: the instance name of a service launched
+ * with one (supervise.c), for the next cmappserver to adopt it by. */
+int	shimlink_each_instance(const char *rundir,
+	    void (*fn)(void *arg, const char *path, uint64_t run_id),
+	    void *arg);
 /* A connected socket, or -errno. */
 int	shimlink_connect(const char *path);
 /*

@@ -94,6 +94,8 @@ struct shim_req {
 };
 
 static void	link_lost(struct service *, const char *);
+static void	set_instance(struct service *, const char *);
+static void	inst_remove(const struct service *);
 static int	sup_event(struct service *, enum sv_event,
 		    const struct sv_arg *);
 
@@ -197,6 +199,7 @@ service_free(struct server *srv, struct service *s)
 		fatalx("%s (run %016llx): forgotten with managers attached",
 		    s->display, (unsigned long long)s->run_id);
 	TAILQ_REMOVE(&srv->services, s, link);
+	inst_remove(s);
 	count(srv, s->state, -1);
 	s->listed = 0;
 	s->state = SV_GONE;
@@ -379,10 +382,9 @@ act_exited(struct service *s, const struct proto_msg *m)
 	n = srv->sup_ops->exited(srv, s, s->stopping ? s->stop_who : NULL);
 	if (s->stopping)
 		log_info("%s (pid %u, run %016llx) stopped on request by %s: "
-		    "%s; told %u manager%s and requester%s", s->display,
+		    "%s; told %u manager%s (requesters included)", s->display,
 		    s->pid, (unsigned long long)s->run_id, s->stop_who,
-		    status_text(s, st, sizeof(st)), n, n == 1 ? "" : "s",
-		    n == 1 ? "" : "s");
+		    status_text(s, st, sizeof(st)), n, n == 1 ? "" : "s");
 	else if (n > 0)
 		log_info("%s (pid %u, run %016llx) %s; told %u manager%s",
 		    s->display, s->pid, (unsigned long long)s->run_id,
@@ -403,6 +405,7 @@ act_adopt(struct service *s, const struct proto_msg *m, char **argv)
 
 	s->argv = argv;
 	svc_display(argv, s->display, sizeof(s->display));
+	set_instance(s, s->instance);	/* inst_read()'s */
 	s->started = (time_t)m->u.shim.started;
 	if (s->state == SV_LAUNCHING) {
 		/* Launched by the previous server, its exec still hanging:
@@ -898,12 +901,99 @@ set_instance(struct service *s, const char *instance)
 {
 	size_t	n;
 
-	snprintf(s->instance, sizeof(s->instance), "%s", instance);
+	if (instance != s->instance)
+		snprintf(s->instance, sizeof(s->instance), "%s", instance);
 	if (s->instance[0] == '\0')
 		return;
 	n = strlen(s->display);
 	snprintf(s->display + n, sizeof(s->display) - n, " [instance %s]",
 	    s->instance);
+}
+
+/*
+ * A shim's hello says the argv only, so the instance name of a service
+ * that has one is kept beside its socket, RUN_ID.inst in the run
+ * directory, for a restarted cmappserver to adopt it by the same
+ * identity; removed when the service is forgotten, or by the next
+ * adoption once its shim is gone.
+ */
+static void
+inst_path(const struct service *s, char *buf, size_t cap, const char *tail)
+{
+	snprintf(buf, cap, "%s/%016llx.inst%s", s->srv->rundir,
+	    (unsigned long long)s->run_id, tail);
+}
+
+static void
+inst_write(const struct service *s)
+{
+	char	path[PATH_MAX + 32], tmp[PATH_MAX + 32];
+	FILE	*f;
+	int	 e = 0;
+
+	if (s->instance[0] == '\0')
+		return;
+	inst_path(s, path, sizeof(path), "");
+	inst_path(s, tmp, sizeof(tmp), ".tmp");
+	if ((f = fopen(tmp, "we")) == NULL) {
+		e = errno;
+	} else {
+		if (fprintf(f, "%s\n", s->instance) < 0)
+			e = errno != 0 ? errno : EIO;
+		if (fclose(f) != 0 && e == 0)
+			e = errno;
+		if (e == 0 && rename(tmp, path) != 0)
+			e = errno;
+		if (e != 0)
+			unlink(tmp);
+	}
+	if (e != 0)
+		log_warnx("cannot keep the instance name of %s in %s: %s; "
+		    "a restarted cmappserver will not know it", s->display,
+		    path, strerror(e));
+}
+
+/* Its instance from RUN_ID.inst, if it has one; a bad file is none. */
+static void
+inst_read(struct service *s)
+{
+	char	path[PATH_MAX + 32], buf[PROTO_MAX_INSTANCE + 2];
+	FILE	*f;
+	size_t	 n;
+
+	inst_path(s, path, sizeof(path), "");
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || proto_instance_ok((const uint8_t *)buf, n) != 0) {
+		log_warnx("%s: not an instance name; run %016llx is adopted "
+		    "without one", path, (unsigned long long)s->run_id);
+		return;
+	}
+	memcpy(s->instance, buf, n + 1);
+}
+
+static void
+inst_remove(const struct service *s)
+{
+	char	path[PATH_MAX + 32];
+
+	if (s->instance[0] == '\0')
+		return;
+	inst_path(s, path, sizeof(path), "");
+	unlink(path);
+}
+
+/* A RUN_ID.inst whose shim was not found. */
+static void
+inst_sweep(void *arg, const char *path, uint64_t run_id)
+{
+	if (sup_find_run(arg, run_id) == NULL)
+		unlink(path);
 }
 
 static struct service *
@@ -977,6 +1067,7 @@ sup_launch(struct server *srv, char **argv, const char *instance,
 	args[3] = (char *)"--";	/* execv takes char *const[] */
 	for (i = 0; i < n; i++)
 		args[4 + i] = argv[i];
+	inst_write(s);
 	r = spawn_shim(srv, args, &fd);
 	free(args);
 	if (r == 0 && (r = uv_pipe_open(&s->shim, fd)) != 0)
@@ -984,6 +1075,7 @@ sup_launch(struct server *srv, char **argv, const char *instance,
 	if (r != 0) {
 		snprintf(err, errlen, "cannot start %s: %s", srv->shim_path,
 		    strerror(-r));
+		inst_remove(s);
 		close_link(s);
 		return r;
 	}
@@ -1024,6 +1116,7 @@ adopt_one(void *arg, const char *path, uint64_t run_id)
 		return;
 	}
 	s->run_id = run_id;
+	inst_read(s);
 	service_add(srv, s, SV_ADOPTING);
 }
 
@@ -1064,6 +1157,7 @@ sup_adopt(struct server *srv)
 
 	srv->adopting = 1;
 	r = shimlink_each(srv->rundir, adopt_one, srv);
+	shimlink_each_instance(srv->rundir, inst_sweep, srv);
 	uv_timer_start(&srv->adopt, adopt_timeout, SUP_ADOPT_MS, 0);
 	adoption_check(srv);
 	return r;

@@ -19,7 +19,8 @@
 # (e) an instance name is part of the identity: START_INSTANCE runs a
 #     second copy, LIST names it to version 4 only, and STOP of the
 #     instance leaves the plain one running;
-# (f) a session of version 3 that sends a STOP is dropped.
+# (f) a session of version 3 that sends a STOP is dropped;
+# (g) a restarted cmappserver adopts a service by its instance too.
 # cost: 12
 raw=$BIN/tests/tools/rawframe
 [ -x "$raw" ] || fail "no $raw: run make first"
@@ -152,4 +153,15 @@ echo "=== (f) a STOP in a session of version 3"
 raw v3stop -hello -version 3 -wait $((1000 * SLOW)) "$(stop_frame 5 "" /bin/sleep 1001)"
 expect_grep '^ERROR code=2 text=unexpected STOP frame in a session of protocol version 3' "$T/v3stop.out"
 expect_grep '^closed' "$T/v3stop.out"
+
+echo "=== (g) the instance survives a restart of cmappserver"
+raw inst_r -hello -wait $((1000 * SLOW)) "$(start_inst_frame r1 /bin/sleep 1004)"
+expect_grep '^STARTED .* how=0$' "$T/inst_r.out"
+ls "$T/run" | grep -q '\.inst$' || fail "no RUN_ID.inst kept in the run directory"
+stop_server
+expect "cmappserver starts again" start_server
+expect_eq "$(status st_r1 r1 /bin/sleep 1004)" 2 "STATUS of the adopted instance"
+expect_eq "$(status st_r0 "" /bin/sleep 1004)" 0 "STATUS of the same argv without the instance"
+raw stop_r1 -hello -ack -wait $((10000 * SLOW)) "$(stop_frame 5 r1 /bin/sleep 1004)"
+expect_grep '^EXIT .* how=1 value=15 (acknowledged)$' "$T/stop_r1.out"
 true
