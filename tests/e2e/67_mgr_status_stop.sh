@@ -10,7 +10,7 @@
 # not running); refused by allow_command; unreachable.  Against a guest
 # of protocol version 1 (tests/tools/oldserver): -status, -stop and
 # -instance say it is too old and exit 1; nothing is started.
-# cost: 8
+# cost: 11
 old=$BIN/tests/tools/oldserver
 [ -x "$old" ] || fail "no $old: run make first"
 M() {
