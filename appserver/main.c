@@ -8,7 +8,7 @@
  *
  * cmappserver [-f] [-conf FILE] [-listen ADDR] [-port N] [-pidfile FILE]
  *             [-rundir DIR] [-logfile FILE] [-version] [-help]
- * cmappserver -stop_all [-rundir DIR]
+ * cmappserver -stop_all [-drop_kept] [-rundir DIR]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +45,7 @@ struct opts {
 	const char	*rundir;
 	const char	*logfile;
 	int		 stop_all;
+	int		 drop_kept;
 };
 
 static void
@@ -54,7 +55,7 @@ usage(FILE *f)
 "usage: cmappserver [-f] [-d] [-conf FILE] [-listen ADDR] [-port N]\n"
 "                   [-pidfile FILE] [-rundir DIR] [-logfile FILE]\n"
 "                   [-version] [-help]\n"
-"       cmappserver -stop_all [-rundir DIR]\n"
+"       cmappserver -stop_all [-drop_kept] [-rundir DIR]\n"
 "  -f             stay in the foreground and log to stderr too\n"
 "  -d             also log debug messages\n"
 "  -conf FILE     configuration (default " CONF_SERVER_PATH ")\n"
@@ -67,7 +68,9 @@ usage(FILE *f)
 "                 when detached)\n"
 "  -stop_all      stop every service (SIGTERM, SIGKILL after 10 s), for a\n"
 "                 guest shutdown; stopping cmappserver itself leaves them\n"
-"                 running\n"
+"                 running; it says how many exit statuses stay kept\n"
+"                 for the services' managers\n"
+"  -drop_kept     with -stop_all: drop those statuses too (no shim stays)\n"
 "  -version       print the version and exit\n"
 "  -help          print this help and exit\n");
 }
@@ -110,6 +113,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->logfile = optarg_of(argc, argv, &i);
 		else if (strcmp(a, "-stop_all") == 0)
 			o->stop_all = 1;
+		else if (strcmp(a, "-drop_kept") == 0)
+			o->drop_kept = 1;
 		else if (strcmp(a, "-port") == 0) {
 			const char *v = optarg_of(argc, argv, &i);
 			errno = 0;
@@ -430,8 +435,13 @@ main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);
 	if (o.rundir == NULL)
 		o.rundir = SHIM_RUNDIR;
+	if (o.drop_kept && !o.stop_all) {
+		fprintf(stderr, "cmappserver: -drop_kept goes with -stop_all\n");
+		usage(stderr);
+		exit(2);
+	}
 	if (o.stop_all)
-		return stop_all(o.rundir, STOP_GRACE_S);
+		return stop_all(o.rundir, STOP_GRACE_S, o.drop_kept);
 	/* The daemon and its shims run in "/": relative paths would move. */
 	absolute(o.rundir, srv.rundir, sizeof(srv.rundir), "-rundir");
 	if (o.pidfile != NULL) {
