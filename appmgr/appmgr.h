@@ -98,7 +98,10 @@ int	dial_version_refused(struct mgr *);
 
 /* manager.c: runs until the service ends; returns the exit code. */
 int	mgr_run(struct mgr *);
-/* list.c: -list, prints the guest's services; returns the exit code. */
-int	mgr_list(struct mgr *);
+/* list.c: -list, prints the guest's services; returns the exit code.
+ * flags: LIST_ALL (delivered runs too), LIST_JSON (JSON Lines). */
+#define LIST_ALL	0x1
+#define LIST_JSON	0x2
+int	mgr_list(struct mgr *, int flags);
 
 #endif

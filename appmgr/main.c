@@ -5,7 +5,7 @@
  * cmappmgr -node NODE [-port N] [-conf FILE] [-cmappserver_timeout SECONDS]
  *          -service COMMAND [ARG...]
  * cmappmgr -node NODE [-port N] [-conf FILE] [-cmappserver_timeout SECONDS]
- *          -list
+ *          -list [-all] [-json]
  *
  * Everything after -service is the command, verbatim, also words that start
  * with '-'.  Any failure of cmappmgr itself exits 1.
@@ -32,7 +32,7 @@ usage(FILE *f)
 "usage: cmappmgr -node NODE [-port N] [-conf FILE]\n"
 "                [-cmappserver_timeout SECONDS] -service COMMAND [ARG...]\n"
 "       cmappmgr -node NODE [-port N] [-conf FILE]\n"
-"                [-cmappserver_timeout SECONDS] -list\n"
+"                [-cmappserver_timeout SECONDS] -list [-all] [-json]\n"
 "       cmappmgr -version | -help\n"
 "  -node NODE       the guest: host name, IPv4 or IPv6 address ([ADDR] too)\n"
 "  -port N          cmappserver's TCP port (default 5315)\n"
@@ -42,7 +42,10 @@ usage(FILE *f)
 "                   long it may stay silent while watching (default %d)\n"
 "  -service COMMAND [ARG...]\n"
 "                   the command to run in the guest; the rest of the line\n"
-"  -list            list the services the guest supervises, then exit 0\n"
+"  -list            list the guest's services that run, start, or ended\n"
+"                   with a status kept; exit 0 once the guest answered\n"
+"  -all             with -list: delivered runs too\n"
+"  -json            with -list: one JSON object a line per service\n"
 "Exit status: the command's own; 128+N if a signal N killed it; 1 if\n"
 "cmappmgr failed (no connection, refused keys, the command not started).\n",
 	    MGR_DEFAULT_TIMEOUT);
@@ -91,7 +94,7 @@ main(int argc, char **argv)
 	struct stat		 st;
 	long			 port = PROTO_PORT;
 	size_t			 body = 2;
-	int			 i, j, list = 0;
+	int			 i, j, list = 0, list_flags = 0;
 
 	/* Short-lived, and its errors are read by people: all of
 	 * OpenSSL's words for them. */
@@ -118,6 +121,10 @@ main(int argc, char **argv)
 		}
 		if (strcmp(a, "-list") == 0) {
 			list = 1;
+			continue;
+		}
+		if (strcmp(a, "-all") == 0 || strcmp(a, "-json") == 0) {
+			list_flags |= a[1] == 'a' ? LIST_ALL : LIST_JSON;
 			continue;
 		}
 		/* An unknown word is that, also as the last one. */
@@ -150,6 +157,9 @@ main(int argc, char **argv)
 		usage_error("-list and -service exclude each other");
 	if (m.argv == NULL && !list)
 		usage_error("-service or -list is required");
+	if (list_flags != 0 && !list)
+		usage_error("%s goes with -list", list_flags & LIST_ALL ?
+		    "-all" : "-json");
 	if (!list && m.argv[0][0] == '\0')
 		usage_error("-service: the command is empty");
 	for (j = 0; m.argv != NULL && m.argv[j] != NULL; j++) {
@@ -182,5 +192,5 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	/* Each start says it, a monitor's every day too (manager.c). */
 	certcheck_log(m.ctx, m.key_path, m.trust_path);
-	return list ? mgr_list(&m) : mgr_run(&m);
+	return list ? mgr_list(&m, list_flags) : mgr_run(&m);
 }

@@ -170,7 +170,7 @@ m() { "$MGR" -node localhost -port "$1" -conf "$D/etc/cmappmgr.conf" -cmappserve
 m "$PORT" -service /bin/sh -c 'echo installed; exit 5' >"$T/o" 2>"$T/e"
 expect_eq $? 5 "exit code through the installed binaries" "$T/e"
 expect_grep '^localhost sh\[[0-9]*\]: installed$' "$T/o"
-m "$PORT" -list >"$T/l" 2>"$T/e" || fail "installed cmappmgr -list failed" "$T/e"
+m "$PORT" -list -all >"$T/l" 2>"$T/e" || fail "installed cmappmgr -list -all failed" "$T/e"
 expect_grep "delivered  *exit 5, .*/bin/sh -c 'echo installed; exit 5'$" "$T/l"
 "$MGR" -version | grep -q "^cmappmgr " || fail "installed cmappmgr -version"
 "$APP/cmappserver" -version | grep -q "^cmappserver " || fail "installed cmappserver -version"
