@@ -110,6 +110,9 @@ collect(void *arg, const char *path, uint64_t run_id)
 	st->n++;
 }
 
+/* Signals every target not done; returns how many of those were still
+ * running (an ended service's shim is signalled for what it may have left
+ * running, not counted as a service to stop). */
 static int
 signal_all(struct stop *st, int sig)
 {
@@ -122,7 +125,7 @@ signal_all(struct stop *st, int sig)
 		m.u.signal.run_id = st->t[i].run_id;
 		m.u.signal.sig = sig;
 		if (shimlink_write(st->t[i].fd, &m) == 0)
-			n++;
+			n += !st->t[i].exited;
 		else
 			st->t[i].done = 1;
 	}
