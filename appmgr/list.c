@@ -319,7 +319,8 @@ json_row(const struct lister *l, const struct row *r)
 
 	printf("{\"node\":");
 	e |= json_str(l->m->node, strlen(l->m->node));
-	printf(",\"run_id\":\"%016llx\",\"pid\":", (unsigned long long)r->run_id);
+	printf(",\"run_id\":\"%016llx\",\"pid\":",
+	    (unsigned long long)r->run_id);
 	if (starting(r))
 		printf("null");
 	else
@@ -336,7 +337,8 @@ json_row(const struct lister *l, const struct row *r)
 	for (j = 0; j < r->nmgrs; j++) {
 		printf("%s{\"peer\":", j > 0 ? "," : "");
 		e |= json_str(r->mgrs[j].raw, r->mgrs[j].raw_len);
-		printf(",\"since\":%llu}", (unsigned long long)r->mgrs[j].since);
+		printf(",\"since\":%llu}",
+		    (unsigned long long)r->mgrs[j].since);
 	}
 	printf("],\"left\":%u,\"left_in\":", (unsigned)r->left);
 	if (r->left > 0)
@@ -370,8 +372,8 @@ print_json(struct lister *l, unsigned count)
 			die(l, "cannot list the services of %s: out of memory",
 			    l->m->node);
 	if (count != l->n)
-		log_warnx("cmappserver on %s announced %u services but sent %zu",
-		    l->m->node, count, l->n);
+		log_warnx("cmappserver on %s announced %u services but sent "
+		    "%zu", l->m->node, count, l->n);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die(l, "cannot write the listing: %s", strerror(errno));
 	exit(0);

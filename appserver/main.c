@@ -436,7 +436,8 @@ main(int argc, char **argv)
 	if (o.rundir == NULL)
 		o.rundir = SHIM_RUNDIR;
 	if (o.drop_kept && !o.stop_all) {
-		fprintf(stderr, "cmappserver: -drop_kept goes with -stop_all\n");
+		fprintf(stderr, "cmappserver: -drop_kept goes with "
+		    "-stop_all\n");
 		usage(stderr);
 		exit(2);
 	}

@@ -9,8 +9,8 @@
  * made with (its SSL holds a reference), so no session or service is
  * dropped.  Of the conf, allow_command and max_processes apply at once;
  * the address and port listened on, and log_file, take a restart.  The
- * log file in syslog's place, if any, is opened again (logrotate).  A conf or key file
- * that does not load keeps the old ones, and the log says why.
+ * log file in syslog's place, if any, is opened again (logrotate).  A conf
+ * or key file that does not load keeps the old ones, and the log says why.
  */
 #include <errno.h>
 #include <malloc.h>

@@ -116,9 +116,10 @@ arg0(struct shim *sh)
  * The process title of a shim whose service ended: "exited N" or "killed
  * by signal N", whether its status is kept (for a cmappserver to collect)
  * or was delivered, and the processes it left that still run.  The title
- * is written over the argument area, cut if longer, and ended by a NUL; a non-NUL last
- * byte tells Linux that the area holds a title of its own (setproctitle),
- * so that /proc/PID/cmdline ends at that NUL rather than show the padding.
+ * is written over the argument area, cut if longer, and ended by a NUL; a
+ * non-NUL last byte tells Linux that the area holds a title of its own
+ * (setproctitle), so that /proc/PID/cmdline ends at that NUL rather than
+ * show the padding.
  */
 static void
 show_ended(struct shim *sh)

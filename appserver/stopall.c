@@ -51,7 +51,7 @@ struct stop {
 	struct target	t[STOP_MAX];
 	int		n;
 	int		unreachable;	/* shims that did not answer */
-	int		lingering;	/* collect() is reading *.left sockets */
+	int		lingering;	/* collect() reads the *.left ones */
 	uint8_t		buf[PROTO_MAX_FRAME];
 };
 

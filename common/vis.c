@@ -92,11 +92,15 @@ utf8_seq(const uint8_t *s, size_t n, uint32_t *cp)
 	return k;
 }
 
+/* The controls JSON has a short escape for, in the order of "nrtbf". */
+#define JSON_SHORT	"\n\r\t\b\f"
+
 size_t
 vis_json(char *dst, size_t cap, const uint8_t *src, size_t len)
 {
 	static const char	hex[] = "0123456789abcdef";
 	char			one[6];
+	const char		*esc;
 	size_t			n = 1, i, k, w;
 	uint32_t		cp;
 
@@ -109,17 +113,17 @@ vis_json(char *dst, size_t cap, const uint8_t *src, size_t len)
 	for (i = 0; i < len; i += k) {
 		k = 1;
 		cp = src[i];
-		if (src[i] >= 0x80 && (k = utf8_seq(src + i, len - i, &cp)) == 0)
+		if (src[i] >= 0x80 &&
+		    (k = utf8_seq(src + i, len - i, &cp)) == 0)
 			k = 1;		/* not UTF-8: the byte as Latin-1 */
 		if (cp == '"' || cp == '\\') {
 			one[0] = '\\';
 			one[1] = (char)cp;
 			w = 2;
-		} else if (cp == '\n' || cp == '\r' || cp == '\t' || cp == '\b' ||
-		    cp == '\f') {
+		} else if (cp != 0 && cp < 0x20 &&
+		    (esc = strchr(JSON_SHORT, (int)cp)) != NULL) {
 			one[0] = '\\';
-			one[1] = cp == '\n' ? 'n' : cp == '\r' ? 'r' : cp == '\t' ?
-			    't' : cp == '\b' ? 'b' : 'f';
+			one[1] = "nrtbf"[esc - JSON_SHORT];
 			w = 2;
 		} else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
 		    (k == 1 && cp >= 0x80)) {
