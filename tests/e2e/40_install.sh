@@ -179,7 +179,9 @@ stop_server
 # --- The SysV init script drives the installed daemon.
 P2=$(free_port)
 export CMAPPSERVER_DAEMON=$APP/cmappserver CMAPPSERVER_PIDFILE=$T/init.pid
-export CMAPPSERVER_OPTS="-conf $APP/cmappserver.conf -listen 127.0.0.1 -port $P2 -rundir $T/run2"
+# -logfile: detached on a machine without syslog, it would log to this
+# machine's /var/log/cmappserver.log.
+export CMAPPSERVER_OPTS="-conf $APP/cmappserver.conf -listen 127.0.0.1 -port $P2 -rundir $T/run2 -logfile $T/init.log"
 INIT=$D/etc/init.d/cmappserver
 $INIT status >"$T/i" 2>&1; expect_eq $? 3 "status before start" "$T/i"
 $INIT start >"$T/i" 2>&1 || fail "init start" "$T/i"
