@@ -6,7 +6,7 @@
 set -eu
 
 need="pkg-config libssl-dev libuv1-dev libinih-dev openssl iproute2 procps"
-[ "${1:-}" = test ] && need="$need libcriterion-dev groff-base valgrind clang libclang-rt-14-dev testssl.sh libfuse3-dev fuse3 util-linux"
+[ "${1:-}" = test ] && need="$need libcriterion-dev groff-base valgrind clang libclang-rt-14-dev testssl.sh libfuse3-dev fuse3 util-linux python3"
 
 missing=""
 for p in $need; do

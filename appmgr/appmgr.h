@@ -130,10 +130,13 @@ uint16_t dial_needs(uint16_t type);
 int	mgr_run(struct mgr *);
 /* m->display: the command as logs show it, and its instance if any. */
 void	mgr_display(struct mgr *);
-/* list.c: -list, prints the guest's services; returns the exit code. */
-int	mgr_list(struct mgr *);
 /* verbs.c: -status (stop 0) or -stop (1) of m->argv; returns the exit
  * code (MGR_EXIT_*). */
 int	mgr_verb(struct mgr *, int stop);
+/* list.c: -list, prints the guest's services; returns the exit code.
+ * flags: LIST_ALL (delivered runs too), LIST_JSON (JSON Lines). */
+#define LIST_ALL	0x1
+#define LIST_JSON	0x2
+int	mgr_list(struct mgr *, int flags);
 
 #endif

@@ -3,6 +3,7 @@
  * list.c: cmappmgr -list, the admins' status view of one guest.
  *
  * cmappmgr -node NODE [-port N] [-conf FILE] [-cmappserver_timeout S] -list
+ *          [-all] [-json]
  *
  * Connects to cmappserver with cmappmgr's own keys and trust pinning (so only
  * a host whose certificate the guest trusts can look), says HELLO, sends
@@ -13,8 +14,15 @@
  * protocol version 1 need not name them: a line after the table says so),
  * and for an ended service, the processes it left running (LIST_LEFT,
  * version 3).
+ * By default only what needs an eye: services running or starting, ended
+ * ones whose status is kept for a manager, and delivered ones that left
+ * processes running; the header counts the delivered runs left out, which
+ * -all shows.  -json prints the same rows as JSON Lines instead, one
+ * object per service with the same fields (print_json), for scripts.
  * Like a service's cmappmgr it keeps trying to reach the guest for
- * -cmappserver_timeout seconds, and reports a refused certificate at once.  Exit status: 0 when the table was printed, 1 otherwise.
+ * -cmappserver_timeout seconds, and reports a refused certificate at once.
+ * Exit status: 0 when the guest answered and its list was printed, 1
+ * otherwise, with the reason on stderr.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -43,6 +51,8 @@ enum list_phase {
 struct attached {
 	uint64_t	 since;
 	char		 peer[VIS_LEN(PROTO_MAX_PEER)];	/* vis.c's */
+	uint8_t		 raw[PROTO_MAX_PEER];		/* as sent, for JSON */
+	uint16_t	 raw_len;
 };
 
 struct row {
@@ -59,6 +69,7 @@ struct row {
 	uint8_t		 left_where;
 	char		*cmd;
 	char		 instance[PROTO_MAX_INSTANCE + 1];	/* v4, or "" */
+	char		**argv;		/* for -json */
 };
 
 struct lister {
@@ -71,6 +82,7 @@ struct lister {
 	char			 cert[VIS_LEN(CERTCHECK_MAX_SUBJECT) + 96];
 	struct row		*rows;
 	size_t			 n, cap;
+	int			 flags;		/* LIST_ALL, LIST_JSON */
 };
 
 static void	list_ready(struct conn *);
@@ -103,6 +115,7 @@ clear_rows(struct lister *l)
 	for (i = 0; i < l->n; i++) {
 		free(l->rows[i].cmd);
 		free(l->rows[i].mgrs);
+		svc_argv_free(l->rows[i].argv);
 	}
 	l->n = 0;
 }
@@ -120,15 +133,16 @@ add_row(struct lister *l, const struct proto_msg *msg)
 	    &argv)) != 0)
 		return e;
 	cmd = malloc(LIST_CMD_MAX);
-	if (cmd != NULL)
-		svc_display(argv, cmd, LIST_CMD_MAX);
-	svc_argv_free(argv);
-	if (cmd == NULL)
+	if (cmd == NULL) {
+		svc_argv_free(argv);
 		return -ENOMEM;
+	}
+	svc_display(argv, cmd, LIST_CMD_MAX);
 	if (l->n == l->cap) {
 		cap = l->cap == 0 ? 16 : l->cap * 2;
 		if ((r = reallocarray(l->rows, cap, sizeof(*r))) == NULL) {
 			free(cmd);
+			svc_argv_free(argv);
 			return -ENOMEM;
 		}
 		l->rows = r;
@@ -148,6 +162,7 @@ add_row(struct lister *l, const struct proto_msg *msg)
 	r->left_where = LEFT_PGRP;
 	r->cmd = cmd;
 	r->instance[0] = '\0';
+	r->argv = argv;
 	return 0;
 }
 
@@ -220,6 +235,8 @@ add_manager(struct lister *l, const struct proto_msg *msg, char *why,
 	a->since = msg->u.manager.since;
 	/* The decoder bounded the length by PROTO_MAX_PEER. */
 	vis_bytes(a->peer, sizeof(a->peer), p->p, p->len, 0);
+	a->raw_len = p->len <= sizeof(a->raw) ? p->len : sizeof(a->raw);
+	memcpy(a->raw, p->p, a->raw_len);
 	return 0;
 }
 
@@ -287,6 +304,108 @@ state_name(const struct row *r)
 	}
 }
 
+/*
+ * Whether a row is for daily use, shown without -all: running or starting,
+ * or ended with its status kept for a manager (undelivered), or delivered
+ * but with processes it left still running.  A delivered run with nothing
+ * left is history.
+ */
+static int
+shown(const struct lister *l, const struct row *r)
+{
+	return (l->flags & LIST_ALL) || r->state == RUN_RUNNING ||
+	    r->state == RUN_EXITED || r->left > 0;
+}
+
+/* Writes len bytes as a JSON string (vis_json); 0, or -ENOMEM. */
+static int
+json_str(const void *p, size_t len)
+{
+	char	*buf = malloc(VIS_JSON_LEN(len));
+
+	if (buf == NULL)
+		return -ENOMEM;
+	vis_json(buf, VIS_JSON_LEN(len), p, len);
+	fputs(buf, stdout);
+	free(buf);
+	return 0;
+}
+
+/* One row as one JSON object on a line of its own: print_json. */
+static int
+json_row(const struct lister *l, const struct row *r)
+{
+	const char	*where = r->left_where == LEFT_CGROUP ? "cgroup" :
+	    "process group";
+	size_t		 j;
+	int		 e = 0;
+
+	printf("{\"node\":");
+	e |= json_str(l->m->node, strlen(l->m->node));
+	printf(",\"run_id\":\"%016llx\",\"pid\":",
+	    (unsigned long long)r->run_id);
+	if (starting(r))
+		printf("null");
+	else
+		printf("%u", (unsigned)r->pid);
+	printf(",\"state\":\"%s\",\"since\":%llu,", state_name(r),
+	    (unsigned long long)r->since);
+	if (r->state == RUN_RUNNING)
+		printf("\"exit_code\":null,\"signal\":null,");
+	else if (r->exit_how == EXIT_SIGNAL)
+		printf("\"exit_code\":null,\"signal\":%d,", (int)r->exit_value);
+	else
+		printf("\"exit_code\":%d,\"signal\":null,", (int)r->exit_value);
+	printf("\"managers\":%u,\"attached\":[", (unsigned)r->managers);
+	for (j = 0; j < r->nmgrs; j++) {
+		printf("%s{\"peer\":", j > 0 ? "," : "");
+		e |= json_str(r->mgrs[j].raw, r->mgrs[j].raw_len);
+		printf(",\"since\":%llu}",
+		    (unsigned long long)r->mgrs[j].since);
+	}
+	printf("],\"left\":%u,\"left_in\":", (unsigned)r->left);
+	if (r->left > 0)
+		printf("\"%s\"", where);
+	else
+		printf("null");
+	printf(",\"command\":");
+	e |= json_str(r->cmd, strlen(r->cmd));
+	printf(",\"argv\":[");
+	for (j = 0; r->argv[j] != NULL; j++) {
+		printf("%s", j > 0 ? "," : "");
+		e |= json_str(r->argv[j], strlen(r->argv[j]));
+	}
+	/* The instance's bytes are [A-Za-z0-9._-]: the decoder checked. */
+	if (r->instance[0] != '\0')
+		printf("],\"instance\":\"%s\"}\n", r->instance);
+	else
+		printf("],\"instance\":null}\n");
+	return e;
+}
+
+/*
+ * -json: JSON Lines, one object per service shown, with the table's fields
+ * and the guest's own times (seconds since the epoch): "since" is when the
+ * run started (running, starting) or ended.  Nothing else on stdout, also
+ * for a guest without services.  Exits 0, or 1 if stdout cannot be written.
+ */
+static void __attribute__((noreturn))
+print_json(struct lister *l, unsigned count)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (shown(l, &l->rows[i]) && json_row(l, &l->rows[i]) != 0)
+			die(l, "cannot list the services of %s: out of memory",
+			    l->m->node);
+	if (count != l->n)
+		log_warnx("cmappserver on %s announced %u services but sent "
+		    "%zu", l->m->node, count, l->n);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die(l, "cannot write the listing: %s", strerror(errno));
+	exit(0);
+}
+
 /* Prints the table; exits 0, or 1 if stdout cannot be written. */
 static void __attribute__((noreturn))
 print_table(struct lister *l, unsigned count)
@@ -295,9 +414,15 @@ print_table(struct lister *l, unsigned count)
 	time_t		 now = time(NULL);
 	char		 ago[32], what[64], runid[20], pid[12];
 	size_t		 i, j, running = 0, nstarting = 0, unnamed = 0;
+	size_t		 hidden = 0;
 	uint64_t	 d;
 
+	if (l->flags & LIST_JSON)
+		print_json(l, count);
 	for (i = 0; i < l->n; i++) {
+		hidden += !shown(l, &l->rows[i]);
+		if (!shown(l, &l->rows[i]))
+			continue;
 		unnamed += l->rows[i].nmgrs < l->rows[i].managers;
 		nstarting += starting(&l->rows[i]);
 		running += l->rows[i].state == RUN_RUNNING &&
@@ -308,6 +433,8 @@ print_table(struct lister *l, unsigned count)
 	    running);
 	if (nstarting > 0)
 		printf(", %zu starting", nstarting);
+	if (hidden > 0)
+		printf(", %zu delivered not shown (-all shows them)", hidden);
 	printf("\n");
 	printf("%s\n", l->cert);
 	printf("%-7s  %-16s  %-9s  %-20s  %4s  %s\n", "PID", "RUN ID",
@@ -315,6 +442,8 @@ print_table(struct lister *l, unsigned count)
 	for (i = 0; i < l->n; i++) {
 		const struct row *r = &l->rows[i];
 
+		if (!shown(l, r))
+			continue;
 		/* Times are the guest's: a host clock behind it reads 0 s. */
 		d = (uint64_t)now > r->since ? (uint64_t)now - r->since : 0;
 		duration(ago, sizeof(ago), d);
@@ -559,11 +688,12 @@ list_closed(struct conn *c, enum conn_why why, const char *reason)
 }
 
 int
-mgr_list(struct mgr *m)
+mgr_list(struct mgr *m, int flags)
 {
 	static struct lister	l;	/* the process's one listing */
 
 	l.m = m;
+	l.flags = flags;
 	if (uv_loop_init(&m->loop) != 0)
 		die(&l, "cannot start the event loop");
 	uv_timer_init(&m->loop, &l.deadline);

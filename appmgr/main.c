@@ -6,7 +6,7 @@
  *          [-instance NAME] [-ready_file F] [-exit_file F]
  *          [-status | -stop [-stop_timeout S]] -service COMMAND [ARG...]
  * cmappmgr -node NODE [-port N] [-conf FILE] [-cmappserver_timeout SECONDS]
- *          -list
+ *          -list [-all] [-json]
  *
  * Everything after -service is the command, verbatim, also words that start
  * with '-'.  Any failure of cmappmgr itself exits 1.
@@ -39,7 +39,7 @@ usage(FILE *f)
 "       cmappmgr -node NODE [...] [-instance NAME] -stop [-stop_timeout SECONDS]\n"
 "                -service COMMAND [ARG...]\n"
 "       cmappmgr -node NODE [-port N] [-conf FILE]\n"
-"                [-cmappserver_timeout SECONDS] -list\n"
+"                [-cmappserver_timeout SECONDS] -list [-all] [-json]\n"
 "       cmappmgr -version | -help\n"
 "  -node NODE       the guest: host name, IPv4 or IPv6 address ([ADDR] too)\n"
 "  -port N          cmappserver's TCP port (default 5315)\n"
@@ -64,7 +64,10 @@ usage(FILE *f)
 "  -stop            stop the service: SIGTERM, SIGKILL after -stop_timeout\n"
 "                   SECONDS (default %d), and collect its status; exit 0\n"
 "                   when stopped or not running, 1 otherwise\n"
-"  -list            list the services the guest supervises, then exit 0\n"
+"  -list            list the guest's services that run, start, or ended\n"
+"                   with a status kept; exit 0 once the guest answered\n"
+"  -all             with -list: delivered runs too\n"
+"  -json            with -list: one JSON object a line per service\n"
 "Exit status: the command's own; 128+N if a signal N killed it; 0 if it was\n"
 "stopped on request or cmappmgr detached on SIGTERM or SIGINT; 1 if\n"
 "cmappmgr failed (no connection, refused keys, the command not started).\n",
@@ -156,7 +159,7 @@ main(int argc, char **argv)
 	struct stat		 st;
 	long			 port = PROTO_PORT;
 	size_t			 body = 2;
-	int			 i, j, list = 0, status = 0, stop = 0;
+	int			 i, j, list = 0, list_flags = 0, status = 0, stop = 0;
 
 	/* Short-lived, and its errors are read by people: all of
 	 * OpenSSL's words for them. */
@@ -187,6 +190,10 @@ main(int argc, char **argv)
 			list |= strcmp(a, "-list") == 0;
 			status |= strcmp(a, "-status") == 0;
 			stop |= strcmp(a, "-stop") == 0;
+			continue;
+		}
+		if (strcmp(a, "-all") == 0 || strcmp(a, "-json") == 0) {
+			list_flags |= a[1] == 'a' ? LIST_ALL : LIST_JSON;
 			continue;
 		}
 		/* An unknown word is that, also as the last one. */
@@ -253,6 +260,9 @@ main(int argc, char **argv)
 		    " or -list");
 	if (m.argv != NULL)
 		split_service();
+	if (list_flags != 0 && !list)
+		usage_error("%s goes with -list", list_flags & LIST_ALL ?
+		    "-all" : "-json");
 	if (!list && m.argv[0][0] == '\0')
 		usage_error("-service: the command is empty");
 	for (j = 0; m.argv != NULL && m.argv[j] != NULL; j++) {
@@ -295,5 +305,5 @@ main(int argc, char **argv)
 	certcheck_log(m.ctx, m.key_path, m.trust_path);
 	if (status || stop)
 		return mgr_verb(&m, stop);
-	return list ? mgr_list(&m) : mgr_run(&m);
+	return list ? mgr_list(&m, list_flags) : mgr_run(&m);
 }

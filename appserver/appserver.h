@@ -189,8 +189,9 @@ void	reload_where(const struct server *, const struct conf *c,
 void	reload_init(struct server *);
 int	reload(struct server *);
 
-/* stopall.c: cmappserver -stop_all; the exit status of the command. */
-int	stop_all(const char *rundir, int grace_s);
+/* stopall.c: cmappserver -stop_all [-drop_kept] (drop: release the shims
+ * that keep a status); the exit status of the command. */
+int	stop_all(const char *rundir, int grace_s, int drop);
 
 /* supervise.c */
 void	sup_init(struct server *, const struct sup_ops *);

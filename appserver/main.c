@@ -7,8 +7,8 @@
  * The conf and key files are read by reload.c, here and on SIGHUP.
  *
  * cmappserver [-f] [-conf FILE] [-listen ADDR] [-port N] [-pidfile FILE]
- *             [-rundir DIR] [-version] [-help]
- * cmappserver -stop_all [-rundir DIR]
+ *             [-rundir DIR] [-logfile FILE] [-version] [-help]
+ * cmappserver -stop_all [-drop_kept] [-rundir DIR]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +43,9 @@ struct opts {
 	long		 port;
 	const char	*pidfile;
 	const char	*rundir;
+	const char	*logfile;
 	int		 stop_all;
+	int		 drop_kept;
 };
 
 static void
@@ -51,8 +53,9 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: cmappserver [-f] [-d] [-conf FILE] [-listen ADDR] [-port N]\n"
-"                   [-pidfile FILE] [-rundir DIR] [-version] [-help]\n"
-"       cmappserver -stop_all [-rundir DIR]\n"
+"                   [-pidfile FILE] [-rundir DIR] [-logfile FILE]\n"
+"                   [-version] [-help]\n"
+"       cmappserver -stop_all [-drop_kept] [-rundir DIR]\n"
 "  -f             stay in the foreground and log to stderr too\n"
 "  -d             also log debug messages\n"
 "  -conf FILE     configuration (default " CONF_SERVER_PATH ")\n"
@@ -60,9 +63,14 @@ usage(FILE *f)
 "  -port N        TCP port (default 5315)\n"
 "  -pidfile FILE  pid file (default " DEFAULT_PIDFILE " when detached)\n"
 "  -rundir DIR    where the services' shims listen (default " SHIM_RUNDIR ")\n"
+"  -logfile FILE  where to log if syslog (/dev/log) cannot be reached\n"
+"                 (default: log_file in the conf, else " CONF_LOG_FILE "\n"
+"                 when detached)\n"
 "  -stop_all      stop every service (SIGTERM, SIGKILL after 10 s), for a\n"
 "                 guest shutdown; stopping cmappserver itself leaves them\n"
-"                 running\n"
+"                 running; it says how many exit statuses stay kept\n"
+"                 for the services' managers\n"
+"  -drop_kept     with -stop_all: drop those statuses too (no shim stays)\n"
 "  -version       print the version and exit\n"
 "  -help          print this help and exit\n");
 }
@@ -101,8 +109,12 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->pidfile = optarg_of(argc, argv, &i);
 		else if (strcmp(a, "-rundir") == 0)
 			o->rundir = optarg_of(argc, argv, &i);
+		else if (strcmp(a, "-logfile") == 0)
+			o->logfile = optarg_of(argc, argv, &i);
 		else if (strcmp(a, "-stop_all") == 0)
 			o->stop_all = 1;
+		else if (strcmp(a, "-drop_kept") == 0)
+			o->drop_kept = 1;
 		else if (strcmp(a, "-port") == 0) {
 			const char *v = optarg_of(argc, argv, &i);
 			errno = 0;
@@ -348,6 +360,47 @@ absolute(const char *path, char *out, size_t cap, const char *opt)
 		fatalx("%s %s: path too long", opt, path);
 }
 
+/*
+ * Where syslog cannot be reached (no /dev/log: a container, a minimal
+ * image), glibc would drop every message: they go to a file instead,
+ * -logfile's, else the conf's log_file, else, once detached, CONF_LOG_FILE.
+ * In the foreground stderr has them all: a file only if one is named.
+ * Said once, on stderr, before detaching.  A file named by the admin that
+ * cannot be opened stops the start; the default one only warns.
+ */
+static void
+log_target(const struct opts *o, const struct conf *c, char *path,
+    size_t cap)
+{
+	int	named = o->logfile != NULL || c->log_file[0] != '\0';
+	int	r;
+
+	if (log_syslog_reachable())
+		return;
+	if (o->logfile != NULL)
+		absolute(o->logfile, path, cap, "-logfile");
+	else if (snprintf(path, cap, "%s", c->log_file[0] != '\0' ?
+	    c->log_file : o->foreground ? "" : CONF_LOG_FILE) >= (int)cap)
+		fatalx("log_file %s: path too long", c->log_file);
+	if (path[0] == '\0') {
+		log_info("syslog (/dev/log) cannot be reached: messages go to "
+		    "stderr only (-logfile FILE or log_file= in the conf names "
+		    "a file for them)");
+		return;
+	}
+	if ((r = log_set_file(path)) == 0) {
+		log_info("syslog (/dev/log) cannot be reached: logging to %s",
+		    path);
+		return;
+	}
+	if (named)
+		fatalx("syslog (/dev/log) cannot be reached, and the log file "
+		    "%s cannot be opened: %s", path, strerror(-r));
+	log_warnx("syslog (/dev/log) cannot be reached, and the log file %s "
+	    "cannot be opened: %s; once detached, messages are lost "
+	    "(-logfile FILE names another file)", path, strerror(-r));
+}
+
 static void
 on_signal(uv_signal_t *h, int sig)
 {
@@ -365,7 +418,7 @@ main(int argc, char **argv)
 {
 	static struct server	 srv;	/* the daemon's one context */
 	struct opts		 o = { 0 };
-	char			 pidfile[PATH_MAX];
+	char			 pidfile[PATH_MAX], logfile[PATH_MAX];
 	char			 err[1024];
 	int			 fd;
 
@@ -382,8 +435,14 @@ main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);
 	if (o.rundir == NULL)
 		o.rundir = SHIM_RUNDIR;
+	if (o.drop_kept && !o.stop_all) {
+		fprintf(stderr, "cmappserver: -drop_kept goes with "
+		    "-stop_all\n");
+		usage(stderr);
+		exit(2);
+	}
 	if (o.stop_all)
-		return stop_all(o.rundir, STOP_GRACE_S);
+		return stop_all(o.rundir, STOP_GRACE_S, o.drop_kept);
 	/* The daemon and its shims run in "/": relative paths would move. */
 	absolute(o.rundir, srv.rundir, sizeof(srv.rundir), "-rundir");
 	if (o.pidfile != NULL) {
@@ -401,6 +460,7 @@ main(int argc, char **argv)
 	if (reload_read(&srv, &srv.conf, &srv.ctx, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	reload_where(&srv, &srv.conf, &o.listen, &o.port);
+	log_target(&o, &srv.conf, logfile, sizeof(logfile));
 	/* Said before detaching: on the admin's terminal too. */
 	certcheck_log(srv.ctx, srv.conf.key.path, srv.conf.trust.path);
 	fd = bind_listener(o.listen, (int)o.port);

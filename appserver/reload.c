@@ -8,8 +8,9 @@
  * accepted from then on; each open connection keeps the context it was
  * made with (its SSL holds a reference), so no session or service is
  * dropped.  Of the conf, allow_command and max_processes apply at once;
- * the address and port listened on take a restart.  A conf or key file
- * that does not load keeps the old ones, and the log says why.
+ * the address and port listened on, and log_file, take a restart.  The
+ * log file in syslog's place, if any, is opened again (logrotate).  A conf
+ * or key file that does not load keeps the old ones, and the log says why.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -114,6 +115,9 @@ say_changes(const struct server *srv, const struct conf *c,
 		    "restart; still listening on %s port %ld", path,
 		    now_at ? now_at : "all addresses", now_port,
 		    was_at ? was_at : "all addresses", was_port);
+	if (strcmp(c->log_file, srv->conf.log_file) != 0)
+		log_warnx("%s names the log_file '%s': that takes a restart",
+		    path, c->log_file);
 	if (c->max_processes != srv->conf.max_processes)
 		log_info("max_processes %u (was %u)", c->max_processes,
 		    srv->conf.max_processes);
@@ -134,6 +138,10 @@ reload(struct server *srv)
 	char		 err[1024];
 	int		 r;
 
+	/* First: what follows goes to a file rotated away meanwhile. */
+	if ((r = log_reopen()) != 0)
+		log_warnx("cannot open the log file again: %s; still writing "
+		    "to the one open", strerror(-r));
 	if ((r = reload_read(srv, &c, &ctx, err, sizeof(err))) != 0) {
 		log_warnx("%s; keeping the conf and keys in use", err);
 		return r;

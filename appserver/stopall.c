@@ -10,6 +10,12 @@
  * its process group or cgroup is stopped the same way: a shim of link
  * version 3 or later says how many processes are left (SHIM_LEFT), and
  * its service is stopped when it has ended and that count is 0.
+ *
+ * A shim keeps the exit status of its ended service for a cmappserver to
+ * deliver; -stop_all says how many such statuses are left, and with
+ * -drop_kept releases those shims (SHIM_RELEASE, as a delivery does), so
+ * that no shim stays behind; a running cmappserver has read each status
+ * too and keeps its own copy until it is delivered or the server stops.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -35,6 +41,8 @@ struct target {
 	uint64_t	run_id;
 	int		done;
 	int		exited;		/* its EXIT seen, or said in the hello */
+	int		lingering;	/* RUN_ID.left: its status delivered */
+	int		gone;		/* the shim closed the link */
 	int64_t		left;		/* SHIM_LEFT's count; -1: unknown */
 	struct reader	in;		/* frames up to STOP_FRAME_MAX */
 };
@@ -43,6 +51,7 @@ struct stop {
 	struct target	t[STOP_MAX];
 	int		n;
 	int		unreachable;	/* shims that did not answer */
+	int		lingering;	/* collect() reads the *.left ones */
 	uint8_t		buf[PROTO_MAX_FRAME];
 };
 
@@ -92,6 +101,7 @@ collect(void *arg, const char *path, uint64_t run_id)
 	reader_init(&st->t[st->n].in, PROTO_HDR_LEN + STOP_FRAME_MAX,
 	    STOP_FRAME_MAX);
 	st->t[st->n].run_id = run_id;
+	st->t[st->n].lingering = st->lingering;
 	/* RUN_STARTING too: its exec may yet return, so it is signalled. */
 	st->t[st->n].exited = m.u.shim.state == RUN_EXITED;
 	/* An older shim cannot say what its service left. */
@@ -100,6 +110,9 @@ collect(void *arg, const char *path, uint64_t run_id)
 	st->n++;
 }
 
+/* Signals every target not done; returns how many of those were still
+ * running (an ended service's shim is signalled for what it may have left
+ * running, not counted as a service to stop). */
 static int
 signal_all(struct stop *st, int sig)
 {
@@ -112,7 +125,7 @@ signal_all(struct stop *st, int sig)
 		m.u.signal.run_id = st->t[i].run_id;
 		m.u.signal.sig = sig;
 		if (shimlink_write(st->t[i].fd, &m) == 0)
-			n++;
+			n += !st->t[i].exited;
 		else
 			st->t[i].done = 1;
 	}
@@ -187,21 +200,99 @@ wait_all(struct stop *st, int seconds)
 			if (r == -1 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (r <= 0)
-				t->done = 1;	/* the shim went */
+				t->done = t->gone = 1;	/* the shim went */
 			else
 				feed(t, st->buf, (size_t)r);
 		}
 	}
 }
 
+/*
+ * Whether the shim of t is still there, keeping its status: what it sent
+ * meanwhile (OUTPUT of a grandchild, SHIM_LEFT) is read past to see
+ * whether its link ended; waits up to ms for that.
+ */
+static int
+kept(struct stop *st, struct target *t, int ms)
+{
+	struct pollfd	pfd = { t->fd, POLLIN, 0 };
+	ssize_t		r;
+
+	if (t->gone || t->lingering || !t->exited)
+		return 0;
+	for (;;) {
+		r = recv(t->fd, st->buf, sizeof(st->buf), MSG_DONTWAIT);
+		if (r == 0 || (r == -1 && errno != EINTR && errno != EAGAIN)) {
+			t->gone = 1;
+			return 0;
+		}
+		if (r > 0)
+			continue;
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (ms <= 0 || poll(&pfd, 1, ms) <= 0)
+			return 1;
+		ms = 0;
+	}
+}
+
+/*
+ * Counts the statuses kept, after a moment (KEEP_SETTLE_MS) for a running
+ * cmappserver to deliver those of the services just stopped to their
+ * attached managers; drop: releases them, and counts the shims that went.
+ */
+#define KEEP_SETTLE_MS	200
+#define DROP_WAIT_S	2
+
+static int
+count_kept(struct stop *st, int settle)
+{
+	int	i, n, waited = 0;
+
+	for (;;) {
+		for (i = n = 0; i < st->n; i++)
+			n += kept(st, &st->t[i], 0);
+		if (!settle || n == 0 || waited >= KEEP_SETTLE_MS)
+			return n;
+		poll(NULL, 0, 50);
+		waited += 50;
+	}
+}
+
+static int
+drop_kept(struct stop *st)
+{
+	struct proto_msg	m = { .type = MSG_SHIM_RELEASE };
+	time_t			end = time(NULL) + DROP_WAIT_S;
+	int			i, n = 0;
+
+	for (i = 0; i < st->n; i++) {
+		if (!kept(st, &st->t[i], 0))
+			continue;
+		m.u.attach.run_id = st->t[i].run_id;
+		(void)shimlink_write(st->t[i].fd, &m);
+	}
+	for (i = 0; i < st->n; i++) {
+		struct target *t = &st->t[i];
+
+		if (t->gone || t->lingering || !t->exited)
+			continue;
+		while (kept(st, t, 100) && time(NULL) < end)
+			;
+		n += t->gone;
+	}
+	return n;
+}
+
 int
-stop_all(const char *rundir, int grace_s)
+stop_all(const char *rundir, int grace_s, int drop)
 {
 	static struct stop	st;
-	int			i, n, left, r;
+	int			i, n, left, r, k, dropped = 0;
 
 	if ((r = shimlink_each(rundir, collect, &st)) != 0 ||
-	    (r = shimlink_each_lingering(rundir, collect, &st)) != 0) {
+	    (st.lingering = 1, r = shimlink_each_lingering(rundir, collect,
+	    &st)) != 0) {
 		fprintf(stderr, "cmappserver: cannot read %s: %s\n", rundir,
 		    strerror(-r));
 		return 1;
@@ -215,6 +306,22 @@ stop_all(const char *rundir, int grace_s)
 		signal_all(&st, SIGKILL);
 		left = wait_all(&st, 5);
 	}
+	k = count_kept(&st, n > 0);
+	if (drop && k > 0) {
+		dropped = drop_kept(&st);
+		printf("%d exit status%s dropped (-drop_kept)\n", dropped,
+		    dropped == 1 ? "" : "es");
+		if (dropped < k)
+			fprintf(stderr, "cmappserver: %d exit status%s not "
+			    "dropped: %s shim%s did not go\n", k - dropped,
+			    k - dropped == 1 ? "" : "es", k - dropped == 1 ?
+			    "its" : "their", k - dropped == 1 ? "" : "s");
+	} else if (k > 0)
+		printf("%d exit status%s kept for %s manager%s (-drop_kept "
+		    "drops them)\n", k, k == 1 ? "" : "es", k == 1 ? "its" :
+		    "their", k == 1 ? "" : "s");
+	else
+		printf("no exit status kept\n");
 	for (i = 0; i < st.n; i++) {
 		close(st.t[i].fd);
 		reader_free(&st.t[i].in);
@@ -226,5 +333,5 @@ stop_all(const char *rundir, int grace_s)
 		return 1;
 	}
 	printf("all services stopped\n");
-	return 0;
+	return drop && dropped < k ? 1 : 0;
 }

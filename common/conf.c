@@ -59,7 +59,7 @@
 /* cmappserver.conf's own keys come last, from K_PORT. */
 enum key {
 	K_KEYSTORE, K_KEYSTORE_PASSWORD, K_TRUSTSTORE, K_TRUSTSTORE_PASSWORD,
-	K_PORT, K_LISTEN, K_MAX_PROCESSES, K_ALLOW_COMMAND, K_NONE
+	K_PORT, K_LISTEN, K_MAX_PROCESSES, K_ALLOW_COMMAND, K_LOG_FILE, K_NONE
 };
 
 static const char *const keys[] = {
@@ -71,6 +71,7 @@ static const char *const keys[] = {
 	[K_LISTEN] = "listen",
 	[K_MAX_PROCESSES] = "max_processes",
 	[K_ALLOW_COMMAND] = "allow_command",
+	[K_LOG_FILE] = "log_file",
 };
 
 /* What classify() finds a line to be; after L_PAIR, the line is refused. */
@@ -599,6 +600,13 @@ set_key(struct parse *p, const char *name, char *value)
 		    CONF_MAX_PROCESSES, &n);
 		p->c.max_processes = (unsigned)n;
 		return r;
+	case K_LOG_FILE:		/* the default is "": CONF_LOG_FILE */
+		/* The daemon runs in "/", and re-opens it there on SIGHUP. */
+		if (*value != '\0' && *value != '/')
+			return bad_line(p, "log_file: '%s' is not an absolute "
+			    "path", value);
+		return set_str(p, k, p->c.log_file, sizeof(p->c.log_file),
+		    value);
 	case K_ALLOW_COMMAND:
 	case K_NONE:			/* refused above */
 		break;

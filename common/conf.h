@@ -23,6 +23,8 @@
 
 #define CONF_SERVER_PATH	"/opt/hp/cmappserver/cmappserver.conf"
 #define CONF_MANAGER_PATH	"/etc/cmappmgr.conf"
+/* cmappserver's log where syslog cannot be reached, when detached. */
+#define CONF_LOG_FILE		"/var/log/cmappserver.log"
 
 enum conf_role { CONF_SERVER, CONF_MANAGER };
 
@@ -46,6 +48,7 @@ struct conf {
 	uint16_t		port;		/* 0: not set in the file */
 	char			listen[CONF_MAX_NODE];	/* "": not set */
 	unsigned		max_processes;
+	char			log_file[CONF_MAX_PATH];	/* "": not set */
 	/* allow_command patterns; none: any command may be launched.
 	 * CONF_MAX_ALLOW of them, allocated with the first (conf_free). */
 	char			(*allow)[CONF_MAX_PATTERN];

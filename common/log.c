@@ -6,23 +6,38 @@
  * Whatever a message carries, it stays one line of printable text: its
  * control characters go through vis.c's filter (the callers have already
  * rendered a peer's bytes with it; this is the last guard).
+ *
+ * Where syslog cannot be reached (no /dev/log: a container, a minimal
+ * image), glibc drops every message without a word; a daemon may then name
+ * a file (log_set_file), which takes each message in syslog's place, one
+ * line per write(2) with O_APPEND, so that a line is never torn.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "vis.h"
 
+#define SYSLOG_PATH	"/dev/log"	/* glibc's _PATH_LOG */
+
 static struct {
 	const char	*ident;
 	int		 to_stderr;
 	int		 debug;
-} L = { "cmapp", 1, 0 };
+	int		 fd;		/* the file in syslog's place, or -1 */
+	char		 path[PATH_MAX];
+} L = { "cmapp", 1, 0, -1, "" };
 
 void
 log_init(const char *ident, int to_stderr, int debug)
@@ -37,6 +52,107 @@ void
 log_set_stderr(int to_stderr)
 {
 	L.to_stderr = to_stderr;
+}
+
+/* As glibc's syslog() connects: a datagram socket, else a stream one. */
+int
+log_syslog_reachable(void)
+{
+	struct sockaddr_un	sa = { .sun_family = AF_UNIX };
+	int			fd, ok, type, e;
+
+	memcpy(sa.sun_path, SYSLOG_PATH, sizeof(SYSLOG_PATH));
+	for (type = SOCK_DGRAM; ; type = SOCK_STREAM) {
+		if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
+			return 0;
+		ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		e = errno;
+		close(fd);
+		if (ok || e != EPROTOTYPE || type == SOCK_STREAM)
+			return ok;
+	}
+}
+
+/*
+ * Opens path for appending, root's own: not through a symbolic link, and
+ * only a regular file (O_NONBLOCK: a FIFO planted there cannot hang us).
+ */
+static int
+open_log(const char *path)
+{
+	struct stat	st;
+	int		fd, e;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0640)) == -1)
+		return -errno;
+	e = fstat(fd, &st) == -1 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
+	if (e != 0) {
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int
+log_set_file(const char *path)
+{
+	int	fd;
+
+	if (path == NULL) {
+		if (L.fd != -1)
+			close(L.fd);
+		L.fd = -1;
+		L.path[0] = '\0';
+		return 0;
+	}
+	if (strlen(path) >= sizeof(L.path))
+		return -ENAMETOOLONG;
+	if ((fd = open_log(path)) < 0)
+		return fd;
+	if (L.fd != -1)
+		close(L.fd);
+	L.fd = fd;
+	strcpy(L.path, path);
+	return 0;
+}
+
+int
+log_reopen(void)
+{
+	int	fd;
+
+	if (L.fd == -1)
+		return 0;
+	if ((fd = open_log(L.path)) < 0)
+		return fd;	/* the old one goes on */
+	close(L.fd);
+	L.fd = fd;
+	return 0;
+}
+
+/* One line to the file: "2026-12-03T14:05:09+0000 ident[pid]: msg". */
+static void
+file_line(const char *msg, const char *suffix)
+{
+	char		line[4096 + 64], when[40];
+	struct tm	tm;
+	time_t		now = time(NULL);
+	int		n;
+
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm) == 0)
+		strcpy(when, "-");
+	n = snprintf(line, sizeof(line), "%s %s[%ld]: %s%s%s\n", when, L.ident,
+	    (long)getpid(), msg, suffix ? ": " : "", suffix ? suffix : "");
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {	/* cut, but still a line */
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	/* A full disk loses the line, as syslog would. */
+	(void)!write(L.fd, line, (size_t)n);
 }
 
 static void __attribute__((format(printf, 2, 0)))
@@ -56,7 +172,11 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 		    msg, suffix ? ": " : "", suffix ? suffix : "");
 		fflush(stderr);
 	}
-	syslog(pri, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
+	if (L.fd != -1)
+		file_line(msg, suffix);
+	else
+		syslog(pri, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix :
+		    "");
 }
 
 #define LOGFN(name, pri, witherr)				\

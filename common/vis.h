@@ -40,4 +40,18 @@ size_t	vis_bytes(char *dst, size_t cap, const uint8_t *src, size_t len,
 /* The same for a C string; returns dst, for a log call's argument. */
 const char *vis_str(char *dst, size_t cap, const char *s);
 
+/*
+ * vis_json: len bytes of src as one JSON string, quotes included, for
+ * cmappmgr -list -json: '"' and '\' escaped, and as \u00XX every control
+ * (C0, DEL, and C1 U+0080-U+009F) without a short escape (\n \r \t \b
+ * \f); well-formed UTF-8 passes, and a byte that is not part of it is
+ * taken as Latin-1 (0xE9 -> \u00e9), so that the output is valid UTF-8
+ * and has no raw control byte.  Like vis_bytes, stops before what does not
+ * fit whole, but always closes the string.  VIS_JSON_LEN(n) bytes hold a
+ * whole rendering with its NUL; cap must be at least 3.  Returns the
+ * length written, NUL excluded.
+ */
+#define VIS_JSON_LEN(n)	((size_t)(n) * 6 + 3)
+size_t	vis_json(char *dst, size_t cap, const uint8_t *src, size_t len);
+
 #endif

@@ -1782,3 +1782,23 @@ Test(conf, bom_on_a_later_line_is_not_dropped)
 	expect_refused(CONF_SERVER, "\n\xef\xbb\xbfport=1\n", 2,
 	    "unknown key '\xef\xbb\xbfport'");
 }
+
+/* log_file: cmappserver's log where syslog cannot be reached. */
+Test(conf, log_file)
+{
+	struct conf	c;
+
+	cr_assert_eq(parse(&c, CONF_SERVER, "port=1\n"), 0, "%s", err);
+	cr_assert_str_eq(c.log_file, "", "set without a log_file line");
+	cr_assert_eq(parse(&c, CONF_SERVER, "log_file = /var/log/x.log\n"), 0,
+	    "%s", err);
+	cr_assert_str_eq(c.log_file, "/var/log/x.log");
+	/* An empty value puts the default ("": CONF_LOG_FILE) back. */
+	cr_assert_eq(reparse(&c, "log_file=\n"), 0, "%s", err);
+	cr_assert_str_eq(c.log_file, "");
+	conf_free(&c);
+	expect_refused(CONF_SERVER, "#\nlog_file=cmappserver.log\n", 2,
+	    "log_file: 'cmappserver.log' is not an absolute path");
+	expect_refused(CONF_MANAGER, "log_file=/tmp/x\n", 1,
+	    "unknown key 'log_file' (it is a cmappserver.conf key)");
+}

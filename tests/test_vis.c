@@ -128,3 +128,77 @@ Test(vis, vis_str_renders_a_c_string)
 	cr_assert_eq(vis_str(buf, sizeof(buf), "run\nme"), buf);
 	cr_assert_str_eq(buf, "run\\nme");
 }
+
+static const char *
+J(const char *s, size_t n)
+{
+	static char	out[VIS_JSON_LEN(256)];
+	size_t		k;
+
+	cr_assert_leq(n, 256);
+	k = vis_json(out, sizeof(out), (const uint8_t *)s, n);
+	cr_assert_eq(k, strlen(out));
+	return out;
+}
+
+Test(vis, json_quotes_and_escapes)
+{
+	cr_assert_str_eq(J("", 0), "\"\"");
+	cr_assert_str_eq(J("/bin/sh -c 'exit 3'", 19), "\"/bin/sh -c 'exit 3'\"");
+	cr_assert_str_eq(J("a\"b\\c/d", 7), "\"a\\\"b\\\\c/d\"");
+	cr_assert_str_eq(J("\n\r\t\b\f", 5), "\"\\n\\r\\t\\b\\f\"");
+	cr_assert_str_eq(J("\033]0;x\007\177", 7),
+	    "\"\\u001b]0;x\\u0007\\u007f\"");
+	cr_assert_str_eq(J("a\0b", 3), "\"a\\u0000b\"");
+}
+
+Test(vis, json_utf8_passes_c1_and_bad_bytes_escaped)
+{
+	/* é and 😀 in UTF-8 pass; U+0085 (NEL, C1) in UTF-8 is escaped. */
+	cr_assert_str_eq(J("caf\xc3\xa9 \xf0\x9f\x98\x80", 10),
+	    "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+	cr_assert_str_eq(J("\xc2\x85", 2), "\"\\u0085\"");
+	/* Not UTF-8: Latin-1 é, a lone 0x9b (CSI), a cut sequence, an
+	 * overlong '/', a surrogate: each byte as \u00XX. */
+	cr_assert_str_eq(J("\xe9", 1), "\"\\u00e9\"");
+	cr_assert_str_eq(J("\x9b", 1), "\"\\u009b\"");
+	cr_assert_str_eq(J("\xe2\x82", 2), "\"\\u00e2\\u0082\"");
+	cr_assert_str_eq(J("\xc0\xaf", 2), "\"\\u00c0\\u00af\"");
+	cr_assert_str_eq(J("\xed\xa0\x80", 3), "\"\\u00ed\\u00a0\\u0080\"");
+}
+
+/* Every byte value, alone: no raw control byte, nothing outside ASCII
+ * printables but what the input had as well-formed UTF-8, and quoted. */
+Test(vis, json_every_byte_is_safe)
+{
+	char	b;
+	int	c;
+	size_t	i;
+
+	for (c = 0; c < 256; c++) {
+		const char *o;
+
+		b = (char)c;
+		o = J(&b, 1);
+		cr_assert(o[0] == '"' && o[strlen(o) - 1] == '"');
+		for (i = 0; o[i] != '\0'; i++)
+			cr_assert((uint8_t)o[i] >= 0x20 && (uint8_t)o[i] < 0x7f,
+			    "byte 0x%02x gives raw 0x%02x", c, (uint8_t)o[i]);
+	}
+}
+
+Test(vis, json_cut_whole_and_closed)
+{
+	char	out[12];
+	size_t	k;
+
+	/* "\"ab\\u0001c" would not fit: the escape is left out whole. */
+	k = vis_json(out, sizeof(out), (const uint8_t *)"abcd\001e", 6);
+	cr_assert_str_eq(out, "\"abcd\"");
+	cr_assert_eq(k, 6);
+	k = vis_json(out, 3, (const uint8_t *)"abc", 3);
+	cr_assert_str_eq(out, "\"\"");
+	cr_assert_eq(k, 2);
+	cr_assert_eq(vis_json(out, 2, (const uint8_t *)"a", 1), 0);
+	cr_assert_str_eq(out, "");
+}

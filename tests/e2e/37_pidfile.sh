@@ -6,11 +6,13 @@
 # cost: 1
 CONF=$KEYS/localhost/cmappserver.conf
 # server_with PIDFILE [ARGS...]: cmappserver with -pidfile PIDFILE, in the
-# foreground; its stderr in $T/pid.err, its exit status returned.
+# foreground; its stderr in $T/pid.err, its exit status returned.  (With a
+# -logfile of its own: detached where syslog cannot be reached, it would
+# log to this machine's /var/log/cmappserver.log.)
 server_with() {
 	local p=$1; shift
 	timeout 10 "$BIN/cmappserver" -conf "$CONF" -listen 127.0.0.1 -port "$PORT" \
-		-rundir "$T/run" -pidfile "$p" "$@" >"$T/pid.err" 2>&1
+		-rundir "$T/run" -pidfile "$p" -logfile "$T/guest.log" "$@" >"$T/pid.err" 2>&1
 }
 refused() {	# PIDFILE WHY [ARGS...]
 	local p=$1 why=$2; shift 2

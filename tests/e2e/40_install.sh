@@ -170,7 +170,7 @@ m() { "$MGR" -node localhost -port "$1" -conf "$D/etc/cmappmgr.conf" -cmappserve
 m "$PORT" -service /bin/sh -c 'echo installed; exit 5' >"$T/o" 2>"$T/e"
 expect_eq $? 5 "exit code through the installed binaries" "$T/e"
 expect_grep '^localhost sh\[[0-9]*\]: installed$' "$T/o"
-m "$PORT" -list >"$T/l" 2>"$T/e" || fail "installed cmappmgr -list failed" "$T/e"
+m "$PORT" -list -all >"$T/l" 2>"$T/e" || fail "installed cmappmgr -list -all failed" "$T/e"
 expect_grep "delivered  *exit 5, .*/bin/sh -c 'echo installed; exit 5'$" "$T/l"
 "$MGR" -version | grep -q "^cmappmgr " || fail "installed cmappmgr -version"
 "$APP/cmappserver" -version | grep -q "^cmappserver " || fail "installed cmappserver -version"
@@ -179,7 +179,9 @@ stop_server
 # --- The SysV init script drives the installed daemon.
 P2=$(free_port)
 export CMAPPSERVER_DAEMON=$APP/cmappserver CMAPPSERVER_PIDFILE=$T/init.pid
-export CMAPPSERVER_OPTS="-conf $APP/cmappserver.conf -listen 127.0.0.1 -port $P2 -rundir $T/run2"
+# -logfile: detached on a machine without syslog, it would log to this
+# machine's /var/log/cmappserver.log.
+export CMAPPSERVER_OPTS="-conf $APP/cmappserver.conf -listen 127.0.0.1 -port $P2 -rundir $T/run2 -logfile $T/init.log"
 INIT=$D/etc/init.d/cmappserver
 $INIT status >"$T/i" 2>&1; expect_eq $? 3 "status before start" "$T/i"
 $INIT start >"$T/i" 2>&1 || fail "init start" "$T/i"

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: ISC
 # cmappmgr -list, the admins' status view: every state a service can be in
 # (running with its managers, ended and delivered, ended while nobody
-# watched, killed by a signal, starting while its exec hangs) with the
+# watched, killed by a signal, starting while its exec hangs; delivered
+# runs only with -all) with the
 # right pid, run id, status, manager count and the managers' addresses
 # and ports (the listing's own connection not among them); a client the guest does not
 # trust is refused at once and sees nothing; a guest that is not the
@@ -129,13 +130,20 @@ kill -TERM $mb; wait $mb
 go b
 wait_for 5 grep -q 'no manager attached, status kept' "$T/server.log" || fail "exit of b not seen"
 
-lst >"$T/l3" 2>"$T/l3.e"; expect_eq $? 0 "exit code of the listing" "$T/l3.e"
+lst -all >"$T/l3" 2>"$T/l3.e"; expect_eq $? 0 "exit code of the listing" "$T/l3.e"
 expect_grep '^localhost (cmappserver [0-9.]*): 4 services, 0 running$' "$T/l3"
 expect_row "$T/l3" "$cmd" "^$pid +$runid +delivered +exit 0, [0-9]+s ago +0$"
 expect_row "$T/l3" "/bin/sh -c 'exit 3'" '^[0-9]+ +[0-9a-f]{16} +delivered +exit 3, [0-9]+s ago +0$'
 expect_row "$T/l3" "/bin/sh -c 'kill -9 \$\$'" '^[0-9]+ +[0-9a-f]{16} +delivered +signal 9, [0-9]+s ago +0$'
 expect_row "$T/l3" "$cmd_b" '^[0-9]+ +[0-9a-f]{16} +exited +exit 4, [0-9]+s ago +0$'
 expect_eq "$(wc -l <"$T/l3")" 7 "lines of a listing of 4 services without managers" "$T/l3"
+# Without -all, what needs an eye only: b's kept status, not the
+# delivered runs, which the header counts.
+lst >"$T/l3d" 2>"$T/l3d.e"; expect_eq $? 0 "exit code of the default listing" "$T/l3d.e"
+expect_grep '^localhost (cmappserver [0-9.]*): 4 services, 0 running, 3 delivered not shown (-all shows them)$' "$T/l3d"
+expect_row "$T/l3d" "$cmd_b" '^[0-9]+ +[0-9a-f]{16} +exited +exit 4, [0-9]+s ago +0$'
+expect_eq "$(grep -c delivered "$T/l3d")" 1 "lines saying delivered in the default listing" "$T/l3d"
+expect_eq "$(wc -l <"$T/l3d")" 4 "lines of the default listing" "$T/l3d"
 # Listing is read-only: b's kept status still goes to the next START.
 mgr $cmd_b 2>/dev/null; expect_eq $? 4 "kept exit code of b after listings"
 
@@ -173,6 +181,11 @@ expect_grep "exclude each other" "$T/e"
 expect_eq $rc 1 "exit code of -list without -node"
 expect_grep "\-node is required" "$T/e"
 "$BIN/cmappmgr" -help | grep -q -- "-list" || fail "-help does not mention -list"
+for o in -all -json; do
+	"$BIN/cmappmgr" -node localhost $o -service /bin/true 2>"$T/e"; rc=$?
+	expect_eq $rc 1 "exit code of $o without -list"
+	expect_eq "$(head -1 "$T/e")" "cmappmgr: $o goes with -list" "cmappmgr $o without -list"
+done
 # An unknown option is named so, also as the last word; a known one
 # without its value says that.
 for args in "-node x -bogus" "-bogus" "-node x -bogus -list" "-node x -list -bogus 1"; do
@@ -195,7 +208,7 @@ echo hangopen >"$T/mnt/ctl"
 mgr -t 30 "$T/mnt/disk" 2>"$T/eh" & mh=$!
 wait_for 5 grep -q "launched $T/mnt/disk" "$T/server.log" || fail "hung launch not begun"
 lst >"$T/l4" 2>"$T/l4.e"; expect_eq $? 0 "exit code of the listing during a hung launch" "$T/l4.e"
-expect_grep '^localhost (cmappserver [0-9.]*): [0-9]* services, 0 running, 1 starting$' "$T/l4"
+expect_grep '^localhost (cmappserver [0-9.]*): [0-9]* services, 0 running, 1 starting, 4 delivered not shown (-all shows them)$' "$T/l4"
 expect_row "$T/l4" "$T/mnt/disk" '^- +[0-9a-f]{16} +starting +for [0-9]+s +1$'
 managers "$T/l4" "$T/mnt/disk"
 got=$(cat "$T/managers")

@@ -19,7 +19,11 @@ expect_eq $rc 3 "exit code of the service" "$T/e1"
 expect_eq "$(pgrep -cf '^sleep 3065$')" 2 "sleeps it left running"
 wait_for 5 grep -q "ended with code 3\|exited with code 3 and left" "$T/server.log"
 expect_grep "(sh) exited with code 3 and left 2 processes in its process group" "$T/server.log"
-# The status is delivered, and the shim stays as their handle.
+# The status is delivered, and the shim stays as their handle (its title
+# no longer names the command: it is found by its run id).
+run1=$(grep -o 'run [0-9a-f]* (sh) exited with code 3' "$T/server.log" | cut -d' ' -f2)
+handle() { pgrep -cf "cmapp-shim $T/run $1: "; }
+wait_for 5 eval '[ "$(handle "$run1")" = 1 ]' || fail "no lingering shim of run $run1"
 wait_for 5 grep -q "left 2 processes running in its" <(list) ||
 	{ list; fail "-list does not show the processes left"; }
 list >"$T/list"; expect_grep "delivered" "$T/list"
@@ -29,7 +33,7 @@ wait_for 5 gone 3065 || fail "-stop_all left the sleeps running"
 # The server hears that they ended, and the shim goes.
 wait_for 5 grep -q "the processes it left have ended" "$T/server.log" ||
 	fail "the server did not hear that they ended"
-wait_for 5 eval '[ "$(shims "sleep 3065")" = 0 ]' || fail "the lingering shim did not go"
+wait_for 5 eval '[ "$(handle "$run1")" = 0 ]' || fail "the lingering shim did not go"
 list >"$T/list"; grep -q "left 2" "$T/list" && fail "-list still shows them" "$T/list"
 
 # With a cgroup per service, a child that made a session of its own is
@@ -48,5 +52,5 @@ cg=$(ls -d /sys/fs/cgroup/cmapp-run-$run /sys/fs/cgroup/unified/cmapp-run-$run 2
 "$BIN/cmappserver" -stop_all -rundir "$T/run" >"$T/stop2.out" 2>&1
 expect_eq $? 0 "-stop_all exit code" "$T/stop2.out"
 wait_for 5 gone 3066 || fail "-stop_all left the setsid sleep running"
-wait_for 5 eval '[ "$(shims "sleep 3066")" = 0 ]' || fail "the lingering shim did not go"
+wait_for 5 eval '[ "$(handle "$run")" = 0 ]' || fail "the lingering shim did not go"
 wait_for 5 eval '[ ! -d "$cg" ]' || fail "its cgroup $cg was not removed"

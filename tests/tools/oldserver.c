@@ -11,12 +11,14 @@
  *              the exit code of -code; the close once EXIT_ACK is read
  *   LIST       one LIST_ENTRY (running, 2 managers attached), LIST_END;
  *              with -managers also the LIST_MANAGER frames, which that
- *              release sent without a version of their own
+ *              release sent without a version of their own; -peer
+ *              names the first manager so (any bytes, for -list -json)
  *   HEARTBEAT  HEARTBEAT_ACK
  * No process is run: the test is about what the manager makes of the
  * link.  One connection at a time, on 127.0.0.1.
  *
  *   oldserver -port N -key FILE -keypw PW -trust FILE [-code N] [-managers]
+ *             [-peer PEER]
  *
  * Prints "listening" once it accepts, then "HELLO version=V" for each
  * HELLO it gets and "closed" for each connection it ends.  Runs until
@@ -88,11 +90,11 @@ recv_msg(SSL *ssl, struct proto_msg *m)
 }
 
 static void
-send_list(SSL *ssl, int managers)
+send_list(SSL *ssl, int managers, const char *peer)
 {
 	static struct proto_msg	m;	/* large: keep it off the stack */
 	static const char	*argv[] = { "/bin/sleep", "100" };
-	static const char	*peers[] = { "127.0.0.1:40001",
+	const char		*peers[] = { "127.0.0.1:40001",
 				    "127.0.0.1:40002" };
 	int			 i;
 
@@ -109,6 +111,8 @@ send_list(SSL *ssl, int managers)
 		m.u.entry.argv[i].len = (uint16_t)strlen(argv[i]);
 	}
 	send_msg(ssl, &m);
+	if (peer != NULL)
+		peers[0] = peer;
 	for (i = 0; managers && i < 2; i++) {
 		memset(&m, 0, sizeof(m));
 		m.type = MSG_LIST_MANAGER;
@@ -156,7 +160,7 @@ send_run(SSL *ssl, const struct proto_msg *start, int code)
 
 /* One manager's connection, until it or we end it. */
 static void
-serve(SSL *ssl, int code, int managers)
+serve(SSL *ssl, int code, int managers, const char *peer)
 {
 	static struct proto_msg	m;
 	struct proto_msg	reply;
@@ -198,7 +202,7 @@ serve(SSL *ssl, int code, int managers)
 		case MSG_EXIT_ACK:
 			return;		/* delivered: the close says so */
 		case MSG_LIST:
-			send_list(ssl, managers);
+			send_list(ssl, managers, peer);
 			break;
 		case MSG_DETACH:
 			break;
@@ -222,6 +226,7 @@ main(int argc, char **argv)
 	SSL			*ssl;
 	char			 err[512];
 	int			 port = 0, code = 0, managers = 0, lfd, fd;
+	const char		*peer = NULL;
 	int			 on = 1, a;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -229,7 +234,10 @@ main(int argc, char **argv)
 	for (a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "-managers") == 0)
 			managers = 1;
-		else if (a + 1 >= argc)
+		else if (strcmp(argv[a], "-peer") == 0 && a + 1 < argc) {
+			peer = argv[++a];
+			managers = 1;
+		} else if (a + 1 >= argc)
 			break;
 		else if (strcmp(argv[a], "-port") == 0)
 			port = atoi(argv[++a]);
@@ -248,7 +256,7 @@ main(int argc, char **argv)
 	}
 	if (a < argc || port <= 0 || port > 65535 || code < 0 || code > 255) {
 		fprintf(stderr, "usage: oldserver -port N -key FILE -keypw PW "
-		    "-trust FILE [-code N] [-managers]\n");
+		    "-trust FILE [-code N] [-managers] [-peer PEER]\n");
 		return 2;
 	}
 	tls_init(1);
@@ -275,7 +283,7 @@ main(int argc, char **argv)
 		ERR_clear_error();
 		if ((ssl = SSL_new(ctx)) != NULL && SSL_set_fd(ssl, fd) &&
 		    SSL_accept(ssl) == 1) {
-			serve(ssl, code, managers);
+			serve(ssl, code, managers, peer);
 			SSL_shutdown(ssl);
 		}
 		printf("closed\n");
