@@ -13,6 +13,10 @@
  * losing its status (docs/restart.md).  It is a plain poll() loop with no
  * dependency beyond libc and the protocol codec, to stay small per service.
  * Its life cycle is the table of shimfsm.c, applied by sh_event() alone.
+ *
+ * Once its service has ended, its process title says so in place of the
+ * command ("cmapp-shim RUNDIR RUN_ID: disk_mon exited 1, status kept"): an
+ * admin grepping ps(1) for the command must not take it for the service.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,6 +96,12 @@ struct shim {
 	int		 left_poll;	/* ms until the one after */
 	char		 cg[PATH_MAX];	/* its cgroup, or "" */
 	int		 cg_fd;		/* its cgroup.procs, until the fork */
+	/* Our argument area, which ps(1) shows: rewritten once the service
+	 * ended (show_ended), its first words kept, "cmapp-shim RUNDIR
+	 * RUN_ID", by which scripts find the shims of a run directory. */
+	char		*title;
+	size_t		 title_cap;
+	char		*title_prefix;
 };
 
 /* The service's argv[0] for a syslog line: a manager chose it, so it
@@ -100,6 +110,46 @@ static const char *
 arg0(struct shim *sh)
 {
 	return vis_str(sh->arg0, sizeof(sh->arg0), sh->argv[0]);
+}
+
+/*
+ * The process title of a shim whose service ended: "exited N" or "killed
+ * by signal N", whether its status is kept (for a cmappserver to collect)
+ * or was delivered, and the processes it left that still run.  The title
+ * is written over the argument area, cut if longer, and ended by a NUL; a
+ * non-NUL last byte tells Linux that the area holds a title of its own
+ * (setproctitle), so that /proc/PID/cmdline ends at that NUL rather than
+ * show the padding.
+ */
+static void
+show_ended(struct shim *sh)
+{
+	char		 how[32], left[64], name[VIS_LEN(64)];
+	const char	*base = strrchr(sh->argv[0], '/');
+	size_t		 n;
+
+	if (sh->title == NULL || sh->title_cap < 2)
+		return;
+	base = base != NULL && base[1] != '\0' ? base + 1 : sh->argv[0];
+	vis_bytes(name, sizeof(name), (const uint8_t *)base,
+	    strnlen(base, 64), 0);
+	if (sh->exit_how == EXIT_SIGNAL)
+		snprintf(how, sizeof(how), "killed by signal %d",
+		    (int)sh->exit_value);
+	else
+		snprintf(how, sizeof(how), "exited %d", (int)sh->exit_value);
+	left[0] = '\0';
+	if (sh->left > 0)
+		snprintf(left, sizeof(left), ", %u process%s left", sh->left,
+		    sh->left == 1 ? "" : "es");
+	memset(sh->title, ' ', sh->title_cap);
+	snprintf(sh->title, sh->title_cap, "%s: %s %s, status %s%s",
+	    sh->title_prefix, name, how, sh->state == SH_LINGERING ?
+	    "delivered" : "kept", left);
+	n = strlen(sh->title);
+	/* snprintf's NUL at the very end: nothing to tell apart. */
+	if (n + 1 < sh->title_cap)
+		sh->title[sh->title_cap - 1] = ' ';
 }
 
 static void
@@ -310,6 +360,8 @@ recount(struct shim *sh)
 		sh->emptied = 1;
 	sh->left = n;
 	send_left(sh, NULL);
+	if (sh->state == SH_EXITED || sh->state == SH_LINGERING)
+		show_ended(sh);
 }
 
 /* Takes fd as a new link; hello: tell it at once who and how we are. */
@@ -500,6 +552,8 @@ finish(struct shim *sh)
 	/* What it left goes first: the server logs it with the exit. */
 	recount(sh);
 	send_exit(sh);
+	if (sh->state == SH_EXITED)
+		show_ended(sh);
 }
 
 /*
@@ -784,12 +838,15 @@ linger(struct shim *sh)
 	    sh->run_id, arg0(sh), sh->left, sh->left == 1 ? "" : "es",
 	    sh->cg[0] != '\0' ? "cgroup" : "process group",
 	    sh->left == 1 ? "s" : "");
-	if (len < 5 || strcmp(sh->sock_path + len - 5, ".sock") != 0)
+	if (len < 5 || strcmp(sh->sock_path + len - 5, ".sock") != 0) {
+		show_ended(sh);
 		return;
+	}
 	memcpy(path, sh->sock_path, len - 5);
 	memcpy(path + len - 5, ".left", 6);
 	if (rename(sh->sock_path, path) == 0)
 		memcpy(sh->sock_path, path, len + 1);
+	show_ended(sh);
 }
 
 /*
@@ -868,6 +925,59 @@ sh_event(struct shim *sh, enum sh_event ev, const struct sh_arg *a)
 		    "hours", sh->run_id, arg0(sh), SHIM_KEEP_S / 3600);
 		break;
 	}
+	return 0;
+}
+
+/*
+ * Takes the command out of the argument area (argv points into it) for
+ * show_ended to write over: 0, or -ENOMEM.  The area is what runs on from
+ * argv[0] without a gap.  A short command leaves too little of it for the
+ * title, so the environment that follows moves to the heap (execv and
+ * getenv read environ) and its area is the title's too, as setproctitle
+ * does: else the title's room would hang on the length of the shim's own
+ * path.
+ */
+static int
+take_args(struct shim *sh, int argc, char **argv)
+{
+	extern char	**environ;
+	char		**env;
+	size_t		  n, len, k, nenv;
+	char		 *p;
+	int		  i;
+
+	if ((sh->argv = calloc((size_t)argc - 3, sizeof(*sh->argv))) == NULL)
+		return -ENOMEM;
+	for (i = 4; i < argc; i++)
+		if ((sh->argv[i - 4] = strdup(argv[i])) == NULL)
+			return -ENOMEM;
+	sh->argc = argc - 4;
+	n = strlen(argv[0]) + strlen(argv[1]) + strlen(argv[2]) + 3;
+	if ((sh->title_prefix = malloc(n)) == NULL)
+		return -ENOMEM;
+	p = strrchr(argv[0], '/');
+	snprintf(sh->title_prefix, n, "%s %s %s", p != NULL ? p + 1 : argv[0],
+	    argv[1], argv[2]);
+	for (i = 0, len = 0; i < argc; i++) {
+		if (argv[i] != argv[0] + len)
+			break;
+		len += strlen(argv[i]) + 1;
+	}
+	if (i == argc && environ != NULL) {
+		for (nenv = 0; environ[nenv] != NULL; nenv++)
+			;
+		if ((env = calloc(nenv + 1, sizeof(*env))) == NULL)
+			return -ENOMEM;
+		for (k = 0; k < nenv; k++) {
+			if (environ[k] == argv[0] + len)
+				len += strlen(environ[k]) + 1;
+			if ((env[k] = strdup(environ[k])) == NULL)
+				return -ENOMEM;
+		}
+		environ = env;
+	}
+	sh->title = argv[0];
+	sh->title_cap = len;
 	return 0;
 }
 
@@ -1014,8 +1124,10 @@ main(int argc, char **argv)
 	default:
 		_exit(0);
 	}
-	sh.argv = argv + 4;
-	sh.argc = argc - 4;
+	if (take_args(&sh, argc, argv) != 0) {
+		fprintf(stderr, "cmapp-shim: out of memory\n");
+		return 1;
+	}
 	sh.lfd = sh.epfd = sh.cg_fd = -1;
 	for (i = 0; i < SHIM_MAX_LINKS; i++)
 		sh.links[i].fd = -1;
