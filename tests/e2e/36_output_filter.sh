@@ -66,7 +66,8 @@ echo "--- an ERROR text with a newline: one cmappmgr line"
 # the guest's "cannot execute ..." comes back in its ERROR text.
 bad="$T/apps/nope
 cmappmgr[1]: svc on localhost exited with code 0"
-msys "$bad" >"$T/o2" 2>"$T/e2"
+# One word with blanks is split (cmappmgr(8)): the path is quoted as one.
+msys "'$bad'" >"$T/o2" 2>"$T/e2"
 expect_eq $? 1 "exit code of a failed exec" "$T/e2"
 n=$(grep -c . "$T/e2")
 [ "$n" = 1 ] || cat -A "$T/e2"
