@@ -32,7 +32,8 @@ still_running $m 3 || fail "the monitor of healthy disks ended" "$T/ok.err"
 [ "$(lines "debug: $other: read the blocks" "$HL/h1.log")" -ge 3 ] ||
 	fail "too few reads of $other logged" "$HL/h1.log"
 expect_grep "cmapp_disk_mon\[[0-9]*\]: notice: monitoring 2 disks every 1 s" "$HL/h1.log"
-expect_grep "cmapp_disk_mon\[[0-9]*\]: cmapp_disk_mon: $d: read the blocks" "$T/ok.err"
+expect_grep "cmapp_disk_mon\[[0-9]*\]: $d: read the blocks" "$T/ok.err"
+expect_no_grep "cmapp_disk_mon\[[0-9]*\]: cmapp_disk_mon: " "$T/ok.err" "its name twice"
 # Only cmappmgr can have written it: the guest sees an empty $HL.
 guest_sees_empty "$HL"
 
@@ -65,7 +66,7 @@ echo "--- the manual's service line: disks first, --log_level, an en dash"
 # reads "–log_file" (common/hostlog_arg.c).
 host_mgr manual "$BIN/cmapp_disk_mon" "$other" --log_level 7 "–log_file" "$HL/h2.log" --poll-interval 1
 m=$MGR
-wait_for 15 grep -q "cmapp_disk_mon: $other: read the blocks" "$T/manual.err" ||
+wait_for 15 grep -q "cmapp_disk_mon\[[0-9]*\]: $other: read the blocks" "$T/manual.err" ||
 	fail "the manual's line does not work" "$T/manual.err"
 wait_for 15 grep -q "debug: $other: read the blocks" "$HL/h2.log" ||
 	fail "the manual's line: no host log"
