@@ -43,7 +43,7 @@ LDFLAGS_ALL = -Wl,--gc-sections -Wl,-O1 $(LDFLAGS)
 COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
 	  common/tls.c common/conn.c common/svc.c common/jks.c \
 	  common/readfile.c common/vis.c common/reader.c common/clock.c \
-	  common/certcheck.c
+	  common/certcheck.c common/logpath.c
 SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
 	  appserver/svcfsm.c appserver/shimlink.c appserver/stopall.c \
 	  appserver/reload.c appserver/leftover.c
@@ -56,6 +56,8 @@ UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.
 # -service as one string: cmappmgr's alone.
 MANAGER	+= common/svcsplit.c appmgr/outfile.c appmgr/verbs.c
 UNIT	+= tests/test_svcsplit.c tests/test_outfile.c
+# A log file's missing directory named (cmappmgr's host log, the monitors').
+UNIT	+= tests/test_logpath.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 

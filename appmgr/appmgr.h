@@ -20,6 +20,8 @@
 #define MGR_RETRY_MIN_MS	100
 #define MGR_RETRY_MAX_MS	2000
 #define MGR_ADDR_MS		3000	/* to connect, per attempt */
+#define MGR_PROGRESS_MS		60000	/* a waiting cmappmgr says so, after
+					   10 s, 30 s, then every minute */
 #define MGR_HB_MIN_MS		250
 #define MGR_HB_MAX_MS		15000	/* well under SERVER_IDLE_MS */
 #define MGR_LINE_MAX		4096	/* a longer output line is split */
@@ -78,6 +80,9 @@ struct mgr {
 	uint64_t		 hb_seq;
 	unsigned		 retry_ms;
 	int			 ever_connected;
+	uv_timer_t		 progress;	/* the first wait's lines */
+	uint64_t		 dial_t0;	/* uv_now at dial_start */
+	int			 said_waiting;	/* its first line said */
 	uint16_t		 version;	/* said in HELLO: our newest, or
 						   our oldest once refused */
 	char			 last_error[512];

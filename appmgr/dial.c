@@ -6,7 +6,10 @@
  * guest may still be booting.  The caller's deadline decides when to give
  * up; a refused certificate is not retried (dial_auth_text).  A server
  * that refuses our newest protocol version is asked again, once, with our
- * oldest (dial_version_refused).
+ * oldest (dial_version_refused).  Until the first connection, the wait is
+ * said on stderr (the package log), never to syslog: once when the first
+ * round of attempts failed, with why, then after 10 s, 30 s and every
+ * minute with the time left.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -24,9 +27,46 @@ retry_cb(uv_timer_t *t)
 	resolve(t->data);
 }
 
+/* Seconds left of the first wait, whose deadline started with dial_start. */
+static unsigned
+seconds_left(struct mgr *m)
+{
+	uint64_t	spent = uv_now(&m->loop) - m->dial_t0;
+	uint64_t	all = (uint64_t)m->timeout_s * 1000;
+
+	return spent >= all ? 0 : (unsigned)((all - spent + 999) / 1000);
+}
+
+static void
+progress_cb(uv_timer_t *t)
+{
+	struct mgr	*m = t->data;
+	uint64_t	 spent = uv_now(&m->loop) - m->dial_t0, next;
+	unsigned	 left = seconds_left(m);
+
+	if (m->ever_connected || left == 0)
+		return;
+	log_note("still no answer from cmappserver on %s after %u s: %s; "
+	    "giving up in %u s", m->node, (unsigned)((spent + 500) / 1000),
+	    m->conn != NULL && conn_is_open(m->conn) ? "connected, waiting "
+	    "for its answer" : m->last_error[0] ? m->last_error :
+	    "Connection timed out", left);
+	/* 10 s, 30 s, then each whole minute. */
+	next = spent < 30000 ? 30000 :
+	    (spent / MGR_PROGRESS_MS + 1) * MGR_PROGRESS_MS;
+	uv_timer_start(&m->progress, progress_cb, next - spent, 0);
+}
+
 static void
 schedule_retry(struct mgr *m)
 {
+	/* One round failed: the first time, the admin hears why at once. */
+	if (!m->ever_connected && !m->said_waiting) {
+		m->said_waiting = 1;
+		log_note("cannot reach cmappserver on %s yet: %s; trying again "
+		    "for %u s", m->node, m->last_error[0] ? m->last_error :
+		    "Connection timed out", seconds_left(m));
+	}
 	m->retry_ms = m->retry_ms == 0 ? MGR_RETRY_MIN_MS :
 	    m->retry_ms * 2 > MGR_RETRY_MAX_MS ? MGR_RETRY_MAX_MS :
 	    m->retry_ms * 2;
@@ -110,6 +150,10 @@ dial_start(struct mgr *m, const struct conn_ops *ops, void *data)
 	m->version = PROTO_VERSION_MAX;
 	uv_timer_init(&m->loop, &m->retry);
 	m->retry.data = m;
+	uv_timer_init(&m->loop, &m->progress);
+	m->progress.data = m;
+	m->dial_t0 = uv_now(&m->loop);
+	uv_timer_start(&m->progress, progress_cb, 10000, 0);
 	resolve(m);
 }
 
@@ -118,6 +162,7 @@ dial_connected(struct mgr *m)
 {
 	m->ever_connected = 1;
 	m->retry_ms = 0;
+	uv_timer_stop(&m->progress);
 }
 
 void

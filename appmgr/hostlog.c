@@ -25,6 +25,7 @@
 #include "hostlog.h"
 #include "hostlog_arg.h"
 #include "log.h"
+#include "logpath.h"
 #include "vis.h"
 
 static const char *
@@ -115,6 +116,7 @@ static int
 open_file(struct hostlog *h)
 {
 	uint64_t	now = now_ms();
+	char		why[CMAPP_LOGPATH_WHY];
 
 	if (h->fd != -1)
 		return 0;
@@ -129,7 +131,8 @@ open_file(struct hostlog *h)
 	if (!h->warned)
 		log_warnx("cannot open the host log %s: %s; its records are "
 		    "dropped, and it is tried again every %u s and on SIGHUP",
-		    h->path, strerror(errno), h->retry_s);
+		    h->path, logpath_why(h->path, errno, why, sizeof(why)),
+		    h->retry_s);
 	h->warned = 1;
 	h->retry_at = now + (uint64_t)h->retry_s * 1000;
 	return -1;

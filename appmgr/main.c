@@ -12,6 +12,7 @@
  * with '-'.  Any failure of cmappmgr itself exits 1.
  */
 #include <errno.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -148,12 +149,68 @@ number(const char *opt, const char *v, long lo, long hi)
 	return n;
 }
 
+/*
+ * The node's pinned trustStore, or the fallback, which the log names: an
+ * admin who forgot the node's pin, or mistyped the node, is told so, not
+ * just that the fallback file (often absent) cannot be read.  file is the
+ * conf read, NULL when none.
+ */
+static void
+load_keys(const struct conf *conf, const char *file)
+{
+	const struct conf_store	*trust = conf_trust_for(conf, m.node);
+	struct addrinfo		 hints, *res;
+	char			 err[1024], pinned[512], msg[2048];
+	int			 r;
+
+	m.key_path = conf->key.path;
+	m.trust_path = trust->path;
+	if (conf_pinned_nodes(conf, pinned, sizeof(pinned)) == 0)
+		snprintf(pinned, sizeof(pinned), "none");
+	if ((m.ctx = tls_ctx_new(TLS_CLIENT, &conf->key, trust, err,
+	    sizeof(err))) != NULL) {
+		if (trust != &conf->trust)
+			return;
+		if (file != NULL)
+			log_info("no trustStore is pinned for node %s in %s "
+			    "(pinned: %s): using the fallback trustStore %s",
+			    m.node, file, pinned, trust->path);
+		else
+			log_info("no %s: using the default trustStore %s for "
+			    "node %s", CONF_MANAGER_PATH, trust->path, m.node);
+		return;
+	}
+	if (trust != &conf->trust || strstr(err, "trustStore") == NULL)
+		fail(err);
+	/* A mistyped node: its name is what is wrong, not the file. */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((r = getaddrinfo(m.node, m.port, &hints, &res)) == 0)
+		freeaddrinfo(res);
+	if (r == EAI_NONAME || r == EAI_FAIL
+#ifdef EAI_NODATA
+	    || r == EAI_NODATA
+#endif
+	    )
+		snprintf(msg, sizeof(msg), "cannot resolve the node %s: %s "
+		    "(the nodes with a pinned trustStore in %s: %s)", m.node,
+		    gai_strerror(r), file != NULL ? file : CONF_MANAGER_PATH,
+		    pinned);
+	else if (file == NULL)
+		snprintf(msg, sizeof(msg), "no %s, and the default trustStore "
+		    "for node %s: %s", CONF_MANAGER_PATH, m.node, err);
+	else
+		snprintf(msg, sizeof(msg), "no trustStore is pinned for node "
+		    "%s in %s (pinned: %s), and the fallback trustStore: %s",
+		    m.node, file, pinned, err);
+	fail(msg);
+}
+
 int
 main(int argc, char **argv)
 {
 	static char		 node[CONF_MAX_NODE];
 	struct conf		 conf;
-	const struct conf_store	*trust;
 	const char		*conf_path = NULL, *stop_timeout = NULL;
 	char			 err[1024];
 	struct stat		 st;
@@ -290,17 +347,12 @@ main(int argc, char **argv)
 	setenv("UV_THREADPOOL_SIZE", "1", 0);
 	signal(SIGPIPE, SIG_IGN);
 	conf_defaults(&conf, CONF_MANAGER);
-	if (conf_path != NULL || stat(CONF_MANAGER_PATH, &st) == 0) {
-		if (conf_load(&conf, conf_path ? conf_path :
-		    CONF_MANAGER_PATH, err, sizeof(err)) != 0)
-			fail(err);
-	}
-	trust = conf_trust_for(&conf, m.node);
-	m.key_path = conf.key.path;
-	m.trust_path = trust->path;
-	if ((m.ctx = tls_ctx_new(TLS_CLIENT, &conf.key, trust, err,
-	    sizeof(err))) == NULL)
+	if (conf_path == NULL && stat(CONF_MANAGER_PATH, &st) == 0)
+		conf_path = CONF_MANAGER_PATH;
+	if (conf_path != NULL && conf_load(&conf, conf_path, err,
+	    sizeof(err)) != 0)
 		fail(err);
+	load_keys(&conf, conf_path);
 	/* Each start says it, a monitor's every day too (manager.c). */
 	certcheck_log(m.ctx, m.key_path, m.trust_path);
 	if (status || stop)

@@ -19,6 +19,7 @@
 #include "appserver.h"
 #include "log.h"
 #include "svc.h"
+#include "tls.h"
 #include "version.h"
 #include "vis.h"
 
@@ -362,11 +363,19 @@ session_closed(struct conn *c, enum conn_why why, const char *reason)
 {
 	struct session	*sess = c->data;
 	struct server	*srv = sess->srv;
+	size_t		 n;
 
 	/* An eviction is counted in the flood log, not logged one by one. */
 	switch (sess->evicted ? CONN_LOCAL : why) {
 	case CONN_AUTH:
-		log_warnx("refused %s: %s", sess->peer, reason);
+		/* Which trustStore it is not in: the admin's next look. */
+		if ((n = strlen(reason)) >= sizeof(TLS_NOT_IN_TRUST) - 1 &&
+		    strcmp(reason + n - (sizeof(TLS_NOT_IN_TRUST) - 1),
+		    TLS_NOT_IN_TRUST) == 0)
+			log_warnx("refused %s: %s %s", sess->peer, reason,
+			    srv->conf.trust.path);
+		else
+			log_warnx("refused %s: %s", sess->peer, reason);
 		break;
 	case CONN_TLS:
 	case CONN_PROTO:

@@ -802,8 +802,12 @@ send_exec_error(struct shim *sh, int e)
 	struct proto_msg	m;
 	char			text[PROTO_MAX_TEXT];
 
-	snprintf(text, sizeof(text), "cannot execute %s: %s", sh->argv[0],
-	    strerror(e));
+	/* ENOEXEC is most often a script whose first line is not "#!":
+	 * a shell runs it by hand, execve() does not.  Not read here to
+	 * tell: the file may sit on a hung mount. */
+	snprintf(text, sizeof(text), "cannot execute %s: %s%s", sh->argv[0],
+	    strerror(e), e == ENOEXEC ? " (a script needs a first line such "
+	    "as #!/bin/sh; else it is not a program for this machine)" : "");
 	proto_error(&m, PERR_EXEC, text);
 	broadcast(sh, &m, 0);
 }

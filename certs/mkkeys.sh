@@ -3,7 +3,8 @@
 # mkkeys.sh: makes the manual's key set with the openssl command line instead
 # of Java's keytool (chapter 5, "Key generation on the VM Host / VM guest").
 #
-#   certs/mkkeys.sh [-o DIR] [-days N] [-pkcs12] GUEST...
+#   certs/mkkeys.sh [-o DIR] [-days N] [-pkcs12] [-host_dir HDIR]
+#                   [-guest_dir GDIR | -in_place] GUEST...
 #
 # DIR/host/   client.private   cmappmgr's keyStore (password clientpw)
 #             client.public    its certificate: copy it to every guest
@@ -12,6 +13,10 @@
 # DIR/GUEST/  server.private   cmappserver's keyStore (password serverpw)
 #             client.public    the host's certificate
 #             cmappserver.conf
+# The confs name the files where they go: on the hosts HDIR (default
+# /etc/cmcluster/cmappmgr, the manual's), in the guests GDIR (default
+# /opt/hp/cmappserver); -in_place names them where they were made, for
+# trying them on this machine.  The copy commands are printed at the end.
 # The client pair is made once and reused, as the manual shares one
 # client.public among all hosts.  Keys are ECDSA P-256; -pkcs12 writes the
 # keyStores as PKCS#12, which keytool can read too.
@@ -28,18 +33,24 @@ case $version in
 esac
 
 usage() {
-	echo "usage: $me [-o DIR] [-days N] [-pkcs12] GUEST..." >&2
+	echo "usage: $me [-o DIR] [-days N] [-pkcs12] [-host_dir HDIR] [-guest_dir GDIR | -in_place] GUEST..." >&2
 	exit 1
 }
 
 out=.
 days=400
 pkcs12=0
+hdir=/etc/cmcluster/cmappmgr
+gdir=/opt/hp/cmappserver
+in_place=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
 	-days) [ $# -ge 2 ] || usage; days=$2; shift 2 ;;
 	-pkcs12) pkcs12=1; shift ;;
+	-host_dir) [ $# -ge 2 ] || usage; hdir=$2; shift 2 ;;
+	-guest_dir) [ $# -ge 2 ] || usage; gdir=$2; shift 2 ;;
+	-in_place) in_place=1; shift ;;
 	-h|-help|--help)
 		sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//' \
 			-e "s|certs/mkkeys\.sh|$me|" -e "s|^mkkeys\.sh|$me|"
@@ -57,6 +68,13 @@ for g in "$@"; do
 		echo "$me: '$g' is not a host name" >&2; exit 1 ;;
 	esac
 done
+for d in "$hdir" "$gdir"; do
+	case $d in
+	/*) ;;
+	*) echo "$me: '$d' is not an absolute path" >&2; exit 1 ;;
+	esac
+done
+hdir=${hdir%/}; gdir=${gdir%/}
 command -v openssl >/dev/null || { echo "$me: openssl not found" >&2; exit 1; }
 
 umask 077
@@ -97,36 +115,61 @@ for g in "$@"; do
 	cp "$out/host/client.public" "$out/$g/client.public"
 	cp "$out/host/server_$g.public" "$out/$g/server.public"
 	chmod 644 "$out/$g/client.public" "$out/$g/server.public"
+	d=$gdir
+	how="Install: copy server.private and client.public to $d/ in the
+# guest, this file to /opt/hp/cmappserver/cmappserver.conf."
+	if [ "$in_place" = 1 ]; then
+		d=$out/$g
+		how="It names the files where they were made (-in_place)."
+	fi
 	cat >"$out/$g/cmappserver.conf" <<EOF
 # cmappserver.conf for guest $g, made by $me.
-# Install: copy this directory's files to /opt/hp/cmappserver/ in the guest
-# and drop the two paths below (the defaults then apply).
-keyStore=$out/$g/server.private
+# $how
+keyStore=$d/server.private
 # If unspecified, the default value is serverpw
 keyStorePassword=
-trustStore=$out/$g/client.public
+trustStore=$d/client.public
 # If unspecified, the default value is public
 trustStorePassword=
 EOF
 	chmod 644 "$out/$g/cmappserver.conf"
 done
 
+d=$hdir; [ "$in_place" = 1 ] && d=$out/host
 {
-	echo "# cmappmgr.conf made by $me; install as /etc/cmappmgr.conf."
-	echo "keyStore=$out/host/client.private"
+	echo "# cmappmgr.conf made by $me; install as /etc/cmappmgr.conf, the"
+	echo "# key files in $d/."
+	echo "keyStore=$d/client.private"
 	echo "# If unspecified, the default value is clientpw"
 	echo "keyStorePassword="
 	for f in "$out"/host/server_*.public; do
 		g=${f##*/server_}; g=${g%.public}
 		echo "# Specify node name where the trustStore comes from, followed by a \":\""
 		echo "$g:"
-		echo "trustStore=$f"
+		echo "trustStore=$d/server_$g.public"
 		echo "trustStorePassword=public"
 	done
 } >"$out/host/cmappmgr.conf"
 chmod 644 "$out/host/cmappmgr.conf"
 
-echo "host (cmappmgr):     $out/host/  -> client.private, server_GUEST.public to /etc/cmcluster/cmappmgr/, cmappmgr.conf to /etc/"
+if [ "$in_place" = 1 ]; then
+	echo "in place: cmappmgr -conf $out/host/cmappmgr.conf;" \
+	    "cmappserver -conf $out/GUEST/cmappserver.conf"
+	exit 0
+fi
+# The exact commands, for an admin to paste: the host's files (every
+# guest's certificate so far, not only today's), then each guest's.
+pub=
+for f in "$out"/host/server_*.public; do pub="$pub $f"; done
+echo "On every VM host (cmappmgr), as root:"
+echo "  install -d -m 700 $hdir"
+echo "  cp -p $out/host/client.private $out/host/client.public$pub $hdir/"
+echo "  cp -p $out/host/cmappmgr.conf /etc/cmappmgr.conf"
 for g in "$@"; do
-	echo "guest $g (cmappserver): $out/$g/ -> server.private, client.public to /opt/hp/cmappserver/"
+	echo "In the VM guest $g (cmappserver), from here:"
+	if [ "$gdir" != /opt/hp/cmappserver ]; then
+		echo "  ssh root@$g install -d -m 700 $gdir"
+	fi
+	echo "  scp -p $out/$g/server.private $out/$g/client.public root@$g:$gdir/"
+	echo "  scp -p $out/$g/cmappserver.conf root@$g:/opt/hp/cmappserver/cmappserver.conf"
 done

@@ -814,6 +814,36 @@ conf_trust_for(const struct conf *c, const char *node)
 	return &c->nodes[i].trust;
 }
 
+size_t
+conf_pinned_nodes(const struct conf *c, char *buf, size_t cap)
+{
+	static const char	 more[] = ", ...";
+	size_t			 i, n = 0;
+	int			 w;
+
+	if (cap == 0)
+		return c->n_nodes;
+	buf[0] = '\0';
+	for (i = 0; i < c->n_nodes; i++) {
+		w = snprintf(buf + n, cap - n, "%s%s%s%s", i > 0 ? ", " : "",
+		    SHOWN(c->nodes[i].node));
+		if (w >= 0 && (size_t)w < cap - n) {
+			n += (size_t)w;
+			continue;
+		}
+		/* Whole names only, and room for the mark after them. */
+		while (n > 0 && cap - n < sizeof(more))
+			while (n > 0 && buf[--n] != ',')
+				;
+		if (n == 0)
+			snprintf(buf, cap, "%s", cap > 3 ? "..." : "");
+		else
+			memcpy(buf + n, more, sizeof(more));
+		break;
+	}
+	return c->n_nodes;
+}
+
 int
 conf_node_arg(const char *arg, char *node, size_t size, char *err,
     size_t errlen)

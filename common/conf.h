@@ -77,6 +77,13 @@ const struct conf_store *conf_trust_for(const struct conf *c,
 	    const char *node);
 
 /*
+ * conf_pinned_nodes: the nodes with a pinned trustStore, in file order, as
+ * "a, b, [::1]" in buf ("" when none), cut with "..." when it does not fit
+ * in cap bytes.  Returns how many there are.
+ */
+size_t	conf_pinned_nodes(const struct conf *c, char *buf, size_t cap);
+
+/*
  * conf_node_arg: the node that cmappmgr -node ARG names, for connecting
  * and for conf_trust_for: ARG, or the IPv6 address of "[ADDR]".  0, or
  * -EINVAL with the reason in err (a bracket out of place, not an IPv6

@@ -328,7 +328,7 @@ frames(struct conn *c)
 static void
 tls_fail(struct conn *c, int ret)
 {
-	char	why[200];
+	char	why[TLS_MAX_ERROR];
 	int	auth;
 
 	auth = tls_error(c->ssl, ret, why, sizeof(why));

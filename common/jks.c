@@ -33,6 +33,7 @@
 #include <openssl/x509.h>
 
 #include "jks.h"
+#include "keystore.h"
 
 #define JKS_MAGIC	0xfeedfeedU
 #define JCEKS_MAGIC	0xcecececeU	/* keytool -storetype JCEKS */
@@ -508,7 +509,13 @@ jks_parse(const unsigned char *buf, size_t len, const char *password,
 		goto out;
 	}
 	if (CRYPTO_memcmp(digest, buf + lay.end, SHA1_LEN) != 0) {
-		r = refuse(err, errlen, -EACCES, "bad password");
+		/* Read as a trustStore, a store with a key entry is a
+		 * keyStore named by mistake, under its own password. */
+		if (trusted != NULL && key == NULL && lay.key != NULL)
+			r = refuse(err, errlen, -EINVAL,
+			    KEYSTORE_PRIVATE_AS_TRUST);
+		else
+			r = refuse(err, errlen, -EACCES, "bad password");
 		goto out;
 	}
 

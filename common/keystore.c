@@ -329,6 +329,45 @@ keystore_parse_identity(const unsigned char *buf, size_t len,
 	return r;
 }
 
+/*
+ * Whether a PKCS#12 file shows a private key without its password: the
+ * key bags of its unencrypted parts (where keytool and openssl pkcs12 put
+ * the shrouded key; the certificates are in the encrypted part).
+ */
+static int
+p12_has_key(const unsigned char *buf, size_t len)
+{
+	const unsigned char		*p = buf;
+	PKCS12				*p12;
+	STACK_OF(PKCS7)			*safes;
+	STACK_OF(PKCS12_SAFEBAG)	*bags;
+	int				 i, j, nid, found = 0;
+
+	if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) == NULL)
+		return 0;
+	if ((safes = PKCS12_unpack_authsafes(p12)) != NULL) {
+		for (i = 0; !found && i < sk_PKCS7_num(safes); i++) {
+			PKCS7 *p7 = sk_PKCS7_value(safes, i);
+
+			if (OBJ_obj2nid(p7->type) != NID_pkcs7_data ||
+			    (bags = PKCS12_unpack_p7data(p7)) == NULL)
+				continue;
+			for (j = 0; j < sk_PKCS12_SAFEBAG_num(bags); j++) {
+				nid = PKCS12_SAFEBAG_get_nid(
+				    sk_PKCS12_SAFEBAG_value(bags, j));
+				if (nid == NID_pkcs8ShroudedKeyBag ||
+				    nid == NID_keyBag)
+					found = 1;
+			}
+			sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+		}
+		sk_PKCS7_pop_free(safes, PKCS7_free);
+	}
+	PKCS12_free(p12);
+	ERR_clear_error();
+	return found;
+}
+
 int
 keystore_parse_trust(const unsigned char *buf, size_t len,
     const char *password, STACK_OF(X509) **certs, char *err, size_t errlen)
@@ -351,6 +390,10 @@ keystore_parse_trust(const unsigned char *buf, size_t len,
 	case K_PKCS12:
 		r = p12_open(buf, len, password, &key, &cert, &sk, err,
 		    errlen);
+		/* Its password is the keyStore's: not "bad password". */
+		if (r == -EACCES && p12_has_key(buf, len))
+			return refuse(err, errlen, -EINVAL,
+			    KEYSTORE_PRIVATE_AS_TRUST);
 		if (r != 0)
 			return r;
 		/* A trustStore trusts certificates; a key there is unused. */

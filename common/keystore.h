@@ -15,6 +15,11 @@
 
 #define KEYSTORE_MAX_FILE	(1024 * 1024)	/* bytes in a key file */
 #define KEYSTORE_MAX_CERTS	64		/* certificates in a trustStore */
+/* Why a trustStore is refused that holds a private key under another
+ * password (keytool's keyStore named by mistake): not "bad password". */
+#define KEYSTORE_PRIVATE_AS_TRUST "a private keyStore (it holds a private " \
+	"key), where a trustStore is expected: name the file with the " \
+	"other side's certificate (client.public, server_GUEST.public)"
 
 struct identity {
 	EVP_PKEY	*key;

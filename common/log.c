@@ -155,12 +155,13 @@ file_line(const char *msg, const char *suffix)
 	(void)!write(L.fd, line, (size_t)n);
 }
 
+/* pri -1: stderr only (log_note). */
 static void __attribute__((format(printf, 2, 0)))
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
 	char	raw[2048], msg[VIS_LEN(sizeof(raw))];
 
-	if (pri == LOG_DEBUG && !L.debug)
+	if ((pri == LOG_DEBUG && !L.debug) || (pri == -1 && !L.to_stderr))
 		return;
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	/* No slash escaping: text rendered before, and every local
@@ -172,6 +173,8 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 		    msg, suffix ? ": " : "", suffix ? suffix : "");
 		fflush(stderr);
 	}
+	if (pri == -1)
+		return;
 	if (L.fd != -1)
 		file_line(msg, suffix);
 	else
@@ -197,6 +200,7 @@ LOGFN(log_warnx, LOG_WARNING, 0)
 LOGFN(log_errx, LOG_ERR, 0)
 LOGFN(log_info, LOG_INFO, 0)
 LOGFN(log_debug, LOG_DEBUG, 0)
+LOGFN(log_note, -1, 0)
 
 void
 fatal(const char *fmt, ...)

@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
+#include "certcheck.h"
 #include "keystore.h"
 #include "tls.h"
 
@@ -202,6 +204,55 @@ use_trust(SSL_CTX *ctx, const struct conf_store *trust, char *err,
 	return 0;
 }
 
+/*
+ * The subject of a peer certificate our trustStore refused, kept on the
+ * SSL (ex_data) for tls_error: on the server side OpenSSL drops the
+ * client's certificate when its verification fails, and "self-signed
+ * certificate" alone does not say whose.  The index is registered once,
+ * as OpenSSL's own are.
+ */
+static int	refused_idx = -1;
+
+/* The peer's certificate, or its issuer, is none of the trustStore's: not
+ * a certificate that is there but expired, say. */
+static int
+tls_not_trusted(long vr)
+{
+	return vr == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+	    vr == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+	    vr == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+	    vr == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+	    vr == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+}
+
+static void
+free_refused(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+	free(ptr);
+}
+
+static int
+verify_cb(int ok, X509_STORE_CTX *x)
+{
+	SSL	*ssl;
+	X509	*leaf;
+	char	 subject[CERTCHECK_MAX_SUBJECT];
+
+	if (ok || refused_idx < 0)
+		return ok;
+	ssl = X509_STORE_CTX_get_ex_data(x,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	if (ssl == NULL || (leaf = X509_STORE_CTX_get0_cert(x)) == NULL ||
+	    SSL_get_ex_data(ssl, refused_idx) != NULL)
+		return ok;
+	certcheck_subject(leaf, subject, sizeof(subject));
+	/* Out of memory, the reason is said without the subject. */
+	SSL_set_ex_data(ssl, refused_idx, strdup(subject));
+	return ok;
+}
+
 SSL_CTX *
 tls_ctx_new(enum tls_role role, const struct conf_store *key,
     const struct conf_store *trust, char *err, size_t errlen)
@@ -230,7 +281,10 @@ tls_ctx_new(enum tls_role role, const struct conf_store *key,
 	    SSL_MODE_RELEASE_BUFFERS);
 	if (role == TLS_SERVER)
 		verify |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-	SSL_CTX_set_verify(ctx, verify, NULL);
+	if (refused_idx < 0)
+		refused_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+		    free_refused);
+	SSL_CTX_set_verify(ctx, verify, verify_cb);
 	if (use_identity(ctx, key, err, errlen) != 0 ||
 	    use_trust(ctx, trust, err, errlen) != 0) {
 		SSL_CTX_free(ctx);
@@ -244,6 +298,7 @@ tls_error(SSL *ssl, int ret, char *buf, size_t cap)
 {
 	const struct tls_reason	*k;
 	unsigned long		 e = ERR_peek_last_error();
+	const char		*subject;
 	char			 reason[160];
 	long			 vr;
 	int			 auth = 0, code;
@@ -259,10 +314,14 @@ tls_error(SSL *ssl, int ret, char *buf, size_t cap)
 	reason_text(e, reason, sizeof(reason));
 	auth = (k = known_reason(e)) != NULL && k->auth;
 	vr = SSL_get_verify_result(ssl);
+	subject = refused_idx < 0 ? NULL : SSL_get_ex_data(ssl, refused_idx);
 	if (ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED &&
 	    vr != X509_V_OK)
-		snprintf(buf, cap, "%s (%s)", reason,
-		    X509_verify_cert_error_string(vr));
+		snprintf(buf, cap, "%s (%s)%s%s%s%s", reason,
+		    X509_verify_cert_error_string(vr), subject != NULL ?
+		    ": the certificate \"" : "", subject != NULL ? subject : "",
+		    subject != NULL ? "\"" : "", subject == NULL ? "" :
+		    tls_not_trusted(vr) ? " " TLS_NOT_IN_TRUST : "");
 	else
 		snprintf(buf, cap, "%s", reason);
 	ERR_clear_error();

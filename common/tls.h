@@ -29,8 +29,13 @@ SSL_CTX	*tls_ctx_new(enum tls_role role, const struct conf_store *key,
 /*
  * Describes the error behind a failed SSL call (the error queue and the
  * verify result) and says whether it is an authentication failure: a
- * certificate refused by us or by the peer.  Clears the error queue.
+ * certificate refused by us or by the peer.  A peer certificate we
+ * refused is named by its subject, and, when neither it nor an issuer is
+ * in our trustStore, the text ends with TLS_NOT_IN_TRUST (the caller may
+ * add which file).  Clears the error queue.
  */
+#define TLS_NOT_IN_TRUST	"is not in the trustStore"
+#define TLS_MAX_ERROR		640	/* bytes of its text, NUL included */
 int	tls_error(SSL *ssl, int ret, char *buf, size_t cap);
 
 /* Our own words for OpenSSL error e (OpenSSL's, from tls.c's table of

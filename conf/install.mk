@@ -35,6 +35,9 @@ SYSCONFDIR	 = /etc
 INITDIR		 = /etc/init.d
 APPDIR		 = /opt/hp/cmappserver
 PLUGINDIR	 = $(APPDIR)/plugins
+# Where a running systemd shows itself (sd_booted(3)): the boot hint names
+# systemctl only there, the init script elsewhere.
+SYSTEMD_RUNDIR	?= /run/systemd/system
 
 MAN8		 = $(wildcard conf/man/*.8)
 MAN5		 = $(wildcard conf/man/*.5)
@@ -95,7 +98,11 @@ install: $(INSTALL_NEEDS)
 	$(INSTALL) -m 644 conf/cmappserver-stop-all.service "$(DESTDIR)$(UNITDIR)/cmappserver-stop-all.service"
 	$(INSTALL) -m 755 conf/cmappserver.init "$(DESTDIR)$(INITDIR)/cmappserver"
 	$(INSTALL) -m 644 $(DOCS) "$(DESTDIR)$(DOCDIR)/"
-	@echo "installed; keys: $(APPDIR)/cmapp_mkkeys; boot: systemctl daemon-reload && systemctl enable --now cmappserver cmappserver-stop-all (in a guest)"
+	@if [ -d "$(SYSTEMD_RUNDIR)" ]; then \
+		echo "installed; keys: $(APPDIR)/cmapp_mkkeys; boot: systemctl daemon-reload && systemctl enable --now cmappserver cmappserver-stop-all (in a guest)"; \
+	else \
+		echo "installed; keys: $(APPDIR)/cmapp_mkkeys; boot (no systemd here): update-rc.d cmappserver defaults && $(INITDIR)/cmappserver start (in a guest; chkconfig --add or insserv cmappserver elsewhere)"; \
+	fi
 
 # Everything install put there but the confs and the keys (*.private,
 # *.public), which stay, and so do the directories that still hold them.

@@ -341,8 +341,20 @@ disk_open(struct disk *d, int *fdp, uint64_t *size, size_t *bs,
 	/* Looked at before it is opened: opening a character device may act
 	 * on it (a tape rewinds, a watchdog arms), and a FIFO's open waits
 	 * for a writer. */
-	if (stat(d->path, &st) < 0)
-		return open_failed(d, errno, "", r);
+	if (stat(d->path, &st) < 0) {
+		int e = errno;
+
+		/* Not there at the first look (its worker's first step): a
+		 * wrong DISK on the command line, as plugin.h defines
+		 * CMAPP_USAGE.  Gone later, the disk failed. */
+		if (!d->known && (e == ENOENT || e == ENOTDIR)) {
+			pu_result(r, CMAPP_USAGE, LOG_ERR, "%s: no such disk "
+			    "(%s at start: a wrong DISK argument)", d->path,
+			    strerror(e));
+			return -e;
+		}
+		return open_failed(d, e, "", r);
+	}
 	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
 		return not_a_disk(d, st.st_mode, r);
 	/* O_NONBLOCK in case it became a FIFO since; cleared for the reads. */

@@ -9,8 +9,9 @@
  * cmappserver the host log is the pipe named by CMAPP_HOSTLOG_FD and
  * cmappmgr writes the file; run by hand, the monitor appends to the named
  * file itself.  The same record goes to syslog (daemon facility, ident the
- * command) and to stderr as "cmd: message", which cmappmgr relays into the
- * package log.  A log file that cannot be opened is warned about once and
+ * command) and to stderr as "cmd: message", or, under cmappserver, as the
+ * bare message, which cmappmgr relays into the package log after its own
+ * "node cmd[pid]: " (mlog_stderr).  A log file that cannot be opened is warned about once and
  * done without (see open_failed).  Records above the level are dropped, except "always" ones:
  * the message that makes a monitor exit is logged whatever the level.
  */
@@ -24,6 +25,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "logpath.h"
 #include "mlog.h"
 
 const char *
@@ -99,6 +101,20 @@ open_log(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
+void
+mlog_stderr(const char *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (getenv(MLOG_HOSTFD_ENV) == NULL)
+		fprintf(stderr, "%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	putc('\n', stderr);
+	fflush(stderr);
+}
+
 static int
 same_file(int a, int b)
 {
@@ -117,9 +133,11 @@ static void
 open_failed(struct mlog *L, const char *what, const char *path, int e,
     int kept)
 {
+	char	why[CMAPP_LOGPATH_WHY];
+
 	mlog(L, LOG_WARNING, 1, "cannot open the %s %s: %s; monitoring goes on "
-	    "%s", what, path, strerror(e), kept ? "writing to the one opened "
-	    "before" : "without it");
+	    "%s", what, path, logpath_why(path, e, why, sizeof(why)), kept ?
+	    "writing to the one opened before" : "without it");
 }
 
 /* The local files, (re)opened; the pipe is left alone.  A file that cannot
@@ -237,8 +255,8 @@ sink_failed(struct mlog *L, int bit, const char *what, const char *path,
 	if (L->quiet || (L->warned & bit))
 		return;
 	L->warned |= bit;
-	fprintf(stderr, "%s: cannot write the %s %s: %s\n", L->cmd, what,
-	    path, strerror(e));
+	mlog_stderr(L->cmd, "cannot write the %s %s: %s", what, path,
+	    strerror(e));
 	syslog(LOG_WARNING, "cannot write the %s %s: %s", what, path,
 	    strerror(e));
 }
@@ -279,8 +297,7 @@ mlog(struct mlog *L, int priority, int always, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (!L->quiet) {
-		fprintf(stderr, "%s: %s\n", L->cmd, msg);
-		fflush(stderr);
+		mlog_stderr(L->cmd, "%s", msg);
 		syslog(priority, "%s", msg);
 	}
 	n = mlog_format(line, sizeof(line), time(NULL), L->cmd,

@@ -35,6 +35,14 @@ void	mlog_close(struct mlog *);
 void	mlog(struct mlog *, int priority, int always, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 
+/*
+ * One line on stderr: "cmd: message" when run by hand; the bare message
+ * under cmappserver (MLOG_HOSTFD_ENV set), where cmappmgr relays it after
+ * a prefix of its own that names the command already.
+ */
+void	mlog_stderr(const char *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 int	mlog_wanted(int priority, int max, int always);
 size_t	mlog_format(char *buf, size_t len, time_t t, const char *cmd,
 	    long pid, int priority, const char *msg);

@@ -260,7 +260,7 @@ early_error(const char *cmd, int quiet, const char *fmt, ...)
 	va_end(ap);
 	if (quiet)
 		return;
-	fprintf(stderr, "%s: %s\n", cmd, msg);
+	mlog_stderr(cmd, "%s", msg);
 	openlog(cmd, LOG_PID, LOG_DAEMON);
 	syslog(LOG_ERR, "%s", msg);
 	closelog();
@@ -690,8 +690,10 @@ runner_main(int argc, char **argv, const struct runner_opts *ro)
 		rc = RUNNER_EXIT_OK;
 		break;
 	case CMAPP_USAGE:
-		if (!ro->quiet)
-			fprintf(stderr, "%s: %s\n%s", cmd, r.msg, p->usage);
+		if (!ro->quiet) {
+			mlog_stderr(cmd, "%s", r.msg);
+			fputs(p->usage, stderr);
+		}
 		rc = RUNNER_EXIT_USAGE;
 		break;
 	case CMAPP_OK:

@@ -17,7 +17,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 say "1. A key set as the manual lays it out (host: client pair; guest: server pair)"
-run "$TOP/certs/mkkeys.sh" -o "$D/keys" localhost | sed 's/^/   /'
+run "$TOP/certs/mkkeys.sh" -in_place -o "$D/keys" localhost | sed 's/^/   /'
 
 say "2. cmappserver in the guest (here: 127.0.0.1 port $PORT)"
 printf '$ %s\n' "cmappserver -f -conf $D/keys/localhost/cmappserver.conf -listen 127.0.0.1 -port $PORT -rundir $D/run &"

@@ -10,7 +10,7 @@ SLOW=1
 # make_keys DIR GUEST...: a key set as the manual lays it out.
 make_keys() {
 	local dir=$1; shift
-	"$TOP/certs/mkkeys.sh" -o "$dir" "$@" >/dev/null
+	"$TOP/certs/mkkeys.sh" -in_place -o "$dir" "$@" >/dev/null
 }
 
 # free_port: a TCP port nothing listens on, below the ephemeral range: a

@@ -706,6 +706,35 @@ Test(conf, trust_for_is_case_insensitive_with_fallback)
 	conf_free(&c);
 }
 
+/* What cmappmgr lists when a node has no pinned trustStore. */
+Test(conf, pinned_nodes_listed_in_file_order)
+{
+	struct conf	c;
+	char		buf[64];
+
+	cr_assert_eq(parse(&c, CONF_MANAGER, "trustStore=/k/f\n"), 0, "%s",
+	    err);
+	cr_assert_eq(conf_pinned_nodes(&c, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "");
+	conf_free(&c);
+	cr_assert_eq(parse(&c, CONF_MANAGER,
+	    "mmpf121:\ntrustStore=/k/a\n"
+	    "[::1]:\ntrustStore=/k/b\n"
+	    "trustStore=localhost:/k/c\n"), 0, "%s", err);
+	cr_assert_eq(conf_pinned_nodes(&c, buf, sizeof(buf)), 3);
+	cr_assert_str_eq(buf, "mmpf121, [::1], localhost");
+	/* Cut at a whole name, marked. */
+	cr_assert_eq(conf_pinned_nodes(&c, buf, 22), 3);
+	cr_assert_str_eq(buf, "mmpf121, [::1], ...");
+	cr_assert_eq(conf_pinned_nodes(&c, buf, 14), 3);
+	cr_assert_str_eq(buf, "mmpf121, ...");
+	cr_assert_eq(conf_pinned_nodes(&c, buf, 8), 3);
+	cr_assert_str_eq(buf, "...");
+	cr_assert_eq(conf_pinned_nodes(&c, buf, 3), 3);
+	cr_assert_str_eq(buf, "");
+	conf_free(&c);
+}
+
 Test(conf, duplicate_node_refused)
 {
 	expect_refused(CONF_MANAGER,

@@ -317,9 +317,10 @@ Test(disk_probe, a_healthy_disk, .init = mkdir_tmp, .fini = rm_tmp)
 }
 
 /* Init touches no disk (it runs before any worker, with no bound): a
- * missing disk starts, then fails at its first step, naming it. */
-Test(disk_probe, a_missing_disk_fails_at_the_first_step, .init = mkdir_tmp,
-    .fini = rm_tmp)
+ * missing disk starts, then is refused at its first step as a wrong
+ * argument (status 2), naming it. */
+Test(disk_probe, a_missing_disk_is_a_usage_error_at_the_first_step,
+    .init = mkdir_tmp, .fini = rm_tmp)
 {
 	char		path[128];
 	struct parsed	x;
@@ -329,9 +330,27 @@ Test(disk_probe, a_missing_disk_fails_at_the_first_step, .init = mkdir_tmp,
 	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
 	cr_assert_eq(x.n, 1);
 	x.p->step(x.state, 0, &x.r);
-	cr_assert_eq(x.r.status, CMAPP_FAIL);
-	cr_assert_str_eq(x.r.msg, strcat(path, ": cannot open it: No such file "
-	    "or directory"));
+	cr_assert_eq(x.r.status, CMAPP_USAGE);
+	cr_assert_str_eq(x.r.msg, strcat(path, ": no such disk (No such file "
+	    "or directory at start: a wrong DISK argument)"));
+	done(&x);
+}
+
+/* Seen once, then gone: the disk failed (status 1). */
+Test(disk_probe, a_disk_gone_later_fails, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	const char	*path = mkfile("later", 8192);
+	struct parsed	x = start(path);
+	char		want[192];
+
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_OK, "%s", x.r.msg);
+	cr_assert_eq(unlink(path), 0);
+	x.p->step(x.state, 0, &x.r);
+	cr_assert_eq(x.r.status, CMAPP_FAIL, "%s", x.r.msg);
+	snprintf(want, sizeof(want), "%s: cannot open it: No such file or "
+	    "directory", path);
+	cr_assert_str_eq(x.r.msg, want);
 	done(&x);
 }
 

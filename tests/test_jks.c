@@ -31,6 +31,7 @@
 #include <openssl/x509v3.h>
 
 #include "jks.h"
+#include "keystore.h"
 #include "ciskip.h"
 #include "keyfix.h"
 
@@ -286,6 +287,32 @@ Test(jks, wrong_password_is_bad_password)
 	    "bad password");
 	expect_file_fails("client.public", "clientpw", -EACCES,
 	    "bad password");
+	no_leaks();
+}
+
+/* keytool's keyStore named as a trustStore (read as keystore.c reads one):
+ * said to be a keyStore, not "bad password"; a trustStore's own wrong
+ * password stays "bad password". */
+Test(jks, keystore_as_truststore_is_named)
+{
+	STACK_OF(X509)	*sk;
+	X509		*cert;
+	unsigned char	*buf;
+	size_t		 len;
+	char		 err[512];
+
+	need_keytool();
+	keytool_client("-keyalg EC", "JKS");
+	buf = slurp("client.private", &len);
+	cr_assert_eq(jks_parse(buf, len, "public", NULL, &cert, NULL, &sk,
+	    err, sizeof(err)), -EINVAL, "%s", err);
+	cr_assert_str_eq(err, KEYSTORE_PRIVATE_AS_TRUST);
+	free(buf);
+	buf = slurp("client.public", &len);
+	cr_assert_eq(jks_parse(buf, len, "clientpw", NULL, &cert, NULL, &sk,
+	    err, sizeof(err)), -EACCES, "%s", err);
+	cr_assert_str_eq(err, "bad password");
+	free(buf);
 	no_leaks();
 }
 

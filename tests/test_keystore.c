@@ -530,6 +530,23 @@ Test(keystore, mkkeys_pkcs12_keystores)
 	no_leaks();
 }
 
+/* A keyStore named as a trustStore is said to be one, not "bad password"
+ * (its password is the keyStore's); a trustStore's wrong password stays
+ * that. */
+Test(keystore, pkcs12_keystore_as_truststore_is_named)
+{
+	run_mkkeys("-pkcs12");
+	trust_fails("mk/host/client.private", "public", -EINVAL,
+	    KEYSTORE_PRIVATE_AS_TRUST);
+	trust_fails("mk/g1/server.private", NULL, -EINVAL,
+	    KEYSTORE_PRIVATE_AS_TRUST);
+	gen("t", "t");
+	sh("openssl pkcs12 -export -nokeys -in t.crt -passout pass:other "
+	    "-out t.p12");
+	trust_fails("t.p12", "public", -EACCES, "bad password");
+	no_leaks();
+}
+
 Test(keystore, pkcs12_chain)
 {
 	struct identity	id;
@@ -1094,7 +1111,8 @@ Test(keystore, trust_pkcs12_keystore_gives_its_certificates)
 	cr_assert(same_cert(sk_X509_value(sk, 0), "leaf.crt") ||
 	    same_cert(sk_X509_value(sk, 1), "leaf.crt"));
 	sk_X509_pop_free(sk, X509_free);
-	trust_fails("leaf.p12", "public", -EACCES, "bad password");
+	/* Under another password, it is said to be a keyStore. */
+	trust_fails("leaf.p12", "public", -EINVAL, KEYSTORE_PRIVATE_AS_TRUST);
 	no_leaks();
 }
 

@@ -543,8 +543,9 @@ Test(runner, a_log_file_that_cannot_be_opened_is_warned_about_once,
 	n = fread(err, 1, sizeof(err) - 1, cr_get_redirected_stderr());
 	err[n] = '\0';
 	cr_assert_eq(count(err, "cmapp_test_mon: cannot open the guest log "
-	    "file /nonexistent/adm/g.log: No such file or directory; "
-	    "monitoring goes on without it\n"), 1, "%s", err);
+	    "file /nonexistent/adm/g.log: the directory /nonexistent/adm "
+	    "does not exist; monitoring goes on without it\n"), 1, "%s",
+	    err);
 	cr_assert_eq(count(err, "target0 step 3"), 1, "%s", err);
 	s = slurp(host);
 	cr_assert_eq(count(s, "warning: cannot open the guest log file "
@@ -556,6 +557,20 @@ Test(runner, a_log_file_that_cannot_be_opened_is_warned_about_once,
 	cr_assert_eq(run_test_mon(2, "-D", "0", "-g", "/nonexistent/adm/g.log",
 	    "-O", "/nonexistent/adm/h.log", NULL), RUNNER_EXIT_OK);
 	rmdir(d);
+}
+
+/* By hand, "cmd: message"; under cmappserver the bare message, which
+ * cmappmgr relays as "node cmd[pid]: message": the name once. */
+Test(mlog, stderr_names_the_monitor_once, .init = cr_redirect_stderr)
+{
+	unsetenv(MLOG_HOSTFD_ENV);
+	mlog_stderr("cmapp_disk_mon", "%s: read the blocks", "/dev/sdb");
+	setenv(MLOG_HOSTFD_ENV, "3", 1);
+	mlog_stderr("cmapp_disk_mon", "%s: read the blocks", "/dev/sdc");
+	unsetenv(MLOG_HOSTFD_ENV);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("cmapp_disk_mon: /dev/sdb: read the blocks\n"
+	    "/dev/sdc: read the blocks\n");
 }
 
 Test(mlog, line_format)

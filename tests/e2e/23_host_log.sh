@@ -45,7 +45,7 @@ echo "--- a host log whose directory appears later: picked up on SIGHUP"
 mv "$T/rot.log" "$T/rot.log.2"
 rmdir "$T/later" 2>/dev/null
 mgr /bin/sh -c "$mon" sh "$T/go.later" --host_logfile "$T/later/h.log" >/dev/null 2>"$T/later.err" & m2=$!
-wait_for 10 grep -q "cannot open the host log $T/later/h.log: No such file or directory; its records are dropped, and it is tried again every 60 s and on SIGHUP" "$T/later.err" ||
+wait_for 10 grep -q "cannot open the host log $T/later/h.log: the directory $T/later does not exist; its records are dropped, and it is tried again every 60 s and on SIGHUP" "$T/later.err" ||
 	fail "no warning about the missing directory" "$T/later.err"
 mkdir "$T/later"
 kill -HUP $m2

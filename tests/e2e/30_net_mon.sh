@@ -49,7 +49,8 @@ expect_grep "notice: monitoring lan0: pinging 10.232.0.1 every 1 s, failing afte
 expect_grep "cmapp_net_mon\[[0-9]*\]: debug: lan0: reply from 10.232.0.1, seq" "$HL/h1.log"
 guest_sees_empty "$HL"
 # The monitor's stderr reaches the host's package log through cmappmgr.
-expect_grep "cmapp_net_mon.pl\[[0-9]*\]: cmapp_net_mon: lan0: reply from" "$T/ok.err"
+# Its name once: cmappmgr's prefix, not the monitor's own again.
+expect_grep "cmapp_net_mon.pl\[[0-9]*\]: lan0: reply from" "$T/ok.err"
 
 # Beside it, the same line at log levels 0 and 1, for what each logs of
 # the lost pings to come.
@@ -150,5 +151,5 @@ echo "--- an unknown interface is a usage error"
 host_mgr bad "$BIN/cmapp_net_mon" --lan nosuch0 --ip 10.232.0.1
 wait_exit $MGR 15 || fail "did not end"
 expect_eq "$RC" 2 "exit status of a usage error"
-expect_grep "cmapp_net_mon: unknown interface nosuch0 (--lan)" "$T/bad.err"
+expect_grep "cmapp_net_mon\[[0-9]*\]: unknown interface nosuch0 (--lan)" "$T/bad.err"
 expect_grep "usage: cmapp_net_mon --lan NAME --ip ADDRESS" "$T/bad.err"

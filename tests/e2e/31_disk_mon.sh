@@ -32,7 +32,8 @@ still_running $m 3 || fail "the monitor of healthy disks ended" "$T/ok.err"
 [ "$(lines "debug: $other: read the blocks" "$HL/h1.log")" -ge 3 ] ||
 	fail "too few reads of $other logged" "$HL/h1.log"
 expect_grep "cmapp_disk_mon\[[0-9]*\]: notice: monitoring 2 disks every 1 s" "$HL/h1.log"
-expect_grep "cmapp_disk_mon\[[0-9]*\]: cmapp_disk_mon: $d: read the blocks" "$T/ok.err"
+expect_grep "cmapp_disk_mon\[[0-9]*\]: $d: read the blocks" "$T/ok.err"
+expect_no_grep "cmapp_disk_mon\[[0-9]*\]: cmapp_disk_mon: " "$T/ok.err" "its name twice"
 # Only cmappmgr can have written it: the guest sees an empty $HL.
 guest_sees_empty "$HL"
 
@@ -48,15 +49,16 @@ expect_eq "$RC" 1 "exit status when a disk shrank"
 expect_grep "err: $d: its size fell from 4194304 to 0 bytes" "$HL/h1.log"
 expect_grep "$d: its size fell from 4194304 to 0 bytes" "$T/ok.err"
 
-echo "--- a disk that is not there fails at once, naming it"
+echo "--- a disk that is not there at start is a usage error, at once, naming it"
 # At once: from cmappmgr's start, connection included, well within the
-# 60 s poll interval.
+# 60 s poll interval.  Status 2, as plugin.h defines a wrong DISK: not 1,
+# which would send an admin after a failed disk.
 T0=$(ms)
 host_mgr gone "$BIN/cmapp_disk_mon" -t 60 "$other" "$T/no/such/disk"
 wait_exit $MGR 15 || fail "still running after $TOOK ms"
-expect_eq "$RC" 1 "exit status of a missing disk"
-took_at_most 3000 "failing a missing disk (with the connection)"
-expect_grep "cmapp_disk_mon: $T/no/such/disk: cannot open it: No such file or directory" "$T/gone.err"
+expect_eq "$RC" 2 "exit status of a missing disk"
+took_at_most 3000 "refusing a missing disk (with the connection)"
+expect_grep "$T/no/such/disk: no such disk (No such file or directory at start: a wrong DISK argument)" "$T/gone.err"
 
 echo "--- the manual's service line: disks first, --log_level, an en dash"
 # Under cmappserver the monitor sends its host log through the pipe, so
@@ -64,7 +66,7 @@ echo "--- the manual's service line: disks first, --log_level, an en dash"
 # reads "–log_file" (common/hostlog_arg.c).
 host_mgr manual "$BIN/cmapp_disk_mon" "$other" --log_level 7 "–log_file" "$HL/h2.log" --poll-interval 1
 m=$MGR
-wait_for 15 grep -q "cmapp_disk_mon: $other: read the blocks" "$T/manual.err" ||
+wait_for 15 grep -q "cmapp_disk_mon\[[0-9]*\]: $other: read the blocks" "$T/manual.err" ||
 	fail "the manual's line does not work" "$T/manual.err"
 wait_for 15 grep -q "debug: $other: read the blocks" "$HL/h2.log" ||
 	fail "the manual's line: no host log"

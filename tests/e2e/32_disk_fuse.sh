@@ -72,7 +72,7 @@ wait_exit $m 15 || fail "still running $TOOK ms after it started on a hung disk"
 took_at_most 3000 "failing a disk hung at start-up (with the connection)"
 expect_eq "$RC" 1 "exit status of a disk hung at start-up"
 expect_grep "err: $T/mnt/disk: read not done within 2 s" "$T/h4.log"
-expect_grep "cmapp_disk_mon: $T/mnt/disk: read not done within 2 s" "$T/hungstart.err"
+expect_grep "cmapp_disk_mon\[[0-9]*\]: $T/mnt/disk: read not done within 2 s" "$T/hungstart.err"
 expect_grep "debug: $good: read the blocks" "$T/h4.log"
 ctl ok
 
@@ -128,7 +128,7 @@ wait_exit $m 15 || fail "still running $TOOK ms after reads became short"
 took_at_most 1000 "failing on a short read"
 expect_eq "$RC" 1 "exit status of a short read"
 expect_grep "err: $T/mnt/disk: short read at offset 4190208: 0 of 4096 bytes (the disk shrank or went away)" "$T/h6.log"
-expect_grep "cmapp_disk_mon: $T/mnt/disk: short read at offset 4190208: 0 of 4096 bytes" "$T/short.err"
+expect_grep "cmapp_disk_mon\[[0-9]*\]: $T/mnt/disk: short read at offset 4190208: 0 of 4096 bytes" "$T/short.err"
 ctl ok
 
 echo "--- a worker stuck in a hung read keeps no host-log pipe open, a log named or not"

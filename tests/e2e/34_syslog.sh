@@ -27,10 +27,10 @@ echo "--- cmappserver and, under it, cmapp_disk_mon on a missing disk"
 SERVER_WRAP=$SYSLOG_WRAP expect "cmappserver starts" start_server
 syslogged "daemon\.info cmappserver\[$SERVER_PID\]: cmappserver [0-9.]+ listening on 127\.0\.0\.1 port $PORT .*"
 mgr "$BIN/cmapp_disk_mon" -t 1 "$T/no-such-disk" >"$T/disk.out" 2>"$T/disk.err"
-expect_eq $? 1 "status of cmapp_disk_mon on a missing disk" "$T/disk.err"
-syslogged "daemon\.err cmapp_disk_mon\[[0-9]+\]: $T/no-such-disk: cannot open it: No such file or directory"
+expect_eq $? 2 "status of cmapp_disk_mon on a missing disk" "$T/disk.err"
+syslogged "daemon\.err cmapp_disk_mon\[[0-9]+\]: $T/no-such-disk: no such disk \(No such file or directory at start: a wrong DISK argument\)"
 # cmappserver says the run ended, under its own name.
-syslogged "daemon\.[a-z]+ cmappserver\[$SERVER_PID\]: .*cmapp_disk_mon -t 1 $T/no-such-disk .*exited with code 1.*"
+syslogged "daemon\.[a-z]+ cmappserver\[$SERVER_PID\]: .*cmapp_disk_mon -t 1 $T/no-such-disk .*exited with code 2.*"
 stop_server
 
 echo "--- cmappmgr to a port where nothing listens"

@@ -95,7 +95,11 @@ for f in etc/cmappmgr.conf opt/hp/cmappserver/cmappserver.conf; do
 	echo "# edited by the admin" >>"$D/$f"
 	cp -p "$D/$f" "$T/${f##*/}.mine"
 done
-mk install DESTDIR="$D" >"$T/install2.log" 2>&1 || fail "second make install failed" "$T/install2.log"
+mk install DESTDIR="$D" SYSTEMD_RUNDIR="$T/no-systemd" >"$T/install2.log" 2>&1 ||
+	fail "second make install failed" "$T/install2.log"
+# Without systemd, the boot hint is the init script's, not systemctl.
+expect_grep "boot (no systemd here): update-rc.d cmappserver defaults && /etc/init.d/cmappserver start" "$T/install2.log"
+expect_no_grep "systemctl" "$T/install2.log" "make install without systemd"
 for f in etc/cmappmgr.conf opt/hp/cmappserver/cmappserver.conf; do
 	cmp -s "$T/${f##*/}.mine" "$D/$f" || fail "make install overwrote /$f"
 	expect_grep "keeping $D/$f; the new sample is $D/usr/share/doc/cmapp/${f##*/}" "$T/install2.log"
@@ -116,7 +120,9 @@ rm -rf "$T/noshim"
 # --- PREFIX=/usr/local: sbin, the man pages, doc and the units go under
 # it; /etc and /opt/hp/cmappserver, where the programs look, do not move.
 L=$T/root-local
-mk install PREFIX=/usr/local DESTDIR="$L" >"$T/o" 2>&1 || fail "make install PREFIX=/usr/local failed" "$T/o"
+mk install PREFIX=/usr/local DESTDIR="$L" SYSTEMD_RUNDIR="$T" >"$T/o" 2>&1 ||
+	fail "make install PREFIX=/usr/local failed" "$T/o"
+expect_grep "boot: systemctl daemon-reload && systemctl enable --now cmappserver" "$T/o"
 expected | sed 's| /usr/| /usr/local/|' | sort -k2 >"$T/want"
 installed "$L" >"$T/got"
 diff "$T/want" "$T/got" >"$T/diff" || fail "PREFIX=/usr/local: files differ (< expected, > installed):" "$T/diff"
@@ -218,6 +224,7 @@ wait_for 5 grep -q started "$T/se" || fail "service s not started"
 spid=$(m "$P2" -list 2>/dev/null | awk -v c="$cmd" 'index($0, c) { print $1 }')
 [ -n "$spid" ] && kill -0 "$spid" || fail "no pid for service s"
 $INIT stop-all >"$T/i" 2>&1 || fail "init stop-all" "$T/i"
+expect_grep "^cmappserver: stopped (its applications were stopped first)$" "$T/i"
 kill -0 "$spid" 2>/dev/null && fail "service s (pid $spid) survived stop-all"
 kill "$ms" 2>/dev/null; wait "$ms" 2>/dev/null
 # A halt or reboot: init's "stop" at runlevel 0 stops the applications
@@ -231,6 +238,8 @@ wait_for 5 grep -q started "$T/he" || fail "service h not started"
 hpid=$(m "$P2" -list 2>/dev/null | awk -v c="$cmd" 'index($0, c) { print $1 }')
 [ -n "$hpid" ] && kill -0 "$hpid" || fail "no pid for service h"
 RUNLEVEL=0 $INIT stop >"$T/i" 2>&1 || fail "init stop at runlevel 0" "$T/i"
+expect_grep "^cmappserver: stopped (its applications were stopped first, for the halt or reboot)$" "$T/i"
+expect_no_grep "keep running" "$T/i" "a stop at runlevel 0"
 kill -0 "$hpid" 2>/dev/null && fail "service h (pid $hpid) survived a stop at runlevel 0"
 kill "$mh" 2>/dev/null; wait "$mh" 2>/dev/null
 kill -0 "$pid2" 2>/dev/null && fail "pid $pid2 still runs after stop"

@@ -127,8 +127,8 @@ done
 expect_eq $? 2 "cmapp_disk_mon -O -version (a log file named -version, no disk)" "$T/o"
 expect_grep "^cmapp_disk_mon: no DISK to monitor$" "$T/o"
 (cd "$T" && exec "$BIN/cmapp_disk_mon" --log-file -help -t 5 "$T/nodisk") >"$T/o" 2>&1
-expect_eq $? 1 "cmapp_disk_mon --log-file -help (a log file, then a missing disk)" "$T/o"
-expect_grep "$T/nodisk" "$T/o"
+expect_eq $? 2 "cmapp_disk_mon --log-file -help (a log file, then a disk missing at start)" "$T/o"
+expect_grep "$T/nodisk: no such disk" "$T/o"
 expect_grep "$T/nodisk" "$T/-help"
 
 # --- The conf pages name every key the parser knows.

@@ -51,14 +51,14 @@ while IFS= read -r line; do
 		seen="$seen net"
 		expect_eq $rc 2 "exit status of the LAN monitor line" "$T/e.$n"
 		# The one complaint: this machine has no lan0.
-		expect_grep "^localhost cmapp_net_mon.pl\[[0-9]*\]: cmapp_net_mon: unknown interface lan0 (--lan)$" "$T/e.$n"
+		expect_grep "^localhost cmapp_net_mon.pl\[[0-9]*\]: unknown interface lan0 (--lan)$" "$T/e.$n"
 		;;
 	cmapp_disk_mon)
 		seen="$seen disk"
-		expect_eq $rc 1 "exit status of the disk monitor line (a failed disk)" "$T/e.$n"
+		expect_eq $rc 2 "exit status of the disk monitor line (disks not there at start: a usage error)" "$T/e.$n"
 		# Whichever of the three disks is found missing first.
-		nodisk="/dev/r\{0,1\}disk/disk1[234]: cannot open it: No such file or directory"
-		expect_grep "^localhost cmapp_disk_mon\[[0-9]*\]: cmapp_disk_mon: $nodisk$" "$T/e.$n"
+		nodisk="/dev/r\{0,1\}disk/disk1[234]: no such disk (No such file or directory at start: a wrong DISK argument)"
+		expect_grep "^localhost cmapp_disk_mon\[[0-9]*\]: $nodisk$" "$T/e.$n"
 		# cmappmgr found the host log behind the typeset "–log_file".
 		expect_grep "cmapp_disk_mon\[[0-9]*\]: [a-z]*: $nodisk$" "$T/adm/vm1_npiv_disk_mon.log"
 		;;

@@ -13,7 +13,7 @@ K=$T/keys
 # The usual client pair (400 days), a guest pair of 10 days.
 mkdir -p "$K/host"
 cp "$KEYS/host/client.private" "$KEYS/host/client.public" "$K/host/"
-"$TOP/certs/mkkeys.sh" -o "$K" -days 10 localhost >/dev/null || fail "mkkeys.sh -days 10"
+"$TOP/certs/mkkeys.sh" -in_place -o "$K" -days 10 localhost >/dev/null || fail "mkkeys.sh -days 10"
 
 # expired CN FILE: a self-signed certificate for CN that expired on
 # 2025-02-01, appended to FILE (a PEM trustStore).  openssl 3.0's req

@@ -30,7 +30,7 @@ mgr /bin/sh -c 'exit 3'; expect_eq $? 3 "any command before allow_command"
 
 echo "--- new keys (client trust rotated), an allow_command line and max_processes: SIGHUP"
 N=$T/new
-"$TOP/certs/mkkeys.sh" -o "$N" -days 20 localhost >/dev/null || fail "mkkeys.sh"
+"$TOP/certs/mkkeys.sh" -in_place -o "$N" -days 20 localhost >/dev/null || fail "mkkeys.sh"
 {
 	echo "keyStore=$N/localhost/server.private"
 	echo "trustStore=$N/localhost/client.public"

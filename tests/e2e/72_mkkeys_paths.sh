@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: ISC
+# cmapp_mkkeys writes confs that name the files where they go, not where
+# they were made (issue 15 item 4), and prints the commands that put them
+# there: run as printed (into this test's directories), the copies work
+# with the key set's directory gone.
+# cost: 2
+echo "--- by default, the manual's paths"
+"$TOP/certs/mkkeys.sh" -o "$T/d" localhost >"$T/out" 2>&1 || fail "mkkeys.sh" "$T/out"
+expect_grep '^keyStore=/etc/cmcluster/cmappmgr/client\.private$' "$T/d/host/cmappmgr.conf"
+expect_grep '^trustStore=/etc/cmcluster/cmappmgr/server_localhost\.public$' "$T/d/host/cmappmgr.conf"
+expect_grep '^keyStore=/opt/hp/cmappserver/server\.private$' "$T/d/localhost/cmappserver.conf"
+expect_grep '^trustStore=/opt/hp/cmappserver/client\.public$' "$T/d/localhost/cmappserver.conf"
+expect_no_grep "$T" "$T/d/host/cmappmgr.conf" "the host's conf"
+expect_grep "^  cp -p $T/d/host/client\.private $T/d/host/client\.public $T/d/host/server_localhost\.public /etc/cmcluster/cmappmgr/$" "$T/out"
+expect_grep "^  cp -p $T/d/host/cmappmgr\.conf /etc/cmappmgr\.conf$" "$T/out"
+expect_grep "^  scp -p $T/d/localhost/server\.private $T/d/localhost/client\.public root@localhost:/opt/hp/cmappserver/$" "$T/out"
+
+echo "--- other paths, then the printed commands run"
+H=$T/host-etc G=$T/guest-opt
+"$TOP/certs/mkkeys.sh" -o "$T/k" -host_dir "$H/keys/" -guest_dir "$G" localhost >"$T/out2" 2>&1 ||
+	fail "mkkeys.sh -host_dir -guest_dir" "$T/out2"
+expect_grep "^keyStore=$H/keys/client\.private$" "$T/k/host/cmappmgr.conf"
+expect_grep "^trustStore=$G/client\.public$" "$T/k/localhost/cmappserver.conf"
+# The printed lines, with the confs' own destinations, /etc and /opt, and
+# the guest's ssh and scp, redirected to this test's directories.
+grep '^  ' "$T/out2" | sed -e "s|/etc/cmappmgr\.conf|$T/cmappmgr.conf|" \
+	-e "s|/opt/hp/cmappserver/cmappserver\.conf|$T/cmappserver.conf|" \
+	-e 's|^  ssh root@localhost |  |' -e 's|^  scp |  cp |' -e 's|root@localhost:||' >"$T/cmds"
+expect_eq "$(wc -l <"$T/cmds")" 6 "command lines printed" "$T/out2"
+bash -e "$T/cmds" || fail "the printed commands failed" "$T/cmds"
+rm -rf "$T/k"
+expect_eq "$(stat -c %a "$H/keys/client.private")" 600 "mode of the host's key"
+expect_eq "$(stat -c %a "$G/server.private")" 600 "mode of the guest's key"
+SERVER_CONF=$T/cmappserver.conf expect "cmappserver starts with the copied conf" start_server
+MGR_CONF=$T/cmappmgr.conf mgr /bin/sh -c 'exit 6' 2>"$T/e"
+expect_eq $? 6 "exit code through the copied keys" "$T/e"
+
+echo "--- -in_place: the files where they were made"
+"$TOP/certs/mkkeys.sh" -in_place -o "$T/p" localhost >"$T/out3" 2>&1 || fail "mkkeys.sh -in_place" "$T/out3"
+expect_grep "^keyStore=$T/p/host/client\.private$" "$T/p/host/cmappmgr.conf"
+expect_grep "^trustStore=$T/p/localhost/client\.public$" "$T/p/localhost/cmappserver.conf"
+"$TOP/certs/mkkeys.sh" -o "$T/x" -host_dir rel localhost >"$T/out4" 2>&1 && fail "a relative -host_dir accepted"
+expect_grep "'rel' is not an absolute path" "$T/out4"
+true
