@@ -346,7 +346,8 @@ verb_closed(struct conn *c, enum conn_why why, const char *reason)
 	v->phase = VP_CONNECTING;
 	v->found = -1;
 	v->stopped = 0;
-	heard(v);
+	/* No re-arming: a refused or lost connection is not the guest
+	 * answering, and the retries come faster than any timeout. */
 	dial_lost(m, reason);
 }
 

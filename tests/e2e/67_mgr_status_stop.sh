@@ -91,6 +91,14 @@ verb stop_denied 1 'cmappserver on localhost refused -stop of /bin/sleep 100: .*
 port=$PORT; PORT=$(free_port)
 verb st_unreach 1 'Could not connect to the node localhost: .*' -t 1 -status -service $cmd
 verb stop_unreach 1 'Could not connect to the node localhost: .*' -t 1 -stop -service $cmd
+# A timeout longer than the retries' 2 s backoff: refused attempts must not
+# restart it (an agent's start must fail within cmappserver_timeout).
+s=$SECONDS
+timeout 20 "$BIN/cmappmgr" -node localhost -port "$PORT" -conf "$KEYS/host/cmappmgr.conf" \
+	-cmappserver_timeout 4 -status -service $cmd >/dev/null 2>"$T/st4.err"
+expect_eq "$?" 1 "-status of an unreachable guest, 4 s timeout: exit code" "$T/st4.err"
+echo "    unreachable, -cmappserver_timeout 4: gave up after $((SECONDS - s)) s"
+expect "-status gives up within its 4 s (and a second's slack), not later" test $((SECONDS - s)) -le 6
 PORT=$port
 end_test
 
