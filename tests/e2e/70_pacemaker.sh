@@ -223,4 +223,17 @@ expect_grep "r3 start on .*(guest localhost: Could not connect to the node local
 took=$(sed -n 's/.*r3 start on .* after \([0-9.]*\)s$/\1/p; s/.*r3 start on .* after \([0-9]*\)ms$/0.\1/p' "$T/mon")
 awk -v t="$took" 'BEGIN { exit !(t != "" && t < 3.5) }' ||
 	fail "the start against a guest that does not answer took ${took:-?} s, cmappserver_timeout=2" "$T/mon"
+
+# --- Resources deleted while running are stopped all the same (Pacemaker
+# stops an orphan without its parameters): nothing of them is left.
+for r in r1 r2 r3; do
+	cibadmin --delete --xml-text "<primitive id=\"$r\"/>" >"$T/cib.out" 2>&1 ||
+		fail "cibadmin cannot delete $r" "$T/cib.out"
+done
+expect_wait 20 "the deleted resources stopped" eval '! crm_mon -1 2>/dev/null | grep -qE "ocf:$PROVIDER:guestapp.*(Started|Stopping|FAILED)"'
+expect_eq "$(children "$T/ctl.r")" 0 "applications left after the resources were deleted"
+left=$(ls -d "$STATE"/* /run/resource-agents/cmapp-guestapp-r[123].params 2>/dev/null)
+expect_eq "$left" "" "state files left after the resources were deleted"
+crm_mon -1 >"$T/mon" 2>&1
+expect_no_grep "r[12] stop on" "$T/mon" "a failed stop"
 exit 0
