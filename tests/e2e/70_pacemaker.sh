@@ -9,7 +9,7 @@
 # resource created for a running application adopts it; a guest that does
 # not answer fails start with a reason naming it.  Skips when Pacemaker
 # cannot be installed (a failure under CI=true).
-# cost: 60
+# cost: 40
 # limit: 180
 . "$TOP/tests/pcmk.inc"
 pcmk_need
@@ -197,6 +197,7 @@ expect_wait 5 "the outside copy ended, its status kept" eval 'mgr_status "$T/ctl
 role r1 Started
 expect_wait 20 "r1 started after enable" started r1
 expect_no_grep "r1 start on" "$T/mon" "a failed start of r1"
+expect_grep "r1: .* ended earlier in localhost while unwatched (ended while unwatched: exit code 3); collecting it" "$PCMK_DIR/pacemaker.log" "the kept end, logged"
 expect_eq "$(children "$T/ctl.r1")" 1 "copies of r1's application after enable"
 
 # --- A resource created for an application already running adopts it.
