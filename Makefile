@@ -54,6 +54,9 @@ MANAGER	= appmgr/main.c appmgr/manager.c appmgr/dial.c appmgr/hostlog.c \
 UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \
 	  tests/test_keystore.c tests/test_jks.c tests/test_vis.c tests/test_tls.c tests/test_reader.c \
 	  tests/test_svcfsm.c tests/test_shimfsm.c tests/test_certcheck.c
+# -service as one string: cmappmgr's alone.
+MANAGER	+= common/svcsplit.c appmgr/outfile.c appmgr/verbs.c
+UNIT	+= tests/test_svcsplit.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -104,6 +107,7 @@ $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 # Modules under test that are not in COMMON.
+$(BUILD)/tests/unit: $(call obj,common/svcsplit.c)
 $(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c common/hostlog_arg.c tests/keyfix.c \
 	tests/argvfix.c appserver/svcfsm.c appserver/shimfsm.c)
 # Not with --gc-sections: nothing refers to Criterion's test sections.

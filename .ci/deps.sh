@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: ISC
 # deps.sh: installs the Debian packages that cmapp needs and that are missing,
 # so that a fresh Debian 12 machine needs nothing by hand.  Called by make;
-# "deps.sh test" also installs what the test suites need, "deps.sh pkg" what
-# make deb and make rpm need (debhelper, lintian, Debian's rpm, fakeroot).
+# "deps.sh test" also installs what the test suites need, Pacemaker among
+# them (tests/e2e/70_pacemaker.sh runs a one-node cluster of its own) and
+# the package tools (90_packages.sh); "deps.sh pkg" what make deb and make
+# rpm need (debhelper, lintian, Debian's rpm, fakeroot).
 set -eu
 
 need="pkg-config libssl-dev libuv1-dev libinih-dev openssl iproute2 procps"
 pkg="debhelper dpkg-dev fakeroot lintian rpm"
 case ${1:-} in
-test)	need="$need libcriterion-dev groff-base valgrind clang libclang-rt-14-dev testssl.sh libfuse3-dev fuse3 util-linux $pkg" ;;
+test)	need="$need libcriterion-dev groff-base valgrind clang libclang-rt-14-dev testssl.sh libfuse3-dev fuse3 util-linux"
+	need="$need pacemaker corosync resource-agents pacemaker-cli-utils $pkg" ;;
 pkg)	need="$need $pkg" ;;
 esac
 
@@ -29,6 +32,19 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps.sh: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Daemons such as corosync and pacemaker must not start on install: the
+# tests start their own and a running one would hold their ports and
+# files.  A policy-rc.d that refuses every start (101) does that; one put
+# here only for the install goes again after it, an existing one stays.
+policy=/usr/sbin/policy-rc.d
+ours=
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# deps.sh: no daemon starts during the install\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	ours=1
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq </dev/null
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing </dev/null
+[ -z "$ours" ] || { rm -f "$policy"; trap - EXIT; }

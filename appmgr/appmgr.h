@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "conn.h"
 #include "hostlog.h"
+#include "vis.h"
 
 #define MGR_DEFAULT_TIMEOUT	10	/* s; cmdeployvpkg's default too */
 #define MGR_MAX_TIMEOUT		86400
@@ -24,6 +25,17 @@
 #define MGR_LINE_MAX		4096	/* a longer output line is split */
 #define MGR_ACK_WAIT_MS		1000	/* for the server to close after our
 					   EXIT_ACK: then it was read */
+#define MGR_OUTFILE_LINE	1024	/* the line of a ready or exit file */
+#define MGR_STOP_DEFAULT	10	/* s of -stop_timeout, as -stop_all's */
+#define MGR_KILL_WAIT_S		10	/* s the guest waits after SIGKILL
+					   (docs/protocol.md, STOP) */
+#define MGR_INSTANCE_MAX	64	/* bytes of -instance NAME */
+
+/* -status and -stop exit codes: OCF's where it has one. */
+#define MGR_EXIT_OK		0	/* running; stopped or not running */
+#define MGR_EXIT_FAIL		1	/* the guest could not be asked */
+#define MGR_EXIT_NOT_RUNNING	7	/* OCF_NOT_RUNNING */
+#define MGR_EXIT_ENDED		10	/* ended unwatched, status kept */
 
 enum mgr_phase {
 	PH_CONNECTING,	/* resolving, connecting, TLS handshake */
@@ -72,7 +84,23 @@ struct mgr {
 	struct linebuf		 out[2];
 	char			 last_err[256];	/* the service's, for syslog */
 	struct hostlog		 hostlog;	/* a monitor's host-side log */
+
+	const char		*ready_file;	/* -ready_file, or NULL */
+	const char		*exit_file;	/* -exit_file, or NULL */
+	int			 exit_written;
+	const char		*instance;	/* -instance, or NULL */
+	unsigned		 stop_timeout_s;
+	char			 stopped_by[VIS_LEN(PROTO_MAX_TEXT)];
 };
+
+/*
+ * outfile.c: outfile_write replaces path with one line (temp + rename),
+ * filtered by vis.c; 0 or -errno.  mgr_exit_file writes -exit_file's line
+ * ("exit 3", "cmappmgr: REASON"), once: the first end wins.
+ */
+int	outfile_write(const char *path, const char *line);
+void	mgr_exit_file(struct mgr *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /*
  * dial.c: reaching cmappserver.  dial_start resolves m->node and connects
@@ -95,10 +123,15 @@ int	dial_hello_mismatch(struct mgr *, const struct proto_msg *hello,
  * closed to try again with our oldest version (a server older than us
  * speaks only that); -EPROTO when that was refused too. */
 int	dial_version_refused(struct mgr *);
+/* The oldest protocol version that has message type, for "too old". */
+uint16_t dial_needs(uint16_t type);
 
 /* manager.c: runs until the service ends; returns the exit code. */
 int	mgr_run(struct mgr *);
 /* list.c: -list, prints the guest's services; returns the exit code. */
 int	mgr_list(struct mgr *);
+/* verbs.c: -status (stop 0) or -stop (1) of m->argv; returns the exit
+ * code (MGR_EXIT_*). */
+int	mgr_verb(struct mgr *, int stop);
 
 #endif

@@ -187,3 +187,14 @@ dial_version_refused(struct mgr *m)
 	conn_close(m->conn, CONN_LOCAL, "protocol version refused");
 	return 0;
 }
+
+uint16_t
+dial_needs(uint16_t type)
+{
+	uint16_t	v;
+
+	for (v = PROTO_VERSION_MIN; v < PROTO_VERSION_MAX; v++)
+		if (proto_has(v, type))
+			break;
+	return v;
+}

@@ -58,6 +58,7 @@ struct row {
 	uint32_t	 left;		/* LIST_LEFT: processes it left */
 	uint8_t		 left_where;
 	char		*cmd;
+	char		 instance[PROTO_MAX_INSTANCE + 1];	/* v4, or "" */
 };
 
 struct lister {
@@ -146,6 +147,28 @@ add_row(struct lister *l, const struct proto_msg *msg)
 	r->left = 0;
 	r->left_where = LEFT_PGRP;
 	r->cmd = cmd;
+	r->instance[0] = '\0';
+	return 0;
+}
+
+/* Keeps a LIST_INSTANCE (version 4) on the entry it follows: 0, or
+ * -EPROTO with why.  The decoder checked the name's bytes and length. */
+static int
+add_instance(struct lister *l, const struct proto_msg *msg, char *why,
+    size_t whylen)
+{
+	struct row	*r = l->n > 0 ? &l->rows[l->n - 1] : NULL;
+	size_t		 n = msg->u.instance.name.len;
+
+	if (r == NULL || r->run_id != msg->u.instance.run_id ||
+	    r->instance[0] != '\0' || n == 0 || n > PROTO_MAX_INSTANCE) {
+		snprintf(why, whylen, "a LIST_INSTANCE of run %016llx that "
+		    "does not follow its LIST_ENTRY",
+		    (unsigned long long)msg->u.instance.run_id);
+		return -EPROTO;
+	}
+	memcpy(r->instance, msg->u.instance.name.p, n);
+	r->instance[n] = '\0';
 	return 0;
 }
 
@@ -311,8 +334,11 @@ print_table(struct lister *l, unsigned count)
 			snprintf(pid, sizeof(pid), "-");
 		else
 			snprintf(pid, sizeof(pid), "%u", (unsigned)r->pid);
-		printf("%-7s  %-16s  %-9s  %-20s  %4u  %s\n", pid, runid,
-		    state_name(r), what, (unsigned)r->managers, r->cmd);
+		/* The instance after the command: part of its identity. */
+		printf("%-7s  %-16s  %-9s  %-20s  %4u  %s%s%s%s\n", pid, runid,
+		    state_name(r), what, (unsigned)r->managers, r->cmd,
+		    r->instance[0] ? "  [instance " : "", r->instance,
+		    r->instance[0] ? "]" : "");
 		/* Under the row, not in it: the command stays last and whole,
 		 * and a handover's two managers each get a line. */
 		if (r->left > 0)
@@ -490,6 +516,12 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 		if (l->phase != LP_LISTING)
 			break;
 		if (add_left(l, msg, text, sizeof(text)) != 0)
+			conn_close(c, CONN_PROTO, "cmappserver sent %s", text);
+		return;
+	case MSG_LIST_INSTANCE:
+		if (l->phase != LP_LISTING)
+			break;
+		if (add_instance(l, msg, text, sizeof(text)) != 0)
 			conn_close(c, CONN_PROTO, "cmappserver sent %s", text);
 		return;
 	case MSG_LIST_END:

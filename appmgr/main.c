@@ -3,7 +3,8 @@
  * main.c: cmappmgr's command line, conf and keys.
  *
  * cmappmgr -node NODE [-port N] [-conf FILE] [-cmappserver_timeout SECONDS]
- *          -service COMMAND [ARG...]
+ *          [-instance NAME] [-ready_file F] [-exit_file F]
+ *          [-status | -stop [-stop_timeout S]] -service COMMAND [ARG...]
  * cmappmgr -node NODE [-port N] [-conf FILE] [-cmappserver_timeout SECONDS]
  *          -list
  *
@@ -18,9 +19,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "appmgr.h"
 #include "certcheck.h"
+#include "svcsplit.h"
 #include "log.h"
 #include "tls.h"
 #include "version.h"
@@ -30,7 +33,11 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: cmappmgr -node NODE [-port N] [-conf FILE]\n"
-"                [-cmappserver_timeout SECONDS] -service COMMAND [ARG...]\n"
+"                [-cmappserver_timeout SECONDS] [-instance NAME]\n"
+"                [-ready_file FILE] [-exit_file FILE] -service COMMAND [ARG...]\n"
+"       cmappmgr -node NODE [...] [-instance NAME] -status -service COMMAND...\n"
+"       cmappmgr -node NODE [...] [-instance NAME] -stop [-stop_timeout SECONDS]\n"
+"                -service COMMAND [ARG...]\n"
 "       cmappmgr -node NODE [-port N] [-conf FILE]\n"
 "                [-cmappserver_timeout SECONDS] -list\n"
 "       cmappmgr -version | -help\n"
@@ -41,14 +48,33 @@ usage(FILE *f)
 "                   how long to keep trying to reach cmappserver, and how\n"
 "                   long it may stay silent while watching (default %d)\n"
 "  -service COMMAND [ARG...]\n"
-"                   the command to run in the guest; the rest of the line\n"
+"                   the command to run in the guest; the rest of the line.\n"
+"                   One word with blanks is split: words are separated by\n"
+"                   blanks, a word with blanks or quotes is quoted with\n"
+"                   '...' or \"...\" (\\\" and \\\\ in it), as in sh\n"
+"  -instance NAME   a second copy of the same command: part of its identity\n"
+"                   (1 to %d of A-Z a-z 0-9 . _ -)\n"
+"  -ready_file FILE once launched or attached, FILE says \"launched pid P\"\n"
+"                   or \"attached pid P\"\n"
+"  -exit_file FILE  at the end, FILE says how: \"exit N\", \"signal N\",\n"
+"                   \"stopped by WHO\", \"detached\" or \"cmappmgr: REASON\"\n"
+"  -status          print whether the service runs, then exit: 0 running,\n"
+"                   7 not running, 10 ended while unwatched (status kept),\n"
+"                   1 the guest could not be asked\n"
+"  -stop            stop the service: SIGTERM, SIGKILL after -stop_timeout\n"
+"                   SECONDS (default %d), and collect its status; exit 0\n"
+"                   when stopped or not running, 1 otherwise\n"
 "  -list            list the services the guest supervises, then exit 0\n"
-"Exit status: the command's own; 128+N if a signal N killed it; 1 if\n"
+"Exit status: the command's own; 128+N if a signal N killed it; 0 if it was\n"
+"stopped on request or cmappmgr detached on SIGTERM or SIGINT; 1 if\n"
 "cmappmgr failed (no connection, refused keys, the command not started).\n",
-	    MGR_DEFAULT_TIMEOUT);
+	    MGR_DEFAULT_TIMEOUT, MGR_INSTANCE_MAX, MGR_STOP_DEFAULT);
 }
 
-/* A typo in a package's service_cmd: syslog hears of it too. */
+static struct mgr	 m;	/* the process's one context */
+
+/* A typo in a package's service_cmd: syslog hears of it too, and an
+ * agent's exit file, if it was named before the typo. */
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
@@ -62,7 +88,47 @@ usage_error(const char *fmt, ...)
 	usage(stderr);
 	openlog("cmappmgr", LOG_PID, LOG_DAEMON);
 	syslog(LOG_ERR, "usage error: %s", msg);
+	mgr_exit_file(&m, "cmappmgr: %s", msg);
 	exit(1);
+}
+
+/* A failure before the first connection: a bad conf or key file. */
+static void __attribute__((noreturn))
+fail(const char *msg)
+{
+	log_warnx("%s", msg);
+	mgr_exit_file(&m, "cmappmgr: %s", msg);
+	exit(1);
+}
+
+/* -instance NAME: 1..MGR_INSTANCE_MAX of [A-Za-z0-9._-]. */
+static int
+instance_ok(const char *s)
+{
+	size_t	n = strlen(s);
+
+	return n >= 1 && n <= MGR_INSTANCE_MAX && strspn(s,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") == n;
+}
+
+/*
+ * "-service 'CMD ARG...'": exactly one word with a blank in it is the
+ * whole command as one string, split by svcsplit.c's rule.  A command of
+ * one word without blanks is that word, as it always was.
+ */
+static void
+split_service(void)
+{
+	char	**v, why[256];
+
+	if (m.argv[0] == NULL || m.argv[1] != NULL ||
+	    strpbrk(m.argv[0], " \t") == NULL)
+		return;
+	if (svc_split(m.argv[0], strlen(m.argv[0]), &v, why,
+	    sizeof(why)) != 0)
+		usage_error("-service as one string: %s", why);
+	m.argv = v;	/* kept until exit */
 }
 
 static long
@@ -82,21 +148,21 @@ number(const char *opt, const char *v, long lo, long hi)
 int
 main(int argc, char **argv)
 {
-	static struct mgr	 m;	/* the process's one context */
 	static char		 node[CONF_MAX_NODE];
 	struct conf		 conf;
 	const struct conf_store	*trust;
-	const char		*conf_path = NULL;
+	const char		*conf_path = NULL, *stop_timeout = NULL;
 	char			 err[1024];
 	struct stat		 st;
 	long			 port = PROTO_PORT;
 	size_t			 body = 2;
-	int			 i, j, list = 0;
+	int			 i, j, list = 0, status = 0, stop = 0;
 
 	/* Short-lived, and its errors are read by people: all of
 	 * OpenSSL's words for them. */
 	tls_init(1);
 	m.timeout_s = MGR_DEFAULT_TIMEOUT;
+	m.stop_timeout_s = MGR_STOP_DEFAULT;
 	for (i = 1; i < argc && m.argv == NULL; i++) {
 		const char *a = argv[i];
 		if (a[0] == '-' && a[1] == '-')
@@ -116,14 +182,21 @@ main(int argc, char **argv)
 			m.argv = &argv[i + 1];
 			break;
 		}
-		if (strcmp(a, "-list") == 0) {
-			list = 1;
+		if (strcmp(a, "-list") == 0 || strcmp(a, "-status") == 0 ||
+		    strcmp(a, "-stop") == 0) {
+			list |= strcmp(a, "-list") == 0;
+			status |= strcmp(a, "-status") == 0;
+			stop |= strcmp(a, "-stop") == 0;
 			continue;
 		}
 		/* An unknown word is that, also as the last one. */
 		if (strcmp(a, "-node") != 0 && strcmp(a, "-port") != 0 &&
 		    strcmp(a, "-conf") != 0 &&
-		    strcmp(a, "-cmappserver_timeout") != 0)
+		    strcmp(a, "-cmappserver_timeout") != 0 &&
+		    strcmp(a, "-stop_timeout") != 0 &&
+		    strcmp(a, "-instance") != 0 &&
+		    strcmp(a, "-ready_file") != 0 &&
+		    strcmp(a, "-exit_file") != 0)
 			usage_error("unknown option %s", argv[i]);
 		if (i + 1 >= argc)
 			usage_error("option %s needs a value", argv[i]);
@@ -133,10 +206,37 @@ main(int argc, char **argv)
 			port = number("-port", argv[++i], 1, 65535);
 		else if (strcmp(a, "-conf") == 0)
 			conf_path = argv[++i];
+		else if (strcmp(a, "-stop_timeout") == 0)
+			stop_timeout = argv[++i];
+		else if (strcmp(a, "-instance") == 0)
+			m.instance = argv[++i];
+		else if (strcmp(a, "-ready_file") == 0)
+			m.ready_file = argv[++i];
+		else if (strcmp(a, "-exit_file") == 0)
+			m.exit_file = argv[++i];
 		else
 			m.timeout_s = (unsigned)number("-cmappserver_timeout",
 			    argv[++i], 1, MGR_MAX_TIMEOUT);
 	}
+	if (list + status + stop > 1)
+		usage_error("%s exclude each other", list && status && stop ?
+		    "-list, -status and -stop" : !list ? "-status and -stop" :
+		    status ? "-list and -status" : "-list and -stop");
+	if ((list || status || stop) && (m.ready_file || m.exit_file))
+		usage_error("%s goes with a watching -service only, not with "
+		    "%s", m.ready_file ? "-ready_file" : "-exit_file",
+		    list ? "-list" : status ? "-status" : "-stop");
+	if (stop_timeout != NULL && !stop)
+		usage_error("-stop_timeout goes with -stop only");
+	if (stop_timeout != NULL)
+		m.stop_timeout_s = (unsigned)number("-stop_timeout",
+		    stop_timeout, 1, MGR_MAX_TIMEOUT);
+	if (m.instance != NULL && list)
+		usage_error("-instance goes with -service, -status or -stop, "
+		    "not with -list");
+	if (m.instance != NULL && !instance_ok(m.instance))
+		usage_error("-instance: '%s' is not 1 to %d of the characters "
+		    "A-Z a-z 0-9 . _ -", m.instance, MGR_INSTANCE_MAX);
 	if (m.node == NULL || m.node[0] == '\0')
 		usage_error("-node is required");
 	/*
@@ -149,7 +249,10 @@ main(int argc, char **argv)
 	if (list && m.argv != NULL)
 		usage_error("-list and -service exclude each other");
 	if (m.argv == NULL && !list)
-		usage_error("-service or -list is required");
+		usage_error("-service%s is required", status || stop ? "" :
+		    " or -list");
+	if (m.argv != NULL)
+		split_service();
 	if (!list && m.argv[0][0] == '\0')
 		usage_error("-service: the command is empty");
 	for (j = 0; m.argv != NULL && m.argv[j] != NULL; j++) {
@@ -163,6 +266,14 @@ main(int argc, char **argv)
 		usage_error("-service: the command line is over %d bytes",
 		    PROTO_MAX_ARGV_BYTES);
 	snprintf(m.port, sizeof(m.port), "%ld", port);
+	/* A file left by an earlier cmappmgr must not speak for this one. */
+	if (m.ready_file != NULL && unlink(m.ready_file) == -1 &&
+	    errno != ENOENT)
+		usage_error("-ready_file %s: %s", m.ready_file,
+		    strerror(errno));
+	if (m.exit_file != NULL && unlink(m.exit_file) == -1 &&
+	    errno != ENOENT)
+		usage_error("-exit_file %s: %s", m.exit_file, strerror(errno));
 
 	log_init("cmappmgr", 1, getenv("CMAPPMGR_DEBUG") != NULL);
 	/* One resolver thread is plenty for one node; libuv starts 4. */
@@ -172,15 +283,17 @@ main(int argc, char **argv)
 	if (conf_path != NULL || stat(CONF_MANAGER_PATH, &st) == 0) {
 		if (conf_load(&conf, conf_path ? conf_path :
 		    CONF_MANAGER_PATH, err, sizeof(err)) != 0)
-			fatalx("%s", err);
+			fail(err);
 	}
 	trust = conf_trust_for(&conf, m.node);
 	m.key_path = conf.key.path;
 	m.trust_path = trust->path;
 	if ((m.ctx = tls_ctx_new(TLS_CLIENT, &conf.key, trust, err,
 	    sizeof(err))) == NULL)
-		fatalx("%s", err);
+		fail(err);
 	/* Each start says it, a monitor's every day too (manager.c). */
 	certcheck_log(m.ctx, m.key_path, m.trust_path);
+	if (status || stop)
+		return mgr_verb(&m, stop);
 	return list ? mgr_list(&m) : mgr_run(&m);
 }

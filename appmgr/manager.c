@@ -5,7 +5,9 @@
  * ATTACH to our run after a reconnect), then relay its output and wait for
  * the EXIT the server pushes.  Heartbeats keep a silent guest from going
  * unnoticed: no frame for -cmappserver_timeout seconds is a failure.
- * Exit code: the service's, 128+N for signal N, 1 for our own failures.
+ * Exit code: the service's, 128+N for signal N, 0 when it was stopped on
+ * request (STOPPED before its EXIT), 1 for our own failures.  An agent
+ * reads the same from -ready_file and -exit_file (outfile.c).
  */
 #include <errno.h>
 #include <netdb.h>
@@ -111,6 +113,7 @@ die(struct mgr *m, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_warnx("%s", msg);
+	mgr_exit_file(m, "cmappmgr: %s", msg);
 	finish(m, 1);
 }
 
@@ -178,7 +181,13 @@ send_start(struct mgr *m)
 		msg.type = MSG_ATTACH;
 		msg.u.attach.run_id = m->run_id;
 	} else {
-		msg.type = MSG_START;
+		/* Without an instance, the START every version knows. */
+		msg.type = m->instance != NULL ? MSG_START_INSTANCE : MSG_START;
+		if (m->instance != NULL) {
+			msg.u.start.instance.p = (const uint8_t *)m->instance;
+			msg.u.start.instance.len =
+			    (uint16_t)strlen(m->instance);
+		}
 		for (i = 0; m->argv[i] != NULL; i++) {
 			msg.u.start.argv[i].p = (const uint8_t *)m->argv[i];
 			msg.u.start.argv[i].len = (uint16_t)strlen(m->argv[i]);
@@ -219,6 +228,22 @@ on_error(struct mgr *m, const struct proto_msg *msg)
 	}
 }
 
+/* -ready_file: an agent's sign that the service runs and is watched. */
+static void
+write_ready(struct mgr *m, const struct proto_msg *msg)
+{
+	char	line[64];
+	int	e;
+
+	snprintf(line, sizeof(line), "%s pid %u",
+	    msg->u.started.how == STARTED_LAUNCHED ? "launched" : "attached",
+	    msg->u.started.pid);
+	if ((e = outfile_write(m->ready_file, line)) != 0)
+		die(m, "cannot write the ready file %s: %s (%s keeps running "
+		    "on %s, unwatched)", m->ready_file, strerror(-e),
+		    m->display, m->node);
+}
+
 static void
 on_started(struct mgr *m, const struct proto_msg *msg)
 {
@@ -239,6 +264,10 @@ on_started(struct mgr *m, const struct proto_msg *msg)
 	else
 		log_info("%s had ended on %s while nobody watched",
 		    m->display, m->node);
+	/* Once: a re-attach after a lost connection is the same watch. */
+	if (m->ready_file != NULL && !m->have_run &&
+	    msg->u.started.how != STARTED_EXITED)
+		write_ready(m, msg);
 	m->have_run = 1;
 	m->run_id = msg->u.started.run_id;
 	m->pid = msg->u.started.pid;
@@ -266,9 +295,15 @@ on_service_exit(struct mgr *m, const struct proto_msg *msg)
 	send_msg(m, &ack);
 
 	flush_lines(m);
+	/* A stop on request is the cluster's doing, not a failure. */
+	if (m->stopped_by[0] != '\0') {
+		code = 0;
+		log_info("%s stopped on request by %s", m->display,
+		    m->stopped_by);
+		mgr_exit_file(m, "stopped by %s", m->stopped_by);
 	/* A failure's reason is the service's last error line: syslog
 	 * gets it too (a monitor's "disk /dev/x failed: ..."). */
-	if (msg->u.exit.how == EXIT_SIGNAL) {
+	} else if (msg->u.exit.how == EXIT_SIGNAL) {
 		code = 128 + msg->u.exit.value;
 		log_warnx("%s on %s was killed by signal %d (%s)%s%s",
 		    m->display, m->node, msg->u.exit.value,
@@ -281,6 +316,10 @@ on_service_exit(struct mgr *m, const struct proto_msg *msg)
 	else
 		log_info("%s on %s exited with code %d", m->display, m->node,
 		    code);
+	if (msg->u.exit.how == EXIT_SIGNAL)
+		mgr_exit_file(m, "signal %d", msg->u.exit.value);
+	else
+		mgr_exit_file(m, "exit %d", msg->u.exit.value);
 	m->exit_code = code;
 	if (m->conn == NULL || !conn_is_open(m->conn))
 		finish(m, code);
@@ -306,6 +345,13 @@ mgr_frame(struct conn *c, const struct proto_msg *msg)
 		if (dial_hello_mismatch(m, msg, text, sizeof(text)) != 0)
 			die(m, "%s", text);
 		dial_connected(m);
+		/* Never a START of another service to an older guest. */
+		if (m->instance != NULL && !proto_has(msg->u.hello.version,
+		    MSG_START_INSTANCE))
+			die(m, "the cmappserver on %s speaks protocol version "
+			    "%u; -instance needs %u", m->node,
+			    (unsigned)msg->u.hello.version,
+			    (unsigned)dial_needs(MSG_START_INSTANCE));
 		send_start(m);
 		return;
 	case MSG_ERROR:
@@ -331,6 +377,16 @@ mgr_frame(struct conn *c, const struct proto_msg *msg)
 		if (m->phase != PH_WATCHING || msg->u.exit.run_id != m->run_id)
 			break;
 		on_service_exit(m, msg);
+		return;
+	case MSG_STOPPED:
+		if (m->phase != PH_WATCHING ||
+		    msg->u.stopped.run_id != m->run_id)
+			break;
+		vis_bytes(m->stopped_by, sizeof(m->stopped_by),
+		    msg->u.stopped.who.p, msg->u.stopped.who.len, 0);
+		if (m->stopped_by[0] == '\0')
+			snprintf(m->stopped_by, sizeof(m->stopped_by),
+			    "an unnamed manager");
 		return;
 	case MSG_HEARTBEAT_ACK:
 		return;
@@ -377,6 +433,7 @@ on_signal(uv_signal_t *h, int sig)
 	}
 	log_info("detaching from %s on %s on signal %d; it keeps running",
 	    m->display, m->node, sig);
+	mgr_exit_file(m, "detached");
 	finish(m, 0);
 }
 

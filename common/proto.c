@@ -49,11 +49,17 @@ static const struct {
 	{ MSG_EXIT,		1, "EXIT" },
 	{ MSG_DETACH,		1, "DETACH" },
 	{ MSG_EXIT_ACK,		1, "EXIT_ACK" },
+	{ MSG_STOP,		4, "STOP" },
+	{ MSG_STATUS,		4, "STATUS" },
+	{ MSG_STATUS_REPLY,	4, "STATUS_REPLY" },
+	{ MSG_STOPPED,		4, "STOPPED" },
+	{ MSG_START_INSTANCE,	4, "START_INSTANCE" },
 	{ MSG_LIST,		1, "LIST" },
 	{ MSG_LIST_ENTRY,	1, "LIST_ENTRY" },
 	{ MSG_LIST_END,		1, "LIST_END" },
 	{ MSG_LIST_MANAGER,	2, "LIST_MANAGER" },
 	{ MSG_LIST_LEFT,	3, "LIST_LEFT" },
+	{ MSG_LIST_INSTANCE,	4, "LIST_INSTANCE" },
 	/* The shim link's: versioned by SHIM_LINK_VERSION instead. */
 	{ MSG_SHIM_HELLO,	1, "SHIM_HELLO" },
 	{ MSG_SHIM_RELEASE,	1, "SHIM_RELEASE" },
@@ -283,11 +289,15 @@ check_str(const struct proto_str *s, size_t max)
 	return 0;
 }
 
-/* The strings become exec arguments: a NUL would silently cut one short. */
+/*
+ * The strings become exec arguments: a NUL would silently cut one short.
+ * extra: bytes that count toward PROTO_MAX_ARGV_BYTES beside the argv (an
+ * instance name's).
+ */
 static int
-check_argv(uint16_t argc, const struct proto_str *argv)
+check_argv(uint16_t argc, const struct proto_str *argv, size_t extra)
 {
-	size_t		bytes = 2;
+	size_t		bytes = 2 + extra;
 	uint16_t	i;
 	int		r;
 
@@ -324,13 +334,53 @@ check_exit(uint8_t how, int32_t value)
 static int
 check_msg(const struct proto_msg *m)
 {
+	int	r;
+
 	switch (m->type) {
 	case MSG_HELLO:
 		return check_str(&m->u.hello.agent, PROTO_MAX_TEXT);
 	case MSG_ERROR:
 		return check_str(&m->u.error.text, PROTO_MAX_TEXT);
 	case MSG_START:
-		return check_argv(m->u.start.argc, m->u.start.argv);
+		/* A v1-3 START has no instance: one is never dropped. */
+		if (m->u.start.instance.len != 0)
+			return -EINVAL;
+		return check_argv(m->u.start.argc, m->u.start.argv, 0);
+	case MSG_STOP:
+		if (m->u.start.timeout < 1 ||
+		    m->u.start.timeout > PROTO_MAX_STOP_TIMEOUT)
+			return -EINVAL;
+		/* FALLTHROUGH */
+	case MSG_STATUS:
+	case MSG_START_INSTANCE:
+		if ((r = check_str(&m->u.start.instance,
+		    PROTO_MAX_INSTANCE)) != 0)
+			return r;
+		if ((r = proto_instance_ok(m->u.start.instance.p,
+		    m->u.start.instance.len)) != 0)
+			return r;
+		return check_argv(m->u.start.argc, m->u.start.argv,
+		    m->u.start.instance.len);
+	case MSG_STATUS_REPLY:
+		if (m->u.status.state > STATUS_ENDED)
+			return -EINVAL;
+		if (m->u.status.state == STATUS_ENDED)
+			return check_exit(m->u.status.exit_how,
+			    m->u.status.exit_value);
+		return m->u.status.exit_how == 0 &&
+		    m->u.status.exit_value == 0 ? 0 : -EINVAL;
+	case MSG_STOPPED:
+		if (m->u.stopped.who.len == 0)
+			return -EINVAL;
+		return check_str(&m->u.stopped.who, PROTO_MAX_TEXT);
+	case MSG_LIST_INSTANCE:
+		if (m->u.instance.name.len == 0)
+			return -EINVAL;
+		if ((r = check_str(&m->u.instance.name,
+		    PROTO_MAX_INSTANCE)) != 0)
+			return r;
+		return proto_instance_ok(m->u.instance.name.p,
+		    m->u.instance.name.len);
 	case MSG_STARTED:
 		return m->u.started.how <= STARTED_EXITED ? 0 : -EINVAL;
 	case MSG_OUTPUT:
@@ -343,7 +393,7 @@ check_msg(const struct proto_msg *m)
 	case MSG_LIST_ENTRY:
 		if (m->u.entry.state > RUN_DELIVERED)
 			return -EINVAL;
-		return check_argv(m->u.entry.argc, m->u.entry.argv);
+		return check_argv(m->u.entry.argc, m->u.entry.argv, 0);
 	case MSG_LIST_MANAGER:
 		/* Every session has a peer, if only "?": empty is a bug. */
 		if (m->u.manager.peer.len == 0)
@@ -357,7 +407,7 @@ check_msg(const struct proto_msg *m)
 		if (m->u.shim.state == RUN_EXITED &&
 		    check_exit(m->u.shim.exit_how, m->u.shim.exit_value) != 0)
 			return -EINVAL;
-		return check_argv(m->u.shim.argc, m->u.shim.argv);
+		return check_argv(m->u.shim.argc, m->u.shim.argv, 0);
 	case MSG_SHIM_SIGNAL:
 		return m->u.signal.sig >= 1 && m->u.signal.sig <= 64 ? 0 :
 		    -EINVAL;
@@ -418,6 +468,31 @@ get_body(struct rd *r, struct proto_msg *m)
 		break;
 	case MSG_START:
 		get_argv(r, &m->u.start.argc, m->u.start.argv);
+		m->u.start.instance.p = NULL;
+		m->u.start.instance.len = 0;
+		m->u.start.timeout = 0;
+		break;
+	case MSG_STOP:
+	case MSG_STATUS:
+	case MSG_START_INSTANCE:
+		m->u.start.timeout = m->type == MSG_STOP ? get_u32(r) : 0;
+		get_str(r, &m->u.start.instance, PROTO_MAX_INSTANCE);
+		get_argv(r, &m->u.start.argc, m->u.start.argv);
+		break;
+	case MSG_STATUS_REPLY:
+		m->u.status.run_id = get_u64(r);
+		m->u.status.pid = get_u32(r);
+		m->u.status.state = get_u8(r);
+		m->u.status.exit_how = get_u8(r);
+		m->u.status.exit_value = get_i32(r);
+		break;
+	case MSG_STOPPED:
+		m->u.stopped.run_id = get_u64(r);
+		get_str(r, &m->u.stopped.who, PROTO_MAX_TEXT);
+		break;
+	case MSG_LIST_INSTANCE:
+		m->u.instance.run_id = get_u64(r);
+		get_str(r, &m->u.instance.name, PROTO_MAX_INSTANCE);
 		break;
 	case MSG_ATTACH:
 	case MSG_DETACH:
@@ -505,6 +580,29 @@ put_body(struct wr *w, const struct proto_msg *m)
 		break;
 	case MSG_START:
 		put_argv(w, m->u.start.argc, m->u.start.argv);
+		break;
+	case MSG_STOP:
+	case MSG_STATUS:
+	case MSG_START_INSTANCE:
+		if (m->type == MSG_STOP)
+			put_u32(w, m->u.start.timeout);
+		put_str(w, &m->u.start.instance);
+		put_argv(w, m->u.start.argc, m->u.start.argv);
+		break;
+	case MSG_STATUS_REPLY:
+		put_u64(w, m->u.status.run_id);
+		put_u32(w, m->u.status.pid);
+		put_u8(w, m->u.status.state);
+		put_u8(w, m->u.status.exit_how);
+		put_i32(w, m->u.status.exit_value);
+		break;
+	case MSG_STOPPED:
+		put_u64(w, m->u.stopped.run_id);
+		put_str(w, &m->u.stopped.who);
+		break;
+	case MSG_LIST_INSTANCE:
+		put_u64(w, m->u.instance.run_id);
+		put_str(w, &m->u.instance.name);
 		break;
 	case MSG_ATTACH:
 	case MSG_DETACH:
@@ -743,6 +841,25 @@ proto_hello(struct proto_msg *m, uint16_t version, const char *agent)
 	m->u.hello.version = version;
 	m->u.hello.agent.p = (const uint8_t *)agent;
 	m->u.hello.agent.len = (uint16_t)strnlen(agent, PROTO_MAX_TEXT);
+}
+
+/* A name that ends up in logs, -list and file names: no surprises. */
+int
+proto_instance_ok(const uint8_t *name, size_t len)
+{
+	size_t	i;
+	uint8_t	c;
+
+	if (len > PROTO_MAX_INSTANCE)
+		return -EMSGSIZE;
+	for (i = 0; i < len; i++) {
+		c = name[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-'))
+			return -EINVAL;
+	}
+	return 0;
 }
 
 void

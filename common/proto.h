@@ -25,10 +25,11 @@
  * to stop speaking to peers that old.  HELLO settles on the highest
  * version both sides speak, and a peer is never sent a type its version
  * lacks (proto_has()).  1: the first release; 2: LIST_MANAGER; 3:
- * LIST_LEFT.
+ * LIST_LEFT; 4: STOP, STATUS, STATUS_REPLY, STOPPED, START_INSTANCE,
+ * LIST_INSTANCE.
  */
 #define PROTO_VERSION_MIN	1
-#define PROTO_VERSION_MAX	3
+#define PROTO_VERSION_MAX	4
 #define PROTO_VERSION		PROTO_VERSION_MAX	/* the newest */
 #define PROTO_PORT		5315
 #define PROTO_HDR_LEN		8
@@ -39,10 +40,14 @@
 #define PROTO_MAX_TEXT		1024	/* ERROR text, HELLO agent */
 #define PROTO_MAX_OUTPUT	16384	/* data bytes in one OUTPUT frame */
 #define PROTO_MAX_PEER		64	/* LIST_MANAGER peer: "[v6]:port" */
+#define PROTO_MAX_INSTANCE	64	/* instance name: [A-Za-z0-9._-] */
+#define PROTO_MAX_STOP_TIMEOUT	86400	/* STOP: seconds before SIGKILL */
 /*
  * An encoded argv (count and strings) in any frame.  It leaves room in one
  * body for the fixed fields that SHIM_HELLO and LIST_ENTRY carry beside
  * it, so that every START the server accepts can be echoed back whole.
+ * An instance name's bytes count toward it too (START_INSTANCE, STOP,
+ * STATUS), so that a STOP can name every service a START can make.
  */
 #define PROTO_MAX_ARGV_BYTES	(PROTO_MAX_BODY - 64)
 
@@ -60,6 +65,12 @@ enum proto_type {
 	MSG_EXIT		= 204,
 	MSG_DETACH		= 205,
 	MSG_EXIT_ACK		= 206,	/* manager: EXIT received */
+	/* version 4 */
+	MSG_STOP		= 207,	/* manager: stop a service */
+	MSG_STATUS		= 208,	/* manager: how is a service? */
+	MSG_STATUS_REPLY	= 209,	/* server: answer to STATUS or STOP */
+	MSG_STOPPED		= 210,	/* server: before EXIT, stopped by whom */
+	MSG_START_INSTANCE	= 211,	/* manager: START with an instance */
 	/* 3xx: admin */
 	MSG_LIST		= 300,
 	MSG_LIST_ENTRY		= 301,
@@ -67,6 +78,8 @@ enum proto_type {
 	MSG_LIST_MANAGER	= 303,	/* after a LIST_ENTRY: one attached */
 	MSG_LIST_LEFT		= 304,	/* after a LIST_ENTRY: what its ended
 					   service left running */
+	MSG_LIST_INSTANCE	= 305,	/* after a LIST_ENTRY (version 4):
+					   its service's instance name */
 	/* 4xx: cmappserver <-> cmapp-shim (also OUTPUT, EXIT, ERROR) */
 	MSG_SHIM_HELLO		= 400,	/* shim: who and how it is */
 	MSG_SHIM_RELEASE	= 401,	/* server: status delivered, go */
@@ -119,6 +132,14 @@ enum proto_run_state {
 				   has not returned yet */
 };
 
+/* STATUS_REPLY: what the server has for a service identity. */
+enum proto_status {
+	STATUS_NONE	= 0,	/* not running, no status kept */
+	STATUS_STARTING	= 1,	/* being launched: its exec not done */
+	STATUS_RUNNING	= 2,
+	STATUS_ENDED	= 3,	/* ended while unwatched: status kept */
+};
+
 /* A string inside a frame: not NUL-terminated, points into the buffer. */
 struct proto_str {
 	const uint8_t	*p;
@@ -136,9 +157,15 @@ struct proto_msg {
 		struct { uint16_t version; struct proto_str agent; } hello;
 		struct { uint64_t seq; } heartbeat;	/* and HEARTBEAT_ACK */
 		struct { uint16_t code; struct proto_str text; } error;
+		/*
+		 * A service identity: START (instance empty),
+		 * START_INSTANCE, STATUS, STOP (timeout: STOP only).
+		 */
 		struct {
 			uint16_t		argc;
 			struct proto_str	argv[PROTO_MAX_ARGS];
+			struct proto_str	instance; /* may be empty */
+			uint32_t		timeout;  /* s before SIGKILL */
 		} start;
 		/* also DETACH, EXIT_ACK, SHIM_RELEASE */
 		struct { uint64_t run_id; } attach;
@@ -186,6 +213,21 @@ struct proto_msg {
 			uint8_t			where;	/* proto_left_where */
 		} left;
 		struct { uint16_t version; } shim_version; /* SHIM_VERSION */
+		struct {
+			uint64_t		run_id;	/* 0 with STATUS_NONE */
+			uint32_t		pid;	/* 0 unless running */
+			uint8_t			state;	/* enum proto_status */
+			uint8_t			exit_how;   /* STATUS_ENDED */
+			int32_t			exit_value; /* only, else 0 */
+		} status;				/* STATUS_REPLY */
+		struct {
+			uint64_t		run_id;
+			struct proto_str	who;	/* printable */
+		} stopped;				/* STOPPED */
+		struct {
+			uint64_t		run_id;	/* its LIST_ENTRY's */
+			struct proto_str	name;	/* not empty */
+		} instance;				/* LIST_INSTANCE */
 	} u;
 };
 
@@ -265,6 +307,12 @@ int	proto_settled(uint16_t offered, uint16_t answer);
  * must live until the message is encoded.
  */
 void	proto_hello(struct proto_msg *, uint16_t version, const char *agent);
+/*
+ * proto_instance_ok: 0 when name (len bytes) may be an instance name:
+ * 0..PROTO_MAX_INSTANCE bytes of [A-Za-z0-9._-] (empty: no instance);
+ * -EINVAL or -EMSGSIZE otherwise.  The same rule the codec applies.
+ */
+int	proto_instance_ok(const uint8_t *name, size_t len);
 void	proto_error(struct proto_msg *, uint16_t code, const char *text);
 
 #endif

@@ -38,6 +38,10 @@ PLUGINDIR	 = $(APPDIR)/plugins
 
 MAN8		 = $(wildcard conf/man/*.8)
 MAN5		 = $(wildcard conf/man/*.5)
+MAN7		 = $(wildcard conf/man/*.7)
+# The OCF resource agent ocf:cmapp:guestapp, where Pacemaker looks for the
+# provider cmapp.  Not under PREFIX: the OCF root is /usr/lib/ocf.
+OCFDIR		 = /usr/lib/ocf/resource.d/cmapp
 MKKEYS		 = $(BUILD)/cmapp_mkkeys
 MONITORS	 = $(BUILD)/cmapp_net_mon $(BUILD)/cmapp_disk_mon
 # The project's own probes (plugins/plugins.mk); uninstall removes only these.
@@ -75,7 +79,8 @@ install: $(INSTALL_NEEDS)
 	[ -z "$$missing" ] || { echo "install: not built:$$missing; run make" >&2; exit 1; }
 	$(INSTALL) -d -m 755 "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$(APPDIR)" \
 		"$(DESTDIR)$(SYSCONFDIR)" "$(DESTDIR)$(INITDIR)" "$(DESTDIR)$(UNITDIR)" \
-		"$(DESTDIR)$(MANDIR)/man8" "$(DESTDIR)$(MANDIR)/man5" "$(DESTDIR)$(DOCDIR)"
+		"$(DESTDIR)$(MANDIR)/man8" "$(DESTDIR)$(MANDIR)/man5" "$(DESTDIR)$(MANDIR)/man7" \
+		"$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(OCFDIR)"
 	$(INSTALL) -m 755 $(BUILD)/cmappmgr "$(DESTDIR)$(SBINDIR)/cmappmgr"
 	$(INSTALL) -m 755 $(BUILD)/cmappserver "$(DESTDIR)$(APPDIR)/cmappserver"
 	$(INSTALL) -m 755 $(MKKEYS) "$(DESTDIR)$(APPDIR)/cmapp_mkkeys"
@@ -91,6 +96,8 @@ install: $(INSTALL_NEEDS)
 	$(call conf_sample,conf/cmappserver.conf,$(APPDIR)/cmappserver.conf)
 	$(INSTALL) -m 644 $(MAN8) "$(DESTDIR)$(MANDIR)/man8/"
 	$(INSTALL) -m 644 $(MAN5) "$(DESTDIR)$(MANDIR)/man5/"
+	$(INSTALL) -m 644 $(MAN7) "$(DESTDIR)$(MANDIR)/man7/"
+	$(INSTALL) -m 755 conf/ocf/guestapp "$(DESTDIR)$(OCFDIR)/guestapp"
 	$(INSTALL) -m 644 conf/cmappserver.service "$(DESTDIR)$(UNITDIR)/cmappserver.service"
 	$(INSTALL) -m 644 conf/cmappserver-stop-all.service "$(DESTDIR)$(UNITDIR)/cmappserver-stop-all.service"
 	$(INSTALL) -m 755 conf/cmappserver.init "$(DESTDIR)$(INITDIR)/cmappserver"
@@ -114,6 +121,9 @@ uninstall:
 	rm -f $(patsubst conf/man/%,"$(DESTDIR)$(MANDIR)/man8/%",$(MAN8)) \
 		"$(DESTDIR)$(MANDIR)/man8/cmapp_net_mon.pl.8"
 	rm -f $(patsubst conf/man/%,"$(DESTDIR)$(MANDIR)/man5/%",$(MAN5))
+	rm -f $(patsubst conf/man/%,"$(DESTDIR)$(MANDIR)/man7/%",$(MAN7))
+	rm -f "$(DESTDIR)$(OCFDIR)/guestapp"
+	rmdir "$(DESTDIR)$(OCFDIR)" 2>/dev/null || true
 	rm -f "$(DESTDIR)$(UNITDIR)/cmappserver.service" \
 		"$(DESTDIR)$(UNITDIR)/cmappserver-stop-all.service" "$(DESTDIR)$(INITDIR)/cmappserver"
 	rm -f $(foreach f,$(notdir $(DOCS)),"$(DESTDIR)$(DOCDIR)/$(f)")
@@ -126,7 +136,7 @@ uninstall:
 check-man:
 	@command -v groff >/dev/null 2>&1 || \
 		{ echo "check-man: groff not found (Debian package groff-base)" >&2; exit 1; }
-	@fail=0; for p in $(MAN8) $(MAN5); do \
+	@fail=0; for p in $(MAN8) $(MAN5) $(MAN7); do \
 		w=$$(LC_ALL=C.UTF-8 groff -ww -z -man -Tutf8 "$$p" 2>&1); \
 		if [ -n "$$w" ]; then echo "$$p:"; echo "$$w"; fail=1; \
 		else echo "ok    $$p"; fi; \

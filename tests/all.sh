@@ -95,10 +95,12 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 # and the soak run with fewer sockets or cycles and scaled time bounds
 # (CMAPP_SLOW).  Left out there: the TLS scan, which checks the TLS set-up
 # (the same in every build) and whose time bounds do not hold there, and
-# the install test, which builds and tests plain binaries of its own.
+# the install test, which builds and tests plain binaries of its own, and
+# the Pacemaker test, which tests the agent and the cluster's timings (its
+# cmappmgr and cmappserver are those of the plain suite).
 SLOW_TESTS=()
 for f in tests/e2e/*.sh; do
-	case $f in */52_testssl.sh|*/40_install.sh) continue ;; esac
+	case $f in */52_testssl.sh|*/40_install.sh|*/70_pacemaker.sh) continue ;; esac
 	SLOW_TESTS+=("$f")
 done
 # run_one NAME SUMMARY_REGEX COMMAND...: a suite, to its end.

@@ -465,7 +465,8 @@ Test(proto, unknown_type)
 	cr_expect_eq(proto_decode(0, hdr, 0, &out), -ENOTSUP);
 	cr_expect_eq(proto_decode(199, hdr, 0, &out), -ENOTSUP);
 	cr_expect_eq(proto_decode(0xffff, hdr, 0, &out), -ENOTSUP);
-	cr_expect_eq(proto_decode(305, hdr, 0, &out), -ENOTSUP);
+	cr_expect_eq(proto_decode(306, hdr, 0, &out), -ENOTSUP);
+	cr_expect_eq(proto_decode(212, hdr, 0, &out), -ENOTSUP);
 }
 
 Test(proto, type_names)
@@ -1239,6 +1240,9 @@ Test(proto, has_by_version)
 	    MSG_HEARTBEAT_ACK, MSG_ERROR, MSG_START, MSG_ATTACH, MSG_STARTED,
 	    MSG_OUTPUT, MSG_EXIT, MSG_DETACH, MSG_EXIT_ACK, MSG_LIST,
 	    MSG_LIST_ENTRY, MSG_LIST_END };
+	static const uint16_t	v4[] = { MSG_STOP, MSG_STATUS,
+	    MSG_STATUS_REPLY, MSG_STOPPED, MSG_START_INSTANCE,
+	    MSG_LIST_INSTANCE };
 	size_t			i;
 
 	for (i = 0; i < sizeof(v1) / sizeof(v1[0]); i++) {
@@ -1255,6 +1259,12 @@ Test(proto, has_by_version)
 	cr_expect_not(proto_has(2, MSG_LIST_LEFT));
 	cr_expect(proto_has(3, MSG_LIST_LEFT));
 	cr_expect(proto_has(PROTO_VERSION_MAX, MSG_LIST_LEFT));
+	for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
+		cr_expect_not(proto_has(3, v4[i]), "%s in version 3",
+		    proto_type_name(v4[i]));
+		cr_expect(proto_has(4, v4[i]), "%s not in version 4",
+		    proto_type_name(v4[i]));
+	}
 	/* Unknown types are in no version. */
 	cr_expect_not(proto_has(PROTO_VERSION_MAX, 999));
 	cr_expect_not(proto_has(UINT16_MAX, 0));
@@ -1538,4 +1548,343 @@ Test(proto, fuzz_seeds_decode)
 	free(buf);
 	cr_expect_geq(files, SEED_MIN, "only %d seeds in %s", files, dir);
 	cr_expect_gt(sessions, 0, "no session seed in %s", dir);
+}
+
+/*
+ * Version 4.  The identity of STOP, STATUS and START_INSTANCE: [u32
+ * timeout, STOP only] str instance, u16 argc, argc x str.
+ */
+static void
+ident(uint16_t type, const char *instance, uint32_t timeout)
+{
+	memset(&in, 0, sizeof(in));
+	in.type = type;
+	in.u.start.timeout = timeout;
+	in.u.start.instance = S(instance);
+	in.u.start.argc = 2;
+	in.u.start.argv[0] = S("/bin/app");
+	in.u.start.argv[1] = S("-x");
+}
+
+Test(proto, layout_stop)
+{
+	static const uint8_t	want[] = {
+		0, 0, 0, 0x18, 0, 207, 0, 0,	/* header: 24 bytes, STOP */
+		0, 0, 0, 10,			/* timeout */
+		0, 2, 'b', '2',			/* instance */
+		0, 2,				/* argc */
+		0, 8, '/', 'b', 'i', 'n', '/', 'a', 'p', 'p',
+		0, 2, '-', 'x',
+	};
+	ssize_t			n;
+
+	ident(MSG_STOP, "b2", 10);
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, (ssize_t)sizeof(want));
+	cr_expect_eq(memcmp(frame, want, sizeof(want)), 0);
+	roundtrip();
+	cr_expect_eq(out.u.start.timeout, 10);
+	expect_str(out.u.start.instance, S("b2"));
+	cr_assert_eq(out.u.start.argc, 2);
+	expect_str(out.u.start.argv[0], S("/bin/app"));
+	expect_str(out.u.start.argv[1], S("-x"));
+	cr_expect_eq(decode_exact(MSG_STOP, want + PROTO_HDR_LEN,
+	    sizeof(want) - PROTO_HDR_LEN - 1), -EBADMSG, "short");
+}
+
+/* STATUS and START_INSTANCE: the same without the timeout. */
+Test(proto, layout_status_and_start_instance)
+{
+	static const uint8_t	want[] = {
+		0, 0, 0, 0x14, 0, 208, 0, 0,	/* header: 20 bytes, STATUS */
+		0, 2, 'b', '2',
+		0, 2,
+		0, 8, '/', 'b', 'i', 'n', '/', 'a', 'p', 'p',
+		0, 2, '-', 'x',
+	};
+	uint8_t			copy[sizeof(want)];
+	ssize_t			n;
+
+	ident(MSG_STATUS, "b2", 0);
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, (ssize_t)sizeof(want));
+	cr_expect_eq(memcmp(frame, want, sizeof(want)), 0);
+	roundtrip();
+	expect_str(out.u.start.instance, S("b2"));
+	cr_expect_eq(out.u.start.timeout, 0);
+
+	ident(MSG_START_INSTANCE, "b2", 0);
+	memcpy(copy, want, sizeof(want));
+	copy[5] = 211;
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, (ssize_t)sizeof(copy));
+	cr_expect_eq(memcmp(frame, copy, sizeof(copy)), 0);
+	roundtrip();
+	expect_str(out.u.start.instance, S("b2"));
+	cr_assert_eq(out.u.start.argc, 2);
+
+	/* An empty instance is today's identity, in every one of them. */
+	ident(MSG_START_INSTANCE, "", 0);
+	roundtrip();
+	cr_expect_eq(out.u.start.instance.len, 0);
+	ident(MSG_STATUS, "", 0);
+	roundtrip();
+	ident(MSG_STOP, "", 1);
+	roundtrip();
+	cr_expect_eq(out.u.start.timeout, 1);
+}
+
+/* A v1-3 START has no room for an instance: it can never be dropped. */
+Test(proto, start_has_no_instance)
+{
+	ident(MSG_START, "b2", 0);
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	ident(MSG_START, "", 0);
+	roundtrip();
+	cr_expect_eq(out.u.start.instance.len, 0);
+	cr_expect_eq(out.u.start.timeout, 0);
+}
+
+Test(proto, instance_rules)
+{
+	static const char *const good[] = { "a", "A-Z_0.9", "..", "-x",
+	    "1234567890123456789012345678901234567890123456789012345678901234",
+	};
+	static const char *const bad[] = { "a b", "a/b", "\xc3\xbc", "a\tb",
+	    "a;b", "$x", "*", "a\nb",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cr_expect_eq(proto_instance_ok((const uint8_t *)good[i],
+		    strlen(good[i])), 0, "%s", good[i]);
+		ident(MSG_STATUS, good[i], 0);
+		roundtrip();
+		expect_str(out.u.start.instance, S(good[i]));
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(proto_instance_ok((const uint8_t *)bad[i],
+		    strlen(bad[i])), -EINVAL, "%s", bad[i]);
+		ident(MSG_STOP, bad[i], 5);
+		cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL,
+		    "%s", bad[i]);
+	}
+	cr_expect_eq(proto_instance_ok(NULL, 0), 0);
+	cr_expect_eq(proto_instance_ok((const uint8_t *)"a\0b", 3), -EINVAL);
+	/* 65 bytes: over PROTO_MAX_INSTANCE, by encoder and decoder. */
+	ident(MSG_STATUS, "12345678901234567890123456789012345678901234567890"
+	    "123456789012345", 0);
+	cr_expect_eq(in.u.start.instance.len, PROTO_MAX_INSTANCE + 1);
+	cr_expect_eq(proto_instance_ok(in.u.start.instance.p,
+	    in.u.start.instance.len), -EMSGSIZE);
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EMSGSIZE);
+	{
+		uint8_t	body[2 + 65 + 2 + 2 + 1];
+
+		memset(body, 'a', sizeof(body));
+		body[0] = 0;
+		body[1] = 65;
+		body[67] = 0;
+		body[68] = 1;
+		body[69] = 0;
+		body[70] = 1;
+		cr_expect_eq(decode_exact(MSG_STATUS, body, sizeof(body)),
+		    -EBADMSG);
+		body[1] = 64;	/* the same bytes as a 64-byte name: */
+		cr_expect_eq(decode_exact(MSG_STATUS, body, sizeof(body)),
+		    -EBADMSG, "bytes left over");
+		/* a 64-byte name with a bad byte in the middle */
+		body[1] = 65;
+		body[30] = ' ';
+		cr_expect_eq(decode_exact(MSG_STATUS, body, sizeof(body)),
+		    -EBADMSG);
+	}
+	/* The argv rules hold as in START. */
+	ident(MSG_STATUS, "x", 0);
+	in.u.start.argv[0] = S("");
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	in.u.start.argc = 0;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+}
+
+Test(proto, stop_timeout_range)
+{
+	static const uint8_t	zero[] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 'a' };
+	uint8_t			body[sizeof(zero)];
+
+	ident(MSG_STOP, "", 0);
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	ident(MSG_STOP, "", PROTO_MAX_STOP_TIMEOUT + 1);
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	ident(MSG_STOP, "", PROTO_MAX_STOP_TIMEOUT);
+	roundtrip();
+	cr_expect_eq(out.u.start.timeout, PROTO_MAX_STOP_TIMEOUT);
+	cr_expect_eq(decode_exact(MSG_STOP, zero, sizeof(zero)), -EBADMSG);
+	memcpy(body, zero, sizeof(body));
+	body[3] = 1;
+	cr_expect_eq(decode_exact(MSG_STOP, body, sizeof(body)), 0);
+	cr_expect_eq(out.u.start.timeout, 1);
+	body[0] = 0xff;
+	cr_expect_eq(decode_exact(MSG_STOP, body, sizeof(body)), -EBADMSG);
+	/* Without its timeout, the same bytes are a STATUS, not a STOP. */
+	cr_expect_eq(decode_exact(MSG_STOP, zero + 4, sizeof(zero) - 4),
+	    -EBADMSG);
+	cr_expect_eq(decode_exact(MSG_STATUS, zero + 4, sizeof(zero) - 4), 0);
+}
+
+/* The instance counts toward PROTO_MAX_ARGV_BYTES: a STOP or a SHIM_HELLO
+ * can name whatever START_INSTANCE made. */
+Test(proto, instance_argv_bytes_limit)
+{
+	static const char	name[] = "abcdefghij";
+	struct proto_str	inst = S(name);
+	ssize_t			n;
+
+	start_of_size(PROTO_MAX_ARGV_BYTES - inst.len, 17);
+	in.type = MSG_START_INSTANCE;
+	in.u.start.instance = inst;
+	roundtrip();
+	in.type = MSG_STOP;
+	in.u.start.timeout = 10;
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_expect_gt(n, 0);
+	cr_expect_leq(n, PROTO_MAX_FRAME);
+	start_of_size(PROTO_MAX_ARGV_BYTES - inst.len + 1, 17);
+	in.type = MSG_START_INSTANCE;
+	in.u.start.instance = inst;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EMSGSIZE);
+	in.type = MSG_STATUS;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EMSGSIZE);
+	/* The same body built by hand: the decoder refuses it too. */
+	in.u.start.argv[0].len--;
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_gt(n, 0);
+	frame[PROTO_HDR_LEN + 2 + inst.len + 2 + 1] += 1;
+	frame[n] = 'a';
+	cr_expect_eq(decode_exact(MSG_STATUS, frame + PROTO_HDR_LEN,
+	    (size_t)n - PROTO_HDR_LEN + 1), -EBADMSG);
+}
+
+/* STATUS_REPLY: u64 run_id, u32 pid, u8 state, u8 exit how, i32 value. */
+Test(proto, status_reply)
+{
+	static const uint8_t	want[] = {
+		0, 0, 0, 18, 0, 209, 0, 0,
+		0, 0, 0, 0, 0, 0, 0x12, 0x34,	/* run_id */
+		0, 0, 0x10, 0x92,		/* pid 4242 */
+		3,				/* STATUS_ENDED */
+		1, 0, 0, 0, 15,			/* signal 15 */
+	};
+	uint8_t			body[18];
+	ssize_t			n;
+	unsigned		s;
+
+	in.type = MSG_STATUS_REPLY;
+	in.u.status.run_id = 0x1234;
+	in.u.status.pid = 4242;
+	in.u.status.state = STATUS_ENDED;
+	in.u.status.exit_how = EXIT_SIGNAL;
+	in.u.status.exit_value = 15;
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, (ssize_t)sizeof(want));
+	cr_expect_eq(memcmp(frame, want, sizeof(want)), 0);
+	roundtrip();
+	cr_expect_eq(out.u.status.run_id, 0x1234);
+	cr_expect_eq(out.u.status.pid, 4242);
+	cr_expect_eq(out.u.status.state, STATUS_ENDED);
+	cr_expect_eq(out.u.status.exit_how, EXIT_SIGNAL);
+	cr_expect_eq(out.u.status.exit_value, 15);
+	memcpy(body, want + PROTO_HDR_LEN, sizeof(body));
+	body[12] = 4;
+	cr_expect_eq(decode_exact(MSG_STATUS_REPLY, body, 18), -EBADMSG,
+	    "unknown state");
+	body[12] = STATUS_ENDED;
+	body[17] = 0;
+	cr_expect_eq(decode_exact(MSG_STATUS_REPLY, body, 18), -EBADMSG,
+	    "signal 0");
+	cr_expect_eq(decode_exact(MSG_STATUS_REPLY, want + PROTO_HDR_LEN, 17),
+	    -EBADMSG, "short");
+	/* Not ended: no exit status, so none may be sent. */
+	for (s = STATUS_NONE; s < STATUS_ENDED; s++) {
+		in.u.status.state = (uint8_t)s;
+		cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+		in.u.status.exit_how = 0;
+		in.u.status.exit_value = 0;
+		roundtrip();
+		cr_expect_eq(out.u.status.state, s);
+		in.u.status.exit_how = EXIT_SIGNAL;
+		in.u.status.exit_value = 15;
+	}
+	in.u.status.state = STATUS_ENDED;
+	in.u.status.exit_how = EXIT_CODE;
+	in.u.status.exit_value = 256;
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+}
+
+/* STOPPED: u64 run_id, str who (1..PROTO_MAX_TEXT). */
+Test(proto, stopped)
+{
+	static const uint8_t	want[] = {
+		0, 0, 0, 13, 0, 210, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 7,
+		0, 3, 'm', 'g', 'r',
+	};
+	static char		big[PROTO_MAX_TEXT + 2];
+	ssize_t			n;
+
+	in.type = MSG_STOPPED;
+	in.u.stopped.run_id = 7;
+	in.u.stopped.who = S("mgr");
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, (ssize_t)sizeof(want));
+	cr_expect_eq(memcmp(frame, want, sizeof(want)), 0);
+	roundtrip();
+	cr_expect_eq(out.u.stopped.run_id, 7);
+	expect_str(out.u.stopped.who, S("mgr"));
+	in.u.stopped.who = S("");
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	memset(big, 'w', sizeof(big) - 1);
+	in.u.stopped.who = S(big);
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EMSGSIZE);
+	in.u.stopped.who.len = PROTO_MAX_TEXT;
+	roundtrip();
+	cr_expect_eq(out.u.stopped.who.len, PROTO_MAX_TEXT);
+	cr_expect_eq(decode_exact(MSG_STOPPED, want + PROTO_HDR_LEN, 10),
+	    -EBADMSG, "empty who");
+}
+
+/* LIST_INSTANCE: u64 run_id, str name (1..PROTO_MAX_INSTANCE, the rule). */
+Test(proto, list_instance)
+{
+	static const uint8_t	want[] = {
+		0, 0, 0, 13, 0x01, 0x31, 0, 0,	/* 305 */
+		0, 0, 0, 0, 0, 0, 0, 9,
+		0, 3, 'b', '.', '2',
+	};
+	uint8_t			body[13];
+	ssize_t			n;
+
+	in.type = MSG_LIST_INSTANCE;
+	in.u.instance.run_id = 9;
+	in.u.instance.name = S("b.2");
+	n = proto_encode(&in, frame, sizeof(frame));
+	cr_assert_eq(n, (ssize_t)sizeof(want));
+	cr_expect_eq(memcmp(frame, want, sizeof(want)), 0);
+	roundtrip();
+	cr_expect_eq(out.u.instance.run_id, 9);
+	expect_str(out.u.instance.name, S("b.2"));
+	in.u.instance.name = S("");
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	in.u.instance.name = S("b 2");
+	cr_expect_eq(proto_encode(&in, frame, sizeof(frame)), -EINVAL);
+	memcpy(body, want + PROTO_HDR_LEN, sizeof(body));
+	body[11] = '/';
+	cr_expect_eq(decode_exact(MSG_LIST_INSTANCE, body, 13), -EBADMSG);
+	cr_expect_str_eq(proto_type_name(MSG_LIST_INSTANCE), "LIST_INSTANCE");
+	cr_expect_str_eq(proto_type_name(MSG_STOP), "STOP");
+	cr_expect_str_eq(proto_type_name(MSG_STATUS), "STATUS");
+	cr_expect_str_eq(proto_type_name(MSG_STATUS_REPLY), "STATUS_REPLY");
+	cr_expect_str_eq(proto_type_name(MSG_STOPPED), "STOPPED");
+	cr_expect_str_eq(proto_type_name(MSG_START_INSTANCE),
+	    "START_INSTANCE");
 }

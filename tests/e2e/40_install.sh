@@ -46,6 +46,8 @@ expected() {
 644 /usr/share/man/man8/cmapp_disk_mon.8
 644 /usr/share/man/man5/cmappmgr.conf.5
 644 /usr/share/man/man5/cmappserver.conf.5
+644 /usr/share/man/man7/ocf_cmapp_guestapp.7
+755 /usr/lib/ocf/resource.d/cmapp/guestapp
 644 /usr/share/doc/cmapp/README.md
 644 /usr/share/doc/cmapp/package-example.conf
 644 /usr/share/doc/cmapp/cmappmgr.conf

@@ -9,8 +9,8 @@
 command -v groff >/dev/null ||
 	{ echo "skip: groff not found (Debian package groff-base)"; exit 77; }
 MAN=$TOP/conf/man
-pages=("$MAN"/*.[58])
-[ ${#pages[@]} -ge 6 ] || fail "expected 6 man pages in $MAN, found ${#pages[@]}"
+pages=("$MAN"/*.[578])
+[ ${#pages[@]} -ge 7 ] || fail "expected 7 man pages in $MAN, found ${#pages[@]}"
 
 # --- Every page formats cleanly, at the usual and at a narrow width.
 for p in "${pages[@]}"; do
@@ -130,6 +130,16 @@ expect_grep "^cmapp_disk_mon: no DISK to monitor$" "$T/o"
 expect_eq $? 1 "cmapp_disk_mon --log-file -help (a log file, then a missing disk)" "$T/o"
 expect_grep "$T/nodisk" "$T/o"
 expect_grep "$T/nodisk" "$T/-help"
+
+# --- The OCF agent's page documents each parameter of its meta-data.
+if [ -f /usr/lib/ocf/lib/heartbeat/ocf-shellfuncs ]; then
+	OCF_ROOT=/usr/lib/ocf "$TOP/conf/ocf/guestapp" meta-data >"$T/md.xml" ||
+		fail "guestapp meta-data exited $?"
+	for k in $(sed -n 's/^<parameter name="\([a-z_]*\)".*/\1/p' "$T/md.xml"); do
+		grep -q "^\.BI $k=" "$MAN/ocf_cmapp_guestapp.7" ||
+			fail "ocf_cmapp_guestapp.7 does not document the parameter $k"
+	done
+fi
 
 # --- The conf pages name every key the parser knows.
 for k in keyStore keyStorePassword trustStore trustStorePassword; do

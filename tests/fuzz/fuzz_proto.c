@@ -49,9 +49,11 @@ static const uint16_t known[] = {
 	MSG_LIST_ENTRY, MSG_LIST_END, MSG_LIST_MANAGER, MSG_SHIM_HELLO,
 	MSG_SHIM_RELEASE,
 	MSG_SHIM_SIGNAL, MSG_LIST_LEFT, MSG_SHIM_LEFT, MSG_SHIM_VERSION,
+	MSG_STOP, MSG_STATUS, MSG_STATUS_REPLY, MSG_STOPPED,
+	MSG_START_INSTANCE, MSG_LIST_INSTANCE,
 };
 static const uint16_t unknown[] = {
-	0, 1, 99, 104, 199, 207, 299, 305, 399, 405, 500, 0x8000, 0xffff,
+	0, 1, 99, 104, 199, 212, 299, 306, 399, 405, 500, 0x8000, 0xffff,
 };
 #define NKNOWN		(sizeof(known) / sizeof(known[0]))
 #define NUNKNOWN	(sizeof(unknown) / sizeof(unknown[0]))
@@ -105,8 +107,26 @@ msg_eq(const struct proto_msg *a, const struct proto_msg *b)
 		return a->u.error.code == b->u.error.code &&
 		    str_eq(&a->u.error.text, &b->u.error.text);
 	case MSG_START:
+	case MSG_STOP:
+	case MSG_STATUS:
+	case MSG_START_INSTANCE:
 		return argv_eq(a->u.start.argc, a->u.start.argv,
-		    b->u.start.argc, b->u.start.argv);
+		    b->u.start.argc, b->u.start.argv) &&
+		    str_eq(&a->u.start.instance, &b->u.start.instance) &&
+		    (a->type != MSG_STOP ||
+		    a->u.start.timeout == b->u.start.timeout);
+	case MSG_STATUS_REPLY:
+		return a->u.status.run_id == b->u.status.run_id &&
+		    a->u.status.pid == b->u.status.pid &&
+		    a->u.status.state == b->u.status.state &&
+		    a->u.status.exit_how == b->u.status.exit_how &&
+		    a->u.status.exit_value == b->u.status.exit_value;
+	case MSG_STOPPED:
+		return a->u.stopped.run_id == b->u.stopped.run_id &&
+		    str_eq(&a->u.stopped.who, &b->u.stopped.who);
+	case MSG_LIST_INSTANCE:
+		return a->u.instance.run_id == b->u.instance.run_id &&
+		    str_eq(&a->u.instance.name, &b->u.instance.name);
 	case MSG_ATTACH:
 	case MSG_DETACH:
 	case MSG_EXIT_ACK:
@@ -198,6 +218,33 @@ check_argv(uint16_t argc, const struct proto_str *argv, const uint8_t *body,
 	}
 }
 
+/* An argv's bytes as encoded: its count and each length and string. */
+static size_t
+argv_bytes(uint16_t argc, const struct proto_str *argv)
+{
+	size_t		bytes = 2;
+	uint16_t	i;
+
+	for (i = 0; i < argc; i++)
+		bytes += 2 + (size_t)argv[i].len;
+	return bytes;
+}
+
+/* Version 4's instance name: [A-Za-z0-9._-], its bytes in the argv's. */
+static void
+check_instance(const struct proto_str *s, const uint8_t *body, size_t len)
+{
+	uint16_t	i;
+	uint8_t		c;
+
+	check_in(s, body, len, PROTO_MAX_INSTANCE);
+	for (i = 0; i < s->len; i++) {
+		c = s->p[i];
+		CHECK((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-');
+	}
+}
+
 static void
 check_exit(uint8_t how, int32_t value)
 {
@@ -233,6 +280,41 @@ check_decoded(const struct proto_msg *m, const uint8_t *body, size_t len)
 	case MSG_START:
 		check_argv(m->u.start.argc, m->u.start.argv, body, len);
 		CHECK(len >= 2u + 2u * m->u.start.argc + 1);
+		CHECK(m->u.start.instance.len == 0);
+		break;
+	case MSG_STOP:
+	case MSG_STATUS:
+	case MSG_START_INSTANCE:
+		check_argv(m->u.start.argc, m->u.start.argv, body, len);
+		check_instance(&m->u.start.instance, body, len);
+		CHECK(len == (m->type == MSG_STOP ? 4u : 0u) + 2u +
+		    m->u.start.instance.len + argv_bytes(m->u.start.argc,
+		    m->u.start.argv));
+		CHECK(m->u.start.instance.len + argv_bytes(m->u.start.argc,
+		    m->u.start.argv) <= PROTO_MAX_ARGV_BYTES);
+		if (m->type == MSG_STOP)
+			CHECK(m->u.start.timeout >= 1 &&
+			    m->u.start.timeout <= PROTO_MAX_STOP_TIMEOUT);
+		break;
+	case MSG_STATUS_REPLY:
+		CHECK(len == 18);
+		CHECK(m->u.status.state <= STATUS_ENDED);
+		if (m->u.status.state == STATUS_ENDED)
+			check_exit(m->u.status.exit_how,
+			    m->u.status.exit_value);
+		else
+			CHECK(m->u.status.exit_how == 0 &&
+			    m->u.status.exit_value == 0);
+		break;
+	case MSG_STOPPED:
+		CHECK(len >= 11 && len <= 10 + PROTO_MAX_TEXT);
+		check_in(&m->u.stopped.who, body, len, PROTO_MAX_TEXT);
+		CHECK(m->u.stopped.who.len == len - 10);
+		break;
+	case MSG_LIST_INSTANCE:
+		CHECK(len >= 11 && len <= 10 + PROTO_MAX_INSTANCE);
+		check_instance(&m->u.instance.name, body, len);
+		CHECK(m->u.instance.name.len == len - 10);
 		break;
 	case MSG_STARTED:
 		CHECK(len == 13);
@@ -829,6 +911,28 @@ as_recipe(const uint8_t *data, size_t size)
 		break;
 	case MSG_START:
 		m.u.start.argc = take_argv(&r, m.u.start.argv);
+		break;
+	case MSG_STOP:
+	case MSG_STATUS:
+	case MSG_START_INSTANCE:
+		m.u.start.timeout = (uint32_t)take(&r, 4);
+		m.u.start.instance = take_str(&r, PROTO_MAX_INSTANCE);
+		m.u.start.argc = take_argv(&r, m.u.start.argv);
+		break;
+	case MSG_STATUS_REPLY:
+		m.u.status.run_id = take(&r, 8);
+		m.u.status.pid = (uint32_t)take(&r, 4);
+		m.u.status.state = (uint8_t)take(&r, 1);
+		m.u.status.exit_how = (uint8_t)take(&r, 1);
+		m.u.status.exit_value = (int32_t)(uint32_t)take(&r, 4);
+		break;
+	case MSG_STOPPED:
+		m.u.stopped.run_id = take(&r, 8);
+		m.u.stopped.who = take_str(&r, PROTO_MAX_TEXT);
+		break;
+	case MSG_LIST_INSTANCE:
+		m.u.instance.run_id = take(&r, 8);
+		m.u.instance.name = take_str(&r, PROTO_MAX_INSTANCE);
 		break;
 	case MSG_ATTACH:
 	case MSG_DETACH:

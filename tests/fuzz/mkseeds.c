@@ -274,6 +274,45 @@ main(int argc, char **argv)
 	m.u.left.count = 2;
 	m.u.left.where = LEFT_CGROUP;
 	seed("304_list_left", &m);
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_LIST_INSTANCE;
+	m.u.instance.run_id = 100;
+	m.u.instance.name = S("copy-2.old_A");
+	seed("305_list_instance", &m);
+
+	/* Version 4: a service's identity is its argv and an instance. */
+	start(&m, sh);
+	m.type = MSG_START_INSTANCE;
+	m.u.start.instance = S("second");
+	seed("211_start_instance", &m);
+	m.u.start.instance = S("");
+	seed("211_start_instance_empty", &m);
+	m.type = MSG_STATUS;
+	seed("208_status", &m);
+	m.u.start.instance = S("b.2");
+	seed("208_status_instance", &m);
+	m.type = MSG_STOP;
+	m.u.start.timeout = 10;
+	seed("207_stop_instance", &m);
+	m.u.start.instance = S("");
+	m.u.start.timeout = PROTO_MAX_STOP_TIMEOUT;
+	seed("207_stop", &m);
+	for (i = STATUS_NONE; i <= STATUS_ENDED; i++) {
+		memset(&m, 0, sizeof(m));
+		m.type = MSG_STATUS_REPLY;
+		m.u.status.state = (uint8_t)i;
+		m.u.status.run_id = i == STATUS_NONE ? 0 : 7;
+		m.u.status.pid = i == STATUS_RUNNING ? 4242 : 0;
+		m.u.status.exit_how = i == STATUS_ENDED ? EXIT_SIGNAL : 0;
+		m.u.status.exit_value = i == STATUS_ENDED ? 15 : 0;
+		snprintf(name, sizeof(name), "209_status_reply_%u", i);
+		seed(name, &m);
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_STOPPED;
+	m.u.stopped.run_id = 7;
+	m.u.stopped.who = S("cmappmgr 0.1.0 at 127.0.0.1:40212");
+	seed("210_stopped", &m);
 
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_SHIM_HELLO;

@@ -1,0 +1,188 @@
+# SPDX-License-Identifier: ISC
+# ocf:cmapp:guestapp under a real Pacemaker: a one-node corosync + Pacemaker
+# cluster on 127.0.0.1 (tests/pcmk.inc, no systemd), cmappserver on loopback
+# as the guest.  ocf-tester passes the agent; a resource starts the
+# application once; its exit 5 has it running again within 1 s with a 30 s
+# monitor, the reason saying "exit code 5"; a killed watcher is replaced,
+# watching the same process; disable stops it in the guest; an end kept
+# from a manager outside the cluster does not fail the next start; a
+# resource created for a running application adopts it; a guest that does
+# not answer fails start with a reason naming it.  Skips when Pacemaker
+# cannot be installed (a failure under CI=true).
+# cost: 60
+# limit: 180
+. "$TOP/tests/pcmk.inc"
+pcmk_need
+
+# The agent as Pacemaker finds it, under a provider of the test's own (an
+# installed ocf:cmapp:guestapp stays untouched).
+PROVIDER=cmapp-e2e-$$
+OCFDIR=/usr/lib/ocf/resource.d/$PROVIDER
+AGENT=$OCFDIR/guestapp
+mkdir -p "$OCFDIR"
+ln -s "$TOP/conf/ocf/guestapp" "$AGENT"
+STATE=$T/state
+MGRCONF=$KEYS/host/cmappmgr.conf
+
+# The application: runs until its control file CTL appears, then exits with
+# the code written there (the file removed first).  Each start and exit is
+# logged with the time in ms to CTL.log.
+APP=$T/guestapp.sh
+cat >"$APP.tmp" <<'EOF'
+#!/bin/bash
+ctl=$1
+t=${EPOCHREALTIME/./}; echo "start $$ $((t / 1000))" >>"$ctl.log"
+while :; do
+	if [ -e "$ctl" ]; then
+		c=$(cat "$ctl"); rm -f "$ctl"
+		t=${EPOCHREALTIME/./}; echo "exit $$ $((t / 1000))" >>"$ctl.log"
+		exit "$c"
+	fi
+	sleep 0.02
+done
+EOF
+chmod +x "$APP.tmp" && mv "$APP.tmp" "$APP"
+
+cleanup() {
+	local r
+	for r in r1 r2 r3; do
+		cibadmin --delete --xml-text "<primitive id=\"$r\"/>" >/dev/null 2>&1
+	done
+	wait_for 10 eval '! crm_mon -1 2>/dev/null | grep -q "ocf:$PROVIDER:guestapp"'
+	pcmk_down
+	rm -rf "$OCFDIR"
+	end_test
+}
+
+expect "cmappserver starts" start_server
+pcmk_up
+trap 'cleanup; true' EXIT
+
+# --- ocf-tester: the agent by itself, outside the cluster.
+OCF_ROOT=/usr/lib/ocf ocf-tester -n ot -o node=localhost -o port="$PORT" -o conf="$MGRCONF" \
+	-o service="$APP $T/ctl.ot" -o state_dir="$STATE" -o cmappmgr="$BIN/cmappmgr" \
+	-o cmappserver_timeout=5 -o stop_timeout=5 "$AGENT" >"$T/ocf-tester.out" 2>&1 ||
+	fail "ocf-tester fails the agent" "$T/ocf-tester.out"
+expect_eq "$(children "$T/ctl.ot")" 0 "copies left by ocf-tester"
+
+# rsc_create ID SERVICE [NAME=VALUE...]: a guestapp resource with a 30 s
+# monitor.
+rsc_create() {
+	local id=$1 svc=$2 kv nv="" x
+	shift 2
+	for kv in node=localhost port="$PORT" conf="$MGRCONF" service="$svc" \
+		  state_dir="$STATE" cmappmgr="$BIN/cmappmgr" cmappserver_timeout=5 \
+		  stop_timeout=5 "$@"; do
+		nv="$nv<nvpair id=\"$id-${kv%%=*}\" name=\"${kv%%=*}\" value=\"${kv#*=}\"/>"
+	done
+	x="<primitive id=\"$id\" class=\"ocf\" provider=\"$PROVIDER\" type=\"guestapp\">"
+	x="$x<instance_attributes id=\"$id-ia\">$nv</instance_attributes>"
+	x="$x<operations><op id=\"$id-mon\" name=\"monitor\" interval=\"30s\" timeout=\"40s\"/>"
+	x="$x<op id=\"$id-start\" name=\"start\" interval=\"0\" timeout=\"40s\"/>"
+	x="$x<op id=\"$id-stop\" name=\"stop\" interval=\"0\" timeout=\"60s\"/></operations></primitive>"
+	echo "$x" >"$T/$id.xml"
+	cibadmin --create --scope resources --xml-file "$T/$id.xml" >"$T/cib.out" 2>&1 ||
+		fail "cibadmin cannot create $id" "$T/cib.out"
+}
+# started ID: Pacemaker has ID started here, with no action pending.
+started() {
+	crm_mon -1 >"$T/mon" 2>&1
+	grep -qE "^ *\* $1[[:space:]]+\(ocf:$PROVIDER:guestapp\):[[:space:]]+Started $PCMK_NODE\$" "$T/mon"
+}
+stopped() {
+	crm_mon -1 -r >"$T/mon" 2>&1
+	grep -qE "^ *\* $1[[:space:]]+\(ocf:$PROVIDER:guestapp\):[[:space:]]+Stopped" "$T/mon"
+}
+role() { crm_resource -r "$1" --meta --set-parameter target-role --parameter-value "$2" >/dev/null 2>&1; }
+# app_pid CTL: the pid of the application with control file CTL (one copy).
+# Not the shim or cmappmgr, whose command lines hold it too.
+app_pid() {
+	ps -eo pid=,ppid=,comm=,args= | C="$APP $1" awk '
+		{ comm[$1] = $3; ppid[$1] = $2; line[$1] = $0 }
+		END { for (p in line)
+			if (index(line[p], ENVIRON["C"]) && comm[p] != "cmapp-shim" &&
+			    comm[ppid[p]] == "cmapp-shim") print p }'
+}
+mgr_status() { "$BIN/cmappmgr" -node localhost -port "$PORT" -conf "$MGRCONF" -cmappserver_timeout 5 -status -service "$APP $1"; }
+
+# --- start: Started, one copy of the application.
+rsc_create r1 "$APP $T/ctl.r1"
+expect_wait 20 "r1 started" started r1
+expect_eq "$(children "$T/ctl.r1")" 1 "copies of r1's application"
+pid1=$(app_pid "$T/ctl.r1")
+expect_grep "^launched pid $pid1\$" "$STATE/r1/ready"
+
+# --- The application exits 5: running again within 1 s, 30 s monitor.
+echo 5 >"$T/ctl.r1"
+expect_wait 10 "r1's application running again" eval '[ "$(grep -c ^start "$T/ctl.r1.log")" = 2 ]'
+t_exit=$(awk '$1 == "exit" { print $3 }' "$T/ctl.r1.log")
+t_again=$(awk '$1 == "start" { t = $3 } END { print t }' "$T/ctl.r1.log")
+expect_wait 10 "r1 started again" started r1
+t_started=$(ms)
+recovery=$((t_again - t_exit))
+echo "figures: exit 5 -> application running again: $recovery ms (30 s monitor); Started seen after $((t_started - t_exit)) ms"
+[ "$recovery" -lt 1000 ] || fail "recovery took $recovery ms, not under 1 s" "$T/ctl.r1.log" "$T/pcmk/pacemaker.log"
+expect_wait 5 "the failure's reason says exit code 5" eval 'crm_mon -1 >"$T/mon" 2>&1; grep -q "r1.*(exit code 5)" "$T/mon"'
+expect_eq "$(children "$T/ctl.r1")" 1 "copies of r1's application after the restart"
+pid1=$(app_pid "$T/ctl.r1")
+
+# --- kill -9 of the watcher (cmappmgr): watched again, same process.
+read -r m1 <"$STATE/r1/mgr"
+kill -9 "$m1"
+expect_wait 5 "a new watcher" eval '[ "$(cat "$STATE/r1/mgr")" != "$m1" ] && [ -s "$STATE/r1/ready" ]'
+expect_grep "^attached pid $pid1\$" "$STATE/r1/ready"
+expect_eq "$(app_pid "$T/ctl.r1")" "$pid1" "r1's application after its watcher was killed"
+# The waiter and its cmappmgr killed together: the next monitor (run here
+# as Pacemaker runs it) attaches a new one to the same process.
+read -r w1 _ <"$STATE/r1/waiter"
+read -r m1 <"$STATE/r1/mgr"
+kill -9 "$w1" "$m1"
+(export OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=r1 OCF_RESKEY_CRM_meta_interval=30000 \
+	OCF_RESKEY_node=localhost OCF_RESKEY_port="$PORT" OCF_RESKEY_conf="$MGRCONF" \
+	OCF_RESKEY_service="$APP $T/ctl.r1" OCF_RESKEY_state_dir="$STATE" \
+	OCF_RESKEY_cmappmgr="$BIN/cmappmgr" OCF_RESKEY_cmappserver_timeout=5
+ exec "$AGENT" monitor) >"$T/monitor.out" 2>&1
+expect_eq $? 0 "monitor after the waiter was killed" "$T/monitor.out"
+expect_grep "^attached pid $pid1\$" "$STATE/r1/ready"
+expect_eq "$(children "$T/ctl.r1")" 1 "copies of r1's application after the new watcher"
+started r1 || fail "r1 not Started after its watcher was replaced" "$T/mon"
+
+# --- disable: the application is gone from the guest.
+role r1 Stopped
+expect_wait 20 "r1 stopped" stopped r1
+expect_eq "$(children "$T/ctl.r1")" 0 "copies of r1's application once disabled"
+mgr_status "$T/ctl.r1" >"$T/st" 2>&1
+expect_eq $? 7 "cmappmgr -status once disabled" "$T/st"
+
+# --- While disabled, a manager outside the cluster launches it; it ends
+# unwatched (status kept): enable starts it fine.
+mgr "$APP" "$T/ctl.r1" >/dev/null 2>&1 & mo=$!
+expect_wait 5 "the outside manager's copy" eval '[ "$(children "$T/ctl.r1")" = 1 ]'
+kill -9 "$mo"; wait "$mo" 2>/dev/null
+echo 3 >"$T/ctl.r1"
+expect_wait 5 "the outside copy ended, its status kept" eval 'mgr_status "$T/ctl.r1" >"$T/st" 2>&1; [ $? = 10 ]'
+role r1 Started
+expect_wait 20 "r1 started after enable" started r1
+expect_no_grep "r1 start on" "$T/mon" "a failed start of r1"
+expect_eq "$(children "$T/ctl.r1")" 1 "copies of r1's application after enable"
+
+# --- A resource created for an application already running adopts it.
+mgr "$APP" "$T/ctl.r2" >/dev/null 2>&1 & mo=$!
+expect_wait 5 "r2's application outside the cluster" eval '[ "$(children "$T/ctl.r2")" = 1 ]'
+kill -9 "$mo"; wait "$mo" 2>/dev/null
+pid2=$(app_pid "$T/ctl.r2")
+rsc_create r2 "$APP $T/ctl.r2"
+expect_wait 20 "r2 started" started r2
+expect_grep "^attached pid $pid2\$" "$STATE/r2/ready"
+expect_eq "$(app_pid "$T/ctl.r2")" "$pid2" "r2's application once adopted"
+expect_eq "$(grep -c ^start "$T/ctl.r2.log")" 1 "starts of r2's application"
+
+# --- A guest that does not answer: start fails, the reason names it.
+DEAD=$(free_port)
+t0=$(ms)
+rsc_create r3 "$APP $T/ctl.r3" port="$DEAD" cmappserver_timeout=2
+expect_wait 30 "r3's start failure" eval 'crm_mon -1 >"$T/mon" 2>&1; grep -q "r3 start on" "$T/mon"'
+echo "figures: unreachable guest, cmappserver_timeout=2: start failure seen after $(( $(ms) - t0 )) ms"
+expect_grep "r3 start on .*(guest localhost: " "$T/mon" "the reason names the guest"
+grep "r3 start on" "$T/mon"
+exit 0
