@@ -128,6 +128,8 @@ uint16_t dial_needs(uint16_t type);
 
 /* manager.c: runs until the service ends; returns the exit code. */
 int	mgr_run(struct mgr *);
+/* m->display: the command as logs show it, and its instance if any. */
+void	mgr_display(struct mgr *);
 /* list.c: -list, prints the guest's services; returns the exit code. */
 int	mgr_list(struct mgr *);
 /* verbs.c: -status (stop 0) or -stop (1) of m->argv; returns the exit

@@ -456,6 +456,18 @@ certcheck_daily(uv_timer_t *t)
 	certcheck_log(m->ctx, m->key_path, m->trust_path);
 }
 
+void
+mgr_display(struct mgr *m)
+{
+	size_t	n;
+
+	svc_display(m->argv, m->display, sizeof(m->display));
+	n = strlen(m->display);
+	if (m->instance != NULL)
+		snprintf(m->display + n, sizeof(m->display) - n,
+		    " (instance %s)", m->instance);
+}
+
 int
 mgr_run(struct mgr *m)
 {
@@ -465,7 +477,7 @@ mgr_run(struct mgr *m)
 		fatalx("cannot start the event loop");
 	/* The host log's path comes from our own command line only. */
 	hostlog_init(&m->hostlog, hostlog_path(m->argv));
-	svc_display(m->argv, m->display, sizeof(m->display));
+	mgr_display(m);
 	snprintf(m->label, sizeof(m->label), "%s", m->node);
 	uv_timer_init(&m->loop, &m->deadline);
 	uv_timer_init(&m->loop, &m->heartbeat);

@@ -33,7 +33,6 @@
 
 #include "appmgr.h"
 #include "log.h"
-#include "svc.h"
 #include "version.h"
 #include "vis.h"
 
@@ -359,12 +358,7 @@ mgr_verb(struct mgr *m, int stop)
 	v.m = m;
 	v.stop = stop;
 	v.found = -1;
-	svc_display(m->argv, m->display, sizeof(m->display));
-	if (m->instance != NULL) {
-		size_t n = strlen(m->display);
-		snprintf(m->display + n, sizeof(m->display) - n,
-		    " (instance %s)", m->instance);
-	}
+	mgr_display(m);
 	if (uv_loop_init(&m->loop) != 0)
 		die(&v, "cannot start the event loop");
 	uv_timer_init(&m->loop, &v.deadline);

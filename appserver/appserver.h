@@ -48,6 +48,8 @@
 					   the count fell to a quarter of
 					   its peak */
 #define TRIM_PEAK_MIN		32	/* a peak worth trimming after */
+#define STOP_KILL_WAIT_S	10	/* a STOP waits this long for the end
+					   after SIGKILL, then says so */
 
 struct service;
 struct sup_ops;
@@ -59,10 +61,17 @@ struct session {
 	struct server		*srv;
 	struct conn		*conn;
 	struct service		*svc;		/* attached to, or NULL */
+	struct service		*stop_svc;	/* its STOP waits for, or NULL
+						   (in sup_stoppers(), by
+						   svc_link) */
 	time_t			 attached;	/* to svc, unix time */
 	int			 launched;	/* its START launched svc */
 	uint64_t		 exit_run;	/* the run whose EXIT it got */
-	char			**deferred;	/* a START held while adopting */
+	char			**deferred;	/* a request held while adopting:
+						   its argv, */
+	uint16_t		 deferred_type;	/* START, STATUS or STOP, */
+	uint32_t		 deferred_timeout;	/* STOP's, */
+	char			 deferred_instance[PROTO_MAX_INSTANCE + 1];
 	int			 hello;		/* HELLO exchanged */
 	int			 evicted;	/* closed to make room */
 	char			 addr[64];	/* peer: IPv4 address, IPv6 /64 */
@@ -71,6 +80,8 @@ struct session {
 	time_t			 drop_first, drop_last;	/* of those */
 	uint64_t		 accepted;	/* loop time, ms */
 	char			 peer[64];
+	char			 who[PROTO_MAX_TEXT];	/* "AGENT at PEER", its
+						   HELLO's agent filtered */
 };
 
 /* Connections refused or evicted from one peer in this FLOOD_LOG_MS. */
@@ -130,11 +141,21 @@ struct sup_ops {
 		    struct session *sess);
 	void	 (*output)(struct server *, struct service *, uint8_t stream,
 		    const char *data, size_t len);
-	/* EXIT to the sessions attached to s, which are detached: how many
-	 * were told. */
-	unsigned (*exited)(struct server *, struct service *);
-	/* ERROR to the sessions attached to s, which are detached and
-	 * closed. */
+	/* EXIT to the sessions attached to s, which are detached, and to
+	 * its stoppers: how many were told.  who: s was stopped on request
+	 * by who, and sessions of version 4 or later get STOPPED first. */
+	unsigned (*exited)(struct server *, struct service *,
+		    const char *who);
+	/* The answer to sess's STOP of s: STATUS_REPLY of s as it is;
+	 * live: sess waits among its stoppers; ended, status kept: its
+	 * EXIT follows. */
+	void	 (*stopping)(struct server *, struct service *,
+		    struct session *sess);
+	/* ERROR text to the stoppers of s, which are closed. */
+	void	 (*stop_failed)(struct server *, struct service *,
+		    const char *text);
+	/* ERROR to the sessions attached to s and to its stoppers, which
+	 * are detached and closed. */
 	void	 (*error)(struct server *, struct service *, uint16_t code,
 		    const char *text);
 	/* LIST_MANAGER to lister, one for each session attached to s. */
@@ -179,24 +200,33 @@ void	sup_init(struct server *, const struct sup_ops *);
  */
 int	sup_adopt(struct server *);
 unsigned sup_adopting(const struct server *);
-struct service *sup_find_argv(struct server *, char *const *argv);
+/* The service of identity (argv, instance), instance "" for none, not
+ * yet delivered. */
+struct service *sup_find_argv(struct server *, char *const *argv,
+	    const char *instance);
 struct service *sup_find_run(struct server *, uint64_t run_id);
 /* Takes argv; *out waits for its shim's hello.  0, or -errno with the
  * reason in err. */
-int	sup_launch(struct server *, char **argv, struct service **,
-	    char *err, size_t errlen);
+int	sup_launch(struct server *, char **argv, const char *instance,
+	    struct service **, char *err, size_t errlen);
 /* A manager attaches: answers STARTED (and EXIT if it had ended), now or
  * once the service's shim has said hello. */
 void	sup_attach(struct server *, struct service *, struct session *,
 	    int launched);
 /* A manager acknowledged the EXIT of run_id. */
 void	sup_ack(struct server *, struct session *, uint64_t run_id);
-/* SIGTERM to the service's process group (and cgroup), its EXIT to
- * follow; or, ended, to what it left there: 0, or -EPERM where there is
- * nothing to stop (svcfsm.c, STOP).  No message calls it yet. */
-int	sup_stop(struct server *, struct service *);
-/* The sessions attached to the service. */
+/* sess's STOP (svcfsm.c, STOP): answered through ops->stopping; live,
+ * SIGTERM to the service's process group (and cgroup), SIGKILL after
+ * timeout_s, its EXIT to follow; ended, SIGTERM to what it left there.
+ * 0, or -EPERM where the state does not take it (adopting). */
+int	sup_stop(struct server *, struct service *, struct session *sess,
+	    uint32_t timeout_s);
+/* STATUS_REPLY for s, which may be NULL (none). */
+void	sup_fill_status(const struct service *, struct proto_msg *);
+/* The sessions attached to the service; those whose STOP waits. */
 struct session_list *sup_sessions(struct service *);
+struct session_list *sup_stoppers(struct service *);
+const char *sup_instance(const struct service *);
 void	sup_list(struct server *, struct session *);
 const char *sup_display(const struct service *);
 uint64_t sup_run_id(const struct service *);

@@ -3,7 +3,8 @@
  * server.c: cmappserver's listener and manager sessions.  Every connection
  * gets a TLS handshake deadline, must say HELLO with a version we speak,
  * then may START (or ATTACH to) one service, LIST, send heartbeats and
- * DETACH.  Anything else drops that one connection, never the daemon.
+ * DETACH; from protocol version 4 also ask a service's STATUS or STOP it.
+ * Anything else drops that one connection, never the daemon.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "svc.h"
 #include "version.h"
+#include "vis.h"
 
 static void	session_ready(struct conn *);
 static void	session_frame(struct conn *, const struct proto_msg *);
@@ -89,6 +91,13 @@ on_hello(struct session *sess, const struct proto_msg *m)
 		return;
 	}
 	sess->hello = 1;
+	/* Who a STOP names to the managers and in the log: the peer's
+	 * words, filtered, then its address. */
+	vis_bytes(sess->who, sizeof(sess->who) - sizeof(sess->peer) - 4,
+	    m->u.hello.agent.p, m->u.hello.agent.len, 0);
+	snprintf(sess->who + strlen(sess->who), sizeof(sess->who) -
+	    strlen(sess->who), "%s at %s", sess->who[0] == '\0' ? "?" : "",
+	    sess->peer);
 	conn_idle(sess->conn, SERVER_IDLE_MS);
 	proto_hello(&reply, v, agent);
 	conn_send(sess->conn, &reply);
@@ -98,22 +107,17 @@ on_hello(struct session *sess, const struct proto_msg *m)
 		    v);
 }
 
-/* Attaches to the service argv names, or launches it; takes argv. */
+/* Attaches to the service (argv, instance) names, or launches it; takes
+ * argv. */
 static void
-start_argv(struct session *sess, char **argv)
+start_argv(struct session *sess, char **argv, const char *instance)
 {
 	struct server	*srv = sess->srv;
 	struct service	*s;
 	char		 err[PROTO_MAX_TEXT], disp[256];
 	int		 r;
 
-	/* Until the previous server's shims are known, any of them may be
-	 * this very command: launching now could run a second copy. */
-	if (sup_adopting(srv) > 0) {
-		sess->deferred = argv;
-		return;
-	}
-	if ((s = sup_find_argv(srv, argv)) != NULL) {
+	if ((s = sup_find_argv(srv, argv, instance)) != NULL) {
 		svc_argv_free(argv);
 		log_info("manager %s attached to %s", sess->peer,
 		    sup_display(s));
@@ -121,7 +125,10 @@ start_argv(struct session *sess, char **argv)
 		return;
 	}
 	svc_display(argv, disp, sizeof(disp));
-	if ((r = sup_launch(srv, argv, &s, err, sizeof(err))) != 0) {
+	if (instance[0] != '\0')
+		snprintf(disp + strlen(disp), sizeof(disp) - strlen(disp),
+		    " [instance %s]", instance);
+	if ((r = sup_launch(srv, argv, instance, &s, err, sizeof(err))) != 0) {
 		log_warnx("refused START of %s from %s: %s", disp, sess->peer,
 		    err);
 		refuse(sess, r == -EAGAIN ? PERR_LIMIT : r == -ENOEXEC ?
@@ -132,30 +139,104 @@ start_argv(struct session *sess, char **argv)
 	sup_attach(srv, s, sess, 1);
 }
 
+/* STATUS: the service as it is, without touching it. */
 static void
-on_start(struct session *sess, const struct proto_msg *m)
+status_argv(struct session *sess, char **argv, const char *instance)
+{
+	struct proto_msg	m;
+
+	sup_fill_status(sup_find_argv(sess->srv, argv, instance), &m);
+	svc_argv_free(argv);
+	conn_send(sess->conn, &m);
+}
+
+/* STOP: the service answers through svc_stopping(); none, "not running". */
+static void
+stop_argv(struct session *sess, char **argv, const char *instance,
+    uint32_t timeout)
+{
+	struct service		*s;
+	struct proto_msg	 m;
+	char			 disp[256];
+
+	if ((s = sup_find_argv(sess->srv, argv, instance)) == NULL) {
+		svc_display(argv, disp, sizeof(disp));
+		log_info("stop of %s%s%s asked by %s: not running", disp,
+		    instance[0] != '\0' ? " [instance " : "", instance[0] !=
+		    '\0' ? instance : "", sess->who);
+		sup_fill_status(NULL, &m);
+		conn_send(sess->conn, &m);
+	} else if (sup_stop(sess->srv, s, sess, timeout) != 0)
+		refuse(sess, PERR_INTERNAL, "the service cannot be stopped in "
+		    "its state");
+	svc_argv_free(argv);
+}
+
+/* Takes argv. */
+static void
+request(struct session *sess, uint16_t type, char **argv,
+    const char *instance, uint32_t timeout)
+{
+	/* Until the previous server's shims are known, any of them may be
+	 * this very command: launching now could run a second copy, and a
+	 * STATUS or STOP would miss it. */
+	if (sup_adopting(sess->srv) > 0) {
+		sess->deferred = argv;
+		sess->deferred_type = type;
+		sess->deferred_timeout = timeout;
+		snprintf(sess->deferred_instance,
+		    sizeof(sess->deferred_instance), "%s", instance);
+		return;
+	}
+	switch (type) {
+	case MSG_STATUS:
+		status_argv(sess, argv, instance);
+		break;
+	case MSG_STOP:
+		stop_argv(sess, argv, instance, timeout);
+		break;
+	default:
+		start_argv(sess, argv, instance);
+		break;
+	}
+}
+
+/* START, START_INSTANCE, STATUS, STOP: a service's identity. */
+static void
+on_identity(struct session *sess, const struct proto_msg *m)
 {
 	struct server	*srv = sess->srv;
 	char		**argv, err[PROTO_MAX_TEXT], disp[256];
+	char		 instance[PROTO_MAX_INSTANCE + 1];
+	const char	*verb = m->type == MSG_STOP ? "STOP" : "START";
 	int		 r;
 
 	if ((r = svc_argv_from_wire(m->u.start.argv, m->u.start.argc,
 	    &argv)) != 0) {
-		drop(sess, "%s", r == -ENOMEM ? "out of memory" :
-		    "malformed START frame");
+		if (r == -ENOMEM)
+			drop(sess, "out of memory");
+		else
+			drop(sess, "malformed %s frame",
+			    proto_type_name(m->type));
 		return;
 	}
-	if (!conf_allows(&srv->conf, argv[0])) {
+	/* proto.c let through [A-Za-z0-9._-] only. */
+	memcpy(instance, m->u.start.instance.p, m->u.start.instance.len);
+	instance[m->u.start.instance.len] = '\0';
+	/* A stop is refused as a start is: whoever may not run a command
+	 * may not end it either. */
+	if (m->type != MSG_STATUS && !conf_allows(&srv->conf, argv[0])) {
 		svc_display(argv, disp, sizeof(disp));
 		snprintf(err, sizeof(err), "%s is not allowed by the "
 		    "allow_command lines of cmappserver.conf", argv[0]);
-		log_warnx("refused START of %s from %s: not an allowed command",
-		    disp, sess->peer);
+		log_warnx("refused %s of %s from %s: not an allowed command",
+		    verb, disp, m->type == MSG_STOP ? sess->who : sess->peer);
 		refuse(sess, PERR_DENIED, err);
 		svc_argv_free(argv);
 		return;
 	}
-	start_argv(sess, argv);
+	request(sess, m->type == MSG_START_INSTANCE ? MSG_START : m->type,
+	    argv, instance, m->u.start.timeout);
 }
 
 static void
@@ -169,7 +250,8 @@ svc_adopted(struct server *srv)
 			continue;
 		sess->deferred = NULL;
 		if (conn_is_open(sess->conn))
-			start_argv(sess, argv);
+			request(sess, sess->deferred_type, argv,
+			    sess->deferred_instance, sess->deferred_timeout);
 		else
 			svc_argv_free(argv);
 	}
@@ -208,6 +290,12 @@ session_frame(struct conn *c, const struct proto_msg *m)
 			on_hello(sess, m);
 		return;
 	}
+	/* A peer speaks the version it settled on, no newer. */
+	if (!proto_has(c->version, m->type)) {
+		drop(sess, "unexpected %s frame in a session of protocol "
+		    "version %u", proto_type_name(m->type), c->version);
+		return;
+	}
 	switch (m->type) {
 	case MSG_HEARTBEAT:
 		memset(&ack, 0, sizeof(ack));
@@ -216,16 +304,21 @@ session_frame(struct conn *c, const struct proto_msg *m)
 		conn_send(c, &ack);
 		return;
 	case MSG_START:
+	case MSG_START_INSTANCE:
 	case MSG_ATTACH:
-		if (sess->svc != NULL || sess->deferred != NULL) {
-			drop(sess, "unexpected %s: already attached",
-			    proto_type_name(m->type));
+	case MSG_STOP:
+	case MSG_STATUS:
+		if (sess->deferred != NULL || sess->stop_svc != NULL ||
+		    (sess->svc != NULL && m->type != MSG_STATUS)) {
+			drop(sess, "unexpected %s: %s",
+			    proto_type_name(m->type), sess->svc != NULL ?
+			    "already attached" : "a request is under way");
 			return;
 		}
-		if (m->type == MSG_START)
-			on_start(sess, m);
-		else
+		if (m->type == MSG_ATTACH)
 			on_attach(sess, m);
+		else
+			on_identity(sess, m);
 		return;
 	case MSG_DETACH:
 		detach(sess);
@@ -590,14 +683,16 @@ server_listen(struct server *srv, int fd)
 	return uv_poll_start(&srv->listen_poll, UV_READABLE, on_listener);
 }
 
-/* The session leaves the service it was attached to, if any. */
+/* The session leaves the service it was attached to or whose stop it
+ * waited for, if any. */
 static void
 detach(struct session *sess)
 {
-	if (sess->svc == NULL)
+	if (sess->svc == NULL && sess->stop_svc == NULL)
 		return;
 	LIST_REMOVE(sess, svc_link);
 	sess->svc = NULL;
+	sess->stop_svc = NULL;
 }
 
 static void
@@ -676,22 +771,77 @@ svc_output(struct server *srv, struct service *s, uint8_t stream,
 }
 
 static unsigned
-svc_exited(struct server *srv, struct service *s)
+svc_exited(struct server *srv, struct service *s, const char *who)
 {
 	struct session		*sess;
-	struct proto_msg	 m;
+	struct proto_msg	 m, stopped;
 	unsigned		 n = 0;
+	int			 stopper;
 
 	(void)srv;
 	sup_fill_exit(s, &m);
-	while ((sess = LIST_FIRST(sup_sessions(s))) != NULL) {
-		say_dropped(s, sess);
+	memset(&stopped, 0, sizeof(stopped));
+	stopped.type = MSG_STOPPED;
+	stopped.u.stopped.run_id = sup_run_id(s);
+	if (who != NULL) {
+		stopped.u.stopped.who.p = (const uint8_t *)who;
+		stopped.u.stopped.who.len = (uint16_t)strnlen(who,
+		    PROTO_MAX_TEXT);
+	}
+	for (;;) {
+		if ((sess = LIST_FIRST(sup_sessions(s))) != NULL)
+			stopper = 0;
+		else if ((sess = LIST_FIRST(sup_stoppers(s))) != NULL)
+			stopper = 1;
+		else
+			break;
+		if (!stopper)
+			say_dropped(s, sess);
 		detach(sess);
 		sess->exit_run = sup_run_id(s);
+		/* A manager older than version 4 gets the EXIT alone. */
+		if (who != NULL && proto_has(sess->conn->version, MSG_STOPPED))
+			conn_send(sess->conn, &stopped);
 		if (conn_send(sess->conn, &m) == 0)
 			n++;
 	}
 	return n;
+}
+
+static void
+svc_stopping(struct server *srv, struct service *s, struct session *sess)
+{
+	struct proto_msg	m;
+
+	(void)srv;
+	sup_fill_status(s, &m);
+	conn_send(sess->conn, &m);
+	switch (m.u.status.state) {
+	case STATUS_STARTING:
+	case STATUS_RUNNING:
+		sess->stop_svc = s;
+		LIST_INSERT_HEAD(sup_stoppers(s), sess, svc_link);
+		break;
+	case STATUS_ENDED:
+		sup_fill_exit(s, &m);
+		sess->exit_run = sup_run_id(s);
+		conn_send(sess->conn, &m);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+svc_stop_failed(struct server *srv, struct service *s, const char *text)
+{
+	struct session	*sess;
+
+	(void)srv;
+	while ((sess = LIST_FIRST(sup_stoppers(s))) != NULL) {
+		detach(sess);
+		refuse(sess, PERR_INTERNAL, text);
+	}
 }
 
 /* STARTED (and EXIT, if it has ended) to one session. */
@@ -734,7 +884,8 @@ svc_error(struct server *srv, struct service *s, uint16_t code,
 	struct session	*sess;
 
 	(void)srv;
-	while ((sess = LIST_FIRST(sup_sessions(s))) != NULL) {
+	while ((sess = LIST_FIRST(sup_sessions(s))) != NULL ||
+	    (sess = LIST_FIRST(sup_stoppers(s))) != NULL) {
 		detach(sess);
 		refuse(sess, code, text);
 	}
@@ -773,6 +924,8 @@ static const struct sup_ops sup_ops = {
 	.started = svc_started,
 	.output = svc_output,
 	.exited = svc_exited,
+	.stopping = svc_stopping,
+	.stop_failed = svc_stop_failed,
 	.error = svc_error,
 	.list_managers = svc_list_managers,
 	.adopted = svc_adopted,

@@ -69,6 +69,14 @@ struct service {
 	uint32_t		 left;		/* processes it left (SHIM_LEFT) */
 	uint8_t			 left_where;	/* proto_left_where */
 	struct session_list	 sessions;	/* attached, server.c's */
+	char			 instance[PROTO_MAX_INSTANCE + 1];
+	/* A stop on request (a manager's STOP): */
+	struct session_list	 stoppers;	/* requesters, server.c's */
+	uv_timer_t		 stop_timer;	/* SIGKILL, then give up */
+	int			 timer_open;
+	int			 stopping;	/* SIGTERM sent */
+	int			 stop_killed;	/* SIGKILL sent */
+	char			 stop_who[PROTO_MAX_TEXT]; /* the first */
 };
 
 /* What an event carries, as its action needs. */
@@ -77,6 +85,7 @@ struct sv_arg {
 	struct session		*sess;		/* ATTACH, ACK */
 	int			 launched;	/* ATTACH: its START launched */
 	const char		*why;		/* LINK LOST, EXPIRE */
+	uint32_t		 timeout;	/* STOP: s to SIGKILL */
 };
 
 struct shim_req {
@@ -110,6 +119,12 @@ struct session_list *
 sup_sessions(struct service *s)
 {
 	return &s->sessions;
+}
+
+struct session_list *
+sup_stoppers(struct service *s)
+{
+	return &s->stoppers;
 }
 
 /* The server's counts of live, kept and adopting services: +1 or -1. */
@@ -154,9 +169,15 @@ handle_closed(uv_handle_t *h)
 	maybe_free(s);
 }
 
+/* Without its shim a service cannot be signalled: its stop timer goes
+ * with the link. */
 static void
 close_link(struct service *s)
 {
+	if (s->timer_open) {
+		s->timer_open = 0;
+		uv_close((uv_handle_t *)&s->stop_timer, handle_closed);
+	}
 	if (!s->shim_open)
 		return;
 	s->shim_open = 0;
@@ -172,7 +193,7 @@ service_free(struct server *srv, struct service *s)
 
 	/* Every action that forgets a live service tells its managers
 	 * first (ops->error), and an ended one has none attached. */
-	if (!LIST_EMPTY(&s->sessions))
+	if (!LIST_EMPTY(&s->sessions) || !LIST_EMPTY(&s->stoppers))
 		fatalx("%s (run %016llx): forgotten with managers attached",
 		    s->display, (unsigned long long)s->run_id);
 	TAILQ_REMOVE(&srv->services, s, link);
@@ -293,15 +314,22 @@ sweep_cb(uv_timer_t *t)
 }
 
 struct service *
-sup_find_argv(struct server *srv, char *const *argv)
+sup_find_argv(struct server *srv, char *const *argv, const char *instance)
 {
 	struct service	*s;
 
 	TAILQ_FOREACH(s, &srv->services, link)
 		if (s->state != SV_DELIVERED && s->argv != NULL &&
+		    strcmp(s->instance, instance) == 0 &&
 		    svc_argv_equal(s->argv, argv))
 			return s;
 	return NULL;
+}
+
+const char *
+sup_instance(const struct service *s)
+{
+	return s->instance;
 }
 
 struct service *
@@ -338,6 +366,8 @@ act_exited(struct service *s, const struct proto_msg *m)
 	s->exit_how = m->u.exit.how;
 	s->exit_value = m->u.exit.value;
 	s->ended = time(NULL);
+	if (s->timer_open)
+		uv_timer_stop(&s->stop_timer);
 	/* Its shim's SHIM_LEFT came just before the EXIT. */
 	if (s->left > 0)
 		log_warnx("run %016llx (%s) %s and left %u process%s in its "
@@ -346,8 +376,14 @@ act_exited(struct service *s, const struct proto_msg *m)
 		    status_text(s, st, sizeof(st)), s->left,
 		    s->left == 1 ? "" : "es", s->pid,
 		    s->left_where == LEFT_CGROUP ? " and cgroup" : "");
-	n = srv->sup_ops->exited(srv, s);
-	if (n > 0)
+	n = srv->sup_ops->exited(srv, s, s->stopping ? s->stop_who : NULL);
+	if (s->stopping)
+		log_info("%s (pid %u, run %016llx) stopped on request by %s: "
+		    "%s; told %u manager%s and requester%s", s->display,
+		    s->pid, (unsigned long long)s->run_id, s->stop_who,
+		    status_text(s, st, sizeof(st)), n, n == 1 ? "" : "s",
+		    n == 1 ? "" : "s");
+	else if (n > 0)
 		log_info("%s (pid %u, run %016llx) %s; told %u manager%s",
 		    s->display, s->pid, (unsigned long long)s->run_id,
 		    status_text(s, st, sizeof(st)), n, n == 1 ? "" : "s");
@@ -431,6 +467,8 @@ act_lost(struct service *s, enum sv_action act, const char *why)
 	}
 }
 
+static void	stop_timer_cb(uv_timer_t *);
+
 static void
 act_signal(struct service *s, int sig)
 {
@@ -447,6 +485,68 @@ act_signal(struct service *s, int sig)
 		log_warnx("cannot signal %s (run %016llx): its %s is not "
 		    "reachable", s->display, (unsigned long long)s->run_id,
 		    SHIM_NAME);
+}
+
+/*
+ * A manager's STOP of a live service: the first one sends SIGTERM and
+ * starts the SIGKILL timer; each requester waits for the EXIT (STOPPED
+ * before it), which every attached manager gets too.
+ */
+static void
+act_stop(struct service *s, const struct sv_arg *a)
+{
+	struct server	*srv = s->srv;
+
+	srv->sup_ops->stopping(srv, s, a->sess);
+	if (s->stopping) {
+		log_info("stop of %s (run %016llx) asked by %s: already "
+		    "stopping on request by %s", s->display,
+		    (unsigned long long)s->run_id, a->sess->who, s->stop_who);
+		return;
+	}
+	log_info("stop of %s (pid %u, run %016llx) asked by %s: SIGTERM, "
+	    "SIGKILL after %u s", s->display, s->pid,
+	    (unsigned long long)s->run_id, a->sess->who, a->timeout);
+	s->stopping = 1;
+	snprintf(s->stop_who, sizeof(s->stop_who), "%s", a->sess->who);
+	act_signal(s, SIGTERM);
+	if (s->timer_open)
+		uv_timer_start(&s->stop_timer, stop_timer_cb,
+		    (uint64_t)a->timeout * 1000, 0);
+}
+
+/* The stop's SIGKILL time; after it, how long its end is waited for. */
+static void
+act_stop_timer(struct service *s)
+{
+	struct server	*srv = s->srv;
+	char		 text[PROTO_MAX_TEXT];
+
+	if (!s->stop_killed) {
+		s->stop_killed = 1;
+		log_warnx("%s (pid %u, run %016llx) still runs after SIGTERM: "
+		    "SIGKILL", s->display, s->pid,
+		    (unsigned long long)s->run_id);
+		act_signal(s, SIGKILL);
+		uv_timer_start(&s->stop_timer, stop_timer_cb,
+		    (uint64_t)STOP_KILL_WAIT_S * 1000, 0);
+		return;
+	}
+	snprintf(text, sizeof(text), "%s (pid %u) still runs %d s after "
+	    "SIGKILL (a process in uninterruptible sleep?)", s->display,
+	    s->pid, STOP_KILL_WAIT_S);
+	log_warnx("%s; its stop on request by %s gives up", text,
+	    s->stop_who);
+	srv->sup_ops->stop_failed(srv, s, text);
+}
+
+static void
+stop_timer_cb(uv_timer_t *t)
+{
+	struct service	*s = t->data;
+	struct sv_arg	 a = { 0 };
+
+	sup_event(s, SV_EV_STOP_TIMER, &a);
 }
 
 /*
@@ -571,8 +671,27 @@ sup_event(struct service *s, enum sv_event ev, const struct sv_arg *a)
 		    text);
 		act_forget(s, PERR_NORUN, text);
 		break;
-	case SV_A_SIGNAL:
-		act_signal(s, SIGTERM);
+	case SV_A_STOP:
+		act_stop(s, a);
+		break;
+	case SV_A_STOP_KEPT:
+	case SV_A_STOP_NONE:
+		/* Answered as it is: the kept status goes to the requester,
+		 * whose EXIT_ACK delivers it. */
+		srv->sup_ops->stopping(srv, s, a->sess);
+		if (act == SV_A_STOP_KEPT)
+			log_info("stop of %s (run %016llx) asked by %s: it had "
+			    "ended (%s); its kept status sent", s->display,
+			    (unsigned long long)s->run_id, a->sess->who,
+			    status_text(s, text, sizeof(text)));
+		else
+			log_info("stop of %s asked by %s: not running",
+			    s->display, a->sess->who);
+		if (s->left > 0)
+			act_signal(s, SIGTERM);	/* what it left */
+		break;
+	case SV_A_STOP_TIMER:
+		act_stop_timer(s);
 		break;
 	}
 	return 0;
@@ -773,6 +892,20 @@ spawn_shim(struct server *srv, char **args, int *link)
 	return 0;
 }
 
+/* Part of its identity, and of its name in the log. */
+static void
+set_instance(struct service *s, const char *instance)
+{
+	size_t	n;
+
+	snprintf(s->instance, sizeof(s->instance), "%s", instance);
+	if (s->instance[0] == '\0')
+		return;
+	n = strlen(s->display);
+	snprintf(s->display + n, sizeof(s->display) - n, " [instance %s]",
+	    s->instance);
+}
+
 static struct service *
 service_new(struct server *srv, char **argv)
 {
@@ -785,12 +918,16 @@ service_new(struct server *srv, char **argv)
 	/* No buffer while idle: most links are, most of the time. */
 	reader_init(&s->in, 0, PROTO_MAX_BODY);
 	LIST_INIT(&s->sessions);
+	LIST_INIT(&s->stoppers);
 	if (argv != NULL)
 		svc_display(argv, s->display, sizeof(s->display));
 	uv_pipe_init(&srv->loop, &s->shim, 0);
 	s->shim.data = s;
 	s->shim_open = 1;
-	s->handles = 1;
+	uv_timer_init(&srv->loop, &s->stop_timer);
+	s->stop_timer.data = s;
+	s->timer_open = 1;
+	s->handles = 2;
 	return s;
 }
 
@@ -805,8 +942,8 @@ service_add(struct server *srv, struct service *s, enum sv_state st)
 }
 
 int
-sup_launch(struct server *srv, char **argv, struct service **out, char *err,
-    size_t errlen)
+sup_launch(struct server *srv, char **argv, const char *instance,
+    struct service **out, char *err, size_t errlen)
 {
 	struct service		*s;
 	char			 idhex[17], **args = NULL;
@@ -825,6 +962,7 @@ sup_launch(struct server *srv, char **argv, struct service **out, char *err,
 		return -ENOMEM;
 	}
 	s->run_id = new_run_id(srv);
+	set_instance(s, instance);
 	snprintf(idhex, sizeof(idhex), "%016" PRIx64, s->run_id);
 	for (n = 0; argv[n] != NULL; n++)
 		;
@@ -999,15 +1137,38 @@ sup_ack(struct server *srv, struct session *sess, uint64_t run_id)
 }
 
 int
-sup_stop(struct server *srv, struct service *s)
+sup_stop(struct server *srv, struct service *s, struct session *sess,
+    uint32_t timeout_s)
 {
-	struct sv_arg	a = { 0 };
+	struct sv_arg	a = { .sess = sess, .timeout = timeout_s };
 
 	(void)srv;
-	/* An ended service with nothing left has nothing to stop. */
-	if (!SV_LIVE(s->state) && s->left == 0)
-		return -EPERM;
 	return sup_event(s, SV_EV_STOP, &a) == 0 ? 0 : -EPERM;
+}
+
+void
+sup_fill_status(const struct service *s, struct proto_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = MSG_STATUS_REPLY;
+	m->u.status.state = STATUS_NONE;
+	if (s == NULL || s->state == SV_DELIVERED || s->state == SV_GONE)
+		return;
+	m->u.status.run_id = s->run_id;
+	switch (s->state) {
+	case SV_RUNNING:
+		m->u.status.state = STATUS_RUNNING;
+		m->u.status.pid = s->pid;
+		break;
+	case SV_EXITED:
+		m->u.status.state = STATUS_ENDED;
+		m->u.status.exit_how = s->exit_how;
+		m->u.status.exit_value = s->exit_value;
+		break;
+	default:	/* launching, or adopting: its exec not known done */
+		m->u.status.state = STATUS_STARTING;
+		break;
+	}
 }
 
 void
@@ -1046,6 +1207,15 @@ sup_list(struct server *srv, struct session *sess)
 		if (conn_send(sess->conn, &m) != 0)
 			continue;
 		n++;
+		if (s->instance[0] != '\0' && proto_has(sess->conn->version,
+		    MSG_LIST_INSTANCE)) {
+			memset(&m, 0, sizeof(m));
+			m.type = MSG_LIST_INSTANCE;
+			m.u.instance.run_id = s->run_id;
+			m.u.instance.name.p = (const uint8_t *)s->instance;
+			m.u.instance.name.len = (uint16_t)strlen(s->instance);
+			conn_send(sess->conn, &m);
+		}
 		if (s->left > 0 && proto_has(sess->conn->version,
 		    MSG_LIST_LEFT)) {
 			memset(&m, 0, sizeof(m));

@@ -11,13 +11,15 @@
  * service was forgotten and freed: whoever was attached got an ERROR
  * first.  EXPIRE is the 24 h / 10 min sweep or KEEP_MAX.
  *
- * STOP is not raised by any message yet: a later `cmappmgr -stop` will,
- * through sup_stop().  Its cells are what that verb is to do and what
- * sup_stop() does today: a live service's process group gets SIGTERM
+ * STOP is a manager's STOP (protocol version 4, `cmappmgr -stop`),
+ * through sup_stop().  A live service's process group gets SIGTERM
  * through the shim's SHIM_SIGNAL and the state stays until its EXIT (or,
- * launching, its hello or launch ERROR); an ended one's SIGTERM reaches
- * what it left in its group or cgroup, which sup_stop() asks only while
- * something is; an adopting service is not known yet: refused.
+ * launching, its hello or launch ERROR); STOP_TIMER is then its SIGKILL
+ * time, and after that how long its end is waited for.  An ended one's
+ * kept status goes to the requester (its EXIT_ACK delivers it, as any
+ * manager's), a delivered one is not running; either's SIGTERM reaches
+ * what it left in its group or cgroup, if anything.  An adopting service
+ * is not known yet: refused (STOPs wait for the adoption as STARTs do).
  */
 #include <errno.h>
 
@@ -35,7 +37,8 @@ static const struct cell {
 		[SV_EV_ATTACH]		= C(WAIT, LAUNCHING),
 		[SV_EV_LINK_LOST]	= C(LAUNCH_LOST, GONE),
 		[SV_EV_SLOW]		= C(SLOW, LAUNCHING),
-		[SV_EV_STOP]		= C(SIGNAL, LAUNCHING),
+		[SV_EV_STOP]		= C(STOP, LAUNCHING),
+		[SV_EV_STOP_TIMER]	= C(STOP_TIMER, LAUNCHING),
 	},
 	[SV_ADOPTING] = {
 		[SV_EV_HELLO_RUNNING]	= C(ADOPT_RUNNING, RUNNING),
@@ -51,7 +54,8 @@ static const struct cell {
 		[SV_EV_EXIT]		= C(EXITED, EXITED),
 		[SV_EV_ATTACH]		= C(JOIN, RUNNING),
 		[SV_EV_LINK_LOST]	= C(RUN_LOST, GONE),
-		[SV_EV_STOP]		= C(SIGNAL, RUNNING),
+		[SV_EV_STOP]		= C(STOP, RUNNING),
+		[SV_EV_STOP_TIMER]	= C(STOP_TIMER, RUNNING),
 	},
 	[SV_EXITED] = {
 		[SV_EV_OUTPUT]		= C(DISCARD, EXITED),
@@ -59,8 +63,7 @@ static const struct cell {
 		[SV_EV_ACK]		= C(DELIVER, DELIVERED),
 		[SV_EV_LINK_LOST]	= C(KEEP, EXITED),
 		[SV_EV_EXPIRE]		= C(FORGET_KEPT, GONE),
-		/* What it left (sup_stop() calls it only then). */
-		[SV_EV_STOP]		= C(SIGNAL, EXITED),
+		[SV_EV_STOP]		= C(STOP_KEPT, EXITED),
 	},
 	[SV_DELIVERED] = {
 		[SV_EV_OUTPUT]		= C(DISCARD, DELIVERED),
@@ -70,7 +73,7 @@ static const struct cell {
 		/* Released: the shim's normal end. */
 		[SV_EV_LINK_LOST]	= C(NONE, DELIVERED),
 		[SV_EV_EXPIRE]		= C(FORGET_DELIVERED, GONE),
-		[SV_EV_STOP]		= C(SIGNAL, DELIVERED),
+		[SV_EV_STOP]		= C(STOP_NONE, DELIVERED),
 	},
 	/* SV_GONE expects nothing. */
 };
@@ -110,7 +113,8 @@ svcfsm_event_name(enum sv_event ev)
 	static const char *const names[] = {
 		"HELLO(running)", "HELLO(starting)", "HELLO(exited)",
 		"launch ERROR", "OUTPUT", "EXIT", "ATTACH", "EXIT_ACK",
-		"LINK LOST", "SLOW", "EXPIRE", "ADOPT TIMEOUT", "STOP"
+		"LINK LOST", "SLOW", "EXPIRE", "ADOPT TIMEOUT", "STOP",
+		"STOP TIMER"
 	};
 
 	_Static_assert(sizeof(names) / sizeof(names[0]) == SV_NEVENTS,
@@ -126,7 +130,8 @@ svcfsm_action_name(enum sv_action a)
 		"adopt exited", "exec failed", "output", "discard", "exited",
 		"wait", "join", "send status", "deliver", "launch lost",
 		"adopt lost", "run lost", "keep", "slow", "forget kept",
-		"forget delivered", "adopt give up", "signal"
+		"forget delivered", "adopt give up", "stop", "stop kept",
+		"stop none", "stop timer"
 	};
 
 	_Static_assert(sizeof(names) / sizeof(names[0]) == SV_NACTIONS,

@@ -32,7 +32,8 @@ enum sv_event {
 	SV_EV_SLOW,		/* sweep: still launching after SWEEP_MS */
 	SV_EV_EXPIRE,		/* sweep or KEEP_MAX: its status goes */
 	SV_EV_ADOPT_TIMEOUT,	/* no hello within SUP_ADOPT_MS */
-	SV_EV_STOP,		/* sup_stop(): no message raises it yet */
+	SV_EV_STOP,		/* a manager's STOP (sup_stop()) */
+	SV_EV_STOP_TIMER,	/* a stop's SIGKILL time, or its wait after */
 	SV_NEVENTS
 };
 
@@ -59,7 +60,15 @@ enum sv_action {
 	SV_A_FORGET_KEPT,	/* log, release the shim, forget */
 	SV_A_FORGET_DELIVERED,	/* log, forget */
 	SV_A_ADOPT_GIVE_UP,	/* ERROR to those attached by run id; forget */
-	SV_A_SIGNAL,		/* SHIM_SIGNAL SIGTERM; its EXIT follows */
+	SV_A_STOP,		/* answer; SIGTERM and the SIGKILL timer
+				   (the first STOP); the requester waits
+				   for the EXIT, STOPPED before it */
+	SV_A_STOP_KEPT,		/* answer, the kept status to the
+				   requester; SIGTERM to what it left */
+	SV_A_STOP_NONE,		/* answer "not running"; SIGTERM to what
+				   it left */
+	SV_A_STOP_TIMER,	/* SIGKILL; or, after it, tell the
+				   requesters it does not end */
 	SV_NACTIONS
 };
 

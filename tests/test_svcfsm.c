@@ -16,7 +16,8 @@
 	X(LAUNCHING, ATTACH, WAIT, LAUNCHING) \
 	X(LAUNCHING, LINK_LOST, LAUNCH_LOST, GONE) \
 	X(LAUNCHING, SLOW, SLOW, LAUNCHING) \
-	X(LAUNCHING, STOP, SIGNAL, LAUNCHING) \
+	X(LAUNCHING, STOP, STOP, LAUNCHING) \
+	X(LAUNCHING, STOP_TIMER, STOP_TIMER, LAUNCHING) \
 	X(ADOPTING, HELLO_RUNNING, ADOPT_RUNNING, RUNNING) \
 	X(ADOPTING, HELLO_STARTING, ADOPT_STARTING, LAUNCHING) \
 	X(ADOPTING, HELLO_EXITED, ADOPT_EXITED, EXITED) \
@@ -28,19 +29,20 @@
 	X(RUNNING, EXIT, EXITED, EXITED) \
 	X(RUNNING, ATTACH, JOIN, RUNNING) \
 	X(RUNNING, LINK_LOST, RUN_LOST, GONE) \
-	X(RUNNING, STOP, SIGNAL, RUNNING) \
+	X(RUNNING, STOP, STOP, RUNNING) \
+	X(RUNNING, STOP_TIMER, STOP_TIMER, RUNNING) \
 	X(EXITED, OUTPUT, DISCARD, EXITED) \
 	X(EXITED, ATTACH, SEND_STATUS, EXITED) \
 	X(EXITED, ACK, DELIVER, DELIVERED) \
 	X(EXITED, LINK_LOST, KEEP, EXITED) \
 	X(EXITED, EXPIRE, FORGET_KEPT, GONE) \
-	X(EXITED, STOP, SIGNAL, EXITED) \
+	X(EXITED, STOP, STOP_KEPT, EXITED) \
 	X(DELIVERED, OUTPUT, DISCARD, DELIVERED) \
 	X(DELIVERED, ATTACH, SEND_STATUS, DELIVERED) \
 	X(DELIVERED, ACK, NONE, DELIVERED) \
 	X(DELIVERED, LINK_LOST, NONE, DELIVERED) \
 	X(DELIVERED, EXPIRE, FORGET_DELIVERED, GONE) \
-	X(DELIVERED, STOP, SIGNAL, DELIVERED)
+	X(DELIVERED, STOP, STOP_NONE, DELIVERED)
 
 static void
 expect(enum sv_state st, enum sv_event ev, enum sv_action act,
@@ -93,14 +95,48 @@ Test(svcfsm, exit_while_launching_is_refused_and_untouched)
 	cr_assert_eq(n, SV_EXITED);
 }
 
-/* An ended service's STOP reaches what it left (sup_stop() refuses it
- * when nothing is); an unknown one has nothing to stop. */
+/* A service not known yet (adopting) cannot be stopped: STOPs wait for
+ * the adoption, as STARTs do. */
 Test(svcfsm, stop_of_an_unknown_service_is_refused)
 {
 	enum sv_action	a;
 	enum sv_state	n;
 
 	cr_assert_eq(svcfsm_next(SV_ADOPTING, SV_EV_STOP, &a, &n), -EPERM);
+	cr_assert_eq(svcfsm_next(SV_ADOPTING, SV_EV_STOP_TIMER, &a, &n),
+	    -EPERM);
+}
+
+/*
+ * A stop never changes the state by itself: only the service's EXIT (or
+ * its shim's loss) ends a live one, and only an EXIT_ACK delivers a kept
+ * status, so that the requester's ACK is what collects it.  Its timer
+ * has nothing to do once the service has ended.
+ */
+Test(svcfsm, stop_waits_for_the_exit_and_the_ack)
+{
+	static const enum sv_state	live[] = { SV_LAUNCHING, SV_RUNNING };
+	enum sv_action			a;
+	enum sv_state			n;
+	size_t				i;
+
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(svcfsm_next(live[i], SV_EV_STOP, &a, &n), 0);
+		cr_expect_eq(n, live[i]);
+		cr_assert_eq(svcfsm_next(live[i], SV_EV_STOP_TIMER, &a, &n),
+		    0);
+		cr_expect_eq(n, live[i]);
+	}
+	cr_assert_eq(svcfsm_next(SV_RUNNING, SV_EV_EXIT, &a, &n), 0);
+	cr_assert_eq(svcfsm_next(n, SV_EV_STOP, &a, &n), 0);
+	cr_expect_eq(a, SV_A_STOP_KEPT);
+	cr_expect_eq(n, SV_EXITED);
+	cr_assert_eq(svcfsm_next(n, SV_EV_ACK, &a, &n), 0);
+	cr_expect_eq(a, SV_A_DELIVER);
+	cr_expect_eq(n, SV_DELIVERED);
+	cr_expect_eq(svcfsm_next(SV_EXITED, SV_EV_STOP_TIMER, &a, &n), -EPERM);
+	cr_expect_eq(svcfsm_next(SV_DELIVERED, SV_EV_STOP_TIMER, &a, &n),
+	    -EPERM);
 }
 
 Test(svcfsm, every_other_cell_is_refused)

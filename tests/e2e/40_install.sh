@@ -3,7 +3,9 @@
 # (a build directory of its own): "install: all" builds, then every file is
 # where the manual puts it, with its mode, and nothing else; install fails,
 # naming the file, when a part is not built; an existing conf is never
-# overwritten; PREFIX=/usr/local moves sbin, man, doc and the units only.
+# overwritten; PREFIX=/usr/local moves sbin, man, doc and the units only
+# (the OCF agent stays in /usr/lib/ocf/resource.d/cmapp, where Pacemaker
+# looks).
 # The installed key script makes a key set (private keys 0600) that is
 # distributed as the manual says; the installed cmappserver and cmappmgr,
 # configured from the installed sample confs, work against each other (a
@@ -116,10 +118,11 @@ expect_grep "install: not built: $T/noshim/cmapp-shim; run make" "$T/o"
 rm -rf "$T/noshim"
 
 # --- PREFIX=/usr/local: sbin, the man pages, doc and the units go under
-# it; /etc and /opt/hp/cmappserver, where the programs look, do not move.
+# it; /etc and /opt/hp/cmappserver, where the programs look, do not move,
+# nor does the OCF agent, where Pacemaker looks.
 L=$T/root-local
 mk install PREFIX=/usr/local DESTDIR="$L" >"$T/o" 2>&1 || fail "make install PREFIX=/usr/local failed" "$T/o"
-expected | sed 's| /usr/| /usr/local/|' | sort -k2 >"$T/want"
+expected | sed '\| /usr/lib/ocf/|!s| /usr/| /usr/local/|' | sort -k2 >"$T/want"
 installed "$L" >"$T/got"
 diff "$T/want" "$T/got" >"$T/diff" || fail "PREFIX=/usr/local: files differ (< expected, > installed):" "$T/diff"
 mk uninstall PREFIX=/usr/local DESTDIR="$L" >"$T/o" 2>&1 || fail "make uninstall PREFIX=/usr/local failed" "$T/o"

@@ -9,20 +9,24 @@
  * the connection.
  *
  *   rawframe -port N -key FILE -keypw PW -trust FILE [-nocert] [-hello]
- *            [-version V] [-eof] [-wait MS] [HEX...]
+ *            [-version V] [-eof] [-ack] [-wait MS] [HEX...]
  *
  * -hello sends a valid HELLO first, of protocol version V (by default our
  * newest; 1 plays a manager of the first release), and waits for the
  * server's; each HEX
  * argument is written as it is, one TLS record each; -eof then ends the
  * TCP stream (no TLS close_notify, as a peer that dies); -nocert presents
- * no client certificate.  Output lines:
+ * no client certificate; -ack answers each EXIT with its EXIT_ACK, as a
+ * manager does.  Output lines:
  *   local ADDR:PORT             the address the server sees as its peer
  *   HELLO version=V agent=TEXT  (and ERROR code=C text=TEXT, STARTED
  *                               run=ID pid=P how=H, EXIT ..., LIST_ENTRY
  *                               run=ID managers=N, LIST_MANAGER run=ID
- *                               peer=P, LIST_END count=N, other types
- *                               by name; BAD HEX for an undecodable frame)
+ *                               peer=P, LIST_END count=N, STATUS_REPLY
+ *                               run=ID pid=P state=S how=H value=V,
+ *                               STOPPED run=ID who=TEXT, LIST_INSTANCE
+ *                               run=ID name=NAME, other types by name;
+ *                               BAD HEX for an undecodable frame)
  *   closed: REASON              the server ended the connection
  *   open                        it was still open after -wait MS
  * Exits 0 once it has reported, 1 when the handshake or a write failed
@@ -51,6 +55,7 @@
 
 static uint8_t	in[PROTO_MAX_FRAME];
 static size_t	in_len;
+static SSL	*ack_ssl;	/* -ack: EXIT_ACK each EXIT on it */
 
 static int
 hexdigit(char c)
@@ -127,6 +132,30 @@ print_frame(const uint8_t *f, size_t len)
 		printf(" run=%016llx how=%u value=%d",
 		    (unsigned long long)m.u.exit.run_id, m.u.exit.how,
 		    m.u.exit.value);
+		if (ack_ssl != NULL) {
+			static uint8_t		ack[PROTO_HDR_LEN + 8];
+			struct proto_msg	a = { .type = MSG_EXIT_ACK };
+
+			a.u.attach.run_id = m.u.exit.run_id;
+			if (proto_encode(&a, ack, sizeof(ack)) ==
+			    (ssize_t)sizeof(ack) && SSL_write(ack_ssl, ack,
+			    (int)sizeof(ack)) == (int)sizeof(ack))
+				printf(" (acknowledged)");
+		}
+		break;
+	case MSG_STATUS_REPLY:
+		printf(" run=%016llx pid=%u state=%u how=%u value=%d",
+		    (unsigned long long)m.u.status.run_id, m.u.status.pid,
+		    m.u.status.state, m.u.status.exit_how,
+		    m.u.status.exit_value);
+		break;
+	case MSG_STOPPED:
+		printf(" run=%016llx", (unsigned long long)m.u.stopped.run_id);
+		print_str("who", m.u.stopped.who);
+		break;
+	case MSG_LIST_INSTANCE:
+		printf(" run=%016llx", (unsigned long long)m.u.instance.run_id);
+		print_str("name", m.u.instance.name);
 		break;
 	case MSG_LIST_ENTRY:
 		printf(" run=%016llx managers=%u",
@@ -234,6 +263,7 @@ main(int argc, char **argv)
 	char			 err[512], addr[INET_ADDRSTRLEN];
 	long			 n;
 	int			 port = 0, nocert = 0, hello = 0, eof = 0;
+	int			 ack = 0;
 	int			 wait_ms = 3000, fd, on = 1, a, r;
 	long			 version = PROTO_VERSION;
 
@@ -248,6 +278,8 @@ main(int argc, char **argv)
 			hello = 1;
 		else if (strcmp(argv[a], "-eof") == 0)
 			eof = 1;
+		else if (strcmp(argv[a], "-ack") == 0)
+			ack = 1;
 		else if (a + 1 >= argc)
 			break;
 		else if (strcmp(argv[a], "-port") == 0)
@@ -271,7 +303,7 @@ main(int argc, char **argv)
 	    version > UINT16_MAX || (a < argc && argv[a][0] == '-')) {
 		fprintf(stderr, "usage: rawframe -port N -key FILE -keypw PW "
 		    "-trust FILE [-nocert] [-hello] [-version V] [-eof] "
-		    "[-wait MS] [HEX...]\n");
+		    "[-ack] [-wait MS] [HEX...]\n");
 		return 2;
 	}
 	if ((ctx = tls_ctx_new(TLS_CLIENT, &key, &trust, err, sizeof(err)))
@@ -305,6 +337,8 @@ main(int argc, char **argv)
 	}
 	printf("handshake done\n");
 	fflush(stdout);
+	if (ack)
+		ack_ssl = ssl;
 	if (hello) {
 		proto_hello(&m, (uint16_t)version, "rawframe");
 		n = proto_encode(&m, buf, sizeof(buf));

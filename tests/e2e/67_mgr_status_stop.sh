@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: ISC
+# cmappmgr -status and -stop (issue 14): one line and an exit code each.
+# -status: 0 "running pid P", 7 "not running", 10 "ended while unwatched:
+# exit code N" (asked twice: never collected), 1 "cmappmgr: REASON".
+# -stop: of a running service with a watcher attached (the watcher exits
+# 0 saying who stopped it, its exit file "stopped by WHO"; -stop says
+# "stopped: signal 15"); of one that ignores SIGTERM (-stop_timeout 1:
+# "stopped: signal 9"); of nothing ("not running"); of a kept status
+# ("ended earlier: exit code 5, status collected", and -status then says
+# not running); refused by allow_command; unreachable.  Against a guest
+# of protocol version 1 (tests/tools/oldserver): -status, -stop and
+# -instance say it is too old and exit 1; nothing is started.
+# cost: 8
+old=$BIN/tests/tools/oldserver
+[ -x "$old" ] || fail "no $old: run make first"
+M() {
+	local t=10
+	[ "$1" = -t ] && { t=$2; shift 2; }
+	set -- "$BIN/cmappmgr" -node localhost -port "$PORT" \
+		-conf "$KEYS/host/cmappmgr.conf" -cmappserver_timeout "$t" "$@"
+	if [ "$BASHPID" != "${TEST_PID:-$$}" ]; then exec "$@"; fi
+	"$@"
+}
+# verb NAME WANT-CODE WANT-LINE ARGS...: cmappmgr ARGS prints WANT-LINE
+# (a regex) on stdout, or on stderr with exit code 1, and exits WANT-CODE.
+verb() {
+	local name=$1 code=$2 line=$3 rc
+	shift 3
+	M "$@" >"$T/$name.out" 2>"$T/$name.err"; rc=$?
+	sed "s/^/    $name: /" "$T/$name.out" "$T/$name.err"
+	expect_eq "$rc" "$code" "$name: exit code" "$T/$name.out" "$T/$name.err"
+	if [ "$code" = 1 ]; then
+		expect_grep "^cmappmgr: $line\$" "$T/$name.err" "$name"
+	else
+		expect_eq "$(wc -l <"$T/$name.out")" 1 "$name: lines on stdout" "$T/$name.out"
+		expect_grep "^$line\$" "$T/$name.out" "$name"
+	fi
+}
+conf=$T/server.conf
+cp "$KEYS/localhost/cmappserver.conf" "$conf"
+printf 'allow_command=%s\nallow_command=/bin/sh\n' "$T/app.sh" >>"$conf"
+SERVER_CONF=$conf
+expect "cmappserver starts" start_server
+cmd=$(app a 3)
+
+echo "=== -status"
+verb st_none 7 'not running' -status -service $cmd
+M -ready_file "$T/ready" -exit_file "$T/exit" -service $cmd >"$T/w.out" 2>"$T/w.err" & w=$!
+expect_wait 5 "watcher ready" test -s "$T/ready"
+pid=$(sed 's/^launched pid //' "$T/ready")
+verb st_run 0 "running pid $pid" -status -service $cmd
+# The same vector as one string, and an instance that does not run.
+verb st_one 0 "running pid $pid" -status -service "$cmd"
+verb st_inst 7 'not running' -instance other -status -service $cmd
+
+echo "=== -stop of a watched service"
+verb stop_run 0 'stopped: signal 15' -stop -service $cmd
+wait $w; expect_eq $? 0 "the watcher's exit code after a stop on request" "$T/w.err"
+expect_grep "^cmappmgr\[[0-9]*\]: .*app.sh .* stopped on request by cmappmgr [^ ]* at 127.0.0.1:[0-9]*\$" "$T/w.err"
+expect_grep '^stopped by cmappmgr [^ ]* at 127.0.0.1:[0-9]*$' "$T/exit"
+expect_eq "$(children "app.sh $T/go.a")" 0 "services left after the stop"
+verb st_after 7 'not running' -status -service $cmd
+
+echo "=== -stop of what is not running"
+verb stop_none 0 'not running' -stop -service $cmd
+
+echo "=== -stop of a service that ignores SIGTERM"
+stubborn="trap '' TERM; echo up; while :; do sleep 0.1; done"
+M -service /bin/sh -c "$stubborn" >"$T/s.out" 2>"$T/s.err" & s=$!
+expect_wait 5 "stubborn service up" grep -q up "$T/s.out"
+t0=$(ms)
+verb stop_kill 0 'stopped: signal 9' -stop -stop_timeout 1 -service /bin/sh -c "$stubborn"
+dt=$(($(ms) - t0))
+[ "$dt" -ge 900 ] && [ "$dt" -lt $((6000 * SLOW)) ] || fail "-stop_timeout 1 took $dt ms"
+wait $s; expect_eq $? 0 "the stubborn service's watcher after the stop" "$T/s.err"
+
+echo "=== a kept status: -status twice, then -stop collects it"
+cmd=$(app k 5)
+M -service $cmd 2>"$T/k.err" & k=$!
+expect_wait 5 "service started" grep -q started "$T/k.err"
+kill -9 $k; wait $k 2>/dev/null
+go k
+expect_wait 5 "the unwatched service ended" eval '[ "$(children "app.sh $T/go.k")" = 0 ]'
+verb st_kept 10 'ended while unwatched: exit code 5' -status -service $cmd
+verb st_kept2 10 'ended while unwatched: exit code 5' -status -service $cmd
+verb stop_kept 0 'ended earlier: exit code 5, status collected' -stop -service $cmd
+verb st_collected 7 'not running' -status -service $cmd
+
+echo "=== refused by allow_command, unreachable"
+verb stop_denied 1 'cmappserver on localhost refused -stop of /bin/sleep 100: .*' -stop -service /bin/sleep 100
+port=$PORT; PORT=$(free_port)
+verb st_unreach 1 'Could not connect to the node localhost: .*' -t 1 -status -service $cmd
+verb stop_unreach 1 'Could not connect to the node localhost: .*' -t 1 -stop -service $cmd
+PORT=$port
+end_test
+
+echo "=== a cmappserver of version 1"
+PORT=$(free_port)
+"$old" -port "$PORT" -key "$KEYS/localhost/server.private" -keypw serverpw \
+	-trust "$KEYS/localhost/client.public" -code 9 >"$T/old.out" 2>&1 & oldpid=$!
+trap 'kill $oldpid 2>/dev/null; wait $oldpid 2>/dev/null; end_test' EXIT
+wait_for $((5 * SLOW)) grep -q '^listening' "$T/old.out" || fail "oldserver did not start" "$T/old.out"
+verb old_stop 1 'the cmappserver on localhost speaks protocol version 1; -stop needs 4' -stop -service /bin/true
+verb old_status 1 'the cmappserver on localhost speaks protocol version 1; -status needs 4' -status -service /bin/true
+M -instance two -exit_file "$T/old_exit" -service /bin/true >"$T/old_i.out" 2>"$T/old_i.err"
+expect_eq $? 1 "exit code of -instance against version 1" "$T/old_i.err"
+expect_grep 'the cmappserver on localhost speaks protocol version 1; -instance needs 4$' "$T/old_i.err"
+expect_grep '^cmappmgr: the cmappserver on localhost speaks protocol version 1; -instance needs 4$' "$T/old_exit"
+expect_no_grep 'the old server ran' "$T/old_i.out" "nothing started"
+sed 's/^/    oldserver: /' "$T/old.out"
