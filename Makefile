@@ -9,6 +9,7 @@
 # make check      unit and end-to-end tests only
 # make check-asan the same suites built with -fsanitize=address,undefined
 # make check-warnings  everything built by gcc and clang with -Werror
+# make deb, make rpm   the packages cmapp-host and cmapp-guest (conf/pkg.mk)
 
 # The first rule is make's default goal: a plain "make" builds the
 # programs.  Its prerequisites come below, once every fragment added its own.
@@ -68,7 +69,7 @@ obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 ALL	= $(BUILD)/cmappserver $(BUILD)/cmapp-shim $(BUILD)/cmappmgr
 TOOLS	= $(BUILD)/tests/tools/soak $(BUILD)/tests/tools/rawframe \
 	  $(BUILD)/tests/tools/oldserver
-include plugins/plugins.mk conf/install.mk bench/bench.mk tests/fuzz.mk
+include plugins/plugins.mk conf/install.mk conf/pkg.mk bench/bench.mk tests/fuzz.mk
 
 all: $(ALL)
 
@@ -177,4 +178,5 @@ clean:
 
 .PHONY: all tools deps deps-test unit e2e test check check-asan check-warnings \
 	check-valgrind demo clean
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Not the package builds' trees in $(BUILD)/pkg (conf/pkg.mk).
+-include $(shell find $(BUILD) -path '$(BUILD)/pkg' -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -3,12 +3,18 @@
 # deps.sh: installs the Debian packages that cmapp needs and that are missing,
 # so that a fresh Debian 12 machine needs nothing by hand.  Called by make;
 # "deps.sh test" also installs what the test suites need, Pacemaker among
-# them (tests/e2e/70_pacemaker.sh runs a one-node cluster of its own).
+# them (tests/e2e/70_pacemaker.sh runs a one-node cluster of its own) and
+# the package tools (90_packages.sh); "deps.sh pkg" what make deb and make
+# rpm need (debhelper, lintian, Debian's rpm, fakeroot).
 set -eu
 
 need="pkg-config libssl-dev libuv1-dev libinih-dev openssl iproute2 procps"
-[ "${1:-}" = test ] && need="$need libcriterion-dev groff-base valgrind clang libclang-rt-14-dev testssl.sh libfuse3-dev fuse3 util-linux python3"
-[ "${1:-}" = test ] && need="$need pacemaker corosync resource-agents pacemaker-cli-utils"
+pkg="debhelper dpkg-dev fakeroot lintian rpm"
+case ${1:-} in
+test)	need="$need libcriterion-dev groff-base valgrind clang libclang-rt-14-dev testssl.sh libfuse3-dev fuse3 util-linux python3"
+	need="$need pacemaker corosync resource-agents pacemaker-cli-utils $pkg" ;;
+pkg)	need="$need $pkg" ;;
+esac
 
 missing=""
 for p in $need; do

@@ -97,10 +97,11 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 # (the same in every build) and whose time bounds do not hold there, and
 # the install test, which builds and tests plain binaries of its own, and
 # the Pacemaker test, which tests the agent and the cluster's timings (its
-# cmappmgr and cmappserver are those of the plain suite).
+# cmappmgr and cmappserver are those of the plain suite), and the packages
+# test, which builds, installs and purges packages of its own.
 SLOW_TESTS=()
 for f in tests/e2e/*.sh; do
-	case $f in */52_testssl.sh|*/40_install.sh|*/70_pacemaker.sh) continue ;; esac
+	case $f in */52_testssl.sh|*/40_install.sh|*/70_pacemaker.sh|*/90_packages.sh) continue ;; esac
 	SLOW_TESTS+=("$f")
 done
 # run_one NAME SUMMARY_REGEX COMMAND...: a suite, to its end.
