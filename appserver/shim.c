@@ -947,7 +947,6 @@ take_args(struct shim *sh, int argc, char **argv)
 	extern char	**environ;
 	char		**env;
 	size_t		  n, len, k, nenv;
-	char		 *p;
 	int		  i;
 
 	if ((sh->argv = calloc((size_t)argc - 3, sizeof(*sh->argv))) == NULL)
@@ -959,9 +958,9 @@ take_args(struct shim *sh, int argc, char **argv)
 	n = strlen(argv[0]) + strlen(argv[1]) + strlen(argv[2]) + 3;
 	if ((sh->title_prefix = malloc(n)) == NULL)
 		return -ENOMEM;
-	p = strrchr(argv[0], '/');
-	snprintf(sh->title_prefix, n, "%s %s %s", p != NULL ? p + 1 : argv[0],
-	    argv[1], argv[2]);
+	/* argv[0] whole: pgrep -f "^/opt/hp/cmappserver/cmapp-shim " still
+	 * finds every shim, its service ended or not. */
+	snprintf(sh->title_prefix, n, "%s %s %s", argv[0], argv[1], argv[2]);
 	for (i = 0, len = 0; i < argc; i++) {
 		if (argv[i] != argv[0] + len)
 			break;

@@ -16,7 +16,7 @@ fds0=$(ls /proc/"$SERVER_PID"/fd | wc -l)
 hs=()
 # All at once: within the 4 s deadline the five must be up together.
 for i in 2 3 4 5 6; do
-	"$hold" -p "$PORT" -b 127.0.0.$i -n $PER -B $PER -d $((4 + 8 * SLOW)) -r "$T/ready.$i" >"$T/hold.$i" 2>&1 & hs+=($!)
+	"$hold" -p "$PORT" -b 127.0.0.$i -n $PER -B $PER -d $((6 + 8 * SLOW)) -r "$T/ready.$i" >"$T/hold.$i" 2>&1 & hs+=($!)
 done
 for i in 2 3 4 5 6; do
 	wait_for $((10 * SLOW)) test -s "$T/ready.$i" || fail "holder 127.0.0.$i not up"

@@ -9,7 +9,7 @@
 # resource created for a running application adopts it; a guest that does
 # not answer fails start with a reason naming it.  Skips when Pacemaker
 # cannot be installed (a failure under CI=true).
-# cost: 40
+# cost: 40 heavy
 # limit: 180
 . "$TOP/tests/pcmk.inc"
 pcmk_need

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: ISC
 # Processes that look like running services (issue 15, item 5): once a
 # service has ended, its shim's process title says so in place of the
-# command ("cmapp-shim RUNDIR RUN_ID: app.sh exited 1, status kept"),
+# command ("/opt/hp/cmappserver/cmapp-shim RUNDIR RUN_ID: app.sh exited 1, status kept"),
 # killed by a signal and delivered-with-leftovers too; -stop_all says how
 # many exit statuses stay kept, and -stop_all -drop_kept drops them: no
 # shim stays, and a cmappserver started afterwards launches the command
@@ -27,7 +27,7 @@ expect_eq "$(title "$sk" | wc -l)" 7 "words of a running service's shim (its arg
 kill -TERM $mk; wait $mk
 go k
 wait_for 5 grep -q "no manager attached, status kept" "$T/server.log" || fail "exit of k not seen" "$T/server.log"
-want="cmapp-shim $T/run $rk: app.sh exited 1, status kept"
+want="$BIN/cmapp-shim $T/run $rk: app.sh exited 1, status kept"
 wait_for 5 eval '[ "$(title "$sk")" = "$want" ]' || fail "title of the shim of app k: '$(title "$sk" | cat -A)'"
 # One string, no padding: what ps shows is that title alone.
 expect_eq "$(ps -o args= -p "$sk")" "$want" "ps of the shim of app k"
@@ -39,12 +39,12 @@ wait_for 5 test -s "$T/pid.s" || fail "sleep not started" "$T/ms.e"
 ss=$(pgrep -f "cmapp-shim $T/run [0-9a-f]+ -- /bin/sh -c .* $T/pid.s")
 kill -TERM $ms; wait $ms
 kill -KILL "$(cat "$T/pid.s")"
-wait_for 5 eval 'title "$ss" | grep -q "^cmapp-shim $T/run [0-9a-f]*: sh killed by signal 9, status kept\$"' ||
+wait_for 5 eval 'title "$ss" | grep -q "^$BIN/cmapp-shim $T/run [0-9a-f]*: sh killed by signal 9, status kept\$"' ||
 	fail "title of the shim of the killed service: '$(title "$ss")'"
 
 echo "--- status delivered, with a process left behind: the title says both"
 mgr sh -c 'sleep 3081 & exit 3' 2>"$T/ml.e"; expect_eq $? 3 "exit code of the service that leaves a sleep" "$T/ml.e"
-wait_for 5 eval '[ -n "$(pgrep -f "^cmapp-shim $T/run [0-9a-f]*: sh exited 3, status delivered, 1 process left\$")" ]' ||
+wait_for 5 eval '[ -n "$(pgrep -f "^$BIN/cmapp-shim $T/run [0-9a-f]*: sh exited 3, status delivered, 1 process left\$")" ]' ||
 	fail "no lingering shim titled so: $(pgrep -af "cmapp-shim $T/run")"
 
 echo "--- -stop_all says how many statuses stay kept"
@@ -60,7 +60,7 @@ expect_grep "^3 exit statuses kept for their managers (-drop_kept drops them)\$"
 expect_grep "^all services stopped\$" "$T/stop1.out"
 gone() { ! pgrep -f "^sleep 3081\$" >/dev/null; }
 wait_for 5 gone || fail "-stop_all left the sleep running"
-expect_eq "$(pgrep -cf "^cmapp-shim $T/run [0-9a-f]*: .*status kept\$")" 3 "shims that keep a status"
+expect_eq "$(pgrep -cf "^$BIN/cmapp-shim $T/run [0-9a-f]*: .*status kept\$")" 3 "shims that keep a status"
 # Kept: the next START of k gets the old status, not a new run.
 "$BIN/cmappserver" -drop_kept >"$T/o" 2>&1; expect_eq $? 2 "-drop_kept without -stop_all" "$T/o"
 expect_grep "^cmappserver: -drop_kept goes with -stop_all\$" "$T/o"

@@ -192,7 +192,7 @@ m() { $M "$@"; }
 m -service /bin/sh -c 'echo "sample app: working"; echo "sample app: giving up" >&2; exit 3' >"$T/demo.out" 2>"$T/demo.err"
 expect_eq $? 3 "the demo's exit code" "$T/demo.err"
 expect_grep '^localhost sh\[[0-9]*\]: sample app: working$' "$T/demo.out"
-m -list >"$T/l" 2>"$T/e" || fail "cmappmgr -list failed" "$T/e"
+m -list -all >"$T/l" 2>"$T/e" || fail "cmappmgr -list failed" "$T/e"
 expect_grep "delivered  *exit 3, " "$T/l"
 
 # --- Upgrade while a service runs: the postinst restarts cmappserver, the
@@ -272,6 +272,7 @@ done >"$T/left"
 	/run/cmappserver /run/cmappserver.pid /var/lib/dpkg/info/cmapp-host.* /var/lib/dpkg/info/cmapp-guest.*
   find $APP -mindepth 1 ! -name server.private ! -name client.public
 } >>"$T/left" 2>/dev/null
+[ -d /run/cmappserver ] && ls -la /run/cmappserver >>"$T/left"
 [ ! -s "$T/left" ] || fail "left after the purge:" "$T/left"
 for f in $APP/server.private $APP/client.public $HK/client.private $HK/client.public $HK/server_localhost.public; do
 	[ -f "$f" ] || fail "the purge removed the key file $f"
