@@ -221,9 +221,14 @@ on_identity(struct session *sess, const struct proto_msg *m)
 			    proto_type_name(m->type));
 		return;
 	}
-	/* proto.c let through [A-Za-z0-9._-] only. */
-	memcpy(instance, m->u.start.instance.p, m->u.start.instance.len);
-	instance[m->u.start.instance.len] = '\0';
+	/* proto.c let through [A-Za-z0-9._-] only.  An empty one may have
+	 * no bytes at all (p NULL), which memcpy must not be given. */
+	instance[0] = '\0';
+	if (m->u.start.instance.len > 0) {
+		memcpy(instance, m->u.start.instance.p,
+		    m->u.start.instance.len);
+		instance[m->u.start.instance.len] = '\0';
+	}
 	/* A stop is refused as a start is: whoever may not run a command
 	 * may not end it either. */
 	if (m->type != MSG_STATUS && !conf_allows(&srv->conf, argv[0])) {
