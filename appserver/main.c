@@ -177,8 +177,12 @@ bind_listener(const char *addr, int port)
 		    SOCK_CLOEXEC, 0)) < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		/* The kernel's own cap (net.core.somaxconn), not 128: a
+		 * backlog under the connection cap made a connect storm's
+		 * overflow wait for the kernel's SYN-ACK retries (seconds,
+		 * doubling) instead of for our paced accept. */
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, 128) == 0)
+		    listen(fd, SOMAXCONN) == 0)
 			break;
 		snprintf(where, sizeof(where), "%s port %s",
 		    addr ? addr : "all addresses", portstr);
