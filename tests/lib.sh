@@ -130,11 +130,20 @@ hung_exec_umount() {
 # the background ("mgr ... & m=$!") it execs, so that $! is cmappmgr itself
 # and the test's signals reach it, not a subshell.
 mgr() {
+	local t=()
+	[ "$1" = -t ] && { t=(-t "$2"); shift 2; }
+	mgr_cmd "${t[@]}" -service "$@"
+}
+
+# mgr_cmd [-t S] ARGS...: cmappmgr for the guest "localhost" with ARGS as
+# they are (-status, -stop, -ready_file, ... then -service), exec'd in a
+# background job as mgr is.
+mgr_cmd() {
 	local t=10
 	[ "$1" = -t ] && { t=$2; shift 2; }
 	set -- "$BIN/cmappmgr" -node localhost -port "$PORT" \
 		-conf "${MGR_CONF:-$KEYS/host/cmappmgr.conf}" \
-		-cmappserver_timeout "$t" -service "$@"
+		-cmappserver_timeout "$t" "$@"
 	if [ "$BASHPID" != "${TEST_PID:-$$}" ]; then exec "$@"; fi
 	"$@"
 }

@@ -13,20 +13,12 @@
 # cost: 11
 old=$BIN/tests/tools/oldserver
 [ -x "$old" ] || fail "no $old: run make first"
-M() {
-	local t=10
-	[ "$1" = -t ] && { t=$2; shift 2; }
-	set -- "$BIN/cmappmgr" -node localhost -port "$PORT" \
-		-conf "$KEYS/host/cmappmgr.conf" -cmappserver_timeout "$t" "$@"
-	if [ "$BASHPID" != "${TEST_PID:-$$}" ]; then exec "$@"; fi
-	"$@"
-}
 # verb NAME WANT-CODE WANT-LINE ARGS...: cmappmgr ARGS prints WANT-LINE
 # (a regex) on stdout, or on stderr with exit code 1, and exits WANT-CODE.
 verb() {
 	local name=$1 code=$2 line=$3 rc
 	shift 3
-	M "$@" >"$T/$name.out" 2>"$T/$name.err"; rc=$?
+	mgr_cmd "$@" >"$T/$name.out" 2>"$T/$name.err"; rc=$?
 	sed "s/^/    $name: /" "$T/$name.out" "$T/$name.err"
 	expect_eq "$rc" "$code" "$name: exit code" "$T/$name.out" "$T/$name.err"
 	if [ "$code" = 1 ]; then
@@ -45,7 +37,7 @@ cmd=$(app a 3)
 
 echo "=== -status"
 verb st_none 7 'not running' -status -service $cmd
-M -ready_file "$T/ready" -exit_file "$T/exit" -service $cmd >"$T/w.out" 2>"$T/w.err" & w=$!
+mgr_cmd -ready_file "$T/ready" -exit_file "$T/exit" -service $cmd >"$T/w.out" 2>"$T/w.err" & w=$!
 expect_wait 5 "watcher ready" test -s "$T/ready"
 pid=$(sed 's/^launched pid //' "$T/ready")
 verb st_run 0 "running pid $pid" -status -service $cmd
@@ -66,7 +58,7 @@ verb stop_none 0 'not running' -stop -service $cmd
 
 echo "=== -stop of a service that ignores SIGTERM"
 stubborn="trap '' TERM; echo up; while :; do sleep 0.1; done"
-M -service /bin/sh -c "$stubborn" >"$T/s.out" 2>"$T/s.err" & s=$!
+mgr_cmd -service /bin/sh -c "$stubborn" >"$T/s.out" 2>"$T/s.err" & s=$!
 expect_wait 5 "stubborn service up" grep -q up "$T/s.out"
 t0=$(ms)
 verb stop_kill 0 'stopped: signal 9' -stop -stop_timeout 1 -service /bin/sh -c "$stubborn"
@@ -76,7 +68,7 @@ wait $s; expect_eq $? 0 "the stubborn service's watcher after the stop" "$T/s.er
 
 echo "=== a kept status: -status twice, then -stop collects it"
 cmd=$(app k 5)
-M -service $cmd 2>"$T/k.err" & k=$!
+mgr_cmd -service $cmd 2>"$T/k.err" & k=$!
 expect_wait 5 "service started" grep -q started "$T/k.err"
 kill -9 $k; wait $k 2>/dev/null
 go k
@@ -110,7 +102,7 @@ trap 'kill $oldpid 2>/dev/null; wait $oldpid 2>/dev/null; end_test' EXIT
 wait_for $((5 * SLOW)) grep -q '^listening' "$T/old.out" || fail "oldserver did not start" "$T/old.out"
 verb old_stop 1 'the cmappserver on localhost speaks protocol version 1; -stop needs 4' -stop -service /bin/true
 verb old_status 1 'the cmappserver on localhost speaks protocol version 1; -status needs 4' -status -service /bin/true
-M -instance two -exit_file "$T/old_exit" -service /bin/true >"$T/old_i.out" 2>"$T/old_i.err"
+mgr_cmd -instance two -exit_file "$T/old_exit" -service /bin/true >"$T/old_i.out" 2>"$T/old_i.err"
 expect_eq $? 1 "exit code of -instance against version 1" "$T/old_i.err"
 expect_grep 'the cmappserver on localhost speaks protocol version 1; -instance needs 4$' "$T/old_i.err"
 expect_grep '^cmappmgr: the cmappserver on localhost speaks protocol version 1; -instance needs 4$' "$T/old_exit"
