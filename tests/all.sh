@@ -89,11 +89,12 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 # One suite at a time.  Run side by side (the three end-to-end suites at
 # once, up to seven tests), the 2-core CI machine missed the time bounds of
 # the load and timing tests (53's 1 s, 61's managers, valgrind's soak): a
-# green run must not depend on the machine's luck.  Within a suite two
-# tests run at a time (most of them wait), never two "heavy" ones (the load
-# tests, the soak, the Pacemaker cluster): e2e.sh keeps those apart, which
-# is what the suites side by side could not.  Sanitized binaries are
-# slower: the load tests
+# green run must not depend on the machine's luck.  The plain suite runs
+# two tests at a time, never two "heavy" ones together (the load tests, the
+# soak, the Pacemaker cluster); the sanitized ones one at a time: at two,
+# one fresh-clone run passed and the next failed 21's output and a leak
+# report at the end of 48 (2026-12-03).  Sanitized binaries are slower:
+# the load tests
 # and the soak run with fewer sockets or cycles and scaled time bounds
 # (CMAPP_SLOW).  Left out there: the TLS scan, which checks the TLS set-up
 # (the same in every build) and whose time bounds do not hold there, and
@@ -119,12 +120,12 @@ run_one asan-build '' make --no-print-directory -j2 BUILD=build-asan OPT="-O1 -g
 	all tools build-asan/tests/unit
 if done_ok asan-build; then
 	run_one asan-unit 'Synthesis:' build-asan/tests/unit --jobs 2
-	E2E_JOBS=2 CMAPP_SLOW=1 run_one asan-e2e '[0-9]+ passed, [0-9]+ failed' \
+	E2E_JOBS=1 CMAPP_SLOW=1 run_one asan-e2e '[0-9]+ passed, [0-9]+ failed' \
 		tests/e2e.sh build-asan "${SLOW_TESTS[@]}"
 else
 	failed+=(asan-unit asan-e2e)
 fi
-E2E_JOBS=2 CMAPP_SLOW=1 run_one valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \
+E2E_JOBS=1 CMAPP_SLOW=1 run_one valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \
 	make --no-print-directory check-valgrind E2E_TESTS="${SLOW_TESTS[*]}"
 
 echo
