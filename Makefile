@@ -50,15 +50,11 @@ SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
 	  appserver/reload.c appserver/leftover.c
 SHIM	= appserver/shim.c appserver/shimfsm.c appserver/leftover.c common/proto.c common/vis.c common/reader.c common/clock.c
 MANAGER	= appmgr/main.c appmgr/manager.c appmgr/dial.c appmgr/hostlog.c \
-	  common/hostlog_arg.c
+	  appmgr/outfile.c appmgr/verbs.c common/hostlog_arg.c common/svcsplit.c
 UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \
 	  tests/test_keystore.c tests/test_jks.c tests/test_vis.c tests/test_tls.c tests/test_reader.c \
-	  tests/test_svcfsm.c tests/test_shimfsm.c tests/test_certcheck.c
-# -service as one string: cmappmgr's alone.
-MANAGER	+= common/svcsplit.c appmgr/outfile.c appmgr/verbs.c
-UNIT	+= tests/test_svcsplit.c tests/test_outfile.c
-# A log file's missing directory named (cmappmgr's host log, the monitors').
-UNIT	+= tests/test_logpath.c
+	  tests/test_svcfsm.c tests/test_shimfsm.c tests/test_certcheck.c \
+	  tests/test_svcsplit.c tests/test_outfile.c tests/test_logpath.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -109,9 +105,8 @@ $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 # Modules under test that are not in COMMON.
-$(BUILD)/tests/unit: $(call obj,common/svcsplit.c appmgr/outfile.c)
-$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c common/hostlog_arg.c tests/keyfix.c \
-	tests/argvfix.c appserver/svcfsm.c appserver/shimfsm.c)
+$(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c appmgr/outfile.c common/hostlog_arg.c \
+	common/svcsplit.c tests/keyfix.c tests/argvfix.c appserver/svcfsm.c appserver/shimfsm.c)
 # Not with --gc-sections: nothing refers to Criterion's test sections.
 $(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
