@@ -31,7 +31,6 @@
 #define MGR_STOP_DEFAULT	10	/* s of -stop_timeout, as -stop_all's */
 #define MGR_KILL_WAIT_S		10	/* s the guest waits after SIGKILL
 					   (docs/protocol.md, STOP) */
-#define MGR_INSTANCE_MAX	64	/* bytes of -instance NAME */
 
 /* -status and -stop exit codes: OCF's where it has one. */
 #define MGR_EXIT_OK		0	/* running; stopped or not running */
@@ -128,13 +127,19 @@ int	dial_hello_mismatch(struct mgr *, const struct proto_msg *hello,
  * closed to try again with our oldest version (a server older than us
  * speaks only that); -EPROTO when that was refused too. */
 int	dial_version_refused(struct mgr *);
-/* The oldest protocol version that has message type, for "too old". */
-uint16_t dial_needs(uint16_t type);
+/* Never pretend: -EPROTONOSUPPORT, with "the cmappserver on N speaks
+ * protocol version V; WHAT needs W" in text, when the guest's settled
+ * version lacks type; else 0. */
+int	dial_too_old(const struct mgr *, uint16_t version, uint16_t type,
+	    const char *what, char *text, size_t cap);
 
 /* manager.c: runs until the service ends; returns the exit code. */
 int	mgr_run(struct mgr *);
 /* m->display: the command as logs show it, and its instance if any. */
 void	mgr_display(struct mgr *);
+/* The service's identity (argv, -instance) into msg->u.start, as START,
+ * START_INSTANCE, STATUS and STOP carry it. */
+void	mgr_identity(const struct mgr *, struct proto_msg *msg);
 /* verbs.c: -status (stop 0) or -stop (1) of m->argv; returns the exit
  * code (MGR_EXIT_*). */
 int	mgr_verb(struct mgr *, int stop);

@@ -233,13 +233,14 @@ dial_version_refused(struct mgr *m)
 	return 0;
 }
 
-uint16_t
-dial_needs(uint16_t type)
+int
+dial_too_old(const struct mgr *m, uint16_t version, uint16_t type,
+    const char *what, char *text, size_t cap)
 {
-	uint16_t	v;
-
-	for (v = PROTO_VERSION_MIN; v < PROTO_VERSION_MAX; v++)
-		if (proto_has(v, type))
-			break;
-	return v;
+	if (proto_has(version, type))
+		return 0;
+	snprintf(text, cap, "the cmappserver on %s speaks protocol version "
+	    "%u; %s needs %u", m->node, (unsigned)version, what,
+	    (unsigned)proto_since(type));
+	return -EPROTONOSUPPORT;
 }

@@ -420,9 +420,10 @@ print_table(struct lister *l, unsigned count)
 	if (l->flags & LIST_JSON)
 		print_json(l, count);
 	for (i = 0; i < l->n; i++) {
-		hidden += !shown(l, &l->rows[i]);
-		if (!shown(l, &l->rows[i]))
+		if (!shown(l, &l->rows[i])) {
+			hidden++;
 			continue;
+		}
 		unnamed += l->rows[i].nmgrs < l->rows[i].managers;
 		nstarting += starting(&l->rows[i]);
 		running += l->rows[i].state == RUN_RUNNING &&

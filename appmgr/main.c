@@ -72,7 +72,7 @@ usage(FILE *f)
 "Exit status: the command's own; 128+N if a signal N killed it; 0 if it was\n"
 "stopped on request or cmappmgr detached on SIGTERM or SIGINT; 1 if\n"
 "cmappmgr failed (no connection, refused keys, the command not started).\n",
-	    MGR_DEFAULT_TIMEOUT, MGR_INSTANCE_MAX, MGR_STOP_DEFAULT);
+	    MGR_DEFAULT_TIMEOUT, PROTO_MAX_INSTANCE, MGR_STOP_DEFAULT);
 }
 
 static struct mgr	 m;	/* the process's one context */
@@ -105,15 +105,13 @@ fail(const char *msg)
 	exit(1);
 }
 
-/* -instance NAME: 1..MGR_INSTANCE_MAX of [A-Za-z0-9._-]. */
+/* -instance NAME: the rule the guest applies (proto.c), and not empty. */
 static int
 instance_ok(const char *s)
 {
 	size_t	n = strlen(s);
 
-	return n >= 1 && n <= MGR_INSTANCE_MAX && strspn(s,
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789._-") == n;
+	return n >= 1 && proto_instance_ok((const uint8_t *)s, n) == 0;
 }
 
 /*
@@ -300,7 +298,7 @@ main(int argc, char **argv)
 		    "not with -list");
 	if (m.instance != NULL && !instance_ok(m.instance))
 		usage_error("-instance: '%s' is not 1 to %d of the characters "
-		    "A-Z a-z 0-9 . _ -", m.instance, MGR_INSTANCE_MAX);
+		    "A-Z a-z 0-9 . _ -", m.instance, PROTO_MAX_INSTANCE);
 	if (m.node == NULL || m.node[0] == '\0')
 		usage_error("-node is required");
 	/*

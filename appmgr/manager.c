@@ -170,11 +170,26 @@ mgr_ready(struct conn *c)
 	send_msg(m, &msg);
 }
 
+void
+mgr_identity(const struct mgr *m, struct proto_msg *msg)
+{
+	int	i;
+
+	for (i = 0; m->argv[i] != NULL; i++) {
+		msg->u.start.argv[i].p = (const uint8_t *)m->argv[i];
+		msg->u.start.argv[i].len = (uint16_t)strlen(m->argv[i]);
+	}
+	msg->u.start.argc = (uint16_t)i;
+	if (m->instance != NULL) {
+		msg->u.start.instance.p = (const uint8_t *)m->instance;
+		msg->u.start.instance.len = (uint16_t)strlen(m->instance);
+	}
+}
+
 static void
 send_start(struct mgr *m)
 {
 	static struct proto_msg	msg;	/* large: keep it off the stack */
-	int			i;
 
 	memset(&msg, 0, sizeof(msg));
 	if (m->have_run) {
@@ -183,16 +198,7 @@ send_start(struct mgr *m)
 	} else {
 		/* Without an instance, the START every version knows. */
 		msg.type = m->instance != NULL ? MSG_START_INSTANCE : MSG_START;
-		if (m->instance != NULL) {
-			msg.u.start.instance.p = (const uint8_t *)m->instance;
-			msg.u.start.instance.len =
-			    (uint16_t)strlen(m->instance);
-		}
-		for (i = 0; m->argv[i] != NULL; i++) {
-			msg.u.start.argv[i].p = (const uint8_t *)m->argv[i];
-			msg.u.start.argv[i].len = (uint16_t)strlen(m->argv[i]);
-		}
-		msg.u.start.argc = (uint16_t)i;
+		mgr_identity(m, &msg);
 	}
 	m->phase = PH_STARTING;
 	send_msg(m, &msg);
@@ -346,12 +352,10 @@ mgr_frame(struct conn *c, const struct proto_msg *msg)
 			die(m, "%s", text);
 		dial_connected(m);
 		/* Never a START of another service to an older guest. */
-		if (m->instance != NULL && !proto_has(msg->u.hello.version,
-		    MSG_START_INSTANCE))
-			die(m, "the cmappserver on %s speaks protocol version "
-			    "%u; -instance needs %u", m->node,
-			    (unsigned)msg->u.hello.version,
-			    (unsigned)dial_needs(MSG_START_INSTANCE));
+		if (m->instance != NULL && dial_too_old(m,
+		    msg->u.hello.version, MSG_START_INSTANCE, "-instance",
+		    text, sizeof(text)) != 0)
+			die(m, "%s", text);
 		send_start(m);
 		return;
 	case MSG_ERROR:

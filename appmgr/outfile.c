@@ -38,9 +38,10 @@ outfile_write(const char *path, const char *line)
 		return -errno;
 	/* Read by an agent that may run as another user; it says nothing
 	 * secret.  mkstemp made it 0600. */
-	if (fchmod(fd, 0644) == -1 ||
-	    (w = write(fd, shown, n)) == -1 || (size_t)w != n)
-		e = errno ? -errno : -EIO;
+	if (fchmod(fd, 0644) == -1 || (w = write(fd, shown, n)) == -1)
+		e = -errno;
+	else if ((size_t)w != n)
+		e = -EIO;	/* errno says nothing of a short write */
 	if (close(fd) == -1 && e == 0)
 		e = -errno;
 	if (e == 0 && rename(tmp, path) == -1)

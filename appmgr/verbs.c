@@ -51,7 +51,7 @@ struct verb {
 	int		 found;		/* a STOP's STATUS_REPLY state, or -1 */
 	uint64_t	 run_id;	/* its run */
 	int		 stopped;	/* STOPPED seen */
-	char		 line[128];	/* the answer, once PH_DONE */
+	char		 line[128];	/* the answer, once VP_DONE */
 };
 
 static void	verb_ready(struct conn *);
@@ -146,19 +146,10 @@ ask(struct verb *v)
 {
 	static struct proto_msg	 msg;	/* large: keep it off the stack */
 	struct mgr		*m = v->m;
-	int			 i;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.type = v->stop ? MSG_STOP : MSG_STATUS;
-	for (i = 0; m->argv[i] != NULL; i++) {
-		msg.u.start.argv[i].p = (const uint8_t *)m->argv[i];
-		msg.u.start.argv[i].len = (uint16_t)strlen(m->argv[i]);
-	}
-	msg.u.start.argc = (uint16_t)i;
-	if (m->instance != NULL) {
-		msg.u.start.instance.p = (const uint8_t *)m->instance;
-		msg.u.start.instance.len = (uint16_t)strlen(m->instance);
-	}
+	mgr_identity(m, &msg);
 	msg.u.start.timeout = m->stop_timeout_s;
 	v->phase = VP_ASKED;
 	heard(v);
@@ -287,11 +278,9 @@ verb_frame(struct conn *c, const struct proto_msg *msg)
 			die(v, "%s", text);
 		dial_connected(m);
 		/* Never pretend: an older guest cannot be asked. */
-		if (!proto_has(msg->u.hello.version, type))
-			die(v, "the cmappserver on %s speaks protocol version "
-			    "%u; %s needs %u", m->node,
-			    (unsigned)msg->u.hello.version, verb_name(v),
-			    (unsigned)dial_needs(type));
+		if (dial_too_old(m, msg->u.hello.version, type, verb_name(v),
+		    text, sizeof(text)) != 0)
+			die(v, "%s", text);
 		ask(v);
 		return;
 	case MSG_ERROR:

@@ -814,6 +814,14 @@ proto_has(uint16_t version, uint16_t type)
 	return i >= 0 && version >= types[i].since;
 }
 
+uint16_t
+proto_since(uint16_t type)
+{
+	int	i = type_index(type);
+
+	return i >= 0 ? types[i].since : 0;
+}
+
 int
 proto_settle(uint16_t peer_newest, uint16_t *out)
 {

@@ -285,6 +285,8 @@ const char *proto_type_name(uint16_t type);
  * version of its own (SHIM_LINK_VERSION): they count as in every version.
  */
 int	proto_has(uint16_t version, uint16_t type);
+/* proto_since: the oldest version that has the type (0: unknown type). */
+uint16_t proto_since(uint16_t type);
 
 /*
  * proto_settle: the server's side of HELLO.  A manager says the newest
