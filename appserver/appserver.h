@@ -205,6 +205,9 @@ unsigned sup_adopting(const struct server *);
  * yet delivered. */
 struct service *sup_find_argv(struct server *, char *const *argv,
 	    const char *instance);
+/* One whose status was delivered: what it left may still run. */
+struct service *sup_find_delivered(struct server *, char *const *argv,
+	    const char *instance);
 struct service *sup_find_run(struct server *, uint64_t run_id);
 /* Takes argv; *out waits for its shim's hello.  0, or -errno with the
  * reason in err. */
@@ -227,7 +230,6 @@ void	sup_fill_status(const struct service *, struct proto_msg *);
 /* The sessions attached to the service; those whose STOP waits. */
 struct session_list *sup_sessions(struct service *);
 struct session_list *sup_stoppers(struct service *);
-const char *sup_instance(const struct service *);
 void	sup_list(struct server *, struct session *);
 const char *sup_display(const struct service *);
 uint64_t sup_run_id(const struct service *);

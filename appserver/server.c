@@ -160,7 +160,11 @@ stop_argv(struct session *sess, char **argv, const char *instance,
 	struct proto_msg	 m;
 	char			 disp[256];
 
-	if ((s = sup_find_argv(sess->srv, argv, instance)) == NULL) {
+	/* A delivered run is not running, but its STOP cell SIGTERMs what
+	 * it left behind. */
+	if ((s = sup_find_argv(sess->srv, argv, instance)) == NULL)
+		s = sup_find_delivered(sess->srv, argv, instance);
+	if (s == NULL) {
 		svc_display(argv, disp, sizeof(disp));
 		log_info("stop of %s%s%s asked by %s: not running", disp,
 		    instance[0] != '\0' ? " [instance " : "", instance[0] !=

@@ -57,7 +57,7 @@ struct service {
 	uint32_t		 pid;
 	enum sv_state		 state;
 	uv_pipe_t		 shim;		/* the link to its cmapp-shim */
-	int			 shim_open;
+	int			 shim_open;	/* it and stop_timer */
 	int			 handles;	/* open handles */
 	int			 listed;	/* in srv->services */
 	struct reader		 in;		/* a partial frame */
@@ -73,7 +73,6 @@ struct service {
 	/* A stop on request (a manager's STOP): */
 	struct session_list	 stoppers;	/* requesters, server.c's */
 	uv_timer_t		 stop_timer;	/* SIGKILL, then give up */
-	int			 timer_open;
 	int			 stopping;	/* SIGTERM sent */
 	int			 stop_killed;	/* SIGKILL sent */
 	char			 stop_who[PROTO_MAX_TEXT]; /* the first */
@@ -176,13 +175,10 @@ handle_closed(uv_handle_t *h)
 static void
 close_link(struct service *s)
 {
-	if (s->timer_open) {
-		s->timer_open = 0;
-		uv_close((uv_handle_t *)&s->stop_timer, handle_closed);
-	}
 	if (!s->shim_open)
 		return;
 	s->shim_open = 0;
+	uv_close((uv_handle_t *)&s->stop_timer, handle_closed);
 	uv_close((uv_handle_t *)&s->shim, handle_closed);
 }
 
@@ -316,23 +312,33 @@ sweep_cb(uv_timer_t *t)
 	}
 }
 
-struct service *
-sup_find_argv(struct server *srv, char *const *argv, const char *instance)
+/* The first service of identity (argv, instance) that is delivered, or
+ * that is not. */
+static struct service *
+find_argv(struct server *srv, char *const *argv, const char *instance,
+    int delivered)
 {
 	struct service	*s;
 
 	TAILQ_FOREACH(s, &srv->services, link)
-		if (s->state != SV_DELIVERED && s->argv != NULL &&
-		    strcmp(s->instance, instance) == 0 &&
+		if ((s->state == SV_DELIVERED) == delivered &&
+		    s->argv != NULL && strcmp(s->instance, instance) == 0 &&
 		    svc_argv_equal(s->argv, argv))
 			return s;
 	return NULL;
 }
 
-const char *
-sup_instance(const struct service *s)
+struct service *
+sup_find_argv(struct server *srv, char *const *argv, const char *instance)
 {
-	return s->instance;
+	return find_argv(srv, argv, instance, 0);
+}
+
+struct service *
+sup_find_delivered(struct server *srv, char *const *argv,
+    const char *instance)
+{
+	return find_argv(srv, argv, instance, 1);
 }
 
 struct service *
@@ -369,7 +375,7 @@ act_exited(struct service *s, const struct proto_msg *m)
 	s->exit_how = m->u.exit.how;
 	s->exit_value = m->u.exit.value;
 	s->ended = time(NULL);
-	if (s->timer_open)
+	if (s->shim_open)
 		uv_timer_stop(&s->stop_timer);
 	/* Its shim's SHIM_LEFT came just before the EXIT. */
 	if (s->left > 0)
@@ -513,7 +519,7 @@ act_stop(struct service *s, const struct sv_arg *a)
 	s->stopping = 1;
 	snprintf(s->stop_who, sizeof(s->stop_who), "%s", a->sess->who);
 	act_signal(s, SIGTERM);
-	if (s->timer_open)
+	if (s->shim_open)
 		uv_timer_start(&s->stop_timer, stop_timer_cb,
 		    (uint64_t)a->timeout * 1000, 0);
 }
@@ -540,6 +546,11 @@ act_stop_timer(struct service *s)
 	    s->pid, STOP_KILL_WAIT_S);
 	log_warnx("%s; its stop on request by %s gives up", text,
 	    s->stop_who);
+	/* A later STOP starts over, SIGTERM and timer, rather than join
+	 * a stop that no timer ends. */
+	s->stopping = 0;
+	s->stop_killed = 0;
+	s->stop_who[0] = '\0';
 	srv->sup_ops->stop_failed(srv, s, text);
 }
 
@@ -1016,7 +1027,6 @@ service_new(struct server *srv, char **argv)
 	s->shim_open = 1;
 	uv_timer_init(&srv->loop, &s->stop_timer);
 	s->stop_timer.data = s;
-	s->timer_open = 1;
 	s->handles = 2;
 	return s;
 }

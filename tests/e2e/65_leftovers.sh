@@ -8,7 +8,7 @@
 # service's session, reparented to init, not naming $WORK).
 # cost: 16
 gone() { ! pgrep -f "^sleep $1\$" >/dev/null; }
-trap 'pkill -KILL -f "^sleep 306[56]\$"; end_test' EXIT
+trap 'pkill -KILL -f "^sleep 306[567]\$"; end_test' EXIT
 list() {
 	"$BIN/cmappmgr" -node localhost -port "$PORT" \
 		-conf "$KEYS/host/cmappmgr.conf" -cmappserver_timeout 10 -list
@@ -35,6 +35,14 @@ wait_for 5 grep -q "the processes it left have ended" "$T/server.log" ||
 	fail "the server did not hear that they ended"
 wait_for 5 eval '[ "$(handle "$run1")" = 0 ]' || fail "the lingering shim did not go"
 list >"$T/list"; grep -q "left 2" "$T/list" && fail "-list still shows them" "$T/list"
+
+# A -stop of a delivered run: not running, but what it left gets SIGTERM.
+mgr -t 10 sh -c 'sleep 3067 & exit 5' 2>"$T/e3"; expect_eq $? 5 "exit code of the third service" "$T/e3"
+expect_eq "$(pgrep -cf '^sleep 3067$')" 1 "the sleep the third service left"
+mgr_cmd -stop -service sh -c 'sleep 3067 & exit 5' >"$T/stop3.out" 2>&1
+expect_eq $? 0 "-stop of a delivered run: exit code" "$T/stop3.out"
+expect_grep "^not running\$" "$T/stop3.out"
+wait_for 5 gone 3067 || fail "-stop of the delivered run left its sleep running"
 
 # With a cgroup per service, a child that made a session of its own is
 # caught too.
