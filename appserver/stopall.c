@@ -43,6 +43,7 @@ struct target {
 	int		exited;		/* its EXIT seen, or said in the hello */
 	int		lingering;	/* RUN_ID.left: its status delivered */
 	int		gone;		/* the shim closed the link */
+	int		counted;	/* in count_kept's answer */
 	int64_t		left;		/* SHIM_LEFT's count; -1: unknown */
 	struct reader	in;		/* frames up to STOP_FRAME_MAX */
 };
@@ -251,7 +252,7 @@ count_kept(struct stop *st, int settle)
 
 	for (;;) {
 		for (i = n = 0; i < st->n; i++)
-			n += kept(st, &st->t[i], 0);
+			n += st->t[i].counted = kept(st, &st->t[i], 0);
 		if (!settle || n == 0 || waited >= KEEP_SETTLE_MS)
 			return n;
 		poll(NULL, 0, 50);
@@ -272,10 +273,12 @@ drop_kept(struct stop *st)
 		m.u.attach.run_id = st->t[i].run_id;
 		(void)shimlink_write(st->t[i].fd, &m);
 	}
+	/* Those counted: one a running cmappserver delivered meanwhile went
+	 * on its own, and is no longer kept either. */
 	for (i = 0; i < st->n; i++) {
 		struct target *t = &st->t[i];
 
-		if (t->gone || t->lingering || !t->exited)
+		if (!t->counted)
 			continue;
 		while (kept(st, t, 100) && time(NULL) < end)
 			;
