@@ -842,14 +842,12 @@ linger(struct shim *sh)
 	    sh->run_id, arg0(sh), sh->left, sh->left == 1 ? "" : "es",
 	    sh->cg[0] != '\0' ? "cgroup" : "process group",
 	    sh->left == 1 ? "s" : "");
-	if (len < 5 || strcmp(sh->sock_path + len - 5, ".sock") != 0) {
-		show_ended(sh);
-		return;
+	if (len >= 5 && strcmp(sh->sock_path + len - 5, ".sock") == 0) {
+		memcpy(path, sh->sock_path, len - 5);
+		memcpy(path + len - 5, ".left", 6);
+		if (rename(sh->sock_path, path) == 0)
+			memcpy(sh->sock_path, path, len + 1);
 	}
-	memcpy(path, sh->sock_path, len - 5);
-	memcpy(path + len - 5, ".left", 6);
-	if (rename(sh->sock_path, path) == 0)
-		memcpy(sh->sock_path, path, len + 1);
 	show_ended(sh);
 }
 

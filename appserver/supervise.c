@@ -39,6 +39,7 @@
 #include "leftover.h"
 #include "log.h"
 #include "reader.h"
+#include "readfile.h"
 #include "shim.h"
 #include "shimlink.h"
 #include "svc.h"
@@ -968,24 +969,25 @@ inst_write(const struct service *s)
 static void
 inst_read(struct service *s)
 {
-	char	path[PATH_MAX + 32], buf[PROTO_MAX_INSTANCE + 2];
-	FILE	*f;
-	size_t	 n;
+	char		 path[PATH_MAX + 32], *buf = NULL;
+	size_t		 n = 0;
+	struct stat	 st;
+	int		 r;
 
 	inst_path(s, path, sizeof(path), "");
-	if ((f = fopen(path, "re")) == NULL)
+	/* The name and its newline; longer is no name (-EFBIG). */
+	r = readfile(path, PROTO_MAX_INSTANCE + 1, READFILE_REGULAR, &buf, &n,
+	    &st);
+	if (r == -ENOENT)
 		return;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	if (n > 0 && buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
-	if (n == 0 || proto_instance_ok((const uint8_t *)buf, n) != 0) {
+	if (r == 0 && n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if (r != 0 || n == 0 || proto_instance_ok((const uint8_t *)buf, n) != 0)
 		log_warnx("%s: not an instance name; run %016llx is adopted "
 		    "without one", path, (unsigned long long)s->run_id);
-		return;
-	}
-	memcpy(s->instance, buf, n + 1);
+	else
+		memcpy(s->instance, buf, n + 1);
+	free(buf);
 }
 
 static void

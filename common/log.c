@@ -99,13 +99,6 @@ log_set_file(const char *path)
 {
 	int	fd;
 
-	if (path == NULL) {
-		if (L.fd != -1)
-			close(L.fd);
-		L.fd = -1;
-		L.path[0] = '\0';
-		return 0;
-	}
 	if (strlen(path) >= sizeof(L.path))
 		return -ENAMETOOLONG;
 	if ((fd = open_log(path)) < 0)

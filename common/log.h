@@ -16,7 +16,7 @@ void	log_set_stderr(int to_stderr);
 int	log_syslog_reachable(void);
 /*
  * log_set_file: from now on messages go to path (appended, created 0640,
- * a regular file only) in syslog's place; NULL: back to syslog.  0, or
+ * a regular file only) in syslog's place.  0, or
  * -errno with nothing changed.  log_reopen opens the same path again (a
  * log rotated away); 0, or -errno with the old file kept.
  */
