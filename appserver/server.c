@@ -125,10 +125,7 @@ start_argv(struct session *sess, char **argv, const char *instance)
 		sup_attach(srv, s, sess, 0);
 		return;
 	}
-	svc_display(argv, disp, sizeof(disp));
-	if (instance[0] != '\0')
-		snprintf(disp + strlen(disp), sizeof(disp) - strlen(disp),
-		    " [instance %s]", instance);
+	svc_display_id(argv, instance, disp, sizeof(disp));
 	if ((r = sup_launch(srv, argv, instance, &s, err, sizeof(err))) != 0) {
 		log_warnx("refused START of %s from %s: %s", disp, sess->peer,
 		    err);
@@ -165,10 +162,9 @@ stop_argv(struct session *sess, char **argv, const char *instance,
 	if ((s = sup_find_argv(sess->srv, argv, instance)) == NULL)
 		s = sup_find_delivered(sess->srv, argv, instance);
 	if (s == NULL) {
-		svc_display(argv, disp, sizeof(disp));
-		log_info("stop of %s%s%s asked by %s: not running", disp,
-		    instance[0] != '\0' ? " [instance " : "", instance[0] !=
-		    '\0' ? instance : "", sess->who);
+		log_info("stop of %s asked by %s: not running",
+		    svc_display_id(argv, instance, disp, sizeof(disp)),
+		    sess->who);
 		sup_fill_status(NULL, &m);
 		conn_send(sess->conn, &m);
 	} else if (sup_stop(sess->srv, s, sess, timeout) != 0)

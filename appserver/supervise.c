@@ -94,7 +94,6 @@ struct shim_req {
 };
 
 static void	link_lost(struct service *, const char *);
-static void	set_instance(struct service *, const char *);
 static void	inst_remove(const struct service *);
 static int	sup_event(struct service *, enum sv_event,
 		    const struct sv_arg *);
@@ -411,8 +410,8 @@ act_adopt(struct service *s, const struct proto_msg *m, char **argv)
 	struct server	*srv = s->srv;
 
 	s->argv = argv;
-	svc_display(argv, s->display, sizeof(s->display));
-	set_instance(s, s->instance);	/* inst_read()'s */
+	/* With inst_read()'s instance, if any. */
+	svc_display_id(argv, s->instance, s->display, sizeof(s->display));
 	s->started = (time_t)m->u.shim.started;
 	if (s->state == SV_LAUNCHING) {
 		/* Launched by the previous server, its exec still hanging:
@@ -907,21 +906,6 @@ spawn_shim(struct server *srv, char **args, int *link)
 	return 0;
 }
 
-/* Part of its identity, and of its name in the log. */
-static void
-set_instance(struct service *s, const char *instance)
-{
-	size_t	n;
-
-	if (instance != s->instance)
-		snprintf(s->instance, sizeof(s->instance), "%s", instance);
-	if (s->instance[0] == '\0')
-		return;
-	n = strlen(s->display);
-	snprintf(s->display + n, sizeof(s->display) - n, " [instance %s]",
-	    s->instance);
-}
-
 /*
  * A shim's hello says the argv only, so the instance name of a service
  * that has one is kept beside its socket, RUN_ID.inst in the run
@@ -1064,7 +1048,8 @@ sup_launch(struct server *srv, char **argv, const char *instance,
 		return -ENOMEM;
 	}
 	s->run_id = new_run_id(srv);
-	set_instance(s, instance);
+	snprintf(s->instance, sizeof(s->instance), "%s", instance);
+	svc_display_id(argv, s->instance, s->display, sizeof(s->display));
 	snprintf(idhex, sizeof(idhex), "%016" PRIx64, s->run_id);
 	for (n = 0; argv[n] != NULL; n++)
 		;

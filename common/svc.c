@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "svc.h"
@@ -131,5 +132,20 @@ svc_display(char *const *argv, char *buf, size_t cap)
 	buf[n] = '\0';
 	if (cut && cap > 4)
 		memcpy(buf + cap - 4, "...", 4);
+	return buf;
+}
+
+char *
+svc_display_id(char *const *argv, const char *instance, char *buf,
+    size_t cap)
+{
+	size_t	n;
+
+	if (cap == 0)
+		return buf;
+	svc_display(argv, buf, cap);
+	if (instance != NULL && instance[0] != '\0' &&
+	    (n = strlen(buf)) < cap)
+		snprintf(buf + n, cap - n, " [instance %s]", instance);
 	return buf;
 }

@@ -23,5 +23,9 @@ int	svc_argv_equal(char *const *a, char *const *b);
  * escapes, e.g. $'a\nb'.  Truncates with "..." to fit cap.  Returns buf.
  */
 char	*svc_display(char *const *argv, char *buf, size_t cap);
+/* The same, then " [instance NAME]" when instance is not empty (NULL is
+ * none): a service's identity as logs name it. */
+char	*svc_display_id(char *const *argv, const char *instance, char *buf,
+	    size_t cap);
 
 #endif

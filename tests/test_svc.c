@@ -85,3 +85,18 @@ Test(svc, display_escapes_control_bytes_as_dollar_quotes)
 	    "$'/apps/x\\ncmappmgr[1]: exited' $'\\033]0;t\\007' $'\\2332J' "
 	    "$'\\177' $'it\\'s\\r\\\\' 'tab\there' caf\xc3\xa9");
 }
+
+Test(svc, display_id_names_the_instance_after_the_command)
+{
+	char	**a = ARGV("/bin/sh", "-c", "exit 3");
+	char	  buf[64];
+
+	cr_assert_str_eq(svc_display_id(a, "two", buf, sizeof(buf)),
+	    "/bin/sh -c 'exit 3' [instance two]");
+	cr_assert_str_eq(svc_display_id(a, "", buf, sizeof(buf)),
+	    "/bin/sh -c 'exit 3'");
+	cr_assert_str_eq(svc_display_id(a, NULL, buf, sizeof(buf)),
+	    "/bin/sh -c 'exit 3'");
+	/* Cut, and still a string. */
+	cr_assert_eq(strlen(svc_display_id(a, "two", buf, 24)), 23);
+}
