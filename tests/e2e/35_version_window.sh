@@ -51,7 +51,7 @@ wait_for $((5 * SLOW)) grep -q started "$T/m.err" || fail "service not started" 
 
 # Version 1: attaches to it (STARTED how=1) and lists: two managers
 # counted, none named.
-raw v1_list -hello -version 1 -wait $((1000 * SLOW)) "$(start_frame $(app svc 42))" "$list_frame"
+raw v1_list -hello -version 1 -wait $((1000 * SLOW)) -until LIST_END "$(start_frame $(app svc 42))" "$list_frame"
 expect_grep '^HELLO version=1 ' "$T/v1_list.out"
 expect_grep '^STARTED .* how=1$' "$T/v1_list.out"
 expect_grep '^LIST_ENTRY .* managers=2$' "$T/v1_list.out"
@@ -62,7 +62,7 @@ expect_grep '^LIST_END count=1$' "$T/v1_list.out"
 # Version 2, and a newer one than ours: the lower of it and ours, and
 # the manager named.
 for v in 2 $((max + 5)); do
-	raw "v${v}_list" -hello -version "$v" -wait $((1000 * SLOW)) "$list_frame"
+	raw "v${v}_list" -hello -version "$v" -wait $((1000 * SLOW)) -until LIST_END "$list_frame"
 	expect_grep "^HELLO version=$((v < max ? v : max)) " "$T/v${v}_list.out"
 	# 1, or 2 while the server has not yet seen the close of v1_list's.
 	expect_grep '^LIST_ENTRY .* managers=[12]$' "$T/v${v}_list.out"
@@ -70,7 +70,7 @@ for v in 2 $((max + 5)); do
 done
 
 # Version 1 to a service's end: STARTED (launched), EXIT with its code.
-raw v1_run -hello -version 1 -wait $((3000 * SLOW)) "$(start_frame /bin/sh -c 'exit 7')"
+raw v1_run -hello -version 1 -wait $((3000 * SLOW)) -until EXIT "$(start_frame /bin/sh -c 'exit 7')"
 expect_grep '^HELLO version=1 ' "$T/v1_run.out"
 expect_grep '^STARTED .* how=0$' "$T/v1_run.out"
 expect_grep '^EXIT .* how=0 value=7$' "$T/v1_run.out"

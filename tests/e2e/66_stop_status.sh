@@ -51,7 +51,7 @@ raw() {
 # status NAME INSTANCE ARGV...: the state in a STATUS_REPLY, on stdout.
 status() {
 	local name=$1 i=$2; shift 2
-	raw "$name" -hello -wait $((500 * SLOW)) "$(status_frame "$i" "$@")" >&2
+	raw "$name" -hello -wait $((500 * SLOW)) -until STATUS_REPLY "$(status_frame "$i" "$@")" >&2
 	sed -n 's/^STATUS_REPLY .* state=\([0-9]\).*/\1/p' "$T/$name.out"
 }
 
@@ -61,7 +61,7 @@ printf 'allow_command=/bin/sleep\nallow_command=/bin/sh\n' >>"$conf"
 SERVER_CONF=$conf expect "cmappserver starts" start_server
 
 echo "=== (a) nothing to stop; allow_command"
-raw none -hello -wait $((500 * SLOW)) "$(status_frame "" /bin/sleep 1001)" \
+raw none -hello -wait $((500 * SLOW)) -until STATUS_REPLY:2 "$(status_frame "" /bin/sleep 1001)" \
 	"$(stop_frame 5 "" /bin/sleep 1001)"
 expect_eq "$(grep -c '^STATUS_REPLY run=0000000000000000 pid=0 state=0 how=0 value=0$' "$T/none.out")" 2 \
 	"STATUS and STOP of no service" "$T/none.out"
@@ -110,7 +110,7 @@ expect_grep '^EXIT .* how=1 value=9' "$T/m_kill.out"
 expect_grep "still runs after SIGTERM: SIGKILL" "$T/server.log"
 
 echo "=== (d) STOP of a service that ended unwatched: its kept status"
-raw kept_run -hello -wait $((1000 * SLOW)) "$(start_frame /bin/sh -c 'exit 5')"
+raw kept_run -hello -wait $((1000 * SLOW)) -until EXIT "$(start_frame /bin/sh -c 'exit 5')"
 expect_grep '^EXIT .* how=0 value=5$' "$T/kept_run.out"
 expect_eq "$(status st_kept "" /bin/sh -c 'exit 5')" 3 "STATUS of a kept status"
 expect_grep '^STATUS_REPLY .* pid=0 state=3 how=0 value=5$' "$T/st_kept.out"
@@ -122,7 +122,7 @@ expect_no_grep '^STOPPED' "$T/kept_stop.out"
 expect_grep '^closed' "$T/kept_stop.out"
 expect_grep "stop of /bin/sh -c 'exit 5' (run [0-9a-f]*) asked by rawframe at 127.0.0.1:[0-9]*: it had ended (exited with code 5); its kept status sent" "$T/server.log"
 expect_eq "$(status st_collected "" /bin/sh -c 'exit 5')" 0 "STATUS after the kept status was collected"
-raw kept_again -hello -ack -wait $((3000 * SLOW)) "$(start_frame /bin/sh -c 'exit 5')"
+raw kept_again -hello -ack -wait $((3000 * SLOW)) -until EXIT "$(start_frame /bin/sh -c 'exit 5')"
 expect_grep '^STARTED .* how=0$' "$T/kept_again.out" "a START after the stop launches afresh"
 
 echo "=== (e) instances"
@@ -131,10 +131,10 @@ rawcmd -hello -ack -wait $((30000 * SLOW)) "$(start_inst_frame b.2 /bin/sleep 10
 expect_wait $((5 * SLOW)) "plain copy started" grep -q '^STARTED .* how=0$' "$T/plain.out"
 expect_wait $((5 * SLOW)) "instance b.2 launched, not attached" grep -q '^STARTED .* how=0$' "$T/inst.out"
 expect_eq "$(pgrep -fxc '/bin/sleep 1003')" 2 "two copies of one command"
-raw list4 -hello -wait $((500 * SLOW)) "$list_frame"
+raw list4 -hello -wait $((500 * SLOW)) -until LIST_END "$list_frame"
 expect_grep '^LIST_INSTANCE run=[0-9a-f]* name=b.2$' "$T/list4.out"
 expect_eq "$(grep -c '^LIST_INSTANCE' "$T/list4.out")" 1 "one LIST_INSTANCE" "$T/list4.out"
-raw list3 -hello -version 3 -wait $((500 * SLOW)) "$list_frame"
+raw list3 -hello -version 3 -wait $((500 * SLOW)) -until LIST_END "$list_frame"
 expect_grep '^LIST_END count=' "$T/list3.out"
 expect_no_grep '^LIST_INSTANCE' "$T/list3.out" "a LIST of version 3"
 expect_eq "$(status st_inst b.2 /bin/sleep 1003)" 2 "STATUS of the instance"
@@ -155,7 +155,7 @@ expect_grep '^ERROR code=2 text=unexpected STOP frame in a session of protocol v
 expect_grep '^closed' "$T/v3stop.out"
 
 echo "=== (g) the instance survives a restart of cmappserver"
-raw inst_r -hello -wait $((1000 * SLOW)) "$(start_inst_frame r1 /bin/sleep 1004)"
+raw inst_r -hello -wait $((1000 * SLOW)) -until STARTED "$(start_inst_frame r1 /bin/sleep 1004)"
 expect_grep '^STARTED .* how=0$' "$T/inst_r.out"
 ls "$T/run" | grep -q '\.inst$' || fail "no RUN_ID.inst kept in the run directory"
 stop_server

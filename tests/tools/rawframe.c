@@ -9,7 +9,7 @@
  * the connection.
  *
  *   rawframe -port N -key FILE -keypw PW -trust FILE [-nocert] [-hello]
- *            [-version V] [-eof] [-ack] [-wait MS] [HEX...]
+ *            [-version V] [-eof] [-ack] [-wait MS] [-until TYPE[:N]] [HEX...]
  *
  * -hello sends a valid HELLO first, of protocol version V (by default our
  * newest; 1 plays a manager of the first release), and waits for the
@@ -17,7 +17,11 @@
  * argument is written as it is, one TLS record each; -eof then ends the
  * TCP stream (no TLS close_notify, as a peer that dies); -nocert presents
  * no client certificate; -ack answers each EXIT with its EXIT_ACK, as a
- * manager does.  Output lines:
+ * manager does; -until stops reading once the N-th (1st) frame of TYPE
+ * (its name as printed, e.g. LIST_END) came, after 300 ms more for a
+ * close that follows it, instead of waiting out -wait: a reply that comes
+ * needs no fixed wait, which under valgrind is scaled six times.
+ * Output lines:
  *   local ADDR:PORT             the address the server sees as its peer
  *   HELLO version=V agent=TEXT  (and ERROR code=C text=TEXT, STARTED
  *                               run=ID pid=P how=H, EXIT ..., LIST_ENTRY
@@ -56,6 +60,10 @@
 static uint8_t	in[PROTO_MAX_FRAME];
 static size_t	in_len;
 static SSL	*ack_ssl;	/* -ack: EXIT_ACK each EXIT on it */
+static const char *until_type;	/* -until: the type that ends the wait */
+static long	 until_left;	/* ... and how many more of it */
+
+#define RAW_LINGER_MS	300	/* -until: a close right after the frame */
 
 static int
 hexdigit(char c)
@@ -114,6 +122,9 @@ print_frame(const uint8_t *f, size_t len)
 		return;
 	}
 	printf("%s", proto_type_name(m.type));
+	if (until_type != NULL && until_left > 0 &&
+	    strcmp(proto_type_name(m.type), until_type) == 0)
+		until_left--;
 	switch (m.type) {
 	case MSG_HELLO:
 		printf(" version=%u", m.u.hello.version);
@@ -209,9 +220,15 @@ read_frames(SSL *ssl, int fd, int64_t deadline, int first)
 {
 	struct pollfd	pfd = { fd, POLLIN, 0 };
 	char		why[256];
-	int		r, e, left;
+	int		r, e, left, lingering = 0;
 
 	for (;;) {
+		if (!first && !lingering && until_type != NULL &&
+		    until_left == 0) {
+			lingering = 1;
+			if (deadline > now_ms() + RAW_LINGER_MS)
+				deadline = now_ms() + RAW_LINGER_MS;
+		}
 		if (SSL_pending(ssl) == 0) {
 			left = (int)(deadline - now_ms());
 			if (left <= 0)
@@ -286,7 +303,16 @@ main(int argc, char **argv)
 			port = atoi(argv[++a]);
 		else if (strcmp(argv[a], "-wait") == 0)
 			wait_ms = atoi(argv[++a]);
-		else if (strcmp(argv[a], "-version") == 0)
+		else if (strcmp(argv[a], "-until") == 0) {
+			char	*count;
+
+			until_type = argv[++a];
+			until_left = 1;
+			if ((count = strchr(argv[a], ':')) != NULL) {
+				*count++ = '\0';
+				until_left = atol(count);
+			}
+		} else if (strcmp(argv[a], "-version") == 0)
 			version = atol(argv[++a]);
 		else if (strcmp(argv[a], "-key") == 0)
 			snprintf(key.path, sizeof(key.path), "%s", argv[++a]);
@@ -300,10 +326,11 @@ main(int argc, char **argv)
 			break;
 	}
 	if (port <= 0 || port > 65535 || wait_ms < 0 || version < 0 ||
+	    (until_type != NULL && until_left <= 0) ||
 	    version > UINT16_MAX || (a < argc && argv[a][0] == '-')) {
 		fprintf(stderr, "usage: rawframe -port N -key FILE -keypw PW "
 		    "-trust FILE [-nocert] [-hello] [-version V] [-eof] "
-		    "[-ack] [-wait MS] [HEX...]\n");
+		    "[-ack] [-wait MS] [-until TYPE[:N]] [HEX...]\n");
 		return 2;
 	}
 	if ((ctx = tls_ctx_new(TLS_CLIENT, &key, &trust, err, sizeof(err)))
