@@ -8,8 +8,10 @@
 # (default 3) run at once, the costliest first, from the "# cost: SECONDS"
 # line of each (its time alone on a quiet machine; 5 without one).  Those
 # marked "heavy" there (load tests, the TLS scan: they keep the CPU or the
-# machine's sockets busy) never run alongside one another.  Each test's
-# result is printed when it ends, with its output if it failed.
+# machine's sockets busy) never run alongside one another; with
+# E2E_HEAVY_LOCK=FILE, not alongside those of the other suites that name
+# the same FILE either (a flock on it is held while one runs).  Each
+# test's result is printed when it ends, with its output if it failed.
 #
 # Each test runs in a bash of its own under timeout(1), in a process group
 # of its own: 180 s, or what a "# limit: N" line in the test says, both
@@ -106,7 +108,7 @@ run_one() {
 		export ASAN_OPTIONS="log_path=$T/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 		export UBSAN_OPTIONS="log_path=$T/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 		trap "end_test; true" EXIT
-		. "$0"' "$f" </dev/null >"$T/out" 2>&1 &
+		. "$0"' "$f" </dev/null >"$T/out" 2>&1 9>&- &
 	tpid=$!
 	echo "$tpid" >"$T/pgid"
 	wait "$tpid"
@@ -193,6 +195,14 @@ while read -r _ heavy f; do queue+=("$heavy $f"); done < <(
 		echo "${cost:-5} $h $f"
 	done | sort -k1,1nr -k3,3)
 [ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=1
+# heavy_free: no heavy test of ours runs, and (E2E_HEAVY_LOCK) none of
+# another suite's: the lock is then ours until ours ends.
+heavy_free() {
+	[ -z "$heavy_pid" ] || return 1
+	[ -n "${E2E_HEAVY_LOCK:-}" ] || return 0
+	flock -n 9
+}
+[ -n "${E2E_HEAVY_LOCK:-}" ] && exec 9>>"$E2E_HEAVY_LOCK"
 
 pass=0 failed=0 skipped=0 names=() heavy_pid=
 while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
@@ -201,7 +211,7 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 	i=0
 	while [ ${#running[@]} -lt "$JOBS" ] && [ $i -lt ${#queue[@]} ]; do
 		h=${queue[$i]%% *} f=${queue[$i]#* }
-		if [ "$h" = 1 ] && [ -n "$heavy_pid" ]; then
+		if [ "$h" = 1 ] && ! heavy_free; then
 			i=$((i + 1))
 			continue
 		fi
@@ -211,13 +221,22 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 		[ "$h" = 1 ] && heavy_pid=$!
 		queue=("${queue[@]:0:$i}" "${queue[@]:$((i + 1))}")
 	done
-	[ ${#running[@]} -eq 0 ] && break
+	if [ ${#running[@]} -eq 0 ]; then
+		[ ${#queue[@]} -eq 0 ] || [ -z "${E2E_HEAVY_LOCK:-}" ] && break
+		# Only heavy tests left, and another suite runs one: wait
+		# for it.
+		flock 9
+		continue
+	fi
 	wait -n -p done_pid "${!running[@]}"
 	rc=$?
 	[ -n "${done_pid:-}" ] || continue
 	name=${running[$done_pid]}
 	unset "running[$done_pid]"
-	[ "$done_pid" = "$heavy_pid" ] && heavy_pid=
+	if [ "$done_pid" = "$heavy_pid" ]; then
+		heavy_pid=
+		[ -n "${E2E_HEAVY_LOCK:-}" ] && flock -u 9
+	fi
 	if [ -f "$WORK/$name/result" ]; then
 		cat "$WORK/$name/result"
 	else
