@@ -90,15 +90,17 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 # seven tests) missed the time bounds of the load and timing tests on the
 # 2-core CI machine (53's 1 s, 61's managers, valgrind's soak): a green run
 # must not depend on the machine's luck.  So:
-# - the builds and the fuzzing, which assert no time, run side by side,
-#   and the sanitized unit run with them once its build is done;
+# - the unit tests run alone; then the two warning builds and the ASan
+#   build side by side, and the sanitized unit run once its build is done;
 # - the plain end-to-end suite, whose time bounds are tight, runs alone,
 #   two tests at a time, never two "heavy" ones together (the load tests,
 #   the soak, the Pacemaker cluster);
 # - then the ASan+UBSan and the valgrind end-to-end suites side by side,
-#   one test each, never two heavy ones at once (E2E_HEAVY_LOCK): their
-#   time bounds are scaled (CMAPP_SLOW), and the load tests and the soak
-#   run with fewer sockets or cycles.  Two at a time failed once before
+#   three tests at a time between them (E2E_SLOTS), never two heavy ones at
+#   once (E2E_HEAVY_LOCK): their time bounds are scaled (CMAPP_SLOW), and
+#   the load tests and the soak run with fewer sockets or cycles.  They
+#   leave a core idle about half the time: the fuzzing, which asserts no
+#   time, runs with them.  Sanitized tests side by side failed once before
 #   (2026-12-03): 21 let its services write before their managers were
 #   back, and 48's flooding tool leaked its TLS context when it saw its
 #   drop first; both are fixed.
@@ -121,8 +123,6 @@ wait_all() { while [ ${#name_of[@]} -gt 0 ]; do wait_one; done; }
 run_one unit 'Synthesis:' build/tests/unit --jobs 2
 # gcc and clang, -Werror, each into build-warn-CC/.
 start warnings '^warnings: ' make --no-print-directory check-warnings
-# About a minute of fuzzing: 15 s for each of the four targets.
-start fuzz '^fuzz_' make --no-print-directory fuzz FUZZ_SECONDS=15
 start asan-build '' make --no-print-directory -j2 BUILD=build-asan OPT="-O1 -g" SAN="$SAN" \
 	all tools build-asan/tests/unit
 until ended asan-build; do wait_one; done
@@ -133,13 +133,15 @@ else
 fi
 wait_all
 E2E_JOBS=2 run_one e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
-export E2E_HEAVY_LOCK=$LOGS/heavy.lock
+export E2E_HEAVY_LOCK=$LOGS/heavy.lock E2E_SLOTS=$LOGS/slot E2E_SLOT_COUNT=3
 if done_ok asan-build; then
-	E2E_JOBS=1 CMAPP_SLOW=1 start asan-e2e '[0-9]+ passed, [0-9]+ failed' \
+	E2E_JOBS=2 CMAPP_SLOW=1 start asan-e2e '[0-9]+ passed, [0-9]+ failed' \
 		tests/e2e.sh build-asan "${SLOW_TESTS[@]}"
 fi
-E2E_JOBS=1 CMAPP_SLOW=1 start valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \
+E2E_JOBS=2 CMAPP_SLOW=1 start valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \
 	make --no-print-directory check-valgrind E2E_TESTS="${SLOW_TESTS[*]}"
+# About a minute of fuzzing: 15 s for each of the four targets.
+start fuzz '^fuzz_' make --no-print-directory fuzz FUZZ_SECONDS=15
 wait_all
 
 echo

@@ -10,8 +10,9 @@
 # marked "heavy" there (load tests, the TLS scan: they keep the CPU or the
 # machine's sockets busy) never run alongside one another; with
 # E2E_HEAVY_LOCK=FILE, not alongside those of the other suites that name
-# the same FILE either (a flock on it is held while one runs).  Each
-# test's result is printed when it ends, with its output if it failed.
+# the same FILE either (a flock on it is held while one runs), and with
+# E2E_SLOTS=FILE they share E2E_SLOT_COUNT test slots.  Each test's
+# result is printed when it ends, with its output if it failed.
 #
 # Each test runs in a bash of its own under timeout(1), in a process group
 # of its own: 180 s, or what a "# limit: N" line in the test says, both
@@ -203,6 +204,33 @@ heavy_free() {
 	flock -n 9
 }
 [ -n "${E2E_HEAVY_LOCK:-}" ] && exec 9>>"$E2E_HEAVY_LOCK"
+# E2E_SLOTS=FILE: the suites that name the same FILE run at most
+# E2E_SLOT_COUNT (default 3) tests at once between them, each test holding
+# an flock on one FILE.N; a suite that has ended leaves its share to the
+# others.
+declare -A slot_of=()	# pid of a test's runner -> its slot's fd
+slot_fds=()
+if [ -n "${E2E_SLOTS:-}" ]; then
+	for ((k = 0; k < ${E2E_SLOT_COUNT:-3}; k++)); do
+		exec {fd}>>"$E2E_SLOTS.$k"
+		slot_fds+=("$fd")
+	done
+fi
+# slot_take: slot=the fd of a slot now ours (none with no E2E_SLOTS); 1
+# when every slot is taken.
+slot_take() {
+	local fd p
+	slot=
+	[ ${#slot_fds[@]} -gt 0 ] || return 0
+	for fd in "${slot_fds[@]}"; do
+		# One of our tests holds it (a second flock would succeed).
+		for p in "${!slot_of[@]}"; do
+			[ "${slot_of[$p]}" = "$fd" ] && continue 2
+		done
+		flock -n "$fd" && { slot=$fd; return 0; }
+	done
+	return 1
+}
 
 pass=0 failed=0 skipped=0 names=() heavy_pid=
 while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
@@ -211,31 +239,43 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 	i=0
 	while [ ${#running[@]} -lt "$JOBS" ] && [ $i -lt ${#queue[@]} ]; do
 		h=${queue[$i]%% *} f=${queue[$i]#* }
+		slot_take || break
 		if [ "$h" = 1 ] && ! heavy_free; then
+			[ -n "$slot" ] && flock -u "$slot"
 			i=$((i + 1))
 			continue
 		fi
 		name=$(basename "$f" .sh)
 		run_one "$f" "$name" &
 		running[$!]=$name
+		[ -n "$slot" ] && slot_of[$!]=$slot
 		[ "$h" = 1 ] && heavy_pid=$!
 		queue=("${queue[@]:0:$i}" "${queue[@]:$((i + 1))}")
 	done
-	if [ ${#running[@]} -eq 0 ]; then
-		[ ${#queue[@]} -eq 0 ] || [ -z "${E2E_HEAVY_LOCK:-}" ] && break
-		# Only heavy tests left, and another suite runs one: wait
-		# for it.
-		flock 9
-		continue
+	# What another suite holds (a slot, the heavy lock) may be let go at
+	# any moment: with tests queued, look again each second.
+	tick=
+	if [ ${#queue[@]} -gt 0 ] && [ -n "${E2E_SLOTS:-}${E2E_HEAVY_LOCK:-}" ]; then
+		sleep 1 & tick=$!
 	fi
-	wait -n -p done_pid "${!running[@]}"
+	[ ${#running[@]} -eq 0 ] && [ -z "$tick" ] && break
+	done_pid=
+	wait -n -p done_pid "${!running[@]}" $tick
 	rc=$?
+	if [ -n "$tick" ]; then
+		[ "$done_pid" = "$tick" ] && continue
+		kill "$tick" 2>/dev/null; wait "$tick" 2>/dev/null
+	fi
 	[ -n "${done_pid:-}" ] || continue
 	name=${running[$done_pid]}
 	unset "running[$done_pid]"
 	if [ "$done_pid" = "$heavy_pid" ]; then
 		heavy_pid=
 		[ -n "${E2E_HEAVY_LOCK:-}" ] && flock -u 9
+	fi
+	if [ -n "${slot_of[$done_pid]:-}" ]; then
+		flock -u "${slot_of[$done_pid]}"
+		unset "slot_of[$done_pid]"
 	fi
 	if [ -f "$WORK/$name/result" ]; then
 		cat "$WORK/$name/result"
