@@ -180,6 +180,8 @@ run_one() {
 			[ -f "$T/server.log" ] && sed 's/^/      server| /' "$T/server.log" | tail -20
 		fi
 	} >"$T/result"
+	# Last: the scheduler takes the test for ended once this is there.
+	echo "$rc" >"$T/rc"
 	exit $rc
 }
 
@@ -252,42 +254,54 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 		[ "$h" = 1 ] && heavy_pid=$!
 		queue=("${queue[@]:0:$i}" "${queue[@]:$((i + 1))}")
 	done
-	# What another suite holds (a slot, the heavy lock) may be let go at
-	# any moment: with tests queued, look again each second.
-	tick=
-	if [ ${#queue[@]} -gt 0 ] && [ -n "${E2E_SLOTS:-}${E2E_HEAVY_LOCK:-}" ]; then
-		sleep 1 & tick=$!
+	if [ ${#running[@]} -eq 0 ]; then
+		[ ${#queue[@]} -eq 0 ] || [ -z "${E2E_SLOTS:-}${E2E_HEAVY_LOCK:-}" ] && break
+		# Another suite holds every slot, or the heavy lock and only
+		# heavy tests are left: look again in a second.
+		sleep 1
+		continue
 	fi
-	[ ${#running[@]} -eq 0 ] && [ -z "$tick" ] && break
-	done_pid=
-	wait -n -p done_pid "${!running[@]}" $tick
-	rc=$?
-	if [ -n "$tick" ]; then
-		[ "$done_pid" = "$tick" ] && continue
-		kill "$tick" 2>/dev/null; wait "$tick" 2>/dev/null
-	fi
-	[ -n "${done_pid:-}" ] || continue
-	name=${running[$done_pid]}
-	unset "running[$done_pid]"
-	if [ "$done_pid" = "$heavy_pid" ]; then
-		heavy_pid=
-		[ -n "${E2E_HEAVY_LOCK:-}" ] && flock -u 9
-	fi
-	if [ -n "${slot_of[$done_pid]:-}" ]; then
-		flock -u "${slot_of[$done_pid]}"
-		unset "slot_of[$done_pid]"
-	fi
-	if [ -f "$WORK/$name/result" ]; then
-		cat "$WORK/$name/result"
-	else
-		echo "FAIL  $name (its runner ended with $rc, no result)"
-		rc=1
-	fi
-	case $rc in
-	0) pass=$((pass + 1)) ;;
-	77) skipped=$((skipped + 1)) ;;
-	*) failed=$((failed + 1)); names+=("$name") ;;
-	esac
+	# Until a runner ends; then each one whose rc file is there is done.
+	# Not wait's own status: bash loses track of a child now and then
+	# once the machine's pids wrap (the soak forks thousands), and wait
+	# -n then returns at once, over and over.
+	wait -n "${!running[@]}" 2>/dev/null
+	n=0
+	for p in "${!running[@]}"; do
+		name=${running[$p]}
+		if [ -f "$WORK/$name/rc" ]; then
+			rc=$(cat "$WORK/$name/rc")
+		else
+			# A runner gone without its rc file was killed.
+			{ read -r st <"/proc/$p/stat"; } 2>/dev/null && st=${st##*) } &&
+				[ "${st%% *}" != Z ] && continue
+			rc=
+		fi
+		n=$((n + 1))
+		unset "running[$p]"
+		if [ "$p" = "$heavy_pid" ]; then
+			heavy_pid=
+			[ -n "${E2E_HEAVY_LOCK:-}" ] && flock -u 9
+		fi
+		if [ -n "${slot_of[$p]:-}" ]; then
+			flock -u "${slot_of[$p]}"
+			unset "slot_of[$p]"
+		fi
+		if [ -n "$rc" ] && [ -f "$WORK/$name/result" ]; then
+			cat "$WORK/$name/result"
+		else
+			echo "FAIL  $name (its runner ended without a result)"
+			rc=1
+		fi
+		case $rc in
+		0) pass=$((pass + 1)) ;;
+		77) skipped=$((skipped + 1)) ;;
+		*) failed=$((failed + 1)); names+=("$name") ;;
+		esac
+	done
+	# A runner that ended between its rc file and its exit is found on
+	# the next round; meanwhile no busy loop.
+	[ $n -gt 0 ] || sleep 0.2
 done
 # Each test's clean-up killed what it left; anything of cmapp's still
 # running now escaped it.
