@@ -55,7 +55,8 @@ wait_for $((5 * SLOW)) grep -q started "$T/e2" || fail "the service did not star
 in_ns dd if=/dev/zero of="$hl/other" bs=1k count=16 status=none || fail "cannot write 16 KiB into the tmpfs"
 # step N LABEL COUNT: the service writes COUNT records; back when it said so.
 step() {
-	echo "$2 $3" >"$T/step.$1"
+	# Written aside and renamed: the logger must not read it half made.
+	echo "$2 $3" >"$T/step.$1.new" && mv "$T/step.$1.new" "$T/step.$1"
 	wait_for $((10 * SLOW)) grep -q "step $1 done" "$T/o2" ||
 		fail "the service did not finish step $1" "$T/e2"
 }
