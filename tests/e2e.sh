@@ -63,17 +63,23 @@ NAP_FIFO=$WORK/nap
 mkfifo "$NAP_FIFO"
 export TOP BIN KEYS WORK E2E_PORTS NAP_FIFO
 
+# alive PID: PID is a process, and not a zombie.
+alive() {
+	local st
+	{ read -r st <"/proc/$1/stat"; } 2>/dev/null || return 1
+	st=${st##*) }
+	[ "${st%% *}" != Z ]
+}
+
 # leftovers PGID T [PID]: the live processes of the test's process group
 # PGID, those whose command line names its directory T/, and those with
 # T=T in their environment; not PID (the caller).
 leftovers() {
-	local p st
+	local p
 	for p in $({ pgrep -g "$1"; pgrep -f "$2/"
 		     grep -lsxz -F "T=$2" /proc/[0-9]*/environ | cut -d/ -f3; } 2>/dev/null | sort -un); do
 		[ "$p" = $$ ] || [ "$p" = "${3:-}" ] && continue
-		{ read -r st </proc/$p/stat; } 2>/dev/null || continue
-		st=${st##*) }
-		[ "${st%% *}" = Z ] || echo "$p"
+		alive "$p" && echo "$p"
 	done
 }
 
@@ -233,7 +239,8 @@ slot_take() {
 		done
 		flock -n "$fd" || continue
 		slot="$slot $fd"
-		[ $(wc -w <<<"$slot") -lt "$want" ] || return 0
+		want=$((want - 1))
+		[ "$want" -gt 0 ] || return 0
 	done
 	slot_give $slot
 	slot=
@@ -273,9 +280,9 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 		continue
 	fi
 	# Until a runner ends; then each one whose rc file is there is done.
-	# Not wait's own status: bash loses track of a child now and then
-	# once the machine's pids wrap (the soak forks thousands), and wait
-	# -n then returns at once, over and over.
+	# Not wait's own status: once bash has dropped an ended child from its
+	# job table (another wait reaped it, as happened once), wait -n says
+	# "no such job" for it at once, round after round.
 	wait -n "${!running[@]}" 2>/dev/null
 	n=0
 	for p in "${!running[@]}"; do
@@ -284,8 +291,7 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 			rc=$(cat "$WORK/$name/rc")
 		else
 			# A runner gone without its rc file was killed.
-			{ read -r st <"/proc/$p/stat"; } 2>/dev/null && st=${st##*) } &&
-				[ "${st%% *}" != Z ] && continue
+			alive "$p" && continue
 			rc=
 		fi
 		n=$((n + 1))

@@ -220,15 +220,13 @@ read_frames(SSL *ssl, int fd, int64_t deadline, int first)
 {
 	struct pollfd	pfd = { fd, POLLIN, 0 };
 	char		why[256];
-	int		r, e, left, lingering = 0;
+	int		r, e, left;
 
 	for (;;) {
-		if (!first && !lingering && until_type != NULL &&
-		    until_left == 0) {
-			lingering = 1;
-			if (deadline > now_ms() + RAW_LINGER_MS)
-				deadline = now_ms() + RAW_LINGER_MS;
-		}
+		/* Once set, the earlier deadline is never moved again. */
+		if (!first && until_type != NULL && until_left == 0 &&
+		    deadline > now_ms() + RAW_LINGER_MS)
+			deadline = now_ms() + RAW_LINGER_MS;
 		if (SSL_pending(ssl) == 0) {
 			left = (int)(deadline - now_ms());
 			if (left <= 0)
