@@ -13,8 +13,8 @@
  *
  * A shim keeps the exit status of its ended service for a cmappserver to
  * deliver; -stop_all says how many such statuses are left, and with
- * -drop_kept releases those shims (SHIM_RELEASE, as a delivery does), so
- * that no shim stays behind; a running cmappserver has read each status
+ * -drop_kept releases those shims (SHIM_RELEASE, as a delivery does) and
+ * waits for their processes to end, so that no shim stays behind; a running cmappserver has read each status
  * too and keeps its own copy until it is delivered or the server stops.
  */
 #include <errno.h>
@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@
 
 struct target {
 	int		fd;
+	pid_t		pid;		/* the shim's, from SO_PEERCRED; 0: unknown */
 	uint64_t	run_id;
 	int		done;
 	int		exited;		/* its EXIT seen, or said in the hello */
@@ -62,6 +64,8 @@ collect(void *arg, const char *path, uint64_t run_id)
 	struct stop		*st = arg;
 	struct proto_msg	 m;
 	struct reader		 rd;
+	struct ucred		 cred;
+	socklen_t		 credlen = sizeof(cred);
 	int			 fd, r;
 
 	if (st->n == STOP_MAX) {
@@ -99,6 +103,8 @@ collect(void *arg, const char *path, uint64_t run_id)
 			m.u.shim.version = 0;	/* then as an old one */
 	}
 	st->t[st->n].fd = fd;
+	st->t[st->n].pid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+	    &credlen) == 0 ? cred.pid : 0;
 	reader_init(&st->t[st->n].in, PROTO_HDR_LEN + STOP_FRAME_MAX,
 	    STOP_FRAME_MAX);
 	st->t[st->n].run_id = run_id;
@@ -243,7 +249,7 @@ kept(struct stop *st, struct target *t, int ms)
  * attached managers; drop: releases them, and counts the shims that went.
  */
 #define KEEP_SETTLE_MS	200
-#define DROP_WAIT_S	2
+#define DROP_WAIT_S	5
 
 static int
 count_kept(struct stop *st, int settle)
@@ -258,6 +264,29 @@ count_kept(struct stop *st, int settle)
 		poll(NULL, 0, 50);
 		waited += 50;
 	}
+}
+
+/*
+ * Whether process pid has ended: gone, or a zombie nobody reaped yet (a
+ * released shim's parent may be an init that reaps late).  The link closes
+ * before the process ends, and a slow exit (a sanitizer's leak check) would
+ * leave "no shim stays" untrue for a moment after we said it.
+ */
+static int
+ended(pid_t pid)
+{
+	char	path[64], buf[256], *p;
+	FILE	*f;
+	int	z = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 1;
+	if (fgets(buf, sizeof(buf), f) != NULL &&
+	    (p = strrchr(buf, ')')) != NULL)
+		z = p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+	fclose(f);
+	return z;
 }
 
 static int
@@ -282,7 +311,10 @@ drop_kept(struct stop *st)
 			continue;
 		while (kept(st, t, 100) && time(NULL) < end)
 			;
-		n += t->gone;
+		while (t->gone && t->pid > 0 && !ended(t->pid) &&
+		    time(NULL) < end)
+			poll(NULL, 0, 20);
+		n += t->gone && (t->pid <= 0 || ended(t->pid));
 	}
 	return n;
 }
