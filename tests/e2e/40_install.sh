@@ -15,6 +15,16 @@
 # probes, removes the rest, and names the boot links left behind.
 # cost: 13
 D=$T/root
+
+# The installed init script reads the machine's /etc/default/cmappserver,
+# which 90_packages installs meanwhile (its options then replaced ours, and
+# our daemon took port 5315 from the package's): its lock on /opt, and no
+# cmapp-guest installed for good.
+exec 9</opt
+flock -w 600 9 || fail "the packages test holds /opt's lock for more than 600 s"
+for f in /etc/default/cmappserver /etc/sysconfig/cmappserver; do
+	[ ! -e "$f" ] || { echo "$f exists (cmapp-guest is installed here): the init script would read it"; exit 77; }
+done
 APP=$D/opt/hp/cmappserver
 HOSTKEYS=$D/etc/cmcluster/cmappmgr
 B=$T/build

@@ -37,8 +37,9 @@ mk() {
 	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory -C "$S" NPROC=2 "$@"
 }
 
-# One run of this test at a time on a machine (other worktrees too): a
-# lock on /opt, where the packages install.
+# One run of this test at a time on a machine (other worktrees too), and
+# not beside 40_install's init script, which would read the package's
+# /etc/default/cmappserver: a lock on /opt, where the packages install.
 exec 9</opt
 flock -w 600 9 || fail "another run of the packages test holds /opt's lock"
 for p in cmapp-host cmapp-guest; do
