@@ -25,8 +25,9 @@ exec "$@"
 EOS
 chmod +x "$T/nosyslog.sh"
 nosyslog() { unshare -m --propagation private "$T/nosyslog.sh" "$@"; }
-# The real /var/log/cmappserver.log, as it was: it must stay so.
-real_before=$(stat -c '%i %s %Y' /var/log/cmappserver.log 2>&1)
+# The real /var/log/cmappserver.log gets nothing of the test's server.  Not
+# "unchanged": 90_packages' installed cmappserver may log there meanwhile.
+real_ours() { grep -sE "cmappserver\[$dpid\]: |port $PORT( |\$)" /var/log/cmappserver.log; }
 
 NOTICE='syslog (/dev/log) cannot be reached'
 STAMP='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4} cmappserver\[[0-9]+\]: '
@@ -52,7 +53,7 @@ grep -Evq "$STAMP" "$T/d.log" && fail "a line of the log file without its time a
 expect_eq "$(nsenter -t "$dpid" -m stat -c '%a' /var/log/cmappserver.log)" 640 "mode of the log file"
 kill -TERM "$dpid"
 wait_for 5 eval '! kill -0 "$dpid"' || fail "cmappserver did not stop"
-expect_eq "$(stat -c '%i %s %Y' /var/log/cmappserver.log 2>&1)" "$real_before" "this machine's /var/log/cmappserver.log"
+[ -z "$(real_ours)" ] || fail "this machine's /var/log/cmappserver.log has the test server's lines: $(real_ours | head -3)"
 
 echo "--- -f and -logfile: stderr and the file; SIGHUP opens it again"
 nosyslog true || { echo "cannot bind over /dev/log or mount a tmpfs on /var/log"; exit 77; }
