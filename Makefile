@@ -54,7 +54,7 @@ MANAGER	= appmgr/main.c appmgr/manager.c appmgr/dial.c appmgr/hostlog.c \
 UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \
 	  tests/test_keystore.c tests/test_jks.c tests/test_vis.c tests/test_tls.c tests/test_reader.c \
 	  tests/test_svcfsm.c tests/test_shimfsm.c tests/test_certcheck.c \
-	  tests/test_svcsplit.c tests/test_outfile.c tests/test_logpath.c
+	  tests/test_svcsplit.c tests/test_outfile.c tests/test_logpath.c tests/test_leftover.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -106,7 +106,8 @@ $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
 
 # Modules under test that are not in COMMON.
 $(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c appmgr/outfile.c common/hostlog_arg.c \
-	common/svcsplit.c tests/keyfix.c tests/argvfix.c appserver/svcfsm.c appserver/shimfsm.c)
+	common/svcsplit.c tests/keyfix.c tests/argvfix.c appserver/svcfsm.c appserver/shimfsm.c \
+	appserver/leftover.c)
 # Not with --gc-sections: nothing refers to Criterion's test sections.
 $(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \

@@ -151,17 +151,33 @@ left_count_cgroup(const char *dir)
 }
 
 /*
- * Scans /proc/PID/stat for processes of group pgid that are not zombies.
- * The fields after the command's closing parenthesis (which a command
- * may itself contain, hence the last one) are: state ppid pgrp.
+ * The state and process group of process pid (a /proc name) from
+ * /proc/PID/stat: 0, or -1 where it is gone.  The fields after the
+ * command's closing parenthesis (which a command may itself contain,
+ * hence the last one) are: state ppid pgrp.
  */
+static int
+proc_stat(const char *pid, char *state, long *pgrp)
+{
+	char	path[64], buf[1024], *p;
+	long	ppid;
+
+	snprintf(path, sizeof(path), "/proc/%.20s/stat", pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0 ||
+	    (p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %c %ld %ld", state, &ppid, pgrp) != 3)
+		return -1;
+	return 0;
+}
+
+/* Scans /proc for processes of group pgid that are not zombies. */
 unsigned
 left_count_pgrp(pid_t pgid)
 {
 	DIR		*d;
 	struct dirent	*e;
-	char		 path[64], buf[1024], *p, state;
-	long		 ppid, pgrp;
+	char		 state;
+	long		 pgrp;
 	unsigned	 n = 0;
 
 	if ((d = opendir("/proc")) == NULL)
@@ -169,16 +185,23 @@ left_count_pgrp(pid_t pgid)
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%.20s/stat", e->d_name);
-		if (read_small(path, buf, sizeof(buf)) <= 0 ||
-		    (p = strrchr(buf, ')')) == NULL ||
-		    sscanf(p + 1, " %c %ld %ld", &state, &ppid, &pgrp) != 3)
-			continue;
-		if (pgrp == (long)pgid && state != 'Z' && state != 'X')
+		if (proc_stat(e->d_name, &state, &pgrp) == 0 &&
+		    pgrp == (long)pgid && state != 'Z' && state != 'X')
 			n++;
 	}
 	closedir(d);
 	return n;
+}
+
+int
+left_ended(pid_t pid)
+{
+	char	id[24], state;
+	long	pgrp;
+
+	snprintf(id, sizeof(id), "%ld", (long)pid);
+	return proc_stat(id, &state, &pgrp) != 0 || state == 'Z' ||
+	    state == 'X';
 }
 
 int

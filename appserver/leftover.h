@@ -30,6 +30,8 @@ int	 left_cgroup_remove(const char *dir);
 int	 left_count_cgroup(const char *dir);
 /* The live (not zombie) processes of process group pgid. */
 unsigned left_count_pgrp(pid_t pgid);
+/* Whether process pid has ended: gone, or a zombie not reaped yet. */
+int	 left_ended(pid_t pid);
 /* sig to every process of the cgroup (cgroup.kill for SIGKILL where the
  * kernel has it) but skip, the leader of a process group the caller
  * signalled already, and that group (0: none): 0 or -errno. */

@@ -14,8 +14,9 @@
  * A shim keeps the exit status of its ended service for a cmappserver to
  * deliver; -stop_all says how many such statuses are left, and with
  * -drop_kept releases those shims (SHIM_RELEASE, as a delivery does) and
- * waits for their processes to end, so that no shim stays behind; a running cmappserver has read each status
- * too and keeps its own copy until it is delivered or the server stops.
+ * waits for their processes to end, so that no shim stays behind; a
+ * running cmappserver has read each status too and keeps its own copy
+ * until it is delivered or the server stops.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include "appserver.h"
+#include "leftover.h"
 #include "log.h"
 #include "reader.h"
 #include "shim.h"
@@ -266,29 +268,6 @@ count_kept(struct stop *st, int settle)
 	}
 }
 
-/*
- * Whether process pid has ended: gone, or a zombie nobody reaped yet (a
- * released shim's parent may be an init that reaps late).  The link closes
- * before the process ends, and a slow exit (a sanitizer's leak check) would
- * leave "no shim stays" untrue for a moment after we said it.
- */
-static int
-ended(pid_t pid)
-{
-	char	path[64], buf[256], *p;
-	FILE	*f;
-	int	z = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 1;
-	if (fgets(buf, sizeof(buf), f) != NULL &&
-	    (p = strrchr(buf, ')')) != NULL)
-		z = p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-	fclose(f);
-	return z;
-}
-
 static int
 drop_kept(struct stop *st)
 {
@@ -311,10 +290,14 @@ drop_kept(struct stop *st)
 			continue;
 		while (kept(st, t, 100) && time(NULL) < end)
 			;
-		while (t->gone && t->pid > 0 && !ended(t->pid) &&
+		/* The link closes before the process ends, and a slow exit
+		 * (a sanitizer's leak check) would leave "no shim stays"
+		 * untrue for a moment after we said it.  A zombie has ended:
+		 * the shim's parent may be an init that reaps late. */
+		while (t->gone && t->pid > 0 && !left_ended(t->pid) &&
 		    time(NULL) < end)
 			poll(NULL, 0, 20);
-		n += t->gone && (t->pid <= 0 || ended(t->pid));
+		n += t->gone && (t->pid <= 0 || left_ended(t->pid));
 	}
 	return n;
 }
