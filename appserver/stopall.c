@@ -268,6 +268,25 @@ count_kept(struct stop *st, int settle)
 	}
 }
 
+/*
+ * Whether the shim of t went: its link closed, and then its process ended.
+ * The link closes first, and a slow exit (a sanitizer's leak check) would
+ * leave "no shim stays" untrue for a moment after we said it.  A zombie
+ * has ended: the shim's parent may be an init that reaps late.
+ */
+static int
+went(const struct target *t, time_t end)
+{
+	if (!t->gone)
+		return 0;
+	while (t->pid > 0 && !left_ended(t->pid)) {
+		if (time(NULL) >= end)
+			return 0;
+		poll(NULL, 0, 20);
+	}
+	return 1;
+}
+
 static int
 drop_kept(struct stop *st)
 {
@@ -290,14 +309,7 @@ drop_kept(struct stop *st)
 			continue;
 		while (kept(st, t, 100) && time(NULL) < end)
 			;
-		/* The link closes before the process ends, and a slow exit
-		 * (a sanitizer's leak check) would leave "no shim stays"
-		 * untrue for a moment after we said it.  A zombie has ended:
-		 * the shim's parent may be an init that reaps late. */
-		while (t->gone && t->pid > 0 && !left_ended(t->pid) &&
-		    time(NULL) < end)
-			poll(NULL, 0, 20);
-		n += t->gone && (t->pid <= 0 || left_ended(t->pid));
+		n += went(t, end);
 	}
 	return n;
 }
