@@ -327,9 +327,15 @@ main(int argc, char **argv)
 			    PROTO_MAX_ARG);
 		body += 2 + strlen(m.argv[j]);
 	}
+	/* The instance's name counts in the same limit (proto.c): beyond
+	 * it, the request could not be sent, and a run would wait for an
+	 * answer to nothing. */
+	if (m.instance != NULL)
+		body += strlen(m.instance);
 	if (body > PROTO_MAX_ARGV_BYTES)
-		usage_error("-service: the command line is over %d bytes",
-		    PROTO_MAX_ARGV_BYTES);
+		usage_error("-service: the command line is over %d bytes%s",
+		    PROTO_MAX_ARGV_BYTES, m.instance != NULL ?
+		    " with -instance's name" : "");
 	snprintf(m.port, sizeof(m.port), "%ld", port);
 	/* A file left by an earlier cmappmgr must not speak for this one. */
 	if (m.ready_file != NULL && unlink(m.ready_file) == -1 &&

@@ -141,8 +141,16 @@ heard(struct mgr *m)
 static void
 send_msg(struct mgr *m, const struct proto_msg *msg)
 {
-	if (m->conn != NULL && conn_send(m->conn, msg) != 0)
-		log_debug("cannot send %s", proto_type_name(msg->type));
+	int	r;
+
+	if (m->conn == NULL || (r = conn_send(m->conn, msg)) == 0)
+		return;
+	/* A request of ours the codec refuses would wait for an answer
+	 * that never comes: main.c let through what it must not. */
+	if (r == -EINVAL || r == -EMSGSIZE)
+		die(m, "internal error: cannot encode %s for %s: %s",
+		    proto_type_name(msg->type), m->display, strerror(-r));
+	log_debug("cannot send %s", proto_type_name(msg->type));
 }
 
 static void

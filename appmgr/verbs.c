@@ -146,6 +146,7 @@ ask(struct verb *v)
 {
 	static struct proto_msg	 msg;	/* large: keep it off the stack */
 	struct mgr		*m = v->m;
+	int			 r;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.type = v->stop ? MSG_STOP : MSG_STATUS;
@@ -153,7 +154,12 @@ ask(struct verb *v)
 	msg.u.start.timeout = m->stop_timeout_s;
 	v->phase = VP_ASKED;
 	heard(v);
-	if (conn_send(m->conn, &msg) != 0)
+	r = conn_send(m->conn, &msg);
+	/* Refused by the codec, it would never be answered (send_msg). */
+	if (r == -EINVAL || r == -EMSGSIZE)
+		die(v, "internal error: cannot encode %s for %s: %s",
+		    proto_type_name(msg.type), m->display, strerror(-r));
+	if (r != 0)
 		log_debug("cannot send %s", proto_type_name(msg.type));
 }
 

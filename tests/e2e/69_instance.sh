@@ -74,3 +74,16 @@ mgr_cmd -instance 'a b' -service /bin/true 2>"$T/bad"; expect_eq $? 1 "a blank i
 expect_grep "^cmappmgr: -instance: 'a b' is not 1 to 64 of the characters" "$T/bad"
 mgr_cmd -instance "$(printf 'x%.0s' $(seq 65))" -service /bin/true 2>"$T/bad"; expect_eq $? 1 "65 bytes of instance name"
 mgr_cmd -instance "$(printf 'x%.0s' $(seq 64))" -service /bin/true 2>"$T/ok"; expect_eq $? 0 "64 bytes of instance name" "$T/ok"
+
+echo "=== the instance's name counts in the command line's limit"
+# 65472 bytes as the wire counts them: 2, then 2 + each argument's length
+# (/bin/true, 15 of 4096 bytes, one of 3987); the name's bytes come on top.
+printf -v a '%4096s' ''; a=${a// /a}
+printf -v b '%3987s' ''; b=${b// /b}
+long=(/bin/true); for i in $(seq 15); do long+=("$a"); done
+mgr_cmd -instance abcdefghij -service "${long[@]}" "$b" 2>"$T/over"; expect_eq $? 1 "a run over the limit by its instance name" "$T/over"
+expect_grep "^cmappmgr: -service: the command line is over 65472 bytes with -instance's name" "$T/over"
+mgr_cmd -instance abcdefghij -status -service "${long[@]}" "$b" 2>"$T/over"; expect_eq $? 1 "-status over the limit by its instance name" "$T/over"
+expect_grep "over 65472 bytes with -instance's name" "$T/over"
+mgr_cmd -instance abcdefghij -service "${long[@]}" "${b:10}" 2>"$T/at"; expect_eq $? 0 "a run at the limit with its instance name" "$T/at"
+mgr_cmd -service "${long[@]}" "$b" 2>"$T/at"; expect_eq $? 0 "a run at the limit without an instance" "$T/at"
