@@ -6,7 +6,8 @@
 # monitor, the reason saying "exit code 5"; a killed watcher is replaced,
 # watching the same process; disable stops it in the guest; an end kept
 # from a manager outside the cluster does not fail the next start; a
-# resource created for a running application adopts it; a guest that does
+# resource created for a running application adopts it (a probe from a
+# second host does not); a guest that does
 # not answer fails start with a reason naming it.  Skips when Pacemaker
 # cannot be installed (a failure under CI=true).
 # cost: 40 heavy
@@ -210,6 +211,21 @@ expect_wait 20 "r2 started" started r2
 expect_grep "^attached pid $pid2\$" "$STATE/r2/ready"
 expect_eq "$(app_pid "$T/ctl.r2")" "$pid2" "r2's application once adopted"
 expect_eq "$(grep -c ^start "$T/ctl.r2.log")" 1 "starts of r2's application"
+# A probe from a second host (its own state) finds the application running
+# in the guest, watched from here: not running there, and no watcher made.
+# Adopted there too, Pacemaker would find r2 active twice and restart it.
+mkdir -p "$T/host2"
+(export OCF_ROOT=/usr/lib/ocf HA_RSCTMP="$T/host2" OCF_RESOURCE_INSTANCE=r2 \
+	OCF_RESKEY_CRM_meta_interval=0 OCF_RESKEY_node=localhost OCF_RESKEY_port="$PORT" \
+	OCF_RESKEY_conf="$MGRCONF" OCF_RESKEY_service="$APP $T/ctl.r2" \
+	OCF_RESKEY_state_dir="$T/host2/cmapp" OCF_RESKEY_cmappmgr="$BIN/cmappmgr" \
+	OCF_RESKEY_cmappserver_timeout=5
+ exec "$AGENT" monitor) >"$T/probe2.out" 2>&1
+expect_eq $? 7 "a probe of r2 from a second host" "$T/probe2.out"
+expect_grep "found running in localhost (running pid $pid2), not watched from this host" "$T/probe2.out"
+[ ! -e "$T/host2/cmapp/r2/waiter" ] || fail "the probe from a second host started a waiter" "$T/probe2.out"
+expect_eq "$(app_pid "$T/ctl.r2")" "$pid2" "r2's application after a second host's probe"
+started r2 || fail "r2 not Started after a second host's probe" "$T/mon"
 
 # --- A guest that does not answer: start fails, the reason names it.
 DEAD=$(free_port)
