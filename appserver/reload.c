@@ -147,6 +147,11 @@ reload(struct server *srv)
 		return r;
 	}
 	say_changes(srv, &c, path ? path : CONF_SERVER_PATH);
+	/* What takes a restart stays as it is in effect: the next reload
+	 * compares with that, not with a value never applied. */
+	c.port = srv->conf.port;
+	memcpy(c.listen, srv->conf.listen, sizeof(c.listen));
+	memcpy(c.log_file, srv->conf.log_file, sizeof(c.log_file));
 	/* Open connections hold a reference to the old one. */
 	SSL_CTX_free(srv->ctx);
 	srv->ctx = ctx;

@@ -3,7 +3,8 @@
 # session or a service: connections accepted after it get the new keys,
 # open ones keep theirs, allow_command and max_processes apply at once.  A
 # conf or key file that does not load keeps the old ones, and the log says
-# why, naming the file.
+# why, naming the file.  What takes a restart (log_file) is said each time
+# it differs from what is in effect.
 # cost: 1
 conf=$T/cmappserver.conf
 cp "$KEYS/localhost/cmappserver.conf" "$conf"
@@ -77,6 +78,17 @@ expect_eq "$(grep -c "reloaded conf" "$T/server.log")" 1 "reloads that succeeded
 lst "$N/host/cmappmgr.conf" >/dev/null 2>"$T/l4.err" || fail "-list after the failed reloads" "$T/l4.err"
 MGR_CONF=$N/host/cmappmgr.conf mgr /bin/sh -c 'exit 3' 2>/dev/null
 expect_eq $? 1 "allow_command kept after a failed reload"
+
+echo "--- what takes a restart is said against what is in effect, not what a reload asked"
+cp "$conf.good" "$conf"
+echo "log_file=$T/other.log" >>"$conf"
+kill -HUP "$SERVER_PID"
+reloads 2
+expect_eq "$(grep -c "names the log_file '$T/other.log': that takes a restart" "$T/server.log")" 1 "warnings for a new log_file" "$T/server.log"
+cp "$conf.good" "$conf"
+kill -HUP "$SERVER_PID"
+reloads 3
+expect_eq "$(grep -c "names the log_file" "$T/server.log")" 1 "warnings once the log_file in effect is asked again" "$T/server.log"
 
 echo "--- the session of before the reloads is whole: its service's end reaches it"
 kill -0 "$m" 2>/dev/null || fail "the attached manager ended" "$T/m.err"
