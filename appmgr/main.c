@@ -24,6 +24,7 @@
 
 #include "appmgr.h"
 #include "certcheck.h"
+#include "keystore.h"
 #include "svcsplit.h"
 #include "log.h"
 #include "tls.h"
@@ -178,7 +179,10 @@ load_keys(const struct conf *conf, const char *file)
 			    "node %s", CONF_MANAGER_PATH, trust->path, m.node);
 		return;
 	}
-	if (trust != &conf->trust || strstr(err, "trustStore") == NULL)
+	/* Only the fallback trustStore's own failure may be the node's
+	 * fault; a keyStore's message may name a trustStore too. */
+	if (trust != &conf->trust || strncmp(err, KEYSTORE_TRUST_ERR,
+	    strlen(KEYSTORE_TRUST_ERR)) != 0)
 		fail(err);
 	/* A mistyped node: its name is what is wrong, not the file. */
 	memset(&hints, 0, sizeof(hints));

@@ -505,7 +505,7 @@ keystore_read_trust(const char *path, const char *password,
 	*certs = NULL;
 	if ((r = readfile(path, KEYSTORE_MAX_FILE, READFILE_REGULAR, &buf, &len,
 	    &st)) != 0) {
-		snprintf(err, errlen, "cannot read trustStore %s: %s", path,
+		snprintf(err, errlen, KEYSTORE_TRUST_ERR "%s: %s", path,
 		    file_error(r));
 		return r;
 	}
@@ -513,7 +513,7 @@ keystore_read_trust(const char *path, const char *password,
 	    why, sizeof(why));
 	free(buf);
 	if (r != 0)
-		snprintf(err, errlen, "cannot read trustStore %s: %s", path,
+		snprintf(err, errlen, KEYSTORE_TRUST_ERR "%s: %s", path,
 		    why);
 	return r;
 }

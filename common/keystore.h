@@ -36,9 +36,11 @@ int	keystore_parse_trust(const unsigned char *buf, size_t len,
 
 /*
  * The file readers prefix err with "cannot read keyStore PATH: " or
- * "cannot read trustStore PATH: ".  keystore_read_identity warns (log_warnx)
- * when the file is readable by group or others.
+ * KEYSTORE_TRUST_ERR "PATH: ": a caller tells the trustStore's failures
+ * by that prefix.  keystore_read_identity warns (log_warnx) when the file
+ * is readable by group or others.
  */
+#define KEYSTORE_TRUST_ERR	"cannot read trustStore "
 int	keystore_read_identity(const char *path, const char *password,
 	    struct identity *id, char *err, size_t errlen);
 int	keystore_read_trust(const char *path, const char *password,

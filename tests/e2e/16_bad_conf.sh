@@ -15,3 +15,15 @@ MGR_CONF=$T/pw.conf mgr /bin/true 2>"$T/e3"; expect_eq $? 1 "wrong password exit
 expect_grep "cannot read keyStore $KEYS/host/client.private: bad password" "$T/e3"
 MGR_CONF=$T/missing.conf mgr /bin/true 2>"$T/e4"; expect_eq $? 1 "missing conf"
 expect_grep "$T/missing.conf" "$T/e4"
+# A certificate given as keyStore is the keyStore's fault, though its
+# message names a trustStore: not the node's, nor the fallback's.
+openssl x509 -in "$KEYS/host/server_localhost.public" -outform DER -out "$T/cert.der" ||
+	fail "cannot make a DER certificate"
+chmod 600 "$T/cert.der"
+cat >"$T/cert.conf" <<EOC
+keyStore=$T/cert.der
+trustStore=$KEYS/host/server_localhost.public
+EOC
+MGR_CONF=$T/cert.conf mgr /bin/true 2>"$T/e5"; expect_eq $? 1 "a certificate as keyStore"
+expect_grep "cannot read keyStore $T/cert.der: no private key (a lone certificate belongs in a trustStore)" "$T/e5"
+expect_no_grep "no trustStore is pinned" "$T/e5"
