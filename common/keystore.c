@@ -173,33 +173,6 @@ pick_leaf(struct identity *id, STACK_OF(X509) *sk, char *err, size_t errlen)
 	    "private key does not match its certificate");
 }
 
-static int
-pem_identity(const unsigned char *buf, size_t len, const char *password,
-    struct identity *id, char *err, size_t errlen)
-{
-	STACK_OF(X509)	*sk;
-	BIO		*bio;
-	struct pem_pw	 pw = { password, 0 };
-	int		 too_many;
-
-	if (memmem(buf, len, "PRIVATE KEY-----", 16) == NULL)
-		return refuse(err, errlen, -EINVAL, "no private key");
-	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
-		return refuse(err, errlen, -ENOMEM, "out of memory");
-	ERR_clear_error();
-	id->key = PEM_read_bio_PrivateKey(bio, NULL, pem_password, &pw);
-	BIO_free(bio);
-	if (id->key == NULL) {
-		if (is_password_error() || pw.asked)
-			return refuse(err, errlen, -EACCES, "bad password");
-		return refuse(err, errlen, -EINVAL, "unreadable private key");
-	}
-	if ((sk = pem_certs(buf, len, &too_many)) == NULL)
-		return refuse(err, errlen, -EINVAL, too_many ?
-		    "too many certificates" : "no certificate");
-	return pick_leaf(id, sk, err, errlen);
-}
-
 static OSSL_PROVIDER	*prov_default, *prov_legacy;
 static int		 unload_registered;
 
@@ -219,8 +192,8 @@ unload_legacy(void)
 }
 
 /*
- * PKCS#12 files from older tools use RC2 or 3DES, which OpenSSL 3 keeps in
- * its legacy provider: load it (with the default one, which loading any
+ * PKCS#12 files from older tools use RC2 or 3DES, and their PEM keys DES or
+ * PBE-MD5-DES, which OpenSSL 3 keeps in its legacy provider: load it (with the default one, which loading any
  * provider explicitly would otherwise displace) only when a file needs it.
  */
 static int
@@ -240,6 +213,43 @@ load_legacy(void)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+pem_identity(const unsigned char *buf, size_t len, const char *password,
+    struct identity *id, char *err, size_t errlen)
+{
+	STACK_OF(X509)	*sk;
+	BIO		*bio;
+	struct pem_pw	 pw = { password, 0 };
+	int		 too_many, attempt;
+
+	if (memmem(buf, len, "PRIVATE KEY-----", 16) == NULL)
+		return refuse(err, errlen, -EINVAL, "no private key");
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
+			return refuse(err, errlen, -ENOMEM, "out of memory");
+		ERR_clear_error();
+		pw.asked = 0;
+		id->key = PEM_read_bio_PrivateKey(bio, NULL, pem_password,
+		    &pw);
+		BIO_free(bio);
+		/* An encrypted key that did not decrypt may need the
+		 * legacy provider: tried again with it, once. */
+		if (id->key != NULL || !pw.asked || attempt == 1 ||
+		    OSSL_PROVIDER_available(NULL, "legacy") ||
+		    load_legacy() != 0)
+			break;
+	}
+	if (id->key == NULL) {
+		if (is_password_error() || pw.asked)
+			return refuse(err, errlen, -EACCES, "bad password");
+		return refuse(err, errlen, -EINVAL, "unreadable private key");
+	}
+	if ((sk = pem_certs(buf, len, &too_many)) == NULL)
+		return refuse(err, errlen, -EINVAL, too_many ?
+		    "too many certificates" : "no certificate");
+	return pick_leaf(id, sk, err, errlen);
 }
 
 static int

@@ -326,6 +326,30 @@ Test(keystore, pem_traditional_encrypted_key)
 }
 
 /*
+ * Keys of older tools, DES (traditional PEM, "openssl genrsa -des") and
+ * PBE-MD5-DES (PKCS#8 v1): OpenSSL 3 keeps those ciphers in its legacy
+ * provider, which the reader loads for them; a right password is not
+ * "bad".
+ */
+Test(keystore, pem_legacy_des_keys)
+{
+	gen("a", "a");
+	sh("openssl ec -in a.key -des -passout pass:old -out a.des "
+	    "-provider legacy -provider default 2>/dev/null && "
+	    "grep -q 'DEK-Info: DES-CBC' a.des && cat a.crt >>a.des");
+	sh("openssl pkcs8 -topk8 -v1 PBE-MD5-DES -in a.key -passout pass:old "
+	    "-out a.p8 -provider legacy -provider default && "
+	    "cat a.crt >>a.p8");
+	cr_assert(!OSSL_PROVIDER_available(NULL, "legacy"),
+	    "the legacy provider is loaded before the test: it tests nothing");
+	id_ok("a.des", "old", "a.crt");
+	id_fails("a.des", "wrong", -EACCES, "bad password");
+	id_ok("a.p8", "old", "a.crt");
+	id_fails("a.p8", "wrong", -EACCES, "bad password");
+	no_leaks();
+}
+
+/*
  * Each wrong password must say "bad password".  About one wrong password in
  * 300 decrypts to garbage with valid CBC padding, which OpenSSL reports as
  * an ASN.1 error, not a decryption one: try enough of them that a reader
