@@ -155,6 +155,12 @@ for p in host guest; do
 done
 grep -q ' /usr/lib/ocf/resource.d/cmapp/guestapp$' "$T/deb-host" || fail "cmapp-host has no OCF agent" "$T/deb-host"
 grep -q '^-rw------- /opt/hp/cmappserver/cmappserver.conf$' "$T/deb-guest" || fail "cmappserver.conf is not 0600" "$T/deb-guest"
+# The debs' systemd path, which no systemd runs here: an upgrade or a
+# removal must not stop the stop-all unit, whose stop ends every application.
+dpkg-deb -e "$T/v1/cmapp-guest_"*.deb "$T/ctl-guest" || fail "cannot read cmapp-guest's maintainer scripts"
+cat "$T/ctl-guest/preinst" "$T/ctl-guest/prerm" >"$T/deb-scripts" 2>/dev/null
+expect_grep "cmappserver.service" "$T/deb-scripts" "the deb's maintainer scripts name the units"
+expect_no_grep "stop 'cmappserver-stop-all.service'" "$T/deb-scripts" "the deb's upgrade or removal stops the stop-all unit"
 rpm -qp --scripts "$S/cmapp-guest-$V-1."*.rpm >"$T/rpm-scripts"
 expect_grep 'systemctl try-restart cmappserver.service' "$T/rpm-scripts" "the RPM restarts cmappserver on an upgrade"
 expect_no_grep 'disable --now .*cmappserver-stop-all' "$T/rpm-scripts" "the RPM's erase stops the stop-all unit"
