@@ -66,6 +66,7 @@ struct session {
 						   svc_link) */
 	time_t			 attached;	/* to svc, unix time */
 	int			 launched;	/* its START launched svc */
+	int			 reattached;	/* to svc by run id (ATTACH) */
 	uint64_t		 exit_run;	/* the run whose EXIT it got */
 	char			**deferred;	/* a request held while adopting:
 						   its argv, */
@@ -233,6 +234,8 @@ struct session_list *sup_stoppers(struct service *);
 void	sup_list(struct server *, struct session *);
 const char *sup_display(const struct service *);
 uint64_t sup_run_id(const struct service *);
+/* Who stopped s on request, once it has ended so; else NULL. */
+const char *sup_stopped_by(const struct service *);
 void	sup_fill_exit(const struct service *, struct proto_msg *);
 void	sup_fill_started(const struct service *, struct proto_msg *,
 	    int launched);

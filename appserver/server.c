@@ -279,6 +279,7 @@ on_attach(struct session *sess, const struct proto_msg *m)
 	}
 	log_info("manager %s re-attached to %s (run %016llx)", sess->peer,
 	    sup_display(s), (unsigned long long)sup_run_id(s));
+	sess->reattached = 1;
 	sup_attach(sess->srv, s, sess, 0);
 }
 
@@ -784,24 +785,33 @@ svc_output(struct server *srv, struct service *s, uint8_t stream,
 	}
 }
 
+/* STOPPED, who stopped s on request, to sess: never to a manager older
+ * than version 4, which gets the EXIT alone. */
+static void
+send_stopped(struct service *s, struct session *sess, const char *who)
+{
+	struct proto_msg	m;
+
+	if (!proto_has(sess->conn->version, MSG_STOPPED))
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_STOPPED;
+	m.u.stopped.run_id = sup_run_id(s);
+	m.u.stopped.who.p = (const uint8_t *)who;
+	m.u.stopped.who.len = (uint16_t)strnlen(who, PROTO_MAX_TEXT);
+	conn_send(sess->conn, &m);
+}
+
 static unsigned
 svc_exited(struct server *srv, struct service *s, const char *who)
 {
 	struct session		*sess;
-	struct proto_msg	 m, stopped;
+	struct proto_msg	 m;
 	unsigned		 n = 0;
 	int			 stopper;
 
 	(void)srv;
 	sup_fill_exit(s, &m);
-	memset(&stopped, 0, sizeof(stopped));
-	stopped.type = MSG_STOPPED;
-	stopped.u.stopped.run_id = sup_run_id(s);
-	if (who != NULL) {
-		stopped.u.stopped.who.p = (const uint8_t *)who;
-		stopped.u.stopped.who.len = (uint16_t)strnlen(who,
-		    PROTO_MAX_TEXT);
-	}
 	for (;;) {
 		if ((sess = LIST_FIRST(sup_sessions(s))) != NULL)
 			stopper = 0;
@@ -813,9 +823,8 @@ svc_exited(struct server *srv, struct service *s, const char *who)
 			say_dropped(s, sess);
 		detach(sess);
 		sess->exit_run = sup_run_id(s);
-		/* A manager older than version 4 gets the EXIT alone. */
-		if (who != NULL && proto_has(sess->conn->version, MSG_STOPPED))
-			conn_send(sess->conn, &stopped);
+		if (who != NULL)
+			send_stopped(s, sess, who);
 		if (conn_send(sess->conn, &m) == 0)
 			n++;
 	}
@@ -858,17 +867,23 @@ svc_stop_failed(struct server *srv, struct service *s, const char *text)
 	}
 }
 
-/* STARTED (and EXIT, if it has ended) to one session. */
+/* STARTED (and EXIT, if it has ended) to one session.  A manager that
+ * re-attaches to its run after a stop on request (its link was down
+ * then) hears who stopped it, as the attached ones did; a START that
+ * finds such an end kept gets the EXIT alone, as before. */
 static void
 started_one(struct service *s, struct session *sess)
 {
 	struct proto_msg	 m;
+	const char		*who;
 
 	sup_fill_started(s, &m, sess->launched);
 	conn_send(sess->conn, &m);
 	if (m.u.started.how != STARTED_EXITED)
 		return;
 	detach(sess);
+	if (sess->reattached && (who = sup_stopped_by(s)) != NULL)
+		send_stopped(s, sess, who);
 	sup_fill_exit(s, &m);
 	sess->exit_run = sup_run_id(s);
 	conn_send(sess->conn, &m);

@@ -110,6 +110,13 @@ sup_run_id(const struct service *s)
 	return s->run_id;
 }
 
+const char *
+sup_stopped_by(const struct service *s)
+{
+	return (s->state == SV_EXITED || s->state == SV_DELIVERED) &&
+	    s->stopping ? s->stop_who : NULL;
+}
+
 unsigned
 sup_adopting(const struct server *srv)
 {
