@@ -173,11 +173,28 @@ stop_argv(struct session *sess, char **argv, const char *instance,
 	svc_argv_free(argv);
 }
 
-/* Takes argv. */
+/* Takes argv.  Checked against allow_command here, when it comes and
+ * again when a request held while adopting runs: a SIGHUP may have
+ * taken the command off the list meanwhile. */
 static void
 request(struct session *sess, uint16_t type, char **argv,
     const char *instance, uint32_t timeout)
 {
+	char	err[PROTO_MAX_TEXT], disp[256];
+
+	/* A stop is refused as a start is: whoever may not run a command
+	 * may not end it either. */
+	if (type != MSG_STATUS && !conf_allows(&sess->srv->conf, argv[0])) {
+		svc_display(argv, disp, sizeof(disp));
+		snprintf(err, sizeof(err), "%s is not allowed by the "
+		    "allow_command lines of cmappserver.conf", argv[0]);
+		log_warnx("refused %s of %s from %s: not an allowed command",
+		    type == MSG_STOP ? "STOP" : "START", disp,
+		    type == MSG_STOP ? sess->who : sess->peer);
+		refuse(sess, PERR_DENIED, err);
+		svc_argv_free(argv);
+		return;
+	}
 	/* Until the previous server's shims are known, any of them may be
 	 * this very command: launching now could run a second copy, and a
 	 * STATUS or STOP would miss it. */
@@ -206,10 +223,8 @@ request(struct session *sess, uint16_t type, char **argv,
 static void
 on_identity(struct session *sess, const struct proto_msg *m)
 {
-	struct server	*srv = sess->srv;
-	char		**argv, err[PROTO_MAX_TEXT], disp[256];
+	char		**argv;
 	char		 instance[PROTO_MAX_INSTANCE + 1];
-	const char	*verb = m->type == MSG_STOP ? "STOP" : "START";
 	int		 r;
 
 	if ((r = svc_argv_from_wire(m->u.start.argv, m->u.start.argc,
@@ -228,18 +243,6 @@ on_identity(struct session *sess, const struct proto_msg *m)
 		memcpy(instance, m->u.start.instance.p,
 		    m->u.start.instance.len);
 		instance[m->u.start.instance.len] = '\0';
-	}
-	/* A stop is refused as a start is: whoever may not run a command
-	 * may not end it either. */
-	if (m->type != MSG_STATUS && !conf_allows(&srv->conf, argv[0])) {
-		svc_display(argv, disp, sizeof(disp));
-		snprintf(err, sizeof(err), "%s is not allowed by the "
-		    "allow_command lines of cmappserver.conf", argv[0]);
-		log_warnx("refused %s of %s from %s: not an allowed command",
-		    verb, disp, m->type == MSG_STOP ? sess->who : sess->peer);
-		refuse(sess, PERR_DENIED, err);
-		svc_argv_free(argv);
-		return;
 	}
 	request(sess, m->type == MSG_START_INSTANCE ? MSG_START : m->type,
 	    argv, instance, m->u.start.timeout);
