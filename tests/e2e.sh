@@ -182,6 +182,11 @@ run_one() {
 			echo "skip  $name: $last"
 		else
 			echo "FAIL  $name ($((SECONDS - start)) s, $cpu s CPU)"
+			# The first failure, which the files shown after it may
+			# push out of the last 40 lines.
+			first=$(grep -m1 '^FAIL: ' "$T/out")
+			[ -z "$first" ] || tail -40 "$T/out" | grep -qxF -- "$first" ||
+				echo "      | $first"
 			sed 's/^/      | /' "$T/out" | tail -40
 			[ -f "$T/server.log" ] && sed 's/^/      server| /' "$T/server.log" | tail -20
 		fi
