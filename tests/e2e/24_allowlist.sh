@@ -5,7 +5,7 @@
 # cost: 1
 conf=$T/cmappserver.conf
 cp "$KEYS/localhost/cmappserver.conf" "$conf"
-printf 'allow_command=%s\nallow_command=/bin/tru*\n' "$T/app.sh" >>"$conf"
+printf 'allow_command=%s\nallow_command=/bin/tru*\nallow_command=%s\n' "$T/app.sh" "$T/apps/*/*" >>"$conf"
 app ok 4 >/dev/null		# makes $T/app.sh
 SERVER_CONF=$conf expect "cmappserver starts" start_server
 mgr $(app ok 4) 2>"$T/e1" & m=$!
@@ -15,7 +15,11 @@ mgr /bin/true; expect_eq $? 0 "glob-allowed /bin/true"
 mgr /bin/sh -c 'touch '"$T"'/ran' 2>"$T/e2"; expect_eq $? 1 "refused command's exit code"
 expect_grep "refused to start /bin/sh.*not allowed by the allow_command" "$T/e2"
 expect_grep "refused START of /bin/sh -c .* from 127.0.0.1:[0-9]*: not an allowed command" "$T/server.log"
-# A dot part cannot walk out of an allowed pattern.
-mgr "$T/../../../bin/sh" -c 'touch '"$T"'/ran' 2>"$T/e3"; expect_eq $? 1 "dot-dot path"
+# A dot part cannot walk out of an allowed pattern: $T/apps/*/* matches
+# $T/apps/../evil.sh as a string, which is $T/evil.sh.
+mkdir -p "$T/apps"
+printf '#!/bin/sh\ntouch "$1"\n' >"$T/evil.sh"; chmod +x "$T/evil.sh"
+mgr "$T/apps/../evil.sh" "$T/ran" 2>"$T/e3"; expect_eq $? 1 "dot-dot path" "$T/e3"
+expect_grep "not allowed by the allow_command" "$T/e3"
 [ -e "$T/ran" ] && fail "a refused command ran"
 true

@@ -97,7 +97,7 @@ if setpriv --bounding-set -dac_override,-dac_read_search true 2>/dev/null; then
 	expect_eq $? 3 "status of a disk it may not read" "$T/e"
 	expect_grep "^cmapp_disk_mon: $T/locked.img: cannot open it: Permission denied (the monitor may not read it: " "$T/e"
 else
-	echo "    cannot drop capabilities with setpriv: not tested"
+	untested "a disk the monitor may not read (setpriv cannot drop capabilities)"
 fi
 
 echo "--- with CMAPP_HOSTLOG_FD the records go there, not to a local file"

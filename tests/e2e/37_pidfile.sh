@@ -51,6 +51,8 @@ if [ "$(id -u)" = 0 ]; then
 	chown 65534 "$T/other.pid"
 	refused "$T/other.pid" "it is owned by uid 65534, not by us (uid 0)" -f
 	expect_eq "$(cat "$T/other.pid")" theirs "another user's file"
+else
+	untested "a pid file of another user's (needs root)"
 fi
 
 echo "--- a regular file of ours: written, its old content gone"

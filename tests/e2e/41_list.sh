@@ -215,6 +215,6 @@ got=$(cat "$T/managers")
 expect_eq "$got" "127.0.0.1:$(local_port $mh)" "manager listed under the hung launch" "$T/l4"
 echo ok >"$T/mnt/ctl"	# the exec goes on, and fails: not a program
 wait $mh; expect_eq $? 1 "manager of the launch that failed" "$T/eh"
-lst >"$T/l5" 2>/dev/null
-grep -q starting "$T/l5" && fail "still starting after the launch failed:" "$T/l5"
+lst >"$T/l5" 2>"$T/l5.err" || fail "-list after the launch failed" "$T/l5.err"
+expect_no_grep starting "$T/l5" "after the launch failed"
 exit 0

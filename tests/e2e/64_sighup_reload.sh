@@ -76,8 +76,9 @@ wait_for $((5 * SLOW)) grep -q "cannot read keyStore $T/no-such.private: .*keepi
 	fail "no log line naming the missing keyStore" "$T/server.log"
 expect_eq "$(grep -c "reloaded conf" "$T/server.log")" 1 "reloads that succeeded"
 lst "$N/host/cmappmgr.conf" >/dev/null 2>"$T/l4.err" || fail "-list after the failed reloads" "$T/l4.err"
-MGR_CONF=$N/host/cmappmgr.conf mgr /bin/sh -c 'exit 3' 2>/dev/null
-expect_eq $? 1 "allow_command kept after a failed reload"
+MGR_CONF=$N/host/cmappmgr.conf mgr /bin/sh -c 'exit 3' 2>"$T/e.kept"
+expect_eq $? 1 "allow_command kept after a failed reload" "$T/e.kept"
+expect_grep "not allowed by the allow_command" "$T/e.kept"
 
 echo "--- what takes a restart is said against what is in effect, not what a reload asked"
 cp "$conf.good" "$conf"

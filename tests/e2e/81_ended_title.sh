@@ -61,7 +61,7 @@ expect_grep "^all services stopped\$" "$T/stop1.out"
 gone() { ! pgrep -f "^sleep 3081\$" >/dev/null; }
 wait_for 5 gone || fail "-stop_all left the sleep running"
 expect_eq "$(pgrep -cf "^$BIN/cmapp-shim $T/run [0-9a-f]*: .*status kept\$")" 3 "shims that keep a status"
-# Kept: the next START of k gets the old status, not a new run.
+# -drop_kept alone is a usage error.
 "$BIN/cmappserver" -drop_kept >"$T/o" 2>&1; expect_eq $? 2 "-drop_kept without -stop_all" "$T/o"
 expect_grep "^cmappserver: -drop_kept goes with -stop_all\$" "$T/o"
 
