@@ -193,8 +193,9 @@ unload_legacy(void)
 
 /*
  * PKCS#12 files from older tools use RC2 or 3DES, and their PEM keys DES or
- * PBE-MD5-DES, which OpenSSL 3 keeps in its legacy provider: load it (with the default one, which loading any
- * provider explicitly would otherwise displace) only when a file needs it.
+ * PBE-MD5-DES, which OpenSSL 3 keeps in its legacy provider: load it (with
+ * the default one, which loading any provider explicitly would otherwise
+ * displace) only when a file needs it.
  */
 static int
 load_legacy(void)

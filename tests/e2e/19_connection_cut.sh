@@ -4,12 +4,16 @@
 # link is down while -stop runs re-attaches and exits 0, saying who
 # stopped it, as an attached one does.
 # cost: 1
+# cut: both ends of every connection to the server, as a network cut.
+cut() {
+	ss -K dst 127.0.0.1 dport = "$PORT" >/dev/null 2>&1
+	ss -K src 127.0.0.1 sport = "$PORT" >/dev/null 2>&1
+}
 expect "cmappserver starts" start_server
 cmd=$(app c 8)
 mgr -t 10 $cmd 2>"$T/e" & m=$!
 wait_for 5 grep -q started "$T/e" || fail "not started"
-ss -K dst 127.0.0.1 dport = "$PORT" >/dev/null 2>&1
-ss -K src 127.0.0.1 sport = "$PORT" >/dev/null 2>&1
+cut
 wait_for 5 grep -q "re-attached" "$T/e" || fail "did not re-attach"
 expect_eq "$(children "app.sh $T/go.c")" 1 "copies"
 go c
@@ -20,8 +24,7 @@ cmd=$(app d 0)
 mgr_cmd -exit_file "$T/exit" -service $cmd 2>"$T/e2" & m=$!
 wait_for 5 grep -q started "$T/e2" || fail "not started"
 kill -STOP $m
-ss -K dst 127.0.0.1 dport = "$PORT" >/dev/null 2>&1
-ss -K src 127.0.0.1 sport = "$PORT" >/dev/null 2>&1
+cut
 mgr_cmd -stop -service $cmd >"$T/stop" 2>&1; expect_eq $? 0 "-stop" "$T/stop"
 expect_grep '^stopped: signal 15$' "$T/stop"
 kill -CONT $m

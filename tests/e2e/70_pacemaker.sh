@@ -91,6 +91,19 @@ sed "s|^keyStore=.*|keyStore=$T/gone.private|" "$MGRCONF" >"$T/badks.conf"
 va "$T/badks.conf" localhost; expect_eq $? 6 "validate-all with a missing keyStore" "$T/va"
 expect_grep "names $T/gone.private, which does not exist" "$T/va"
 
+# agent_monitor RSC SERVICE [VAR=VALUE...]: the agent's monitor of RSC run
+# by hand as Pacemaker runs it, with rsc_create's parameters and its 30 s
+# interval; the VARs override (OCF_RESKEY_CRM_meta_interval=0: a probe).
+agent_monitor() {
+	local rsc=$1 svc=$2
+	shift 2
+	env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE="$rsc" \
+		OCF_RESKEY_CRM_meta_interval=30000 OCF_RESKEY_node=localhost \
+		OCF_RESKEY_port="$PORT" OCF_RESKEY_conf="$MGRCONF" OCF_RESKEY_service="$svc" \
+		OCF_RESKEY_state_dir="$STATE" OCF_RESKEY_cmappmgr="$BIN/cmappmgr" \
+		OCF_RESKEY_cmappserver_timeout=5 "$@" "$AGENT" monitor
+}
+
 # rsc_create ID SERVICE [NAME=VALUE...]: a guestapp resource with a 30 s
 # monitor.
 rsc_create() {
@@ -171,11 +184,7 @@ expect_eq "$(app_pid "$T/ctl.r1")" "$pid1" "r1's application after its watcher w
 read -r w1 _ <"$STATE/r1/waiter"
 read -r m1 <"$STATE/r1/mgr"
 kill -9 "$w1" "$m1"
-(export OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=r1 OCF_RESKEY_CRM_meta_interval=30000 \
-	OCF_RESKEY_node=localhost OCF_RESKEY_port="$PORT" OCF_RESKEY_conf="$MGRCONF" \
-	OCF_RESKEY_service="$APP $T/ctl.r1" OCF_RESKEY_state_dir="$STATE" \
-	OCF_RESKEY_cmappmgr="$BIN/cmappmgr" OCF_RESKEY_cmappserver_timeout=5
- exec "$AGENT" monitor) >"$T/monitor.out" 2>&1
+agent_monitor r1 "$APP $T/ctl.r1" >"$T/monitor.out" 2>&1
 expect_eq $? 0 "monitor after the waiter was killed" "$T/monitor.out"
 expect_grep "^attached pid $pid1\$" "$STATE/r1/ready"
 expect_eq "$(children "$T/ctl.r1")" 1 "copies of r1's application after the new watcher"
@@ -215,12 +224,8 @@ expect_eq "$(grep -c ^start "$T/ctl.r2.log")" 1 "starts of r2's application"
 # in the guest, watched from here: not running there, and no watcher made.
 # Adopted there too, Pacemaker would find r2 active twice and restart it.
 mkdir -p "$T/host2"
-(export OCF_ROOT=/usr/lib/ocf HA_RSCTMP="$T/host2" OCF_RESOURCE_INSTANCE=r2 \
-	OCF_RESKEY_CRM_meta_interval=0 OCF_RESKEY_node=localhost OCF_RESKEY_port="$PORT" \
-	OCF_RESKEY_conf="$MGRCONF" OCF_RESKEY_service="$APP $T/ctl.r2" \
-	OCF_RESKEY_state_dir="$T/host2/cmapp" OCF_RESKEY_cmappmgr="$BIN/cmappmgr" \
-	OCF_RESKEY_cmappserver_timeout=5
- exec "$AGENT" monitor) >"$T/probe2.out" 2>&1
+agent_monitor r2 "$APP $T/ctl.r2" OCF_RESKEY_CRM_meta_interval=0 HA_RSCTMP="$T/host2" \
+	OCF_RESKEY_state_dir="$T/host2/cmapp" >"$T/probe2.out" 2>&1
 expect_eq $? 7 "a probe of r2 from a second host" "$T/probe2.out"
 expect_grep "found running in localhost (running pid $pid2), not watched from this host" "$T/probe2.out"
 [ ! -e "$T/host2/cmapp/r2/waiter" ] || fail "the probe from a second host started a waiter" "$T/probe2.out"
