@@ -41,6 +41,7 @@
 
 #define ICMP_FILTER_OPT	1	/* linux/icmp.h's ICMP_FILTER */
 #define LINK_CHECK_MS	100
+#define RECHECK_MS	50	/* a link seen without a carrier, again */
 #define WINDOW_SLACK_MS	30	/* a step ends this much before the next */
 
 struct net {
@@ -288,6 +289,17 @@ link_state(struct net *n, char *why, size_t len)
 		return -ENETDOWN;
 	}
 	if (!(ifr.ifr_flags & IFF_RUNNING)) {
+		/* An interface being set down reads as up without a carrier
+		 * for a moment (the kernel clears "running" first and IFF_UP
+		 * after an RCU grace period): look again before blaming the
+		 * link. */
+		nanosleep(&(struct timespec){ 0, RECHECK_MS * 1000000L },
+		    NULL);
+		if (ioctl(n->fd, SIOCGIFFLAGS, &ifr) == 0 &&
+		    !(ifr.ifr_flags & IFF_UP)) {
+			snprintf(why, len, "interface %s is down", n->lan);
+			return -ENETDOWN;
+		}
 		snprintf(why, len, "interface %s has no carrier (link down)",
 		    n->lan);
 		return -ENETDOWN;
