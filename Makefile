@@ -54,7 +54,8 @@ MANAGER	= appmgr/main.c appmgr/manager.c appmgr/dial.c appmgr/hostlog.c \
 UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \
 	  tests/test_keystore.c tests/test_jks.c tests/test_vis.c tests/test_tls.c tests/test_reader.c \
 	  tests/test_svcfsm.c tests/test_shimfsm.c tests/test_certcheck.c \
-	  tests/test_svcsplit.c tests/test_outfile.c tests/test_logpath.c tests/test_leftover.c
+	  tests/test_svcsplit.c tests/test_outfile.c tests/test_logpath.c tests/test_leftover.c \
+	  tests/test_shim.c
 
 obj	= $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -113,7 +114,8 @@ $(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
 		$(shell pkg-config --libs criterion)
 
-unit: $(BUILD)/tests/unit
+# The shim and the probes the unit tests drive are part of all.
+unit: all $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
 
 e2e: all tools

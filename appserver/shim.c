@@ -49,6 +49,7 @@
 #define LINK_OUT_MAX	(256 * 1024)	/* queued bytes per link */
 #define LINK_RESERVE	256		/* kept free for an EXIT */
 #define DRAIN_MS	100		/* last output after the exit */
+#define VERSION_WAIT_MS	3000		/* a server's SHIM_VERSION, after it */
 #define STOP_GRACE_MS	1000		/* asked to stop: last EXIT out */
 #define LINK_MAX_BODY	64		/* the frames a link sends us */
 #define LINK_IN_MAX	(PROTO_HDR_LEN + LINK_MAX_BODY)
@@ -81,6 +82,7 @@ struct shim {
 	int32_t		 exit_value;
 	time_t		 started, ended;
 	int64_t		 drain_deadline;	/* ms, while draining */
+	int64_t		 version_deadline; /* ms: see version_awaited() */
 	int64_t		 keep_until;	/* ms, once exited */
 	int64_t		 leave_deadline;	/* ms, while leaving */
 	mode_t		 umask;		/* ours, before the socket's */
@@ -897,6 +899,7 @@ sh_event(struct shim *sh, enum sh_event ev, const struct sh_arg *a)
 		}
 		sh->reaped = 1;
 		sh->drain_deadline = now_ms() + DRAIN_MS;
+		sh->version_deadline = now_ms() + VERSION_WAIT_MS;
 		break;
 	case SH_A_FINISH:
 		finish(sh);
@@ -982,6 +985,32 @@ take_args(struct shim *sh, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Whether the EXIT waits for a server's SHIM_VERSION: a service that ends
+ * at once (it forks a daemon and exits) may do so before the launching
+ * server's answer to our hello is read, and that server would log the
+ * exit without what the service left, which goes only to links known to
+ * read SHIM_LEFT.  Only when something was left, and for a while: a
+ * server older than link version 3 never answers.
+ */
+static int
+version_awaited(struct shim *sh, int64_t now)
+{
+	int	i;
+
+	if (sh->state != SH_DRAINING || now >= sh->version_deadline)
+		return 0;
+	for (i = 0; i < SHIM_MAX_LINKS; i++)
+		if (sh->links[i].fd != -1 && sh->links[i].version == 0)
+			break;
+	if (i == SHIM_MAX_LINKS)
+		return 0;
+	/* Counted once here; loop() recounts while something is left. */
+	if (sh->left_check == 0)
+		recount(sh);
+	return sh->left > 0;
+}
+
 /* Runs until released or asked to stop (0), or the exec failed (1). */
 static int
 loop(struct shim *sh)
@@ -999,7 +1028,8 @@ loop(struct shim *sh)
 		draining = sh->state == SH_DRAINING ||
 		    sh->state == SH_DRAINING_STOP;
 		if (draining && ((sh->pipes[0] == -1 && sh->pipes[1] == -1 &&
-		    sh->pipes[2] == -1) || now >= sh->drain_deadline))
+		    sh->pipes[2] == -1) || now >= sh->drain_deadline) &&
+		    !version_awaited(sh, now))
 			sh_event(sh, SH_EV_DRAINED, &a);
 		if (sh->state == SH_LEAVING && (now >= sh->leave_deadline ||
 		    !links_pending(sh)))
@@ -1019,7 +1049,9 @@ loop(struct shim *sh)
 			return 0;
 		timeout = -1;
 		if (sh->state == SH_DRAINING || sh->state == SH_DRAINING_STOP)
-			timeout = (int)(sh->drain_deadline - now);
+			timeout = now < sh->drain_deadline ?
+			    (int)(sh->drain_deadline - now) :
+			    (int)(sh->version_deadline - now);
 		else if (sh->state == SH_LEAVING)
 			timeout = (int)(sh->leave_deadline - now);
 		else if (sh->state == SH_EXITED)
