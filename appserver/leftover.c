@@ -237,3 +237,19 @@ left_cgroup_remove(const char *dir)
 {
 	return rmdir(dir) == 0 || errno == ENOENT ? 0 : -errno;
 }
+
+/* A shim killed by SIGKILL (an admin, the OOM killer) cannot remove its
+ * service's cgroup: the next server, finding its socket dead, does. */
+int
+left_cgroup_drop(uint64_t run_id, char *dir, size_t cap)
+{
+	char	base[PATH_MAX], why[PATH_MAX + 64];
+
+	dir[0] = '\0';
+	if (left_cgroup_base(base, sizeof(base), why, sizeof(why)) != 0)
+		return 0;
+	if (snprintf(dir, cap, "%s/" LEFT_CGROUP_PREFIX "%016" PRIx64, base,
+	    run_id) >= (int)cap)
+		return -ENAMETOOLONG;
+	return left_cgroup_remove(dir);
+}

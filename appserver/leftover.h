@@ -26,6 +26,9 @@ int	 left_cgroup_make(const char *base, uint64_t run_id, char *dir,
 	    size_t cap);
 /* Removes it: 0, or -errno (-EBUSY while it holds a process). */
 int	 left_cgroup_remove(const char *dir);
+/* Removes run_id's cgroup, whose shim is gone, into dir: 0 (or none
+ * there), or -errno (-EBUSY while it holds a process). */
+int	 left_cgroup_drop(uint64_t run_id, char *dir, size_t cap);
 /* The processes in the cgroup, or -errno. */
 int	 left_count_cgroup(const char *dir);
 /* The live (not zombie) processes of process group pgid. */

@@ -1100,8 +1100,16 @@ adopt_one(void *arg, const char *path, uint64_t run_id)
 
 	if ((fd = shimlink_connect(path)) < 0) {
 		if (fd == -ECONNREFUSED) {
+			char	cg[PATH_MAX];
+			int	r;
+
 			log_info("removing %s: its shim is gone", path);
 			unlink(path);
+			if ((r = left_cgroup_drop(run_id, cg, sizeof(cg))) != 0)
+				log_warnx("run %016llx: its shim is gone, but its "
+				    "cgroup %s stays: %s", (unsigned long long)
+				    run_id, cg, r == -EBUSY ? "processes still "
+				    "run there" : strerror(-r));
 		} else
 			log_warnx("cannot reach the shim at %s: %s", path,
 			    fd == -EAGAIN ? "it does not accept connections "

@@ -171,6 +171,14 @@ reboot_guest() {
 	SERVER_PID=
 	local shim
 	for shim in $(pgrep -f "cmapp-shim $T/run"); do kill_shim "$shim"; done
+	# /sys/fs/cgroup starts empty too: the runs' cgroups (under the
+	# server's, which is ours) go.
+	local s id cg
+	cg=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	for s in "$T"/run/*.sock; do
+		id=${s##*/} id=${id%.sock}
+		rmdir "/sys/fs/cgroup${cg%/}/cmapp-run-$id" "/sys/fs/cgroup/unified${cg%/}/cmapp-run-$id" 2>/dev/null
+	done
 	rm -rf "$T/run"
 }
 

@@ -8,7 +8,7 @@
 # service's session, reparented to init, not naming $WORK).
 # cost: 16
 gone() { ! pgrep -f "^sleep $1\$" >/dev/null; }
-trap 'pkill -KILL -f "^sleep 306[567]\$"; end_test' EXIT
+trap 'pkill -KILL -f "^sleep 306[5-9]\$"; end_test' EXIT
 list() {
 	"$BIN/cmappmgr" -node localhost -port "$PORT" \
 		-conf "$KEYS/host/cmappmgr.conf" -cmappserver_timeout 10 -list
@@ -62,3 +62,32 @@ expect_eq $? 0 "-stop_all exit code" "$T/stop2.out"
 wait_for 5 gone 3066 || fail "-stop_all left the setsid sleep running"
 wait_for 5 eval '[ "$(handle "$run")" = 0 ]' || fail "the lingering shim did not go"
 wait_for 5 eval '[ ! -d "$cg" ]' || fail "its cgroup $cg was not removed"
+
+# A shim killed -9 (the OOM killer) cannot remove its service's cgroup:
+# the next server, finding its socket dead, does, or says why it stays.
+mgr -t 30 sleep 3068 2>"$T/e5" & m5=$!
+mgr -t 30 sleep 3069 2>"$T/e6" & m6=$!
+wait_for 10 eval 'grep -q started "$T/e5" && grep -q started "$T/e6"' ||
+	fail "the two sleeps did not start" "$T/e5" "$T/e6"
+for s in 3068 3069; do
+	shim=$(pgrep -f "cmapp-shim $T/run [0-9a-f]* -- sleep $s\$")
+	[ -n "$shim" ] || fail "no shim of sleep $s"
+	eval "run$s=$(ps -o args= -p "$shim" | cut -d' ' -f3)"
+	kill -9 "$shim"
+done
+pkill -f "^sleep 3069\$"
+stop_server
+expect "cmappserver starts again" start_server
+for r in "$run3068" "$run3069"; do
+	expect_grep "removing $T/run/$r.sock: its shim is gone" "$T/server.log"
+done
+cg=$(dirname "$cg")
+expect_grep "run $run3068: its shim is gone, but its cgroup $cg/cmapp-run-$run3068 stays: processes still run there" "$T/server.log"
+[ -d "$cg/cmapp-run-$run3069" ] && fail "the cgroup of the killed shim whose service ended stays"
+pkill -f "^sleep 3068\$"
+wait_for 5 gone 3068 || fail "sleep 3068 did not end"
+rmdir "$cg/cmapp-run-$run3068" || fail "cannot remove $cg/cmapp-run-$run3068"
+# Their managers learn that their runs are gone.
+wait $m6; expect_eq $? 1 "the manager of the killed shim's service" "$T/e6"
+expect_grep "is gone, not relaunching it" "$T/e6"
+wait $m5; expect_eq $? 1 "the manager of the other" "$T/e5"
