@@ -42,6 +42,9 @@
 #define KEEP_UNDELIVERED_S	86400	/* status nobody has collected */
 #define KEEP_DELIVERED_S	600	/* for a late re-attach by run id */
 #define SWEEP_MS		30000
+#define ORPHAN_MAX		32	/* cgroups of dead shims retried */
+#define ORPHAN_RETRY_MS		200	/* ... so often, */
+#define ORPHAN_TRIES		10	/* ... so many times */
 #define SUP_ADOPT_MS		60000	/* for a previous server's shims to
 					   answer; STARTs wait meanwhile */
 #define TRIM_DELAY_MS		1000	/* after the last connection, or
@@ -106,6 +109,12 @@ struct server {
 	uv_signal_t		 sighup;	/* reload.c's */
 	uv_timer_t		 certcheck;	/* reload.c's, daily */
 	uv_timer_t		 sweep, trim, adopt;
+	uv_timer_t		 orphans;	/* supervise.c's drop_dead */
+	struct {
+		uint64_t	 run_id;
+		unsigned	 tries;
+	}			 orphan[ORPHAN_MAX];
+	unsigned		 n_orphans;
 	SSL_CTX			*ctx;
 	struct conf		 conf;
 	char			 conf_path[PATH_MAX];	/* -conf, absolute;
@@ -196,6 +205,8 @@ int	stop_all(const char *rundir, int grace_s, int drop);
 
 /* supervise.c */
 void	sup_init(struct server *, const struct sup_ops *);
+/* Stopping: what waits for a retry is tried a last time. */
+void	sup_fini(struct server *);
 /*
  * Connects to the shims a previous cmappserver left; they are known once
  * each has said hello (ops->adopted is called then).  0 or -errno.

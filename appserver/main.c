@@ -414,6 +414,7 @@ on_signal(uv_signal_t *h, int sig)
 	    sig, srv->n_running, srv->n_running == 1 ? "" : "s",
 	    srv->n_running == 1 ? "s" : "");
 	server_stop(srv);
+	sup_fini(srv);
 	uv_stop(&srv->loop);
 }
 

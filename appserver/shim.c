@@ -900,6 +900,7 @@ sh_event(struct shim *sh, enum sh_event ev, const struct sh_arg *a)
 		sh->reaped = 1;
 		sh->drain_deadline = now_ms() + DRAIN_MS;
 		sh->version_deadline = now_ms() + VERSION_WAIT_MS;
+		sh->left_check = 0;	/* a count before the reap is none */
 		break;
 	case SH_A_FINISH:
 		finish(sh);

@@ -443,6 +443,88 @@ act_adopt(struct service *s, const struct proto_msg *m, char **argv)
 	adoption_check(srv);
 }
 
+static void
+cgroup_stays(uint64_t run_id, const char *cg, int r)
+{
+	log_warnx("run %016llx: its shim is gone, but its cgroup %s stays: %s",
+	    (unsigned long long)run_id, cg, r == -EBUSY ? "processes still "
+	    "run there" : strerror(-r));
+}
+
+static void	orphans_cb(uv_timer_t *);
+
+/*
+ * A cgroup busy just after its shim's death most often holds a service
+ * killed with it and still exiting: it is tried again every
+ * ORPHAN_RETRY_MS, ORPHAN_TRIES times, before the log says it stays.
+ */
+static void
+orphans_try(struct server *srv, int last)
+{
+	char		 cg[PATH_MAX];
+	unsigned	 i, n = 0;
+	int		 r;
+
+	for (i = 0; i < srv->n_orphans; i++) {
+		r = left_cgroup_drop(srv->orphan[i].run_id, cg, sizeof(cg));
+		if (r == -EBUSY && !last &&
+		    ++srv->orphan[i].tries < ORPHAN_TRIES)
+			srv->orphan[n++] = srv->orphan[i];
+		else if (r != 0)
+			cgroup_stays(srv->orphan[i].run_id, cg, r);
+	}
+	srv->n_orphans = n;
+	if (n > 0)
+		uv_timer_start(&srv->orphans, orphans_cb, ORPHAN_RETRY_MS, 0);
+}
+
+static void
+orphans_cb(uv_timer_t *t)
+{
+	orphans_try(t->data, 0);
+}
+
+/*
+ * The shim of run_id, whose socket is at path, is dead: killed by SIGKILL
+ * (an admin, the OOM killer), since one that exits removes both its
+ * socket and its service's cgroup.  They go now, or the log says why the
+ * cgroup stays.
+ */
+static void
+drop_dead(struct server *srv, const char *path, uint64_t run_id)
+{
+	char	cg[PATH_MAX];
+	int	r;
+
+	log_info("removing %s: its shim is gone", path);
+	unlink(path);
+	if ((r = left_cgroup_drop(run_id, cg, sizeof(cg))) == 0)
+		return;
+	if (r != -EBUSY || srv->n_orphans == ORPHAN_MAX) {
+		cgroup_stays(run_id, cg, r);
+		return;
+	}
+	srv->orphan[srv->n_orphans].run_id = run_id;
+	srv->orphan[srv->n_orphans++].tries = 0;
+	if (!uv_is_active((uv_handle_t *)&srv->orphans))
+		uv_timer_start(&srv->orphans, orphans_cb, ORPHAN_RETRY_MS, 0);
+}
+
+/* The shim's link was lost: if its socket refuses, the shim is dead. */
+static void
+check_dead(const struct service *s)
+{
+	char	path[PATH_MAX + 32];
+	int	fd;
+
+	snprintf(path, sizeof(path), "%s/%016llx.sock", s->srv->rundir,
+	    (unsigned long long)s->run_id);
+	if ((fd = shimlink_connect(path)) >= 0)
+		close(fd);
+	else if (fd == -ECONNREFUSED)
+		drop_dead(s->srv, path, s->run_id);
+}
+
 /* The service is forgotten: its managers get code and text first. */
 static void
 act_forget(struct service *s, uint16_t code, const char *text)
@@ -458,6 +540,7 @@ act_lost(struct service *s, enum sv_action act, const char *why)
 {
 	char	text[PROTO_MAX_TEXT];
 
+	check_dead(s);
 	switch (act) {
 	case SV_A_LAUNCH_LOST:
 		snprintf(text, sizeof(text), "could not start %s: its %s "
@@ -1090,6 +1173,19 @@ sup_launch(struct server *srv, char **argv, const char *instance,
 	return 0;
 }
 
+/* A lingering shim (the handle of what a delivered run left) is not
+ * adopted, but one killed -9 leaves its socket and cgroup. */
+static void
+lingering_check(void *arg, const char *path, uint64_t run_id)
+{
+	int	fd;
+
+	if ((fd = shimlink_connect(path)) >= 0)
+		close(fd);
+	else if (fd == -ECONNREFUSED)
+		drop_dead(arg, path, run_id);
+}
+
 /* Connects to the shim listening at path, left by a previous cmappserver. */
 static void
 adopt_one(void *arg, const char *path, uint64_t run_id)
@@ -1099,18 +1195,9 @@ adopt_one(void *arg, const char *path, uint64_t run_id)
 	int		 fd;
 
 	if ((fd = shimlink_connect(path)) < 0) {
-		if (fd == -ECONNREFUSED) {
-			char	cg[PATH_MAX];
-			int	r;
-
-			log_info("removing %s: its shim is gone", path);
-			unlink(path);
-			if ((r = left_cgroup_drop(run_id, cg, sizeof(cg))) != 0)
-				log_warnx("run %016llx: its shim is gone, but its "
-				    "cgroup %s stays: %s", (unsigned long long)
-				    run_id, cg, r == -EBUSY ? "processes still "
-				    "run there" : strerror(-r));
-		} else
+		if (fd == -ECONNREFUSED)
+			drop_dead(srv, path, run_id);
+		else
 			log_warnx("cannot reach the shim at %s: %s", path,
 			    fd == -EAGAIN ? "it does not accept connections "
 			    "(stopped?)" : strerror(-fd));
@@ -1169,6 +1256,7 @@ sup_adopt(struct server *srv)
 
 	srv->adopting = 1;
 	r = shimlink_each(srv->rundir, adopt_one, srv);
+	shimlink_each_lingering(srv->rundir, lingering_check, srv);
 	shimlink_each_instance(srv->rundir, inst_sweep, srv);
 	uv_timer_start(&srv->adopt, adopt_timeout, SUP_ADOPT_MS, 0);
 	adoption_check(srv);
@@ -1196,6 +1284,17 @@ sup_init(struct server *srv, const struct sup_ops *ops)
 	uv_unref((uv_handle_t *)&srv->sweep);
 	uv_timer_init(&srv->loop, &srv->adopt);
 	srv->adopt.data = srv;
+	uv_timer_init(&srv->loop, &srv->orphans);
+	srv->orphans.data = srv;
+	uv_unref((uv_handle_t *)&srv->orphans);
+}
+
+/* Stopping: the cgroups of dead shims still busy are tried a last time. */
+void
+sup_fini(struct server *srv)
+{
+	uv_timer_stop(&srv->orphans);
+	orphans_try(srv, 1);
 }
 
 void

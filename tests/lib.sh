@@ -173,11 +173,14 @@ reboot_guest() {
 	for shim in $(pgrep -f "cmapp-shim $T/run"); do kill_shim "$shim"; done
 	# /sys/fs/cgroup starts empty too: the runs' cgroups (under the
 	# server's, which is ours) go.
-	local s id cg
+	local s id cg d
 	cg=$(sed -n 's/^0:://p' /proc/self/cgroup)
-	for s in "$T"/run/*.sock; do
-		id=${s##*/} id=${id%.sock}
-		rmdir "/sys/fs/cgroup${cg%/}/cmapp-run-$id" "/sys/fs/cgroup/unified${cg%/}/cmapp-run-$id" 2>/dev/null
+	for s in "$T"/run/*.sock "$T"/run/*.left; do
+		id=${s##*/} id=${id%.*}
+		for d in "/sys/fs/cgroup${cg%/}/cmapp-run-$id" "/sys/fs/cgroup/unified${cg%/}/cmapp-run-$id"; do
+			# Killed, its processes may still be exiting.
+			[ ! -d "$d" ] || wait_for 5 rmdir "$d"
+		done
 	done
 	rm -rf "$T/run"
 }

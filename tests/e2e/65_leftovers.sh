@@ -64,7 +64,8 @@ wait_for 5 eval '[ "$(handle "$run")" = 0 ]' || fail "the lingering shim did not
 wait_for 5 eval '[ ! -d "$cg" ]' || fail "its cgroup $cg was not removed"
 
 # A shim killed -9 (the OOM killer) cannot remove its service's cgroup:
-# the next server, finding its socket dead, does, or says why it stays.
+# the server does once it finds the shim dead, as it runs or at its
+# next start, or says why the cgroup stays.
 mgr -t 30 sleep 3068 2>"$T/e5" & m5=$!
 mgr -t 30 sleep 3069 2>"$T/e6" & m6=$!
 wait_for 10 eval 'grep -q started "$T/e5" && grep -q started "$T/e6"' ||
@@ -72,22 +73,27 @@ wait_for 10 eval 'grep -q started "$T/e5" && grep -q started "$T/e6"' ||
 for s in 3068 3069; do
 	shim=$(pgrep -f "cmapp-shim $T/run [0-9a-f]* -- sleep $s\$")
 	[ -n "$shim" ] || fail "no shim of sleep $s"
-	eval "run$s=$(ps -o args= -p "$shim" | cut -d' ' -f3)"
-	kill -9 "$shim"
-done
-pkill -f "^sleep 3069\$"
-stop_server
-expect "cmappserver starts again" start_server
-for r in "$run3068" "$run3069"; do
-	expect_grep "removing $T/run/$r.sock: its shim is gone" "$T/server.log"
+	eval "shim$s=$shim run$s=$(ps -o args= -p "$shim" | cut -d' ' -f3)"
 done
 cg=$(dirname "$cg")
-expect_grep "run $run3068: its shim is gone, but its cgroup $cg/cmapp-run-$run3068 stays: processes still run there" "$T/server.log"
-[ -d "$cg/cmapp-run-$run3069" ] && fail "the cgroup of the killed shim whose service ended stays"
+# As it runs: the shim and its service die at once.
+kill_shim "$shim3069"
+wait $m6; expect_eq $? 1 "the manager of the killed shim's service" "$T/e6"
+expect_grep "lost the supervisor of sleep 3069" "$T/e6"
+expect_grep "removing $T/run/$run3069.sock: its shim is gone" "$T/server.log"
+# (Tried again for 2 s: the service may still be exiting.)
+wait_for 5 eval '[ ! -d "$cg/cmapp-run-$run3069" ]' ||
+	fail "the cgroup of the killed shim whose service ended stays" "$T/server.log"
+expect_no_grep "run $run3069: its shim is gone, but" "$T/server.log"
+# At its next start: the server was killed too, the service runs on.
+kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+kill -9 "$shim3068"
+expect "cmappserver starts again" start_server
+expect_grep "removing $T/run/$run3068.sock: its shim is gone" "$T/server.log"
+# (Said once it is still busy 2 s later.)
+expect_wait 10 "the warning that the cgroup of the service still running stays" \
+	grep -q "run $run3068: its shim is gone, but its cgroup $cg/cmapp-run-$run3068 stays: processes still run there" "$T/server.log"
 pkill -f "^sleep 3068\$"
 wait_for 5 gone 3068 || fail "sleep 3068 did not end"
 rmdir "$cg/cmapp-run-$run3068" || fail "cannot remove $cg/cmapp-run-$run3068"
-# Their managers learn that their runs are gone.
-wait $m6; expect_eq $? 1 "the manager of the killed shim's service" "$T/e6"
-expect_grep "is gone, not relaunching it" "$T/e6"
-wait $m5; expect_eq $? 1 "the manager of the other" "$T/e5"
+wait $m5; expect_eq $? 1 "the manager whose run was not adopted" "$T/e5"
