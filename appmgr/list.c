@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "appmgr.h"
 #include "certcheck.h"
@@ -104,7 +105,11 @@ die(struct lister *l, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_warnx("%s", msg);
-	exit(1);
+	/* Not exit(): libuv's destructor would wait for a name lookup
+	 * still hung in its thread, past -cmappserver_timeout. */
+	fflush(stdout);
+	fflush(stderr);
+	_exit(1);
 }
 
 static void
