@@ -189,6 +189,11 @@ expect_eq $? 0 "monitor after the waiter was killed" "$T/monitor.out"
 expect_grep "^attached pid $pid1\$" "$STATE/r1/ready"
 expect_eq "$(children "$T/ctl.r1")" 1 "copies of r1's application after the new watcher"
 started r1 || fail "r1 not Started after its watcher was replaced" "$T/mon"
+# A parameter cmappmgr refuses: the reason is its message, not the last
+# line of the usage text that follows it.
+agent_monitor rq "/bin/sh -c 'sleep 600" >"$T/badq.out" 2>&1
+expect_eq $? 1 "monitor of a service string with an open quote" "$T/badq.out"
+expect_grep "ocf-exit-reason:guest localhost: -service as one string: the ' quote at byte 12 is not closed" "$T/badq.out"
 
 # --- disable: the application is gone from the guest.
 role r1 Stopped
