@@ -116,6 +116,9 @@ void	mgr_exit_file(struct mgr *, const char *fmt, ...)
 void	dial_start(struct mgr *, const struct conn_ops *, void *data);
 void	dial_connected(struct mgr *);
 void	dial_lost(struct mgr *, const char *reason);
+/* Why nothing was heard yet or any more, for a message: how far the
+ * connection got, else the last attempt's error; unset the one given. */
+const char *dial_why(const struct mgr *, const char *unset);
 void	dial_auth_text(const struct mgr *, const char *reason, char *buf,
 	    size_t cap);
 /* The server's HELLO: 0 when it answered a version we speak, which
@@ -135,6 +138,9 @@ int	dial_too_old(const struct mgr *, uint16_t version, uint16_t type,
 
 /* manager.c: runs until the service ends; returns the exit code. */
 int	mgr_run(struct mgr *);
+/* SIGTERM, SIGINT and SIGHUP held (1) from main's start until mgr_run's
+ * handlers take them, or given back (0) to -status, -stop and -list. */
+void	mgr_hold_signals(int hold);
 /* m->display: the command as logs show it, and its instance if any. */
 void	mgr_display(struct mgr *);
 /* The service's identity (argv, -instance) into msg->u.start, as START,

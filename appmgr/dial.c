@@ -37,6 +37,22 @@ seconds_left(struct mgr *m)
 	return spent >= all ? 0 : (unsigned)((all - spent + 999) / 1000);
 }
 
+/*
+ * A server that accepts TCP but never answers (stopped, or swamped) is
+ * no network fault: the admin is told which step hangs.
+ */
+const char *
+dial_why(const struct mgr *m, const char *unset)
+{
+	if (m->conn != NULL && conn_is_open(m->conn))
+		return "connected but silent";
+	if (m->conn != NULL && conn_in_handshake(m->conn))
+		return "its TCP port accepted the connection, but cmappserver "
+		    "did not answer the TLS handshake (is it stopped or "
+		    "overloaded?)";
+	return m->last_error[0] ? m->last_error : unset;
+}
+
 static void
 progress_cb(uv_timer_t *t)
 {
@@ -48,9 +64,7 @@ progress_cb(uv_timer_t *t)
 		return;
 	log_note("still no answer from cmappserver on %s after %u s: %s; "
 	    "giving up in %u s", m->node, (unsigned)((spent + 500) / 1000),
-	    m->conn != NULL && conn_is_open(m->conn) ? "connected, waiting "
-	    "for its answer" : m->last_error[0] ? m->last_error :
-	    "Connection timed out", left);
+	    dial_why(m, "Connection timed out"), left);
 	/* 10 s, 30 s, then each whole minute. */
 	next = spent < 30000 ? 30000 :
 	    (spent / MGR_PROGRESS_MS + 1) * MGR_PROGRESS_MS;

@@ -514,11 +514,9 @@ deadline_passed(uv_timer_t *t)
 
 	if (!m->ever_connected)
 		die(l, "Could not connect to the node %s: %s", m->node,
-		    m->last_error[0] ? m->last_error : "Connection timed out");
+		    dial_why(m, "Connection timed out"));
 	die(l, "cmappserver on the node %s did not send its list within "
-	    "%u s (%s)", m->node, m->timeout_s, m->conn != NULL &&
-	    conn_is_open(m->conn) ? "connected but silent" :
-	    m->last_error[0] ? m->last_error : "not connected");
+	    "%u s (%s)", m->node, m->timeout_s, dial_why(m, "not connected"));
 }
 
 /* Any frame re-arms the deadline, as for a service's cmappmgr. */

@@ -220,6 +220,7 @@ main(int argc, char **argv)
 	size_t			 body = 2;
 	int			 i, j, list = 0, list_flags = 0, status = 0, stop = 0;
 
+	mgr_hold_signals(1);
 	/* Short-lived, and its errors are read by people: all of
 	 * OpenSSL's words for them. */
 	tls_init(1);
@@ -363,6 +364,10 @@ main(int argc, char **argv)
 	load_keys(&conf, conf_path);
 	/* Each start says it, a monitor's every day too (manager.c). */
 	certcheck_log(m.ctx, m.key_path, m.trust_path);
+	/* A verb or a listing is a command run by hand or by a monitor:
+	 * a signal ends it as it ends any command. */
+	if (status || stop || list)
+		mgr_hold_signals(0);
 	if (status || stop)
 		return mgr_verb(&m, stop);
 	return list ? mgr_list(&m, list_flags) : mgr_run(&m);

@@ -124,11 +124,9 @@ deadline_passed(uv_timer_t *t)
 
 	if (!m->ever_connected)
 		die(m, "Could not connect to the node %s: %s", m->node,
-		    m->last_error[0] ? m->last_error : "Connection timed out");
+		    dial_why(m, "Connection timed out"));
 	die(m, "Lost contact with cmappserver on the node %s: no answer for "
-	    "%u s (%s)", m->node, m->timeout_s,
-	    m->conn != NULL && conn_is_open(m->conn) ? "connected but silent"
-	    : m->last_error[0] ? m->last_error : "not connected");
+	    "%u s (%s)", m->node, m->timeout_s, dial_why(m, "not connected"));
 }
 
 static void
@@ -480,6 +478,24 @@ mgr_display(struct mgr *m)
 		    " (instance %s)", m->instance);
 }
 
+/*
+ * A cluster may halt a service the moment it started it: a SIGTERM that
+ * comes while the conf and keys are read must mean a detach too, not
+ * death by 143 without an exit file.  Held until the loop's handlers are
+ * there, it is then delivered to them.
+ */
+void
+mgr_hold_signals(int hold)
+{
+	sigset_t	set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
 int
 mgr_run(struct mgr *m)
 {
@@ -501,6 +517,7 @@ mgr_run(struct mgr *m)
 	uv_signal_start(&m->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&m->sigint, on_signal, SIGINT);
 	uv_signal_start(&m->sighup, on_sighup, SIGHUP);
+	mgr_hold_signals(0);
 
 	hb = m->timeout_s * 1000 / 4;
 	hb = hb < MGR_HB_MIN_MS ? MGR_HB_MIN_MS : hb > MGR_HB_MAX_MS ?

@@ -108,11 +108,9 @@ deadline_passed(uv_timer_t *t)
 
 	if (!m->ever_connected)
 		die(v, "Could not connect to the node %s: %s", m->node,
-		    m->last_error[0] ? m->last_error : "Connection timed out");
+		    dial_why(m, "Connection timed out"));
 	die(v, "cmappserver on the node %s did not answer %s of %s (%s)",
-	    m->node, verb_name(v), m->display, m->conn != NULL &&
-	    conn_is_open(m->conn) ? "connected but silent" :
-	    m->last_error[0] ? m->last_error : "not connected");
+	    m->node, verb_name(v), m->display, dial_why(m, "not connected"));
 }
 
 /*

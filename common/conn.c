@@ -445,6 +445,12 @@ conn_is_open(const struct conn *c)
 	return c->state == C_OPEN;
 }
 
+int
+conn_in_handshake(const struct conn *c)
+{
+	return c->state == C_HANDSHAKE;
+}
+
 void
 conn_abort(struct conn *c, enum conn_why why, const char *reason)
 {

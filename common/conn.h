@@ -88,6 +88,8 @@ void	conn_peer_text(uv_tcp_t *t, char *buf, size_t cap);
 int	conn_send(struct conn *c, const struct proto_msg *m);
 size_t	conn_queued(const struct conn *c);
 int	conn_is_open(const struct conn *c);
+/* The TCP connection is up, the TLS handshake not done yet. */
+int	conn_in_handshake(const struct conn *c);
 /* Closes at once with a reset, flushing nothing: for a peer that has not
  * authenticated and is pushed out to make room. */
 void	conn_abort(struct conn *c, enum conn_why why, const char *reason);

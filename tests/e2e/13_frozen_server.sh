@@ -3,7 +3,8 @@
 # timeout it is detected, and once resumed the server serves again: the
 # status of the service whose manager gave up goes to the next START of
 # it, a new service runs and its code arrives, and the connection of the
-# manager that gave up is freed.
+# manager that gave up is freed.  A manager that comes while it is frozen
+# names the unanswered TLS handshake.
 # cost: 7
 expect "cmappserver starts" start_server
 fds() { ls /proc/"$SERVER_PID"/fd | wc -l; }
@@ -23,7 +24,13 @@ wait_for 5 grep -q started "$T/e2" || fail "not started"
 kill -STOP "$SERVER_PID"
 start=$SECONDS
 wait $m; rc=$?
+# A manager that comes meanwhile: the kernel accepts its TCP connection,
+# and it says that the TLS handshake is what got no answer, not the
+# network.
+mgr_cmd -t 2 -status -service $cmd >"$T/s5" 2>&1; rc5=$?
 kill -CONT "$SERVER_PID"
+expect_eq $rc5 1 "-status while the server is frozen" "$T/s5"
+expect_grep "^cmappmgr: Could not connect to the node localhost: its TCP port accepted the connection, but cmappserver did not answer the TLS handshake (is it stopped or overloaded?)$" "$T/s5"
 expect_eq $rc 1 "exit code when frozen past the timeout"
 [ $((SECONDS - start)) -le 6 ] || fail "took $((SECONDS - start)) s to notice"
 expect_grep "Lost contact with cmappserver on the node localhost: no answer for 3 s" "$T/e2"
