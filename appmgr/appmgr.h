@@ -95,6 +95,8 @@ struct mgr {
 	const char		*instance;	/* -instance, or NULL */
 	unsigned		 stop_timeout_s;
 	char			 stopped_by[VIS_LEN(PROTO_MAX_TEXT)];
+	int			 verb;		/* -status 1, -stop 2, else 0:
+						   how main says its failures */
 };
 
 /*

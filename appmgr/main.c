@@ -97,10 +97,22 @@ usage_error(const char *fmt, ...)
 	exit(1);
 }
 
-/* A failure before the first connection: a bad conf or key file. */
+/* A failure before the first connection: a bad conf or key file.  For
+ * -status and -stop, said as verbs.c says their failures: "cmappmgr:
+ * REASON" on stderr, which the OCF agent reads, and a failed status (a
+ * monitor's, every few seconds) not to syslog. */
 static void __attribute__((noreturn))
 fail(const char *msg)
 {
+	if (m.verb != 0) {
+		if (m.verb == 2) {
+			mgr_display(&m);
+			log_set_stderr(0);
+			log_warnx("-stop of %s: %s", m.display, msg);
+		}
+		fprintf(stderr, "cmappmgr: %s\n", msg);
+		exit(1);
+	}
 	log_warnx("%s", msg);
 	mgr_exit_file(&m, "cmappmgr: %s", msg);
 	exit(1);
@@ -295,6 +307,7 @@ main(int argc, char **argv)
 		    list ? "-list" : status ? "-status" : "-stop");
 	if (stop_timeout != NULL && !stop)
 		usage_error("-stop_timeout goes with -stop only");
+	m.verb = status ? 1 : stop ? 2 : 0;
 	if (stop_timeout != NULL)
 		m.stop_timeout_s = (unsigned)number("-stop_timeout",
 		    stop_timeout, 1, MGR_MAX_TIMEOUT);

@@ -92,6 +92,11 @@ expect_eq "$?" 1 "-status of an unreachable guest, 4 s timeout: exit code" "$T/s
 echo "    unreachable, -cmappserver_timeout 4: gave up after $((SECONDS - s)) s"
 expect "-status gives up within its 4 s (and a second's slack), not later" test $((SECONDS - s)) -le 6
 PORT=$port
+# A key file that cannot be read: said in the verbs' form, which the
+# Pacemaker agent reads (no [PID] in its reason).
+sed 's/^keyStorePassword=.*/keyStorePassword=wrong/' "$KEYS/host/cmappmgr.conf" >"$T/badpw.conf"
+MGR_CONF=$T/badpw.conf verb st_badpw 1 'cannot read keyStore .*: bad password' -status -service $cmd
+MGR_CONF=$T/badpw.conf verb stop_badpw 1 'cannot read keyStore .*: bad password' -stop -service $cmd
 end_test
 
 echo "=== a cmappserver of version 1"
