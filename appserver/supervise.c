@@ -510,19 +510,27 @@ drop_dead(struct server *srv, const char *path, uint64_t run_id)
 		uv_timer_start(&srv->orphans, orphans_cb, ORPHAN_RETRY_MS, 0);
 }
 
-/* The shim's link was lost: if its socket refuses, the shim is dead. */
+/* The shim whose socket is at path is dead if it refuses: drop_dead. */
+static void
+drop_if_dead(void *srv, const char *path, uint64_t run_id)
+{
+	int	fd;
+
+	if ((fd = shimlink_connect(path)) >= 0)
+		close(fd);
+	else if (fd == -ECONNREFUSED)
+		drop_dead(srv, path, run_id);
+}
+
+/* The shim's link was lost: it may be dead. */
 static void
 check_dead(const struct service *s)
 {
 	char	path[PATH_MAX + 32];
-	int	fd;
 
 	snprintf(path, sizeof(path), "%s/%016llx.sock", s->srv->rundir,
 	    (unsigned long long)s->run_id);
-	if ((fd = shimlink_connect(path)) >= 0)
-		close(fd);
-	else if (fd == -ECONNREFUSED)
-		drop_dead(s->srv, path, s->run_id);
+	drop_if_dead(s->srv, path, s->run_id);
 }
 
 /* The service is forgotten: its managers get code and text first. */
@@ -1173,19 +1181,6 @@ sup_launch(struct server *srv, char **argv, const char *instance,
 	return 0;
 }
 
-/* A lingering shim (the handle of what a delivered run left) is not
- * adopted, but one killed -9 leaves its socket and cgroup. */
-static void
-lingering_check(void *arg, const char *path, uint64_t run_id)
-{
-	int	fd;
-
-	if ((fd = shimlink_connect(path)) >= 0)
-		close(fd);
-	else if (fd == -ECONNREFUSED)
-		drop_dead(arg, path, run_id);
-}
-
 /* Connects to the shim listening at path, left by a previous cmappserver. */
 static void
 adopt_one(void *arg, const char *path, uint64_t run_id)
@@ -1256,7 +1251,9 @@ sup_adopt(struct server *srv)
 
 	srv->adopting = 1;
 	r = shimlink_each(srv->rundir, adopt_one, srv);
-	shimlink_each_lingering(srv->rundir, lingering_check, srv);
+	/* A lingering shim (the handle of what a delivered run left) is
+	 * not adopted, but one killed -9 leaves its socket and cgroup. */
+	shimlink_each_lingering(srv->rundir, drop_if_dead, srv);
 	shimlink_each_instance(srv->rundir, inst_sweep, srv);
 	uv_timer_start(&srv->adopt, adopt_timeout, SUP_ADOPT_MS, 0);
 	adoption_check(srv);
