@@ -95,8 +95,9 @@ struct mgr {
 	const char		*instance;	/* -instance, or NULL */
 	unsigned		 stop_timeout_s;
 	char			 stopped_by[VIS_LEN(PROTO_MAX_TEXT)];
-	int			 verb;		/* -status 1, -stop 2, else 0:
-						   how main says its failures */
+	int			 verb;		/* -status 1, -stop 2, -check 3,
+						   else 0: how main says its
+						   failures */
 };
 
 /*

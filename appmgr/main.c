@@ -7,6 +7,8 @@
  *          [-status | -stop [-stop_timeout S]] -service COMMAND [ARG...]
  * cmappmgr -node NODE [-port N] [-conf FILE] [-cmappserver_timeout SECONDS]
  *          -list [-all] [-json]
+ * cmappmgr -node NODE [-port N] [-conf FILE] [-instance NAME] -check
+ *          [-service COMMAND [ARG...]]
  *
  * Everything after -service is the command, verbatim, also words that start
  * with '-'.  Any failure of cmappmgr itself exits 1.
@@ -42,6 +44,7 @@ usage(FILE *f)
 "                -service COMMAND [ARG...]\n"
 "       cmappmgr -node NODE [-port N] [-conf FILE]\n"
 "                [-cmappserver_timeout SECONDS] -list [-all] [-json]\n"
+"       cmappmgr -node NODE [-conf FILE] [...] -check [-service COMMAND...]\n"
 "       cmappmgr -version | -help\n"
 "  -node NODE       the guest: host name, IPv4 or IPv6 address ([ADDR] too)\n"
 "  -port N          cmappserver's TCP port (default 5315)\n"
@@ -70,6 +73,8 @@ usage(FILE *f)
 "                   with a status kept; exit 0 once the guest answered\n"
 "  -all             with -list: delivered runs too\n"
 "  -json            with -list: one JSON object a line per service\n"
+"  -check           check the command line, the conf and the key files for\n"
+"                   NODE without connecting; exit 0 when usable, 1 if not\n"
 "Exit status: the command's own; 128+N if a signal N killed it; 0 if it was\n"
 "stopped on request or cmappmgr detached on SIGTERM or SIGINT; 1 if\n"
 "cmappmgr failed (no connection, refused keys, the command not started).\n",
@@ -98,9 +103,9 @@ usage_error(const char *fmt, ...)
 }
 
 /* A failure before the first connection: a bad conf or key file.  For
- * -status and -stop, said as verbs.c says their failures: "cmappmgr:
- * REASON" on stderr, which the OCF agent reads, and a failed status (a
- * monitor's, every few seconds) not to syslog. */
+ * -status, -stop and -check, said as verbs.c says their failures:
+ * "cmappmgr: REASON" on stderr, which the OCF agent reads, and a failed
+ * status (a monitor's, every few seconds) or check not to syslog. */
 static void __attribute__((noreturn))
 fail(const char *msg)
 {
@@ -180,7 +185,8 @@ load_keys(const struct conf *conf, const char *file)
 		snprintf(pinned, sizeof(pinned), "none");
 	if ((m.ctx = tls_ctx_new(TLS_CLIENT, &conf->key, trust, err,
 	    sizeof(err))) != NULL) {
-		if (trust != &conf->trust)
+		/* -check says which trustStore in its own report. */
+		if (trust != &conf->trust || m.verb == 3)
 			return;
 		if (file != NULL)
 			log_info("no trustStore is pinned for node %s in %s "
@@ -220,6 +226,43 @@ load_keys(const struct conf *conf, const char *file)
 	fail(msg);
 }
 
+/*
+ * -check: what a start would load, loaded, and said on stdout; expiry
+ * is a warning (a trustStore may hold an expired certificate beside its
+ * successor), not a failure.  A failed check is not logged to syslog
+ * (fail()): an agent's validate-all runs it, and an admin by hand.
+ */
+static int
+check_report(const struct conf *conf, const char *file)
+{
+	struct cert_finding	 f[CERTCHECK_MAX_FINDINGS];
+	const struct conf_store	*trust = conf_trust_for(conf, m.node);
+	size_t			 n, i;
+
+	printf("cmappmgr: node %s: keyStore %s and trustStore %s (%s%s%s) "
+	    "loaded\n", m.node, m.key_path, m.trust_path,
+	    trust != &conf->trust ? "pinned for the node in " :
+	    file != NULL ? "the fallback: none is pinned for the node in " :
+	    "the default: no ", file != NULL ? file : CONF_MANAGER_PATH,
+	    trust != &conf->trust || file != NULL ? "" : " file");
+	n = certcheck_ctx(m.ctx, m.key_path, m.trust_path, time(NULL),
+	    CERTCHECK_WARN_DAYS, f, CERTCHECK_MAX_FINDINGS);
+	for (i = 0; i < n && i < CERTCHECK_MAX_FINDINGS; i++)
+		printf("cmappmgr: warning: %s\n", f[i].text);
+	if (n > CERTCHECK_MAX_FINDINGS)
+		printf("cmappmgr: warning: %zu more certificates expire within "
+		    "%d days or have expired\n", n - CERTCHECK_MAX_FINDINGS,
+		    CERTCHECK_WARN_DAYS);
+	if (m.argv != NULL) {
+		for (i = 0; m.argv[i] != NULL; i++)
+			;
+		mgr_display(&m);
+		printf("cmappmgr: service %s: %zu word%s\n", m.display, i,
+		    i == 1 ? "" : "s");
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -231,6 +274,7 @@ main(int argc, char **argv)
 	long			 port = PROTO_PORT;
 	size_t			 body = 2;
 	int			 i, j, list = 0, list_flags = 0, status = 0, stop = 0;
+	int			 check = 0;
 
 	mgr_hold_signals(1);
 	/* Short-lived, and its errors are read by people: all of
@@ -258,10 +302,11 @@ main(int argc, char **argv)
 			break;
 		}
 		if (strcmp(a, "-list") == 0 || strcmp(a, "-status") == 0 ||
-		    strcmp(a, "-stop") == 0) {
+		    strcmp(a, "-stop") == 0 || strcmp(a, "-check") == 0) {
 			list |= strcmp(a, "-list") == 0;
 			status |= strcmp(a, "-status") == 0;
 			stop |= strcmp(a, "-stop") == 0;
+			check |= strcmp(a, "-check") == 0;
 			continue;
 		}
 		if (strcmp(a, "-all") == 0 || strcmp(a, "-json") == 0) {
@@ -297,17 +342,22 @@ main(int argc, char **argv)
 			m.timeout_s = (unsigned)number("-cmappserver_timeout",
 			    argv[++i], 1, MGR_MAX_TIMEOUT);
 	}
+	if (check && list + status + stop > 0)
+		usage_error("-check and %s exclude each other", list ?
+		    "-list" : status ? "-status" : "-stop");
 	if (list + status + stop > 1)
 		usage_error("%s exclude each other", list && status && stop ?
 		    "-list, -status and -stop" : !list ? "-status and -stop" :
 		    status ? "-list and -status" : "-list and -stop");
-	if ((list || status || stop) && (m.ready_file || m.exit_file))
+	if ((list || status || stop || check) && (m.ready_file ||
+	    m.exit_file))
 		usage_error("%s goes with a watching -service only, not with "
 		    "%s", m.ready_file ? "-ready_file" : "-exit_file",
-		    list ? "-list" : status ? "-status" : "-stop");
+		    list ? "-list" : status ? "-status" : stop ? "-stop" :
+		    "-check");
 	if (stop_timeout != NULL && !stop)
 		usage_error("-stop_timeout goes with -stop only");
-	m.verb = status ? 1 : stop ? 2 : 0;
+	m.verb = status ? 1 : stop ? 2 : check ? 3 : 0;
 	if (stop_timeout != NULL)
 		m.stop_timeout_s = (unsigned)number("-stop_timeout",
 		    stop_timeout, 1, MGR_MAX_TIMEOUT);
@@ -328,7 +378,7 @@ main(int argc, char **argv)
 	m.node = node;
 	if (list && m.argv != NULL)
 		usage_error("-list and -service exclude each other");
-	if (m.argv == NULL && !list)
+	if (m.argv == NULL && !list && !check)
 		usage_error("-service%s is required", status || stop ? "" :
 		    " or -list");
 	if (m.argv != NULL)
@@ -336,7 +386,7 @@ main(int argc, char **argv)
 	if (list_flags != 0 && !list)
 		usage_error("%s goes with -list", list_flags & LIST_ALL ?
 		    "-all" : "-json");
-	if (!list && m.argv[0][0] == '\0')
+	if (m.argv != NULL && m.argv[0][0] == '\0')
 		usage_error("-service: the command is empty");
 	for (j = 0; m.argv != NULL && m.argv[j] != NULL; j++) {
 		if (j >= PROTO_MAX_ARGS || strlen(m.argv[j]) > PROTO_MAX_ARG)
@@ -375,6 +425,8 @@ main(int argc, char **argv)
 	    sizeof(err)) != 0)
 		fail(err);
 	load_keys(&conf, conf_path);
+	if (check)
+		return check_report(&conf, conf_path);
 	/* Each start says it, a monitor's every day too (manager.c). */
 	certcheck_log(m.ctx, m.key_path, m.trust_path);
 	/* A verb or a listing is a command run by hand or by a monitor:

@@ -27,3 +27,20 @@ EOC
 MGR_CONF=$T/cert.conf mgr /bin/true 2>"$T/e5"; expect_eq $? 1 "a certificate as keyStore"
 expect_grep "cannot read keyStore $T/cert.der: no private key (a lone certificate belongs in a trustStore)" "$T/e5"
 expect_no_grep "no trustStore is pinned" "$T/e5"
+
+# cmappmgr -check: the same loading, offline, said plainly (what the OCF
+# agent's validate-all runs): one line when usable, "cmappmgr: REASON" on
+# stderr when not, exit 0 or 1, nothing connected.
+mgr_cmd -check -service /bin/sh -c 'a b' >"$T/c1" 2>"$T/c1.e"; expect_eq $? 0 "-check of the test's keys" "$T/c1.e"
+expect_grep "^cmappmgr: node localhost: keyStore $KEYS/host/client.private and trustStore $KEYS/host/server_localhost.public (pinned for the node in $KEYS/host/cmappmgr.conf) loaded\$" "$T/c1"
+expect_grep "^cmappmgr: service /bin/sh -c 'a b': 3 words\$" "$T/c1"
+[ ! -s "$T/c1.e" ] || fail "-check wrote to stderr" "$T/c1.e"
+MGR_CONF=$T/pw.conf mgr_cmd -check >"$T/c2" 2>"$T/c2.e"; expect_eq $? 1 "-check with a wrong password"
+expect_eq "$(cat "$T/c2.e")" "cmappmgr: cannot read keyStore $KEYS/host/client.private: bad password" "-check's message"
+[ ! -s "$T/c2" ] || fail "a failed -check wrote to stdout" "$T/c2"
+MGR_CONF=$T/bad.conf mgr_cmd -check 2>"$T/c3.e"; expect_eq $? 1 "-check of a bad conf"
+expect_grep "^cmappmgr: $T/bad.conf:3: unknown key 'bogus'" "$T/c3.e"
+mgr_cmd -check -status -service /bin/true 2>"$T/c4.e"; expect_eq $? 1 "-check with -status"
+expect_grep "^cmappmgr: -check and -status exclude each other" "$T/c4.e"
+mgr_cmd -check -ready_file "$T/r" 2>"$T/c5.e"; expect_eq $? 1 "-check with -ready_file"
+expect_grep "^cmappmgr: -ready_file goes with a watching -service only, not with -check" "$T/c5.e"

@@ -76,20 +76,37 @@ if command -v xmllint >/dev/null && [ -f "$DTD" ]; then
 else
 	echo "note: xmllint or $DTD missing; meta-data not checked against the DTD"
 fi
-# va CONF NODE: validate-all's status, its exit reason in $T/va.
+# va CONF NODE [SERVICE]: validate-all's status, its exit reason in $T/va.
 va() {
 	env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=va OCF_RESKEY_node="$2" \
-		OCF_RESKEY_service="$APP x" OCF_RESKEY_conf="$1" OCF_RESKEY_cmappmgr="$BIN/cmappmgr" \
+		OCF_RESKEY_service="${3:-$APP x}" OCF_RESKEY_conf="$1" OCF_RESKEY_cmappmgr="$BIN/cmappmgr" \
 		"$AGENT" validate-all >"$T/va" 2>&1
 }
 va "$MGRCONF" localhost; expect_eq $? 0 "validate-all with the test's keys" "$T/va"
-va "$MGRCONF" otherguest; expect_eq $? 6 "validate-all for a guest without a trustStore" "$T/va"
-expect_grep "no trustStore for the guest otherguest" "$T/va"
+va "$MGRCONF" 127.0.0.2; expect_eq $? 6 "validate-all for a guest without a trustStore" "$T/va"
+expect_grep "no trustStore is pinned for node 127.0.0.2 in $MGRCONF (pinned: localhost)" "$T/va"
 va "$T/nonesuch.conf" localhost; expect_eq $? 6 "validate-all without a conf" "$T/va"
-expect_grep "conf $T/nonesuch.conf: no such file" "$T/va"
+expect_grep "cannot read $T/nonesuch.conf: No such file or directory" "$T/va"
 sed "s|^keyStore=.*|keyStore=$T/gone.private|" "$MGRCONF" >"$T/badks.conf"
 va "$T/badks.conf" localhost; expect_eq $? 6 "validate-all with a missing keyStore" "$T/va"
-expect_grep "names $T/gone.private, which does not exist" "$T/va"
+expect_grep "cannot read keyStore $T/gone.private: No such file or directory" "$T/va"
+sed "s|^keyStorePassword=.*|keyStorePassword=wrong|" "$MGRCONF" >"$T/badpw.conf"
+va "$T/badpw.conf" localhost; expect_eq $? 6 "validate-all with a wrong keyStorePassword" "$T/va"
+expect_grep "cannot read keyStore $KEYS/host/client.private: bad password" "$T/va"
+va "$MGRCONF" localhost "/bin/sh -c 'sleep 600"; expect_eq $? 6 "validate-all of a service string with an open quote" "$T/va"
+expect_grep "ocf-exit-reason:-service as one string: the ' quote at byte 12 is not closed" "$T/va"
+# Every form of cmappmgr.conf that cmappmgr takes, validate-all takes:
+# the conf is read by cmappmgr -check, not by a parser of the agent's.
+KS=$KEYS/host/client.private TS=$KEYS/host/server_localhost.public
+printf 'keyStore=%s\ntrustStore=localhost:%s\n' "$KS" "$TS" >"$T/form1.conf"
+printf 'keyStore=%s\nlocalhost:trustStore=%s\n' "$KS" "$TS" >"$T/form2.conf"
+printf 'keyStore=%s\ntrustStore=%s\n' "$KS" "$TS" >"$T/form3.conf"
+printf 'localhost:\ntrustStore=%s\nkeyStore=%s\n' "$TS" "$KS" >"$T/form4.conf"
+printf 'keyStore=%s\nLOCALHOST:\ntrustStore=%s\n' "$KS" "$TS" >"$T/form5.conf"
+for f in 1 2 3 4 5; do
+	va "$T/form$f.conf" localhost
+	expect_eq $? 0 "validate-all of conf form $f: $(tr '\n' ' ' <"$T/form$f.conf")" "$T/va"
+done
 
 # agent_monitor RSC SERVICE [VAR=VALUE...]: the agent's monitor of RSC run
 # by hand as Pacemaker runs it, with rsc_create's parameters and its 30 s
@@ -189,11 +206,18 @@ expect_eq $? 0 "monitor after the waiter was killed" "$T/monitor.out"
 expect_grep "^attached pid $pid1\$" "$STATE/r1/ready"
 expect_eq "$(children "$T/ctl.r1")" 1 "copies of r1's application after the new watcher"
 started r1 || fail "r1 not Started after its watcher was replaced" "$T/mon"
-# A parameter cmappmgr refuses: the reason is its message, not the last
-# line of the usage text that follows it.
+# A parameter cmappmgr refuses is a configuration error, which no other
+# host mends; the reason is its message, not the last line of the usage
+# text that follows it.
 agent_monitor rq "/bin/sh -c 'sleep 600" >"$T/badq.out" 2>&1
-expect_eq $? 1 "monitor of a service string with an open quote" "$T/badq.out"
+expect_eq $? 6 "monitor of a service string with an open quote (OCF_ERR_CONFIGURED)" "$T/badq.out"
 expect_grep "ocf-exit-reason:guest localhost: -service as one string: the ' quote at byte 12 is not closed" "$T/badq.out"
+env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=rq OCF_RESKEY_node=localhost \
+	OCF_RESKEY_port="$PORT" OCF_RESKEY_conf="$MGRCONF" OCF_RESKEY_service="/bin/sh -c 'sleep 600" \
+	OCF_RESKEY_state_dir="$STATE" OCF_RESKEY_cmappmgr="$BIN/cmappmgr" \
+	OCF_RESKEY_cmappserver_timeout=5 "$AGENT" start >"$T/badq.out" 2>&1
+expect_eq $? 6 "start of a service string with an open quote (OCF_ERR_CONFIGURED)" "$T/badq.out"
+expect_grep "ocf-exit-reason:guest localhost: -service as one string" "$T/badq.out"
 
 # --- disable: the application is gone from the guest.
 role r1 Stopped
