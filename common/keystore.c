@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +266,19 @@ p12_open(const unsigned char *buf, size_t len, const char *password,
 	if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) == NULL)
 		return refuse(err, errlen, -EINVAL, "damaged PKCS#12 file");
 	if (PKCS12_mac_present(p12)) {
+		const ASN1_INTEGER	*iter = NULL;
+		int64_t			 n = 1;	/* DER's default */
+
+		PKCS12_get0_mac(NULL, NULL, NULL, &iter, p12);
+		if (iter != NULL && (!ASN1_INTEGER_get_int64(&n, iter) ||
+		    n > KEYSTORE_MAX_ITER)) {
+			PKCS12_free(p12);
+			ERR_clear_error();
+			snprintf(err, errlen, "its MAC iteration count %lld "
+			    "is over %d (a damaged file?)", (long long)n,
+			    KEYSTORE_MAX_ITER);
+			return -EINVAL;
+		}
 		if (!PKCS12_verify_mac(p12, pw, -1) &&
 		    !(*pw == '\0' && PKCS12_verify_mac(p12, NULL, 0))) {
 			PKCS12_free(p12);

@@ -650,6 +650,41 @@ Test(keystore, pkcs12_empty_password)
 	no_leaks();
 }
 
+/* A MAC iteration count past KEYSTORE_MAX_ITER is refused before any
+ * password is tried: a crafted one stalled the start for minutes. */
+Test(keystore, pkcs12_huge_mac_iteration_count)
+{
+	EVP_PKEY		*key;
+	X509			*x;
+	PKCS12			*p12;
+	const ASN1_INTEGER	*iter = NULL;
+	FILE			*f;
+	unsigned char		*der = NULL;
+	int			 len;
+
+	gen("a", "a");
+	cr_assert_not_null(f = fopen(P("a.key"), "r"));
+	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	cr_assert_not_null(key);
+	x = cert_of("a.crt");
+	p12 = PKCS12_create("pw", "a", key, x, NULL, 0, 0, 0, 0, 0);
+	cr_assert_not_null(p12);
+	PKCS12_get0_mac(NULL, NULL, NULL, &iter, p12);
+	cr_assert_not_null(iter);
+	cr_assert(ASN1_INTEGER_set_int64((ASN1_INTEGER *)iter,
+	    (int64_t)KEYSTORE_MAX_ITER + 1));
+	cr_assert_gt(len = i2d_PKCS12(p12, &der), 0);
+	write_file("huge.p12", der, (size_t)len, 0600);
+	OPENSSL_free(der);
+	PKCS12_free(p12);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	id_fails("huge.p12", "pw", -EINVAL,
+	    "its MAC iteration count 2000001 is over 2000000 (a damaged file?)");
+	no_leaks();
+}
+
 Test(keystore, pkcs12_without_key_or_certificate)
 {
 	gen("a", "a");
