@@ -227,9 +227,9 @@ load_keys(const struct conf *conf, const char *file)
 }
 
 /*
- * -check: what a start would load, loaded, and said on stdout; expiry
- * is a warning (a trustStore may hold an expired certificate beside its
- * successor), not a failure.  A failed check is not logged to syslog
+ * -check: what a start would load, loaded, and said on stdout.  Our own
+ * certificate expired is a failure; the trustStore's expiry is a warning
+ * (it may hold an expired certificate beside its successor).  A failed check is not logged to syslog
  * (fail()): an agent's validate-all runs it, and an admin by hand.
  */
 static int
@@ -239,6 +239,14 @@ check_report(const struct conf *conf, const char *file)
 	const struct conf_store	*trust = conf_trust_for(conf, m.node);
 	size_t			 n, i;
 
+	X509			*own = SSL_CTX_get0_certificate(m.ctx);
+	char			 where[32 + 1024];
+
+	/* Our own certificate expired: every start fails at the guest. */
+	snprintf(where, sizeof(where), "keyStore %s", m.key_path);
+	if (own != NULL && certcheck_certs(&own, 1, where, time(NULL),
+	    CERTCHECK_WARN_DAYS, f, 1) == 1 && f[0].state == CERT_EXPIRED)
+		fail(f[0].text);
 	printf("cmappmgr: node %s: keyStore %s and trustStore %s (%s%s%s) "
 	    "loaded\n", m.node, m.key_path, m.trust_path,
 	    trust != &conf->trust ? "pinned for the node in " :
@@ -275,6 +283,14 @@ main(int argc, char **argv)
 	size_t			 body = 2;
 	int			 i, j, list = 0, list_flags = 0, status = 0, stop = 0;
 	int			 check = 0;
+	/* The options that take a value. */
+	static const char *const valued[] = { "-node", "-port", "-conf",
+	    "-cmappserver_timeout", "-stop_timeout", "-instance",
+	    "-ready_file", "-exit_file" };
+#define NVALUED (sizeof(valued) / sizeof(valued[0]))
+	const char		*repeated = NULL;
+	unsigned		 seen = 0;
+	size_t			 k;
 
 	mgr_hold_signals(1);
 	/* Short-lived, and its errors are read by people: all of
@@ -314,16 +330,17 @@ main(int argc, char **argv)
 			continue;
 		}
 		/* An unknown word is that, also as the last one. */
-		if (strcmp(a, "-node") != 0 && strcmp(a, "-port") != 0 &&
-		    strcmp(a, "-conf") != 0 &&
-		    strcmp(a, "-cmappserver_timeout") != 0 &&
-		    strcmp(a, "-stop_timeout") != 0 &&
-		    strcmp(a, "-instance") != 0 &&
-		    strcmp(a, "-ready_file") != 0 &&
-		    strcmp(a, "-exit_file") != 0)
+		for (k = 0; k < NVALUED && strcmp(a, valued[k]) != 0; k++)
+			;
+		if (k == NVALUED)
 			usage_error("unknown option %s", argv[i]);
 		if (i + 1 >= argc)
 			usage_error("option %s needs a value", argv[i]);
+		/* The last one counts, as it always did; but an admin who
+		 * pasted a second -node into a service_cmd hears of it. */
+		if (seen & (1u << k))
+			repeated = valued[k];
+		seen |= 1u << k;
 		if (strcmp(a, "-node") == 0)
 			m.node = argv[++i];
 		else if (strcmp(a, "-port") == 0)
@@ -358,6 +375,10 @@ main(int argc, char **argv)
 	if (stop_timeout != NULL && !stop)
 		usage_error("-stop_timeout goes with -stop only");
 	m.verb = status ? 1 : stop ? 2 : check ? 3 : 0;
+	/* A check watches nothing: ^C ends it, also in a slow lookup of a
+	 * node without a pinned trustStore (load_keys). */
+	if (check)
+		mgr_hold_signals(0);
 	if (stop_timeout != NULL)
 		m.stop_timeout_s = (unsigned)number("-stop_timeout",
 		    stop_timeout, 1, MGR_MAX_TIMEOUT);
@@ -415,6 +436,12 @@ main(int argc, char **argv)
 		usage_error("-exit_file %s: %s", m.exit_file, strerror(errno));
 
 	log_init("cmappmgr", 1, getenv("CMAPPMGR_DEBUG") != NULL);
+	if (repeated != NULL && check)
+		printf("cmappmgr: warning: %s is given more than once: the "
+		    "last one counts\n", repeated);
+	else if (repeated != NULL)
+		log_warnx("%s is given more than once: the last one counts",
+		    repeated);
 	/* One resolver thread is plenty for one node; libuv starts 4. */
 	setenv("UV_THREADPOOL_SIZE", "1", 0);
 	signal(SIGPIPE, SIG_IGN);

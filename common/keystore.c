@@ -270,8 +270,12 @@ p12_open(const unsigned char *buf, size_t len, const char *password,
 		int64_t			 n = 1;	/* DER's default */
 
 		PKCS12_get0_mac(NULL, NULL, NULL, &iter, p12);
-		if (iter != NULL && (!ASN1_INTEGER_get_int64(&n, iter) ||
-		    n > KEYSTORE_MAX_ITER)) {
+		if (iter != NULL && !ASN1_INTEGER_get_int64(&n, iter)) {
+			PKCS12_free(p12);
+			return refuse(err, errlen, -EINVAL, "its MAC iteration "
+			    "count cannot be read (a damaged file?)");
+		}
+		if (n > KEYSTORE_MAX_ITER) {
 			PKCS12_free(p12);
 			ERR_clear_error();
 			snprintf(err, errlen, "its MAC iteration count %lld "

@@ -16,8 +16,10 @@
 #define KEYSTORE_MAX_FILE	(1024 * 1024)	/* bytes in a key file */
 #define KEYSTORE_MAX_CERTS	64		/* certificates in a trustStore */
 /* A PKCS#12 MAC's iteration count: each password tried runs them all, and
- * a crafted count would stall the start for minutes.  keytool writes
- * 10000, openssl pkcs12 2048; today's advice for PBKDF2 is 600000. */
+ * a crafted count stalled the start for minutes.  keytool writes 10000,
+ * openssl pkcs12 2048; today's advice for PBKDF2 is 600000.  (The counts
+ * of the encrypted parts and keys are OpenSSL's to run, unchecked: with a
+ * MAC, only once the password proved right.) */
 #define KEYSTORE_MAX_ITER	2000000
 /* Why a trustStore is refused that holds a private key under another
  * password (keytool's keyStore named by mistake): not "bad password". */

@@ -44,3 +44,11 @@ mgr_cmd -check -status -service /bin/true 2>"$T/c4.e"; expect_eq $? 1 "-check wi
 expect_grep "^cmappmgr: -check and -status exclude each other" "$T/c4.e"
 mgr_cmd -check -ready_file "$T/r" 2>"$T/c5.e"; expect_eq $? 1 "-check with -ready_file"
 expect_grep "^cmappmgr: -ready_file goes with a watching -service only, not with -check" "$T/c5.e"
+# An option given twice: the last one counts, as it always did, and the
+# admin who pasted a second -node into a service_cmd is told.
+mgr_cmd -node localhost -check >"$T/c6" 2>"$T/c6.e"; expect_eq $? 0 "-check with -node twice" "$T/c6.e"
+expect_grep "^cmappmgr: warning: -node is given more than once: the last one counts\$" "$T/c6"
+expect_grep "^cmappmgr: node localhost: keyStore" "$T/c6"
+MGR_CONF=$T/pw.conf mgr_cmd -conf "$T/pw.conf" -status -service /bin/true 2>"$T/c7.e"; expect_eq $? 1 "-status with -conf twice"
+expect_grep "^cmappmgr\[[0-9]*\]: -conf is given more than once: the last one counts\$" "$T/c7.e"
+expect_grep "^cmappmgr: cannot read keyStore $KEYS/host/client.private: bad password\$" "$T/c7.e"

@@ -77,3 +77,17 @@ expect_grep "^guest certificate O=cmapp, CN=localhost, expires $day (in \(9\|10\
 # The warnings went to stderr, the listing stays clean.
 grep -q "EXPIRED\|expires on" "$T/list" && fail "warnings in the listing" "$T/list"
 kill -0 "$SERVER_PID" || fail "cmappserver did not keep running"
+
+echo "--- cmappmgr -check: the trustStore's expiry warned of, its own expired certificate a failure"
+"$BIN/cmappmgr" -node localhost -conf "$MGR_CONF" -check >"$T/check" 2>"$T/check.err"
+expect_eq $? 0 "-check with a trustStore that expires soon" "$T/check.err"
+grep -Eq "^cmappmgr: warning: $msoon\$" "$T/check" || fail "-check did not warn of the guest certificate" "$T/check"
+grep -Eq "^cmappmgr: warning: $mgone\$" "$T/check" || fail "-check did not warn of the expired trusted certificate" "$T/check"
+# A keyStore whose own certificate expired: every start would fail.
+cat "$T/ca.old-host/key" "$T/ca.old-host/crt" >"$T/expired.private"
+chmod 600 "$T/expired.private"
+sed "s|^keyStore=.*|keyStore=$T/expired.private|; s|^keyStorePassword=.*|keyStorePassword=|" "$MGR_CONF" >"$T/expired.conf"
+"$BIN/cmappmgr" -node localhost -conf "$T/expired.conf" -check >"$T/check2" 2>"$T/check2.err"
+expect_eq $? 1 "-check with an expired keyStore certificate" "$T/check2.err"
+grep -Eq "^cmappmgr: the certificate O=cmapp, CN=old-host in keyStore $T/expired.private has EXPIRED on 2025-02-01 \\([0-9]+ days ago\\)\$" "$T/check2.err" ||
+	fail "-check did not name the expired keyStore certificate" "$T/check2.err"

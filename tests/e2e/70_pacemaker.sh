@@ -83,8 +83,11 @@ va() {
 		"$AGENT" validate-all >"$T/va" 2>&1
 }
 va "$MGRCONF" localhost; expect_eq $? 0 "validate-all with the test's keys" "$T/va"
-va "$MGRCONF" 127.0.0.2; expect_eq $? 6 "validate-all for a guest without a trustStore" "$T/va"
-expect_grep "no trustStore is pinned for node 127.0.0.2 in $MGRCONF (pinned: localhost)" "$T/va"
+# (A fallback trustStore of its own: the default /etc/server.public may
+# be on the machine.)
+{ echo "trustStore=$T/none.public"; cat "$MGRCONF"; } >"$T/fb.conf"
+va "$T/fb.conf" 127.0.0.2; expect_eq $? 6 "validate-all for a guest without a trustStore" "$T/va"
+expect_grep "no trustStore is pinned for node 127.0.0.2 in $T/fb.conf (pinned: localhost), and the fallback trustStore: cannot read trustStore $T/none.public: No such file or directory" "$T/va"
 va "$T/nonesuch.conf" localhost; expect_eq $? 6 "validate-all without a conf" "$T/va"
 expect_grep "cannot read $T/nonesuch.conf: No such file or directory" "$T/va"
 sed "s|^keyStore=.*|keyStore=$T/gone.private|" "$MGRCONF" >"$T/badks.conf"
@@ -93,6 +96,13 @@ expect_grep "cannot read keyStore $T/gone.private: No such file or directory" "$
 sed "s|^keyStorePassword=.*|keyStorePassword=wrong|" "$MGRCONF" >"$T/badpw.conf"
 va "$T/badpw.conf" localhost; expect_eq $? 6 "validate-all with a wrong keyStorePassword" "$T/va"
 expect_grep "cannot read keyStore $KEYS/host/client.private: bad password" "$T/va"
+# A keyStore readable by others is warned of first; the reason stays the
+# failure, not the warning.
+cp "$KEYS/host/client.private" "$T/open.private" && chmod 644 "$T/open.private"
+sed "s|^keyStore=.*|keyStore=$T/open.private|; s|^keyStorePassword=.*|keyStorePassword=wrong|" "$MGRCONF" >"$T/open.conf"
+va "$T/open.conf" localhost; expect_eq $? 6 "validate-all with an open keyStore and a wrong password" "$T/va"
+expect_grep "ocf-exit-reason:cannot read keyStore $T/open.private: bad password" "$T/va"
+expect_grep "readable by others than its owner" "$T/va"
 va "$MGRCONF" localhost "/bin/sh -c 'sleep 600"; expect_eq $? 6 "validate-all of a service string with an open quote" "$T/va"
 expect_grep "ocf-exit-reason:-service as one string: the ' quote at byte 12 is not closed" "$T/va"
 # Every form of cmappmgr.conf that cmappmgr takes, validate-all takes:
