@@ -228,8 +228,9 @@ load_keys(const struct conf *conf, const char *file)
 
 /*
  * -check: what a start would load, loaded, and said on stdout.  Our own
- * certificate expired is a failure; the trustStore's expiry is a warning
- * (it may hold an expired certificate beside its successor).  A failed check is not logged to syslog
+ * certificate expired, or not valid yet, is a failure; any other
+ * certificate's expiry is a warning (a trustStore may hold an expired one
+ * beside its successor).  A failed check is not logged to syslog
  * (fail()): an agent's validate-all runs it, and an admin by hand.
  */
 static int
@@ -242,11 +243,25 @@ check_report(const struct conf *conf, const char *file)
 	X509			*own = SSL_CTX_get0_certificate(m.ctx);
 	char			 where[32 + 1024];
 
-	/* Our own certificate expired: every start fails at the guest. */
+	struct tm		 tm;
+	char			 day[16];
+
+	/* Our own certificate expired, or not valid yet (a clock ahead of
+	 * the guest's): every start fails at the guest. */
 	snprintf(where, sizeof(where), "keyStore %s", m.key_path);
 	if (own != NULL && certcheck_certs(&own, 1, where, time(NULL),
 	    CERTCHECK_WARN_DAYS, f, 1) == 1 && f[0].state == CERT_EXPIRED)
 		fail(f[0].text);
+	if (own != NULL && X509_cmp_current_time(X509_get0_notBefore(own)) >
+	    0) {
+		if (!ASN1_TIME_to_tm(X509_get0_notBefore(own), &tm) ||
+		    strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0)
+			snprintf(day, sizeof(day), "a later date");
+		snprintf(f[0].text, sizeof(f[0].text), "the certificate of "
+		    "keyStore %s is not valid before %s (is this host's clock "
+		    "right?)", m.key_path, day);
+		fail(f[0].text);
+	}
 	printf("cmappmgr: node %s: keyStore %s and trustStore %s (%s%s%s) "
 	    "loaded\n", m.node, m.key_path, m.trust_path,
 	    trust != &conf->trust ? "pinned for the node in " :

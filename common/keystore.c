@@ -273,13 +273,13 @@ p12_open(const unsigned char *buf, size_t len, const char *password,
 		if (iter != NULL && !ASN1_INTEGER_get_int64(&n, iter)) {
 			PKCS12_free(p12);
 			return refuse(err, errlen, -EINVAL, "its MAC iteration "
-			    "count cannot be read (a damaged file?)");
+			    "count is too large to read (a damaged file?)");
 		}
-		if (n > KEYSTORE_MAX_ITER) {
+		if (n < 1 || n > KEYSTORE_MAX_ITER) {
 			PKCS12_free(p12);
 			ERR_clear_error();
 			snprintf(err, errlen, "its MAC iteration count %lld "
-			    "is over %d (a damaged file?)", (long long)n,
+			    "is not in 1..%d (a damaged file?)", (long long)n,
 			    KEYSTORE_MAX_ITER);
 			return -EINVAL;
 		}

@@ -91,3 +91,18 @@ sed "s|^keyStore=.*|keyStore=$T/expired.private|; s|^keyStorePassword=.*|keyStor
 expect_eq $? 1 "-check with an expired keyStore certificate" "$T/check2.err"
 grep -Eq "^cmappmgr: the certificate O=cmapp, CN=old-host in keyStore $T/expired.private has EXPIRED on 2025-02-01 \\([0-9]+ days ago\\)\$" "$T/check2.err" ||
 	fail "-check did not name the expired keyStore certificate" "$T/check2.err"
+# One not valid yet (a host clock behind the CA's): refused too.
+d=$T/ca.new-host
+mkdir -p "$d" && : >"$d/index.txt" && echo 01 >"$d/serial"
+sed "s|$T/ca.old-host|$d|g" "$T/ca.old-host/ca.cnf" >"$d/ca.cnf"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/key" 2>"$d/err" &&
+openssl req -new -key "$d/key" -subj "/O=cmapp/CN=new-host" -out "$d/csr" 2>>"$d/err" &&
+openssl ca -batch -notext -config "$d/ca.cnf" -selfsign -keyfile "$d/key" -in "$d/csr" \
+	-startdate 20991231000000Z -enddate 21000131000000Z -out "$d/crt" 2>>"$d/err" ||
+	fail "cannot make the future certificate" "$d/err"
+cat "$d/key" "$d/crt" >"$T/future.private"
+chmod 600 "$T/future.private"
+sed "s|$T/expired.private|$T/future.private|" "$T/expired.conf" >"$T/future.conf"
+"$BIN/cmappmgr" -node localhost -conf "$T/future.conf" -check >"$T/check3" 2>"$T/check3.err"
+expect_eq $? 1 "-check with a keyStore certificate not valid yet" "$T/check3.err"
+expect_grep "^cmappmgr: the certificate of keyStore $T/future.private is not valid before 2099-12-31 (is this host's clock right?)\$" "$T/check3.err"
