@@ -238,29 +238,31 @@ check_report(const struct conf *conf, const char *file)
 {
 	struct cert_finding	 f[CERTCHECK_MAX_FINDINGS];
 	const struct conf_store	*trust = conf_trust_for(conf, m.node);
+	X509			*own = SSL_CTX_get0_certificate(m.ctx);
+	const ASN1_TIME		*from;
+	char			 where[32 + 1024], day[16];
+	struct tm		 tm;
 	size_t			 n, i;
 
-	X509			*own = SSL_CTX_get0_certificate(m.ctx);
-	char			 where[32 + 1024];
-
-	struct tm		 tm;
-	char			 day[16];
-
-	/* Our own certificate expired, or not valid yet (a clock ahead of
-	 * the guest's): every start fails at the guest. */
-	snprintf(where, sizeof(where), "keyStore %s", m.key_path);
-	if (own != NULL && certcheck_certs(&own, 1, where, time(NULL),
-	    CERTCHECK_WARN_DAYS, f, 1) == 1 && f[0].state == CERT_EXPIRED)
-		fail(f[0].text);
-	if (own != NULL && X509_cmp_current_time(X509_get0_notBefore(own)) >
-	    0) {
-		if (!ASN1_TIME_to_tm(X509_get0_notBefore(own), &tm) ||
-		    strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0)
-			snprintf(day, sizeof(day), "a later date");
-		snprintf(f[0].text, sizeof(f[0].text), "the certificate of "
-		    "keyStore %s is not valid before %s (is this host's clock "
-		    "right?)", m.key_path, day);
-		fail(f[0].text);
+	/* Our own certificate expired, or not valid yet (a clock behind
+	 * the CA's): every start fails at the guest. */
+	if (own != NULL) {
+		snprintf(where, sizeof(where), "keyStore %s", m.key_path);
+		if (certcheck_certs(&own, 1, where, time(NULL),
+		    CERTCHECK_WARN_DAYS, f, 1) == 1 &&
+		    f[0].state == CERT_EXPIRED)
+			fail(f[0].text);
+		from = X509_get0_notBefore(own);
+		if (X509_cmp_current_time(from) > 0) {
+			if (!ASN1_TIME_to_tm(from, &tm) || strftime(day,
+			    sizeof(day), "%Y-%m-%d", &tm) == 0)
+				snprintf(day, sizeof(day), "a later date");
+			snprintf(f[0].text, sizeof(f[0].text), "the "
+			    "certificate of keyStore %s is not valid before "
+			    "%s (is this host's clock right?)", m.key_path,
+			    day);
+			fail(f[0].text);
+		}
 	}
 	printf("cmappmgr: node %s: keyStore %s and trustStore %s (%s%s%s) "
 	    "loaded\n", m.node, m.key_path, m.trust_path,

@@ -297,6 +297,19 @@ cert_of(const char *name)
 	return x;
 }
 
+EVP_PKEY *
+key_of(const char *name)
+{
+	FILE		*f = fopen(P(name), "r");
+	EVP_PKEY	*k;
+
+	cr_assert_not_null(f, "%s: %s", P(name), strerror(errno));
+	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	cr_assert_not_null(k, "no private key in %s", name);
+	return k;
+}
+
 int
 has_cn(const X509 *x, const char *cn)
 {

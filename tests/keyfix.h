@@ -26,6 +26,7 @@ void	write_file(const char *name, const void *buf, size_t len, mode_t mode);
 /* The file's bytes in a buffer of exactly its size, so ASan sees overreads. */
 unsigned char *slurp(const char *name, size_t *len);
 X509	*cert_of(const char *name);		/* a PEM certificate file */
+EVP_PKEY *key_of(const char *name);		/* an unencrypted PEM key */
 int	 has_cn(const X509 *x, const char *cn);
 /* NAME.key (unencrypted PKCS#8, P-256) and NAME.crt, self-signed for CN. */
 void	gen(const char *name, const char *cn);

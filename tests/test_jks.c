@@ -57,19 +57,6 @@ need_keytool(void)
 	}
 }
 
-static EVP_PKEY *
-key_of(const char *name)
-{
-	FILE		*f = fopen(P(name), "r");
-	EVP_PKEY	*k;
-
-	cr_assert_not_null(f, "%s: %s", P(name), strerror(errno));
-	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	cr_assert_not_null(k, "no private key in %s", name);
-	return k;
-}
-
 /* A DER certificate file, as keytool -export writes it. */
 static X509 *
 der_cert_of(const char *name)

@@ -85,6 +85,34 @@ run_mkkeys(const char *opts)
 	sh("sh '%s' -o mk %s g1", mkkeys, opts);
 }
 
+/* p12 written to OUT, then freed. */
+static void
+p12_write(PKCS12 *p12, const char *out, mode_t mode)
+{
+	unsigned char	*der = NULL;
+	int		 len;
+
+	cr_assert_gt(len = i2d_PKCS12(p12, &der), 0);
+	write_file(out, der, (size_t)len, mode);
+	OPENSSL_free(der);
+	PKCS12_free(p12);
+}
+
+/* A PKCS#12 of a.key and a.crt under password, via the C API. */
+static PKCS12 *
+p12_of_a(const char *password)
+{
+	EVP_PKEY	*key = key_of("a.key");
+	X509		*x = cert_of("a.crt");
+	PKCS12		*p12;
+
+	p12 = PKCS12_create(password, "a", key, x, NULL, 0, 0, 0, 0, 0);
+	cr_assert_not_null(p12);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return p12;
+}
+
 /* A PKCS#12 of ncerts copies of NAME.crt and no key, via the C API. */
 static void
 p12_of_copies(const char *out, const char *name, int ncerts,
@@ -93,8 +121,7 @@ p12_of_copies(const char *out, const char *name, int ncerts,
 	STACK_OF(X509)	*ca = sk_X509_new_null();
 	X509		*x = cert_of(name);
 	PKCS12		*p12;
-	unsigned char	*der = NULL;
-	int		 i, len;
+	int		 i;
 
 	cr_assert_not_null(ca);
 	for (i = 0; i < ncerts; i++) {
@@ -103,10 +130,7 @@ p12_of_copies(const char *out, const char *name, int ncerts,
 	}
 	p12 = PKCS12_create(password, NULL, NULL, NULL, ca, 0, 0, 0, 0, 0);
 	cr_assert_not_null(p12);
-	cr_assert_gt(len = i2d_PKCS12(p12, &der), 0);
-	write_file(out, der, (size_t)len, 0644);
-	OPENSSL_free(der);
-	PKCS12_free(p12);
+	p12_write(p12, out, 0644);
 	sk_X509_pop_free(ca, X509_free);
 	X509_free(x);
 }
@@ -616,13 +640,6 @@ Test(keystore, pkcs12_legacy_rc2_3des)
 
 Test(keystore, pkcs12_empty_password)
 {
-	EVP_PKEY	*key;
-	X509		*x;
-	PKCS12		*p12;
-	FILE		*f;
-	unsigned char	*der = NULL;
-	int		 len;
-
 	gen("a", "a");
 	sh("openssl pkcs12 -export -inkey a.key -in a.crt -passout pass: "
 	    "-out cli.p12");
@@ -631,19 +648,7 @@ Test(keystore, pkcs12_empty_password)
 	id_fails("cli.p12", "x", -EACCES, "bad password");
 
 	/* PKCS12_create with a NULL password MACs with no password at all. */
-	cr_assert_not_null(f = fopen(P("a.key"), "r"));
-	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	cr_assert_not_null(key);
-	x = cert_of("a.crt");
-	p12 = PKCS12_create(NULL, "a", key, x, NULL, 0, 0, 0, 0, 0);
-	cr_assert_not_null(p12);
-	cr_assert_gt(len = i2d_PKCS12(p12, &der), 0);
-	write_file("api.p12", der, (size_t)len, 0600);
-	OPENSSL_free(der);
-	PKCS12_free(p12);
-	X509_free(x);
-	EVP_PKEY_free(key);
+	p12_write(p12_of_a(NULL), "api.p12", 0600);
 	id_ok("api.p12", NULL, "a.crt");
 	id_ok("api.p12", "", "a.crt");
 	id_fails("api.p12", "x", -EACCES, "bad password");
@@ -654,32 +659,16 @@ Test(keystore, pkcs12_empty_password)
  * password is tried: a crafted one stalled the start for minutes. */
 Test(keystore, pkcs12_huge_mac_iteration_count)
 {
-	EVP_PKEY		*key;
-	X509			*x;
 	PKCS12			*p12;
 	const ASN1_INTEGER	*iter = NULL;
-	FILE			*f;
-	unsigned char		*der = NULL;
-	int			 len;
 
 	gen("a", "a");
-	cr_assert_not_null(f = fopen(P("a.key"), "r"));
-	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	cr_assert_not_null(key);
-	x = cert_of("a.crt");
-	p12 = PKCS12_create("pw", "a", key, x, NULL, 0, 0, 0, 0, 0);
-	cr_assert_not_null(p12);
+	p12 = p12_of_a("pw");
 	PKCS12_get0_mac(NULL, NULL, NULL, &iter, p12);
 	cr_assert_not_null(iter);
 	cr_assert(ASN1_INTEGER_set_int64((ASN1_INTEGER *)iter,
 	    (int64_t)KEYSTORE_MAX_ITER + 1));
-	cr_assert_gt(len = i2d_PKCS12(p12, &der), 0);
-	write_file("huge.p12", der, (size_t)len, 0600);
-	OPENSSL_free(der);
-	PKCS12_free(p12);
-	X509_free(x);
-	EVP_PKEY_free(key);
+	p12_write(p12, "huge.p12", 0600);
 	id_fails("huge.p12", "pw", -EINVAL,
 	    "its MAC iteration count 2000001 is not in 1..2000000 (a damaged "
 	    "file?)");
@@ -712,17 +701,11 @@ p12_mismatched(const char *out, const char *keyname, const char *certname,
 	STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
 	STACK_OF(PKCS7)	*safes = NULL;
 	PKCS12_SAFEBAG	*bag;
-	EVP_PKEY	*key;
+	EVP_PKEY	*key = key_of(keyname);
 	X509		*x = cert_of(certname);
 	PKCS12		*p12;
-	FILE		*f;
-	unsigned char	*der = NULL, lkid[] = "same id";
-	int		 len;
+	unsigned char	lkid[] = "same id";
 
-	cr_assert_not_null(f = fopen(P(keyname), "r"));
-	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	cr_assert_not_null(key);
 	cr_assert_not_null(bag = PKCS12_add_cert(&bags, x));
 	cr_assert(PKCS12_add_localkeyid(bag, lkid, sizeof(lkid) - 1));
 	cr_assert_not_null(bag = PKCS12_add_key(&bags, key, 0, 0, -1, NULL));
@@ -730,10 +713,7 @@ p12_mismatched(const char *out, const char *keyname, const char *certname,
 	cr_assert(PKCS12_add_safe(&safes, bags, -1, 0, NULL));
 	cr_assert_not_null(p12 = PKCS12_add_safes(safes, 0));
 	cr_assert(PKCS12_set_mac(p12, password, -1, NULL, 0, 2048, NULL));
-	cr_assert_gt(len = i2d_PKCS12(p12, &der), 0);
-	write_file(out, der, (size_t)len, 0600);
-	OPENSSL_free(der);
-	PKCS12_free(p12);
+	p12_write(p12, out, 0600);
 	sk_PKCS7_pop_free(safes, PKCS7_free);
 	sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
 	X509_free(x);
