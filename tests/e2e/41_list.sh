@@ -96,7 +96,7 @@ pid=$(row "$T/l1" "$cmd" | awk '{ print $1 }')
 runid=$(row "$T/l1" "$cmd" | awk '{ print $2 }')
 # The pid is the application's own; the run id names its shim's socket.
 args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
-expect_eq "$args" "/bin/sh $cmd " "command line of pid $pid"
+expect_eq "$args" "/bin/bash $cmd " "command line of pid $pid"
 if [ -d "$T/run" ]; then
 	[ -S "$T/run/$runid.sock" ] || fail "no shim socket for run id $runid in $T/run"
 fi

@@ -13,26 +13,48 @@ mkdir -p "$H" "$G"
 # answers WHO: the six questions of keytool -genkey, then "yes".
 answers() { printf '%s\nIT\nExample\nCity\nState\nUS\nyes\n' "$1"; }
 
-# Key generation on the VM host, in its key directory.
-(
-	cd "$H" &&
-	answers "Cluster Admin" | keytool -genkey -alias clientprivate -keystore client.private \
-		-storepass clientpw -keypass clientpw -validity 400 -keyalg RSA &&
-	keytool -export -alias clientprivate -keystore client.private \
-		-file temp.key -storepass clientpw &&
-	keytool -import -noprompt -alias clientpublic -keystore \
-		client.public -file temp.key -storepass public
-) >"$T/host.keytool" 2>&1 || fail "keytool on the host failed" "$T/host.keytool"
-# Key generation on the guest.
-(
-	cd "$G" &&
-	answers localhost | keytool -genkey -alias serverprivate -keystore server.private \
-		-storepass serverpw -keypass serverpw -validity 400 -keyalg RSA &&
-	keytool -export -alias serverprivate -keystore server.private \
-		-file temp.key -storepass serverpw &&
-	keytool -import -noprompt -alias serverpublic -keystore \
-		server.public -file temp.key -storepass public
-) >"$T/guest.keytool" 2>&1 || fail "keytool on the guest failed" "$T/guest.keytool"
+# keygen: the manual's six commands, on the host and on the guest.
+keygen() {
+	# Key generation on the VM host, in its key directory.
+	(
+		cd "$H" &&
+		answers "Cluster Admin" | keytool -genkey -alias clientprivate -keystore client.private \
+			-storepass clientpw -keypass clientpw -validity 400 -keyalg RSA &&
+		keytool -export -alias clientprivate -keystore client.private \
+			-file temp.key -storepass clientpw &&
+		keytool -import -noprompt -alias clientpublic -keystore \
+			client.public -file temp.key -storepass public
+	) >"$T/host.keytool" 2>&1 || fail "keytool on the host failed" "$T/host.keytool"
+	# Key generation on the guest.
+	(
+		cd "$G" &&
+		answers localhost | keytool -genkey -alias serverprivate -keystore server.private \
+			-storepass serverpw -keypass serverpw -validity 400 -keyalg RSA &&
+		keytool -export -alias serverprivate -keystore server.private \
+			-file temp.key -storepass serverpw &&
+		keytool -import -noprompt -alias serverpublic -keystore \
+			server.public -file temp.key -storepass public
+	) >"$T/guest.keytool" 2>&1 || fail "keytool on the guest failed" "$T/guest.keytool"
+}
+# The plain suite runs keytool each time.  The sanitized ones (SLOW), whose
+# code under test is ours, not keytool's, reuse what it made today with
+# this file's commands (all.sh's CMAPP_KEYTOOL_CACHE): six JVM starts are
+# about 8 s of CPU.
+cache=
+if [ -n "${CMAPP_KEYTOOL_CACHE:-}" ]; then
+	cache=$CMAPP_KEYTOOL_CACHE/e2e56-$( { cat "$0"; date -u +%F; } | sha256sum | cut -c1-16)
+fi
+if [ "$SLOW" -gt 1 ] && [ -n "$cache" ] && [ -f "$cache/done" ]; then
+	cp -p "$cache/host/"* "$H/" && cp -p "$cache/guest/"* "$G/" || fail "cannot copy the keys of $cache"
+else
+	keygen
+	if [ -n "$cache" ] && [ ! -f "$cache/done" ] && mkdir -p "$CMAPP_KEYTOOL_CACHE" &&
+	    tmp=$(mktemp -d "$CMAPP_KEYTOOL_CACHE/e2e56.XXXXXX"); then
+		mkdir "$tmp/host" "$tmp/guest" && cp -p "$H/"* "$tmp/host/" &&
+			cp -p "$G/"* "$tmp/guest/" && touch "$tmp/done" && mv -T "$tmp" "$cache" 2>/dev/null ||
+			rm -rf "$tmp"
+	fi
+fi
 # Distribution: client.public to the guest, server.public to the host
 # under the guest's name.
 cp "$H/client.public" "$G/client.public"
