@@ -97,10 +97,13 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 #   two tests at a time, never two "heavy" ones together (the load tests,
 #   the soak, the Pacemaker cluster);
 # - then the ASan+UBSan and the valgrind end-to-end suites side by side,
-#   three tests at a time between them (E2E_SLOTS), a heavy one counting
-#   as two, never two heavy ones at once (E2E_HEAVY_LOCK): their time
-#   bounds are scaled (CMAPP_SLOW), and the load tests and the soak run
-#   with fewer sockets or cycles.  Sanitized tests side by side failed
+#   four tests at a time between them (E2E_SLOTS), three at most of one
+#   suite, a heavy one counting as two, never two heavy ones at once
+#   (E2E_HEAVY_LOCK): their time bounds are scaled (CMAPP_SLOW), and the
+#   load tests and the soak run with fewer sockets or cycles.  valgrind's
+#   suite, the longer one, starts first and has three when ASan's is done:
+#   with two tests a suite, and three slots, its last three minutes ran
+#   two tests on a machine 29% idle (2026-12-04: 602 s; 472 s so).  Sanitized tests side by side failed
 #   before (2026-12-03), each fixed: 21 let its services write before
 #   their managers were back, 48's flooding tool leaked its TLS context
 #   when it saw its drop first, 26 let its service read a step file half
@@ -138,13 +141,13 @@ else
 fi
 wait_all
 E2E_JOBS=2 run_one e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
-export E2E_HEAVY_LOCK=$LOGS/heavy.lock E2E_SLOTS=$LOGS/slot E2E_SLOT_COUNT=3
+export E2E_HEAVY_LOCK=$LOGS/heavy.lock E2E_SLOTS=$LOGS/slot E2E_SLOT_COUNT=4
+E2E_JOBS=3 CMAPP_SLOW=1 start valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \
+	make --no-print-directory check-valgrind E2E_TESTS="${SLOW_TESTS[*]}"
 if done_ok asan-build; then
-	E2E_JOBS=2 CMAPP_SLOW=1 start asan-e2e '[0-9]+ passed, [0-9]+ failed' \
+	E2E_JOBS=3 CMAPP_SLOW=1 start asan-e2e '[0-9]+ passed, [0-9]+ failed' \
 		tests/e2e.sh build-asan "${SLOW_TESTS[@]}"
 fi
-E2E_JOBS=2 CMAPP_SLOW=1 start valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \
-	make --no-print-directory check-valgrind E2E_TESTS="${SLOW_TESTS[*]}"
 wait_all
 
 echo
