@@ -320,7 +320,12 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 		if [ -n "$rc" ] && [ -f "$WORK/$name/result" ]; then
 			cat "$WORK/$name/result"
 		else
-			echo "FAIL  $name (its runner ended without a result)"
+			# Seen once (2026-12-04, 12_garbage, plain suite): what
+			# ended it, and how far the test got, for the next time.
+			wait "$p" 2>/dev/null
+			echo "FAIL  $name (its runner ended without a result: status $?)"
+			[ -f "$WORK/$name/out" ] && tail -20 "$WORK/$name/out" | sed 's/^/      | /'
+			[ -f "$WORK/$name/server.log" ] && tail -10 "$WORK/$name/server.log" | sed 's/^/      server| /'
 			rc=1
 		fi
 		case $rc in
