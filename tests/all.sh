@@ -103,13 +103,14 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 #   load tests and the soak run with fewer sockets or cycles.  valgrind's
 #   suite, the longer one, starts first and has three when ASan's is done:
 #   with two tests a suite, and three slots, its last three minutes ran
-#   two tests on a machine 29% idle (2026-12-04: 602 s; 472 s so).  Sanitized tests side by side failed
-#   before (2026-12-03), each fixed: 21 let its services write before
-#   their managers were back, 48's flooding tool leaked its TLS context
-#   when it saw its drop first, 26 let its service read a step file half
-#   written; and valgrind's soak beside two more tests and the fuzzing
-#   missed the server's 4 s handshake deadline (so the heavy count, and
-#   the fuzzing moved to the builds).
+#   two tests on a machine 29% idle (2026-12-04: 602 s; 472 s so).
+#   Sanitized tests side by side failed before (2026-12-03), each fixed:
+#   21 let its services write before their managers were back, 48's
+#   flooding tool leaked its TLS context when it saw its drop first, 26
+#   let its service read a step file half written; and valgrind's soak
+#   beside two more tests and the fuzzing missed the server's 4 s
+#   handshake deadline (so the heavy count, and the fuzzing moved to the
+#   builds).
 # Left out of those two: the TLS scan, which checks the TLS set-up (the
 # same in every build) and whose time bounds do not hold there, and the
 # install test, which builds and tests plain binaries of its own, and the

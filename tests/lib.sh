@@ -214,27 +214,15 @@ kill_shim() {
 
 # An application that waits for its go file, then exits with a code.
 # app NAME CODE: the command line of such an application.
-# It polls every 50 ms without a fork: a sleep(1) there cost a fork and an
-# exec 20 times a second for each service a test keeps running, most of
-# the end-to-end suites' system time.  Its pause is nap's: a read that
-# times out on a FIFO ($T/app.fifo) that nobody writes to.
+# It polls every 50 ms with nap's pause, a read that times out on e2e.sh's
+# FIFO: a sleep(1) there cost a fork and an exec 20 times a second for
+# each service a test keeps running.
 app() {
-	local f="$T/app.sh" tmp="$T/app.sh.$BASHPID"
+	local f="$T/app.sh" tmp="$T/app.sh.$BASHPID" pause="sleep 0.05"
+	[ -p "${NAP_FIFO:-}" ] && printf -v pause "read -rt 0.05 <>%q" "$NAP_FIFO"
 	# Written aside and renamed: managers started at once all call this,
 	# and exec of a file still open for writing fails (ETXTBSY).
-	[ -x "$f" ] || {
-		[ -p "$T/app.fifo" ] || mkfifo "$T/app.fifo" 2>/dev/null
-		cat >"$tmp" <<-EOF
-		#!/bin/bash
-		# \$1: go file, \$2: exit code
-		exec 9<>"$T/app.fifo"
-		while [ ! -e "\$1" ]; do read -rt 0.05 -u 9; done
-		exec 9<&-
-		echo "app \$1 done"
-		exit "\$2"
-		EOF
-		chmod +x "$tmp"; mv -f "$tmp" "$f"
-	}
+	[ -x "$f" ] || { printf '#!/bin/bash\n# $1: go file, $2: exit code\nwhile [ ! -e "$1" ]; do %s; done\necho "app $1 done"\nexit "$2"\n' "$pause" >"$tmp"; chmod +x "$tmp"; mv -f "$tmp" "$f"; }
 	echo "$f $T/go.$1 $2"
 }
 go() { touch "$T/go.$1"; }

@@ -13,28 +13,18 @@ mkdir -p "$H" "$G"
 # answers WHO: the six questions of keytool -genkey, then "yes".
 answers() { printf '%s\nIT\nExample\nCity\nState\nUS\nyes\n' "$1"; }
 
-# keygen: the manual's six commands, on the host and on the guest.
+# keygen DIR WHO NAME STOREPASS: the manual's three commands on one side,
+# in its key directory DIR (the host: client, the guest: server).
 keygen() {
-	# Key generation on the VM host, in its key directory.
 	(
-		cd "$H" &&
-		answers "Cluster Admin" | keytool -genkey -alias clientprivate -keystore client.private \
-			-storepass clientpw -keypass clientpw -validity 400 -keyalg RSA &&
-		keytool -export -alias clientprivate -keystore client.private \
-			-file temp.key -storepass clientpw &&
-		keytool -import -noprompt -alias clientpublic -keystore \
-			client.public -file temp.key -storepass public
-	) >"$T/host.keytool" 2>&1 || fail "keytool on the host failed" "$T/host.keytool"
-	# Key generation on the guest.
-	(
-		cd "$G" &&
-		answers localhost | keytool -genkey -alias serverprivate -keystore server.private \
-			-storepass serverpw -keypass serverpw -validity 400 -keyalg RSA &&
-		keytool -export -alias serverprivate -keystore server.private \
-			-file temp.key -storepass serverpw &&
-		keytool -import -noprompt -alias serverpublic -keystore \
-			server.public -file temp.key -storepass public
-	) >"$T/guest.keytool" 2>&1 || fail "keytool on the guest failed" "$T/guest.keytool"
+		cd "$1" &&
+		answers "$2" | keytool -genkey -alias "$3private" -keystore "$3.private" \
+			-storepass "$4" -keypass "$4" -validity 400 -keyalg RSA &&
+		keytool -export -alias "$3private" -keystore "$3.private" \
+			-file temp.key -storepass "$4" &&
+		keytool -import -noprompt -alias "$3public" -keystore \
+			"$3.public" -file temp.key -storepass public
+	) >"$T/$3.keytool" 2>&1 || fail "keytool for $3 in $1 failed" "$T/$3.keytool"
 }
 # The plain suite runs keytool each time.  The sanitized ones (SLOW), whose
 # code under test is ours, not keytool's, reuse what it made today with
@@ -47,7 +37,8 @@ fi
 if [ "$SLOW" -gt 1 ] && [ -n "$cache" ] && [ -f "$cache/done" ]; then
 	cp -p "$cache/host/"* "$H/" && cp -p "$cache/guest/"* "$G/" || fail "cannot copy the keys of $cache"
 else
-	keygen
+	keygen "$H" "Cluster Admin" client clientpw
+	keygen "$G" localhost server serverpw
 	if [ -n "$cache" ] && [ ! -f "$cache/done" ] && mkdir -p "$CMAPP_KEYTOOL_CACHE" &&
 	    tmp=$(mktemp -d "$CMAPP_KEYTOOL_CACHE/e2e56.XXXXXX"); then
 		mkdir "$tmp/host" "$tmp/guest" && cp -p "$H/"* "$tmp/host/" &&
