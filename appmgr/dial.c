@@ -41,15 +41,17 @@ seconds_left(struct mgr *m)
  * A server that accepts TCP but never answers (stopped, or swamped) is
  * no network fault: the admin is told which step hangs.
  */
+static const char tls_silent[] = "its TCP port accepted the connection, "
+    "but cmappserver did not answer the TLS handshake (is it stopped or "
+    "overloaded?)";
+
 const char *
 dial_why(const struct mgr *m, const char *unset)
 {
 	if (m->conn != NULL && conn_is_open(m->conn))
 		return "connected but silent";
 	if (m->conn != NULL && conn_in_handshake(m->conn))
-		return "its TCP port accepted the connection, but cmappserver "
-		    "did not answer the TLS handshake (is it stopped or "
-		    "overloaded?)";
+		return tls_silent;
 	return m->last_error[0] ? m->last_error : unset;
 }
 
@@ -109,8 +111,13 @@ try_connect(struct mgr *m)
 	 * the whole timeout before the next one is tried, and a cut path
 	 * must not leave us in the kernel's SYN backoff (1, 3, 7, 15 s...)
 	 * once it is back: each attempt gets MGR_ADDR_MS, then a fresh
-	 * socket.  A slow TLS handshake, once connected, is the server's
-	 * and is waited for. */
+	 * socket.  Nor must an address whose port accepts but whose server
+	 * never answers (stopped, or a stale address of another machine)
+	 * hold up the next: each but the last then gets MGR_ADDR_TLS_MS for
+	 * the handshake.  On the last, a slow handshake is the server's and
+	 * is waited for. */
+	if (m->next != NULL)
+		conn_tls_deadline(m->conn, MGR_ADDR_TLS_MS, tls_silent);
 	conn_deadline(m->conn, MGR_ADDR_MS, "Connection timed out");
 }
 

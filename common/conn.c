@@ -257,9 +257,16 @@ connect_cb(uv_connect_t *req, int status)
 		return;
 	}
 	/* A deadline set while connecting was for the connect alone. */
-	uv_timer_stop(&c->timer);
+	conn_deadline(c, c->tls_ms, c->tls_what);
 	SSL_set_connect_state(c->ssl);
 	start(c);
+}
+
+void
+conn_tls_deadline(struct conn *c, unsigned ms, const char *what)
+{
+	c->tls_ms = ms;
+	c->tls_what = what;
 }
 
 int
@@ -358,6 +365,8 @@ pump(struct conn *c)
 			return;
 		}
 		c->state = C_OPEN;
+		if (c->tls_ms > 0)
+			conn_deadline(c, 0, NULL);
 		c->ops->ready(c);
 	}
 	while (c->state == C_OPEN) {

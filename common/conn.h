@@ -56,6 +56,8 @@ struct conn {
 	int			 state;
 	int			 handles;	/* open libuv handles */
 	unsigned		 idle_ms;	/* re-armed on every frame */
+	unsigned		 tls_ms;	/* client: the handshake's time */
+	const char		*tls_what;	/* and what its end is called */
 	uint16_t		 version;	/* settled at HELLO, 0 before */
 	enum conn_why		 why;
 	char			 reason[256];
@@ -75,6 +77,10 @@ int	conn_open_fd(struct conn *c, int fd);
 /* Client side: connect and start the handshake.  A deadline set before
  * the connection is up covers the TCP connect only. */
 int	conn_connect(struct conn *c, const struct sockaddr *sa);
+/* Client side, before conn_connect: once connected, the TLS handshake
+ * gets ms (0: no limit), and then the connection ends, its reason what
+ * (a string that outlives c). */
+void	conn_tls_deadline(struct conn *c, unsigned ms, const char *what);
 /* Closes after ms unless re-armed (0: no deadline); what names what was
  * awaited. */
 void	conn_deadline(struct conn *c, unsigned ms, const char *what);

@@ -2,25 +2,31 @@
 # A guest name with two addresses, the first of which does not answer (a
 # dead route: its SYNs go nowhere): cmappmgr gives each address but the
 # last 3 s to connect, then tries the next, instead of spending its whole
-# -cmappserver_timeout on the first.  All in a network namespace of the
-# test's own, with a private /etc/hosts and /etc/gai.conf (mount namespace)
-# that put the dead address first.
-# cost: 4
+# -cmappserver_timeout on the first.  The same when the first address
+# accepts the connection but its server never answers (a stopped
+# cmappserver): each address but the last gets 5 s for the TLS handshake.
+# All in a network namespace of the test's own, with a private /etc/hosts
+# and /etc/gai.conf (mount namespace) that put the bad address first.
+# cost: 6
 [ "$(id -u)" = 0 ] || { echo "needs root (network and mount namespaces)"; exit 77; }
 command -v ip >/dev/null && command -v unshare >/dev/null || { echo "needs ip and unshare"; exit 77; }
 NS=cmapp$BASHPID
 ip netns add "$NS" 2>"$T/ns.err" || { echo "cannot make a network namespace: $(cat "$T/ns.err")"; exit 77; }
-trap 'end_test; ip netns del "$NS" 2>/dev/null; true' EXIT
+FROZEN=
+trap 'end_test; [ -z "$FROZEN" ] || { kill -CONT $FROZEN; kill $FROZEN; wait $FROZEN; } 2>/dev/null
+	ip netns del "$NS" 2>/dev/null; true' EXIT
 ip -n "$NS" link set lo up
 # 10.9.9.1 is ours; 10.9.9.9 is on the link, but the link's other end is
 # down, so nothing ever answers it.
 ip -n "$NS" link add va type veth peer name vb
 ip -n "$NS" addr add 10.9.9.1/24 dev va
+ip -n "$NS" addr add 10.9.9.2/24 dev va
 ip -n "$NS" link set va up
 # A known neighbour: no ARP failure to report, the SYNs just vanish.
 ip -n "$NS" neigh add 10.9.9.9 lladdr 02:00:00:00:00:09 dev va nud permanent
-printf '10.9.9.9 guestx\n10.9.9.1 guestx\n' >"$T/hosts"
-printf 'precedence ::ffff:10.9.9.9/128 100\nprecedence ::ffff:0:0/96 10\n' >"$T/gai.conf"
+printf '10.9.9.9 guestx\n10.9.9.1 guestx\n10.9.9.2 guesty\n10.9.9.1 guesty\n' >"$T/hosts"
+printf 'precedence ::ffff:%s/128 100\n' 10.9.9.9 10.9.9.2 >"$T/gai.conf"
+printf 'precedence ::ffff:0:0/96 10\n' >>"$T/gai.conf"
 cat >"$T/m.conf" <<EOC
 keyStore=$KEYS/host/client.private
 trustStore=$KEYS/host/server_localhost.public
@@ -29,14 +35,35 @@ ip netns exec "$NS" ${SERVER_WRAP:-} "$BIN/cmappserver" -f -conf "$KEYS/localhos
 	-listen 10.9.9.1 -port "$PORT" -rundir "$T/run" >>"$T/server.log" 2>&1 &
 SERVER_PID=$!
 wait_for $((10 * SLOW)) grep -q " listening on " "$T/server.log" || fail "server did not start"
-t0=$(ms)
-ip netns exec "$NS" unshare -m sh -c 'mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/gai.conf" /etc/gai.conf &&
-	getent ahosts guestx | grep STREAM >"$1/order" && exec "$2" -node guestx -port "$3" -conf "$1/m.conf" \
-	-cmappserver_timeout 10 -service /bin/sh -c "exit 6"' sh "$T" "$BIN/cmappmgr" "$PORT" 2>"$T/e"
-rc=$?
-took=$(($(ms) - t0))
+# via NAME TIMEOUT CODE: cmappmgr -node NAME runs "exit CODE"; its exit
+# code in $rc, its time in $took (ms), the resolver's order in $T/order.
+via() {
+	local t0=$(ms)
+	ip netns exec "$NS" unshare -m sh -c 'mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/gai.conf" /etc/gai.conf &&
+		getent ahosts "$4" | grep STREAM >"$1/order" && exec "$2" -node "$4" -port "$3" -conf "$1/m.conf" \
+		-cmappserver_timeout "$5" -service /bin/sh -c "exit $6"' sh "$T" "$BIN/cmappmgr" "$PORT" "$@" 2>"$T/e"
+	rc=$?
+	took=$(($(ms) - t0))
+}
+via guestx 10 6
 head -1 "$T/order" | grep -q '^10\.9\.9\.9 ' || { echo "the resolver did not put the dead address first: $(cat "$T/order")"; exit 77; }
 expect_eq $rc 6 "exit code through the second address" "$T/e"
 [ $took -ge 2500 ] && [ $took -lt $((6000 * SLOW)) ] ||
 	fail "took $took ms; expected about 3 s for the dead address, then the live one"
 echo "figures: dead first address: skipped after $took ms in all (3 s a dead address)"
+
+# A stopped cmappserver on the first address: the kernel accepts the
+# connection, nothing answers the handshake.
+ip netns exec "$NS" "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" \
+	-listen 10.9.9.2 -port "$PORT" -rundir "$T/run2" >>"$T/frozen.log" 2>&1 &
+FROZEN=$!
+wait_for $((10 * SLOW)) grep -q " listening on " "$T/frozen.log" || fail "the second server did not start" "$T/frozen.log"
+kill -STOP $FROZEN
+# A timeout far past the 5 s: without the handshake's own deadline the
+# manager would wait it out on the stopped server and fail.
+via guesty 30 7
+head -1 "$T/order" | grep -q '^10\.9\.9\.2 ' || { echo "the resolver did not put the stopped server's address first: $(cat "$T/order")"; exit 77; }
+expect_eq $rc 7 "exit code through the second address, the first one's server stopped" "$T/e"
+[ $took -ge 4500 ] && [ $took -lt $((5000 + 4000 * SLOW)) ] ||
+	fail "took $took ms; expected about 5 s for the stopped server's handshake, then the live one"
+echo "figures: stopped server on the first address: skipped after $took ms in all (5 s a silent handshake)"
