@@ -410,6 +410,10 @@ on_signal(uv_signal_t *h, int sig)
 {
 	struct server	*srv = h->data;
 
+	/* Signals that came together are handed over in one loop turn:
+	 * the first stops the server, the others find it stopping. */
+	if (uv_is_closing((uv_handle_t *)&srv->listen_poll))
+		return;
 	log_info("stopping on signal %d; %u running service%s keep%s running",
 	    sig, srv->n_running, srv->n_running == 1 ? "" : "s",
 	    srv->n_running == 1 ? "s" : "");

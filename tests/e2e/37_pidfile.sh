@@ -2,7 +2,8 @@
 # -pidfile in a directory others may write: a symbolic link (or a hard
 # link) planted there must not make the daemon truncate the file it leads
 # to, and a directory or a FIFO is refused, each with the reason; a
-# regular file of our own is written, whatever it held before.
+# regular file of our own is written, whatever it held before.  Three
+# signals at once stop the daemon once, cleanly.
 # cost: 1
 CONF=$KEYS/localhost/cmappserver.conf
 # server_with PIDFILE [ARGS...]: cmappserver with -pidfile PIDFILE, in the
@@ -64,3 +65,13 @@ stop_server
 echo "--- a new one: created"
 expect "cmappserver starts" start_server -pidfile "$T/new.pid"
 expect_eq "$(cat "$T/new.pid")" "$SERVER_PID" "new pidfile content"
+# Signals that come together (an admin's kill during systemctl stop): one
+# stop, a clean end, the pidfile gone; libuv hands them over in one loop
+# turn, and a second stop aborted on a handle already closing.
+n=$(grep -c "stopping on signal" "$T/server.log")
+kill -TERM "$SERVER_PID"; kill -TERM "$SERVER_PID"; kill -INT "$SERVER_PID"
+wait "$SERVER_PID"; rc=$?
+SERVER_PID=
+expect_eq $rc 0 "exit status after SIGTERM, SIGTERM and SIGINT at once" "$T/server.log"
+[ ! -e "$T/new.pid" ] || fail "pidfile left after the signals"
+expect_eq "$(grep -c "stopping on signal" "$T/server.log")" $((n + 1)) "stops logged for the three signals"
