@@ -20,9 +20,9 @@
 #define MGR_RETRY_MIN_MS	100
 #define MGR_RETRY_MAX_MS	2000
 #define MGR_ADDR_MS		3000	/* to connect, per attempt */
-#define MGR_ADDR_TLS_MS		5000	/* then the TLS handshake, on each
-					 * address but the last: the server's
-					 * own deadline is 4 s */
+#define MGR_ADDR_TLS_MS		5000	/* then the TLS handshake, when a node
+					 * has several addresses: the
+					 * server's own deadline is 4 s */
 #define MGR_PROGRESS_MS		60000	/* a waiting cmappmgr says so, after
 					   10 s, 30 s, then every minute */
 #define MGR_HB_MIN_MS		250
@@ -61,6 +61,9 @@ struct mgr {
 	uv_signal_t		 sigterm, sigint, sighup;
 	uv_getaddrinfo_t	 gai;
 	struct addrinfo		*addrs, *next;
+	struct addrinfo		*cur;		/* the address being tried */
+	int			 conn_up;	/* m->conn got to HELLO */
+	int			 same_again;	/* dial_lost retries cur */
 	SSL_CTX			*ctx;
 	struct conn		*conn;
 	enum mgr_phase		 phase;

@@ -100,6 +100,7 @@ try_connect(struct mgr *m)
 		return;
 	}
 	m->next = ai->ai_next;
+	m->cur = ai;
 	if ((m->conn = conn_new(&m->loop, m->ctx, m->ops, m->ops_data)) ==
 	    NULL)
 		fatalx("cannot reach %s: out of memory", m->node);
@@ -113,10 +114,10 @@ try_connect(struct mgr *m)
 	 * once it is back: each attempt gets MGR_ADDR_MS, then a fresh
 	 * socket.  Nor must an address whose port accepts but whose server
 	 * never answers (stopped, or a stale address of another machine)
-	 * hold up the next: each but the last then gets MGR_ADDR_TLS_MS for
-	 * the handshake.  On the last, a slow handshake is the server's and
-	 * is waited for. */
-	if (m->next != NULL)
+	 * hold up the others: with several, each gets MGR_ADDR_TLS_MS for
+	 * the handshake, and the round starts over.  A node's one address
+	 * is the server's: a slow handshake there is waited for. */
+	if (m->addrs->ai_next != NULL)
 		conn_tls_deadline(m->conn, MGR_ADDR_TLS_MS, tls_silent);
 	conn_deadline(m->conn, MGR_ADDR_MS, "Connection timed out");
 }
@@ -182,6 +183,7 @@ void
 dial_connected(struct mgr *m)
 {
 	m->ever_connected = 1;
+	m->conn_up = 1;
 	m->retry_ms = 0;
 	uv_timer_stop(&m->progress);
 }
@@ -191,6 +193,17 @@ dial_lost(struct mgr *m, const char *reason)
 {
 	m->conn = NULL;
 	snprintf(m->last_error, sizeof(m->last_error), "%s", reason);
+	/* The address that answered once comes first again: a guest's
+	 * restarted server is back there, not on the next address. */
+	if (m->conn_up) {
+		m->conn_up = 0;
+		m->next = NULL;
+	}
+	/* Refused our version: the same address, at once, asked again. */
+	if (m->same_again) {
+		m->same_again = 0;
+		m->next = m->cur;
+	}
 	if (m->next != NULL)
 		try_connect(m);
 	else
@@ -250,6 +263,7 @@ dial_version_refused(struct mgr *m)
 	    "trying again with version %u", m->node, m->version,
 	    PROTO_VERSION_MIN);
 	m->version = PROTO_VERSION_MIN;
+	m->same_again = 1;
 	conn_close(m->conn, CONN_LOCAL, "protocol version refused");
 	return 0;
 }

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: ISC
 # A guest name with two addresses, the first of which does not answer (a
-# dead route: its SYNs go nowhere): cmappmgr gives each address but the
-# last 3 s to connect, then tries the next, instead of spending its whole
+# dead route: its SYNs go nowhere): cmappmgr gives each address 3 s to
+# connect, then tries the next, instead of spending its whole
 # -cmappserver_timeout on the first.  The same when the first address
 # accepts the connection but its server never answers (a stopped
-# cmappserver): each address but the last gets 5 s for the TLS handshake.
+# cmappserver): with several addresses, each gets 5 s for the TLS
+# handshake; a manager that lost its connection starts over from the first.
 # All in a network namespace of the test's own, with a private /etc/hosts
 # and /etc/gai.conf (mount namespace) that put the bad address first.
 # cost: 6
@@ -31,17 +32,30 @@ cat >"$T/m.conf" <<EOC
 keyStore=$KEYS/host/client.private
 trustStore=$KEYS/host/server_localhost.public
 EOC
-ip netns exec "$NS" ${SERVER_WRAP:-} "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" \
-	-listen 10.9.9.1 -port "$PORT" -rundir "$T/run" >>"$T/server.log" 2>&1 &
-SERVER_PID=$!
-wait_for $((10 * SLOW)) grep -q " listening on " "$T/server.log" || fail "server did not start"
-# via NAME TIMEOUT CODE: cmappmgr -node NAME runs "exit CODE"; its exit
-# code in $rc, its time in $took (ms), the resolver's order in $T/order.
+# serve: the server on 10.9.9.1 (again).
+serve() {
+	local n
+	n=$(grep -c " listening on " "$T/server.log" 2>/dev/null)
+	ip netns exec "$NS" ${SERVER_WRAP:-} "$BIN/cmappserver" -f -conf "$KEYS/localhost/cmappserver.conf" \
+		-listen 10.9.9.1 -port "$PORT" -rundir "$T/run" >>"$T/server.log" 2>&1 &
+	SERVER_PID=$!
+	wait_for $((10 * SLOW)) eval '[ "$(grep -c " listening on " "$T/server.log")" -gt "${n:-0}" ]' ||
+		fail "server did not start" "$T/server.log"
+}
+serve
+# mgr_via NAME TIMEOUT COMMAND...: cmappmgr -node NAME runs COMMAND, with
+# $T/hosts and $T/gai.conf; the resolver's order in $T/order.
+mgr_via() {
+	ip netns exec "$NS" unshare -m sh -c 'mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/gai.conf" /etc/gai.conf &&
+		getent ahosts "$4" | grep STREAM >"$1/order" && t=$1 m=$2 p=$3 n=$4 s=$5 && shift 5 &&
+		exec "$m" -node "$n" -port "$p" -conf "$t/m.conf" -cmappserver_timeout "$s" -service "$@"' \
+		sh "$T" "$BIN/cmappmgr" "$PORT" "$@"
+}
+# via NAME TIMEOUT CODE: mgr_via runs "exit CODE"; its exit code in $rc,
+# its time in $took (ms).
 via() {
 	local t0=$(ms)
-	ip netns exec "$NS" unshare -m sh -c 'mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/gai.conf" /etc/gai.conf &&
-		getent ahosts "$4" | grep STREAM >"$1/order" && exec "$2" -node "$4" -port "$3" -conf "$1/m.conf" \
-		-cmappserver_timeout "$5" -service /bin/sh -c "exit $6"' sh "$T" "$BIN/cmappmgr" "$PORT" "$@" 2>"$T/e"
+	mgr_via "$1" "$2" /bin/sh -c "exit $3" 2>"$T/e"
 	rc=$?
 	took=$(($(ms) - t0))
 }
@@ -67,3 +81,18 @@ expect_eq $rc 7 "exit code through the second address, the first one's server st
 [ $took -ge 4500 ] && [ $took -lt $((5000 + 4000 * SLOW)) ] ||
 	fail "took $took ms; expected about 5 s for the stopped server's handshake, then the live one"
 echo "figures: stopped server on the first address: skipped after $took ms in all (5 s a silent handshake)"
+
+# A service watched through the first address, whose server restarts
+# (adopting it), the stopped one second: the manager reconnects through
+# the first, not waiting out its timeout on the second's silence.
+printf '10.9.9.1 guestz\n10.9.9.2 guestz\n' >"$T/hosts"
+printf 'precedence ::ffff:10.9.9.1/128 100\nprecedence ::ffff:0:0/96 10\n' >"$T/gai.conf"
+cmd=$(app z 8)
+mgr_via guestz 20 $cmd >"$T/ez" 2>&1 & m=$!
+wait_for $((5 * SLOW)) grep -q "launched .*go\.z" "$T/server.log" || fail "not started" "$T/ez" "$T/server.log"
+head -1 "$T/order" | grep -q '^10\.9\.9\.1 ' || { echo "the resolver did not put the live address first: $(cat "$T/order")"; exit 77; }
+kill "$SERVER_PID"; wait "$SERVER_PID"
+serve
+go z
+wait $m; rc=$?
+expect_eq $rc 8 "exit code after the server's restart, the second address's server stopped" "$T/ez"

@@ -104,6 +104,8 @@ sed 's/^/    out: /' "$T/o.out"; sed 's/^/    err: /' "$T/o.err"; sed 's/^/    o
 expect_eq "$code" 9 "exit code of cmappmgr against a cmappserver of version 1"
 expect_grep 'the old server ran /bin/true' "$T/o.out"
 expect_grep "does not speak protocol version $max: trying again with version 1" "$T/o.err"
+# Asked again at once on the same address: no "cannot reach" line.
+expect_no_grep "cannot reach" "$T/o.err"
 expect_eq "$(grep -c '^HELLO version=' "$T/old.out")" 2 "HELLOs the old server got"
 expect_eq "$(grep '^HELLO version=' "$T/old.out" | tr '\n' ' ')" "HELLO version=$max HELLO version=1 " "versions said"
 
