@@ -92,6 +92,9 @@ struct shim {
 	uint8_t		 frame[PROTO_MAX_FRAME];
 	char		 arg0[256];	/* argv[0] as arg0() shows it */
 	int		 reaped;	/* the service's pid is not its own */
+	/* Reaped, without a cgroup, its process group was once found
+	 * empty: its id may be a new group's now, never counted again. */
+	int		 pgrp_gone;
 	uint32_t	 left;		/* processes it left, once reaped */
 	int		 emptied;	/* left fell to 0: EMPTY is due */
 	int64_t		 left_check;	/* ms: the next recount */
@@ -343,8 +346,9 @@ recount(struct shim *sh)
 	if (sh->reaped) {
 		if (sh->cg[0] != '\0' && (c = left_count_cgroup(sh->cg)) >= 0)
 			n = (uint32_t)c;
-		else
-			n = left_count_pgrp(sh->pid);
+		else if (!sh->pgrp_gone &&
+		    (n = left_count_pgrp(sh->pid)) == 0)
+			sh->pgrp_gone = 1;
 	}
 	/*
 	 * A daemon a service left may run for days: each unchanged count
@@ -407,7 +411,8 @@ link_add(struct shim *sh, int fd, int hello)
  * another group and would miss it; and every process of its cgroup, which
  * also holds those that left the group.  Once it is reaped, its pid may
  * be another's: then only what is left, and the group only while it has
- * a member (which keeps its id from being reused).
+ * a member (which keeps its id from being reused): once found empty, its
+ * id may be a new group's (pgrp_gone).
  */
 static void
 signal_service(struct shim *sh, int sig)
@@ -415,7 +420,8 @@ signal_service(struct shim *sh, int sig)
 	if (!sh->reaped) {
 		if (kill(-sh->pid, sig) == -1 || getpgid(sh->pid) != sh->pid)
 			kill(sh->pid, sig);
-	} else if (sh->cg[0] == '\0' && left_count_pgrp(sh->pid) > 0)
+	} else if (sh->cg[0] == '\0' && !sh->pgrp_gone &&
+	    left_count_pgrp(sh->pid) > 0)
 		kill(-sh->pid, sig);
 	/* The cgroup catches what left the group; the service and its
 	 * group, signalled above while it runs, are skipped. */
