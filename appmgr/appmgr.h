@@ -63,6 +63,7 @@ struct mgr {
 	struct addrinfo		*addrs, *next;
 	struct addrinfo		*cur;		/* the address being tried */
 	int			 conn_up;	/* m->conn got to HELLO */
+	uint64_t		 up_t;		/* uv_now then */
 	int			 same_again;	/* dial_lost retries cur */
 	SSL_CTX			*ctx;
 	struct conn		*conn;

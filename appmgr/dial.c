@@ -184,7 +184,7 @@ dial_connected(struct mgr *m)
 {
 	m->ever_connected = 1;
 	m->conn_up = 1;
-	m->retry_ms = 0;
+	m->up_t = uv_now(&m->loop);
 	uv_timer_stop(&m->progress);
 }
 
@@ -198,6 +198,11 @@ dial_lost(struct mgr *m, const char *reason)
 	if (m->conn_up) {
 		m->conn_up = 0;
 		m->next = NULL;
+		/* A connection that lasted comes back at once; one that a
+		 * server ends right after its HELLO, again and again, is
+		 * tried ever less often (the backoff goes on). */
+		if (uv_now(&m->loop) - m->up_t >= MGR_RETRY_MAX_MS)
+			m->retry_ms = 0;
 	}
 	/* Refused our version: the same address, at once, asked again. */
 	if (m->same_again) {

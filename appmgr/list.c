@@ -607,7 +607,8 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 	char			 text[PROTO_MAX_TEXT];
 	int			 r;
 
-	heard(l);
+	if (msg->type != MSG_HELLO)	/* no answer yet (manager.c) */
+		heard(l);
 	switch (msg->type) {
 	case MSG_HELLO:
 		if (l->phase != LP_HELLO)

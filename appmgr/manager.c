@@ -349,7 +349,10 @@ mgr_frame(struct conn *c, const struct proto_msg *msg)
 
 	if (m->phase == PH_DONE)
 		return;		/* only its close is awaited now */
-	heard(m);
+	/* A HELLO is no answer to our request: a server that says it and
+	 * then fails must not keep us trying past the timeout. */
+	if (msg->type != MSG_HELLO)
+		heard(m);
 	switch (msg->type) {
 	case MSG_HELLO:
 		if (m->phase != PH_HELLO)

@@ -273,7 +273,8 @@ verb_frame(struct conn *c, const struct proto_msg *msg)
 
 	if (v->phase == VP_DONE)
 		return;		/* only its close is awaited now */
-	heard(v);
+	if (msg->type != MSG_HELLO)	/* no answer yet (manager.c) */
+		heard(v);
 	switch (msg->type) {
 	case MSG_HELLO:
 		if (v->phase != VP_HELLO)

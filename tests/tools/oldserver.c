@@ -14,11 +14,13 @@
  *              release sent without a version of their own; -peer
  *              names the first manager so (any bytes, for -list -json)
  *   HEARTBEAT  HEARTBEAT_ACK
+ * With -hangup it closes each connection right after its HELLO of
+ * version 1 (a server that fails after saying HELLO, again and again).
  * No process is run: the test is about what the manager makes of the
  * link.  One connection at a time, on 127.0.0.1.
  *
  *   oldserver -port N -key FILE -keypw PW -trust FILE [-code N] [-managers]
- *             [-peer PEER]
+ *             [-peer PEER] [-hangup]
  *
  * Prints "listening" once it accepts, then "HELLO version=V" for each
  * HELLO it gets and "closed" for each connection it ends.  Runs until
@@ -160,7 +162,7 @@ send_run(SSL *ssl, const struct proto_msg *start, int code)
 
 /* One manager's connection, until it or we end it. */
 static void
-serve(SSL *ssl, int code, int managers, const char *peer)
+serve(SSL *ssl, int code, int managers, const char *peer, int hangup)
 {
 	static struct proto_msg	m;
 	struct proto_msg	reply;
@@ -189,6 +191,8 @@ serve(SSL *ssl, int code, int managers, const char *peer)
 			hello = 1;
 			proto_hello(&reply, 1, OLD_AGENT);
 			send_msg(ssl, &reply);
+			if (hangup)
+				return;
 			break;
 		case MSG_HEARTBEAT:
 			memset(&reply, 0, sizeof(reply));
@@ -226,6 +230,7 @@ main(int argc, char **argv)
 	SSL			*ssl;
 	char			 err[512];
 	int			 port = 0, code = 0, managers = 0, lfd, fd;
+	int			 hangup = 0;
 	const char		*peer = NULL;
 	int			 on = 1, a;
 
@@ -234,6 +239,8 @@ main(int argc, char **argv)
 	for (a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "-managers") == 0)
 			managers = 1;
+		else if (strcmp(argv[a], "-hangup") == 0)
+			hangup = 1;
 		else if (strcmp(argv[a], "-peer") == 0 && a + 1 < argc) {
 			peer = argv[++a];
 			managers = 1;
@@ -256,7 +263,8 @@ main(int argc, char **argv)
 	}
 	if (a < argc || port <= 0 || port > 65535 || code < 0 || code > 255) {
 		fprintf(stderr, "usage: oldserver -port N -key FILE -keypw PW "
-		    "-trust FILE [-code N] [-managers] [-peer PEER]\n");
+		    "-trust FILE [-code N] [-managers] [-peer PEER] "
+		    "[-hangup]\n");
 		return 2;
 	}
 	tls_init(1);
@@ -283,7 +291,7 @@ main(int argc, char **argv)
 		ERR_clear_error();
 		if ((ssl = SSL_new(ctx)) != NULL && SSL_set_fd(ssl, fd) &&
 		    SSL_accept(ssl) == 1) {
-			serve(ssl, code, managers, peer);
+			serve(ssl, code, managers, peer, hangup);
 			SSL_shutdown(ssl);
 		}
 		printf("closed\n");
