@@ -4,7 +4,9 @@
 # that a signal reaches it; zero-padded numbers are decimal; a stop with
 # parameters no start could use stops nothing and succeeds (a failed stop
 # is a fenced node), or uses those of the start made here; a chatty
-# application's output file starts anew past its bound.
+# application's output file starts anew past its bound; a guest that does
+# not answer fails the stop unless libvirt says its domain is down here
+# (virsh: a stand-in of the test's own).
 # cost: 4
 OCFS=/usr/lib/ocf/lib/heartbeat/ocf-shellfuncs
 if [ ! -f "$OCFS" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -64,3 +66,40 @@ expect_eq $? 0 "monitor of e" "$T/e.monitor"
 expect_grep "xxxxxxxxxx" "$STATE/e/output.1" "the output moved aside"
 expect_eq "$(wc -c <"$STATE/e/output")" 0 "bytes of output after the monitor"
 agent stop e "$cmd"; expect_eq $? 0 "stop of e" "$T/e.stop"
+
+# --- A guest that does not answer (its cmappserver stopped, the
+# application still running): the stop fails, and Pacemaker would fence
+# the node; with domain, libvirt is asked first, and a domain that is shut
+# off here runs nothing: the stop succeeds at once.
+mkdir -p "$T/bin"
+cat >"$T/bin/virsh" <<EOS
+#!/bin/sh
+echo "\$*" >>"$T/virsh.args"
+case \$VIRSH_STATE in
+missing) for d; do :; done; echo "error: failed to get domain '\$d'" >&2; exit 1 ;;
+esac
+echo "\$VIRSH_STATE"
+EOS
+chmod +x "$T/bin/virsh"
+cmd=$(app f 0) cmdg=$(app g 0)
+agent start f "$cmd"; expect_eq $? 0 "start of f" "$T/f.start"
+agent start g "$cmdg"; expect_eq $? 0 "start of g" "$T/g.start"
+stop_server
+agent stop f "$cmd" OCF_RESKEY_domain=vm1 VIRSH_STATE=running PATH="$T/bin:$PATH"
+expect_eq $? 1 "stop of f, the guest silent, its domain running" "$T/f.stop"
+expect_grep "ocf-exit-reason:guest localhost: Could not connect to the node localhost" "$T/f.stop"
+t0=$(ms)
+agent stop f "$cmd" OCF_RESKEY_domain=vm1 OCF_RESKEY_hypervisor=test:///default VIRSH_STATE="shut off" PATH="$T/bin:$PATH"
+expect_eq $? 0 "stop of f, the guest silent, its domain shut off" "$T/f.stop"
+[ $(($(ms) - t0)) -lt 3000 ] || fail "the stop of a shut-off domain's service took $(($(ms) - t0)) ms"
+expect_grep "libvirt domain vm1 is shut off: nothing runs there" "$T/f.stop"
+expect_grep "^-c test:///default domstate vm1$" "$T/virsh.args"
+[ ! -e "$STATE/f" ] || fail "state of f left after its stop"
+agent stop g "$cmdg" OCF_RESKEY_domain=vm2 VIRSH_STATE=missing PATH="$T/bin:$PATH"
+expect_eq $? 0 "stop of g, the guest silent, its domain not on this host" "$T/g.stop"
+expect_grep "libvirt has no domain vm2 here: nothing runs there" "$T/g.stop"
+# The guest back: the applications ran on in it.
+expect "cmappserver starts again" start_server
+for c in "$cmd" "$cmdg"; do
+	mgr_cmd -t 5 -stop -service $c >"$T/stop.out" 2>&1 || fail "cmappmgr -stop of $c" "$T/stop.out"
+done
