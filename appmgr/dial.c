@@ -136,6 +136,7 @@ resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	if (m->addrs != NULL)
 		uv_freeaddrinfo(m->addrs);
 	m->addrs = m->next = res;
+	m->cur = NULL;
 	try_connect(m);
 }
 
@@ -207,7 +208,8 @@ dial_lost(struct mgr *m, const char *reason)
 	/* Refused our version: the same address, at once, asked again. */
 	if (m->same_again) {
 		m->same_again = 0;
-		m->next = m->cur;
+		if (m->cur != NULL)
+			m->next = m->cur;
 	}
 	if (m->next != NULL)
 		try_connect(m);
