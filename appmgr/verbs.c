@@ -151,7 +151,6 @@ ask(struct verb *v)
 	mgr_identity(m, &msg);
 	msg.u.start.timeout = m->stop_timeout_s;
 	v->phase = VP_ASKED;
-	heard(v);
 	r = conn_send(m->conn, &msg);
 	/* Refused by the codec, it would never be answered (send_msg). */
 	if (r == -EINVAL || r == -EMSGSIZE)
@@ -273,7 +272,7 @@ verb_frame(struct conn *c, const struct proto_msg *msg)
 
 	if (v->phase == VP_DONE)
 		return;		/* only its close is awaited now */
-	if (msg->type != MSG_HELLO)	/* no answer yet (manager.c) */
+	if (msg->type != MSG_HELLO || !m->ever_connected) /* (manager.c) */
 		heard(v);
 	switch (msg->type) {
 	case MSG_HELLO:

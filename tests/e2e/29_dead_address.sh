@@ -82,15 +82,24 @@ expect_eq $rc 7 "exit code through the second address, the first one's server st
 	fail "took $took ms; expected about 5 s for the stopped server's handshake, then the live one"
 echo "figures: stopped server on the first address: skipped after $took ms in all (5 s a silent handshake)"
 
-# A service watched through the first address, whose server restarts
-# (adopting it), the stopped one second: the manager reconnects through
-# the first, not waiting out its timeout on the second's silence.
+# A service watched through the first address, the stopped server second:
+# when the connection is cut, the manager reconnects through the first at
+# once, not after 5 s on the second; when the server restarts (adopting
+# the service), it does not wait out its timeout on the second's silence.
 printf '10.9.9.1 guestz\n10.9.9.2 guestz\n' >"$T/hosts"
 printf 'precedence ::ffff:10.9.9.1/128 100\nprecedence ::ffff:0:0/96 10\n' >"$T/gai.conf"
 cmd=$(app z 8)
 mgr_via guestz 20 $cmd >"$T/ez" 2>&1 & m=$!
 wait_for $((5 * SLOW)) grep -q "launched .*go\.z" "$T/server.log" || fail "not started" "$T/ez" "$T/server.log"
 head -1 "$T/order" | grep -q '^10\.9\.9\.1 ' || { echo "the resolver did not put the live address first: $(cat "$T/order")"; exit 77; }
+t0=$(ms)
+ip netns exec "$NS" ss -K dst 10.9.9.1 dport = "$PORT" >/dev/null 2>&1
+ip netns exec "$NS" ss -K src 10.9.9.1 sport = "$PORT" >/dev/null 2>&1
+wait_for $((10 * SLOW)) grep -q "re-attached" "$T/ez" || fail "no re-attach after the cut" "$T/ez"
+took=$(($(ms) - t0))
+[ $took -lt $((2500 + 500 * SLOW)) ] ||
+	fail "re-attached $took ms after the cut: not through the first address at once" "$T/ez"
+echo "figures: connection cut, two addresses: re-attached through the first in $took ms"
 kill "$SERVER_PID"; wait "$SERVER_PID"
 serve
 go z

@@ -14,8 +14,8 @@
  *              release sent without a version of their own; -peer
  *              names the first manager so (any bytes, for -list -json)
  *   HEARTBEAT  HEARTBEAT_ACK
- * With -hangup it closes each connection right after its HELLO of
- * version 1 (a server that fails after saying HELLO, again and again).
+ * With -hangup it answers a HELLO of any version with that version and
+ * closes the connection (a server that fails right after its HELLO).
  * No process is run: the test is about what the manager makes of the
  * link.  One connection at a time, on 127.0.0.1.
  *
@@ -180,6 +180,12 @@ serve(SSL *ssl, int code, int managers, const char *peer, int hangup)
 		switch (m.type) {
 		case MSG_HELLO:
 			printf("HELLO version=%u\n", m.u.hello.version);
+			if (hangup) {
+				proto_hello(&reply, m.u.hello.version,
+				    OLD_AGENT);
+				send_msg(ssl, &reply);
+				return;
+			}
 			if (m.u.hello.version != 1) {
 				snprintf(why, sizeof(why), "protocol version "
 				    "%u is not spoken here (%s speaks version "
@@ -191,8 +197,6 @@ serve(SSL *ssl, int code, int managers, const char *peer, int hangup)
 			hello = 1;
 			proto_hello(&reply, 1, OLD_AGENT);
 			send_msg(ssl, &reply);
-			if (hangup)
-				return;
 			break;
 		case MSG_HEARTBEAT:
 			memset(&reply, 0, sizeof(reply));
