@@ -171,17 +171,17 @@ proc_stat(const char *pid, char *state, long *pgrp)
 }
 
 /* Scans /proc for processes of group pgid that are not zombies. */
-unsigned
+int
 left_count_pgrp(pid_t pgid)
 {
 	DIR		*d;
 	struct dirent	*e;
 	char		 state;
 	long		 pgrp;
-	unsigned	 n = 0;
+	int		 n = 0;
 
 	if ((d = opendir("/proc")) == NULL)
-		return 0;
+		return -errno;
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;

@@ -31,8 +31,8 @@ int	 left_cgroup_remove(const char *dir);
 int	 left_cgroup_drop(uint64_t run_id, char *dir, size_t cap);
 /* The processes in the cgroup, or -errno. */
 int	 left_count_cgroup(const char *dir);
-/* The live (not zombie) processes of process group pgid. */
-unsigned left_count_pgrp(pid_t pgid);
+/* The live (not zombie) processes of process group pgid, or -errno. */
+int	 left_count_pgrp(pid_t pgid);
 /* Whether process pid has ended: gone, or a zombie not reaped yet. */
 int	 left_ended(pid_t pid);
 /* sig to every process of the cgroup (cgroup.kill for SIGKILL where the

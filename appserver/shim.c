@@ -346,8 +346,11 @@ recount(struct shim *sh)
 	if (sh->reaped) {
 		if (sh->cg[0] != '\0' && (c = left_count_cgroup(sh->cg)) >= 0)
 			n = (uint32_t)c;
-		else if (!sh->pgrp_gone &&
-		    (n = left_count_pgrp(sh->pid)) == 0)
+		else if (sh->pgrp_gone)
+			n = 0;
+		else if ((c = left_count_pgrp(sh->pid)) < 0)
+			n = sh->left;	/* cannot tell: as it was */
+		else if ((n = (uint32_t)c) == 0)
 			sh->pgrp_gone = 1;
 	}
 	/*
