@@ -48,6 +48,12 @@ kill -0 "$m" 2>/dev/null && fail "the waiter's cmappmgr $m outlived the stop"
 agent stop b "$(app b 0)" OCF_RESKEY_port=abc
 expect_eq $? 0 "stop of a resource never started here, with port=abc" "$T/b.stop"
 expect_grep "nothing to stop" "$T/b.stop"
+# Numbers too long for sh's test, which would say false to every bound.
+for kv in port=99999999999999999999 stop_timeout=99999999999999999999 cmappserver_timeout=99999999999999999999; do
+	agent start b "$(app b 0)" "OCF_RESKEY_$kv"
+	expect_eq $? 6 "start with $kv (OCF_ERR_CONFIGURED)" "$T/b.start"
+	expect_grep "ocf-exit-reason:${kv%%=*} ${kv#*=} is not in " "$T/b.start"
+done
 # Started here, then its port changed to a typo: stopped with those of
 # its start.
 cmd=$(app c 0)
