@@ -202,7 +202,11 @@ service_free(struct server *srv, struct service *s)
 		fatalx("%s (run %016llx): forgotten with managers attached",
 		    s->display, (unsigned long long)s->run_id);
 	TAILQ_REMOVE(&srv->services, s, link);
-	inst_remove(s);
+	/* A shim given up on while adopting may answer the next server,
+	 * which adopts it by its instance too (inst_sweep removes the file
+	 * once the shim's socket is gone). */
+	if (!was_adopting)
+		inst_remove(s);
 	count(srv, s->state, -1);
 	s->listed = 0;
 	s->state = SV_GONE;
@@ -1083,12 +1087,22 @@ inst_remove(const struct service *s)
 	unlink(path);
 }
 
-/* A RUN_ID.inst whose shim was not found. */
+/* A RUN_ID.inst whose shim was not found, nor its socket: one that did
+ * not answer now (stopped, its backlog full) keeps its instance for the
+ * next start-up, or a START with that instance would run a second copy. */
 static void
 inst_sweep(void *arg, const char *path, uint64_t run_id)
 {
-	if (sup_find_run(arg, run_id) == NULL)
-		unlink(path);
+	struct server	*srv = arg;
+	char		 sock[PATH_MAX + 32];
+
+	if (sup_find_run(srv, run_id) != NULL)
+		return;
+	snprintf(sock, sizeof(sock), "%s/%016llx.sock", srv->rundir,
+	    (unsigned long long)run_id);
+	if (access(sock, F_OK) == 0)
+		return;
+	unlink(path);
 }
 
 static struct service *
