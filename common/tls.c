@@ -157,6 +157,16 @@ use_identity(SSL_CTX *ctx, const struct conf_store *key, char *err,
 	    errlen)) != 0)
 		return r;
 	r = -EINVAL;
+	/* keytool's default before Java 9 (the manual's -genkey without
+	 * -keyalg) reads fine, but no TLS 1.2 suite signs with DSA: every
+	 * handshake would fail later with "no shared cipher". */
+	if (EVP_PKEY_get_base_id(id.key) == EVP_PKEY_DSA) {
+		snprintf(err, errlen, "cannot use keyStore %s: its key is "
+		    "DSA (keytool's default before Java 9), which TLS 1.2 "
+		    "cannot use: make it again with keytool -genkey -keyalg "
+		    "RSA", key->path);
+		goto out;
+	}
 	if (SSL_CTX_use_certificate(ctx, id.cert) != 1 ||
 	    SSL_CTX_use_PrivateKey(ctx, id.key) != 1) {
 		reason_text(ERR_peek_last_error(), why, sizeof(why));

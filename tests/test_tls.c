@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /* test_tls.c: tests for common/tls.c's table of refusal reasons, which
  * words a refused peer's TLS error in a process without OpenSSL's own
- * error strings (cmappserver). */
+ * error strings (cmappserver), and for the key types it takes. */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "conf.h"
+#include "keyfix.h"
 #include "tls.h"
 
 #define SSL_ERR(r)	ERR_PACK(ERR_LIB_SSL, 0, (r))
@@ -53,4 +55,44 @@ Test(tls, words_are_openssls)
 		cr_assert_str_eq(ours, theirs, "reason %d: ours \"%s\", OpenSSL's \"%s\"", r, ours, theirs);
 	}
 	cr_assert_geq(named, 40);
+}
+
+static void
+setup(void)
+{
+	kf_setup("test_tls");
+}
+
+TestSuite(tls_keys, .init = setup, .fini = kf_teardown);
+
+/* A DSA keyStore (keytool's default before Java 9) reads, but no TLS 1.2
+ * suite can use it: refused at once, naming the file and the remedy,
+ * rather than loaded and failing every handshake with "no shared cipher". */
+Test(tls_keys, dsa_keystore_is_refused_with_the_remedy)
+{
+	struct conf_store	 key = { 0 }, trust = { 0 };
+	char			 err[1024];
+	SSL_CTX			*ctx;
+
+	tls_init(0);
+	sh("openssl genpkey -genparam -algorithm DSA -pkeyopt "
+	    "dsa_paramgen_bits:2048 -out p.pem && openssl genpkey -paramfile "
+	    "p.pem -out k.pem && openssl req -new -x509 -key k.pem -subj /CN=x "
+	    "-days 2 -out c.pem && cat k.pem c.pem >dsa.private");
+	gen("ec", "y");
+	sh("cat ec.key ec.crt >ec.private && chmod 600 dsa.private ec.private");
+	snprintf(key.path, sizeof(key.path), "%s", P("dsa.private"));
+	snprintf(trust.path, sizeof(trust.path), "%s", P("ec.crt"));
+	ctx = tls_ctx_new(TLS_SERVER, &key, &trust, err, sizeof(err));
+	cr_assert_null(ctx);
+	cr_assert(strstr(err, "its key is DSA") != NULL, "%s", err);
+	cr_assert(strstr(err, "keytool -genkey -keyalg RSA") != NULL, "%s",
+	    err);
+	cr_assert(strstr(err, key.path) != NULL, "%s", err);
+	/* The same set-up with an EC key loads. */
+	snprintf(key.path, sizeof(key.path), "%s", P("ec.private"));
+	ctx = tls_ctx_new(TLS_SERVER, &key, &trust, err, sizeof(err));
+	cr_assert_not_null(ctx, "%s", err);
+	SSL_CTX_free(ctx);
+	no_leaks();
 }
