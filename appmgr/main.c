@@ -31,6 +31,7 @@
 #include "log.h"
 #include "tls.h"
 #include "version.h"
+#include "vis.h"
 
 static void
 usage(FILE *f)
@@ -83,6 +84,23 @@ usage(FILE *f)
 
 static struct mgr	 m;	/* the process's one context */
 
+/* One line of ours, "cmappmgr: " first, on f: what a conf file or the
+ * command line put in it (a path, a node name) shows its control bytes
+ * as escapes, as log.c's lines do, and never acts on a terminal. */
+static void __attribute__((format(printf, 2, 3)))
+say(FILE *f, const char *fmt, ...)
+{
+	static char	line[4096], shown[VIS_LEN(4096)];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	vis_bytes(shown, sizeof(shown), (const uint8_t *)line, strlen(line),
+	    VIS_NOSLASH);
+	fprintf(f, "cmappmgr: %s\n", shown);
+}
+
 /* A typo in a package's service_cmd: syslog hears of it too, and an
  * agent's exit file, if it was named before the typo. */
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -94,7 +112,7 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "cmappmgr: %s\n", msg);
+	say(stderr, "%s", msg);
 	usage(stderr);
 	openlog("cmappmgr", LOG_PID, LOG_DAEMON);
 	syslog(LOG_ERR, "usage error: %s", msg);
@@ -115,7 +133,7 @@ fail(const char *msg)
 			log_set_stderr(0);
 			log_warnx("-stop of %s: %s", m.display, msg);
 		}
-		fprintf(stderr, "cmappmgr: %s\n", msg);
+		say(stderr, "%s", msg);
 		exit(1);
 	}
 	log_warnx("%s", msg);
@@ -264,8 +282,8 @@ check_report(const struct conf *conf, const char *file)
 			fail(f[0].text);
 		}
 	}
-	printf("cmappmgr: node %s: keyStore %s and trustStore %s (%s%s%s) "
-	    "loaded\n", m.node, m.key_path, m.trust_path,
+	say(stdout, "node %s: keyStore %s and trustStore %s (%s%s%s) "
+	    "loaded", m.node, m.key_path, m.trust_path,
 	    trust != &conf->trust ? "pinned for the node in " :
 	    file != NULL ? "the fallback: none is pinned for the node in " :
 	    "the default: no ", file != NULL ? file : CONF_MANAGER_PATH,
@@ -273,16 +291,16 @@ check_report(const struct conf *conf, const char *file)
 	n = certcheck_ctx(m.ctx, m.key_path, m.trust_path, time(NULL),
 	    CERTCHECK_WARN_DAYS, f, CERTCHECK_MAX_FINDINGS);
 	for (i = 0; i < n && i < CERTCHECK_MAX_FINDINGS; i++)
-		printf("cmappmgr: warning: %s\n", f[i].text);
+		say(stdout, "warning: %s", f[i].text);
 	if (n > CERTCHECK_MAX_FINDINGS)
-		printf("cmappmgr: warning: %zu more certificates expire within "
-		    "%d days or have expired\n", n - CERTCHECK_MAX_FINDINGS,
+		say(stdout, "warning: %zu more certificates expire within "
+		    "%d days or have expired", n - CERTCHECK_MAX_FINDINGS,
 		    CERTCHECK_WARN_DAYS);
 	if (m.argv != NULL) {
 		for (i = 0; m.argv[i] != NULL; i++)
 			;
 		mgr_display(&m);
-		printf("cmappmgr: service %s: %zu word%s\n", m.display, i,
+		say(stdout, "service %s: %zu word%s", m.display, i,
 		    i == 1 ? "" : "s");
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
@@ -454,8 +472,8 @@ main(int argc, char **argv)
 
 	log_init("cmappmgr", 1, getenv("CMAPPMGR_DEBUG") != NULL);
 	if (repeated != NULL && check)
-		printf("cmappmgr: warning: %s is given more than once: the "
-		    "last one counts\n", repeated);
+		say(stdout, "warning: %s is given more than once: the "
+		    "last one counts", repeated);
 	else if (repeated != NULL)
 		log_warnx("%s is given more than once: the last one counts",
 		    repeated);

@@ -52,3 +52,13 @@ expect_grep "^cmappmgr: node localhost: keyStore" "$T/c6"
 MGR_CONF=$T/pw.conf mgr_cmd -conf "$T/pw.conf" -status -service /bin/true 2>"$T/c7.e"; expect_eq $? 1 "-status with -conf twice"
 expect_grep "^cmappmgr\[[0-9]*\]: -conf is given more than once: the last one counts\$" "$T/c7.e"
 expect_grep "^cmappmgr: cannot read keyStore $KEYS/host/client.private: bad password\$" "$T/c7.e"
+# A conf's control bytes (an escape sequence typed into a key, a path)
+# are shown as escapes by -check and -status: they never act on the
+# admin's terminal.
+printf 'key\033[31mRED\033[0mStore=/x\n' >"$T/esc.conf"
+"$BIN/cmappmgr" -node localhost -conf "$T/esc.conf" -check >"$T/c8" 2>&1; expect_eq $? 1 "-check of a conf with an escape sequence" "$T/c8"
+expect_grep "unknown key 'key\\\\033\[31mRED\\\\033\[0mStore'" "$T/c8"
+printf 'keyStore=%s/ab\033]2;TITLE\007c\n' "$T" >"$T/esc2.conf"
+MGR_CONF=$T/esc2.conf mgr_cmd -status -service /bin/true >"$T/c9" 2>&1; expect_eq $? 1 "-status with an escape sequence in the keyStore path" "$T/c9"
+expect_grep "ab\\\\033\]2;TITLE\\\\007c" "$T/c9"
+! grep -q "$(printf '\033')" "$T/c8" "$T/c9" || fail "a raw escape byte reached the terminal" "$T/c8" "$T/c9"
