@@ -622,8 +622,8 @@ runner_run(const struct cmapp_probe *p, void *state,
 	return R.code;
 }
 
-int
-runner_main(int argc, char **argv, const struct runner_opts *ro)
+static int
+main_body(int argc, char **argv, const struct runner_opts *ro)
 {
 	static const struct runner_opts	 none;
 	const struct cmapp_probe	*p;
@@ -712,5 +712,26 @@ runner_main(int argc, char **argv, const struct runner_opts *ro)
 	}
 	fflush(stdout);
 	p->fini(state);
+	return rc;
+}
+
+/*
+ * A stop that comes while the probe loads and starts (a package halted
+ * at once, a logrotate's SIGHUP) is held until runner_run's loop takes it
+ * and ends cleanly, rather than killing the monitor by its default action.
+ */
+int
+runner_main(int argc, char **argv, const struct runner_opts *ro)
+{
+	sigset_t	early, before;
+	int		rc;
+
+	sigemptyset(&early);
+	sigaddset(&early, SIGTERM);
+	sigaddset(&early, SIGINT);
+	sigaddset(&early, SIGHUP);
+	sigprocmask(SIG_BLOCK, &early, &before);
+	rc = main_body(argc, argv, ro);
+	sigprocmask(SIG_SETMASK, &before, NULL);
 	return rc;
 }
