@@ -64,7 +64,6 @@ struct mgr {
 	struct addrinfo		*cur;		/* the address being tried */
 	int			 conn_up;	/* m->conn got to HELLO */
 	uint64_t		 up_t;		/* uv_now then */
-	int			 same_again;	/* dial_lost retries cur */
 	SSL_CTX			*ctx;
 	struct conn		*conn;
 	enum mgr_phase		 phase;
@@ -126,6 +125,9 @@ void	mgr_exit_file(struct mgr *, const char *fmt, ...)
 void	dial_start(struct mgr *, const struct conn_ops *, void *data);
 void	dial_connected(struct mgr *);
 void	dial_lost(struct mgr *, const char *reason);
+/* Whether a frame of type is an answer that re-arms the caller's
+ * -cmappserver_timeout deadline. */
+int	dial_heard(const struct mgr *, uint16_t type);
 /* Why nothing was heard yet or any more, for a message: how far the
  * connection got, else the last attempt's error; unset the one given. */
 const char *dial_why(const struct mgr *, const char *unset);

@@ -205,16 +205,22 @@ dial_lost(struct mgr *m, const char *reason)
 		if (uv_now(&m->loop) - m->up_t >= MGR_RETRY_MAX_MS)
 			m->retry_ms = 0;
 	}
-	/* Refused our version: the same address, at once, asked again. */
-	if (m->same_again) {
-		m->same_again = 0;
-		if (m->cur != NULL)
-			m->next = m->cur;
-	}
 	if (m->next != NULL)
 		try_connect(m);
 	else
 		schedule_retry(m);
+}
+
+/*
+ * A HELLO is no answer to our request: a server that says it and then
+ * fails must not keep us trying past the timeout.  The first one does
+ * count: a guest that came up late in the wait still gets the whole
+ * timeout to answer.  (Called before dial_connected.)
+ */
+int
+dial_heard(const struct mgr *m, uint16_t type)
+{
+	return type != MSG_HELLO || !m->ever_connected;
 }
 
 void
@@ -270,7 +276,8 @@ dial_version_refused(struct mgr *m)
 	    "trying again with version %u", m->node, m->version,
 	    PROTO_VERSION_MIN);
 	m->version = PROTO_VERSION_MIN;
-	m->same_again = 1;
+	/* The same address, at once, asked again (dial_lost). */
+	m->next = m->cur;
 	conn_close(m->conn, CONN_LOCAL, "protocol version refused");
 	return 0;
 }

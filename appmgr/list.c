@@ -607,7 +607,7 @@ list_frame(struct conn *c, const struct proto_msg *msg)
 	char			 text[PROTO_MAX_TEXT];
 	int			 r;
 
-	if (msg->type != MSG_HELLO || !l->m->ever_connected) /* (manager.c) */
+	if (dial_heard(l->m, msg->type))
 		heard(l);
 	switch (msg->type) {
 	case MSG_HELLO:

@@ -349,11 +349,7 @@ mgr_frame(struct conn *c, const struct proto_msg *msg)
 
 	if (m->phase == PH_DONE)
 		return;		/* only its close is awaited now */
-	/* A HELLO is no answer to our request: a server that says it and
-	 * then fails must not keep us trying past the timeout.  The first
-	 * one does count: a guest that came up late in the wait still gets
-	 * the whole timeout to answer the START. */
-	if (msg->type != MSG_HELLO || !m->ever_connected)
+	if (dial_heard(m, msg->type))
 		heard(m);
 	switch (msg->type) {
 	case MSG_HELLO:

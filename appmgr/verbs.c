@@ -272,7 +272,7 @@ verb_frame(struct conn *c, const struct proto_msg *msg)
 
 	if (v->phase == VP_DONE)
 		return;		/* only its close is awaited now */
-	if (msg->type != MSG_HELLO || !m->ever_connected) /* (manager.c) */
+	if (dial_heard(m, msg->type))
 		heard(v);
 	switch (msg->type) {
 	case MSG_HELLO:

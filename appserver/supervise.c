@@ -526,14 +526,22 @@ drop_if_dead(void *srv, const char *path, uint64_t run_id)
 		drop_dead(srv, path, run_id);
 }
 
+/* RUN_ID.sock, where run_id's shim listens, into path. */
+static void
+sock_path(const struct server *srv, uint64_t run_id, char *path,
+    size_t cap)
+{
+	snprintf(path, cap, "%s/%016llx.sock", srv->rundir,
+	    (unsigned long long)run_id);
+}
+
 /* The shim's link was lost: it may be dead. */
 static void
 check_dead(const struct service *s)
 {
 	char	path[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/%016llx.sock", s->srv->rundir,
-	    (unsigned long long)s->run_id);
+	sock_path(s->srv, s->run_id, path, sizeof(path));
 	drop_if_dead(s->srv, path, s->run_id);
 }
 
@@ -1098,8 +1106,7 @@ inst_sweep(void *arg, const char *path, uint64_t run_id)
 
 	if (sup_find_run(srv, run_id) != NULL)
 		return;
-	snprintf(sock, sizeof(sock), "%s/%016llx.sock", srv->rundir,
-	    (unsigned long long)run_id);
+	sock_path(srv, run_id, sock, sizeof(sock));
 	if (access(sock, F_OK) == 0)
 		return;
 	unlink(path);

@@ -453,6 +453,17 @@ signals(struct run *R)
 	}
 }
 
+/* The signals a monitor's loop takes, only inside ppoll: SIGTERM and
+ * SIGINT stop it, SIGHUP (a logrotate's) has its logs reopened. */
+static void
+stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
 /* One poll: a step of every target, waited for until each answered or
  * its deadline passed. */
 static void
@@ -570,10 +581,7 @@ runner_run(const struct cmapp_probe *p, void *state,
 		R.w[i].fd = -1;
 
 	got_term = got_hup = 0;
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
+	stop_signals(&block);
 	sigprocmask(SIG_BLOCK, &block, &orig);
 	R.waitmask = orig;
 	sigdelset(&R.waitmask, SIGTERM);
@@ -726,10 +734,7 @@ runner_main(int argc, char **argv, const struct runner_opts *ro)
 	sigset_t	early, before;
 	int		rc;
 
-	sigemptyset(&early);
-	sigaddset(&early, SIGTERM);
-	sigaddset(&early, SIGINT);
-	sigaddset(&early, SIGHUP);
+	stop_signals(&early);
 	sigprocmask(SIG_BLOCK, &early, &before);
 	rc = main_body(argc, argv, ro);
 	sigprocmask(SIG_SETMASK, &before, NULL);
