@@ -118,25 +118,33 @@ refuse(char *err, size_t errlen, int r, const char *why)
 	return r;
 }
 
-/* Certificates of a PEM buffer, in file order; NULL when there are none. */
+/*
+ * Certificates of a PEM buffer, in file order.  NULL, with the reason in
+ * err, when there are none, too many, or one is damaged: a file cut off
+ * mid-certificate (a copy that ran out of space) must not quietly trust
+ * only the certificates before the cut.  The reader's end is the one clean
+ * ending: no further BEGIN line.
+ */
 static STACK_OF(X509) *
-pem_certs(const unsigned char *buf, size_t len, int *too_many)
+pem_certs(const unsigned char *buf, size_t len, char *err, size_t errlen)
 {
 	STACK_OF(X509)	*sk;
 	BIO		*bio;
 	X509		*x;
+	unsigned long	 e;
+	int		 too_many = 0, damaged;
 
-	*too_many = 0;
-	if ((sk = sk_X509_new_null()) == NULL)
-		return NULL;
-	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
+	if ((sk = sk_X509_new_null()) == NULL ||
+	    (bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
 		sk_X509_free(sk);
+		refuse(err, errlen, 0, "out of memory");
 		return NULL;
 	}
+	ERR_clear_error();
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		if (sk_X509_num(sk) >= KEYSTORE_MAX_CERTS) {
 			X509_free(x);
-			*too_many = 1;
+			too_many = 1;
 			break;
 		}
 		if (!sk_X509_push(sk, x)) {
@@ -145,12 +153,21 @@ pem_certs(const unsigned char *buf, size_t len, int *too_many)
 		}
 	}
 	BIO_free(bio);
+	e = ERR_peek_last_error();
+	damaged = !too_many && !(ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE);
 	ERR_clear_error();
-	if (sk_X509_num(sk) == 0 || *too_many) {
-		sk_X509_pop_free(sk, X509_free);
-		return NULL;
-	}
-	return sk;
+	if (too_many)
+		snprintf(err, errlen, "too many certificates");
+	else if (damaged)
+		snprintf(err, errlen, "certificate %d is damaged or cut off",
+		    sk_X509_num(sk) + 1);
+	else if (sk_X509_num(sk) == 0)
+		snprintf(err, errlen, "no certificate");
+	else
+		return sk;
+	sk_X509_pop_free(sk, X509_free);
+	return NULL;
 }
 
 /* Moves the certificate matching key out of sk into id->cert. */
@@ -224,7 +241,7 @@ pem_identity(const unsigned char *buf, size_t len, const char *password,
 	STACK_OF(X509)	*sk;
 	BIO		*bio;
 	struct pem_pw	 pw = { password, 0 };
-	int		 too_many, attempt;
+	int		 attempt;
 
 	if (memmem(buf, len, "PRIVATE KEY-----", 16) == NULL)
 		return refuse(err, errlen, -EINVAL, "no private key");
@@ -248,9 +265,8 @@ pem_identity(const unsigned char *buf, size_t len, const char *password,
 			return refuse(err, errlen, -EACCES, "bad password");
 		return refuse(err, errlen, -EINVAL, "unreadable private key");
 	}
-	if ((sk = pem_certs(buf, len, &too_many)) == NULL)
-		return refuse(err, errlen, -EINVAL, too_many ?
-		    "too many certificates" : "no certificate");
+	if ((sk = pem_certs(buf, len, err, errlen)) == NULL)
+		return -EINVAL;
 	return pick_leaf(id, sk, err, errlen);
 }
 
@@ -405,16 +421,15 @@ keystore_parse_trust(const unsigned char *buf, size_t len,
 	EVP_PKEY	*key = NULL;
 	X509		*cert = NULL;
 	const unsigned char *p = buf;
-	int		 r, too_many;
+	int		 r;
 
 	*certs = NULL;
 	if (len > KEYSTORE_MAX_FILE)
 		return refuse(err, errlen, -EFBIG, "file too large");
 	switch (detect(buf, len)) {
 	case K_PEM:
-		if ((sk = pem_certs(buf, len, &too_many)) == NULL)
-			return refuse(err, errlen, -EINVAL, too_many ?
-			    "too many certificates" : "no certificate");
+		if ((sk = pem_certs(buf, len, err, errlen)) == NULL)
+			return -EINVAL;
 		break;
 	case K_PKCS12:
 		r = p12_open(buf, len, password, &key, &cert, &sk, err,

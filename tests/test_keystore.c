@@ -1184,8 +1184,37 @@ Test(keystore, trust_empty_or_garbage)
 	    "not a PEM, PKCS#12 or DER certificate file");
 	trust_fails("text", "public", -EINVAL,
 	    "not a PEM, PKCS#12 or DER certificate file");
-	trust_fails("junk.pem", "public", -EINVAL, "no certificate");
+	trust_fails("junk.pem", "public", -EINVAL,
+	    "certificate 1 is damaged or cut off");
 	trust_fails("a.key", "public", -EINVAL, "no certificate");
+	no_leaks();
+}
+
+/* A copy that ran out of space must not quietly trust only the
+ * certificates before the cut, nor a keyStore lose its chain's end. */
+Test(keystore, pem_cut_off_mid_certificate)
+{
+	STACK_OF(X509)	*sk;
+
+	gen("a", "a");
+	gen("b", "b");
+	gen("c", "c");
+	sh("cat a.crt b.crt c.crt >abc.pem && head -c -200 abc.pem >cut.pem && "
+	    "head -n -1 abc.pem >noend.pem && cat a.crt b.crt >ab.pem && "
+	    "echo '-----BEGIN CERTIFICATE-----' >>ab.pem && "
+	    "{ cat a.crt b.crt; echo 'comment after the end'; } >tail.pem && "
+	    "cat a.key a.crt b.crt >akey.pem && head -c -100 akey.pem >akeycut.pem");
+	trust_fails("cut.pem", "public", -EINVAL,
+	    "certificate 3 is damaged or cut off");
+	trust_fails("noend.pem", "public", -EINVAL,
+	    "certificate 3 is damaged or cut off");
+	trust_fails("ab.pem", "public", -EINVAL,
+	    "certificate 3 is damaged or cut off");
+	id_fails("akeycut.pem", "pw", -EINVAL,
+	    "certificate 2 is damaged or cut off");
+	/* Text after the last certificate is no damage. */
+	sk = trust_ok("tail.pem", "public", 2);
+	sk_X509_pop_free(sk, X509_free);
 	no_leaks();
 }
 
