@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
@@ -355,13 +356,54 @@ open_socket(struct net *n, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * The interface holding dst as one of this guest's own addresses, in
+ * ifname; 0 if none holds it (or lan is a loopback, where everything is
+ * local), -errno if the addresses cannot be read.  The kernel answers a
+ * ping to an own address from inside, whatever device the socket is bound
+ * to: the link would look healthy for ever.
+ */
+static int
+own_address(const struct net *n, char *ifname, size_t len)
+{
+	const struct sockaddr_in6	*d6 = (const void *)&n->dst;
+	const struct sockaddr_in	*d4 = (const void *)&n->dst;
+	struct ifaddrs			*all, *a;
+	int				 found = 0;
+
+	if (getifaddrs(&all) < 0)
+		return -errno;
+	for (a = all; a != NULL; a = a->ifa_next)
+		if (strcmp(a->ifa_name, n->lan) == 0 &&
+		    (a->ifa_flags & IFF_LOOPBACK))
+			goto out;
+	for (a = all; a != NULL && !found; a = a->ifa_next) {
+		if (a->ifa_addr == NULL ||
+		    a->ifa_addr->sa_family != n->dst.ss_family)
+			continue;
+		if (n->v6)
+			found = memcmp(&((const struct sockaddr_in6 *)
+			    (const void *)a->ifa_addr)->sin6_addr,
+			    &d6->sin6_addr, sizeof(d6->sin6_addr)) == 0;
+		else
+			found = ((const struct sockaddr_in *)(const void *)
+			    a->ifa_addr)->sin_addr.s_addr ==
+			    d4->sin_addr.s_addr;
+		if (found)
+			snprintf(ifname, len, "%s", a->ifa_name);
+	}
+out:
+	freeifaddrs(all);
+	return found;
+}
+
 static void
 net_init(void *state, unsigned *ntargets, struct cmapp_result *r)
 {
 	struct net		*n = state;
 	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&n->dst;
 	unsigned		 ifindex;
-	char			 why[CMAPP_MSG_MAX - 64];
+	char			 why[CMAPP_MSG_MAX - 64], owner[IF_NAMESIZE];
 	uint16_t		 rnd = 0;
 
 	if ((ifindex = if_nametoindex(n->lan)) == 0) {
@@ -374,6 +416,12 @@ net_init(void *state, unsigned *ntargets, struct cmapp_result *r)
 	if (n->v6 && sin6->sin6_scope_id == 0 &&
 	    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
 		sin6->sin6_scope_id = ifindex;
+	if (own_address(n, owner, sizeof(owner)) > 0) {
+		pu_result(r, CMAPP_USAGE, LOG_ERR, "--ip %s is this guest's "
+		    "own address (on %s): its pings never leave the guest; "
+		    "give the address of a peer on the DIO LAN", n->ip, owner);
+		return;
+	}
 	if (open_socket(n, why, sizeof(why)) < 0) {
 		pu_result(r, CMAPP_ERROR, LOG_ERR, "%s", why);
 		return;

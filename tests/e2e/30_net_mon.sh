@@ -153,3 +153,15 @@ wait_exit $MGR 15 || fail "did not end"
 expect_eq "$RC" 2 "exit status of a usage error"
 expect_grep "cmapp_net_mon\[[0-9]*\]: unknown interface nosuch0 (--lan)" "$T/bad.err"
 expect_grep "usage: cmapp_net_mon --lan NAME --ip ADDRESS" "$T/bad.err"
+
+echo "--- the guest's own address is a usage error, not a link always healthy"
+# The kernel answers a ping to an own address from inside the guest,
+# whatever interface the socket is bound to.  (lan0 down and up again
+# above dropped its IPv6 address.)
+ip -n "$NS_G" addr replace fd00:232::2/64 dev lan0 nodad
+for a in 10.232.0.2 fd00:232::2; do
+	host_mgr own "$BIN/cmapp_net_mon" --lan lan0 --ip "$a"
+	wait_exit $MGR 15 || fail "did not end"
+	expect_eq "$RC" 2 "exit status for --ip $a, lan0's own"
+	expect_grep "cmapp_net_mon\[[0-9]*\]: --ip $a is this guest's own address (on lan0): its pings never leave the guest" "$T/own.err"
+done
