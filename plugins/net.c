@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
@@ -33,6 +34,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -397,6 +399,45 @@ out:
 	return found;
 }
 
+/*
+ * A bridge port's or a bond slave's traffic comes up the stack on its
+ * master: a socket bound to the port never sees the replies, and a healthy
+ * LAN would fail after probe_count pings.  The reason in why and -EINVAL
+ * for such a --lan; 0 otherwise, or when sysfs cannot tell.
+ */
+static int
+enslaved(const struct net *n, char *why, size_t len)
+{
+	static const struct { const char *file, *kind, *role; } kinds[] = {
+		{ "brport", "bridge", "a port" },
+		{ "bonding_slave", "bond", "a slave" },
+	};
+	char		 path[64 + IF_NAMESIZE], link[PATH_MAX];
+	const char	*master;
+	struct stat	 st;
+	ssize_t		 k;
+	size_t		 i;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", n->lan);
+	if ((k = readlink(path, link, sizeof(link) - 1)) <= 0)
+		return 0;
+	link[k] = '\0';
+	master = strrchr(link, '/') != NULL ? strrchr(link, '/') + 1 : link;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/%s", n->lan,
+		    kinds[i].file);
+		if (stat(path, &st) == 0) {
+			snprintf(why, len, "--lan %s is %s of %s %.*s: the "
+			    "replies to its pings arrive on %.*s; give --lan "
+			    "%.*s", n->lan, kinds[i].role, kinds[i].kind,
+			    IF_NAMESIZE, master, IF_NAMESIZE, master,
+			    IF_NAMESIZE, master);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static void
 net_init(void *state, unsigned *ntargets, struct cmapp_result *r)
 {
@@ -409,6 +450,10 @@ net_init(void *state, unsigned *ntargets, struct cmapp_result *r)
 	if ((ifindex = if_nametoindex(n->lan)) == 0) {
 		pu_result(r, CMAPP_USAGE, LOG_ERR, "unknown interface %s "
 		    "(--lan)", n->lan);
+		return;
+	}
+	if (enslaved(n, why, sizeof(why)) < 0) {
+		pu_result(r, CMAPP_USAGE, LOG_ERR, "%s", why);
 		return;
 	}
 	parse_ip(n->ip, &n->dst, &n->dstlen);

@@ -165,3 +165,15 @@ for a in 10.232.0.2 fd00:232::2; do
 	expect_eq "$RC" 2 "exit status for --ip $a, lan0's own"
 	expect_grep "cmapp_net_mon\[[0-9]*\]: --ip $a is this guest's own address (on lan0): its pings never leave the guest" "$T/own.err"
 done
+
+echo "--- a bridge port is a usage error that names its bridge"
+# Its replies come up the stack on the bridge: a socket bound to the port
+# never sees them, and a healthy LAN failed after probe_count pings.
+ip -n "$NS_G" link add lanb0 type veth peer name lanb1
+ip -n "$NS_G" link add brg0 type bridge
+ip -n "$NS_G" link set lanb0 master brg0
+for l in lanb0 lanb1 brg0; do ip -n "$NS_G" link set "$l" up; done
+host_mgr port "$BIN/cmapp_net_mon" --lan lanb0 --ip 10.232.0.1
+wait_exit $MGR 15 || fail "did not end"
+expect_eq "$RC" 2 "exit status for a bridge port"
+expect_grep "cmapp_net_mon\[[0-9]*\]: --lan lanb0 is a port of bridge brg0: the replies to its pings arrive on brg0; give --lan brg0" "$T/port.err"
