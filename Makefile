@@ -41,17 +41,18 @@ $(BUILD)/tests/%.o: INC = -Icommon -Itests
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
 LDFLAGS_ALL = -Wl,--gc-sections -Wl,-O1 $(LDFLAGS)
 
-COMMON	= common/log.c common/proto.c common/conf.c common/keystore.c \
+COMMON	= common/log.c common/slog.c common/proto.c common/conf.c common/keystore.c \
 	  common/tls.c common/conn.c common/svc.c common/jks.c \
 	  common/readfile.c common/vis.c common/reader.c common/clock.c \
 	  common/certcheck.c common/logpath.c
 SERVER	= appserver/main.c appserver/server.c appserver/supervise.c \
 	  appserver/svcfsm.c appserver/shimlink.c appserver/stopall.c \
 	  appserver/reload.c appserver/leftover.c
-SHIM	= appserver/shim.c appserver/shimfsm.c appserver/leftover.c common/proto.c common/vis.c common/reader.c common/clock.c
+SHIM	= appserver/shim.c appserver/shimfsm.c appserver/leftover.c common/proto.c common/vis.c common/reader.c common/clock.c \
+	  common/slog.c
 MANAGER	= appmgr/main.c appmgr/manager.c appmgr/dial.c appmgr/hostlog.c \
 	  appmgr/outfile.c appmgr/verbs.c common/hostlog_arg.c common/svcsplit.c
-UNIT	= tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \
+UNIT	= tests/test_slog.c tests/test_proto.c tests/test_svc.c tests/test_conf.c tests/test_hostlog.c \
 	  tests/test_keystore.c tests/test_jks.c tests/test_vis.c tests/test_tls.c tests/test_reader.c \
 	  tests/test_svcfsm.c tests/test_shimfsm.c tests/test_certcheck.c \
 	  tests/test_svcsplit.c tests/test_outfile.c tests/test_logpath.c tests/test_leftover.c \

@@ -29,6 +29,7 @@
 #include "keystore.h"
 #include "svcsplit.h"
 #include "log.h"
+#include "slog.h"
 #include "tls.h"
 #include "version.h"
 #include "vis.h"
@@ -106,16 +107,18 @@ say(FILE *f, const char *fmt, ...)
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
-	char	msg[1024];
-	va_list	ap;
+	char		msg[1024];
+	struct slog	sl;
+	va_list		ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	say(stderr, "%s", msg);
 	usage(stderr);
-	openlog("cmappmgr", LOG_PID, LOG_DAEMON);
-	syslog(LOG_ERR, "usage error: %s", msg);
+	slog_open(&sl, "cmappmgr");
+	slog_printf(&sl, LOG_ERR, "usage error: %s", msg);
+	slog_close(&sl);
 	mgr_exit_file(&m, "cmappmgr: %s", msg);
 	exit(1);
 }

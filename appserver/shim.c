@@ -40,6 +40,7 @@
 #include "leftover.h"
 #include "proto.h"
 #include "reader.h"
+#include "slog.h"
 #include "shim.h"
 #include "shimfsm.h"
 #include "version.h"
@@ -107,6 +108,7 @@ struct shim {
 	char		*title;
 	size_t		 title_cap;
 	char		*title_prefix;
+	struct slog	 log;		/* syslog, never waited for */
 };
 
 /* The service's argv[0] for a syslog line: a manager chose it, so it
@@ -164,9 +166,10 @@ link_close(struct shim *sh, struct link *l)
 		return;
 	/* A frozen or slow cmappserver: its managers saw a gap. */
 	if (l->dropped > 0)
-		syslog(LOG_WARNING, "run %016" PRIx64 " (%s): %" PRIu64 " bytes "
-		    "of output were not sent to a cmappserver that did not "
-		    "read them", sh->run_id, arg0(sh), l->dropped);
+		slog_printf(&sh->log, LOG_WARNING, "run %016" PRIx64 " (%s): "
+		    "%" PRIu64 " bytes of output were not sent to a "
+		    "cmappserver that did not read them", sh->run_id, arg0(sh),
+		    l->dropped);
 	close(l->fd);
 	free(l->out);
 	reader_free(&l->in);
@@ -208,7 +211,7 @@ broadcast(struct shim *sh, const struct proto_msg *m, int droppable)
 	int	 i;
 
 	if ((n = proto_encode(m, sh->frame, sizeof(sh->frame))) < 0) {
-		syslog(LOG_ERR, "cannot encode %s: %s",
+		slog_printf(&sh->log, LOG_ERR, "cannot encode %s: %s",
 		    proto_type_name(m->type), strerror((int)-n));
 		return;
 	}
@@ -514,8 +517,9 @@ link_read(struct shim *sh, struct link *l)
 		if (r == 1)
 			return 1;
 		if (r < 0) {
-			syslog(LOG_WARNING, "run %016" PRIx64 ": dropped a "
-			    "link that sent a bad %s frame", sh->run_id,
+			slog_printf(&sh->log, LOG_WARNING, "run %016" PRIx64
+			    ": dropped a link that sent a bad %s frame",
+			    sh->run_id,
 			    proto_type_name(h.type));
 			link_close(sh, l);
 			return 0;
@@ -848,8 +852,9 @@ linger(struct shim *sh)
 	char	path[sizeof(sh->sock_path)];
 	size_t	len = strlen(sh->sock_path);
 
-	syslog(LOG_INFO, "run %016" PRIx64 " (%s): status delivered; %u "
-	    "process%s it left in its %s still run%s, kept as their handle",
+	slog_printf(&sh->log, LOG_INFO, "run %016" PRIx64 " (%s): status "
+	    "delivered; %u process%s it left in its %s still run%s, kept as "
+	    "their handle",
 	    sh->run_id, arg0(sh), sh->left, sh->left == 1 ? "" : "es",
 	    sh->cg[0] != '\0' ? "cgroup" : "process group",
 	    sh->left == 1 ? "s" : "");
@@ -875,8 +880,8 @@ sh_event(struct shim *sh, enum sh_event ev, const struct sh_arg *a)
 	enum sh_state		next;
 
 	if (shimfsm_next(sh->state, ev, &act, &next) != 0) {
-		syslog(LOG_WARNING, "run %016" PRIx64 " (%s): refused %s in "
-		    "state %s", sh->run_id, arg0(sh),
+		slog_printf(&sh->log, LOG_WARNING, "run %016" PRIx64 " (%s): "
+		    "refused %s in state %s", sh->run_id, arg0(sh),
 		    shimfsm_event_name(ev), shimfsm_state_name(sh->state));
 		return -EPERM;
 	}
@@ -928,16 +933,17 @@ sh_event(struct shim *sh, enum sh_event ev, const struct sh_arg *a)
 		sh->leave_deadline = now_ms() + STOP_GRACE_MS;
 		break;
 	case SH_A_LEFT:
-		syslog(LOG_INFO, "run %016" PRIx64 " (%s) ended; asked to "
-		    "stop, not keeping its status", sh->run_id, arg0(sh));
+		slog_printf(&sh->log, LOG_INFO, "run %016" PRIx64 " (%s) "
+		    "ended; asked to stop, not keeping its status",
+		    sh->run_id, arg0(sh));
 		break;
 	case SH_A_LINGER:
 		linger(sh);
 		break;
 	case SH_A_FORGET:
-		syslog(LOG_WARNING, "forgetting the exit status of run "
-		    "%016" PRIx64 " (%s): no cmappserver collected it in %d "
-		    "hours", sh->run_id, arg0(sh), SHIM_KEEP_S / 3600);
+		slog_printf(&sh->log, LOG_WARNING, "forgetting the exit "
+		    "status of run %016" PRIx64 " (%s): no cmappserver "
+		    "collected it in %d hours", sh->run_id, arg0(sh), SHIM_KEEP_S / 3600);
 		break;
 	}
 	return 0;
@@ -1085,7 +1091,8 @@ loop(struct shim *sh)
 		if (poll(pfd, P_LINK + SHIM_MAX_LINKS, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
-			syslog(LOG_ERR, "poll: %m");
+			slog_printf(&sh->log, LOG_ERR, "poll: %s",
+			    strerror(errno));
 			sleep(1);
 			continue;
 		}
@@ -1129,7 +1136,7 @@ main(int argc, char **argv)
 	char			*end;
 	int			 i, e, rc;
 
-	openlog("cmapp-shim", LOG_PID, LOG_DAEMON);
+	slog_open(&sh.log, "cmapp-shim");
 	if (argc == 2 && (strcmp(argv[1], "-version") == 0 ||
 	    strcmp(argv[1], "--version") == 0)) {
 		printf("cmapp-shim %s (link version %d)\n", CMAPP_VERSION,
@@ -1205,9 +1212,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (launcher_gone()) {
-		syslog(LOG_WARNING, "run %016" PRIx64 " (%s): the cmappserver "
-		    "that started it is gone; not launching it", sh.run_id,
-		    arg0(&sh));
+		slog_printf(&sh.log, LOG_WARNING, "run %016" PRIx64 " (%s): "
+		    "the cmappserver that started it is gone; not launching "
+		    "it", sh.run_id, arg0(&sh));
 		unlink(sh.sock_path);
 		return 1;
 	}

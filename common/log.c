@@ -21,15 +21,12 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "slog.h"
 #include "vis.h"
-
-#define SYSLOG_PATH	"/dev/log"	/* glibc's _PATH_LOG */
 
 static struct {
 	const char	*ident;
@@ -37,7 +34,8 @@ static struct {
 	int		 debug;
 	int		 fd;		/* the file in syslog's place, or -1 */
 	char		 path[PATH_MAX];
-} L = { "cmapp", 1, 0, -1, "" };
+	struct slog	 sl;		/* syslog, never waited for */
+} L = { "cmapp", 1, 0, -1, "", { "cmapp", SLOG_PATH, -1, 0, 0 } };
 
 void
 log_init(const char *ident, int to_stderr, int debug)
@@ -45,7 +43,8 @@ log_init(const char *ident, int to_stderr, int debug)
 	L.ident = ident;
 	L.to_stderr = to_stderr;
 	L.debug = debug;
-	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	slog_close(&L.sl);
+	slog_open(&L.sl, ident);
 }
 
 void
@@ -54,23 +53,17 @@ log_set_stderr(int to_stderr)
 	L.to_stderr = to_stderr;
 }
 
-/* As glibc's syslog() connects: a datagram socket, else a stream one. */
+/* Whether slog.c can connect to syslog. */
 int
 log_syslog_reachable(void)
 {
-	struct sockaddr_un	sa = { .sun_family = AF_UNIX };
-	int			fd, ok, type, e;
+	struct slog	t;
+	int		ok;
 
-	memcpy(sa.sun_path, SYSLOG_PATH, sizeof(SYSLOG_PATH));
-	for (type = SOCK_DGRAM; ; type = SOCK_STREAM) {
-		if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
-			return 0;
-		ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-		e = errno;
-		close(fd);
-		if (ok || e != EPROTOTYPE || type == SOCK_STREAM)
-			return ok;
-	}
+	slog_open(&t, "");
+	ok = t.fd >= 0;
+	slog_close(&t);
+	return ok;
 }
 
 /*
@@ -171,8 +164,8 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 	if (L.fd != -1)
 		file_line(msg, suffix);
 	else
-		syslog(pri, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix :
-		    "");
+		slog_printf(&L.sl, pri, "%s%s%s", msg, suffix ? ": " : "",
+		    suffix ? suffix : "");
 }
 
 #define LOGFN(name, pri, witherr)				\

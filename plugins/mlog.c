@@ -223,7 +223,7 @@ mlog_open(struct mlog *L, const char *cmd, const struct cmapp_config *cfg,
 	    mlog_parse_fd(env, &fd) == 0)
 		close(fd);
 	if (!quiet)
-		openlog(L->cmd, LOG_PID, LOG_DAEMON);
+		slog_open(&L->sl, L->cmd);
 	open_files(L);
 	return 0;
 }
@@ -244,7 +244,7 @@ mlog_close(struct mlog *L)
 		close(L->host_fd);
 	L->guest_fd = L->host_fd = -1;
 	if (!L->quiet)
-		closelog();
+		slog_close(&L->sl);
 }
 
 /* Complains once per sink (bit), on stderr and syslog only. */
@@ -257,8 +257,8 @@ sink_failed(struct mlog *L, int bit, const char *what, const char *path,
 	L->warned |= bit;
 	mlog_stderr(L->cmd, "cannot write the %s %s: %s", what, path,
 	    strerror(e));
-	syslog(LOG_WARNING, "cannot write the %s %s: %s", what, path,
-	    strerror(e));
+	slog_printf(&L->sl, LOG_WARNING, "cannot write the %s %s: %s", what,
+	    path, strerror(e));
 }
 
 static void
@@ -298,7 +298,7 @@ mlog(struct mlog *L, int priority, int always, const char *fmt, ...)
 	va_end(ap);
 	if (!L->quiet) {
 		mlog_stderr(L->cmd, "%s", msg);
-		syslog(priority, "%s", msg);
+		slog_send(&L->sl, priority, msg);
 	}
 	n = mlog_format(line, sizeof(line), time(NULL), L->cmd,
 	    (long)getpid(), priority, msg);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "plugin.h"
+#include "slog.h"
 
 #define MLOG_LINE_MAX	1024	/* a record's line, '\n' included */
 #define MLOG_HOSTFD_ENV	"CMAPP_HOSTLOG_FD"
@@ -26,6 +27,7 @@ struct mlog {
 	int		 host_same;	/* host_path is the guest log file */
 	unsigned long	 host_dropped;	/* records the pipe had no room for */
 	int		 warned;	/* sinks already complained about */
+	struct slog	 sl;		/* syslog, never waited for */
 };
 
 int	mlog_open(struct mlog *, const char *cmd, const struct cmapp_config *,

@@ -6,7 +6,7 @@
 # one with the wrong interface version, and tests/fusefail, a FUSE file
 # system whose reads fail or hang on demand; it needs libfuse3-dev).
 
-MON_RUNNER	= plugins/runner.c plugins/mlog.c common/clock.c common/logpath.c
+MON_RUNNER	= plugins/runner.c plugins/mlog.c common/clock.c common/logpath.c common/slog.c
 MON_UTIL	= plugins/probe_util.c
 MON_SOS		= $(BUILD)/plugins/net.so $(BUILD)/plugins/disk.so
 MON_TEST_SOS	= $(BUILD)/tests/plugins/test.so $(BUILD)/tests/plugins/badabi.so

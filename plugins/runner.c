@@ -36,6 +36,7 @@
 #include "clock.h"
 #include "mlog.h"
 #include "runner.h"
+#include "slog.h"
 #include "version.h"
 
 #define PROBE_SYMBOL	"cmapp_probe"
@@ -252,8 +253,9 @@ runner_load(const char *path, const struct cmapp_probe **out, char *err,
 static void __attribute__((format(printf, 3, 4)))
 early_error(const char *cmd, int quiet, const char *fmt, ...)
 {
-	char	msg[PATH_MAX * 2 + 256];
-	va_list	ap;
+	char		msg[PATH_MAX * 2 + 256];
+	struct slog	sl;
+	va_list		ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -261,9 +263,9 @@ early_error(const char *cmd, int quiet, const char *fmt, ...)
 	if (quiet)
 		return;
 	mlog_stderr(cmd, "%s", msg);
-	openlog(cmd, LOG_PID, LOG_DAEMON);
-	syslog(LOG_ERR, "%s", msg);
-	closelog();
+	slog_open(&sl, cmd);
+	slog_send(&sl, LOG_ERR, msg);
+	slog_close(&sl);
 }
 
 static void __attribute__((noreturn))
