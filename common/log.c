@@ -34,8 +34,9 @@ static struct {
 	int		 debug;
 	int		 fd;		/* the file in syslog's place, or -1 */
 	char		 path[PATH_MAX];
-	struct slog	 sl;		/* syslog, never waited for */
-} L = { "cmapp", 1, 0, -1, "", { "cmapp", SLOG_PATH, -1, 0, 0 } };
+	struct slog	 sl;		/* syslog, waited for briefly */
+} L = { "cmapp", 1, 0, -1, "", { .ident = "cmapp", .path = SLOG_PATH,
+    .fd = -1, .wait_ms = SLOG_WAIT_MS } };
 
 void
 log_init(const char *ident, int to_stderr, int debug)

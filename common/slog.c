@@ -1,18 +1,25 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * slog.c: syslog records that never wait for syslog, for every program of
- * cmapp.  glibc's syslog(3) sends on a blocking socket: once syslog stops
- * reading (journald hung on a slow disk, or restarting) and its queue is
- * full, the caller blocks until it reads again.  A cmappserver blocked so
- * serves no manager, whose -cmappserver_timeout then runs out and fails
- * the package over; a monitor blocked so neither fails nor stops.  Here
- * the socket does not block: a record syslog cannot take now is dropped
- * and counted, and the count is sent, as a record of its own, before the
- * next record that goes through.  The records are those glibc sends
- * (daemon facility, the pid after the ident), so syslog files them alike.
+ * slog.c: syslog records that wait for syslog SLOG_WAIT_MS at most, for
+ * every program of cmapp.  glibc's syslog(3) sends on a blocking socket:
+ * once syslog stops reading (journald hung on a slow disk, or restarting)
+ * and its queue is full, the caller blocks until it reads again.  A
+ * cmappserver blocked so serves no manager, whose -cmappserver_timeout
+ * then runs out and fails the package over; a monitor blocked so neither
+ * fails nor stops.  Here a full queue is waited for SLOG_WAIT_MS at most:
+ * a syslog that reads (its queue holds 10 records where systemd does not
+ * raise the sysctl net.unix.max_dgram_qlen) gets every record of a burst.
+ * Once such a wait ran out, syslog is taken as stalled, and a record it
+ * cannot take at once is dropped without waiting, until one goes through.
+ * What was dropped is counted, and the count is sent, as a record of its
+ * own, before the next record that goes through.  The records are those
+ * glibc sends (daemon facility, the pid after the ident), so syslog files
+ * them alike.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -21,6 +28,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "slog.h"
 
 /* Connects s to SLOG_PATH as glibc does: a datagram socket, else (an old
@@ -63,6 +71,8 @@ slog_open_at(struct slog *s, const char *ident, const char *path)
 	s->fd = -1;
 	s->stream = 0;
 	s->dropped = 0;
+	s->wait_ms = SLOG_WAIT_MS;
+	s->stalled = 0;
 	(void)slog_connect(s);
 }
 
@@ -100,16 +110,33 @@ slog_format(char *buf, size_t len, int pri, long when, const char *ident,
 static int
 slog_put(struct slog *s, const char *rec, size_t n)
 {
-	ssize_t	r;
+	struct pollfd	pfd = { .fd = s->fd, .events = POLLOUT };
+	int64_t		end = 0, left;
+	ssize_t		r;
 
-	/* A stream record ends with its NUL, as glibc frames it. */
-	r = send(s->fd, rec, n + (size_t)s->stream, MSG_DONTWAIT |
-	    MSG_NOSIGNAL);
-	if (r == (ssize_t)(n + (size_t)s->stream))
-		return 1;
-	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == ENOBUFS))
-		return 0;
+	for (;;) {
+		/* A stream record ends with its NUL, as glibc frames it. */
+		r = send(s->fd, rec, n + (size_t)s->stream, MSG_DONTWAIT |
+		    MSG_NOSIGNAL);
+		if (r == (ssize_t)(n + (size_t)s->stream)) {
+			s->stalled = 0;
+			return 1;
+		}
+		if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != ENOBUFS))
+			break;
+		if (s->stalled)
+			return 0;
+		/* At most wait_ms in all: room that a reader makes ends a
+		 * wait at once. */
+		if (end == 0)
+			end = now_ms() + s->wait_ms;
+		if ((left = end - now_ms()) <= 0 ||
+		    (poll(&pfd, 1, (int)left) == 0)) {
+			s->stalled = 1;
+			return 0;
+		}
+	}
 	/* Elsewhere, or part of a stream record: the framing is lost. */
 	slog_close(s);
 	return -1;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * slog.h: syslog records that never wait for syslog.  See slog.c.
+ * slog.h: syslog records that wait for syslog 100 ms at most.  See slog.c.
  */
 #ifndef CMAPP_SLOG_H
 #define CMAPP_SLOG_H
@@ -8,7 +8,8 @@
 #include <stddef.h>
 
 #define SLOG_PATH	"/dev/log"	/* glibc's _PATH_LOG */
-#define SLOG_MSG_MAX	2048		/* bytes of a record's message */
+#define SLOG_MSG_MAX	8192		/* bytes of a record's message */
+#define SLOG_WAIT_MS	100		/* for room in syslog's queue */
 
 struct slog {
 	const char	*ident;
@@ -16,6 +17,8 @@ struct slog {
 	int		 fd;		/* -1: not connected */
 	int		 stream;	/* a SOCK_STREAM /dev/log */
 	unsigned long	 dropped;	/* not sent since the last count */
+	int		 wait_ms;	/* SLOG_WAIT_MS, but in tests */
+	int		 stalled;	/* a wait ran out; no more until a send */
 };
 
 /* Sets s up for ident (daemon facility, with the pid) and connects. */

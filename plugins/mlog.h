@@ -27,7 +27,7 @@ struct mlog {
 	int		 host_same;	/* host_path is the guest log file */
 	unsigned long	 host_dropped;	/* records the pipe had no room for */
 	int		 warned;	/* sinks already complained about */
-	struct slog	 sl;		/* syslog, never waited for */
+	struct slog	 sl;		/* syslog, waited for briefly */
 };
 
 int	mlog_open(struct mlog *, const char *cmd, const struct cmapp_config *,

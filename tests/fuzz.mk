@@ -31,7 +31,7 @@ FUZZ_SRC_svc	  = tests/fuzz/fuzz_svc.c common/svc.c common/proto.c common/vis.c
 FUZZ_SRC_conf	  = tests/fuzz/fuzz_conf.c common/conf.c common/readfile.c
 FUZZ_SRC_keystore = tests/fuzz/fuzz_keystore.c common/keystore.c common/jks.c \
 		    common/readfile.c \
-		    common/log.c common/slog.c common/vis.c
+		    common/log.c common/slog.c common/clock.c common/vis.c
 
 fuzz_obj = $(patsubst %.c,$(FUZZ_DIR)/%.o,$(1))
 FUZZ_BINS = $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
