@@ -108,7 +108,7 @@ struct shim {
 	char		*title;
 	size_t		 title_cap;
 	char		*title_prefix;
-	struct slog	 log;		/* syslog, never waited for */
+	struct slog	 log;		/* syslog, waited for briefly */
 };
 
 /* The service's argv[0] for a syslog line: a manager chose it, so it
@@ -1134,8 +1134,11 @@ main(int argc, char **argv)
 	static struct shim	 sh;
 	sigset_t		 set;
 	char			*end;
-	int			 i, e, rc;
+	int			 i, e, rc, linked;
 
+	/* Before anything opens a descriptor: one that took the free fd 3
+	 * of a shim started by hand would pass for the link. */
+	linked = fcntl(SHIM_LINK_FD, F_GETFD) != -1;
 	slog_open(&sh.log, "cmapp-shim");
 	if (argc == 2 && (strcmp(argv[1], "-version") == 0 ||
 	    strcmp(argv[1], "--version") == 0)) {
@@ -1160,6 +1163,11 @@ main(int argc, char **argv)
 	sh.run_id = strtoull(argv[2], &end, 16);
 	if (errno != 0 || *end != '\0' || sh.run_id == 0) {
 		fprintf(stderr, "cmapp-shim: bad run id %s\n", argv[2]);
+		return 2;
+	}
+	if (!linked) {
+		fprintf(stderr, "cmapp-shim: fd %d is not open (started by "
+		    "cmappserver, not by hand)\n", SHIM_LINK_FD);
 		return 2;
 	}
 	/* Not cmappserver's child beyond this point: it reaps this first
@@ -1193,8 +1201,7 @@ main(int argc, char **argv)
 	if ((sh.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		return 2;
 	/* fd 3: the cmappserver that started us. */
-	if (fcntl(SHIM_LINK_FD, F_GETFD) == -1 ||
-	    link_add(&sh, SHIM_LINK_FD, 0) != 0) {
+	if (link_add(&sh, SHIM_LINK_FD, 0) != 0) {
 		fprintf(stderr, "cmapp-shim: fd %d is not open (started by "
 		    "cmappserver, not by hand)\n", SHIM_LINK_FD);
 		return 2;

@@ -15,6 +15,14 @@ SERVER_WRAP="$SYSLOG_WRAP ${SERVER_WRAP:-}" expect "cmappserver starts" start_se
 mgr $(app a 5) >/dev/null 2>"$T/a.err" & a=$!
 wait_for $((10 * SLOW)) grep -q started "$T/a.err" || fail "service a not started" "$T/a.err"
 
+echo "--- a shim run by hand (no fd 3) is refused, before its syslog socket can pass for the link"
+mkdir "$T/hand"
+(exec 3>&-; $SYSLOG_WRAP "$BIN/cmapp-shim" "$T/hand" 1a -- /bin/sh -c "echo ran >$T/hand/ran") 2>"$T/hand.err"
+expect_eq $? 2 "exit status of cmapp-shim without fd 3" "$T/hand.err"
+expect_grep "fd 3 is not open (started by cmappserver, not by hand)" "$T/hand.err"
+nap 0.5
+expect_eq "$(ls "$T/hand")" "" "files the refused shim made"
+
 echo "--- syslog stops reading; the server goes on serving"
 kill -STOP "$SYSLOG_NS"
 # Each cycle logs its attach and detach: far more than the socket holds.
@@ -40,6 +48,10 @@ expect_eq $? 0 "exit status of the monitor stopped by SIGTERM"
 
 echo "--- syslog reads again: the drops are counted, then records flow"
 kill -CONT "$SYSLOG_NS"
+# logcatch first drains the queue (some 400 records); a record sent before
+# it is done could be dropped too.
+settled() { local a; a=$(wc -l <"$SYSLOG_OUT"); nap 0.5; [ "$(wc -l <"$SYSLOG_OUT")" = "$a" ]; }
+wait_for 10 settled || fail "logcatch still writing after 10 s"
 mgr -t 10 /bin/sh -c 'exit 3' >/dev/null 2>&1
 expect_eq $? 3 "exit code of a service run once syslog reads again"
 wait_for 10 grep -Eq "^daemon\.warning cmappserver\[$SERVER_PID\]: [0-9]+ syslog records? dropped: syslog was not reading" "$SYSLOG_OUT" ||
