@@ -18,8 +18,13 @@
 # /opt/hp/cmappserver); -in_place names them where they were made, for
 # trying them on this machine.  The copy commands are printed at the end.
 # The client pair is made once and reused, as the manual shares one
-# client.public among all hosts.  Keys are ECDSA P-256; -pkcs12 writes the
-# keyStores as PKCS#12, which keytool can read too.
+# client.public among all hosts; so is each guest's pair, so that a run
+# that adds a guest leaves the others' keys as every host pins them.  A
+# pair whose certificate expires within 30 days (when both sides start
+# warning) is made anew, as is one whose private file was removed.  Keys are ECDSA P-256;
+# -pkcs12 writes the keyStores as PKCS#12, which keytool can read too.
+# The confs are written 0600: a key password set there later stays the
+# owner's, also in the copies that cp -p makes.
 set -eu
 # Installed as cmapp_mkkeys: messages use the name it was run by.
 me=${0##*/}
@@ -103,15 +108,24 @@ pair() {
 	rm -f "$tmp/key" "$tmp/crt"
 }
 
-if [ -s "$out/host/client.private" ] && [ -s "$out/host/client.public" ]; then
-	echo "reusing $out/host/client.private"
-else
+# keep PRIVATE PUBLIC: the pair is there and its certificate good for 30
+# days more (saying so), else 1 (saying why, if it was there).
+keep() {
+	[ -s "$1" ] && [ -s "$2" ] || return 1
+	if ! openssl x509 -noout -checkend $((30 * 86400)) -in "$2" >/dev/null 2>&1; then
+		echo "renewing $1: its certificate expires within 30 days"
+		return 1
+	fi
+	echo "reusing $1 (remove it for a new pair)"
+}
+
+keep "$out/host/client.private" "$out/host/client.public" ||
 	pair cmappmgr clientpw "$out/host/client.private" "$out/host/client.public"
-fi
 
 for g in "$@"; do
 	mkdir -p "$out/$g"
-	pair "$g" serverpw "$out/$g/server.private" "$out/host/server_$g.public"
+	keep "$out/$g/server.private" "$out/host/server_$g.public" ||
+		pair "$g" serverpw "$out/$g/server.private" "$out/host/server_$g.public"
 	cp "$out/host/client.public" "$out/$g/client.public"
 	cp "$out/host/server_$g.public" "$out/$g/server.public"
 	chmod 644 "$out/$g/client.public" "$out/$g/server.public"
@@ -132,7 +146,7 @@ trustStore=$d/client.public
 # If unspecified, the default value is public
 trustStorePassword=
 EOF
-	chmod 644 "$out/$g/cmappserver.conf"
+	chmod 600 "$out/$g/cmappserver.conf"
 done
 
 d=$hdir; [ "$in_place" = 1 ] && d=$out/host
@@ -150,7 +164,7 @@ d=$hdir; [ "$in_place" = 1 ] && d=$out/host
 		echo "trustStorePassword=public"
 	done
 } >"$out/host/cmappmgr.conf"
-chmod 644 "$out/host/cmappmgr.conf"
+chmod 600 "$out/host/cmappmgr.conf"
 
 if [ "$in_place" = 1 ]; then
 	echo "in place: cmappmgr -conf $out/host/cmappmgr.conf;" \

@@ -31,9 +31,34 @@ bash -e "$T/cmds" || fail "the printed commands failed" "$T/cmds"
 rm -rf "$T/k"
 expect_eq "$(stat -c %a "$H/keys/client.private")" 600 "mode of the host's key"
 expect_eq "$(stat -c %a "$G/server.private")" 600 "mode of the guest's key"
+# The confs may get key passwords later: the owner's only, in the copies too.
+expect_eq "$(stat -c %a "$T/cmappmgr.conf")" 600 "mode of the copied host conf"
+expect_eq "$(stat -c %a "$T/cmappserver.conf")" 600 "mode of the copied guest conf"
 SERVER_CONF=$T/cmappserver.conf expect "cmappserver starts with the copied conf" start_server
 MGR_CONF=$T/cmappmgr.conf mgr /bin/sh -c 'exit 6' 2>"$T/e"
 expect_eq $? 6 "exit code through the copied keys" "$T/e"
+
+echo "--- a second run that adds a guest keeps the first guest's pair"
+fp() { openssl x509 -noout -fingerprint -sha256 -in "$1"; }
+before=$(fp "$T/d/host/server_localhost.public") client=$(fp "$T/d/host/client.public")
+"$TOP/certs/mkkeys.sh" -o "$T/d" localhost vm2 >"$T/out5" 2>&1 || fail "mkkeys.sh, second run" "$T/out5"
+expect_eq "$(fp "$T/d/host/server_localhost.public")" "$before" "localhost's certificate after a second run"
+expect_eq "$(fp "$T/d/localhost/server.public")" "$before" "localhost's own copy after a second run"
+expect_eq "$(fp "$T/d/host/client.public")" "$client" "the client's certificate after a second run"
+expect_grep "^reusing $T/d/localhost/server\.private (remove it for a new pair)$" "$T/out5"
+expect_grep '^vm2:$' "$T/d/host/cmappmgr.conf"
+[ -s "$T/d/vm2/server.private" ] || fail "no key pair for the added guest vm2"
+rm "$T/d/localhost/server.private"
+"$TOP/certs/mkkeys.sh" -o "$T/d" localhost >"$T/out6" 2>&1 || fail "mkkeys.sh, third run" "$T/out6"
+[ "$(fp "$T/d/host/server_localhost.public")" != "$before" ] ||
+	fail "a removed private file did not make a new pair"
+# A certificate that expires within 30 days: made anew, the run says why.
+"$TOP/certs/mkkeys.sh" -o "$T/s" -days 20 localhost >/dev/null 2>&1 || fail "mkkeys.sh -days 20"
+short=$(fp "$T/s/host/server_localhost.public")
+"$TOP/certs/mkkeys.sh" -o "$T/s" localhost >"$T/out7" 2>&1 || fail "mkkeys.sh after -days 20" "$T/out7"
+expect_grep "^renewing $T/s/localhost/server\.private: its certificate expires within 30 days$" "$T/out7"
+expect_grep "^renewing $T/s/host/client\.private: its certificate expires within 30 days$" "$T/out7"
+[ "$(fp "$T/s/host/server_localhost.public")" != "$short" ] || fail "a short-lived pair was reused"
 
 echo "--- -in_place: the files where they were made"
 "$TOP/certs/mkkeys.sh" -in_place -o "$T/p" localhost >"$T/out3" 2>&1 || fail "mkkeys.sh -in_place" "$T/out3"
