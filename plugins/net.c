@@ -20,6 +20,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <ifaddrs.h>
@@ -363,7 +364,9 @@ open_socket(struct net *n, char *why, size_t len)
  * ifname; 0 if none holds it (or lan is a loopback, where everything is
  * local), -errno if the addresses cannot be read.  The kernel answers a
  * ping to an own address from inside, whatever device the socket is bound
- * to: the link would look healthy for ever.
+ * to: the link would look healthy for ever.  A link-local address is only
+ * ours on its own link: fe80::1 here on lan1 is not the peer fe80::1 on
+ * lan0 (nor is 169.254.x.y).
  */
 static int
 own_address(const struct net *n, char *ifname, size_t len)
@@ -371,7 +374,10 @@ own_address(const struct net *n, char *ifname, size_t len)
 	const struct sockaddr_in6	*d6 = (const void *)&n->dst;
 	const struct sockaddr_in	*d4 = (const void *)&n->dst;
 	struct ifaddrs			*all, *a;
-	int				 found = 0;
+	int				 found = 0, link_local;
+
+	link_local = n->v6 ? IN6_IS_ADDR_LINKLOCAL(&d6->sin6_addr) :
+	    (ntohl(d4->sin_addr.s_addr) & 0xffff0000U) == 0xa9fe0000U;
 
 	if (getifaddrs(&all) < 0)
 		return -errno;
@@ -382,6 +388,9 @@ own_address(const struct net *n, char *ifname, size_t len)
 	for (a = all; a != NULL && !found; a = a->ifa_next) {
 		if (a->ifa_addr == NULL ||
 		    a->ifa_addr->sa_family != n->dst.ss_family)
+			continue;
+		if (link_local && (n->v6 ? if_nametoindex(a->ifa_name) !=
+		    d6->sin6_scope_id : strcmp(a->ifa_name, n->lan) != 0))
 			continue;
 		if (n->v6)
 			found = memcmp(&((const struct sockaddr_in6 *)
@@ -400,42 +409,48 @@ out:
 }
 
 /*
- * A bridge port's or a bond slave's traffic comes up the stack on its
- * master: a socket bound to the port never sees the replies, and a healthy
- * LAN would fail after probe_count pings.  The reason in why and -EINVAL
- * for such a --lan; 0 otherwise, or when sysfs cannot tell.
+ * Traffic of an interface with a master (a bridge's port, a bond's or a
+ * team's slave, an Open vSwitch port) comes up the stack on the master,
+ * so a socket bound to the interface never sees the replies, and a
+ * healthy LAN would fail after probe_count pings.  A VRF is the one master
+ * that leaves it alone (its sockets see the slave).  The reason in why and
+ * -EINVAL for such a --lan; 0 otherwise, or when sysfs cannot tell.
  */
 static int
 enslaved(const struct net *n, char *why, size_t len)
 {
-	static const struct { const char *file, *kind, *role; } kinds[] = {
-		{ "brport", "bridge", "a port" },
-		{ "bonding_slave", "bond", "a slave" },
-	};
-	char		 path[64 + IF_NAMESIZE], link[PATH_MAX];
+	char		 path[64 + IF_NAMESIZE], link[PATH_MAX], ev[512];
 	const char	*master;
 	struct stat	 st;
 	ssize_t		 k;
-	size_t		 i;
+	int		 fd;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/master", n->lan);
 	if ((k = readlink(path, link, sizeof(link) - 1)) <= 0)
 		return 0;
 	link[k] = '\0';
 	master = strrchr(link, '/') != NULL ? strrchr(link, '/') + 1 : link;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		snprintf(path, sizeof(path), "/sys/class/net/%s/%s", n->lan,
-		    kinds[i].file);
-		if (stat(path, &st) == 0) {
-			snprintf(why, len, "--lan %s is %s of %s %.*s: the "
-			    "replies to its pings arrive on %.*s; give --lan "
-			    "%.*s", n->lan, kinds[i].role, kinds[i].kind,
-			    IF_NAMESIZE, master, IF_NAMESIZE, master,
-			    IF_NAMESIZE, master);
-			return -EINVAL;
-		}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master/uevent",
+	    n->lan);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		k = read(fd, ev, sizeof(ev) - 1);
+		close(fd);
+		ev[k > 0 ? k : 0] = '\0';
+		if (strstr(ev, "DEVTYPE=vrf\n") != NULL)
+			return 0;
 	}
-	return 0;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/brport", n->lan);
+	if (stat(path, &st) == 0)
+		snprintf(why, len, "--lan %s is a port of bridge %.*s: the "
+		    "replies to its pings arrive on %.*s; give --lan %.*s",
+		    n->lan, IF_NAMESIZE, master, IF_NAMESIZE, master,
+		    IF_NAMESIZE, master);
+	else
+		snprintf(why, len, "--lan %s is enslaved to %.*s (a bond, a "
+		    "team or Open vSwitch): the replies to its pings arrive "
+		    "there; give the interface that holds this guest's "
+		    "address on that LAN", n->lan, IF_NAMESIZE, master);
+	return -EINVAL;
 }
 
 static void

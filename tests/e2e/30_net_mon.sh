@@ -177,3 +177,10 @@ host_mgr port "$BIN/cmapp_net_mon" --lan lanb0 --ip 10.232.0.1
 wait_exit $MGR 15 || fail "did not end"
 expect_eq "$RC" 2 "exit status for a bridge port"
 expect_grep "cmapp_net_mon\[[0-9]*\]: --lan lanb0 is a port of bridge brg0: the replies to its pings arrive on brg0; give --lan brg0" "$T/port.err"
+
+echo "--- a peer's link-local address is no own one, though this guest has it on another link"
+ip -n "$NS_P" addr add fe80::99/64 dev p0 nodad
+ip -n "$NS_G" addr add fe80::99/64 dev lanb1 nodad
+host_mgr ll "$BIN/cmapp_net_mon" --lan lan0 --ip fe80::99 --guest_logfile "$T/ll.log" \
+	--log_level 2 --polling_interval 1
+wait_for 15 grep -q "reply from fe80::99" "$T/ll.log" || fail "no reply from the peer's fe80::99" "$T/ll.log" "$T/ll.err"
