@@ -123,8 +123,31 @@ refuse(char *err, size_t errlen, int r, const char *why)
  * err, when there are none, too many, or one is damaged: a file cut off
  * mid-certificate (a copy that ran out of space) must not quietly trust
  * only the certificates before the cut.  The reader's end is the one clean
- * ending: no further BEGIN line.
+ * ending: no further BEGIN line.  A damaged block of another kind (a PGP
+ * signature after the certificates) is skipped as before, when every
+ * certificate's BEGIN line was read.
  */
+/* The BEGIN lines of certificates in buf, as PEM_read_bio_X509 takes them. */
+static int
+pem_cert_lines(const unsigned char *buf, size_t len)
+{
+	static const char *const begins[] = {
+		"-----BEGIN CERTIFICATE-----",
+		"-----BEGIN X509 CERTIFICATE-----",
+	};
+	const unsigned char	*p, *end = buf + len;
+	size_t			 i, n;
+	int			 count = 0;
+
+	for (i = 0; i < sizeof(begins) / sizeof(begins[0]); i++) {
+		n = strlen(begins[i]);
+		for (p = buf; (p = memmem(p, (size_t)(end - p), begins[i],
+		    n)) != NULL; p += n)
+			count++;
+	}
+	return count;
+}
+
 static STACK_OF(X509) *
 pem_certs(const unsigned char *buf, size_t len, char *err, size_t errlen)
 {
@@ -155,7 +178,8 @@ pem_certs(const unsigned char *buf, size_t len, char *err, size_t errlen)
 	BIO_free(bio);
 	e = ERR_peek_last_error();
 	damaged = !too_many && !(ERR_GET_LIB(e) == ERR_LIB_PEM &&
-	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE);
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE) &&
+	    pem_cert_lines(buf, len) > sk_X509_num(sk);
 	ERR_clear_error();
 	if (too_many)
 		snprintf(err, errlen, "too many certificates");

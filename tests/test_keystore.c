@@ -1203,7 +1203,9 @@ Test(keystore, pem_cut_off_mid_certificate)
 	    "head -n -1 abc.pem >noend.pem && cat a.crt b.crt >ab.pem && "
 	    "echo '-----BEGIN CERTIFICATE-----' >>ab.pem && "
 	    "{ cat a.crt b.crt; echo 'comment after the end'; } >tail.pem && "
-	    "cat a.key a.crt b.crt >akey.pem && head -c -100 akey.pem >akeycut.pem");
+	    "cat a.key a.crt b.crt >akey.pem && head -c -100 akey.pem >akeycut.pem && "
+	    "{ cat a.crt b.crt; printf -- '-----BEGIN PGP SIGNATURE-----\\n\\n"
+	    "iQEzBAEBCAAdFiEE\\n=abcd\\n-----END PGP SIGNATURE-----\\n'; } >pgp.pem");
 	trust_fails("cut.pem", "public", -EINVAL,
 	    "certificate 3 is damaged or cut off");
 	trust_fails("noend.pem", "public", -EINVAL,
@@ -1212,8 +1214,11 @@ Test(keystore, pem_cut_off_mid_certificate)
 	    "certificate 3 is damaged or cut off");
 	id_fails("akeycut.pem", "pw", -EINVAL,
 	    "certificate 2 is damaged or cut off");
-	/* Text after the last certificate is no damage. */
+	/* Text after the last certificate is no damage, nor is a damaged
+	 * block of another kind there. */
 	sk = trust_ok("tail.pem", "public", 2);
+	sk_X509_pop_free(sk, X509_free);
+	sk = trust_ok("pgp.pem", "public", 2);
 	sk_X509_pop_free(sk, X509_free);
 	no_leaks();
 }
