@@ -8,7 +8,8 @@
 # rpm need (debhelper, lintian, Debian's rpm, fakeroot).
 set -eu
 
-need="pkg-config libssl-dev libuv1-dev libinih-dev openssl iproute2 procps"
+# libc6-dev: gcc installed without its recommends has no libc headers.
+need="pkg-config libc6-dev libssl-dev libuv1-dev libinih-dev openssl iproute2 procps"
 pkg="debhelper dpkg-dev fakeroot lintian rpm"
 case ${1:-} in
 test)	need="$need libcriterion-dev groff-base valgrind clang libclang-rt-14-dev testssl.sh libfuse3-dev fuse3 util-linux python3"
