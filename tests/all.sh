@@ -90,12 +90,12 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 # seven tests) missed the time bounds of the load and timing tests on the
 # 2-core CI machine (53's 1 s, 61's managers, valgrind's soak): a green run
 # must not depend on the machine's luck.  So:
-# - the unit tests, then the plain end-to-end suite, whose time bounds are
-#   tight, run with no other timed suite: the end-to-end suite two tests
-#   at a time, never two "heavy" ones together (the load tests, the soak,
-#   the Pacemaker cluster).  Beside them the two warning builds and the
-#   ASan build run at nice 19, in the CPU those leave idle (40% of it in
-#   the end-to-end suite: its tests mostly wait);
+# - the unit tests run alone; then the two warning builds, the fuzzing
+#   and the ASan build side by side, and the sanitized unit run once its
+#   build is done;
+# - the plain end-to-end suite, whose time bounds are tight, runs alone,
+#   two tests at a time, never two "heavy" ones together (the load tests,
+#   the soak, the Pacemaker cluster);
 # - then the ASan+UBSan and the valgrind end-to-end suites side by side,
 #   four tests at a time between them (E2E_SLOTS), three at most of one
 #   suite, a heavy one counting as two, never two heavy ones at once
@@ -103,16 +103,14 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 #   load tests and the soak run with fewer sockets or cycles.  valgrind's
 #   suite, the longer one, starts first and has three when ASan's is done:
 #   with two tests a suite, and three slots, its last three minutes ran
-#   two tests on a machine 29% idle (2026-12-04: 602 s; 472 s so).  Once
-#   ASan's suite is done, the sanitized unit tests and the fuzzing run
-#   beside valgrind's, which alone left half the CPU idle.
+#   two tests on a machine 29% idle (2026-12-04: 602 s; 472 s so).
 #   Sanitized tests side by side failed before (2026-12-03), each fixed:
 #   21 let its services write before their managers were back, 48's
 #   flooding tool leaked its TLS context when it saw its drop first, 26
 #   let its service read a step file half written; and valgrind's soak
 #   beside two more tests and the fuzzing missed the server's 4 s
-#   handshake deadline (so the heavy count, and the fuzzing waits for
-#   ASan's suite to end, when valgrind's soak, the costliest, is done).
+#   handshake deadline (so the heavy count, and the fuzzing moved to the
+#   builds).
 # Left out of those two: the TLS scan, which checks the TLS set-up (the
 # same in every build) and whose time bounds do not hold there, and the
 # install test, which builds and tests plain binaries of its own, and the
@@ -129,32 +127,28 @@ run_one() { start "$@"; wait_one; }
 # wait_all: every suite started is finished.
 wait_all() { while [ ${#name_of[@]} -gt 0 ]; do wait_one; done; }
 
-# The builds only compile: at nice 19 they take what the timed suites
-# leave of the CPU (the unit tests' 1 s windows, the plain end-to-end
-# suite's bounds), which wait more than they compute.
-start unit 'Synthesis:' build/tests/unit --jobs 2
+run_one unit 'Synthesis:' build/tests/unit --jobs 2
 # gcc and clang, -Werror, each into build-warn-CC/.
-start warnings '^warnings: ' nice -n 19 make --no-print-directory check-warnings
-start asan-build '' nice -n 19 make --no-print-directory -j2 BUILD=build-asan OPT="-O1 -g" \
-	SAN="$SAN" all tools build-asan/tests/unit
-until ended unit; do wait_one; done
-E2E_JOBS=2 start e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
+start warnings '^warnings: ' make --no-print-directory check-warnings
+# About a minute of fuzzing: 15 s for each of the four targets.
+start fuzz '^fuzz_' make --no-print-directory fuzz FUZZ_SECONDS=15
+start asan-build '' make --no-print-directory -j2 BUILD=build-asan OPT="-O1 -g" SAN="$SAN" \
+	all tools build-asan/tests/unit
+until ended asan-build; do wait_one; done
+if done_ok asan-build; then
+	start asan-unit 'Synthesis:' build-asan/tests/unit --jobs 2
+else
+	failed+=(asan-unit asan-e2e)
+fi
 wait_all
-done_ok asan-build || failed+=(asan-unit asan-e2e)
+E2E_JOBS=2 run_one e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
 export E2E_HEAVY_LOCK=$LOGS/heavy.lock E2E_SLOTS=$LOGS/slot E2E_SLOT_COUNT=4
 E2E_JOBS=3 CMAPP_SLOW=1 start valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \
 	make --no-print-directory check-valgrind E2E_TESTS="${SLOW_TESTS[*]}"
 if done_ok asan-build; then
 	E2E_JOBS=3 CMAPP_SLOW=1 start asan-e2e '[0-9]+ passed, [0-9]+ failed' \
 		tests/e2e.sh build-asan "${SLOW_TESTS[@]}"
-	# The two suites keep both cores busy until ASan's ends; valgrind's
-	# then runs alone, about half of the CPU idle: the sanitized unit
-	# tests and the fuzzing fill it.
-	until ended asan-e2e; do wait_one; done
-	start asan-unit 'Synthesis:' build-asan/tests/unit --jobs 2
 fi
-# About a minute of fuzzing: 15 s for each of the four targets.
-start fuzz '^fuzz_' make --no-print-directory fuzz FUZZ_SECONDS=15
 wait_all
 
 echo
