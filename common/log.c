@@ -36,7 +36,7 @@ static struct {
 	char		 path[PATH_MAX];
 	struct slog	 sl;		/* syslog, waited for briefly */
 } L = { "cmapp", 1, 0, -1, "", { .ident = "cmapp", .path = SLOG_PATH,
-    .fd = -1, .wait_ms = SLOG_WAIT_MS } };
+    .fd = -1, .wait_ms = SLOG_WAIT_MS, .allow = SLOG_WAIT_MS } };
 
 void
 log_init(const char *ident, int to_stderr, int debug)

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * slog.c: syslog records that wait for syslog SLOG_WAIT_MS at most, for
- * every program of cmapp.  glibc's syslog(3) sends on a blocking socket:
+ * slog.c: syslog records that wait for syslog SLOG_WAIT_MS a second at most,
+ * for every program of cmapp.  glibc's syslog(3) sends on a blocking socket:
  * once syslog stops reading (journald hung on a slow disk, or restarting)
  * and its queue is full, the caller blocks until it reads again.  A
  * cmappserver blocked so serves no manager, whose -cmappserver_timeout
  * then runs out and fails the package over; a monitor blocked so neither
- * fails nor stops.  Here a full queue is waited for SLOG_WAIT_MS at most:
- * a syslog that reads (its queue holds 10 records where systemd does not
- * raise the sysctl net.unix.max_dgram_qlen) gets every record of a burst.
- * Once such a wait ran out, syslog is taken as stalled, and a record it
- * cannot take at once is dropped without waiting, until one goes through.
+ * fails nor stops.  Here a full queue is waited for, but SLOG_WAIT_MS in
+ * a second at most: a syslog that reads (its queue holds 10 records where
+ * systemd does not raise the sysctl net.unix.max_dgram_qlen) gets every
+ * record of a burst, as it makes room in microseconds; one that stopped,
+ * or reads a record now and then, costs a tenth of the time at most, and
+ * the records it has no room for are dropped.
  * What was dropped is counted, and the count is sent, as a record of its
  * own, before the next record that goes through.  The records are those
  * glibc sends (daemon facility, the pid after the ident), so syslog files
@@ -72,7 +73,8 @@ slog_open_at(struct slog *s, const char *ident, const char *path)
 	s->stream = 0;
 	s->dropped = 0;
 	s->wait_ms = SLOG_WAIT_MS;
-	s->stalled = 0;
+	s->allow = s->wait_ms;
+	s->last = now_ms();
 	(void)slog_connect(s);
 }
 
@@ -105,37 +107,49 @@ slog_format(char *buf, size_t len, int pri, long when, const char *ident,
 	return (size_t)n < len ? (size_t)n : len - 1;
 }
 
+/* Waits for room in syslog's queue, within what it may wait: wait_ms
+ * every second, accrued as time passes (a wait included) up to wait_ms,
+ * so that waits take a tenth of the time at most.  1 room (or an error
+ * for send to tell), 0 none in time. */
+static int
+slog_wait(struct slog *s)
+{
+	struct pollfd	pfd = { .fd = s->fd, .events = POLLOUT };
+	int64_t		t0 = now_ms(), gain;
+	int		r;
+
+	if ((gain = (t0 - s->last) * s->wait_ms / 1000) > 0) {
+		s->allow = s->allow + gain < s->wait_ms ? s->allow + gain :
+		    s->wait_ms;
+		s->last = t0;
+	}
+	if (s->allow <= 0)
+		return 0;
+	r = poll(&pfd, 1, (int)s->allow);
+	s->allow -= now_ms() - t0;
+	if (r < 0)
+		return errno == EINTR;
+	return r > 0 && (pfd.revents & (POLLOUT | POLLERR | POLLHUP)) != 0;
+}
+
 /* 1 sent, 0 syslog is not reading (or cannot be reached), -1 the socket
  * is broken (syslog restarted: a new one may take it). */
 static int
 slog_put(struct slog *s, const char *rec, size_t n)
 {
-	struct pollfd	pfd = { .fd = s->fd, .events = POLLOUT };
-	int64_t		end = 0, left;
-	ssize_t		r;
+	ssize_t	r;
 
 	for (;;) {
 		/* A stream record ends with its NUL, as glibc frames it. */
 		r = send(s->fd, rec, n + (size_t)s->stream, MSG_DONTWAIT |
 		    MSG_NOSIGNAL);
-		if (r == (ssize_t)(n + (size_t)s->stream)) {
-			s->stalled = 0;
+		if (r == (ssize_t)(n + (size_t)s->stream))
 			return 1;
-		}
 		if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != ENOBUFS))
 			break;
-		if (s->stalled)
+		if (!slog_wait(s))
 			return 0;
-		/* At most wait_ms in all: room that a reader makes ends a
-		 * wait at once. */
-		if (end == 0)
-			end = now_ms() + s->wait_ms;
-		if ((left = end - now_ms()) <= 0 ||
-		    (poll(&pfd, 1, (int)left) == 0)) {
-			s->stalled = 1;
-			return 0;
-		}
 	}
 	/* Elsewhere, or part of a stream record: the framing is lost. */
 	slog_close(s);

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * slog.h: syslog records that wait for syslog 100 ms at most.  See slog.c.
+ * slog.h: syslog records that wait for syslog 100 ms a second at most.  See
+ * slog.c.
  */
 #ifndef CMAPP_SLOG_H
 #define CMAPP_SLOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SLOG_PATH	"/dev/log"	/* glibc's _PATH_LOG */
 #define SLOG_MSG_MAX	8192		/* bytes of a record's message */
-#define SLOG_WAIT_MS	100		/* for room in syslog's queue */
+#define SLOG_WAIT_MS	100		/* for room in syslog's queue, a second */
 
 struct slog {
 	const char	*ident;
@@ -18,7 +20,8 @@ struct slog {
 	int		 stream;	/* a SOCK_STREAM /dev/log */
 	unsigned long	 dropped;	/* not sent since the last count */
 	int		 wait_ms;	/* SLOG_WAIT_MS, but in tests */
-	int		 stalled;	/* a wait ran out; no more until a send */
+	int64_t		 allow;		/* ms it may wait now */
+	int64_t		 last;		/* ms: when allow last grew */
 };
 
 /* Sets s up for ident (daemon facility, with the pid) and connects. */
