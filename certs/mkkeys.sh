@@ -112,6 +112,11 @@ pair() {
 # days more (saying so), else 1 (saying why, if it was there).
 keep() {
 	[ -s "$1" ] && [ -s "$2" ] || return 1
+	# One that openssl cannot read (a keytool trustStore) is kept as is.
+	if ! openssl x509 -noout -in "$2" >/dev/null 2>&1; then
+		echo "reusing $1 ($2 is no PEM certificate: its expiry not checked)"
+		return 0
+	fi
 	if ! openssl x509 -noout -checkend $((30 * 86400)) -in "$2" >/dev/null 2>&1; then
 		echo "renewing $1: its certificate expires within 30 days"
 		return 1
@@ -119,8 +124,11 @@ keep() {
 	echo "reusing $1 (remove it for a new pair)"
 }
 
-keep "$out/host/client.private" "$out/host/client.public" ||
+renewed=
+keep "$out/host/client.private" "$out/host/client.public" || {
 	pair cmappmgr clientpw "$out/host/client.private" "$out/host/client.public"
+	renewed=1
+}
 
 for g in "$@"; do
 	mkdir -p "$out/$g"
@@ -148,6 +156,20 @@ trustStorePassword=
 EOF
 	chmod 600 "$out/$g/cmappserver.conf"
 done
+
+# A new client pair: every guest made before, named today or not, must
+# trust its certificate, or refuse the hosts from then on.
+others=
+if [ -n "$renewed" ]; then
+	for f in "$out"/host/server_*.public; do
+		[ -e "$f" ] || continue
+		g=${f##*/server_}; g=${g%.public}
+		case " $* " in *" $g "*) continue ;; esac
+		[ -d "$out/$g" ] || continue
+		cp "$out/host/client.public" "$out/$g/client.public"
+		others="$others $g"
+	done
+fi
 
 d=$hdir; [ "$in_place" = 1 ] && d=$out/host
 {
@@ -186,4 +208,8 @@ for g in "$@"; do
 	fi
 	echo "  scp -p $out/$g/server.private $out/$g/client.public root@$g:$gdir/"
 	echo "  scp -p $out/$g/cmappserver.conf root@$g:/opt/hp/cmappserver/cmappserver.conf"
+done
+for g in $others; do
+	echo "In the VM guest $g (the hosts' certificate is new), from here:"
+	echo "  scp -p $out/$g/client.public root@$g:$gdir/"
 done

@@ -53,12 +53,20 @@ rm "$T/d/localhost/server.private"
 [ "$(fp "$T/d/host/server_localhost.public")" != "$before" ] ||
 	fail "a removed private file did not make a new pair"
 # A certificate that expires within 30 days: made anew, the run says why.
-"$TOP/certs/mkkeys.sh" -o "$T/s" -days 20 localhost >/dev/null 2>&1 || fail "mkkeys.sh -days 20"
+"$TOP/certs/mkkeys.sh" -o "$T/s" -days 20 localhost vm2 >/dev/null 2>&1 || fail "mkkeys.sh -days 20"
 short=$(fp "$T/s/host/server_localhost.public")
 "$TOP/certs/mkkeys.sh" -o "$T/s" localhost >"$T/out7" 2>&1 || fail "mkkeys.sh after -days 20" "$T/out7"
 expect_grep "^renewing $T/s/localhost/server\.private: its certificate expires within 30 days$" "$T/out7"
 expect_grep "^renewing $T/s/host/client\.private: its certificate expires within 30 days$" "$T/out7"
 [ "$(fp "$T/s/host/server_localhost.public")" != "$short" ] || fail "a short-lived pair was reused"
+# The new client certificate goes to vm2 too, though not named this time.
+expect_eq "$(fp "$T/s/vm2/client.public")" "$(fp "$T/s/host/client.public")" "vm2's copy of the new client certificate"
+expect_grep "^  scp -p $T/s/vm2/client\.public root@vm2:/opt/hp/cmappserver/$" "$T/out7"
+# A certificate openssl cannot read (a keytool trustStore) is kept.
+printf 'not PEM\n' >"$T/s/host/server_vm2.public"
+"$TOP/certs/mkkeys.sh" -o "$T/s" vm2 >"$T/out8" 2>&1 || fail "mkkeys.sh with a non-PEM certificate" "$T/out8"
+expect_grep "^reusing $T/s/vm2/server\.private ($T/s/host/server_vm2\.public is no PEM certificate: its expiry not checked)$" "$T/out8"
+expect_eq "$(cat "$T/s/host/server_vm2.public")" "not PEM" "the kept non-PEM certificate"
 
 echo "--- -in_place: the files where they were made"
 "$TOP/certs/mkkeys.sh" -in_place -o "$T/p" localhost >"$T/out3" 2>&1 || fail "mkkeys.sh -in_place" "$T/out3"
