@@ -368,6 +368,16 @@ open_socket(struct net *n, char *why, size_t len)
  * ours on its own link: fe80::1 here on lan1 is not the peer fe80::1 on
  * lan0 (nor is 169.254.x.y).
  */
+/* Whether name, an IPv4 address's label (lan0, or lan0:1), is on --lan. */
+static int
+on_lan(const struct net *n, const char *name)
+{
+	size_t	k = strlen(n->lan);
+
+	return strncmp(name, n->lan, k) == 0 &&
+	    (name[k] == '\0' || name[k] == ':');
+}
+
 static int
 own_address(const struct net *n, char *ifname, size_t len)
 {
@@ -390,7 +400,7 @@ own_address(const struct net *n, char *ifname, size_t len)
 		    a->ifa_addr->sa_family != n->dst.ss_family)
 			continue;
 		if (link_local && (n->v6 ? if_nametoindex(a->ifa_name) !=
-		    d6->sin6_scope_id : strcmp(a->ifa_name, n->lan) != 0))
+		    d6->sin6_scope_id : !on_lan(n, a->ifa_name)))
 			continue;
 		if (n->v6)
 			found = memcmp(&((const struct sockaddr_in6 *)
