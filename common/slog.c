@@ -129,7 +129,7 @@ slog_wait(struct slog *s)
 	s->allow -= now_ms() - t0;
 	if (r < 0)
 		return errno == EINTR;
-	return r > 0 && (pfd.revents & (POLLOUT | POLLERR | POLLHUP)) != 0;
+	return r > 0 && (pfd.revents & POLLOUT) != 0;
 }
 
 /* 1 sent, 0 syslog is not reading (or cannot be reached), -1 the socket
@@ -145,8 +145,10 @@ slog_put(struct slog *s, const char *rec, size_t n)
 		    MSG_NOSIGNAL);
 		if (r == (ssize_t)(n + (size_t)s->stream))
 			return 1;
-		if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
-		    errno != ENOBUFS))
+		/* ENOBUFS: the kernel is short of memory; no wait helps. */
+		if (r < 0 && errno == ENOBUFS)
+			return 0;
+		if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
 			break;
 		if (!slog_wait(s))
 			return 0;
