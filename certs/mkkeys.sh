@@ -21,8 +21,9 @@
 # client.public among all hosts; so is each guest's pair, so that a run
 # that adds a guest leaves the others' keys as every host pins them.  A
 # pair whose certificate expires within 30 days (when both sides start
-# warning) is made anew, as is one whose private file was removed.  Keys are ECDSA P-256;
-# -pkcs12 writes the keyStores as PKCS#12, which keytool can read too.
+# warning) is made anew, as is one whose private file was removed.  Keys
+# are ECDSA P-256; -pkcs12 writes the keyStores as PKCS#12, which keytool
+# can read too.
 # The confs are written 0600: a key password set there later stays the
 # owner's, also in the copies that cp -p makes.
 set -eu

@@ -118,15 +118,6 @@ refuse(char *err, size_t errlen, int r, const char *why)
 	return r;
 }
 
-/*
- * Certificates of a PEM buffer, in file order.  NULL, with the reason in
- * err, when there are none, too many, or one is damaged: a file cut off
- * mid-certificate (a copy that ran out of space) must not quietly trust
- * only the certificates before the cut.  The reader's end is the one clean
- * ending: no further BEGIN line.  A damaged block of another kind (a PGP
- * signature after the certificates) is skipped as before, when every
- * certificate's BEGIN line was read.
- */
 /* The BEGIN lines of certificates in buf, as PEM_read_bio_X509 takes them. */
 static int
 pem_cert_lines(const unsigned char *buf, size_t len)
@@ -148,6 +139,15 @@ pem_cert_lines(const unsigned char *buf, size_t len)
 	return count;
 }
 
+/*
+ * Certificates of a PEM buffer, in file order.  NULL, with the reason in
+ * err, when there are none, too many, or one is damaged: a file cut off
+ * mid-certificate (a copy that ran out of space) must not quietly trust
+ * only the certificates before the cut.  The reader's end is the one clean
+ * ending: no further BEGIN line.  A damaged block of another kind (a PGP
+ * signature after the certificates) is skipped as before, when every
+ * certificate's BEGIN line was read.
+ */
 static STACK_OF(X509) *
 pem_certs(const unsigned char *buf, size_t len, char *err, size_t errlen)
 {

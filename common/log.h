@@ -12,7 +12,7 @@
 
 void	log_init(const char *ident, int to_stderr, int debug);
 void	log_set_stderr(int to_stderr);
-/* Whether syslog's socket, /dev/log, accepts a connection now. */
+/* Whether log_init's connection to syslog (/dev/log) is up. */
 int	log_syslog_reachable(void);
 /*
  * log_set_file: from now on messages go to path (appended, created 0640,

@@ -109,8 +109,8 @@ slog_format(char *buf, size_t len, int pri, long when, const char *ident,
 
 /* Waits for room in syslog's queue, within what it may wait: wait_ms
  * every second, accrued as time passes (a wait included) up to wait_ms,
- * so that waits take a tenth of the time at most.  1 room (or an error
- * for send to tell), 0 none in time. */
+ * so that waits take a tenth of the time at most.  1 room (or a wait
+ * cut short by a signal: send tries again), 0 none in time. */
 static int
 slog_wait(struct slog *s)
 {

@@ -359,6 +359,17 @@ open_socket(struct net *n, char *why, size_t len)
 	return 0;
 }
 
+/* Whether name, an address's interface or IPv4 label (lan0, lan0:1), is
+ * on the interface link. */
+static int
+on_link(const char *name, const char *link)
+{
+	size_t	k = strlen(link);
+
+	return strncmp(name, link, k) == 0 &&
+	    (name[k] == '\0' || name[k] == ':');
+}
+
 /*
  * The interface holding dst as one of this guest's own addresses, in
  * ifname; 0 if none holds it (or lan is a loopback, where everything is
@@ -368,27 +379,21 @@ open_socket(struct net *n, char *why, size_t len)
  * ours on its own link: fe80::1 here on lan1 is not the peer fe80::1 on
  * lan0 (nor is 169.254.x.y).
  */
-/* Whether name, an IPv4 address's label (lan0, or lan0:1), is on --lan. */
-static int
-on_lan(const struct net *n, const char *name)
-{
-	size_t	k = strlen(n->lan);
-
-	return strncmp(name, n->lan, k) == 0 &&
-	    (name[k] == '\0' || name[k] == ':');
-}
-
 static int
 own_address(const struct net *n, char *ifname, size_t len)
 {
 	const struct sockaddr_in6	*d6 = (const void *)&n->dst;
 	const struct sockaddr_in	*d4 = (const void *)&n->dst;
 	struct ifaddrs			*all, *a;
-	int				 found = 0, link_local;
+	char				 scope[IF_NAMESIZE];
+	const char			*link = NULL;	/* link-local: its link */
+	int				 found = 0;
 
-	link_local = n->v6 ? IN6_IS_ADDR_LINKLOCAL(&d6->sin6_addr) :
-	    (ntohl(d4->sin_addr.s_addr) & 0xffff0000U) == 0xa9fe0000U;
-
+	if (n->v6 ? IN6_IS_ADDR_LINKLOCAL(&d6->sin6_addr) :
+	    (ntohl(d4->sin_addr.s_addr) & 0xffff0000U) == 0xa9fe0000U)
+		link = !n->v6 ? n->lan :
+		    if_indextoname(d6->sin6_scope_id, scope) != NULL ? scope :
+		    "";
 	if (getifaddrs(&all) < 0)
 		return -errno;
 	for (a = all; a != NULL; a = a->ifa_next)
@@ -399,8 +404,7 @@ own_address(const struct net *n, char *ifname, size_t len)
 		if (a->ifa_addr == NULL ||
 		    a->ifa_addr->sa_family != n->dst.ss_family)
 			continue;
-		if (link_local && (n->v6 ? if_nametoindex(a->ifa_name) !=
-		    d6->sin6_scope_id : !on_lan(n, a->ifa_name)))
+		if (link != NULL && !on_link(a->ifa_name, link))
 			continue;
 		if (n->v6)
 			found = memcmp(&((const struct sockaddr_in6 *)
