@@ -202,3 +202,48 @@ Test(slog, no_syslog_counts_without_error)
 	slog_close(&s);
 	close(fd);
 }
+
+/* An old syslogd's stream /dev/log, as glibc falls back to it: each record
+ * ends with its NUL, and a stream that stops reading drops and counts as
+ * a datagram one does, without blocking the sender. */
+Test(slog, a_stream_syslog_gets_nul_framed_records, .timeout = 20)
+{
+	struct sockaddr_un	sa = { .sun_family = AF_UNIX };
+	struct slog		s;
+	char			buf[512], *m;
+	ssize_t			n;
+	unsigned long		sent = 0;
+	int			lfd, fd;
+
+	strcpy(sa.sun_path, path);
+	cr_assert_geq(lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(lfd, 1), 0);
+	slog_open_at(&s, "x", path);
+	cr_assert_geq(s.fd, 0);
+	cr_assert_eq(s.stream, 1);
+	cr_assert_geq(fd = accept(lfd, NULL, NULL), 0);
+	slog_send(&s, LOG_ERR, "one");
+	slog_send(&s, LOG_ERR, "two");
+	cr_assert_gt(n = recv(fd, buf, sizeof(buf) - 1, 0), 0);
+	buf[n] = '\0';
+	cr_assert_not_null(m = strstr(buf, "]: "), "%s", buf);
+	cr_assert_str_eq(m + 3, "one");
+	m += strlen(m) + 1;	/* past the record's NUL */
+	cr_assert_lt(m - buf, n, "one record of two came: %s", buf);
+	cr_assert_not_null(m = strstr(m, "]: "));
+	cr_assert_str_eq(m + 3, "two");
+	cr_assert_eq((size_t)(m + 3 + 4 - buf), (size_t)n, "more than two "
+	    "records, or no NUL after the second");
+
+	s.wait_ms = 100;
+	while (s.dropped == 0 && sent < 1000000) {
+		slog_send(&s, LOG_INFO, "filler");
+		sent++;
+	}
+	cr_assert_gt(s.dropped, 0, "%lu records and none dropped", sent);
+	cr_assert_geq(s.fd, 0, "a full stream is not a broken one");
+	slog_close(&s);
+	close(fd);
+	close(lfd);
+}
