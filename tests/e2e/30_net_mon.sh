@@ -178,6 +178,33 @@ wait_exit $MGR 15 || fail "did not end"
 expect_eq "$RC" 2 "exit status for a bridge port"
 expect_grep "cmapp_net_mon\[[0-9]*\]: --lan lanb0 is a port of bridge brg0: the replies to its pings arrive on brg0; give --lan brg0" "$T/port.err"
 
+echo "--- a bond's slave is refused, a VRF's is not (sysfs as the kernel shows them)"
+# This kernel has no bonding, team, OVS or VRF module: the monitor, run by
+# hand, sees lan0's sysfs directory replaced (in a mount namespace of its
+# own) by one whose "master" link is what those drivers make: a bond0
+# beside it, or a VRF device whose uevent says DEVTYPE=vrf.
+F=$T/fakesys
+mkdir -p "$F/lan0" "$F/vrf-blue"
+ln -s ../bond0 "$F/lan0/master"
+printf 'DEVTYPE=vrf\nINTERFACE=vrf-blue\nIFINDEX=9\n' >"$F/vrf-blue/uevent"
+# fake_master ERRFILE ARGS...: cmapp_net_mon in the guest, lan0's sysfs faked.
+fake_master() {
+	local err=$1
+	shift
+	ip netns exec "$NS_G" unshare -m sh -c 'mount --bind "$0" /sys/class/net/lan0 &&
+		exec "$@"' "$F/lan0" timeout 6 "$BIN/cmapp_net_mon" "$@" 2>"$err"
+}
+fake_master "$T/bond.err" --lan lan0 --ip 10.232.0.1
+expect_eq $? 2 "exit status for a bond's slave"
+expect_grep "^cmapp_net_mon: --lan lan0 is enslaved to bond0 (a bond, a team or Open vSwitch): the replies to its pings arrive there; give the interface that holds this guest's address on that LAN$" "$T/bond.err"
+ln -sfn "$F/vrf-blue" "$F/lan0/master"
+# A VRF's slave is watched: it pings until timeout(1) stops it.
+fake_master "$T/vrf.err" --lan lan0 --ip 10.232.0.1 --guest_logfile "$T/vrf.log" \
+	--log_level 2 --polling_interval 1
+expect_eq $? 124 "exit status of a VRF slave's monitor (timeout(1) stopped it)"
+expect_grep "reply from 10.232.0.1" "$T/vrf.log"
+expect_no_grep "enslaved\|vrf-blue" "$T/vrf.err"
+
 echo "--- a peer's link-local address is no own one, though this guest has it on another link"
 ip -n "$NS_P" addr add fe80::99/64 dev p0 nodad
 ip -n "$NS_G" addr add fe80::99/64 dev lanb1 nodad
