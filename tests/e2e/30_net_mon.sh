@@ -165,6 +165,14 @@ for a in 10.232.0.2 fd00:232::2; do
 	expect_eq "$RC" 2 "exit status for --ip $a, lan0's own"
 	expect_grep "cmapp_net_mon\[[0-9]*\]: --ip $a is this guest's own address (on lan0): its pings never leave the guest" "$T/own.err"
 done
+# An IPv4 link-local address counts on its link only, and a label
+# (lan0:1, as ifconfig's aliases) is on its interface.
+ip -n "$NS_G" addr add 169.254.7.7/16 dev lan0 label lan0:1
+host_mgr own "$BIN/cmapp_net_mon" --lan lan0 --ip 169.254.7.7
+wait_exit $MGR 15 || fail "did not end"
+expect_eq "$RC" 2 "exit status for --ip 169.254.7.7, lan0:1's own"
+expect_grep "cmapp_net_mon\[[0-9]*\]: --ip 169.254.7.7 is this guest's own address (on lan0:1): its pings never leave the guest" "$T/own.err"
+ip -n "$NS_G" addr del 169.254.7.7/16 dev lan0
 
 echo "--- a bridge port is a usage error that names its bridge"
 # Its replies come up the stack on the bridge: a socket bound to the port
