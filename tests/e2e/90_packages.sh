@@ -19,7 +19,8 @@
 # leaves them purged, its keys and files removed (its EXIT trap, also on
 # failure).  No systemd as pid 1 here: the SysV path of the maintainer
 # scripts (update-rc.d, invoke-rc.d, /etc/init.d/cmappserver) is the one
-# tested; the systemd one is debhelper's.  invoke-rc.d acts only in a
+# tested for real; on the systemd one, which is debhelper's, the
+# postinst's own hint is tested with stubs of systemd's commands.  invoke-rc.d acts only in a
 # known runlevel, or where policy-rc.d allows it: dpkg runs in a mount
 # namespace of its own where policy-rc.d allows cmappserver alone (a
 # container's denies every start, and runlevel says "unknown"), or, with
@@ -295,6 +296,45 @@ pkgdo dpkg -i "$T/v1/cmapp-guest_"*.deb >"$T/i3.log" 2>&1 || fail "dpkg -i witho
 expect_grep "cmapp-guest: cmappserver is not running; it needs its key files" "$T/i3.log"
 expect_eq "$(dpkg-query -W -f='${Status}' cmapp-guest)" "install ok installed" "cmapp-guest installed without keys"
 listening 5315 && fail "something listens on 5315 without keys"
+
+# --- The same postinst where systemd runs: debhelper's snippets start the
+# unit with "|| true", so the hint comes from the postinst's own check of
+# the enabled unit, with systemd's commands.  No systemd runs here: the
+# installed postinst runs in a mount namespace whose /run has
+# /run/systemd/system, with systemctl, deb-systemd-helper and
+# deb-systemd-invoke stubs first in PATH that log their calls (systemctl
+# answers is-enabled and is-active of cmappserver as told, and of the rest
+# as a booted systemd: yes), and policy-rc.d as pkgdo sets it.
+FAKE=$T/fakesd
+mkdir -p "$FAKE"
+for c in systemctl deb-systemd-helper deb-systemd-invoke; do
+	cat >"$FAKE/$c" <<EOF
+#!/bin/sh
+echo "$c \$*" >>"$T/fakesd.log"
+case "$c \$*" in
+*is-enabled*cmappserver.service*) exit \$ENABLED ;;
+*is-active*cmappserver.service*) exit \$ACTIVE ;;
+esac
+exit 0
+EOF
+	chmod +x "$FAKE/$c"
+done
+# sd_postinst ENABLED ACTIVE LOG: the postinst's configure of a new install.
+sd_postinst() {
+	: >"$T/fakesd.log"
+	ENABLED=$1 ACTIVE=$2 PATH=$FAKE:$PATH pkgdo sh -c \
+		'mount -t tmpfs cmapp-test /run && mkdir -p /run/systemd/system &&
+		 exec /var/lib/dpkg/info/cmapp-guest.postinst configure' >"$3" 2>&1
+}
+sd_postinst 0 3 "$T/sd1.log" || fail "the postinst failed where systemd runs" "$T/sd1.log" "$T/fakesd.log"
+expect_grep "deb-systemd-invoke start cmappserver.service" "$T/fakesd.log" "the snippets' start"
+expect_grep "^cmapp-guest: cmappserver is not running; it needs its key files /opt/hp/cmappserver/server.private and client.public (cmapp_mkkeys, README \"Make the keys\") and port 5315 free; then: systemctl start cmappserver (journalctl -u cmappserver says why it failed)$" "$T/sd1.log"
+expect_eq "$(grep -c . "$T/sd1.log")" 1 "lines of the postinst where systemd runs, the unit enabled and failed" "$T/sd1.log"
+# Active, or disabled by the admin: no hint.
+sd_postinst 0 0 "$T/sd2.log" || fail "the postinst failed, the unit active" "$T/sd2.log"
+expect_no_grep "is not running" "$T/sd2.log" "the unit active"
+sd_postinst 1 3 "$T/sd3.log" || fail "the postinst failed, the unit disabled" "$T/sd3.log"
+expect_no_grep "is not running" "$T/sd3.log" "the unit disabled"
 pkgdo dpkg --purge cmapp-guest >"$T/purge2.log" 2>&1 || fail "second purge failed" "$T/purge2.log"
 expect_grep "cmapp-guest: purged the confs; no key files were in $APP" "$T/purge2.log"
 [ ! -e $APP ] || fail "$APP left after purging an install without keys" <(ls -la $APP)
