@@ -109,3 +109,25 @@ expect "cmappserver starts again" start_server
 for c in "$cmd" "$cmdg"; do
 	mgr_cmd -t 5 -stop -service $c >"$T/stop.out" 2>&1 || fail "cmappmgr -stop of $c" "$T/stop.out"
 done
+
+# --- The application's end seen by the waiter (its exit; the guest's
+# shutdown, whose -stop_all ends it), then the guest silent: the stop that
+# recovery begins with succeeds at once, without domain; a failed one
+# would have the host fenced.
+cmd=$(app h 3) cmdi=$(app i 0)
+agent start h "$cmd"; expect_eq $? 0 "start of h" "$T/h.start"
+agent start i "$cmdi"; expect_eq $? 0 "start of i" "$T/i.start"
+go h
+expect_wait 5 "the waiter of h records the end" test -s "$STATE/h/ended"
+"$BIN/cmappserver" -stop_all -rundir "$T/run" >"$T/stop_all.out" 2>&1 || fail "cmappserver -stop_all" "$T/stop_all.out"
+expect_wait 5 "the waiter of i records the end" test -s "$STATE/i/ended"
+stop_server
+t0=$(ms)
+agent stop h "$cmd"
+expect_eq $? 0 "stop of h, which exited 3, the guest silent" "$T/h.stop"
+expect_grep "stop: the application already ended in localhost (exit code 3): nothing to stop" "$T/h.stop"
+agent stop i "$cmdi"
+expect_eq $? 0 "stop of i, ended by the guest's -stop_all, the guest silent" "$T/i.stop"
+expect_grep "stop: the application already ended in localhost (.*): nothing to stop" "$T/i.stop"
+[ $(($(ms) - t0)) -lt 3000 ] || fail "the two stops took $(($(ms) - t0)) ms"
+[ ! -e "$STATE/h" ] && [ ! -e "$STATE/i" ] || fail "state left after the stops" <(ls -R "$STATE")
