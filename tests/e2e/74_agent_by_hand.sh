@@ -91,6 +91,20 @@ cmd=$(app f 0) cmdg=$(app g 0)
 agent start f "$cmd"; expect_eq $? 0 "start of f" "$T/f.start"
 agent start g "$cmdg"; expect_eq $? 0 "start of g" "$T/g.start"
 stop_server
+# A probe where no waiter ran does not wait for the silent guest (at a
+# cluster's start, or on a host the VM does not run on, it is the usual
+# case, and cmappserver_timeout may be minutes); a recurring monitor that
+# asks it gives up within Pacemaker's timeout for it, with its reason.
+t0=$(ms)
+agent monitor p "$cmd" OCF_RESKEY_CRM_meta_interval=0 OCF_RESKEY_CRM_meta_timeout=20000 OCF_RESKEY_cmappserver_timeout=240
+expect_eq $? 7 "a probe where no waiter ran, the guest silent" "$T/p.monitor"
+[ $(($(ms) - t0)) -lt 2000 ] || fail "the probe took $(($(ms) - t0)) ms" "$T/p.monitor"
+t0=$(ms)
+agent monitor p "$cmd" OCF_RESKEY_CRM_meta_interval=30000 OCF_RESKEY_CRM_meta_timeout=6000 OCF_RESKEY_cmappserver_timeout=240
+expect_eq $? 1 "a recurring monitor where no waiter ran, the guest silent" "$T/p.monitor"
+t=$(($(ms) - t0))
+[ "$t" -ge 2500 ] && [ "$t" -lt 5500 ] || fail "the monitor with a 6 s timeout took $t ms" "$T/p.monitor"
+expect_grep "ocf-exit-reason:guest localhost: no answer from localhost within 3 s" "$T/p.monitor"
 agent stop f "$cmd" OCF_RESKEY_domain=vm1 VIRSH_STATE=running PATH="$T/bin:$PATH"
 expect_eq $? 1 "stop of f, the guest silent, its domain running" "$T/f.stop"
 expect_grep "ocf-exit-reason:guest localhost: Could not connect to the node localhost" "$T/f.stop"
