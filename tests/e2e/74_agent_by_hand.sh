@@ -105,6 +105,20 @@ expect_eq $? 1 "a recurring monitor where no waiter ran, the guest silent" "$T/p
 t=$(($(ms) - t0))
 [ "$t" -ge 2500 ] && [ "$t" -lt 5500 ] || fail "the monitor with a 6 s timeout took $t ms" "$T/p.monitor"
 expect_grep "ocf-exit-reason:guest localhost: no answer from localhost within 3 s" "$T/p.monitor"
+# domain where virsh is not installed: validate-all says so, and a stop
+# warns that it asks the guest.
+if command -v virsh >/dev/null; then
+	echo "figures: virsh is installed here: domain without virsh not tested"
+else
+	agent validate-all f "$cmd" OCF_RESKEY_domain=vm1
+	expect_eq $? 5 "validate-all with domain, no virsh (OCF_ERR_INSTALLED)" "$T/f.validate-all"
+	expect_grep "ocf-exit-reason:domain vm1 is set, but virsh is not installed here (Debian: libvirt-clients)" "$T/f.validate-all"
+	agent stop f "$cmd" OCF_RESKEY_domain=vm1 OCF_RESKEY_cmappserver_timeout=1
+	expect_eq $? 1 "stop of f, the guest silent, domain set, no virsh" "$T/f.stop"
+	expect_grep "domain vm1 is set, but virsh is not installed here: asking the guest" "$T/f.stop"
+fi
+agent validate-all f "$cmd" OCF_RESKEY_domain=vm1 PATH="$T/bin:$PATH"
+expect_eq $? 0 "validate-all with domain and virsh" "$T/f.validate-all"
 agent stop f "$cmd" OCF_RESKEY_domain=vm1 VIRSH_STATE=running PATH="$T/bin:$PATH"
 expect_eq $? 1 "stop of f, the guest silent, its domain running" "$T/f.stop"
 expect_grep "ocf-exit-reason:guest localhost: Could not connect to the node localhost" "$T/f.stop"
