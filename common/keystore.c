@@ -452,6 +452,11 @@ keystore_parse_trust(const unsigned char *buf, size_t len,
 		return refuse(err, errlen, -EFBIG, "file too large");
 	switch (detect(buf, len)) {
 	case K_PEM:
+		/* cmapp_mkkeys's client.private named by mistake: it would
+		 * trust this side's own certificate, not the other side's. */
+		if (memmem(buf, len, "PRIVATE KEY-----", 16) != NULL)
+			return refuse(err, errlen, -EINVAL,
+			    KEYSTORE_PRIVATE_AS_TRUST);
 		if ((sk = pem_certs(buf, len, err, errlen)) == NULL)
 			return -EINVAL;
 		break;

@@ -36,6 +36,15 @@ MGR_CONF=$T/swap.conf mgr /bin/true 2>"$T/e3"
 expect_eq $? 1 "exit code, a keyStore as trustStore" "$T/e3"
 expect_grep "cannot read trustStore $T/p12/host/client\.private: a private keyStore (it holds a private key), where a trustStore is expected" "$T/e3"
 expect_no_grep "bad password" "$T/e3"
+# The same with the PEM that cmapp_mkkeys writes by default, as -check
+# (and validate-all) sees it before any connection.
+cat >"$T/swap2.conf" <<EOC
+keyStore=$KEYS/host/client.private
+trustStore=localhost:$KEYS/host/client.private
+EOC
+"$BIN/cmappmgr" -node localhost -conf "$T/swap2.conf" -check -service /bin/true >"$T/o5" 2>"$T/e5"
+expect_eq $? 1 "cmappmgr -check's exit code, a PEM keyStore as trustStore" "$T/e5"
+expect_grep "cannot read trustStore $KEYS/host/client\.private: a private keyStore (it holds a private key), where a trustStore is expected" "$T/e5"
 
 echo "--- a script without #!: Exec format error, with a hint"
 printf 'echo ran-by-sh\n' >"$T/noshebang"; chmod 755 "$T/noshebang"
