@@ -414,7 +414,12 @@ main(int argc, char **argv)
 		usage_error("-stop_timeout goes with -stop only");
 	m.verb = status ? 1 : stop ? 2 : check ? 3 : 0;
 	/* A check watches nothing: ^C ends it, also in a slow lookup of a
-	 * node without a pinned trustStore (load_keys). */
+	 * node without a pinned trustStore (load_keys).  logrotate's SIGHUP
+	 * (the man page's "pkill -HUP -x cmappmgr") is for the watching
+	 * ones: a check, a verb or a listing ignores it, where its default
+	 * would end it (a stop of the cluster's agent failed so). */
+	if (check || list || status || stop)
+		signal(SIGHUP, SIG_IGN);
 	if (check)
 		mgr_hold_signals(0);
 	if (stop_timeout != NULL)

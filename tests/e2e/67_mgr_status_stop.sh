@@ -5,7 +5,7 @@
 # -stop: of a running service with a watcher attached (the watcher exits
 # 0 saying who stopped it, its exit file "stopped by WHO"; -stop says
 # "stopped: signal 15"); of one that ignores SIGTERM (-stop_timeout 1:
-# "stopped: signal 9"); of nothing ("not running"); of a kept status
+# "stopped: signal 9", also with a SIGHUP meanwhile); of nothing ("not running"); of a kept status
 # ("ended earlier: exit code 5, status collected", and -status then says
 # not running); refused by allow_command; unreachable.  Against a guest
 # of protocol version 1 (tests/tools/oldserver): -status, -stop and
@@ -65,6 +65,16 @@ verb stop_kill 0 'stopped: signal 9' -stop -stop_timeout 1 -service /bin/sh -c "
 dt=$(($(ms) - t0))
 [ "$dt" -ge 900 ] && [ "$dt" -lt $((6000 * SLOW)) ] || fail "-stop_timeout 1 took $dt ms"
 wait $s; expect_eq $? 0 "the stubborn service's watcher after the stop" "$T/s.err"
+
+echo "=== logrotate's SIGHUP (pkill -HUP -x cmappmgr) does not end a -stop"
+mgr_cmd -service /bin/sh -c "$stubborn" >"$T/s2.out" 2>"$T/s2.err" & s=$!
+expect_wait 5 "stubborn service up again" grep -q up "$T/s2.out"
+mgr_cmd -stop -stop_timeout 2 -service /bin/sh -c "$stubborn" >"$T/hup.out" 2>"$T/hup.err" & h=$!
+nap 0.5
+kill -HUP $h
+wait $h; expect_eq $? 0 "-stop's exit code, SIGHUP sent while it waited" "$T/hup.out" "$T/hup.err"
+expect_grep "^stopped: signal 9$" "$T/hup.out"
+wait $s; expect_eq $? 0 "the stubborn service's watcher after the stop" "$T/s2.err"
 
 echo "=== a kept status: -status twice, then -stop collects it"
 cmd=$(app k 5)
