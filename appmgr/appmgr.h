@@ -108,10 +108,13 @@ struct mgr {
 
 /*
  * outfile.c: outfile_write replaces path with one line (temp + rename),
- * filtered by vis.c; 0 or -errno.  mgr_exit_file writes -exit_file's line
- * ("exit 3", "cmappmgr: REASON"), once: the first end wins.
+ * filtered by vis.c; 0 or -errno.  outfile_check: 0 when it could, by
+ * making and removing such a temporary file.  mgr_exit_file writes
+ * -exit_file's line ("exit 3", "cmappmgr: REASON"), once: the first end
+ * wins.
  */
 int	outfile_write(const char *path, const char *line);
+int	outfile_check(const char *path);
 void	mgr_exit_file(struct mgr *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 

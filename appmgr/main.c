@@ -469,10 +469,16 @@ main(int argc, char **argv)
 		    PROTO_MAX_ARGV_BYTES, m.instance != NULL ?
 		    " with -instance's name" : "");
 	snprintf(m.port, sizeof(m.port), "%ld", port);
-	/* A file left by an earlier cmappmgr must not speak for this one. */
-	if (m.ready_file != NULL && unlink(m.ready_file) == -1 &&
-	    errno != ENOENT)
-		usage_error("-ready_file %s: %s", m.ready_file,
+	/* A file left by an earlier cmappmgr must not speak for this one.
+	 * A ready file that cannot be written (no such directory, a
+	 * read-only file system) is said now, before anything is launched:
+	 * written once the service runs, its failure ended the watch and
+	 * left the service unwatched, at every restart of the cluster's.
+	 * (An exit file's failure at the end only warns: the exit code is
+	 * the command's all the same.) */
+	if (m.ready_file != NULL && ((unlink(m.ready_file) == -1 &&
+	    errno != ENOENT) || (errno = -outfile_check(m.ready_file)) != 0))
+		usage_error("-ready_file %s: cannot write it: %s", m.ready_file,
 		    strerror(errno));
 	if (m.exit_file != NULL && unlink(m.exit_file) == -1 &&
 	    errno != ENOENT)

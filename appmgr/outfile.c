@@ -51,6 +51,21 @@ outfile_write(const char *path, const char *line)
 	return e;
 }
 
+int
+outfile_check(const char *path)
+{
+	char	tmp[PATH_MAX];
+	int	fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	if ((fd = mkstemp(tmp)) == -1)
+		return -errno;
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
 /* Written at most once, by the end that came first. */
 void
 mgr_exit_file(struct mgr *m, const char *fmt, ...)

@@ -116,3 +116,17 @@ Test(outfile, long_line_cut, .init = setup, .fini = teardown)
 	cr_assert_eq(strchr(buf, '\n'), buf + n - 1);
 	cr_assert_eq(strncmp(buf + n - 5, "\\033\n", 5), 0);
 }
+
+/* The check before a launch: it writes nothing that stays, and fails as
+ * outfile_write would for a missing directory. */
+Test(outfile, check_leaves_nothing, .init = setup, .fini = teardown)
+{
+	char	path[64];
+
+	snprintf(path, sizeof(path), "%s/ready", dir);
+	cr_assert_eq(outfile_check(path), 0);
+	cr_assert_eq(entries(), 0);
+	snprintf(path, sizeof(path), "%s/nodir/ready", dir);
+	cr_assert_eq(outfile_check(path), -ENOENT);
+	cr_assert_eq(entries(), 0);
+}

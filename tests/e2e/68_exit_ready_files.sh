@@ -5,7 +5,8 @@
 # status; the exit file says how cmappmgr ended: "exit N", "signal N",
 # "detached", "cmappmgr: REASON" (a failure of cmappmgr's own, also a
 # usage error), each one line, written whole (no temporary file left), a
-# stale one removed at start.  ("stopped by WHO": 67_mgr_status_stop.sh.)
+# stale one removed at start; a ready file that cannot be written is a
+# usage error before anything is launched.  ("stopped by WHO": 67_mgr_status_stop.sh.)
 # cost: 4
 # one FILE WANT WHAT: FILE holds exactly the line WANT (a regex).
 one() {
@@ -79,3 +80,13 @@ expect_eq "$(tr '\n' ' ' <"$T/ls")" "exit exit2 ready2 " "files in the directory
 mgr_cmd -exit_file "$T/nodir/exit" -service /bin/true 2>"$T/n.err"
 expect_eq $? 0 "an exit file that cannot be written does not change the exit code" "$T/n.err"
 expect_grep "cannot write the exit file $T/nodir/exit: No such file or directory" "$T/n.err"
+# A ready file that cannot be written is a usage error before anything is
+# launched: written once the service runs, its failure had left it
+# running unwatched.
+cmd=$(app r 0)
+mgr_cmd -ready_file "$T/nodir/ready" -exit_file "$F/exit" -service $cmd 2>"$T/r.err"
+expect_eq $? 1 "exit code of a ready file that cannot be written" "$T/r.err"
+expect_grep "^cmappmgr: -ready_file $T/nodir/ready: cannot write it: No such file or directory$" "$T/r.err"
+one "$F/exit" "cmappmgr: -ready_file $T/nodir/ready: cannot write it: No such file or directory" "ready file not writable"
+mgr_cmd -t 5 -status -service $cmd >"$T/r.status" 2>&1
+expect_eq $? 7 "-status of the service whose ready file could not be written" "$T/r.status"
