@@ -47,6 +47,8 @@ struct verb {
 	struct mgr	*m;
 	int		 stop;		/* -stop, else -status */
 	uv_timer_t	 deadline;
+	uv_timer_t	 heartbeat;	/* while asked: a stop may take long */
+	uint64_t	 hb_seq;
 	enum verb_phase	 phase;
 	int		 found;		/* a STOP's STATUS_REPLY state, or -1 */
 	uint64_t	 run_id;	/* its run */
@@ -137,6 +139,25 @@ verb_ready(struct conn *c)
 	proto_hello(&msg, v->m->version, agent);
 	v->phase = VP_HELLO;
 	conn_send(c, &msg);
+}
+
+/*
+ * A -stop waits out its -stop_timeout (up to a day) in silence: without a
+ * frame now and then, the server's idle limit (a minute) closed the
+ * connection, and the question was asked again on a new one.
+ */
+static void
+verb_heartbeat(uv_timer_t *t)
+{
+	struct verb		*v = t->data;
+	struct proto_msg	 msg = { .type = MSG_HEARTBEAT };
+
+	if (v->phase != VP_ASKED || v->m->conn == NULL ||
+	    !conn_is_open(v->m->conn))
+		return;
+	msg.u.heartbeat.seq = ++v->hb_seq;
+	if (conn_send(v->m->conn, &msg) != 0)
+		log_debug("cannot send HEARTBEAT");
 }
 
 static void
@@ -272,7 +293,9 @@ verb_frame(struct conn *c, const struct proto_msg *msg)
 
 	if (v->phase == VP_DONE)
 		return;		/* only its close is awaited now */
-	if (dial_heard(m, msg->type))
+	/* Our heartbeats' answers keep the connection, not the question,
+	 * alive: a stop that never ends still ends at the deadline. */
+	if (msg->type != MSG_HEARTBEAT_ACK && dial_heard(m, msg->type))
 		heard(v);
 	switch (msg->type) {
 	case MSG_HELLO:
@@ -356,7 +379,10 @@ mgr_verb(struct mgr *m, int stop)
 	if (uv_loop_init(&m->loop) != 0)
 		die(&v, "cannot start the event loop");
 	uv_timer_init(&m->loop, &v.deadline);
-	v.deadline.data = &v;
+	uv_timer_init(&m->loop, &v.heartbeat);
+	v.deadline.data = v.heartbeat.data = &v;
+	uv_timer_start(&v.heartbeat, verb_heartbeat, MGR_HB_MAX_MS,
+	    MGR_HB_MAX_MS);
 	heard(&v);
 	dial_start(m, &verb_ops, &v);
 	uv_run(&m->loop, UV_RUN_DEFAULT);
