@@ -152,10 +152,11 @@ struct sup_ops {
 	void	 (*output)(struct server *, struct service *, uint8_t stream,
 		    const char *data, size_t len);
 	/* EXIT to the sessions attached to s, which are detached, and to
-	 * its stoppers: how many were told.  who: s was stopped on request
-	 * by who, and sessions of version 4 or later get STOPPED first. */
+	 * its stoppers unless hold_stoppers: how many were told.  who: s
+	 * was stopped on request by who, and sessions of version 4 or later
+	 * get STOPPED first. */
 	unsigned (*exited)(struct server *, struct service *,
-		    const char *who);
+		    const char *who, int hold_stoppers);
 	/* The answer to sess's STOP of s: STATUS_REPLY of s as it is;
 	 * live: sess waits among its stoppers; ended, status kept: its
 	 * EXIT follows. */

@@ -806,7 +806,8 @@ send_stopped(struct service *s, struct session *sess, const char *who)
 }
 
 static unsigned
-svc_exited(struct server *srv, struct service *s, const char *who)
+svc_exited(struct server *srv, struct service *s, const char *who,
+    int hold_stoppers)
 {
 	struct session		*sess;
 	struct proto_msg	 m;
@@ -818,7 +819,8 @@ svc_exited(struct server *srv, struct service *s, const char *who)
 	for (;;) {
 		if ((sess = LIST_FIRST(sup_sessions(s))) != NULL)
 			stopper = 0;
-		else if ((sess = LIST_FIRST(sup_stoppers(s))) != NULL)
+		else if (!hold_stoppers &&
+		    (sess = LIST_FIRST(sup_stoppers(s))) != NULL)
 			stopper = 1;
 		else
 			break;

@@ -76,6 +76,8 @@ struct service {
 	uv_timer_t		 stop_timer;	/* SIGKILL, then give up */
 	int			 stopping;	/* SIGTERM sent */
 	int			 stop_killed;	/* SIGKILL sent */
+	int			 stop_held;	/* ended; its stoppers wait
+						   for what it left */
 	char			 stop_who[PROTO_MAX_TEXT]; /* the first */
 };
 
@@ -179,11 +181,16 @@ handle_closed(uv_handle_t *h)
 
 /* Without its shim a service cannot be signalled: its stop timer goes
  * with the link. */
+static void	stop_answer(struct service *, const char *);
+
 static void
 close_link(struct service *s)
 {
 	if (!s->shim_open)
 		return;
+	/* Without the shim, what the service left is out of reach. */
+	if (s->stop_held)
+		stop_answer(s, "its shim went away");
 	s->shim_open = 0;
 	uv_close((uv_handle_t *)&s->stop_timer, handle_closed);
 	uv_close((uv_handle_t *)&s->shim, handle_closed);
@@ -197,7 +204,10 @@ service_free(struct server *srv, struct service *s)
 	int	was_adopting = s->state == SV_ADOPTING;
 
 	/* Every action that forgets a live service tells its managers
-	 * first (ops->error), and an ended one has none attached. */
+	 * first (ops->error), and an ended one has none attached but the
+	 * requesters of a stop waiting for what it left, answered here. */
+	if (s->stop_held)
+		stop_answer(s, "its status is forgotten");
 	if (!LIST_EMPTY(&s->sessions) || !LIST_EMPTY(&s->stoppers))
 		fatalx("%s (run %016llx): forgotten with managers attached",
 		    s->display, (unsigned long long)s->run_id);
@@ -386,7 +396,13 @@ act_exited(struct service *s, const struct proto_msg *m)
 	s->exit_how = m->u.exit.how;
 	s->exit_value = m->u.exit.value;
 	s->ended = time(NULL);
-	if (s->shim_open)
+	/* Stopped on request, it may leave processes in its group (a child
+	 * that ignores SIGTERM): the stop's timer goes on, so that its
+	 * SIGKILL reaches them, and its requesters are answered once they
+	 * ended (stop_answer), as -stop_all waits for them.  The watchers
+	 * hear the EXIT now. */
+	s->stop_held = s->stopping && s->left > 0 && s->shim_open;
+	if (s->shim_open && !s->stop_held)
 		uv_timer_stop(&s->stop_timer);
 	/* Its shim's SHIM_LEFT came just before the EXIT. */
 	if (s->left > 0)
@@ -396,8 +412,16 @@ act_exited(struct service *s, const struct proto_msg *m)
 		    status_text(s, st, sizeof(st)), s->left,
 		    s->left == 1 ? "" : "es", s->pid,
 		    s->left_where == LEFT_CGROUP ? " and cgroup" : "");
-	n = srv->sup_ops->exited(srv, s, s->stopping ? s->stop_who : NULL);
-	if (s->stopping)
+	n = srv->sup_ops->exited(srv, s, s->stopping ? s->stop_who : NULL,
+	    s->stop_held);
+	if (s->stop_held)
+		log_info("%s (pid %u, run %016llx) stopped on request by %s: "
+		    "%s; told %u manager%s; the stop waits for the %u "
+		    "process%s it left", s->display, s->pid,
+		    (unsigned long long)s->run_id, s->stop_who,
+		    status_text(s, st, sizeof(st)), n, n == 1 ? "" : "s",
+		    s->left, s->left == 1 ? "" : "es");
+	else if (s->stopping)
 		log_info("%s (pid %u, run %016llx) stopped on request by %s: "
 		    "%s; told %u manager%s (requesters included)", s->display,
 		    s->pid, (unsigned long long)s->run_id, s->stop_who,
@@ -634,6 +658,58 @@ act_stop(struct service *s, const struct sv_arg *a)
 		    (uint64_t)a->timeout * 1000, 0);
 }
 
+/*
+ * The requesters of a stop whose service ended, held while what it left
+ * ran (act_exited), get its STOPPED and EXIT: those processes ended, or
+ * why not.
+ */
+static void
+stop_answer(struct service *s, const char *why)
+{
+	struct server	*srv = s->srv;
+	unsigned	 n;
+
+	if (!s->stop_held)
+		return;
+	s->stop_held = 0;
+	s->stop_killed = 0;
+	if (s->shim_open)
+		uv_timer_stop(&s->stop_timer);
+	n = srv->sup_ops->exited(srv, s, s->stop_who, 0);
+	log_info("run %016llx (%s): the stop on request by %s answered "
+	    "(%u requester%s): %s", (unsigned long long)s->run_id,
+	    s->display, s->stop_who, n, n == 1 ? "" : "s", why);
+}
+
+/* What an ended service left, at its stop's SIGKILL time and after. */
+static void
+stop_timer_left(struct service *s)
+{
+	char	text[PROTO_MAX_TEXT];
+
+	if (s->left == 0) {
+		stop_answer(s, "what it left has ended");
+		return;
+	}
+	if (!s->stop_killed) {
+		s->stop_killed = 1;
+		log_warnx("run %016llx (%s): the %u process%s it left still "
+		    "run after SIGTERM: SIGKILL", (unsigned long long)s->run_id,
+		    s->display, s->left, s->left == 1 ? "" : "es");
+		act_signal(s, SIGKILL);
+		uv_timer_start(&s->stop_timer, stop_timer_cb,
+		    (uint64_t)STOP_KILL_WAIT_S * 1000, 0);
+		return;
+	}
+	snprintf(text, sizeof(text), "%u process%s it left still run%s %d s "
+	    "after SIGKILL (uninterruptible sleep?)", s->left,
+	    s->left == 1 ? "" : "es", s->left == 1 ? "s" : "",
+	    STOP_KILL_WAIT_S);
+	log_warnx("run %016llx (%s): %s", (unsigned long long)s->run_id,
+	    s->display, text);
+	stop_answer(s, text);
+}
+
 /* The stop's SIGKILL time; after it, how long its end is waited for. */
 static void
 act_stop_timer(struct service *s)
@@ -641,6 +717,10 @@ act_stop_timer(struct service *s)
 	struct server	*srv = s->srv;
 	char		 text[PROTO_MAX_TEXT];
 
+	if (!SV_LIVE(s->state)) {
+		stop_timer_left(s);
+		return;
+	}
 	if (!s->stop_killed) {
 		s->stop_killed = 1;
 		log_warnx("%s (pid %u, run %016llx) still runs after SIGTERM: "
@@ -833,6 +913,8 @@ on_left(struct service *s, const struct proto_msg *m)
 		    (unsigned long long)s->run_id, s->display);
 	s->left = m->u.left.count;
 	s->left_where = m->u.left.where;
+	if (s->stop_held && s->left == 0)
+		stop_answer(s, "what it left has ended");
 	return 0;
 }
 

@@ -20,6 +20,9 @@
  * manager's), a delivered one is not running; either's SIGTERM reaches
  * what it left in its group or cgroup, if anything.  An adopting service
  * is not known yet: refused (STOPs wait for the adoption as STARTs do).
+ * A stopped service that ended but left processes in its group (a child
+ * that ignores SIGTERM) keeps its STOP_TIMER: the SIGKILL reaches them,
+ * and its requesters wait for their end (supervise.c, stop_answer).
  */
 #include <errno.h>
 
@@ -64,6 +67,8 @@ static const struct cell {
 		[SV_EV_LINK_LOST]	= C(KEEP, EXITED),
 		[SV_EV_EXPIRE]		= C(FORGET_KEPT, GONE),
 		[SV_EV_STOP]		= C(STOP_KEPT, EXITED),
+		/* A stop's SIGKILL for what the service left. */
+		[SV_EV_STOP_TIMER]	= C(STOP_TIMER, EXITED),
 	},
 	[SV_DELIVERED] = {
 		[SV_EV_OUTPUT]		= C(DISCARD, DELIVERED),
@@ -74,6 +79,7 @@ static const struct cell {
 		[SV_EV_LINK_LOST]	= C(NONE, DELIVERED),
 		[SV_EV_EXPIRE]		= C(FORGET_DELIVERED, GONE),
 		[SV_EV_STOP]		= C(STOP_NONE, DELIVERED),
+		[SV_EV_STOP_TIMER]	= C(STOP_TIMER, DELIVERED),
 	},
 	/* SV_GONE expects nothing. */
 };

@@ -5,7 +5,8 @@
 # -stop: of a running service with a watcher attached (the watcher exits
 # 0 saying who stopped it, its exit file "stopped by WHO"; -stop says
 # "stopped: signal 15"); of one that ignores SIGTERM (-stop_timeout 1:
-# "stopped: signal 9", also with a SIGHUP meanwhile); of nothing ("not running"); of a kept status
+# "stopped: signal 9", also with a SIGHUP meanwhile); of one whose child
+# ignores SIGTERM (SIGKILL reaches it, the answer waits for its end); of nothing ("not running"); of a kept status
 # ("ended earlier: exit code 5, status collected", and -status then says
 # not running); refused by allow_command; unreachable.  Against a guest
 # of protocol version 1 (tests/tools/oldserver): -status, -stop and
@@ -75,6 +76,26 @@ kill -HUP $h
 wait $h; expect_eq $? 0 "-stop's exit code, SIGHUP sent while it waited" "$T/hup.out" "$T/hup.err"
 expect_grep "^stopped: signal 9$" "$T/hup.out"
 wait $s; expect_eq $? 0 "the stubborn service's watcher after the stop" "$T/s2.err"
+
+echo "=== -stop of a service whose child ignores SIGTERM"
+# The service ends on SIGTERM, a child in its process group does not: the
+# stop's SIGKILL reaches the child at -stop_timeout, and -stop answers once
+# it is gone (a new start would otherwise run beside it).
+grp="( trap '' TERM; exec sleep 30967 ) & echo up; exec sleep 30968"
+mgr_cmd -service /bin/sh -c "$grp" >"$T/g.out" 2>"$T/g.err" & g=$!
+expect_wait 5 "the service and its child up" eval 'grep -q up "$T/g.out" && pgrep -f "^sleep 30967$" >/dev/null'
+child=$(pgrep -f "^sleep 30967$")
+t0=$(ms)
+verb stop_grp 0 'stopped: signal 15' -stop -stop_timeout 2 -service /bin/sh -c "$grp"
+dt=$(($(ms) - t0))
+[ "$dt" -ge 1900 ] || fail "-stop answered after $dt ms, before its SIGKILL time (2 s)"
+# (Gone, or a zombie its new parent has not reaped yet.)
+st=$(sed 's/.*) //' "/proc/$child/stat" 2>/dev/null | cut -c1)
+[ -z "$st" ] || [ "$st" = Z ] || fail "the child $child that ignores SIGTERM outlived the stop (state $st)"
+wait $g; expect_eq $? 0 "the watcher of the stopped service" "$T/g.err"
+expect_grep "stopped on request by .*: was killed by signal 15 (Terminated); told 1 manager; the stop waits for the 1 process it left" "$T/server.log"
+expect_grep "the 1 process it left still run after SIGTERM: SIGKILL" "$T/server.log"
+expect_grep "the stop on request by .* answered (1 requester): what it left has ended" "$T/server.log"
 
 echo "=== a kept status: -status twice, then -stop collects it"
 cmd=$(app k 5)
