@@ -194,6 +194,40 @@ left_count_pgrp(pid_t pgid)
 }
 
 int
+left_count_both(const char *dir, pid_t pgid, int *in_pgrp)
+{
+	pid_t		 pids[1024];
+	DIR		*d;
+	struct dirent	*e;
+	char		 state;
+	long		 pgrp, pid;
+	int		 n, i, k, extra = 0;
+
+	*in_pgrp = 0;
+	if ((n = cgroup_pids(dir, pids, 1024)) < 0)
+		return n;
+	if (pgid <= 0)
+		return n;
+	if ((d = opendir("/proc")) == NULL)
+		return -errno;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    proc_stat(e->d_name, &state, &pgrp) != 0 ||
+		    pgrp != (long)pgid || state == 'Z' || state == 'X')
+			continue;
+		(*in_pgrp)++;
+		pid = strtol(e->d_name, NULL, 10);
+		k = n < 1024 ? n : 1024;
+		for (i = 0; i < k && pids[i] != (pid_t)pid; i++)
+			;
+		if (i == k)
+			extra++;
+	}
+	closedir(d);
+	return n + extra;
+}
+
+int
 left_ended(pid_t pid)
 {
 	char	id[24], state;

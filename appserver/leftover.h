@@ -33,6 +33,10 @@ int	 left_cgroup_drop(uint64_t run_id, char *dir, size_t cap);
 int	 left_count_cgroup(const char *dir);
 /* The live (not zombie) processes of process group pgid, or -errno. */
 int	 left_count_pgrp(pid_t pgid);
+/* The processes of the cgroup and those of process group pgid (0: none)
+ * outside it, which a member that moved to another cgroup is: how many,
+ * or -errno; the group's own live members in *in_pgrp. */
+int	 left_count_both(const char *dir, pid_t pgid, int *in_pgrp);
 /* Whether process pid has ended: gone, or a zombie not reaped yet. */
 int	 left_ended(pid_t pid);
 /* sig to every process of the cgroup (cgroup.kill for SIGKILL where the

@@ -335,7 +335,8 @@ send_left(struct shim *sh, struct link *one)
 
 /*
  * What the service left: once it is reaped, the processes still in its
- * cgroup (which holds its whole group) or, without one, in its process
+ * cgroup and in its process group (a member may have moved to another
+ * cgroup: systemd-run --scope), or, without a cgroup, in its process
  * group.  A change goes to the links that read SHIM_LEFT.  Any recount
  * may be the one that sees the last go (a SHIM_SIGNAL's, a new link's):
  * the EMPTY it makes due is left to loop(), not to an action under way.
@@ -344,12 +345,15 @@ static void
 recount(struct shim *sh)
 {
 	uint32_t	n = 0;
-	int		c;
+	int		c, grp;
 
 	if (sh->reaped) {
-		if (sh->cg[0] != '\0' && (c = left_count_cgroup(sh->cg)) >= 0)
+		if (sh->cg[0] != '\0' && (c = left_count_both(sh->cg,
+		    sh->pgrp_gone ? 0 : sh->pid, &grp)) >= 0) {
 			n = (uint32_t)c;
-		else if (sh->pgrp_gone)
+			if (grp == 0)
+				sh->pgrp_gone = 1;
+		} else if (sh->pgrp_gone)
 			n = 0;
 		else if ((c = left_count_pgrp(sh->pid)) < 0)
 			n = sh->left;	/* cannot tell: as it was */
@@ -418,21 +422,26 @@ link_add(struct shim *sh, int fd, int hello)
  * also holds those that left the group.  Once it is reaped, its pid may
  * be another's: then only what is left, and the group only while it has
  * a member (which keeps its id from being reused): once found empty, its
- * id may be a new group's (pgrp_gone).
+ * id may be a new group's (pgrp_gone).  The group is signalled with a
+ * cgroup too: a member may have moved to another cgroup.
  */
 static void
 signal_service(struct shim *sh, int sig)
 {
+	int	grp = 0;
+
 	if (!sh->reaped) {
 		if (kill(-sh->pid, sig) == -1 || getpgid(sh->pid) != sh->pid)
 			kill(sh->pid, sig);
-	} else if (sh->cg[0] == '\0' && !sh->pgrp_gone &&
-	    left_count_pgrp(sh->pid) > 0)
+		grp = 1;
+	} else if (!sh->pgrp_gone && left_count_pgrp(sh->pid) > 0) {
 		kill(-sh->pid, sig);
+		grp = 1;
+	}
 	/* The cgroup catches what left the group; the service and its
-	 * group, signalled above while it runs, are skipped. */
+	 * group, signalled above, are skipped. */
 	if (sh->cg[0] != '\0')
-		left_kill_cgroup(sh->cg, sig, sh->reaped ? 0 : sh->pid);
+		left_kill_cgroup(sh->cg, sig, grp ? sh->pid : 0);
 	/* What was signalled should end soon: count at the short period. */
 	sh->left_poll = 0;
 	if (sh->reaped)

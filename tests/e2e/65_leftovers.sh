@@ -2,7 +2,8 @@
 # What a service leaves behind when its main process ends (issue 13, item
 # 5): children still in its process group are counted in the server's log
 # and in -list, and -stop_all stops them; where cgroup v2 is writable, a
-# child that left the group (setsid) is caught by the service's cgroup.
+# child that left the group (setsid) is caught by the service's cgroup,
+# and one that left the cgroup but not the group by the group.
 # The sleeps are told apart by their durations; the trap kills any that a
 # failure leaves (the runner would not see them: they are in the
 # service's session, reparented to init, not naming $WORK).
@@ -62,6 +63,22 @@ expect_eq $? 0 "-stop_all exit code" "$T/stop2.out"
 wait_for 5 gone 3066 || fail "-stop_all left the setsid sleep running"
 wait_for 5 eval '[ "$(handle "$run")" = 0 ]' || fail "the lingering shim did not go"
 wait_for 5 eval '[ ! -d "$cg" ]' || fail "its cgroup $cg was not removed"
+
+# A member of its group that moved to another cgroup (as systemd-run
+# --scope moves one) is counted, and stopped, through the group.
+root=/sys/fs/cgroup/unified
+[ -f "$root/cgroup.procs" ] || root=/sys/fs/cgroup
+mgr -t 10 sh -c "sleep 3065 & echo \$! >$T/esc.pid; while [ ! -e $T/esc.go ]; do sleep 0.1; done; exit 6" 2>"$T/e7" & m7=$!
+wait_for 5 test -s "$T/esc.pid" || fail "the service did not start its sleep" "$T/e7"
+p=$(cat "$T/esc.pid")
+echo "$p" >"$root/cgroup.procs" || fail "cannot move sleep $p to $root"
+grep -q "cmapp-run-" "/proc/$p/cgroup" && fail "sleep $p is still in the service's cgroup" "/proc/$p/cgroup"
+touch "$T/esc.go"
+wait $m7; expect_eq $? 6 "exit code of the service whose child left its cgroup" "$T/e7"
+expect_grep "(sh) exited with code 6 and left 1 process in its process group [0-9]* and cgroup" "$T/server.log"
+"$BIN/cmappserver" -stop_all -rundir "$T/run" >"$T/stop7.out" 2>&1
+expect_eq $? 0 "-stop_all exit code" "$T/stop7.out"
+wait_for 5 gone 3065 || { kill "$p" 2>/dev/null; fail "-stop_all left running the sleep that moved to another cgroup" "$T/stop7.out"; }
 
 # A shim killed -9 (the OOM killer) cannot remove its service's cgroup:
 # the server does once it finds the shim dead, as it runs or at its
