@@ -681,6 +681,16 @@ stop_answer(struct service *s, const char *why)
 	    s->display, s->stop_who, n, n == 1 ? "" : "s", why);
 }
 
+/* The stop's SIGKILL, and how long its end is waited for after it. */
+static void
+stop_sigkill(struct service *s)
+{
+	s->stop_killed = 1;
+	act_signal(s, SIGKILL);
+	uv_timer_start(&s->stop_timer, stop_timer_cb,
+	    (uint64_t)STOP_KILL_WAIT_S * 1000, 0);
+}
+
 /* What an ended service left, at its stop's SIGKILL time and after. */
 static void
 stop_timer_left(struct service *s)
@@ -692,13 +702,10 @@ stop_timer_left(struct service *s)
 		return;
 	}
 	if (!s->stop_killed) {
-		s->stop_killed = 1;
 		log_warnx("run %016llx (%s): the %u process%s it left still "
 		    "run after SIGTERM: SIGKILL", (unsigned long long)s->run_id,
 		    s->display, s->left, s->left == 1 ? "" : "es");
-		act_signal(s, SIGKILL);
-		uv_timer_start(&s->stop_timer, stop_timer_cb,
-		    (uint64_t)STOP_KILL_WAIT_S * 1000, 0);
+		stop_sigkill(s);
 		return;
 	}
 	snprintf(text, sizeof(text), "%u process%s it left still run%s %d s "
@@ -722,13 +729,10 @@ act_stop_timer(struct service *s)
 		return;
 	}
 	if (!s->stop_killed) {
-		s->stop_killed = 1;
 		log_warnx("%s (pid %u, run %016llx) still runs after SIGTERM: "
 		    "SIGKILL", s->display, s->pid,
 		    (unsigned long long)s->run_id);
-		act_signal(s, SIGKILL);
-		uv_timer_start(&s->stop_timer, stop_timer_cb,
-		    (uint64_t)STOP_KILL_WAIT_S * 1000, 0);
+		stop_sigkill(s);
 		return;
 	}
 	snprintf(text, sizeof(text), "%s (pid %u) still runs %d s after "
