@@ -885,8 +885,18 @@ sup_event(struct service *s, enum sv_event ev, const struct sv_arg *a)
 	case SV_A_STOP_KEPT:
 	case SV_A_STOP_NONE:
 		/* Answered as it is: the kept status goes to the requester,
-		 * whose EXIT_ACK delivers it. */
+		 * whose EXIT_ACK delivers it.  A stop still held for what
+		 * the service left (stop_held: reported running) takes the
+		 * requester among its own, as a STOP of a live one does. */
 		srv->sup_ops->stopping(srv, s, a->sess);
+		if (s->stop_held) {
+			log_info("stop of %s (run %016llx) asked by %s: already "
+			    "stopping on request by %s (the %u process%s it "
+			    "left)", s->display, (unsigned long long)s->run_id,
+			    a->sess->who, s->stop_who, s->left,
+			    s->left == 1 ? "" : "es");
+			break;
+		}
 		if (act == SV_A_STOP_KEPT)
 			log_info("stop of %s (run %016llx) asked by %s: it had "
 			    "ended (%s); its kept status sent", s->display,
@@ -1461,7 +1471,16 @@ sup_fill_status(const struct service *s, struct proto_msg *m)
 	memset(m, 0, sizeof(*m));
 	m->type = MSG_STATUS_REPLY;
 	m->u.status.state = STATUS_NONE;
-	if (s == NULL || s->state == SV_DELIVERED || s->state == SV_GONE)
+	if (s == NULL || s->state == SV_GONE)
+		return;
+	/* Its stop waits for what it left: running until that ended. */
+	if (s->stop_held) {
+		m->u.status.run_id = s->run_id;
+		m->u.status.state = STATUS_RUNNING;
+		m->u.status.pid = s->pid;
+		return;
+	}
+	if (s->state == SV_DELIVERED)
 		return;
 	m->u.status.run_id = s->run_id;
 	switch (s->state) {

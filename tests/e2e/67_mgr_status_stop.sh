@@ -70,8 +70,10 @@ wait $s; expect_eq $? 0 "the stubborn service's watcher after the stop" "$T/s.er
 echo "=== logrotate's SIGHUP (pkill -HUP -x cmappmgr) does not end a -stop"
 mgr_cmd -service /bin/sh -c "$stubborn" >"$T/s2.out" 2>"$T/s2.err" & s=$!
 expect_wait 5 "stubborn service up again" grep -q up "$T/s2.out"
+n=$(grep -c "SIGKILL after 2 s" "$T/server.log")
 mgr_cmd -stop -stop_timeout 2 -service /bin/sh -c "$stubborn" >"$T/hup.out" 2>"$T/hup.err" & h=$!
-nap 0.5
+# Sent while it waits for the guest's answer.
+expect_wait 5 "the stop asked" eval '[ "$(grep -c "SIGKILL after 2 s" "$T/server.log")" -gt "$n" ]'
 kill -HUP $h
 wait $h; expect_eq $? 0 "-stop's exit code, SIGHUP sent while it waited" "$T/hup.out" "$T/hup.err"
 expect_grep "^stopped: signal 9$" "$T/hup.out"
@@ -86,16 +88,23 @@ mgr_cmd -service /bin/sh -c "$grp" >"$T/g.out" 2>"$T/g.err" & g=$!
 expect_wait 5 "the service and its child up" eval 'grep -q up "$T/g.out" && pgrep -f "^sleep 30967$" >/dev/null'
 child=$(pgrep -f "^sleep 30967$")
 t0=$(ms)
-verb stop_grp 0 'stopped: signal 15' -stop -stop_timeout 2 -service /bin/sh -c "$grp"
+mgr_cmd -stop -stop_timeout 2 -service /bin/sh -c "$grp" >"$T/stop_grp.out" 2>"$T/stop_grp.err" & s1=$!
+# A second -stop meanwhile (a cmappmgr that lost its connection asks
+# again) waits for the same end, not answered early.
+expect_wait 5 "the first stop held for what the service left" grep -q "the stop waits for the 1 process it left" "$T/server.log"
+verb stop_grp2 0 'stopped: signal 15' -stop -stop_timeout 2 -service /bin/sh -c "$grp"
 dt=$(($(ms) - t0))
-[ "$dt" -ge 1900 ] || fail "-stop answered after $dt ms, before its SIGKILL time (2 s)"
+[ "$dt" -ge 1900 ] || fail "the second -stop answered after $dt ms, before the SIGKILL time (2 s)"
+wait $s1; expect_eq $? 0 "the first -stop's exit code" "$T/stop_grp.out" "$T/stop_grp.err"
+expect_grep "^stopped: signal 15$" "$T/stop_grp.out"
 # (Gone, or a zombie its new parent has not reaped yet.)
 st=$(sed 's/.*) //' "/proc/$child/stat" 2>/dev/null | cut -c1)
 [ -z "$st" ] || [ "$st" = Z ] || fail "the child $child that ignores SIGTERM outlived the stop (state $st)"
 wait $g; expect_eq $? 0 "the watcher of the stopped service" "$T/g.err"
 expect_grep "stopped on request by .*: was killed by signal 15 (Terminated); told 1 manager; the stop waits for the 1 process it left" "$T/server.log"
+expect_grep "already stopping on request by .* (the 1 process it left)" "$T/server.log"
 expect_grep "the 1 process it left still run after SIGTERM: SIGKILL" "$T/server.log"
-expect_grep "the stop on request by .* answered (1 requester): what it left has ended" "$T/server.log"
+expect_grep "the stop on request by .* answered (2 requesters): what it left has ended" "$T/server.log"
 
 echo "=== a kept status: -status twice, then -stop collects it"
 cmd=$(app k 5)
