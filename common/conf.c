@@ -780,12 +780,40 @@ out:
 	return r;
 }
 
+/*
+ * A relative keyStore or trustStore is taken from the conf file's
+ * directory, where the manual keeps the keys: cmappserver works in "/"
+ * once detached (at boot, and at each SIGHUP), where such a name found
+ * nothing, or another file.
+ */
+static int
+from_conf_dir(const char *conf_path, const char *key, char *p, size_t cap,
+    char *err, size_t errlen)
+{
+	const char	*slash = strrchr(conf_path, '/');
+	char		 tmp[CONF_MAX_PATH];
+	int		 n;
+
+	if (p[0] == '\0' || p[0] == '/' || slash == NULL)
+		return 0;
+	n = snprintf(tmp, sizeof(tmp), "%.*s/%s", (int)(slash - conf_path),
+	    conf_path, p);
+	if (n < 0 || (size_t)n >= sizeof(tmp) || (size_t)n >= cap) {
+		snprintf(err, errlen, "%s: %s: %s in the conf's directory is "
+		    "longer than %d bytes", conf_path, key, p,
+		    CONF_MAX_PATH - 1);
+		return -ENAMETOOLONG;
+	}
+	memcpy(p, tmp, (size_t)n + 1);
+	return 0;
+}
+
 int
 conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
 	struct stat	 st;
 	char		*buf = NULL;
-	size_t		 len = 0;
+	size_t		 len = 0, i;
 	int		 r;
 
 	if (err == NULL)
@@ -801,6 +829,15 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 	r = conf_parse(c, buf, len, path, err, errlen);
 	explicit_bzero(buf, len);
 	free(buf);
+	if (r == 0)
+		r = from_conf_dir(path, "keyStore", c->key.path,
+		    sizeof(c->key.path), err, errlen);
+	if (r == 0)
+		r = from_conf_dir(path, "trustStore", c->trust.path,
+		    sizeof(c->trust.path), err, errlen);
+	for (i = 0; r == 0 && i < c->n_nodes; i++)
+		r = from_conf_dir(path, "trustStore", c->nodes[i].trust.path,
+		    sizeof(c->nodes[i].trust.path), err, errlen);
 	return r;
 }
 

@@ -66,7 +66,8 @@ void	conf_defaults(struct conf *c, enum conf_role role);
 int	conf_parse(struct conf *c, const char *text, size_t len,
 	    const char *fname, char *err, size_t errlen);
 
-/* conf_load: reads path (at most CONF_MAX_FILE bytes) and parses it. */
+/* conf_load: reads path (at most CONF_MAX_FILE bytes) and parses it; a
+ * relative keyStore or trustStore is then taken from path's directory. */
 int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 
 /*

@@ -1548,6 +1548,35 @@ Test(conf, load_file)
 	conf_free(&c);
 }
 
+/* Relative key paths come from the conf's directory, not from the
+ * working directory (cmappserver's is "/" once detached). */
+Test(conf, load_relative_paths_from_the_conf_directory)
+{
+	static const char text[] = "keyStore=server.private\n"
+	    "trustStore=keys/client.public\n"
+	    "guest1:\ntrustStore=server_guest1.public\n";
+	struct conf	c;
+	char		path[64];
+
+	write_tmp(path, sizeof(path), text, strlen(text));
+	conf_defaults(&c, CONF_MANAGER);
+	cr_assert_eq(conf_load(&c, path, err, sizeof(err)), 0, "%s", err);
+	unlink(path);
+	/* write_tmp puts it in /tmp. */
+	cr_assert_str_eq(c.key.path, "/tmp/server.private");
+	cr_assert_str_eq(c.trust.path, "/tmp/keys/client.public");
+	cr_assert_str_eq(conf_trust_for(&c, "guest1")->path,
+	    "/tmp/server_guest1.public");
+	conf_free(&c);
+
+	/* conf_parse itself (the fuzzed one) leaves them as written. */
+	conf_defaults(&c, CONF_MANAGER);
+	cr_assert_eq(conf_parse(&c, text, strlen(text), "x.conf", err,
+	    sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(c.key.path, "server.private");
+	conf_free(&c);
+}
+
 Test(conf, load_error_names_the_file)
 {
 	struct conf	c, def;

@@ -4,7 +4,8 @@
 # open ones keep theirs, allow_command and max_processes apply at once.  A
 # conf or key file that does not load keeps the old ones, and the log says
 # why, naming the file.  What takes a restart (log_file) is said each time
-# it differs from what is in effect.
+# it differs from what is in effect.  Relative key paths are taken from the
+# conf's directory, whatever the working directory.
 # cost: 1
 conf=$T/cmappserver.conf
 cp "$KEYS/localhost/cmappserver.conf" "$conf"
@@ -96,4 +97,18 @@ kill -0 "$m" 2>/dev/null || fail "the attached manager ended" "$T/m.err"
 go a
 wait "$m"; expect_eq $? 5 "exit code through the session of before the reloads" "$T/m.err"
 grep -qi "lost\|reconnect" "$T/m.err" && fail "the manager's connection was dropped:" "$T/m.err"
-true
+
+echo "--- relative key paths are the conf's directory's, from any directory and on SIGHUP"
+mkdir -p "$T/rel"
+cp "$KEYS/localhost/server.private" "$KEYS/localhost/client.public" "$T/rel/"
+printf 'keyStore=server.private\ntrustStore=client.public\n' >"$T/rel/cmappserver.conf"
+stop_server
+cd / || fail "cd /"
+SERVER_CONF=$T/rel/cmappserver.conf expect "cmappserver starts from / with relative key paths" start_server
+n=$(grep -c "reloaded conf $T/rel/cmappserver.conf and keys" "$T/server.log")
+kill -HUP "$SERVER_PID"
+wait_for $((5 * SLOW)) eval '[ "$(grep -c "reloaded conf $T/rel/cmappserver.conf and keys" "$T/server.log")" -gt '"$n"' ]' ||
+	fail "no reload with relative key paths" "$T/server.log"
+expect_no_grep "cannot read keyStore server.private" "$T/server.log"
+mgr /bin/sh -c 'exit 4'; expect_eq $? 4 "exit code through the server with relative key paths"
+cd "$T" || fail "cd $T"
