@@ -241,8 +241,11 @@ write_pidfile(const char *path)
 	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd == -1) {
+		int	e = errno;	/* open's: lstat's would say ENOENT */
+
 		if (lstat(path, &st) == 0 && (why = not_ours(&st)) != NULL)
 			fatalx("cannot write pidfile %s: %s", path, why);
+		errno = e;
 		fatal("cannot write pidfile %s", path);
 	}
 	if (fstat(fd, &st) == -1)

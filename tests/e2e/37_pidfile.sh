@@ -56,6 +56,15 @@ else
 	untested "a pid file of another user's (needs root)"
 fi
 
+echo "--- a read-only directory: refused with its own reason"
+# (Not "No such file or directory", which a later lstat's errno said.)
+mkdir -p "$T/ro"
+unshare -m sh -c 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"' \
+	"$T/ro" timeout 10 "$BIN/cmappserver" -conf "$CONF" -listen 127.0.0.1 -port "$PORT" \
+	-rundir "$T/run" -pidfile "$T/ro/p.pid" -logfile "$T/guest.log" -f >"$T/pid.err" 2>&1
+expect_eq $? 1 "exit status for a pid file on a read-only file system" "$T/pid.err"
+expect_grep "cannot write pidfile $T/ro/p.pid: Read-only file system" "$T/pid.err"
+
 echo "--- a regular file of ours: written, its old content gone"
 printf 'a much longer line than any pid\n' >"$T/ok.pid"
 expect "cmappserver starts" start_server -pidfile "$T/ok.pid"
