@@ -141,13 +141,17 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 }
 
-/* Binds before detaching so that a busy port is reported to the admin. */
+/* Binds before detaching so that a busy port is reported to the admin.
+ * *naddr: how many addresses addr resolved to (the first that binds is
+ * used). */
 static int
-bind_listener(const char *addr, int port)
+bind_listener(const char *addr, int port, int *naddr)
 {
 	struct addrinfo	 hints, *res = NULL, *ai;
 	char		 portstr[8], where[300];
 	int		 fd = -1, on = 1, off = 0, r;
+
+	*naddr = 0;
 
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	memset(&hints, 0, sizeof(hints));
@@ -172,6 +176,8 @@ bind_listener(const char *addr, int port)
 			    gai_strerror(r));
 	} else if ((r = getaddrinfo(addr, portstr, &hints, &res)) != 0)
 		fatalx("cannot listen on %s: %s", addr, gai_strerror(r));
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		(*naddr)++;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if (fd < 0 && (fd = socket(ai->ai_family, SOCK_STREAM |
 		    SOCK_CLOEXEC, 0)) < 0)
@@ -198,6 +204,42 @@ bind_listener(const char *addr, int port)
 		fatalx("cannot listen on %s port %s: no usable address",
 		    addr ? addr : "all addresses", portstr);
 	return fd;
+}
+
+/*
+ * "NAME (ADDRESS)" for a -listen or listen= name, the address fd is bound
+ * to, in buf: the log then says where it listens.  A name that resolved
+ * to a loopback address (Debian's /etc/hosts names the host 127.0.1.1) or
+ * to several, of which one is used, is warned about.
+ */
+static const char *
+listen_shown(const char *name, int fd, int naddr, char *buf, size_t cap)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	char			 host[NI_MAXHOST];
+	int			 loop;
+
+	if (name == NULL)
+		return "all addresses";
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL,
+	    0, NI_NUMERICHOST) != 0 || strcmp(host, name) == 0)
+		return name;
+	snprintf(buf, cap, "%s (%s)", name, host);
+	loop = ss.ss_family == AF_INET ? (ntohl(((struct sockaddr_in *)
+	    (void *)&ss)->sin_addr.s_addr) >> 24) == 127 :
+	    IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)(void *)&ss)->
+	    sin6_addr);
+	if (loop && strcmp(name, "localhost") != 0)
+		log_warnx("listen %s is the loopback address %s: no VM host "
+		    "can reach it (give the guest's address, or no listen "
+		    "for all)", name, host);
+	else if (naddr > 1)
+		log_warnx("listen %s resolves to %d addresses: listening on "
+		    "%s alone (give one address, or no listen for all)", name,
+		    naddr, host);
+	return buf;
 }
 
 /* What a pidfile path names that we refuse to write through, or NULL. */
@@ -431,7 +473,9 @@ main(int argc, char **argv)
 	static struct server	 srv;	/* the daemon's one context */
 	struct opts		 o = { 0 };
 	char			 pidfile[PATH_MAX], logfile[PATH_MAX];
-	char			 err[1024];
+	char			 err[1024], where[NI_MAXHOST + 300];
+	const char		*shown;
+	int			 naddr;
 	int			 fd;
 
 	/* Whatever the boot script or shell left open must not reach the
@@ -475,8 +519,11 @@ main(int argc, char **argv)
 	log_target(&o, &srv.conf, logfile, sizeof(logfile));
 	/* Said before detaching: on the admin's terminal too. */
 	certcheck_log(srv.ctx, srv.conf.key.path, srv.conf.trust.path);
-	fd = bind_listener(o.listen, (int)o.port);
+	/* The run directory's lock first: a second cmappserver is told
+	 * so, not that the port is in use. */
 	lock_rundir(srv.rundir);
+	fd = bind_listener(o.listen, (int)o.port, &naddr);
+	shown = listen_shown(o.listen, fd, naddr, where, sizeof(where));
 
 	if (!o.foreground)
 		daemonize(o.pidfile ? o.pidfile : DEFAULT_PIDFILE);
@@ -498,8 +545,7 @@ main(int argc, char **argv)
 	uv_signal_start(&srv.sigint, on_signal, SIGINT);
 	reload_init(&srv);
 	log_info("cmappserver %s listening on %s port %ld (max_processes %u)",
-	    CMAPP_VERSION, o.listen ? o.listen : "all addresses", o.port,
-	    srv.conf.max_processes);
+	    CMAPP_VERSION, shown, o.port, srv.conf.max_processes);
 
 	/* What start-up read and parsed (conf, key files) goes back. */
 	malloc_trim(0);

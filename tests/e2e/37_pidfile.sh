@@ -2,8 +2,10 @@
 # -pidfile in a directory others may write: a symbolic link (or a hard
 # link) planted there must not make the daemon truncate the file it leads
 # to, and a directory or a FIFO is refused, each with the reason; a
-# regular file of our own is written, whatever it held before.  Three
-# signals at once stop the daemon once, cleanly.
+# regular file of our own is written, whatever it held before, and one
+# that cannot be created says why.  Three signals at once stop the daemon
+# once, cleanly.  A second daemon on the same run directory is told so;
+# a listen name is shown with its address, a loopback one warned about.
 # cost: 1
 CONF=$KEYS/localhost/cmappserver.conf
 # server_with PIDFILE [ARGS...]: cmappserver with -pidfile PIDFILE, in the
@@ -84,3 +86,24 @@ SERVER_PID=
 expect_eq $rc 0 "exit status after SIGTERM, SIGTERM and SIGINT at once" "$T/server.log"
 [ ! -e "$T/new.pid" ] || fail "pidfile left after the signals"
 expect_eq "$(grep -c "stopping on signal" "$T/server.log")" $((n + 1)) "stops logged for the three signals"
+
+echo "--- a second cmappserver on the same run directory and port: told why"
+expect "cmappserver starts" start_server
+"$BIN/cmappserver" -f -conf "$CONF" -listen 127.0.0.1 -port "$PORT" -rundir "$T/run" >"$T/second.err" 2>&1
+expect_eq $? 1 "exit status of a second cmappserver" "$T/second.err"
+expect_grep "another cmappserver runs with the run directory $T/run" "$T/second.err"
+stop_server
+
+echo "--- a listen name: the address shown; a loopback one warned about"
+# "localhost" is expected to be loopback; another name that resolves
+# there (Debian's /etc/hosts gives the host's name 127.0.1.1) is not.
+expect "cmappserver starts on -listen localhost" start_server -listen localhost
+expect_grep "listening on localhost (127\.0\.0\.1) port $PORT" "$T/server.log"
+expect_no_grep "is the loopback address" "$T/server.log"
+stop_server
+printf '127.0.1.1 cmapp-e2e-guest\n' >"$T/hosts"
+unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$T/hosts" \
+	timeout 3 "$BIN/cmappserver" -f -conf "$CONF" -listen cmapp-e2e-guest -port "$PORT" \
+	-rundir "$T/run" >"$T/name.err" 2>&1
+expect_grep "listen cmapp-e2e-guest is the loopback address 127\.0\.1\.1: no VM host can reach it" "$T/name.err"
+expect_grep "listening on cmapp-e2e-guest (127\.0\.1\.1) port $PORT" "$T/name.err"
