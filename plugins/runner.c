@@ -41,6 +41,10 @@
 
 #define PROBE_SYMBOL	"cmapp_probe"
 #define REAP_MS		200	/* how long to wait for killed workers */
+/* After a target failed, how long the poll still waits for the others'
+ * answers: a zoning or NPIV loss takes every LUN at once, and each one's
+ * failure is named, not only the first's. */
+#define FAIL_GRACE_MS	200
 
 struct worker {
 	pid_t		 pid;		/* 0 once reaped */
@@ -473,7 +477,7 @@ poll_once(struct run *R)
 {
 	struct pollfd	*pfd;
 	unsigned	*idx, i, k, pending = 0;
-	uint64_t	 now = now_ms(), first;
+	uint64_t	 now = now_ms(), first, grace = 0;
 	char		 t[32];
 
 	pfd = calloc(R->n, sizeof(*pfd));
@@ -492,8 +496,11 @@ poll_once(struct run *R)
 		R->w[i].deadline = now + R->cfg->timeout_ms;
 		pending++;
 	}
-	while (pending > 0 && R->code < 0) {
-		first = UINT64_MAX;
+	/* A failure ends the poll FAIL_GRACE_MS later (grace), a stop or
+	 * an error at once. */
+	while (pending > 0 && (R->code < 0 || (R->code == RUNNER_EXIT_FAIL &&
+	    (uint64_t)now_ms() < grace))) {
+		first = R->code < 0 ? UINT64_MAX : grace;
 		for (i = k = 0; i < R->n; i++) {
 			if (!R->w[i].busy)
 				continue;
@@ -528,6 +535,8 @@ poll_once(struct run *R)
 				    t, sizeof(t)));
 				set_code(R, RUNNER_EXIT_FAIL);
 			}
+		if (R->code == RUNNER_EXIT_FAIL && grace == 0)
+			grace = (uint64_t)now_ms() + FAIL_GRACE_MS;
 	}
 out:
 	free(pfd);

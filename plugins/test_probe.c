@@ -6,12 +6,14 @@
  * "TARGET step K" at priority K mod 8, so that a level keeps a known part.
  *
  *   cmapp_test_mon [-n TARGETS] [-i MS] [-T MS] [-D LEVEL] [-g FILE]
- *       [-O FILE] [-t TARGET] [-f K] [-H K] [-k K] [-S K] [-U K]
+ *       [-O FILE] [-t TARGET] [-f K] [-F K] [-H K] [-k K] [-S K] [-U K]
  *
  * At step K of target TARGET (by default the last one): -f fails, -H hangs
  * for good, -k kills the worker, -S sends the runner SIGTERM, -U finds the
  * command line wrong.  -t 0 makes the first target the faulty one, so that
- * a runner that waited for its targets in turn would be caught.
+ * a runner that waited for its targets in turn would be caught.  -F fails
+ * every target at step K, target I after I x 50 ms (their answers come
+ * apart, as disks lost together do).
  */
 #include <getopt.h>
 #include <limits.h>
@@ -24,7 +26,7 @@
 #include "probe_util.h"
 
 struct tstate {
-	unsigned	n, fail, hang, crash, term, usage, steps;
+	unsigned	n, fail, fail_all, hang, crash, term, usage, steps;
 	unsigned	faulty;		/* -t, or n: the last one */
 	char		names[8][24];
 };
@@ -48,7 +50,7 @@ t_parse(int argc, char **argv, struct cmapp_config *cfg, void **state,
 	cfg->timeout_ms = 1000;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt(argc, argv, "hvn:i:T:D:g:O:t:f:H:k:S:U:")) != -1) {
+	while ((c = getopt(argc, argv, "hvn:i:T:D:g:O:t:f:F:H:k:S:U:")) != -1) {
 		if (c == 'h' || c == 'v') {
 			r->status = c == 'h' ? CMAPP_SHOW_HELP : CMAPP_SHOW_VERSION;
 			return;
@@ -69,6 +71,7 @@ t_parse(int argc, char **argv, struct cmapp_config *cfg, void **state,
 		case 'D': cfg->log_max = (int)(v & 7); break;
 		case 't': s->faulty = v; break;
 		case 'f': s->fail = v; break;
+		case 'F': s->fail_all = v; break;
 		case 'H': s->hang = v; break;
 		case 'k': s->crash = v; break;
 		case 'S': s->term = v; break;
@@ -104,6 +107,12 @@ t_step(void *state, unsigned i, struct cmapp_result *r)
 	struct tstate	*s = state;
 	unsigned	 k = ++s->steps;
 
+	if (k == s->fail_all) {
+		usleep(i * 50000);
+		pu_result(r, CMAPP_FAIL, LOG_ERR, "%s step %u failed",
+		    s->names[i], k);
+		return;
+	}
 	if (i == s->faulty) {
 		if (k == s->hang)
 			for (;;)
@@ -137,7 +146,7 @@ const struct cmapp_probe cmapp_probe = {
 	.abi = CMAPP_PLUGIN_ABI,
 	.name = "test",
 	.usage = "usage: cmapp_test_mon [-n TARGETS] [-i MS] [-T MS] [-D LEVEL]"
-	    " [-g FILE] [-O FILE] [-t TARGET] [-f K] [-H K] [-k K] [-S K]"
+	    " [-g FILE] [-O FILE] [-t TARGET] [-f K] [-F K] [-H K] [-k K] [-S K]"
 	    " [-U K]\n",
 	.help = "A probe for the runner's tests.\n",
 	.step_name = "step",

@@ -400,6 +400,23 @@ Test(runner, a_failure_ends_the_run_and_is_logged_at_any_level)
 	rmdir(d);
 }
 
+/* Targets that fail in one poll are each named, not only the first to
+ * answer: a zoning or NPIV loss takes every LUN at once. */
+Test(runner, every_target_failing_in_one_poll_is_named)
+{
+	char	*d = tmpdir(), log[128], *s;
+
+	snprintf(log, sizeof(log), "%s/g.log", d);
+	cr_assert_eq(run_test_mon(0, "-n", "3", "-F", "2", "-D", "0", "-g",
+	    log, NULL), RUNNER_EXIT_FAIL);
+	s = slurp(log);
+	cr_assert(strstr(s, "err: target0 step 2 failed\n"), "%s", s);
+	cr_assert(strstr(s, "err: target1 step 2 failed\n"), "%s", s);
+	cr_assert(strstr(s, "err: target2 step 2 failed\n"), "%s", s);
+	unlink(log);
+	rmdir(d);
+}
+
 Test(runner, log_level_filters_records)
 {
 	char	*d = tmpdir(), log[128], *s;
