@@ -107,7 +107,8 @@ net_fini(void *state)
 	free(n);
 }
 
-/* ADDRESS, or ADDRESS%SCOPE for IPv6, into n->dst (scope filled in init). */
+/* ADDRESS, or ADDRESS%SCOPE for IPv6, into n->dst (scope filled in init):
+ * 0, -EINVAL, or -ENODEV for a SCOPE that is no interface. */
 static int
 parse_ip(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -130,7 +131,7 @@ parse_ip(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 		return -EINVAL;
 	sin6->sin6_family = AF_INET6;
 	if (pct != NULL && (sin6->sin6_scope_id = if_nametoindex(pct)) == 0)
-		return -EINVAL;
+		return -ENODEV;
 	*len = sizeof(*sin6);
 	return 0;
 }
@@ -155,7 +156,7 @@ net_parse_args(int argc, char **argv, struct cmapp_config *cfg, void **state,
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl;
 	struct net		*n;
-	int			 c, li = -1;
+	int			 c, e, li = -1;
 
 	if ((n = calloc(1, sizeof(*n))) == NULL ||
 	    (n->argv = pu_argv_normalize(argc, argv)) == NULL) {
@@ -261,9 +262,14 @@ bad_number:
 		    "interface name", n->lan);
 		return;
 	}
-	if (parse_ip(n->ip, &ss, &sl) < 0) {
-		pu_result(r, CMAPP_USAGE, LOG_ERR, "--ip \"%s\" is no IPv4 or "
-		    "IPv6 address", n->ip);
+	if ((e = parse_ip(n->ip, &ss, &sl)) < 0) {
+		if (e == -ENODEV)
+			pu_result(r, CMAPP_USAGE, LOG_ERR, "--ip \"%s\": its "
+			    "scope %s is no interface of this guest", n->ip,
+			    strchr(n->ip, '%') + 1);
+		else
+			pu_result(r, CMAPP_USAGE, LOG_ERR, "--ip \"%s\" is no "
+			    "IPv4 or IPv6 address", n->ip);
 		return;
 	}
 	cfg->interval_ms = n->interval * 1000;
@@ -490,6 +496,14 @@ net_init(void *state, unsigned *ntargets, struct cmapp_result *r)
 	if (n->v6 && sin6->sin6_scope_id == 0 &&
 	    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
 		sin6->sin6_scope_id = ifindex;
+	/* A scope on another link: its pings could never leave by --lan,
+	 * and a typo would fail the LAN after probe_count polls. */
+	if (n->v6 && sin6->sin6_scope_id != 0 && sin6->sin6_scope_id !=
+	    ifindex) {
+		pu_result(r, CMAPP_USAGE, LOG_ERR, "--ip %s is scoped to "
+		    "another interface than --lan %s", n->ip, n->lan);
+		return;
+	}
 	if (own_address(n, owner, sizeof(owner)) > 0) {
 		pu_result(r, CMAPP_USAGE, LOG_ERR, "--ip %s is this guest's "
 		    "own address (on %s): its pings never leave the guest; "

@@ -219,3 +219,13 @@ ip -n "$NS_G" addr add fe80::99/64 dev lanb1 nodad
 host_mgr ll "$BIN/cmapp_net_mon" --lan lan0 --ip fe80::99 --guest_logfile "$T/ll.log" \
 	--log_level 2 --polling_interval 1
 wait_for 15 grep -q "reply from fe80::99" "$T/ll.log" || fail "no reply from the peer's fe80::99" "$T/ll.log" "$T/ll.err"
+
+echo "--- a scope that names another interface, or none, is a usage error"
+# A typo there failed a healthy LAN after probe_count polls ("Network is
+# unreachable"), or blamed the address.
+ip netns exec "$NS_G" "$BIN/cmapp_net_mon" --lan lan0 --ip fe80::99%lanb1 2>"$T/sc1.err"
+expect_eq $? 2 "exit status for an --ip scoped to another interface" "$T/sc1.err"
+expect_grep "^cmapp_net_mon: --ip fe80::99%lanb1 is scoped to another interface than --lan lan0$" "$T/sc1.err"
+ip netns exec "$NS_G" "$BIN/cmapp_net_mon" --lan lan0 --ip fe80::99%nosuch0 2>"$T/sc2.err"
+expect_eq $? 2 "exit status for an --ip scoped to no interface" "$T/sc2.err"
+expect_grep "^cmapp_net_mon: --ip \"fe80::99%nosuch0\": its scope nosuch0 is no interface of this guest$" "$T/sc2.err"
