@@ -264,6 +264,62 @@ not_ours(const struct stat *st)
 	return NULL;
 }
 
+/* The pid a pidfile holds (read from fd's start), or -1. */
+static long
+pidfile_pid(int fd)
+{
+	char	buf[32], *end;
+	ssize_t	n;
+	long	pid;
+
+	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return -1;
+	buf[n] = '\0';
+	pid = strtol(buf, &end, 10);
+	return end != buf && (*end == '\n' || *end == '\0') && pid > 0 ?
+	    pid : -1;
+}
+
+/* Whether pid runs cmappserver: a word of its command line names it
+ * (under a wrapper too, valgrind's or a debugger's). */
+static int
+is_cmappserver(long pid)
+{
+	char		 path[64], cmd[4096];
+	const char	*w, *base;
+	ssize_t		 n;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, cmd, sizeof(cmd) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	cmd[n] = '\0';
+	for (w = cmd; w < cmd + n; w += strlen(w) + 1) {
+		base = strrchr(w, '/') != NULL ? strrchr(w, '/') + 1 : w;
+		if (strcmp(base, "cmappserver") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Removes the pidfile at exit if it is still ours. */
+static void
+remove_pidfile(const char *path)
+{
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return;
+	if (pidfile_pid(fd) == (long)getpid())
+		unlink(path);
+	close(fd);
+}
+
 /*
  * The pidfile often lies in a directory others may write (/tmp, or a
  * /run/... made by hand): a symbolic link or a hard link planted there
@@ -278,9 +334,10 @@ write_pidfile(const char *path)
 	struct stat	 st;
 	const char	*why;
 	char		 line[32];
+	long		 other;
 	int		 fd, n;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd == -1) {
 		int	e = errno;	/* open's: lstat's would say ENOENT */
@@ -294,6 +351,13 @@ write_pidfile(const char *path)
 		fatal("cannot write pidfile %s", path);
 	if ((why = not_ours(&st)) != NULL)
 		fatalx("cannot write pidfile %s: %s", path, why);
+	/* Another cmappserver's (one with a run directory of its own, the
+	 * default pidfile left as it is): overwritten, the init script
+	 * would lose the daemon it started. */
+	if ((other = pidfile_pid(fd)) > 0 && other != (long)getpid() &&
+	    is_cmappserver(other))
+		fatalx("cannot write pidfile %s: cmappserver (pid %ld) writes "
+		    "it (give this one -pidfile FILE)", path, other);
 	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || write(fd, line, (size_t)n) != n ||
 	    close(fd) != 0)
@@ -551,6 +615,6 @@ main(int argc, char **argv)
 	malloc_trim(0);
 	uv_run(&srv.loop, UV_RUN_DEFAULT);
 	if (o.pidfile != NULL || !o.foreground)
-		unlink(o.pidfile ? o.pidfile : DEFAULT_PIDFILE);
+		remove_pidfile(o.pidfile ? o.pidfile : DEFAULT_PIDFILE);
 	return 0;
 }

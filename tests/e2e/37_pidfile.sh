@@ -4,7 +4,8 @@
 # to, and a directory or a FIFO is refused, each with the reason; a
 # regular file of our own is written, whatever it held before, and one
 # that cannot be created says why.  Three signals at once stop the daemon
-# once, cleanly.  A second daemon on the same run directory is told so;
+# once, cleanly.  A second daemon on the same run directory, or on the
+# same pidfile, is told so, and a pidfile is removed only if it is ours;
 # a listen name is shown with its address, a loopback one warned about.
 # cost: 1
 CONF=$KEYS/localhost/cmappserver.conf
@@ -93,6 +94,21 @@ expect "cmappserver starts" start_server
 expect_eq $? 1 "exit status of a second cmappserver" "$T/second.err"
 expect_grep "another cmappserver runs with the run directory $T/run" "$T/second.err"
 stop_server
+
+echo "--- another cmappserver's pidfile: not overwritten, not removed"
+# A second daemon with a run directory of its own but the same pidfile
+# (the default one, left as it is) would have the init script lose the
+# first; nor does a daemon remove a pidfile that names another process.
+expect "cmappserver starts" start_server -pidfile "$T/shared.pid"
+p2=$(free_port)
+"$BIN/cmappserver" -f -conf "$CONF" -listen 127.0.0.1 -port "$p2" -rundir "$T/run2" \
+	-pidfile "$T/shared.pid" >"$T/shared.err" 2>&1
+expect_eq $? 1 "exit status of a second cmappserver on the same pidfile" "$T/shared.err"
+expect_grep "cannot write pidfile $T/shared.pid: cmappserver (pid $SERVER_PID) writes it (give this one -pidfile FILE)" "$T/shared.err"
+expect_eq "$(cat "$T/shared.pid")" "$SERVER_PID" "the first one's pidfile"
+echo "$$" >"$T/shared.pid"	# as if another daemon had written it
+stop_server
+expect_eq "$(cat "$T/shared.pid" 2>&1)" "$$" "a pidfile naming another process, after the stop"
 
 echo "--- a listen name: the address shown; a loopback one warned about"
 # "localhost" is expected to be loopback; another name that resolves
