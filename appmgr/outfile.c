@@ -20,6 +20,17 @@
 #include "log.h"
 #include "vis.h"
 
+/* A temporary file beside path, its name in tmp: the fd, or -errno. */
+static int
+tmp_beside(const char *path, char *tmp, size_t cap)
+{
+	int	fd;
+
+	if (snprintf(tmp, cap, "%s.XXXXXX", path) >= (int)cap)
+		return -ENAMETOOLONG;
+	return (fd = mkstemp(tmp)) == -1 ? -errno : fd;
+}
+
 int
 outfile_write(const char *path, const char *line)
 {
@@ -32,10 +43,8 @@ outfile_write(const char *path, const char *line)
 	n = vis_bytes(shown, sizeof(shown) - 1, (const uint8_t *)line,
 	    strnlen(line, MGR_OUTFILE_LINE), VIS_NOSLASH);
 	shown[n++] = '\n';
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	if ((fd = mkstemp(tmp)) == -1)
-		return -errno;
+	if ((fd = tmp_beside(path, tmp, sizeof(tmp))) < 0)
+		return fd;
 	/* Read by an agent that may run as another user; it says nothing
 	 * secret.  mkstemp made it 0600. */
 	if (fchmod(fd, 0644) == -1 || (w = write(fd, shown, n)) == -1)
@@ -57,10 +66,8 @@ outfile_check(const char *path)
 	char	tmp[PATH_MAX];
 	int	fd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	if ((fd = mkstemp(tmp)) == -1)
-		return -errno;
+	if ((fd = tmp_beside(path, tmp, sizeof(tmp))) < 0)
+		return fd;
 	close(fd);
 	unlink(tmp);
 	return 0;

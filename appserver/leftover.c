@@ -170,44 +170,20 @@ proc_stat(const char *pid, char *state, long *pgrp)
 	return 0;
 }
 
-/* Scans /proc for processes of group pgid that are not zombies. */
-int
-left_count_pgrp(pid_t pgid)
+/*
+ * Scans /proc for the live (not zombie) processes of group pgid: how many,
+ * or -errno; *outside: those of them not among pids[0..npids).
+ */
+static int
+scan_pgrp(pid_t pgid, const pid_t *pids, int npids, int *outside)
 {
-	DIR		*d;
-	struct dirent	*e;
-	char		 state;
-	long		 pgrp;
-	int		 n = 0;
-
-	if ((d = opendir("/proc")) == NULL)
-		return -errno;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		if (proc_stat(e->d_name, &state, &pgrp) == 0 &&
-		    pgrp == (long)pgid && state != 'Z' && state != 'X')
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
-int
-left_count_both(const char *dir, pid_t pgid, int *in_pgrp)
-{
-	pid_t		 pids[1024];
 	DIR		*d;
 	struct dirent	*e;
 	char		 state;
 	long		 pgrp, pid;
-	int		 n, i, k, extra = 0;
+	int		 n = 0, i;
 
-	*in_pgrp = 0;
-	if ((n = cgroup_pids(dir, pids, 1024)) < 0)
-		return n;
-	if (pgid <= 0)
-		return n;
+	*outside = 0;
 	if ((d = opendir("/proc")) == NULL)
 		return -errno;
 	while ((e = readdir(d)) != NULL) {
@@ -215,16 +191,40 @@ left_count_both(const char *dir, pid_t pgid, int *in_pgrp)
 		    proc_stat(e->d_name, &state, &pgrp) != 0 ||
 		    pgrp != (long)pgid || state == 'Z' || state == 'X')
 			continue;
-		(*in_pgrp)++;
+		n++;
 		pid = strtol(e->d_name, NULL, 10);
-		k = n < 1024 ? n : 1024;
-		for (i = 0; i < k && pids[i] != (pid_t)pid; i++)
+		for (i = 0; i < npids && pids[i] != (pid_t)pid; i++)
 			;
-		if (i == k)
-			extra++;
+		if (i == npids)
+			(*outside)++;
 	}
 	closedir(d);
-	return n + extra;
+	return n;
+}
+
+int
+left_count_pgrp(pid_t pgid)
+{
+	int	outside;
+
+	return scan_pgrp(pgid, NULL, 0, &outside);
+}
+
+int
+left_count_both(const char *dir, pid_t pgid, int *in_pgrp)
+{
+	pid_t	pids[1024];
+	int	n, outside;
+
+	*in_pgrp = 0;
+	if ((n = cgroup_pids(dir, pids, 1024)) < 0)
+		return n;
+	if (pgid <= 0)
+		return n;
+	if ((*in_pgrp = scan_pgrp(pgid, pids, n < 1024 ? n : 1024,
+	    &outside)) < 0)
+		return *in_pgrp;
+	return n + outside;
 }
 
 int
