@@ -179,10 +179,10 @@ handle_closed(uv_handle_t *h)
 	maybe_free(s);
 }
 
-/* Without its shim a service cannot be signalled: its stop timer goes
- * with the link. */
 static void	stop_answer(struct service *, const char *);
 
+/* Without its shim a service cannot be signalled: its stop timer goes
+ * with the link. */
 static void
 close_link(struct service *s)
 {
