@@ -234,12 +234,16 @@ void	sup_attach(struct server *, struct service *, struct session *,
 void	sup_ack(struct server *, struct session *, uint64_t run_id);
 /* sess's STOP (svcfsm.c, STOP): answered through ops->stopping; live,
  * SIGTERM to the service's process group (and cgroup), SIGKILL after
- * timeout_s, its EXIT to follow; ended, SIGTERM to what it left there.
+ * timeout_s, its EXIT to follow; ended, SIGTERM to what it left there,
+ * and SIGKILL after timeout_s, its EXIT once they ended.
  * 0, or -EPERM where the state does not take it (adopting). */
 int	sup_stop(struct server *, struct service *, struct session *sess,
 	    uint32_t timeout_s);
-/* STATUS_REPLY for s, which may be NULL (none). */
+/* STATUS_REPLY for s, which may be NULL (none); to a STOP. */
 void	sup_fill_status(const struct service *, struct proto_msg *);
+void	sup_fill_stop_reply(const struct service *, struct proto_msg *);
+/* A STOP's requesters wait for what s left. */
+int	sup_stop_holds(const struct service *);
 /* The sessions attached to the service; those whose STOP waits. */
 struct session_list *sup_sessions(struct service *);
 struct session_list *sup_stoppers(struct service *);

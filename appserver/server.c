@@ -842,21 +842,18 @@ svc_stopping(struct server *srv, struct service *s, struct session *sess)
 	struct proto_msg	m;
 
 	(void)srv;
-	sup_fill_status(s, &m);
+	sup_fill_stop_reply(s, &m);
 	conn_send(sess->conn, &m);
-	switch (m.u.status.state) {
-	case STATUS_STARTING:
-	case STATUS_RUNNING:
+	/* Live, or ended but waiting for what it left: the EXIT comes at
+	 * the stop's end.  Ended: now. */
+	if (sup_stop_holds(s) || m.u.status.state == STATUS_STARTING ||
+	    m.u.status.state == STATUS_RUNNING) {
 		sess->stop_svc = s;
 		LIST_INSERT_HEAD(sup_stoppers(s), sess, svc_link);
-		break;
-	case STATUS_ENDED:
+	} else if (m.u.status.state == STATUS_ENDED) {
 		sup_fill_exit(s, &m);
 		sess->exit_run = sup_run_id(s);
 		conn_send(sess->conn, &m);
-		break;
-	default:
-		break;
 	}
 }
 

@@ -78,6 +78,9 @@ struct service {
 	int			 stop_killed;	/* SIGKILL sent */
 	int			 stop_held;	/* ended; its stoppers wait
 						   for what it left */
+	int			 stop_late;	/* the stop came after the
+						   end: not who ended it */
+	int			 lingering;	/* adopted from RUN_ID.left */
 	char			 stop_who[PROTO_MAX_TEXT]; /* the first */
 };
 
@@ -116,7 +119,13 @@ const char *
 sup_stopped_by(const struct service *s)
 {
 	return (s->state == SV_EXITED || s->state == SV_DELIVERED) &&
-	    s->stopping ? s->stop_who : NULL;
+	    s->stopping && !s->stop_late ? s->stop_who : NULL;
+}
+
+int
+sup_stop_holds(const struct service *s)
+{
+	return s->stop_held;
 }
 
 unsigned
@@ -458,14 +467,20 @@ act_adopt(struct service *s, const struct proto_msg *m, char **argv)
 		return;
 	}
 	s->pid = m->u.shim.pid;
-	if (s->state == SV_EXITED) {
+	if (!SV_LIVE(s->state)) {
 		s->exit_how = m->u.shim.exit_how;
 		s->exit_value = m->u.shim.exit_value;
 		s->ended = (time_t)m->u.shim.ended;
 	}
+	/* Its delivery time went with the previous server: the sweep's
+	 * 10 minutes count from now. */
+	if (s->state == SV_DELIVERED)
+		s->delivered = time(NULL);
 	log_info("found %s (pid %u, run %016llx) %s", s->display, s->pid,
 	    (unsigned long long)s->run_id, s->state == SV_RUNNING ?
-	    "running" : "ended, its status kept");
+	    "running" : s->state == SV_DELIVERED ? "ended, its status "
+	    "delivered, processes it left still running" :
+	    "ended, its status kept");
 	/* Managers that re-attached by run id while we waited. */
 	srv->sup_ops->started(srv, s, NULL);
 	adoption_check(srv);
@@ -565,7 +580,11 @@ check_dead(const struct service *s)
 {
 	char	path[PATH_MAX + 32];
 
-	sock_path(s->srv, s->run_id, path, sizeof(path));
+	if (s->lingering)
+		snprintf(path, sizeof(path), "%s/%016llx.left", s->srv->rundir,
+		    (unsigned long long)s->run_id);
+	else
+		sock_path(s->srv, s->run_id, path, sizeof(path));
 	drop_if_dead(s->srv, path, s->run_id);
 }
 
@@ -675,10 +694,39 @@ stop_answer(struct service *s, const char *why)
 	s->stop_killed = 0;
 	if (s->shim_open)
 		uv_timer_stop(&s->stop_timer);
-	n = srv->sup_ops->exited(srv, s, s->stop_who, 0);
+	/* A stop that came after the end did not end the run: no STOPPED,
+	 * and the next STOP starts over. */
+	n = srv->sup_ops->exited(srv, s, s->stop_late ? NULL : s->stop_who,
+	    0);
 	log_info("run %016llx (%s): the stop on request by %s answered "
 	    "(%u requester%s): %s", (unsigned long long)s->run_id,
 	    s->display, s->stop_who, n, n == 1 ? "" : "s", why);
+	if (s->stop_late) {
+		s->stop_late = 0;
+		s->stopping = 0;
+		s->stop_who[0] = '\0';
+	}
+}
+
+/*
+ * A STOP of a run that had ended, in whose process group (or cgroup)
+ * processes it left still run: they get the stop's SIGTERM and, at its
+ * time, SIGKILL, and the requester is answered once they ended, as for a
+ * stop of a live run.  Answered at once, the cluster's next start ran a
+ * second copy beside a child that ignores SIGTERM.  Not after a stop that
+ * gave up, nor without the shim, which alone can signal them.
+ */
+static int
+stop_late_begins(struct service *s, const struct sv_arg *a)
+{
+	if (s->stop_held || s->left == 0 || !s->shim_open || s->stopping)
+		return 0;
+	s->stopping = 1;
+	s->stop_late = 1;
+	s->stop_held = 1;
+	s->stop_killed = 0;
+	snprintf(s->stop_who, sizeof(s->stop_who), "%s", a->sess->who);
+	return 1;
 }
 
 /* The stop's SIGKILL, and how long its end is waited for after it. */
@@ -884,10 +932,26 @@ sup_event(struct service *s, enum sv_event ev, const struct sv_arg *a)
 		break;
 	case SV_A_STOP_KEPT:
 	case SV_A_STOP_NONE:
-		/* Answered as it is: the kept status goes to the requester,
-		 * whose EXIT_ACK delivers it.  A stop still held for what
-		 * the service left (stop_held: reported running) takes the
-		 * requester among its own, as a STOP of a live one does. */
+		/* What the ended run left still runs: stopped as a live
+		 * run's group, the requester told "ended" and its EXIT
+		 * held until they ended. */
+		if (stop_late_begins(s, a)) {
+			srv->sup_ops->stopping(srv, s, a->sess);
+			log_info("stop of %s (run %016llx) asked by %s: it had "
+			    "ended (%s) and left %u process%s: SIGTERM, "
+			    "SIGKILL after %u s", s->display,
+			    (unsigned long long)s->run_id, a->sess->who,
+			    status_text(s, text, sizeof(text)), s->left,
+			    s->left == 1 ? "" : "es", a->timeout);
+			act_signal(s, SIGTERM);
+			uv_timer_start(&s->stop_timer, stop_timer_cb,
+			    (uint64_t)a->timeout * 1000, 0);
+			break;
+		}
+		/* Otherwise answered as it is: the kept status goes to the
+		 * requester, whose EXIT_ACK delivers it.  A stop still held
+		 * for what the service left takes the requester among its
+		 * own, as a STOP of a live one does. */
 		srv->sup_ops->stopping(srv, s, a->sess);
 		if (s->stop_held) {
 			log_info("stop of %s (run %016llx) asked by %s: already "
@@ -961,10 +1025,14 @@ link_frame(struct service *s, const struct proto_msg *m)
 		    m->u.shim.version < SHIM_LINK_OLDEST ||
 		    m->u.shim.version > SHIM_LINK_VERSION)
 			return -1;
-		/* proto.c admits no other state in a SHIM_HELLO. */
+		/* proto.c admits no other state in a SHIM_HELLO.  A
+		 * lingering shim's run has ended: any other is refused. */
 		ev = m->u.shim.state == RUN_STARTING ? SV_EV_HELLO_STARTING :
 		    m->u.shim.state == RUN_EXITED ? SV_EV_HELLO_EXITED :
 		    SV_EV_HELLO_RUNNING;
+		if (s->lingering)
+			ev = ev == SV_EV_HELLO_EXITED ? SV_EV_HELLO_DELIVERED :
+			    SV_NEVENTS;
 		if (sup_event(s, ev, &a) != 0)
 			return -1;
 		s->link_version = m->u.shim.version;
@@ -1298,11 +1366,12 @@ sup_launch(struct server *srv, char **argv, const char *instance,
 	return 0;
 }
 
-/* Connects to the shim listening at path, left by a previous cmappserver. */
+/* Connects to the shim listening at path, left by a previous cmappserver;
+ * lingering: at RUN_ID.left, its status delivered already. */
 static void
-adopt_one(void *arg, const char *path, uint64_t run_id)
+adopt_path(struct server *srv, const char *path, uint64_t run_id,
+    int lingering)
 {
-	struct server	*srv = arg;
 	struct service	*s;
 	int		 fd;
 
@@ -1327,8 +1396,24 @@ adopt_one(void *arg, const char *path, uint64_t run_id)
 		return;
 	}
 	s->run_id = run_id;
+	s->lingering = lingering;
 	inst_read(s);
 	service_add(srv, s, SV_ADOPTING);
+}
+
+static void
+adopt_one(void *srv, const char *path, uint64_t run_id)
+{
+	adopt_path(srv, path, run_id, 0);
+}
+
+/* The handle of what a delivered run left: a STOP of its command gets
+ * them their SIGTERM and SIGKILL, as before the restart, and -list
+ * shows them. */
+static void
+adopt_lingering(void *srv, const char *path, uint64_t run_id)
+{
+	adopt_path(srv, path, run_id, 1);
 }
 
 /* Shims that never said hello are given up. */
@@ -1368,9 +1453,8 @@ sup_adopt(struct server *srv)
 
 	srv->adopting = 1;
 	r = shimlink_each(srv->rundir, adopt_one, srv);
-	/* A lingering shim (the handle of what a delivered run left) is
-	 * not adopted, but one killed -9 leaves its socket and cgroup. */
-	shimlink_each_lingering(srv->rundir, drop_if_dead, srv);
+	if (r == 0)
+		r = shimlink_each_lingering(srv->rundir, adopt_lingering, srv);
 	shimlink_each_instance(srv->rundir, inst_sweep, srv);
 	uv_timer_start(&srv->adopt, adopt_timeout, SUP_ADOPT_MS, 0);
 	adoption_check(srv);
@@ -1473,8 +1557,9 @@ sup_fill_status(const struct service *s, struct proto_msg *m)
 	m->u.status.state = STATUS_NONE;
 	if (s == NULL || s->state == SV_GONE)
 		return;
-	/* Its stop waits for what it left: running until that ended. */
-	if (s->stop_held) {
+	/* Its stop waits for what it left: running until that ended.  (Not
+	 * when the stop came after the end: that end is what it is.) */
+	if (s->stop_held && !s->stop_late) {
 		m->u.status.run_id = s->run_id;
 		m->u.status.state = STATUS_RUNNING;
 		m->u.status.pid = s->pid;
@@ -1497,6 +1582,21 @@ sup_fill_status(const struct service *s, struct proto_msg *m)
 		m->u.status.state = STATUS_STARTING;
 		break;
 	}
+}
+
+/* A STOP's first answer: a STATUS's, but a run that had ended and whose
+ * stop waits for what it left is told as ended, a delivered one too: its
+ * EXIT follows once they ended. */
+void
+sup_fill_stop_reply(const struct service *s, struct proto_msg *m)
+{
+	sup_fill_status(s, m);
+	if (s == NULL || !s->stop_held || !s->stop_late)
+		return;
+	m->u.status.run_id = s->run_id;
+	m->u.status.state = STATUS_ENDED;
+	m->u.status.exit_how = s->exit_how;
+	m->u.status.exit_value = s->exit_value;
 }
 
 void

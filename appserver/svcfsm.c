@@ -7,7 +7,9 @@
  *
  * Reading it: the hellos come from the shim, as its SHIM_HELLO's state
  * says; a LAUNCHING service takes only "running" (its exec worked), an
- * ADOPTING one takes each, as a previous server left it.  GONE means the
+ * ADOPTING one takes each, as a previous server left it ("delivered":
+ * an ended run's shim that the previous server released while processes
+ * it left still ran, its socket RUN_ID.left).  GONE means the
  * service was forgotten and freed: whoever was attached got an ERROR
  * first.  EXPIRE is the 24 h / 10 min sweep or KEEP_MAX.
  *
@@ -22,7 +24,8 @@
  * is not known yet: refused (STOPs wait for the adoption as STARTs do).
  * A stopped service that ended but left processes in its group (a child
  * that ignores SIGTERM) keeps its STOP_TIMER: the SIGKILL reaches them,
- * and its requesters wait for their end (supervise.c, stop_answer).
+ * and its requesters wait for their end (supervise.c, stop_answer).  So
+ * does a STOP of an ended one that left some (stop_late_begins).
  */
 #include <errno.h>
 
@@ -47,6 +50,7 @@ static const struct cell {
 		[SV_EV_HELLO_RUNNING]	= C(ADOPT_RUNNING, RUNNING),
 		[SV_EV_HELLO_STARTING]	= C(ADOPT_STARTING, LAUNCHING),
 		[SV_EV_HELLO_EXITED]	= C(ADOPT_EXITED, EXITED),
+		[SV_EV_HELLO_DELIVERED]	= C(ADOPT_EXITED, DELIVERED),
 		[SV_EV_OUTPUT]		= C(DISCARD, ADOPTING),
 		[SV_EV_ATTACH]		= C(WAIT, ADOPTING),
 		[SV_EV_LINK_LOST]	= C(ADOPT_LOST, GONE),
@@ -118,7 +122,7 @@ svcfsm_event_name(enum sv_event ev)
 {
 	static const char *const names[] = {
 		"HELLO(running)", "HELLO(starting)", "HELLO(exited)",
-		"launch ERROR", "OUTPUT", "EXIT", "ATTACH", "EXIT_ACK",
+		"HELLO(delivered)", "launch ERROR", "OUTPUT", "EXIT", "ATTACH", "EXIT_ACK",
 		"LINK LOST", "SLOW", "EXPIRE", "ADOPT TIMEOUT", "STOP",
 		"STOP TIMER"
 	};

@@ -23,6 +23,8 @@ enum sv_event {
 	SV_EV_HELLO_RUNNING,	/* the shim says running: "started" */
 	SV_EV_HELLO_STARTING,	/* ... its exec not yet returned */
 	SV_EV_HELLO_EXITED,	/* ... ended, its status kept */
+	SV_EV_HELLO_DELIVERED,	/* ... ended, delivered: a lingering
+				   shim, the handle of what it left */
 	SV_EV_LAUNCH_ERROR,	/* ERROR from the shim: the exec failed */
 	SV_EV_OUTPUT,		/* OUTPUT from the shim */
 	SV_EV_EXIT,		/* EXIT from the shim */
@@ -43,7 +45,8 @@ enum sv_action {
 	SV_A_STARTED,		/* STARTED to the waiting managers */
 	SV_A_ADOPT_RUNNING,	/* took over a previous server's service */
 	SV_A_ADOPT_STARTING,	/* ... still launching: wait like our own */
-	SV_A_ADOPT_EXITED,	/* ... ended: its status kept */
+	SV_A_ADOPT_EXITED,	/* ... ended: its status kept, or
+				   delivered */
 	SV_A_EXEC_FAILED,	/* ERROR to the waiting managers; forget */
 	SV_A_OUTPUT,		/* to the attached managers */
 	SV_A_DISCARD,		/* output nobody may get */
@@ -64,9 +67,10 @@ enum sv_action {
 				   (the first STOP); the requester waits
 				   for the EXIT, STOPPED before it */
 	SV_A_STOP_KEPT,		/* answer, the kept status to the
-				   requester; SIGTERM to what it left */
-	SV_A_STOP_NONE,		/* answer "not running"; SIGTERM to what
-				   it left */
+				   requester; with processes left, SIGTERM
+				   and the timer, and it waits for them */
+	SV_A_STOP_NONE,		/* answer "not running"; or, with processes
+				   left, as STOP_KEPT */
 	SV_A_STOP_TIMER,	/* SIGKILL; or, after it, tell the
 				   requesters it does not end */
 	SV_NACTIONS

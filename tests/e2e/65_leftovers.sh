@@ -37,13 +37,18 @@ wait_for 5 grep -q "the processes it left have ended" "$T/server.log" ||
 wait_for 5 eval '[ "$(handle "$run1")" = 0 ]' || fail "the lingering shim did not go"
 list >"$T/list"; grep -q "left 2" "$T/list" && fail "-list still shows them" "$T/list"
 
-# A -stop of a delivered run: not running, but what it left gets SIGTERM.
+# A -stop of a delivered run: what it left gets SIGTERM, and the answer
+# ("ended earlier", not "not running" while they ran) waits for their end.
 mgr -t 10 sh -c 'sleep 3067 & exit 5' 2>"$T/e3"; expect_eq $? 5 "exit code of the third service" "$T/e3"
 expect_eq "$(pgrep -cf '^sleep 3067$')" 1 "the sleep the third service left"
 mgr_cmd -stop -service sh -c 'sleep 3067 & exit 5' >"$T/stop3.out" 2>&1
 expect_eq $? 0 "-stop of a delivered run: exit code" "$T/stop3.out"
-expect_grep "^not running\$" "$T/stop3.out"
-wait_for 5 gone 3067 || fail "-stop of the delivered run left its sleep running"
+expect_grep "^ended earlier: exit code 5, status collected\$" "$T/stop3.out"
+gone 3067 || fail "-stop of the delivered run answered before its sleep ended"
+# Nothing left now: a -stop finds it not running.
+mgr_cmd -stop -service sh -c 'sleep 3067 & exit 5' >"$T/stop4.out" 2>&1
+expect_eq $? 0 "a second -stop: exit code" "$T/stop4.out"
+expect_grep "^not running\$" "$T/stop4.out"
 
 # With a cgroup per service, a child that made a session of its own is
 # caught too.

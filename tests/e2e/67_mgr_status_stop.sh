@@ -6,12 +6,15 @@
 # 0 saying who stopped it, its exit file "stopped by WHO"; -stop says
 # "stopped: signal 15"); of one that ignores SIGTERM (-stop_timeout 1:
 # "stopped: signal 9", also with a SIGHUP meanwhile); of one whose child
-# ignores SIGTERM (SIGKILL reaches it, the answer waits for its end); of nothing ("not running"); of a kept status
+# ignores SIGTERM (SIGKILL reaches it, the answer waits for its end); of
+# one that ended on its own leaving such a child, delivered or kept, and
+# after a restart of cmappserver during such a wait ("ended earlier",
+# once the SIGKILL reached the child); of nothing ("not running"); of a kept status
 # ("ended earlier: exit code 5, status collected", and -status then says
 # not running); refused by allow_command; unreachable.  Against a guest
 # of protocol version 1 (tests/tools/oldserver): -status, -stop and
 # -instance say it is too old and exit 1; nothing is started.
-# cost: 11
+# cost: 20
 old=$BIN/tests/tools/oldserver
 [ -x "$old" ] || fail "no $old: run make first"
 # verb NAME WANT-CODE WANT-LINE ARGS...: cmappmgr ARGS prints WANT-LINE
@@ -109,6 +112,61 @@ expect_grep "stopped on request by .*: was killed by signal 15 (Terminated); tol
 expect_grep "already stopping on request by .* (the 1 process it left)" "$T/server.log"
 expect_grep "the 1 process it left still run after SIGTERM: SIGKILL" "$T/server.log"
 expect_grep "the stop on request by .* answered (2 requesters): what it left has ended" "$T/server.log"
+
+echo "=== -stop of a service that ended on its own, its child still running"
+# The run's end was delivered (its watcher exited 4) or kept (its watcher
+# killed -9): either way a child that ignores SIGTERM is left, and the
+# cluster's stop must not answer before the SIGKILL has reached it.
+# (2 s to the SIGKILL: no second -stop has to come meanwhile here.)
+kt=2
+for how in delivered kept; do
+	code=4; [ $how = kept ] && code=6
+	late="( trap '' TERM; exec sleep 3097$code ) & echo up; while [ ! -e $T/go.late$code ]; do sleep 0.1; done; exit $code"
+	mgr_cmd -service /bin/sh -c "$late" >"$T/l$code.out" 2>"$T/l$code.err" & w=$!
+	expect_wait 5 "the $how service and its child up" eval 'grep -q up "$T/l$code.out" && pgrep -f "^sleep 3097$code$" >/dev/null'
+	child=$(pgrep -f "^sleep 3097$code$")
+	if [ $how = kept ]; then
+		kill -9 $w; wait $w 2>/dev/null
+		touch "$T/go.late$code"
+		expect_wait 5 "the unwatched service ended" grep -q "exited with code $code and left 1 process" "$T/server.log"
+	else
+		touch "$T/go.late$code"
+		wait $w; expect_eq $? $code "the watcher of the service that ended" "$T/l$code.err"
+	fi
+	t0=$(ms)
+	verb stop_late$code 0 "ended earlier: exit code $code, status collected" -stop -stop_timeout "$kt" -service /bin/sh -c "$late"
+	dt=$(($(ms) - t0))
+	[ "$dt" -ge $((kt * 1000 - 100)) ] || fail "-stop of the $how run answered after $dt ms, before the SIGKILL time ($kt s)"
+	st=$(sed 's/.*) //' "/proc/$child/stat" 2>/dev/null | cut -c1)
+	[ -z "$st" ] || [ "$st" = Z ] || fail "the child $child of the $how run outlived the stop (state $st)"
+	expect_grep "it had ended (exited with code $code) and left 1 process: SIGTERM, SIGKILL after $kt s" "$T/server.log"
+done
+# Not "stopped on request": the run ended on its own.
+expect_no_grep "stopped on request by .*: exited with code [46]" "$T/server.log" "server log"
+
+echo "=== a restart of cmappserver while a stop waits for what the service left"
+# The new server adopts the ended run and its shim, but not the stop: the
+# cluster's next -stop must still get the child its SIGKILL.
+grp3="( trap '' TERM; exec sleep 30982 ) & echo up; exec sleep 30983"
+mgr_cmd -service /bin/sh -c "$grp3" >"$T/r.out" 2>"$T/r.err" & w=$!
+expect_wait 5 "the service and its child up" eval 'grep -q up "$T/r.out" && pgrep -f "^sleep 30982$" >/dev/null'
+child=$(pgrep -f "^sleep 30982$")
+mgr_cmd -stop -stop_timeout 600 -service /bin/sh -c "$grp3" >/dev/null 2>&1 & s1=$!
+expect_wait 5 "the stop held for what the service left" grep -q "exec sleep 30983.* the stop waits for the 1 process it left" "$T/server.log"
+wait $w; expect_eq $? 0 "the watcher of the stopped service" "$T/r.err"
+kill -9 $s1; wait $s1 2>/dev/null
+stop_server
+expect "cmappserver starts again" start_server
+expect_grep "found .*exec sleep 30983.* ended, its status delivered, processes it left still running" "$T/server.log"
+# -list shows the delivered run and what it left.
+wait_for 5 eval 'mgr_cmd -list 2>&1 | grep -A3 "sleep 30983" | grep -q "left 1 process running"' ||
+	{ mgr_cmd -list; fail "-list after the restart does not show what the run left"; }
+t0=$(ms)
+verb stop_restart 0 "ended earlier: signal 15, status collected" -stop -stop_timeout "$kt" -service /bin/sh -c "$grp3"
+dt=$(($(ms) - t0))
+[ "$dt" -ge $((kt * 1000 - 100)) ] || fail "-stop after the restart answered after $dt ms, before the SIGKILL time ($kt s)"
+st=$(sed 's/.*) //' "/proc/$child/stat" 2>/dev/null | cut -c1)
+[ -z "$st" ] || [ "$st" = Z ] || fail "the child $child outlived the stop after the restart (state $st)"
 
 echo "=== a kept status: -status twice, then -stop collects it"
 cmd=$(app k 5)
