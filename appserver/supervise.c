@@ -81,6 +81,8 @@ struct service {
 	int			 stop_late;	/* the stop came after the
 						   end: not who ended it */
 	int			 lingering;	/* adopted from RUN_ID.left */
+	int			 left_pending;	/* adopted ended: its first
+						   SHIM_LEFT not read yet */
 	char			 stop_who[PROTO_MAX_TEXT]; /* the first */
 };
 
@@ -210,8 +212,9 @@ static void	adoption_check(struct server *);
 static void
 service_free(struct server *srv, struct service *s)
 {
-	int	was_adopting = s->state == SV_ADOPTING;
+	int	was_adopting = s->state == SV_ADOPTING || s->left_pending;
 
+	s->left_pending = 0;
 	/* Every action that forgets a live service tells its managers
 	 * first (ops->error), and an ended one has none attached but the
 	 * requesters of a stop waiting for what it left, answered here. */
@@ -295,26 +298,42 @@ expire(struct service *s, const char *why)
 	sup_event(s, SV_EV_EXPIRE, &a);
 }
 
+/* An ended run whose stop waits for what it left, or a delivered one
+ * whose shim lingers as the handle of what it left: forgotten, a STOP of
+ * its command would find nothing to signal. */
+static int
+held_for_left(const struct service *s)
+{
+	return s->stop_held || (s->state == SV_DELIVERED && s->left > 0 &&
+	    s->shim_open);
+}
+
 /* Bounds the kept statuses: delivered ones go first, oldest first. */
 static void
 enforce_keep_max(struct server *srv)
 {
 	struct service	*s, *victim;
+	unsigned	 held = 0;
 	int		 pass;
 
-	for (pass = 0; pass < 2 && srv->n_kept > KEEP_MAX; pass++) {
+	/* Those are not statuses kept but handles: they never push a kept
+	 * status out. */
+	TAILQ_FOREACH(s, &srv->services, link)
+		if (!SV_LIVE(s->state) && held_for_left(s))
+			held++;
+	for (pass = 0; pass < 2 && srv->n_kept > KEEP_MAX + held; pass++) {
 		do {
 			victim = NULL;
 			/* The list is in launch order, not end order. */
 			TAILQ_FOREACH(s, &srv->services, link)
 				if (s->state == (pass == 0 ? SV_DELIVERED :
-				    SV_EXITED) && (victim == NULL ||
-				    s->ended < victim->ended))
+				    SV_EXITED) && !held_for_left(s) &&
+				    (victim == NULL || s->ended < victim->ended))
 					victim = s;
 			if (victim != NULL)
 				expire(victim, "more than 64 ended "
 				    "services are kept");
-		} while (victim != NULL && srv->n_kept > KEEP_MAX);
+		} while (victim != NULL && srv->n_kept > KEEP_MAX + held);
 	}
 }
 
@@ -330,6 +349,8 @@ sweep_cb(uv_timer_t *t)
 	 * table. */
 	for (s = TAILQ_FIRST(&srv->services); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, link);
+		if (held_for_left(s))
+			continue;
 		if (s->state == SV_EXITED && now - s->ended >
 		    KEEP_UNDELIVERED_S)
 			expire(s, "older than 24 hours");
@@ -476,6 +497,11 @@ act_adopt(struct service *s, const struct proto_msg *m, char **argv)
 	 * 10 minutes count from now. */
 	if (s->state == SV_DELIVERED)
 		s->delivered = time(NULL);
+	/* A STOP held for the adoption must know what the run left: the
+	 * adoption waits for the shim's count, which answers our
+	 * SHIM_VERSION (link version 3 on). */
+	if (!SV_LIVE(s->state) && m->u.shim.version >= 3)
+		s->left_pending = 1;
 	log_info("found %s (pid %u, run %016llx) %s", s->display, s->pid,
 	    (unsigned long long)s->run_id, s->state == SV_RUNNING ?
 	    "running" : s->state == SV_DELIVERED ? "ended, its status "
@@ -993,6 +1019,10 @@ on_left(struct service *s, const struct proto_msg *m)
 	s->left_where = m->u.left.where;
 	if (s->stop_held && s->left == 0)
 		stop_answer(s, "what it left has ended");
+	if (s->left_pending) {
+		s->left_pending = 0;
+		adoption_check(s->srv);
+	}
 	return 0;
 }
 
@@ -1112,10 +1142,15 @@ link_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 static void
 link_lost(struct service *s, const char *why)
 {
-	struct sv_arg	a = { .why = why };
+	struct server	*srv = s->srv;
+	struct sv_arg	 a = { .why = why };
+	int		 pending = s->left_pending;
 
+	s->left_pending = 0;
 	close_link(s);
 	sup_event(s, SV_EV_LINK_LOST, &a);
+	if (pending)
+		adoption_check(srv);
 }
 
 /*
@@ -1271,6 +1306,10 @@ inst_sweep(void *arg, const char *path, uint64_t run_id)
 	if (sup_find_run(srv, run_id) != NULL)
 		return;
 	sock_path(srv, run_id, sock, sizeof(sock));
+	if (access(sock, F_OK) == 0)
+		return;
+	/* A lingering shim's: adopted by a later server with its instance. */
+	memcpy(sock + strlen(sock) - 5, ".left", 5);
 	if (access(sock, F_OK) == 0)
 		return;
 	unlink(path);
@@ -1429,14 +1468,23 @@ adopt_timeout(uv_timer_t *t)
 		if (s->state == SV_ADOPTING)
 			sup_event(s, SV_EV_ADOPT_TIMEOUT, &a);
 	}
+	/* A count never sent: what those runs left is taken as none. */
+	TAILQ_FOREACH(s, &srv->services, link)
+		s->left_pending = 0;
+	adoption_check(srv);
 }
 
 /* Once every shim has answered, the STARTs held meanwhile go on. */
 static void
 adoption_check(struct server *srv)
 {
+	struct service	*s;
+
 	if (!srv->adopting || srv->n_adopting > 0)
 		return;
+	TAILQ_FOREACH(s, &srv->services, link)
+		if (s->left_pending)
+			return;
 	srv->adopting = 0;
 	uv_timer_stop(&srv->adopt);
 	if (srv->n_running + srv->n_kept > 0)

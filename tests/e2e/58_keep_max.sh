@@ -2,12 +2,19 @@
 # Kept statuses are bounded: with more than 64 services ended while no
 # manager watched, the oldest is forgotten, logged with its status, and
 # its shim released; the next START of its command launches afresh, while
-# the others' statuses are still delivered.
+# the others' statuses are still delivered.  A delivered run whose shim
+# lingers for a child it left is neither forgotten nor counted: its -stop
+# still reaches the child.
 # cost: 8
 N=65
 sed 's/^max_processes=.*//' "$KEYS/localhost/cmappserver.conf" >"$T/server.conf"
 echo "max_processes=$((N + 5))" >>"$T/server.conf"
 SERVER_CONF=$T/server.conf expect "cmappserver starts" start_server
+trap 'pkill -KILL -f "^sleep 3058$"; end_test' EXIT
+# First a run whose status was delivered but which left a child: its shim
+# lingers as the child's handle, which the bound must not push out (a
+# -stop of its command would find nothing to signal), nor count.
+mgr sh -c 'sleep 3058 & exit 0' >/dev/null 2>"$T/e0"; expect_eq $? 0 "the run that leaves a child" "$T/e0"
 # 65 services that wait without a CPU cycle (app.sh polls): each blocks
 # opening its FIFO until "go" opens it for writing.
 printf '#!/bin/sh\nread x <"$1"\nexit "$2"\n' >"$T/wait.sh"; chmod +x "$T/wait.sh"
@@ -32,6 +39,11 @@ wait_for $((30 * SLOW)) eval '[ "$(grep -c "no manager attached, status kept" "$
 	fail "not all $N exits kept"
 expect_grep "forgetting the exit status of $T/wait.sh $T/f.k1 1 (run [0-9a-f]*, exited with code 1), never collected: more than 64 ended services are kept" "$T/server.log"
 expect_eq "$(grep -c "forgetting the exit status" "$T/server.log")" 1 "statuses forgotten"
+expect_no_grep "forgetting delivered run" "$T/server.log"
+mgr_cmd -stop -stop_timeout 2 -service sh -c 'sleep 3058 & exit 0' >"$T/stop0.out" 2>&1
+expect_eq $? 0 "-stop of the run that left a child" "$T/stop0.out"
+expect_grep "^ended earlier: exit code 0, status collected$" "$T/stop0.out"
+pgrep -f "^sleep 3058$" >/dev/null && fail "the child of the delivered run outlived its -stop"
 wait_for $((10 * SLOW)) eval '[ "$(pgrep -f "cmapp-shim $T/run" | wc -l)" = 64 ]' ||
 	fail "$(pgrep -f "cmapp-shim $T/run" | wc -l) shims left, not 64"
 # A kept one is delivered; the forgotten one's command runs again.
