@@ -575,6 +575,12 @@ main(int argc, char **argv)
 	if (o.conf != NULL)
 		absolute(o.conf, srv.conf_path, sizeof(srv.conf_path),
 		    "-conf");
+	/* The default conf found now is the daemon's from now on: moved
+	 * aside, a reload keeps the one in use, not the defaults (which
+	 * allow any command).  None now: a reload looks for it again. */
+	else if (access(CONF_SERVER_PATH, F_OK) == 0)
+		snprintf(srv.conf_path, sizeof(srv.conf_path), "%s",
+		    CONF_SERVER_PATH);
 	srv.listen_arg = o.listen;
 	srv.port_arg = o.port;
 	if (reload_read(&srv, &srv.conf, &srv.ctx, err, sizeof(err)) != 0)

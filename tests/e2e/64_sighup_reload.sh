@@ -5,7 +5,9 @@
 # conf or key file that does not load keeps the old ones, and the log says
 # why, naming the file.  What takes a restart (log_file) is said each time
 # it differs from what is in effect.  Relative key paths are taken from the
-# conf's directory, whatever the working directory.
+# conf's directory, whatever the working directory.  The default conf,
+# read at start, moved aside later: a reload keeps it, never falls back
+# to the defaults (which allow any command).
 # cost: 1
 conf=$T/cmappserver.conf
 cp "$KEYS/localhost/cmappserver.conf" "$conf"
@@ -112,3 +114,20 @@ wait_for $((5 * SLOW)) eval '[ "$(grep -c "reloaded conf $T/rel/cmappserver.conf
 expect_no_grep "cannot read keyStore server.private" "$T/server.log"
 mgr /bin/sh -c 'exit 4'; expect_eq $? 4 "exit code through the server with relative key paths"
 cd "$T" || fail "cd $T"
+
+echo "--- the default conf moved aside: a reload keeps the one in use"
+# /opt in a mount namespace of the server's own is $T/optroot.
+mkdir -p "$T/optroot/hp/cmappserver"
+cp "$KEYS/localhost/cmappserver.conf" "$T/optroot/hp/cmappserver/cmappserver.conf"
+echo "allow_command=/bin/true" >>"$T/optroot/hp/cmappserver/cmappserver.conf"
+port2=$(free_port)
+unshare -m sh -c 'mount --bind "$0" /opt && exec "$@"' "$T/optroot" \
+	"$BIN/cmappserver" -f -listen 127.0.0.1 -port "$port2" -rundir "$T/run2" >"$T/def.log" 2>&1 & dpid=$!
+wait_for $((10 * SLOW)) grep -q " listening on " "$T/def.log" || fail "cmappserver with the default conf did not start" "$T/def.log"
+mv "$T/optroot/hp/cmappserver/cmappserver.conf" "$T/aside.conf"
+kill -HUP "$dpid"
+wait_for $((5 * SLOW)) grep -q "keeping the conf and keys in use" "$T/def.log" ||
+	fail "the reload without the default conf did not keep the conf in use" "$T/def.log"
+expect_grep "/opt/hp/cmappserver/cmappserver.conf" "$T/def.log"
+expect_no_grep "any command may be launched\|using the default key files\|reloaded keys" "$T/def.log" "default conf log"
+kill "$dpid"; wait "$dpid" 2>/dev/null
