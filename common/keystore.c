@@ -582,6 +582,12 @@ keystore_read_trust(const char *path, const char *password,
 		    file_error(r));
 		return r;
 	}
+	/* Public, but whoever may write it chooses whom we trust. */
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		log_warnx("trustStore %s is writable by others than its owner, "
+		    "mode %03o: whoever can write it decides which peers are "
+		    "trusted (chmod 644 it)", path,
+		    (unsigned)(st.st_mode & 0777));
 	r = keystore_parse_trust((unsigned char *)buf, len, password, certs,
 	    why, sizeof(why));
 	free(buf);

@@ -150,6 +150,7 @@ use_identity(SSL_CTX *ctx, const struct conf_store *key, char *err,
     size_t errlen)
 {
 	struct identity	id = { 0 };
+	unsigned long	e;
 	char		why[160];
 	int		i, r;
 
@@ -164,14 +165,34 @@ use_identity(SSL_CTX *ctx, const struct conf_store *key, char *err,
 		snprintf(err, errlen, "cannot use keyStore %s: its key is "
 		    "DSA (keytool's default before Java 9), which TLS 1.2 "
 		    "cannot use: make it again with keytool -genkey -keyalg "
-		    "RSA", key->path);
+		    "RSA -keysize 2048", key->path);
 		goto out;
 	}
 	if (SSL_CTX_use_certificate(ctx, id.cert) != 1 ||
 	    SSL_CTX_use_PrivateKey(ctx, id.key) != 1) {
-		reason_text(ERR_peek_last_error(), why, sizeof(why));
-		snprintf(err, errlen, "cannot use keyStore %s: %s", key->path,
-		    why);
+		e = ERR_peek_last_error();
+		/* keytool's 1024-bit RSA before Java 8, or SHA-1: refused
+		 * by the security level that the system's OpenSSL conf
+		 * sets (2 on Debian 12). */
+		if (ERR_GET_REASON(e) == SSL_R_EE_KEY_TOO_SMALL)
+			snprintf(err, errlen, "cannot use keyStore %s: its "
+			    "%d-bit key is too small for OpenSSL's security "
+			    "level %d: make it again with keytool -genkeypair "
+			    "-keyalg RSA -keysize 2048", key->path,
+			    EVP_PKEY_get_bits(id.key),
+			    SSL_CTX_get_security_level(ctx));
+		else if (ERR_GET_REASON(e) == SSL_R_CA_MD_TOO_WEAK)
+			snprintf(err, errlen, "cannot use keyStore %s: its "
+			    "certificate's signature digest is too weak for "
+			    "OpenSSL's security level %d: make it again with "
+			    "keytool -genkeypair -keyalg RSA -keysize 2048 "
+			    "-sigalg SHA256withRSA", key->path,
+			    SSL_CTX_get_security_level(ctx));
+		else {
+			reason_text(e, why, sizeof(why));
+			snprintf(err, errlen, "cannot use keyStore %s: %s",
+			    key->path, why);
+		}
 		goto out;
 	}
 	for (i = 0; id.chain != NULL && i < sk_X509_num(id.chain); i++)

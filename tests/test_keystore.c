@@ -1039,6 +1039,26 @@ Test(keystore, read_identity_warns_when_others_can_read)
 	no_leaks();
 }
 
+/* Whoever may write a trustStore decides whom we trust. */
+Test(keystore, read_trust_warns_when_others_can_write)
+{
+	char	want[PATH_MAX + 160], *log;
+
+	run_mkkeys("");
+	snprintf(want, sizeof(want), "trustStore %s is writable by others "
+	    "than its owner, mode 664: whoever can write it decides which "
+	    "peers are trusted (chmod 644 it)", P("mk/host/client.public"));
+	cr_assert_eq(chmod(P("mk/host/client.public"), 0664), 0);
+	log = logged(1, "mk/host/client.public", "public");
+	cr_expect_not_null(strstr(log, want), "logged: %s", log);
+	free(log);
+	cr_assert_eq(chmod(P("mk/host/client.public"), 0646), 0);
+	log = logged(1, "mk/host/client.public", "public");
+	cr_expect_not_null(strstr(log, "mode 646"), "logged: %s", log);
+	free(log);
+	no_leaks();
+}
+
 /* --- trustStore ------------------------------------------------------- */
 
 Test(keystore, trust_pem_one_certificate)

@@ -65,6 +65,42 @@ setup(void)
 
 TestSuite(tls_keys, .init = setup, .fini = kf_teardown);
 
+/* A 1024-bit RSA keyStore (keytool's default before Java 8) is refused by
+ * the security level of Debian 12's OpenSSL conf (2): the message says so
+ * and how to make one that serves, not an OpenSSL error number. */
+Test(tls_keys, small_rsa_keystore_is_refused_with_the_remedy)
+{
+	struct conf_store	 key = { 0 }, trust = { 0 };
+	char			 err[1024];
+	SSL_CTX			*ctx, *probe;
+	int			 level;
+
+	tls_init(0);
+	cr_assert_not_null(probe = SSL_CTX_new(TLS_method()));
+	level = SSL_CTX_get_security_level(probe);
+	SSL_CTX_free(probe);
+	sh("openssl req -x509 -newkey rsa:1024 -nodes -keyout k1.pem "
+	    "-subj /CN=x -days 2 -out c1.pem 2>/dev/null && "
+	    "cat k1.pem c1.pem >rsa1024.private && chmod 600 rsa1024.private");
+	gen("ec", "y");
+	snprintf(key.path, sizeof(key.path), "%s", P("rsa1024.private"));
+	snprintf(trust.path, sizeof(trust.path), "%s", P("ec.crt"));
+	ctx = tls_ctx_new(TLS_SERVER, &key, &trust, err, sizeof(err));
+	if (level < 2) {
+		/* Level 1 (80 bits) takes it: nothing to refuse. */
+		cr_assert_not_null(ctx, "level %d: %s", level, err);
+		SSL_CTX_free(ctx);
+		return;
+	}
+	cr_assert_null(ctx);
+	cr_assert(strstr(err, "its 1024-bit key is too small for OpenSSL's "
+	    "security level") != NULL, "%s", err);
+	cr_assert(strstr(err, "keytool -genkeypair -keyalg RSA -keysize 2048")
+	    != NULL, "%s", err);
+	cr_assert(strstr(err, key.path) != NULL, "%s", err);
+	no_leaks();
+}
+
 /* A DSA keyStore (keytool's default before Java 9) reads, but no TLS 1.2
  * suite can use it: refused at once, naming the file and the remedy,
  * rather than loaded and failing every handshake with "no shared cipher". */
