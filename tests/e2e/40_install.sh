@@ -263,6 +263,25 @@ $INIT status >"$T/i" 2>&1; expect_eq $? 3 "status after stop"
 $INIT stop >"$T/i" 2>&1; expect_eq $? 0 "stop when stopped"
 $INIT reload >"$T/i" 2>&1; expect_eq $? 7 "reload when stopped"
 $INIT bogus >"$T/i" 2>&1; expect_eq $? 2 "unknown action"
+# Where systemd runs, the unit does: the script hands an admin's verbs to
+# systemctl (a restart here would start a daemon outside the unit).  No
+# systemd runs here: in a mount namespace, /run has /run/systemd/system
+# and /usr/sbin (first in the script's PATH) a systemctl stub that logs.
+mkdir -p "$T/sdbin"
+printf '#!/bin/sh\necho "systemctl $*" >>%s\n' "$T/sd.log" >"$T/sdbin/systemctl"
+chmod +x "$T/sdbin/systemctl"
+for v in restart status stop-all; do
+	: >"$T/sd.log"
+	unshare -m sh -c 'mount -t tmpfs cmapp-test /run && mkdir -p /run/systemd/system &&
+		mount --bind "$0" /usr/sbin && exec "$@"' "$T/sdbin" $INIT $v >"$T/i" 2>&1
+	expect_eq $? 0 "init $v where systemd runs" "$T/i" "$T/sd.log"
+	case $v in
+	stop-all) expect_grep "^systemctl stop cmappserver.service$" "$T/sd.log"
+		  expect_grep "^cmappserver: its applications were stopped; systemctl stop cmappserver.service$" "$T/i" ;;
+	*)	  expect_grep "^systemctl $v cmappserver.service$" "$T/sd.log"
+		  expect_grep "^cmappserver: the unit cmappserver.service runs it here: systemctl $v cmappserver.service$" "$T/i" ;;
+	esac
+done
 unset CMAPPSERVER_DAEMON CMAPPSERVER_PIDFILE CMAPPSERVER_OPTS
 
 # --- Uninstall: the confs, the keys and an admin's own probe stay,
