@@ -495,6 +495,17 @@ keystore_parse_trust(const unsigned char *buf, size_t len,
 			sk_X509_free(sk);
 			return refuse(err, errlen, -ENOMEM, "out of memory");
 		}
+		/* Two DER files put together: the second would be silently
+		 * not trusted. */
+		if (p != buf + len) {
+			sk_X509_pop_free(sk, X509_free);
+			snprintf(err, errlen, "%zu bytes after its DER "
+			    "certificate: a DER file holds one certificate "
+			    "(several go in one PEM file)",
+			    len - (size_t)(p - buf));
+			ERR_clear_error();
+			return -EINVAL;
+		}
 		break;
 	case K_JKS:
 		if ((r = jks_parse(buf, len, password, NULL, &cert, NULL, &sk,

@@ -1132,6 +1132,31 @@ Test(keystore, trust_der_certificate)
 	no_leaks();
 }
 
+/* Two DER certificates put together (cat a.der b.der): the second was
+ * silently not trusted; now the file is refused, saying why. */
+Test(keystore, trust_der_with_bytes_after_refused)
+{
+	gen("a", "a");
+	gen("b", "b");
+	sh("openssl x509 -in a.crt -outform DER -out a.der && "
+	    "openssl x509 -in b.crt -outform DER -out b.der && "
+	    "cat a.der b.der >ab.der && wc -c <b.der >b.len");
+	{
+		char	want[256];
+		long	n = 0;
+		FILE	*f = fopen(P("b.len"), "r");
+
+		cr_assert_not_null(f);
+		cr_assert_eq(fscanf(f, "%ld", &n), 1);
+		fclose(f);
+		snprintf(want, sizeof(want), "%ld bytes after its DER "
+		    "certificate: a DER file holds one certificate (several go "
+		    "in one PEM file)", n);
+		trust_fails("ab.der", NULL, -EINVAL, want);
+	}
+	no_leaks();
+}
+
 Test(keystore, trust_pkcs12_certificates_only)
 {
 	STACK_OF(X509)	*sk;
