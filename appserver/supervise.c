@@ -591,13 +591,14 @@ drop_if_dead(void *srv, const char *path, uint64_t run_id)
 		drop_dead(srv, path, run_id);
 }
 
-/* RUN_ID.sock, where run_id's shim listens, into path. */
+/* RUN_ID.sock, where run_id's shim listens, into path; RUN_ID.left once
+ * it lingers (the handle of what a delivered run left). */
 static void
-sock_path(const struct server *srv, uint64_t run_id, char *path,
-    size_t cap)
+sock_path(const struct server *srv, uint64_t run_id, int lingering,
+    char *path, size_t cap)
 {
-	snprintf(path, cap, "%s/%016llx.sock", srv->rundir,
-	    (unsigned long long)run_id);
+	snprintf(path, cap, "%s/%016llx.%s", srv->rundir,
+	    (unsigned long long)run_id, lingering ? "left" : "sock");
 }
 
 /* The shim's link was lost: it may be dead. */
@@ -606,11 +607,7 @@ check_dead(const struct service *s)
 {
 	char	path[PATH_MAX + 32];
 
-	if (s->lingering)
-		snprintf(path, sizeof(path), "%s/%016llx.left", s->srv->rundir,
-		    (unsigned long long)s->run_id);
-	else
-		sock_path(s->srv, s->run_id, path, sizeof(path));
+	sock_path(s->srv, s->run_id, s->lingering, path, sizeof(path));
 	drop_if_dead(s->srv, path, s->run_id);
 }
 
@@ -675,6 +672,18 @@ act_signal(struct service *s, int sig)
 		    SHIM_NAME);
 }
 
+/* The first STOP's SIGTERM, and its SIGKILL timer. */
+static void
+stop_begin(struct service *s, const struct sv_arg *a)
+{
+	s->stopping = 1;
+	snprintf(s->stop_who, sizeof(s->stop_who), "%s", a->sess->who);
+	act_signal(s, SIGTERM);
+	if (s->shim_open)
+		uv_timer_start(&s->stop_timer, stop_timer_cb,
+		    (uint64_t)a->timeout * 1000, 0);
+}
+
 /*
  * A manager's STOP of a live service: the first one sends SIGTERM and
  * starts the SIGKILL timer; each requester waits for the EXIT (STOPPED
@@ -695,12 +704,7 @@ act_stop(struct service *s, const struct sv_arg *a)
 	log_info("stop of %s (pid %u, run %016llx) asked by %s: SIGTERM, "
 	    "SIGKILL after %u s", s->display, s->pid,
 	    (unsigned long long)s->run_id, a->sess->who, a->timeout);
-	s->stopping = 1;
-	snprintf(s->stop_who, sizeof(s->stop_who), "%s", a->sess->who);
-	act_signal(s, SIGTERM);
-	if (s->shim_open)
-		uv_timer_start(&s->stop_timer, stop_timer_cb,
-		    (uint64_t)a->timeout * 1000, 0);
+	stop_begin(s, a);
 }
 
 /*
@@ -743,15 +747,24 @@ stop_answer(struct service *s, const char *why)
  * gave up, nor without the shim, which alone can signal them.
  */
 static int
-stop_late_begins(struct service *s, const struct sv_arg *a)
+act_stop_late(struct service *s, const struct sv_arg *a)
 {
+	struct server	*srv = s->srv;
+	char		 st[96];
+
 	if (s->stop_held || s->left == 0 || !s->shim_open || s->stopping)
 		return 0;
-	s->stopping = 1;
 	s->stop_late = 1;
 	s->stop_held = 1;
 	s->stop_killed = 0;
-	snprintf(s->stop_who, sizeof(s->stop_who), "%s", a->sess->who);
+	/* Held: told "ended", its EXIT once what was left has ended. */
+	srv->sup_ops->stopping(srv, s, a->sess);
+	log_info("stop of %s (run %016llx) asked by %s: it had ended (%s) and "
+	    "left %u process%s: SIGTERM, SIGKILL after %u s", s->display,
+	    (unsigned long long)s->run_id, a->sess->who,
+	    status_text(s, st, sizeof(st)), s->left, s->left == 1 ? "" : "es",
+	    a->timeout);
+	stop_begin(s, a);
 	return 1;
 }
 
@@ -959,21 +972,9 @@ sup_event(struct service *s, enum sv_event ev, const struct sv_arg *a)
 	case SV_A_STOP_KEPT:
 	case SV_A_STOP_NONE:
 		/* What the ended run left still runs: stopped as a live
-		 * run's group, the requester told "ended" and its EXIT
-		 * held until they ended. */
-		if (stop_late_begins(s, a)) {
-			srv->sup_ops->stopping(srv, s, a->sess);
-			log_info("stop of %s (run %016llx) asked by %s: it had "
-			    "ended (%s) and left %u process%s: SIGTERM, "
-			    "SIGKILL after %u s", s->display,
-			    (unsigned long long)s->run_id, a->sess->who,
-			    status_text(s, text, sizeof(text)), s->left,
-			    s->left == 1 ? "" : "es", a->timeout);
-			act_signal(s, SIGTERM);
-			uv_timer_start(&s->stop_timer, stop_timer_cb,
-			    (uint64_t)a->timeout * 1000, 0);
+		 * run's group is. */
+		if (act_stop_late(s, a))
 			break;
-		}
 		/* Otherwise answered as it is: the kept status goes to the
 		 * requester, whose EXIT_ACK delivers it.  A stop still held
 		 * for what the service left takes the requester among its
@@ -1305,11 +1306,11 @@ inst_sweep(void *arg, const char *path, uint64_t run_id)
 
 	if (sup_find_run(srv, run_id) != NULL)
 		return;
-	sock_path(srv, run_id, sock, sizeof(sock));
+	sock_path(srv, run_id, 0, sock, sizeof(sock));
 	if (access(sock, F_OK) == 0)
 		return;
 	/* A lingering shim's: adopted by a later server with its instance. */
-	memcpy(sock + strlen(sock) - 5, ".left", 5);
+	sock_path(srv, run_id, 1, sock, sizeof(sock));
 	if (access(sock, F_OK) == 0)
 		return;
 	unlink(path);

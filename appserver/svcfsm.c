@@ -25,7 +25,7 @@
  * A stopped service that ended but left processes in its group (a child
  * that ignores SIGTERM) keeps its STOP_TIMER: the SIGKILL reaches them,
  * and its requesters wait for their end (supervise.c, stop_answer).  So
- * does a STOP of an ended one that left some (stop_late_begins).
+ * does a STOP of an ended one that left some (act_stop_late).
  */
 #include <errno.h>
 

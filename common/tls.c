@@ -151,7 +151,7 @@ use_identity(SSL_CTX *ctx, const struct conf_store *key, char *err,
 {
 	struct identity	id = { 0 };
 	unsigned long	e;
-	char		why[160];
+	char		why[256];
 	int		i, r;
 
 	if ((r = keystore_read_identity(key->path, key->password, &id, err,
@@ -175,24 +175,21 @@ use_identity(SSL_CTX *ctx, const struct conf_store *key, char *err,
 		 * by the security level that the system's OpenSSL conf
 		 * sets (2 on Debian 12). */
 		if (ERR_GET_REASON(e) == SSL_R_EE_KEY_TOO_SMALL)
-			snprintf(err, errlen, "cannot use keyStore %s: its "
-			    "%d-bit key is too small for OpenSSL's security "
-			    "level %d: make it again with keytool -genkeypair "
-			    "-keyalg RSA -keysize 2048", key->path,
-			    EVP_PKEY_get_bits(id.key),
+			snprintf(why, sizeof(why), "its %d-bit key is too "
+			    "small for OpenSSL's security level %d: make it "
+			    "again with keytool -genkeypair -keyalg RSA "
+			    "-keysize 2048", EVP_PKEY_get_bits(id.key),
 			    SSL_CTX_get_security_level(ctx));
 		else if (ERR_GET_REASON(e) == SSL_R_CA_MD_TOO_WEAK)
-			snprintf(err, errlen, "cannot use keyStore %s: its "
-			    "certificate's signature digest is too weak for "
-			    "OpenSSL's security level %d: make it again with "
-			    "keytool -genkeypair -keyalg RSA -keysize 2048 "
-			    "-sigalg SHA256withRSA", key->path,
-			    SSL_CTX_get_security_level(ctx));
-		else {
+			snprintf(why, sizeof(why), "its certificate's "
+			    "signature digest is too weak for OpenSSL's "
+			    "security level %d: make it again with keytool "
+			    "-genkeypair -keyalg RSA -keysize 2048 -sigalg "
+			    "SHA256withRSA", SSL_CTX_get_security_level(ctx));
+		else
 			reason_text(e, why, sizeof(why));
-			snprintf(err, errlen, "cannot use keyStore %s: %s",
-			    key->path, why);
-		}
+		snprintf(err, errlen, "cannot use keyStore %s: %s", key->path,
+		    why);
 		goto out;
 	}
 	for (i = 0; id.chain != NULL && i < sk_X509_num(id.chain); i++)

@@ -1009,53 +1009,51 @@ logged(int trust, const char *name, const char *password)
 	return (char *)out;
 }
 
+/* name made mode (0: as it is) logs want when read, or nothing (NULL). */
+static void
+expect_logged(int trust, const char *name, const char *password,
+    mode_t mode, const char *want)
+{
+	char	*log;
+
+	if (mode != 0)
+		cr_assert_eq(chmod(P(name), mode), 0);
+	log = logged(trust, name, password);
+	if (want == NULL)
+		cr_expect_str_empty(log, "%s: unexpected: %s", name, log);
+	else
+		cr_expect_not_null(strstr(log, want), "%s logged: %s", name,
+		    log);
+	free(log);
+}
+
 Test(keystore, read_identity_warns_when_others_can_read)
 {
-	char	want[PATH_MAX + 128], *log;
+	char	want[PATH_MAX + 128];
 
 	run_mkkeys("");
 	snprintf(want, sizeof(want), "keyStore %s is readable by others than "
 	    "its owner (chmod 600 it)", P("mk/host/client.private"));
-
 	/* mkkeys.sh makes it 0600: no warning. */
-	log = logged(0, "mk/host/client.private", "clientpw");
-	cr_expect_str_empty(log, "unexpected: %s", log);
-	free(log);
-
-	cr_assert_eq(chmod(P("mk/host/client.private"), 0640), 0);
-	log = logged(0, "mk/host/client.private", "clientpw");
-	cr_expect_not_null(strstr(log, want), "logged: %s", log);
-	free(log);
-
-	cr_assert_eq(chmod(P("mk/host/client.private"), 0604), 0);
-	log = logged(0, "mk/host/client.private", "clientpw");
-	cr_expect_not_null(strstr(log, want), "logged: %s", log);
-	free(log);
-
+	expect_logged(0, "mk/host/client.private", "clientpw", 0, NULL);
+	expect_logged(0, "mk/host/client.private", "clientpw", 0640, want);
+	expect_logged(0, "mk/host/client.private", "clientpw", 0604, want);
 	/* A trustStore is public: 0644 is its normal mode. */
-	log = logged(1, "mk/host/client.public", "public");
-	cr_expect_str_empty(log, "unexpected: %s", log);
-	free(log);
+	expect_logged(1, "mk/host/client.public", "public", 0, NULL);
 	no_leaks();
 }
 
 /* Whoever may write a trustStore decides whom we trust. */
 Test(keystore, read_trust_warns_when_others_can_write)
 {
-	char	want[PATH_MAX + 160], *log;
+	char	want[PATH_MAX + 160];
 
 	run_mkkeys("");
 	snprintf(want, sizeof(want), "trustStore %s is writable by others "
 	    "than its owner, mode 664: whoever can write it decides which "
 	    "peers are trusted (chmod 644 it)", P("mk/host/client.public"));
-	cr_assert_eq(chmod(P("mk/host/client.public"), 0664), 0);
-	log = logged(1, "mk/host/client.public", "public");
-	cr_expect_not_null(strstr(log, want), "logged: %s", log);
-	free(log);
-	cr_assert_eq(chmod(P("mk/host/client.public"), 0646), 0);
-	log = logged(1, "mk/host/client.public", "public");
-	cr_expect_not_null(strstr(log, "mode 646"), "logged: %s", log);
-	free(log);
+	expect_logged(1, "mk/host/client.public", "public", 0664, want);
+	expect_logged(1, "mk/host/client.public", "public", 0646, "mode 646");
 	no_leaks();
 }
 
@@ -1136,24 +1134,19 @@ Test(keystore, trust_der_certificate)
  * silently not trusted; now the file is refused, saying why. */
 Test(keystore, trust_der_with_bytes_after_refused)
 {
+	struct stat	st;
+	char		want[256];
+
 	gen("a", "a");
 	gen("b", "b");
 	sh("openssl x509 -in a.crt -outform DER -out a.der && "
 	    "openssl x509 -in b.crt -outform DER -out b.der && "
-	    "cat a.der b.der >ab.der && wc -c <b.der >b.len");
-	{
-		char	want[256];
-		long	n = 0;
-		FILE	*f = fopen(P("b.len"), "r");
-
-		cr_assert_not_null(f);
-		cr_assert_eq(fscanf(f, "%ld", &n), 1);
-		fclose(f);
-		snprintf(want, sizeof(want), "%ld bytes after its DER "
-		    "certificate: a DER file holds one certificate (several go "
-		    "in one PEM file)", n);
-		trust_fails("ab.der", NULL, -EINVAL, want);
-	}
+	    "cat a.der b.der >ab.der");
+	cr_assert_eq(stat(P("b.der"), &st), 0);
+	snprintf(want, sizeof(want), "%lld bytes after its DER certificate: a "
+	    "DER file holds one certificate (several go in one PEM file)",
+	    (long long)st.st_size);
+	trust_fails("ab.der", NULL, -EINVAL, want);
 	no_leaks();
 }
 
