@@ -9,6 +9,7 @@
 # make check      unit and end-to-end tests only
 # make check-asan the same suites built with -fsanitize=address,undefined
 # make check-warnings  everything built by gcc and clang with -Werror
+# make sanitize-list   which end-to-end tests make test runs sanitized
 # make deb, make rpm   the packages cmapp-host and cmapp-guest (conf/pkg.mk)
 
 # The first rule is make's default goal: a plain "make" builds the
@@ -168,14 +169,19 @@ check-valgrind: deps-test
 	$(MAKE) --no-print-directory -j$(NPROC) all tools
 	SERVER_WRAP="$(VALGRIND)" tests/e2e.sh $(BUILD) $(E2E_TESTS)
 
+# Chooses the end-to-end tests that make test's ASan+UBSan and valgrind
+# suites run, from a coverage run of them all (tests/sanset.sh).
+sanitize-list: deps-test
+	tests/sanset.sh
+
 demo: deps
 	$(MAKE) --no-print-directory -j$(NPROC) all
 	tests/demo.sh $(BUILD)
 
 clean:
-	rm -rf build build-asan build-warn-*
+	rm -rf build build-asan build-cov build-warn-*
 
 .PHONY: all tools deps deps-test unit e2e test check check-asan check-warnings \
-	check-valgrind demo clean
+	check-valgrind sanitize-list demo clean
 # Not the package builds' trees in $(BUILD)/pkg (conf/pkg.mk).
 -include $(shell find $(BUILD) -path '$(BUILD)/pkg' -prune -o -type f -name '*.d' -print 2>/dev/null)

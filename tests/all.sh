@@ -111,24 +111,13 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 #   beside two more tests and the fuzzing missed the server's 4 s
 #   handshake deadline (so the heavy count, and the fuzzing moved to the
 #   builds).
-# Left out of those two: the TLS scan, which checks the TLS set-up (the
-# same in every build) and whose time bounds do not hold there, and the
-# install test, which builds and tests plain binaries of its own, and the
-# Pacemaker test, which tests the agent and the cluster's timings (its
-# cmappmgr and cmappserver are those of the plain suite), and the packages
-# test, which builds, installs and purges packages of its own.
-SLOW_TESTS=()
-for f in tests/e2e/*.sh; do
-	case $f in */52_testssl.sh|*/40_install.sh|*/70_pacemaker.sh|*/90_packages.sh) continue ;; esac
-	SLOW_TESTS+=("$f")
-done
-# valgrind wraps only cmappserver (SERVER_WRAP): a test that starts none
-# (the monitors by hand, a manager without a server, the conf errors of
-# 16, run without the wrap) would only run the plain suite's test again.
-VALGRIND_TESTS=()
-for f in "${SLOW_TESTS[@]}"; do
-	grep -qE 'start_server|SERVER_WRAP' "$f" && VALGRIND_TESTS+=("$f")
-done
+# Which tests the two sanitized suites run: a choice that runs every line
+# of the product their candidates run (tests/suites.sh, tests/sanset.sh).
+TOP=$PWD
+. tests/suites.sh
+candidates
+mapfile -t SLOW_TESTS < <(chosen asan "${ASAN_CAND[@]}")
+mapfile -t VALGRIND_TESTS < <(chosen valgrind "${VALGRIND_CAND[@]}")
 # run_one NAME SUMMARY_REGEX COMMAND...: a suite, to its end.
 run_one() { start "$@"; wait_one; }
 # wait_all: every suite started is finished.

@@ -103,6 +103,10 @@ run_one() {
 	limit=$(sed -n 's/^# limit: *\([0-9][0-9]*\) *$/\1/p' "$f" | head -1)
 	limit=$(( ${limit:-180} * SLOW ))
 	start=$SECONDS
+	# E2E_GCOV=DIR (tests/sanset.sh): a coverage build's counts of this
+	# test go under DIR/NAME/other, cmappserver's (by its wrapper) under
+	# DIR/NAME/server.
+	[ -z "${E2E_GCOV:-}" ] || export GCOV_PREFIX=$E2E_GCOV/$name/other
 	# timeout(1) makes a process group of its own, and on time-out
 	# signals all of it: the test's shell, its managers, its server.
 	T=$T timeout -k 10 "$limit" bash -c '

@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# sanset.sh: chooses the end-to-end tests that make test runs again under
+# ASan+UBSan and with cmappserver under valgrind, and writes the choice to
+# tests/sanitize.list (make sanitize-list; about 15 minutes on 2 cores).
+#
+# Why a choice: those two suites, every test each, were half of make
+# test's CPU, and most of their tests run lines that other tests run too.
+# A sanitizer finds a fault where a line runs: so each suite runs a set of
+# tests that together run every line of the product that all of the
+# suite's candidates (tests/suites.sh) run.  Here the candidates run once
+# against a coverage build (gcc --coverage, -O0), with CMAPP_SLOW as in the
+# sanitized suites, each test's counts apart (GCOV_PREFIX): cmappserver's
+# (and its shims') for valgrind, which wraps cmappserver only; every
+# program's and plugin's for ASan+UBSan, which are all built with it.
+# The tests' own tools are not counted.  Then a greedy cover: the test
+# with the most lines not yet run per second of its "# cost:" (twice for
+# a heavy one, which takes two slots), until every line is run; then any
+# chosen test whose lines the others run too is dropped again, the
+# costliest first.  A test with a "# sanitize: always" line is chosen
+# whatever it runs: its point is load or churn under the sanitizer.
+#
+# Run it again when a change adds code that only a new test runs: until
+# then a test the list does not name runs in both suites (suites.sh).
+set -eu
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+. tests/suites.sh
+B=build-cov
+mkdir -p "$B"
+cc -c -o "$B/covexit.o" tests/tools/covexit.c
+make --no-print-directory -j"$(nproc)" BUILD=$B OPT="-O0 -g" SAN=--coverage \
+	LDFLAGS="-Wl,--wrap=_exit $TOP/$B/covexit.o" all tools
+rm -f "$B"/*.gcda "$B"/*/*.gcda "$B"/*/*/*.gcda
+WORK=$(mktemp -d /tmp/cmapp-sanset.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+# cmappserver's counts go apart from those of the rest of the test (its
+# managers, the monitors, a server started without SERVER_WRAP).
+cat >"$WORK/srvwrap" <<'EOF'
+#!/bin/sh
+GCOV_PREFIX=${GCOV_PREFIX%/other}/server exec "$@"
+EOF
+chmod +x "$WORK/srvwrap"
+candidates
+echo "sanset: the ${#ASAN_CAND[@]} candidates against the coverage build"
+CMAPP_SLOW=1 E2E_JOBS=2 E2E_GCOV=$WORK/gcda SERVER_WRAP=$WORK/srvwrap \
+	tests/e2e.sh "$B" "${ASAN_CAND[@]}" | tee "$WORK/e2e.log" | grep -v '^ok '
+tail -1 "$WORK/e2e.log" | grep -q ' 0 failed' || { echo "sanset: a test failed: no choice made"; exit 1; }
+
+# lines DIR: "SOURCE:LINE" for each line of the product run under DIR.
+lines() {
+	local g rel obj
+	find "$1" -name '*.gcda' 2>/dev/null | while read -r g; do
+		rel=${g#"$1"}			# $TOP/build-cov/dir/x.gcda
+		obj=${rel%.gcda}
+		case $obj in "$TOP/$B"/tests/*) continue ;; esac
+		cp "$obj.gcno" "${g%.gcda}.gcno"
+		src=${obj#"$TOP/$B/"}.c
+		gcov -t -o "$(dirname "$g")" "$src" 2>/dev/null | awk '
+			/^ *-: *0:Source:/ { sub(/^ *-: *0:Source:/, ""); src = $0; next }
+			src ~ /^(appserver|appmgr|common|plugins)\// && $1 ~ /^[0-9]+\*?:$/ {
+				split($0, a, ":"); gsub(/ /, "", a[2]); print src ":" a[2] }'
+	done | sort -u
+}
+
+# cost FILE: the test's "# cost:" seconds, twice for a heavy one.
+cost() {
+	local line c
+	line=$(sed -n 's/^# cost: *//p' "$1" | head -1)
+	c=${line%%[!0-9]*}
+	case " $line " in *" heavy "*) c=$((${c:-5} * 2)) ;; esac
+	echo "${c:-5}"
+}
+
+# cover SUITE FILE...: the chosen names, from $WORK/lines/NAME.SUITE.
+cover() {
+	local suite=$1 f n
+	shift
+	for f in "$@"; do
+		n=$(basename "$f" .sh)
+		grep -q '^# sanitize: always' "$f" && a=1 || a=0
+		echo "T $n $(cost "$f") $a"
+		sed "s/^/L $n /" "$WORK/lines/$n.$suite"
+	done | awk '
+		$1 == "T" { cost[$2] = $3; if ($4) keep[$2] = 1; next }
+		{ has[$2, $3] = 1; n[$2]++; if (!($3 in all)) { all[$3] = 1; nall++ } }
+		END {
+			for (t in keep) take(t)
+			while (ncov < nall) {
+				best = ""; br = -1
+				for (t in cost) {
+					if (t in chosen) continue
+					g = 0
+					for (k in all) if (!(k in cov) && (t, k) in has) g++
+					if (g > 0 && g / cost[t] > br) { br = g / cost[t]; best = t }
+				}
+				if (best == "") break
+				take(best)
+			}
+			# Dropped again: a chosen test whose lines the others run.
+			m = 0
+			for (t in chosen) order[++m] = t
+			for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++)
+				if (cost[order[j]] > cost[order[i]]) { x = order[i]; order[i] = order[j]; order[j] = x }
+			for (i = 1; i <= m; i++) {
+				t = order[i]
+				if (t in keep) continue
+				need = 0
+				for (k in all) if ((t, k) in has && times[k] == 1) { need = 1; break }
+				if (need) continue
+				delete chosen[t]
+				for (k in all) if ((t, k) in has) times[k]--
+			}
+			for (t in chosen) print t
+			printf "%d lines\n", nall > "/dev/stderr"
+		}
+		function take(t,  k) {
+			chosen[t] = 1
+			for (k in all) if ((t, k) in has) { times[k]++; if (!(k in cov)) { cov[k] = 1; ncov++ } }
+		}' | sort
+}
+
+mkdir -p "$WORK/lines"
+for f in "${ASAN_CAND[@]}"; do
+	n=$(basename "$f" .sh)
+	lines "$WORK/gcda/$n/server" >"$WORK/lines/$n.srv"
+	sort -u "$WORK/lines/$n.srv" <(lines "$WORK/gcda/$n/other") >"$WORK/lines/$n.asan"
+	# The shim runs without valgrind: only cmappserver's own lines.
+	grep -vE '^appserver/shim(fsm)?\.c:' "$WORK/lines/$n.srv" >"$WORK/lines/$n.valgrind" || true
+done
+cover asan "${ASAN_CAND[@]}" >"$WORK/asan" 2>"$WORK/asan.n"
+cover valgrind "${VALGRIND_CAND[@]}" >"$WORK/valgrind" 2>"$WORK/valgrind.n"
+
+{
+	cat <<EOF
+# tests/sanitize.list: the end-to-end tests that make test runs again under
+# ASan+UBSan (asan) and with cmappserver under valgrind (valgrind), one
+# line a test: "NAME SUITE...", or "NAME -" for neither.  Written by
+# tests/sanset.sh (make sanitize-list), which says how it chooses, from
+# $(git rev-parse --short HEAD 2>/dev/null || echo "a tree") on $(date -u +%Y-%m-%d): together the asan tests run every
+# line of the product that its ${#ASAN_CAND[@]} candidates run ($(cat "$WORK/asan.n")), the valgrind
+# tests every line of cmappserver that its ${#VALGRIND_CAND[@]} candidates run ($(cat "$WORK/valgrind.n")).
+EOF
+	for f in "$TOP"/tests/e2e/*.sh; do
+		n=$(basename "$f" .sh)
+		s=
+		grep -qx "$n" "$WORK/asan" && s="$s asan"
+		grep -qx "$n" "$WORK/valgrind" && s="$s valgrind"
+		echo "$n ${s# }"
+	done | sed 's/ $/ -/'
+} >"$SANITIZE_LIST"
+echo "sanset: asan $(wc -l <"$WORK/asan") of ${#ASAN_CAND[@]} tests ($(cat "$WORK/asan.n")), valgrind $(wc -l <"$WORK/valgrind") of ${#VALGRIND_CAND[@]} ($(cat "$WORK/valgrind.n")); written to tests/sanitize.list"
