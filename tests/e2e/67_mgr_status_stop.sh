@@ -157,7 +157,7 @@ wait $w; expect_eq $? 0 "the watcher of the stopped service" "$T/r.err"
 kill -9 $s1; wait $s1 2>/dev/null
 stop_server
 expect "cmappserver starts again" start_server
-expect_grep "found .*exec sleep 30983.* ended, its status delivered, processes it left still running" "$T/server.log"
+expect_wait $((5 * SLOW)) "the ended run adopted with what it left" grep -q "found .*exec sleep 30983.* ended, its status delivered, processes it left still running" "$T/server.log"
 # -list shows the delivered run and what it left.
 wait_for 5 eval 'mgr_cmd -list 2>&1 | grep -A3 "sleep 30983" | grep -q "left 1 process running"' ||
 	{ mgr_cmd -list; fail "-list after the restart does not show what the run left"; }
