@@ -18,7 +18,7 @@ candidates() {
 	for f in "$TOP"/tests/e2e/*.sh; do
 		case $f in */52_testssl.sh|*/40_install.sh|*/70_pacemaker.sh|*/90_packages.sh) continue ;; esac
 		ASAN_CAND+=("$f")
-		grep -qE 'start_server|SERVER_WRAP' "$f" && VALGRIND_CAND+=("$f")
+		if grep -qE 'start_server|SERVER_WRAP' "$f"; then VALGRIND_CAND+=("$f"); fi
 	done
 }
 
@@ -33,7 +33,8 @@ chosen() {
 	shift
 	for f in "$@"; do
 		n=$(basename "$f" .sh)
-		line=$(grep -m1 "^$n " "$SANITIZE_LIST" 2>/dev/null) || { echo "$f"; continue; }
+		line=$(awk -v n="$n" '$1 == n { print; exit }' "$SANITIZE_LIST" 2>/dev/null)
+		[ -n "$line" ] || { echo "$f"; continue; }
 		case " $line " in *" $suite "*) echo "$f" ;; esac
 	done
 }
