@@ -203,6 +203,19 @@ shims() {
 		}'
 }
 
+# mine PATTERN: the pids of this test's processes whose command line
+# matches PATTERN (as pgrep -f): those with T=$T in their environment,
+# which the services of the test's servers inherit.  The same test may
+# run at once in the plain and a sanitized suite, with the same commands:
+# a pgrep or pkill by name alone would count or kill the other's.
+mine() {
+	local p
+	for p in $(pgrep -f "$1"); do
+		grep -qsxzF "T=$T" "/proc/$p/environ" && echo "$p"
+	done
+	return 0
+}
+
 # kill_shim PID: kill -9 a cmapp-shim and everything of its service: the
 # service leads a session of its own, with its children in it.
 kill_shim() {

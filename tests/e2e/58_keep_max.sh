@@ -10,7 +10,7 @@ N=65
 sed 's/^max_processes=.*//' "$KEYS/localhost/cmappserver.conf" >"$T/server.conf"
 echo "max_processes=$((N + 5))" >>"$T/server.conf"
 SERVER_CONF=$T/server.conf expect "cmappserver starts" start_server
-trap 'pkill -KILL -f "^sleep 3058$"; end_test' EXIT
+trap 'kill -KILL $(mine "^sleep 3058$") 2>/dev/null; end_test' EXIT
 # First a run whose status was delivered but which left a child: its shim
 # lingers as the child's handle, which the bound must not push out (a
 # -stop of its command would find nothing to signal), nor count.
@@ -43,7 +43,7 @@ expect_no_grep "forgetting delivered run" "$T/server.log"
 mgr_cmd -stop -stop_timeout 2 -service sh -c 'sleep 3058 & exit 0' >"$T/stop0.out" 2>&1
 expect_eq $? 0 "-stop of the run that left a child" "$T/stop0.out"
 expect_grep "^ended earlier: exit code 0, status collected$" "$T/stop0.out"
-pgrep -f "^sleep 3058$" >/dev/null && fail "the child of the delivered run outlived its -stop"
+[ -n "$(mine "^sleep 3058$")" ] && fail "the child of the delivered run outlived its -stop"
 wait_for $((10 * SLOW)) eval '[ "$(pgrep -f "cmapp-shim $T/run" | wc -l)" = 64 ]' ||
 	fail "$(pgrep -f "cmapp-shim $T/run" | wc -l) shims left, not 64"
 # A kept one is delivered; the forgotten one's command runs again.

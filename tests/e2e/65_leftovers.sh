@@ -8,8 +8,8 @@
 # failure leaves (the runner would not see them: they are in the
 # service's session, reparented to init, not naming $WORK).
 # cost: 16
-gone() { ! pgrep -f "^sleep $1\$" >/dev/null; }
-trap 'pkill -KILL -f "^sleep 306[5-9]\$"; end_test' EXIT
+gone() { [ -z "$(mine "^sleep $1\$")" ]; }
+trap 'kill -KILL $(mine "^sleep 306[5-9]\$") 2>/dev/null; end_test' EXIT
 list() {
 	"$BIN/cmappmgr" -node localhost -port "$PORT" \
 		-conf "$KEYS/host/cmappmgr.conf" -cmappserver_timeout 10 -list
@@ -17,7 +17,7 @@ list() {
 expect "cmappserver starts" start_server
 mgr -t 10 sh -c 'sleep 3065 & sleep 3065 & exit 3' 2>"$T/e1"; rc=$?
 expect_eq $rc 3 "exit code of the service" "$T/e1"
-expect_eq "$(pgrep -cf '^sleep 3065$')" 2 "sleeps it left running"
+expect_eq "$(mine '^sleep 3065$' | wc -l)" 2 "sleeps it left running"
 wait_for 5 grep -q "ended with code 3\|exited with code 3 and left" "$T/server.log"
 expect_grep "(sh) exited with code 3 and left 2 processes in its process group" "$T/server.log"
 # The status is delivered, and the shim stays as their handle (its title
@@ -40,7 +40,7 @@ list >"$T/list"; grep -q "left 2" "$T/list" && fail "-list still shows them" "$T
 # A -stop of a delivered run: what it left gets SIGTERM, and the answer
 # ("ended earlier", not "not running" while they ran) waits for their end.
 mgr -t 10 sh -c 'sleep 3067 & exit 5' 2>"$T/e3"; expect_eq $? 5 "exit code of the third service" "$T/e3"
-expect_eq "$(pgrep -cf '^sleep 3067$')" 1 "the sleep the third service left"
+expect_eq "$(mine '^sleep 3067$' | wc -l)" 1 "the sleep the third service left"
 mgr_cmd -stop -service sh -c 'sleep 3067 & exit 5' >"$T/stop3.out" 2>&1
 expect_eq $? 0 "-stop of a delivered run: exit code" "$T/stop3.out"
 expect_grep "^ended earlier: exit code 5, status collected\$" "$T/stop3.out"
@@ -58,7 +58,7 @@ if ! grep -q "services get a cgroup of their own" "$T/server.log"; then
 fi
 mgr -t 10 sh -c 'setsid sleep 3066 & sleep 0.2; exit 4' 2>"$T/e2"; rc=$?
 expect_eq $rc 4 "exit code of the service whose child left its group" "$T/e2"
-expect_eq "$(pgrep -cf '^sleep 3066$')" 1 "the setsid sleep runs"
+expect_eq "$(mine '^sleep 3066$' | wc -l)" 1 "the setsid sleep runs"
 expect_grep "(sh) exited with code 4 and left 1 process in its process group [0-9]* and cgroup" "$T/server.log"
 run=$(grep -o 'run [0-9a-f]* (sh) exited with code 4' "$T/server.log" | cut -d' ' -f2)
 cg=$(ls -d /sys/fs/cgroup/cmapp-run-$run /sys/fs/cgroup/unified/cmapp-run-$run 2>/dev/null | head -1)
@@ -115,7 +115,7 @@ expect_grep "removing $T/run/$run3068.sock: its shim is gone" "$T/server.log"
 # (Said once it is still busy 2 s later.)
 expect_wait 10 "the warning that the cgroup of the service still running stays" \
 	grep -q "run $run3068: its shim is gone, but its cgroup $cg/cmapp-run-$run3068 stays: processes still run there" "$T/server.log"
-pkill -f "^sleep 3068\$"
+kill $(mine "^sleep 3068\$")
 wait_for 5 gone 3068 || fail "sleep 3068 did not end"
 rmdir "$cg/cmapp-run-$run3068" || fail "cannot remove $cg/cmapp-run-$run3068"
 wait $m5; expect_eq $? 1 "the manager whose run was not adopted" "$T/e5"

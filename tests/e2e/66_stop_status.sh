@@ -130,7 +130,7 @@ rawcmd -hello -ack -wait $((30000 * SLOW)) "$(start_frame /bin/sleep 1003)" >"$T
 rawcmd -hello -ack -wait $((30000 * SLOW)) "$(start_inst_frame b.2 /bin/sleep 1003)" >"$T/inst.out" 2>&1 & mi=$!
 expect_wait $((5 * SLOW)) "plain copy started" grep -q '^STARTED .* how=0$' "$T/plain.out"
 expect_wait $((5 * SLOW)) "instance b.2 launched, not attached" grep -q '^STARTED .* how=0$' "$T/inst.out"
-expect_eq "$(pgrep -fxc '/bin/sleep 1003')" 2 "two copies of one command"
+expect_eq "$(mine '^/bin/sleep 1003$' | wc -l)" 2 "two copies of one command"
 raw list4 -hello -wait $((500 * SLOW)) -until LIST_END "$list_frame"
 expect_grep '^LIST_INSTANCE run=[0-9a-f]* name=b.2$' "$T/list4.out"
 expect_eq "$(grep -c '^LIST_INSTANCE' "$T/list4.out")" 1 "one LIST_INSTANCE" "$T/list4.out"
@@ -144,7 +144,7 @@ expect_grep '^EXIT .* how=1 value=15 (acknowledged)$' "$T/stop_inst.out"
 wait $mi
 expect_grep '^STOPPED ' "$T/inst.out"
 expect_eq "$(status st_plain "" /bin/sleep 1003)" 2 "the plain copy runs on"
-expect_eq "$(pgrep -fxc '/bin/sleep 1003')" 1 "one copy left"
+expect_eq "$(mine '^/bin/sleep 1003$' | wc -l)" 1 "one copy left"
 raw stop_plain -hello -ack -wait $((10000 * SLOW)) "$(stop_frame 5 "" /bin/sleep 1003)"
 expect_grep '^EXIT .* how=1 value=15 (acknowledged)$' "$T/stop_plain.out"
 wait $mp

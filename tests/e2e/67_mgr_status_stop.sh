@@ -89,7 +89,7 @@ echo "=== -stop of a service whose child ignores SIGTERM"
 grp="( trap '' TERM; exec sleep 30967 ) & echo up; exec sleep 30968"
 mgr_cmd -service /bin/sh -c "$grp" >"$T/g.out" 2>"$T/g.err" & g=$!
 expect_wait 5 "the service and its child up" eval 'grep -q up "$T/g.out" && pgrep -f "^sleep 30967$" >/dev/null'
-child=$(pgrep -f "^sleep 30967$")
+child=$(mine "^sleep 30967$")
 # The SIGKILL time leaves the second -stop room to come (a sanitized
 # cmappmgr on a loaded machine takes seconds to connect).
 kt=$((2 * SLOW))
@@ -124,7 +124,7 @@ for how in delivered kept; do
 	late="( trap '' TERM; exec sleep 3097$code ) & echo up; while [ ! -e $T/go.late$code ]; do sleep 0.1; done; exit $code"
 	mgr_cmd -service /bin/sh -c "$late" >"$T/l$code.out" 2>"$T/l$code.err" & w=$!
 	expect_wait 5 "the $how service and its child up" eval 'grep -q up "$T/l$code.out" && pgrep -f "^sleep 3097$code$" >/dev/null'
-	child=$(pgrep -f "^sleep 3097$code$")
+	child=$(mine "^sleep 3097$code$")
 	if [ $how = kept ]; then
 		kill -9 $w; wait $w 2>/dev/null
 		touch "$T/go.late$code"
@@ -150,7 +150,7 @@ echo "=== a restart of cmappserver while a stop waits for what the service left"
 grp3="( trap '' TERM; exec sleep 30982 ) & echo up; exec sleep 30983"
 mgr_cmd -service /bin/sh -c "$grp3" >"$T/r.out" 2>"$T/r.err" & w=$!
 expect_wait 5 "the service and its child up" eval 'grep -q up "$T/r.out" && pgrep -f "^sleep 30982$" >/dev/null'
-child=$(pgrep -f "^sleep 30982$")
+child=$(mine "^sleep 30982$")
 mgr_cmd -stop -stop_timeout 600 -service /bin/sh -c "$grp3" >/dev/null 2>&1 & s1=$!
 expect_wait 5 "the stop held for what the service left" grep -q "exec sleep 30983.* the stop waits for the 1 process it left" "$T/server.log"
 wait $w; expect_eq $? 0 "the watcher of the stopped service" "$T/r.err"

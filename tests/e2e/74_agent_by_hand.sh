@@ -77,12 +77,12 @@ agent stop e "$cmd"; expect_eq $? 0 "stop of e" "$T/e.stop"
 # guest answering, has it SIGTERMed there, as any stop does.
 cmd="/bin/sh -c 'sleep 30741 & while [ ! -e $T/go.j ]; do sleep 0.1; done; exit 3'"
 agent start j "$cmd"; expect_eq $? 0 "start of j" "$T/j.start"
-expect_wait 5 "j's child runs" pgrep -f "^sleep 30741$"
+expect_wait 5 "j's child runs" eval '[ -n "$(mine "^sleep 30741$")" ]'
 go j
 expect_wait 5 "the waiter of j records the end" test -s "$STATE/j/ended"
 agent stop j "$cmd"; expect_eq $? 0 "stop of j, which ended leaving a child" "$T/j.stop"
 expect_grep "stop: the application already ended in localhost (exit code 3)" "$T/j.stop"
-expect_wait 5 "the child j left ends on the stop's SIGTERM" eval '! pgrep -f "^sleep 30741$" >/dev/null'
+expect_wait 5 "the child j left ends on the stop's SIGTERM" eval '[ -z "$(mine "^sleep 30741$")" ]'
 
 # --- A guest that does not answer (its cmappserver stopped, the
 # application still running): the stop fails, and Pacemaker would fence

@@ -7,7 +7,7 @@
 # shim stays, and a cmappserver started afterwards launches the command
 # afresh instead of answering with the old status.
 # cost: 8
-trap 'pkill -KILL -f "^sleep 3081\$"; end_test' EXIT
+trap 'kill -KILL $(mine "^sleep 3081\$") 2>/dev/null; end_test' EXIT
 
 # title PID: the process title of PID, as ps(1) and pgrep -f read it.
 title() { tr '\0' '\n' <"/proc/$1/cmdline"; }
@@ -58,7 +58,7 @@ expect_eq $? 0 "-stop_all exit code" "$T/stop1.out"
 expect_grep "^stopping 1 service in $T/run\$" "$T/stop1.out"
 expect_grep "^3 exit statuses kept for their managers (-drop_kept drops them)\$" "$T/stop1.out"
 expect_grep "^all services stopped\$" "$T/stop1.out"
-gone() { ! pgrep -f "^sleep 3081\$" >/dev/null; }
+gone() { [ -z "$(mine "^sleep 3081\$")" ]; }
 wait_for 5 gone || fail "-stop_all left the sleep running"
 expect_eq "$(pgrep -cf "^$BIN/cmapp-shim $T/run [0-9a-f]*: .*status kept\$")" 3 "shims that keep a status"
 # -drop_kept alone is a usage error.
