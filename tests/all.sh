@@ -155,6 +155,9 @@ fi
 # unit run, which asserts no time, goes on beside their first tests.
 until ended warnings && ended fuzz; do wait_one; done
 export E2E_HEAVY_LOCK=$LOGS/heavy.lock E2E_SLOTS=$LOGS/slot E2E_SLOT_COUNT=4
+# One set of port reservations for the three suites (lib.sh's free_port).
+export E2E_PORTS=$PWD/$LOGS/ports
+mkdir -p "$E2E_PORTS"
 # While the plain suite runs, the sanitized ones share two of the four
 # slots (this shell holds the other two) and run no heavy test (this
 # shell holds the heavy lock): beside the plain suite's heavy test and

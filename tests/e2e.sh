@@ -56,8 +56,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 KEYS=$WORK/keys
 make_keys "$KEYS" localhost || { echo "cannot make keys"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-# free_port's reservations: tests running at once never pick the same port.
-E2E_PORTS=$WORK/ports
+# free_port's reservations: tests running at once never pick the same port;
+# suites that run at once share them by naming the same E2E_PORTS.
+E2E_PORTS=${E2E_PORTS:-$WORK/ports}
 mkdir -p "$E2E_PORTS"
 # lib.sh's nap, a sleep without a fork.
 NAP_FIFO=$WORK/nap
