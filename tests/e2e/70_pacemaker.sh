@@ -2,7 +2,7 @@
 # ocf:cmapp:guestapp under a real Pacemaker: a one-node corosync + Pacemaker
 # cluster on 127.0.0.1 (tests/pcmk.inc, no systemd), cmappserver on loopback
 # as the guest.  ocf-tester passes the agent; a resource starts the
-# application once; its exit 5 has it running again within 1 s with a 30 s
+# application once; its exit 5 has it running again within 2 s with a 30 s
 # monitor, the reason saying "exit code 5"; a killed watcher is replaced,
 # watching the same process; disable stops it in the guest; an end kept
 # from a manager outside the cluster does not fail the next start; a
@@ -178,9 +178,11 @@ expect_eq "$(children "$T/ctl.r1")" 1 "copies of r1's application"
 pid1=$(app_pid "$T/ctl.r1")
 expect_grep "^launched pid $pid1\$" "$STATE/r1/ready"
 
-# --- The application exits 5: running again within 1 s, 30 s monitor.
+# --- The application exits 5: running again within 2 s, 30 s monitor.
+# The point is that recovery does not wait for the monitor: alone it
+# takes 0.5 to 0.7 s here; beside the sanitized suites 1.0 to 1.15 s.
 # A machine busy with other work may miss it once: up to three tries, each
-# printed; one under 1 s passes.
+# printed; one under 2 s passes.
 best=
 for try in 1 2 3; do
 	n=$(grep -c ^start "$T/ctl.r1.log")
@@ -193,10 +195,10 @@ for try in 1 2 3; do
 	recovery=$((t_again - t_exit))
 	echo "figures: exit 5 -> application running again: $recovery ms (30 s monitor); Started seen after $((t_started - t_exit)) ms"
 	[ -z "$best" ] || [ "$recovery" -lt "$best" ] && best=$recovery
-	[ "$recovery" -lt 1000 ] && break
+	[ "$recovery" -lt 2000 ] && break
 	grep -E 'Failing resource r1|rsc:r1 action|r1 (start|stop) .*execution time|guestapp\(r1\)' "$PCMK_DIR/pacemaker.log" | tail -8
 done
-[ "$best" -lt 1000 ] || fail "recovery took $best ms at best, not under 1 s" "$T/ctl.r1.log"
+[ "$best" -lt 2000 ] || fail "recovery took $best ms at best, not under 2 s" "$T/ctl.r1.log"
 expect_wait 5 "the failure's reason says exit code 5" eval 'crm_mon -1 >"$T/mon" 2>&1; grep -q "r1.*(exit code 5)" "$T/mon"'
 expect_eq "$(children "$T/ctl.r1")" 1 "copies of r1's application after the restart"
 pid1=$(app_pid "$T/ctl.r1")
