@@ -18,10 +18,13 @@ command -v testssl >/dev/null 2>&1 || {
 }
 expect "cmappserver starts" start_server
 
-# -p protocols, -f forward secrecy (curves, groups), -E every suite per
-# protocol.  --warnings off: never stop to ask.
+# -p protocols, -E every suite per protocol.  Not -f (forward secrecy):
+# every suite -E finds is checked for a forward-secret key exchange below,
+# which says more than -f's "offered", and -f's curves and groups, which
+# nothing here asserts, were a third of the scan's CPU (13 s of 43 s).
+# --warnings off: never stop to ask.
 timeout "${TESTSSL_TIMEOUT:-540}" testssl --quiet --color 0 --warnings off \
-	-p -f -E --jsonfile "$T/testssl.json" "127.0.0.1:$PORT" >"$T/testssl.txt" 2>&1
+	-p -E --jsonfile "$T/testssl.json" "127.0.0.1:$PORT" >"$T/testssl.txt" 2>&1
 rc=$?
 [ $rc -ne 124 ] || fail "testssl took more than ${TESTSSL_TIMEOUT:-540} s"
 [ -s "$T/testssl.json" ] || fail "testssl wrote no findings (exit $rc)" "$T/testssl.txt"
@@ -43,7 +46,6 @@ for p in TLS1_2 TLS1_3; do
 	*) fail "$p: testssl says '$(finding $p)', expected 'offered'" ;;
 	esac
 done
-expect_eq "$(finding PFS)" offered "forward secrecy"
 
 # Every suite testssl got accepted: "TLS 1.2 xc02c NAME ECDH 253 AESGCM 256 IANA".
 n12=0 n13=0 bad=
@@ -67,8 +69,7 @@ done <"$T/findings"
 kill -0 "$SERVER_PID" || fail "cmappserver died during the scan"
 mgr /bin/sh -c 'exit 4'; expect_eq $? 4 "a manager after the scan"
 echo "testssl $(testssl --version 2>/dev/null | sed -n 's/.*testssl *\([0-9][^ ]*\).*/\1/p' | head -1):" \
-	"only TLS 1.2 ($n12 suites) and TLS 1.3 ($n13 suites), all forward-secret AEAD;" \
-	"curves: $(finding PFS_ECDHE_curves); groups: $(finding DH_groups)" | tee "$T/figures"
+	"only TLS 1.2 ($n12 suites) and TLS 1.3 ($n13 suites), all forward-secret AEAD" | tee "$T/figures"
 # Show the figures in the suite output (e2e.sh prints "figures:" lines).
 sed "s/^/figures: /" "$T/figures" 2>/dev/null
 true
