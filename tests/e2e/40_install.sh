@@ -13,7 +13,10 @@
 # running service does not notice, stop-all); the installed monitors run
 # from there.  make uninstall leaves the confs, the keys and an admin's own
 # probes, removes the rest, and names the boot links left behind.
-# cost: 13
+# Heavy: its make builds the whole tree (CPU), and it shares /opt and
+# /etc/default with 90_packages (the lock below): as heavy tests the two
+# never run at once, so neither holds a test slot waiting for the other.
+# cost: 13 heavy
 D=$T/root
 
 # The installed init script reads the machine's /etc/default/cmappserver,
