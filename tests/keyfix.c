@@ -234,8 +234,14 @@ sh(const char *fmt, ...)
 			return;
 		}
 	}
-	snprintf(full, sizeof(full), "cd '%s' && { %s ; } >>log 2>&1 </dev/null",
-	    tmpdir, cmd);
+	/*
+	 * keytool as the manual runs it, in a JVM that starts cheaper: the
+	 * first compiler tier and one GC thread halve its CPU (0.9 s to
+	 * 0.45 s here), and keytool does the same with its files.
+	 */
+	snprintf(full, sizeof(full), "keytool() { command keytool "
+	    "-J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC \"$@\"; }; "
+	    "cd '%s' && { %s ; } >>log 2>&1 </dev/null", tmpdir, cmd);
 	run(full, cmd);
 	if (!cached)
 		return;
