@@ -14,12 +14,16 @@
 # (and its shims') for valgrind, which wraps cmappserver only; every
 # program's and plugin's for ASan+UBSan, which are all built with it.
 # The tests' own tools are not counted, nor what a process killed by a
-# signal ran (it never writes its counts); lines, not branches.  Then a greedy cover: the test
-# with the most lines not yet run per second of its "# cost:" (twice for
-# a heavy one, which takes two slots), until every line is run; then any
-# chosen test whose lines the others run too is dropped again, the
-# costliest first.  A test with a "# sanitize: always" line is chosen
-# whatever it runs: its point is load or churn under the sanitizer.
+# signal ran (it never writes its counts); lines, not branches.  Then a
+# greedy cover: the test with the most lines not yet run per unit of its
+# cost, until every line is run; then any chosen test whose lines the
+# others run too is dropped again, the costliest first.  A test's cost is
+# what it takes of what make test's sanitized suites share, measured in
+# the coverage run (instrumented like them, and with their CMAPP_SLOW):
+# its CPU seconds over the 2 cores, plus its wall seconds over the 4 test
+# slots (twice for a heavy test, which takes two).  The suites run beside
+# the plain one, where CPU is what runs out; a test that mostly waits
+# still holds a slot.
 #
 # Run it again when a change adds code that only a new test runs: until
 # then a test the list does not name runs in both suites (suites.sh).
@@ -67,30 +71,32 @@ lines() {
 	done | sort -u
 }
 
-# cost FILE: the test's "# cost:" seconds, twice for a heavy one.
+# cost FILE: CPU/2 + wall/4 (wall twice for a heavy test) from the
+# coverage run's "ok NAME (W s, C s CPU)" line; at least 0.1.
 cost() {
-	local line c
-	line=$(sed -n 's/^# cost: *//p' "$1" | head -1)
-	c=${line%%[!0-9]*}
-	[ "${c:-0}" -gt 0 ] || c=5
-	case " $line " in *" heavy "*) c=$((c * 2)) ;; esac
-	echo "$c"
+	local n h=1
+	n=$(basename "$1" .sh)
+	sed -n 's/^# cost: *//p' "$1" | head -1 | grep -qw heavy && h=2
+	awk -v n="$n" -v h=$h '$1 == "ok" && $2 == n {
+		gsub(/[(,]/, ""); c = $5 / 2 + $3 * h / 4
+		printf "%.2f\n", c < 0.1 ? 0.1 : c; found = 1; exit }
+		END { if (!found) exit 1 }' "$WORK/e2e.log" ||
+		{ echo "sanset: no time for $n in the coverage run" >&2; exit 1; }
 }
 
 # cover SUITE FILE...: the chosen names, from $WORK/lines/NAME.SUITE.
 cover() {
-	local suite=$1 f n
+	local suite=$1 f n c
 	shift
 	for f in "$@"; do
 		n=$(basename "$f" .sh)
-		grep -q '^# sanitize: always' "$f" && a=1 || a=0
-		echo "T $n $(cost "$f") $a"
+		c=$(cost "$f") || exit 1
+		echo "T $n $c"
 		sed "s/^/L $n /" "$WORK/lines/$n.$suite"
 	done | awk '
-		$1 == "T" { cost[$2] = $3; if ($4) keep[$2] = 1; next }
+		$1 == "T" { cost[$2] = $3; next }
 		{ has[$2, $3] = 1; n[$2]++; if (!($3 in all)) { all[$3] = 1; nall++ } }
 		END {
-			for (t in keep) take(t)
 			while (ncov < nall) {
 				best = ""; br = -1
 				for (t in cost) {
@@ -112,7 +118,6 @@ cover() {
 				if (cost[order[j]] > cost[order[i]]) { x = order[i]; order[i] = order[j]; order[j] = x }
 			for (i = 1; i <= m; i++) {
 				t = order[i]
-				if (t in keep) continue
 				need = 0
 				for (k in all) if ((t, k) in has && times[k] == 1) { need = 1; break }
 				if (need) continue
