@@ -86,6 +86,20 @@ wait_one() {
 	[ -n "${p:-}" ] && finish "$p" "$rc"
 }
 
+# busy_mark NAME: notes the machine's CPU counters (/proc/stat) at a
+# point of the run; busy A B: how busy the cores were between the marks A
+# and B, in percent (what the schedule could still fill is the rest).
+busy_mark() { echo "$1 $(head -1 /proc/stat)" >>"$LOGS/cpu-marks"; }
+busy() {
+	awk -v a="$1" -v b="$2" '$1 == a || $1 == b {
+		# cpu user nice system idle iowait ...: idle and iowait are idle.
+		t = 0; for (i = 3; i <= NF; i++) t += $i
+		tot[$1] = t; idle[$1] = $6 + $7 }
+		END { d = tot[b] - tot[a]; if (d > 0) printf "%d%%", 100 * (1 - (idle[b] - idle[a]) / d) + 0.5 }' \
+		"$LOGS/cpu-marks"
+}
+busy_mark start
+
 # done_ok NAME: the suite NAME ended and passed.
 done_ok() { grep -qx "$1 0" "$LOGS/done" 2>/dev/null; }
 ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
@@ -102,10 +116,10 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 #   time).  The plain suite, whose time bounds are tight, runs two tests
 #   at a time as it did alone, never two "heavy" ones together (the load
 #   tests, the soak, the Pacemaker cluster); beside it, the sanitized
-#   suites run two light tests between them (E2E_SLOTS: this shell holds
-#   two of the four slots, and the heavy lock, E2E_HEAVY_LOCK, until the
-#   plain suite ends), so that a plain heavy test never has more than its
-#   light companion and two sanitized light tests beside it.  Their time
+#   suites run three light tests between them (E2E_SLOTS: this shell
+#   holds one of the four slots, and the heavy lock, E2E_HEAVY_LOCK, until
+#   the plain suite ends), so that a plain heavy test never has more than
+#   its light companion and three sanitized light tests beside it.  Their time
 #   bounds are scaled (CMAPP_SLOW).  Then they share all four slots, three
 #   at most of one suite, a heavy one counting as two, never two heavy
 #   ones at once.  The sanitized unit run's last minute, about, comes on
@@ -158,13 +172,14 @@ export E2E_HEAVY_LOCK=$LOGS/heavy.lock E2E_SLOTS=$LOGS/slot E2E_SLOT_COUNT=4
 # One set of port reservations for the three suites (lib.sh's free_port).
 export E2E_PORTS=$PWD/$LOGS/ports
 mkdir -p "$E2E_PORTS"
-# While the plain suite runs, the sanitized ones share two of the four
-# slots (this shell holds the other two) and run no heavy test (this
-# shell holds the heavy lock): beside the plain suite's heavy test and
-# its light one, two light sanitized tests.
-exec {held0}>>"$E2E_SLOTS.0" {held1}>>"$E2E_SLOTS.1" {heldh}>>"$E2E_HEAVY_LOCK"
-flock "$held0"; flock "$held1"; flock "$heldh"
-HELD="$held0 $held1 $heldh"
+# While the plain suite runs, the sanitized ones share three of the four
+# slots (this shell holds the other) and run no heavy test (this shell
+# holds the heavy lock): beside the plain suite's heavy test and its
+# light one, three light sanitized tests.
+exec {held0}>>"$E2E_SLOTS.0" {heldh}>>"$E2E_HEAVY_LOCK"
+flock "$held0"; flock "$heldh"
+HELD="$held0 $heldh"
+busy_mark e2e
 E2E_JOBS=2 E2E_SLOTS= E2E_HEAVY_LOCK= start e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
 # (An empty choice would have e2e.sh run every test.)
 [ ${#VALGRIND_TESTS[@]} -eq 0 ] ||
@@ -175,13 +190,18 @@ if done_ok asan-build && [ ${#SLOW_TESTS[@]} -gt 0 ]; then
 		tests/e2e.sh build-asan "${SLOW_TESTS[@]}"
 fi
 until ended e2e; do wait_one; done
+busy_mark plain
 # Unlocked, not only closed: the suites started meanwhile share the fds.
-flock -u "$held0"; flock -u "$held1"; flock -u "$heldh"
+flock -u "$held0"; flock -u "$heldh"
 wait_all
+busy_mark end
 
 echo
 echo "=== summary"
 cat "$LOGS/summary"
+echo "CPU busy: $(busy start end) of the $(nproc) cores from the unit tests on;" \
+	"$(busy start e2e) before the end-to-end suites, $(busy e2e plain) beside the plain one," \
+	"$(busy plain end) after it"
 echo "make test: wall time $(fmt_time $((SECONDS - T0)))"
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "FAILED suites: ${failed[*]}"
