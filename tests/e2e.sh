@@ -8,7 +8,10 @@
 # (default 3) run at once, the costliest first, from the "# cost: SECONDS"
 # line of each (its time alone on a quiet machine; 5 without one).  Those
 # marked "heavy" there (load tests, the TLS scan: they keep the CPU or the
-# machine's sockets busy) never run alongside one another; with
+# machine's sockets busy) never run alongside one another ("heavy
+# sanitized-light": heavy in the plain suite only, for a load test that
+# runs a smaller load with sanitizers or valgrind, in under half a core,
+# its bounds scaled); with
 # E2E_HEAVY_LOCK=FILE, not alongside those of the other suites that name
 # the same FILE either (a flock on it is held while one runs), and with
 # E2E_SLOTS=FILE they share E2E_SLOT_COUNT test slots.  Each test's
@@ -219,6 +222,7 @@ while read -r _ heavy f; do queue+=("$heavy $f"); done < <(
 		line=$(sed -n 's/^# cost: *//p' "$f" | head -1)
 		cost=${line%%[!0-9]*}
 		h=0; case " $line " in *" heavy "*) h=1 ;; esac
+		[ "$SLOW" -gt 1 ] && case " $line " in *" sanitized-light "*) h=0 ;; esac
 		echo "${cost:-5} $h $f"
 	done | sort -k1,1nr -k3,3)
 [ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=1
