@@ -108,10 +108,10 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 # seven tests) missed the time bounds of the load and timing tests on the
 # 2-core CI machine (53's 1 s, 61's managers, valgrind's soak): a green run
 # must not depend on the machine's luck.  So:
-# - the unit tests, the fuzzing and the ASan build side by side (alone,
-#   the unit tests left a quarter of the cores idle; they assert no time);
-#   then the two warning builds, and the sanitized unit run once its build
-#   and the plain unit run are done;
+# - the unit tests, the fuzzing, the ASan build and the two warning
+#   builds side by side (alone, the unit tests left a quarter of the cores
+#   idle; they assert no time); the sanitized unit run once its build and
+#   the plain unit run are done;
 # - once the builds are done, the three end-to-end suites start, the
 #   sanitized unit run going on beside their first tests (it asserts no
 #   time).  The plain suite, whose time bounds are tight, runs two tests
@@ -158,11 +158,10 @@ start unit 'Synthesis:' build/tests/unit --jobs 2
 start fuzz '^fuzz_' make --no-print-directory fuzz FUZZ_SECONDS=15
 start asan-build '' make --no-print-directory -j2 BUILD=build-asan OPT="-O1 -g" SAN="$SAN" \
 	all tools build-asan/tests/unit
-until ended unit; do wait_one; done
 # gcc and clang, -Werror, each into build-warn-CC/.
 start warnings '^warnings: ' make --no-print-directory check-warnings
-# (The sanitized unit run reuses the keytool files the plain one made.)
-until ended asan-build; do wait_one; done
+# The sanitized unit run reuses the keytool files the plain one made.
+until ended unit && ended asan-build; do wait_one; done
 if done_ok asan-build; then
 	start asan-unit 'Synthesis:' build-asan/tests/unit --jobs 2
 else
