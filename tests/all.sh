@@ -120,12 +120,13 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 #   suites run three light tests between them (E2E_SLOTS: this shell
 #   holds one of the four slots, and the heavy lock, E2E_HEAVY_LOCK, until
 #   the plain suite ends), so that a plain heavy test never has more than
-#   its light companion and three sanitized light tests beside it.  Their time
-#   bounds are scaled (CMAPP_SLOW).  Light when sanitized: the load tests
-#   50 and 61 ("heavy sanitized-light", e2e.sh), which ran one after the
-#   other after the plain suite, in under 20% of the cores, for 1 min 44 s.  Then they share all four slots, three
-#   at most of one suite, a heavy one counting as two, never two heavy
-#   ones at once.  The sanitized unit run's last minute, about, comes on
+#   its light companion and three sanitized light tests beside it.
+#   Their time bounds are scaled (CMAPP_SLOW).  Light when sanitized: the
+#   load tests 50 and 61 ("heavy sanitized-light", e2e.sh), which as heavy
+#   ones ran one after the other after the plain suite, the cores 15%
+#   busy, for 1 min 44 s.  Then they share all four slots, three at most
+#   of one suite, a heavy one counting as two, never two heavy ones at
+#   once.  The sanitized unit run's last minute, about, comes on
 #   top at the start.  (2026-12-05: the sanitized suites after the plain
 #   one took 5 min 28 s plus 4 min 22 s; beside it, 8 min 41 s in all,
 #   the plain suite's figures within their bounds: 53's manager served
