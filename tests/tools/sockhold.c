@@ -418,7 +418,11 @@ main(int argc, char **argv)
 			if (ready_file != NULL)
 				write_ready(ready_file, socks, (size_t)n);
 		}
-		if ((ready && c_open == 0) || t - t0 >= duration)
+		/* With -R, a turn may find every connection closed and
+		 * reopened (the server closed them all at one deadline while
+		 * this process waited for a CPU): none is open, all are
+		 * connecting, and the flood goes on. */
+		if ((ready && c_open == 0 && !reopen) || t - t0 >= duration)
 			break;
 
 		/* Trickle the ClientHello, one byte to each per tick. */
