@@ -122,8 +122,7 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 #   the plain suite ends), so that a plain heavy test never has more than
 #   its light companion and three sanitized light tests beside it.
 #   Their time bounds are scaled (CMAPP_SLOW).  Light when sanitized: the
-#   load test 50 ("heavy sanitized-light", e2e.sh; 61 too until it failed
-#   so, ci13), which with 61 as heavy
+#   load tests 50 and 61 ("heavy sanitized-light", e2e.sh), which as heavy
 #   ones ran one after the other after the plain suite, the cores 15%
 #   busy, for 1 min 44 s.  Then they share all four slots, three at most
 #   of one suite, a heavy one counting as two, never two heavy ones at
