@@ -39,6 +39,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$(cd "${1:?usage: e2e.sh BUILD_DIR [TEST...]}" && pwd)
 shift
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/weight.sh"
 
 JOBS=${E2E_JOBS:-3}
 WORK=$(mktemp -d /tmp/cmapp-e2e.XXXXXX)
@@ -116,6 +117,7 @@ run_one() {
 	T=$T timeout -k 10 "$limit" bash -c '
 		set -u
 		. "$TOP/tests/lib.sh"
+. "$TOP/tests/weight.sh"
 		PORT=$(free_port)
 		SERVER_PID= TEST_PID=$BASHPID
 		export T	# for SERVER_WRAP'\''s valgrind --log-file=%q{T}/...
@@ -219,11 +221,7 @@ queue=()
 while read -r _ heavy f; do queue+=("$heavy $f"); done < <(
 	for f in "${tests[@]}"; do
 		[ -f "$f" ] || f=$TOP/tests/e2e/$f.sh
-		line=$(sed -n 's/^# cost: *//p' "$f" | head -1)
-		cost=${line%%[!0-9]*}
-		h=0; case " $line " in *" heavy "*) h=1 ;; esac
-		[ "$SLOW" -gt 1 ] && case " $line " in *" sanitized-light "*) h=0 ;; esac
-		echo "${cost:-5} $h $f"
+		echo "$(weight "$f" "$SLOW") $f"
 	done | sort -k1,1nr -k3,3)
 [ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=1
 # heavy_free: no heavy test of ours runs, and (E2E_HEAVY_LOCK) none of

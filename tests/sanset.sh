@@ -20,8 +20,8 @@
 # others run too is dropped again, the costliest first.  A test's cost is
 # what it takes of what make test's sanitized suites share, measured in
 # the coverage run (instrumented like them, and with their CMAPP_SLOW):
-# its CPU seconds over the 2 cores, plus its wall seconds over the 4 test
-# slots (twice for a heavy test, which takes two).  The suites run beside
+# its CPU seconds over the 2 cores (CORES), plus its wall seconds over
+# the 4 test slots (SLOTS; twice for a heavy test, which takes two).  The suites run beside
 # the plain one, where CPU is what runs out; a test that mostly waits
 # still holds a slot.
 #
@@ -31,6 +31,10 @@ set -eu -o pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 . tests/suites.sh
+. tests/weight.sh
+# What the sanitized suites share in make test: CI's cores, and the test
+# slots tests/all.sh gives the end-to-end suites (E2E_SLOT_COUNT).
+CORES=2 SLOTS=4
 B=build-cov
 mkdir -p "$B"
 cc -c -o "$B/covexit.o" tests/tools/covexit.c
@@ -71,15 +75,16 @@ lines() {
 	done | sort -u
 }
 
-# cost FILE: CPU/2 + wall/4 (wall twice for a heavy test) from the
-# coverage run's "ok NAME (W s, C s CPU)" line; at least 0.1.
+# cost FILE: CPU/CORES + wall/SLOTS (wall twice for a heavy test) from
+# the coverage run's "ok NAME (W s, C s CPU)" line; at least 0.1.  Heavy
+# as in the sanitized suites (weight.sh, with their CMAPP_SLOW).
 cost() {
-	local n h=1
+	local n h
 	n=$(basename "$1" .sh)
-	# (The coverage run is a CMAPP_SLOW one: e2e.sh's rule for heavy.)
-	sed -n 's/^# cost: *//p' "$1" | head -1 | grep -w heavy | grep -qvw sanitized-light && h=2
-	awk -v n="$n" -v h=$h '$1 == "ok" && $2 == n {
-		gsub(/[(,]/, ""); c = $5 / 2 + $3 * h / 4
+	set -- $(weight "$1" 2)
+	h=$(($2 + 1))
+	awk -v n="$n" -v h=$h -v cores=$CORES -v slots=$SLOTS '$1 == "ok" && $2 == n {
+		gsub(/[(,]/, ""); c = $5 / cores + $3 * h / slots
 		printf "%.2f\n", c < 0.1 ? 0.1 : c; found = 1; exit }
 		END { if (!found) exit 1 }' "$WORK/e2e.log" ||
 		{ echo "sanset: no time for $n in the coverage run" >&2; exit 1; }
