@@ -24,9 +24,14 @@ wait_for $((10 * SLOW)) test -s "$T/ready" || fail "the slow clients were not up
 cat "$T/ready"
 eval "$(cat "$T/ready")"
 expect_eq "$failed" 0 "slow clients that never got up"
-# A per-peer limit may refuse some at once; the rest must be held, not lost.
-expect_eq $((open + refused)) $N "slow clients held or refused at once"
-[ "$open" -gt 0 ] || fail "the server refused every slow client at once"
+# The per-address limit (64 before HELLO) evicts the oldest to make room
+# for the newest; the rest are held, none lost (the server's own count
+# below).  In a plain run the evictions come at once (the holder's
+# "refused": within 1 s of its connect); a slow server, valgrind's on a
+# loaded machine, may take a few seconds to reach the last of the 100
+# (ci15, 2026-12-05: 26 of 36 evicted after 1 s).
+[ "$SLOW" -gt 1 ] || expect_eq $((open + refused)) $N "slow clients held or evicted at once"
+[ "$open" -gt 0 ] || fail "the server held no slow client"
 
 # Real managers, one after another, while the slow clients trickle.
 managers_served "during the slow handshakes"
@@ -53,6 +58,14 @@ at_deadline() { grep -c "closed 127\.0\.0\.2:[0-9]*: no TLS handshake within $DE
 wait_for $((2 * SLOW)) eval '[ "$(at_deadline)" -ge "$open" ]'
 expect_eq "$(at_deadline)" "$open" "slow clients the server closed at its deadline, of those it held" \
 	"$T/server.log"
+# The others it evicted, and counts them in its log (a line per address
+# and 10 s, the first 10 s after the first eviction).
+if [ "$SLOW" -gt 1 ]; then
+	evicted() { sed -n 's/.*from 127\.0\.0\.2: evicted \([0-9]*\) and refused.*/\1/p' "$T/server.log" | awk '{ s += $1 } END { print s + 0 }'; }
+	wait_for $((12 * SLOW)) eval '[ $(($(evicted) + $(at_deadline))) -ge $N ]'
+	expect_eq $(($(evicted) + $(at_deadline))) $N "slow clients evicted ($(evicted)) or closed at the deadline ($(at_deadline))" \
+		"$T/server.log"
+fi
 reduced=
 [ "$SLOW" -gt 1 ] && reduced=" (under sanitizers or valgrind)"
 echo "slow handshakes: $N clients at 1 byte/s, $refused refused at once, $closed closed after $close_min..$close_max s" \
