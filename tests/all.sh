@@ -122,9 +122,9 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 #   the plain suite ends), so that a plain heavy test never has more than
 #   its light companion and three sanitized light tests beside it.
 #   Their time bounds are scaled (CMAPP_SLOW).  Light when sanitized: the
-#   load tests 50 and 61 ("heavy sanitized-light", e2e.sh), which as heavy
-#   ones ran one after the other after the plain suite, the cores 15%
-#   busy, for 1 min 44 s.  Then they share all four slots, three at most
+#   load tests 50, 51 and 61 ("heavy sanitized-light", e2e.sh), which as
+#   heavy ones ran one after the other after the plain suite, the cores
+#   15% busy, for 1 min 44 s (50 and 61, ci9).  Then they share all four slots, three at most
 #   of one suite, a heavy one counting as two, never two heavy ones at
 #   once.  The sanitized unit run's last minute, about, comes on
 #   top at the start.  (2026-12-05: the sanitized suites after the plain

@@ -10,8 +10,8 @@
 # marked "heavy" there (load tests, the TLS scan: they keep the CPU or the
 # machine's sockets busy) never run alongside one another ("heavy
 # sanitized-light": heavy in the plain suite only, for a load test that
-# runs a smaller load with sanitizers or valgrind, in under half a core,
-# its bounds scaled); with
+# with sanitizers or valgrind, its pace slower and its bounds scaled,
+# takes under half a core and passes beside heavy ones); with
 # E2E_HEAVY_LOCK=FILE, not alongside those of the other suites that name
 # the same FILE either (a flock on it is held while one runs), and with
 # E2E_SLOTS=FILE they share E2E_SLOT_COUNT test slots.  Each test's
@@ -117,7 +117,6 @@ run_one() {
 	T=$T timeout -k 10 "$limit" bash -c '
 		set -u
 		. "$TOP/tests/lib.sh"
-. "$TOP/tests/weight.sh"
 		PORT=$(free_port)
 		SERVER_PID= TEST_PID=$BASHPID
 		export T	# for SERVER_WRAP'\''s valgrind --log-file=%q{T}/...

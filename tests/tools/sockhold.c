@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * sockhold.c: the load tests' client (tests/e2e/50_idle_sockets.sh,
- * 51_slow_handshake.sh, 53_conn_cap.sh, 54_peer_v6.sh).  Opens many TCP connections to a server and holds
- * them, idle or trickling a TLS ClientHello one byte at a time, and
+ * 51_slow_handshake.sh, 53_conn_cap.sh, 54_peer_v6.sh, 61_idle_flood.sh).
+ * Opens many TCP connections to a server and holds them, idle or trickling a TLS ClientHello one byte at a time, and
  * measures when the server closes each one.
  *
  *   sockhold -p PORT -n N [-a ADDR] [-b SOURCE] [-B BATCH] [-d SECONDS]
@@ -21,8 +21,8 @@
  *              backlog would leave connections half-open in the kernel,
  *              accepted by the server only seconds later as SYN-ACKs are
  *              resent, and out of the order they were made in
- *   -d SECONDS give up after this long (30); it ends sooner once the server
- *              has closed every connection
+ *   -d SECONDS give up after this long (30); without -R it ends sooner
+ *              once the server has closed every connection
  *   -R         reopen each connection the server closes, at once (an idle
  *              flood that outlasts the server's deadline,
  *              tests/e2e/61_idle_flood.sh); it ends after -d SECONDS
