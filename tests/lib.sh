@@ -97,7 +97,11 @@ end_test() {
 	if [ -n "${SERVER_PID:-}" ] && [ -d "$T/run" ]; then
 		kill -CONT "$SERVER_PID" 2>/dev/null
 		"$BIN/cmappserver" -stop_all -rundir "$T/run" >>"$T/stop_all.out" 2>&1
-		pg=$(ps -o pgid= -p "${TEST_PID:-$$}" | tr -d ' ')
+		# The test's process group, from /proc (no ps: a fork and
+		# exec at the end of every test).
+		read -r pg <"/proc/${TEST_PID:-$$}/stat"
+		set -- ${pg##*) }
+		pg=$3
 		wait_for $((5 * SLOW)) eval '! pgrep -g "$pg" -x cmappmgr >/dev/null'
 	fi
 	stop_server
