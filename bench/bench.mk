@@ -11,9 +11,9 @@
 BENCH_TOOLS = $(BUILD)/bench/benchrun $(BUILD)/bench/benchsvc
 
 # Two small timing helpers, libc only.
-$(BUILD)/bench/%: bench/%.c
+$(BUILD)/bench/%: bench/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(call compile,$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<)
 
 bench-deps:
 	bench/deps.sh

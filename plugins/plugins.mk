@@ -17,9 +17,9 @@ ALL	+= $(BUILD)/cmapp_net_mon $(BUILD)/cmapp_net_mon.pl \
 TOOLS	+= $(BUILD)/tests/fusefail
 UNIT	+= tests/test_runner.c tests/test_net_probe.c tests/test_disk_probe.c
 
-$(BUILD)/%.pic.o: %.c
+$(BUILD)/%.pic.o: %.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+	$(call compile,$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<)
 
 # The same program under each name; the name picks the probe.
 $(BUILD)/cmapp_net_mon $(BUILD)/cmapp_disk_mon: \
@@ -37,10 +37,10 @@ $(MON_SOS) $(MON_TEST_SOS):
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) $(LDFLAGS_ALL) -shared -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/fusefail: tests/fusefail/fusefail.c
+$(BUILD)/tests/fusefail: tests/fusefail/fusefail.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags fuse3) -o $@ $< \
-		$(shell pkg-config --libs fuse3)
+	$(call compile,$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags fuse3) -o $@ $< \
+		$(shell pkg-config --libs fuse3))
 
 # The unit tests load the real probes from ../plugins/ beside them, and the
 # test probes from plugins/.
