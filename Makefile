@@ -85,19 +85,22 @@ deps:
 deps-test:
 	./.ci/deps.sh test
 
-# compile: a compiler's command line whose diagnostics are kept in
-# $@.warn (and shown): make test counts gcc's warnings in its own build's
-# files (check-warnings, WARN_GCC_FROM) instead of compiling it all twice.
+# compile: a compile's or link's command line whose diagnostics are kept
+# in $@.warn (and shown): make test counts gcc's warnings in its own
+# build's files (check-warnings, WARN_GCC_FROM) instead of compiling it
+# all twice.
 compile = $(1) 2>$@.warn; s=$$?; cat $@.warn >&2; exit $$s
 
 # Objects are built again when the flags change, not only their sources
 # (make OPT=-O0, CFLAGS=-w), so that what their .warn files say is what
-# these flags give.  Rewritten only when they differ, as git's GIT-CFLAGS.
-FLAGS_LINE = $(strip $(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL))
+# these flags give.  Rewritten only when they differ, as git's GIT-CFLAGS
+# (GNU make 4.2 or later: $(file <)).  Not CFLAGS_ALL: its INC is each
+# directory's, and the stamp would take the first asker's.
+FLAGS_LINE = $(strip $(CC) $(OPT) $(SAN) $(WARN) $(CFLAGS) $(LDFLAGS) $(LDLIBS))
 same = $(if $(subst x$(1),,x$(2))$(subst x$(2),,x$(1)),,1)
 $(BUILD)/.flags: FORCE
 	@$(if $(call same,$(file <$@),$(FLAGS_LINE)),:,mkdir -p $(@D) && \
-		printf '%s\n' '$(subst ','\'',$(FLAGS_LINE))' >$@)
+		printf '%s\n' '$(subst ','\'',$(FLAGS_LINE))' >$@.tmp && mv -f $@.tmp $@)
 FORCE:
 
 $(BUILD)/%.o: %.c $(BUILD)/.flags
@@ -105,22 +108,22 @@ $(BUILD)/%.o: %.c $(BUILD)/.flags
 	$(call compile,$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<)
 
 $(BUILD)/cmappserver: $(call obj,$(SERVER) $(COMMON))
-	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(call compile,$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL))
 
 $(BUILD)/cmapp-shim: $(call obj,$(SHIM))
-	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
+	$(call compile,$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^)
 
 $(BUILD)/tests/tools/soak: $(call obj,tests/tools/soak.c $(COMMON))
-	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(call compile,$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL))
 
 $(BUILD)/tests/tools/rawframe: $(call obj,tests/tools/rawframe.c $(COMMON))
-	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(call compile,$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL))
 
 $(BUILD)/tests/tools/oldserver: $(call obj,tests/tools/oldserver.c $(COMMON))
-	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(call compile,$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL))
 
 $(BUILD)/cmappmgr: $(call obj,$(MANAGER) $(COMMON))
-	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(call compile,$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL))
 
 # Modules under test that are not in COMMON.
 $(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c appmgr/outfile.c common/hostlog_arg.c \
@@ -128,8 +131,8 @@ $(BUILD)/tests/unit: $(call obj,appmgr/hostlog.c appmgr/outfile.c common/hostlog
 	appserver/leftover.c)
 # Not with --gc-sections: nothing refers to Criterion's test sections.
 $(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON))
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
-		$(shell pkg-config --libs criterion)
+	$(call compile,$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
+		$(shell pkg-config --libs criterion))
 
 # The shim and the probes the unit tests drive are part of all.
 unit: all $(BUILD)/tests/unit
@@ -164,21 +167,29 @@ check-asan:
 # product's -O, where its middle end warns (maybe-uninitialized, stringop)
 # as it does for a user; clang at -O0, in a third less CPU: its warnings
 # come from its front end, the same at any -O.
-# WARN_GCC_FROM=DIR (make test): gcc's diagnostics are those its build in
-# DIR gave, with these flags but -Werror: what each compile said, kept
-# beside its output (FILE.warn, the compile rule), every file of the tree
-# compiled by gcc once.  DIR's compiler must be gcc.
+# WARN_GCC_FROM=DIR (make test): gcc's diagnostics are those of its build
+# in DIR, with DIR's own flags (the defaults: no CFLAGS, the product's OPT,
+# else a build of its own as above), without -Werror: what each compile
+# and link said, kept beside its output (FILE.warn, the compile macro),
+# the tree compiled by gcc once.  Its log: DIR/warn.all.  DIR's compiler
+# must be gcc.  Not counted: the package builds under DIR/pkg, and the
+# .warn files of objects whose source is gone.
 WARN_CCS = gcc clang
 WARN_GCC_FROM =
+WARN_REUSE = $(if $(WARN_GCC_FROM),$(if $(filter undefined,$(origin CFLAGS)),$(if $(filter file,$(origin OPT)),1)))
 check-warnings: deps-test
 	@r=0 s=; for cc in $(WARN_CCS); do \
-		if [ $$cc = gcc ] && [ -n "$(WARN_GCC_FROM)" ]; then \
+		if [ $$cc = gcc ] && [ -n "$(WARN_REUSE)" ]; then \
 			d=$(WARN_GCC_FROM); \
 			$(CC) -v 2>&1 | grep -q '^gcc version' || \
 				{ echo "check-warnings: WARN_GCC_FROM=$$d, but its compiler $(CC) is not gcc"; exit 1; }; \
 			$(MAKE) -k -j$(NPROC) --no-print-directory BUILD=$$d all tools $$d/tests/unit \
 				$$d/bench/benchrun $$d/bench/benchsvc >$$d/warn.log 2>&1 || r=1; \
-			find $$d -name '*.warn' -exec cat {} + >$$d/warn.all; \
+			find $$d -path $$d/pkg -prune -o -name '*.warn' -print | while read -r w; do \
+				case $$w in *.o.warn) c=$${w#$$d/}; c=$${c%.o.warn}; c=$${c%.pic}.c; \
+					[ -f "$$c" ] || continue ;; esac; \
+				cat "$$w"; \
+			done >$$d/warn.all; \
 			log=$$d/warn.all; \
 		else \
 			mkdir -p build-warn-$$cc; \

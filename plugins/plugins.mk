@@ -24,7 +24,7 @@ $(BUILD)/%.pic.o: %.c $(BUILD)/.flags
 # The same program under each name; the name picks the probe.
 $(BUILD)/cmapp_net_mon $(BUILD)/cmapp_disk_mon: \
 		$(call obj,plugins/main.c $(MON_RUNNER))
-	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS)
+	$(call compile,$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS))
 
 $(BUILD)/cmapp_net_mon.pl: | $(BUILD)/cmapp_net_mon
 	ln -sfn cmapp_net_mon $@
@@ -35,7 +35,7 @@ $(BUILD)/tests/plugins/test.so: $(call pic,plugins/test_probe.c $(MON_UTIL))
 $(BUILD)/tests/plugins/badabi.so: $(call pic,plugins/test_badabi.c)
 $(MON_SOS) $(MON_TEST_SOS):
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) $(LDFLAGS_ALL) -shared -o $@ $^ $(LDLIBS)
+	$(call compile,$(CC) $(SAN) $(LDFLAGS_ALL) -shared -o $@ $^ $(LDLIBS))
 
 $(BUILD)/tests/fusefail: tests/fusefail/fusefail.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)

@@ -85,8 +85,9 @@ tenths() {
 	{ read -r _; read -r line; } <"$1" 2>/dev/null || return
 	for x in $line; do
 		m=${x%%m*} x=${x#*m} x=${x%s}
-		# In ms: bash's times prints three decimals.
-		t=$((t + 10#$m * 60000 + 10#${x%.*} * 1000 + 10#${x#*.}))
+		# In ms: bash's times prints three decimals (and the
+		# locale's decimal mark).
+		t=$((t + 10#$m * 60000 + 10#${x%[.,]*} * 1000 + 10#${x#*[.,]}))
 	done
 	t=$(((t + 50) / 100))
 	echo "$((t / 10)).$((t % 10))"
@@ -131,9 +132,9 @@ run_one() {
 	local f=$1 name=$2 T=$WORK/$2 limit=180 start rc last left leaked kept vg tpid cpu src me=$BASHPID
 	local re=$'(^|\n)# limit: *([0-9]+) *(\n|$)'
 	mkdir -p "$T"
-	# (Bash's own reading: the runner's forks are a test's overhead.)
-	src=$(<"$f")
-	[[ $src =~ $re ]] && limit=${BASH_REMATCH[2]}
+	# Read by bash itself: the runner's forks are a test's overhead.
+	IFS= read -rd '' src <"$f"
+	[[ $src =~ $re ]] && limit=$((10#${BASH_REMATCH[2]}))
 	limit=$(( limit * SLOW ))
 	start=$SECONDS
 	# E2E_GCOV=DIR (tests/sanset.sh): a coverage build's counts of this

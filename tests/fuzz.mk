@@ -117,19 +117,19 @@ fuzz-clean:
 TOOLS += $(BUILD)/tests/sockhold $(BUILD)/tests/storm $(BUILD)/tests/logcatch
 
 $(BUILD)/tests/sockhold: $(call obj,tests/tools/sockhold.c common/clock.c)
-	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
+	$(call compile,$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^)
 
 $(BUILD)/tests/storm: $(call obj,tests/tools/storm.c common/clock.c)
-	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
+	$(call compile,$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^)
 
 # A stand-in shim of another link version (tests/e2e/57_old_shim.sh).
 TOOLS += $(BUILD)/tests/oldshim
 
 $(BUILD)/tests/oldshim: $(call obj,tests/tools/oldshim.c common/proto.c)
-	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
+	$(call compile,$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^)
 
 $(BUILD)/tests/logcatch: $(call obj,tests/tools/logcatch.c)
-	$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^
+	$(call compile,$(CC) $(SAN) $(LDFLAGS_ALL) -o $@ $^)
 
 .PHONY: fuzz fuzz-cc fuzz-build fuzz-smoke fuzz-seeds fuzz-clean
 -include $(shell find $(FUZZ_DIR) -name '*.d' 2>/dev/null)
