@@ -62,6 +62,19 @@ wait_for() {
 
 listening() { ss -Htln "sport = :$1" | grep -q .; }
 
+# The load tests read the server's own account of its connection limits
+# in $T/server.log:
+# evicted [FROM]: how many connections it evicted to make room (its
+# "evicted N and refused M" lines, one per address or /64 and 10 s), from
+# those that FROM, a sed regex without "|", matches, or from any;
+# at_deadline FROM SECONDS: how many from FROM (a grep regex of the
+# address, without the port) it closed at its handshake deadline.
+evicted() {
+	sed -n "s|.*${1:+from $1}: evicted \([0-9]*\) and refused.*|\1|p" "$T/server.log" |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+at_deadline() { grep -c "closed $1:[0-9]*: no TLS handshake within $2 s" "$T/server.log"; }
+
 # start_server [ARGS...]: cmappserver in the foreground on $PORT, with the
 # guest keys of $KEYS; its pid in $SERVER_PID, its log in $T/server.log.
 # SERVER_WRAP (e.g. valgrind ...) runs in front of cmappserver.
