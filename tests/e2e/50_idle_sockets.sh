@@ -58,9 +58,17 @@ expect_eq $rc 7 "the manager's exit code under load" "$T/mgr1.err"
 [ $during -lt $((1000 * SLOW)) ] ||
 	fail "the manager took $during ms with $held idle connections held (limit $((1000 * SLOW)) ms)"
 # Counted in the log a line per address and 10 s: room for the N, and
-# one more for the manager.
-wait_for $((12 * SLOW)) eval '[ "$(evicted)" -ge $((N - MAX_CONNS + 1)) ]'
-expect_eq "$(evicted)" $((N - MAX_CONNS + 1)) "connections evicted to make room for $N in $MAX_CONNS and for the manager"
+# one more for the manager.  A slow (sanitized) run may reach the manager
+# after the oldest held passed the deadline, which leaves room without an
+# eviction (ci22, 2026-12-05: 144 evicted, 256 closed at the deadline): at
+# least the room for the N there, and the server's account below.
+if [ "$SLOW" -eq 1 ]; then
+	wait_for 12 eval '[ "$(evicted)" -ge $((N - MAX_CONNS + 1)) ]'
+	expect_eq "$(evicted)" $((N - MAX_CONNS + 1)) "connections evicted to make room for $N in $MAX_CONNS and for the manager"
+else
+	wait_for $((12 * SLOW)) eval '[ "$(evicted)" -ge $((N - MAX_CONNS)) ]' ||
+		fail "$(evicted) connections evicted to make room for $N in $MAX_CONNS, expected $((N - MAX_CONNS)) at least" "$T/server.log"
+fi
 
 # The server closes the rest by its deadline; those held that long, at it.
 wait $h
@@ -72,9 +80,17 @@ awk -v b="$close_max" -v d=$DEADLINE -v s="$SLOW" 'BEGIN { exit !(b >= d - 0.5 &
 	fail "idle connections closed after $close_min..$close_max s, the deadline is $DEADLINE s"
 FROM='127\.0\.0\.[0-9]*'
 # The holder saw them closed; the server logs each just after.
-wait_for $((2 * SLOW)) eval '[ "$(at_deadline "$FROM" "$DEADLINE")" -ge $((MAX_CONNS - 1)) ]'
-at_deadline=$(at_deadline "$FROM" "$DEADLINE")
-expect_eq "$at_deadline" $((MAX_CONNS - 1)) "idle connections the server closed at the handshake deadline (the cap, less the one evicted for the manager)"
+if [ "$SLOW" -eq 1 ]; then
+	wait_for 2 eval '[ "$(at_deadline "$FROM" "$DEADLINE")" -ge $((MAX_CONNS - 1)) ]'
+	at_deadline=$(at_deadline "$FROM" "$DEADLINE")
+	expect_eq "$at_deadline" $((MAX_CONNS - 1)) "idle connections the server closed at the handshake deadline (the cap, less the one evicted for the manager)"
+else
+	# Each of the N evicted or closed at the deadline, by the server's log.
+	gone() { echo $(($(evicted) + $(at_deadline "$FROM" "$DEADLINE"))); }
+	wait_for $((12 * SLOW)) eval '[ "$(gone)" -ge $N ]'
+	expect_eq "$(gone)" $N "idle connections evicted ($(evicted)) or closed at the deadline ($(at_deadline "$FROM" "$DEADLINE"))" \
+		"$T/server.log"
+fi
 
 # Everything is given back: descriptors, and service to the next manager.
 wait_for $((5 * SLOW)) eval '[ "$(ls /proc/$SERVER_PID/fd | wc -l)" -le $((fds0 + 4)) ]' ||
