@@ -74,6 +74,8 @@ evicted() {
 		awk '{ s += $1 } END { print s + 0 }'
 }
 at_deadline() { grep -c "closed $1:[0-9]*: no TLS handshake within $2 s" "$T/server.log"; }
+# handled FROM SECONDS: those from FROM evicted or closed at the deadline.
+handled() { echo $(($(evicted "$1") + $(at_deadline "$1" "$2"))); }
 
 # start_server [ARGS...]: cmappserver in the foreground on $PORT, with the
 # guest keys of $KEYS; its pid in $SERVER_PID, its log in $T/server.log.

@@ -86,9 +86,8 @@ if [ "$SLOW" -eq 1 ]; then
 	expect_eq "$at_deadline" $((MAX_CONNS - 1)) "idle connections the server closed at the handshake deadline (the cap, less the one evicted for the manager)"
 else
 	# Each of the N evicted or closed at the deadline, by the server's log.
-	gone() { echo $(($(evicted) + $(at_deadline "$FROM" "$DEADLINE"))); }
-	wait_for $((12 * SLOW)) eval '[ "$(gone)" -ge $N ]'
-	expect_eq "$(gone)" $N "idle connections evicted ($(evicted)) or closed at the deadline ($(at_deadline "$FROM" "$DEADLINE"))" \
+	wait_for $((12 * SLOW)) eval '[ "$(handled "$FROM" "$DEADLINE")" -ge $N ]'
+	expect_eq "$(handled "$FROM" "$DEADLINE")" $N "idle connections evicted ($(evicted)) or closed at the deadline ($(at_deadline "$FROM" "$DEADLINE"))" \
 		"$T/server.log"
 fi
 

@@ -64,9 +64,8 @@ else
 	# counts more held than were: the server's own account instead, every
 	# client closed at the deadline or evicted and counted in its log (a
 	# line per address and 10 s, 10 s after the first eviction).
-	gone() { echo $(($(evicted "$FROM") + $(at_deadline "$FROM" "$DEADLINE"))); }
-	wait_for $((12 * SLOW)) eval '[ "$(gone)" -ge $N ]'
-	expect_eq "$(gone)" $N "slow clients evicted ($(evicted "$FROM")) or closed at the deadline ($(at_deadline "$FROM" "$DEADLINE"))" \
+	wait_for $((12 * SLOW)) eval '[ "$(handled "$FROM" "$DEADLINE")" -ge $N ]'
+	expect_eq "$(handled "$FROM" "$DEADLINE")" $N "slow clients evicted ($(evicted "$FROM")) or closed at the deadline ($(at_deadline "$FROM" "$DEADLINE"))" \
 		"$T/server.log"
 	[ "$(at_deadline "$FROM" "$DEADLINE")" -gt 0 ] || fail "the server closed no slow client at its deadline" "$T/server.log"
 fi
