@@ -11,7 +11,9 @@
 # machine's sockets busy) never run alongside one another ("heavy
 # sanitized-light": heavy in the plain suite only, for a load test that
 # with sanitizers or valgrind, its pace slower and its bounds scaled,
-# takes under half a core and passes beside heavy ones); with
+# takes under half a core and passes beside heavy ones; "heavy untimed":
+# one whose checks no busy machine can fail, which may run beside another
+# such one, never beside a timed heavy one); with
 # E2E_HEAVY_LOCK=FILE, not alongside those of the other suites that name
 # the same FILE either (a flock on it is held while one runs), and with
 # E2E_SLOTS=FILE they share E2E_SLOT_COUNT test slots.  Each test's
@@ -254,10 +256,17 @@ while read -r _ heavy f; do queue+=("$heavy $f"); done < <(
 		echo "$(weight "$f" "$SLOW") $f"
 	done | sort -k1,1nr -k3,3)
 [ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=1
-# heavy_free: no heavy test of ours runs, and (E2E_HEAVY_LOCK) none of
-# another suite's: the lock is then ours until ours ends.
+# heavy_free H: a heavy test of weight H (weight.sh: 1, or 2 for an
+# untimed one) may start: no heavy test of ours runs, or only untimed ones
+# beside an untimed one; and (E2E_HEAVY_LOCK) none of another suite's:
+# the lock is then ours until the last heavy one of ours ends.
+declare -A heavy_of=()	# pid of a heavy test's runner -> its weight
 heavy_free() {
-	[ -z "$heavy_pid" ] || return 1
+	local k
+	for k in "${heavy_of[@]}"; do
+		[ "$1" = 2 ] && [ "$k" = 2 ] || return 1
+	done
+	[ ${#heavy_of[@]} -eq 0 ] || return 0
 	[ -n "${E2E_HEAVY_LOCK:-}" ] || return 0
 	flock -n 9
 }
@@ -298,19 +307,19 @@ slot_take() {
 }
 slot_give() { local fd; for fd in "$@"; do flock -u "$fd"; done; }
 
-pass=0 failed=0 skipped=0 names=() heavy_pid=
+pass=0 failed=0 skipped=0 names=()
 while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 	# Start the first tests that may run now: a free slot, and no second
-	# heavy one.
+	# heavy one (but an untimed one beside another).
 	i=0
 	while [ ${#running[@]} -lt "$JOBS" ] && [ $i -lt ${#queue[@]} ]; do
 		h=${queue[$i]%% *} f=${queue[$i]#* }
-		if ! slot_take $((h + 1)); then
-			[ "$h" = 1 ] || break
+		if ! slot_take $((h > 0 ? 2 : 1)); then
+			[ "$h" -gt 0 ] || break
 			i=$((i + 1))
 			continue
 		fi
-		if [ "$h" = 1 ] && ! heavy_free; then
+		if [ "$h" -gt 0 ] && ! heavy_free "$h"; then
 			slot_give $slot
 			i=$((i + 1))
 			continue
@@ -319,7 +328,7 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 		run_one "$f" "$name" &
 		running[$!]=$name
 		[ -n "$slot" ] && slot_of[$!]=$slot
-		[ "$h" = 1 ] && heavy_pid=$!
+		[ "$h" -gt 0 ] && heavy_of[$!]=$h
 		queue=("${queue[@]:0:$i}" "${queue[@]:$((i + 1))}")
 	done
 	if [ ${#running[@]} -eq 0 ]; then
@@ -346,9 +355,9 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 		fi
 		n=$((n + 1))
 		unset "running[$p]"
-		if [ "$p" = "$heavy_pid" ]; then
-			heavy_pid=
-			[ -n "${E2E_HEAVY_LOCK:-}" ] && flock -u 9
+		if [ -n "${heavy_of[$p]:-}" ]; then
+			unset "heavy_of[$p]"
+			[ ${#heavy_of[@]} -eq 0 ] && [ -n "${E2E_HEAVY_LOCK:-}" ] && flock -u 9
 		fi
 		if [ -n "${slot_of[$p]:-}" ]; then
 			slot_give ${slot_of[$p]}

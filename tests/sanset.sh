@@ -82,7 +82,7 @@ cost() {
 	local n h
 	n=$(basename "$1" .sh)
 	set -- $(weight "$1" 2)
-	h=$(($2 + 1))
+	h=$(($2 > 0 ? 2 : 1))
 	awk -v n="$n" -v h=$h -v cores=$CORES -v slots=$SLOTS '$1 == "ok" && $2 == n {
 		gsub(/[(,]/, ""); c = $5 / cores + $3 * h / slots
 		printf "%.2f\n", c < 0.1 ? 0.1 : c; found = 1; exit }

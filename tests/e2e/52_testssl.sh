@@ -9,7 +9,7 @@
 # flat JSON $T/testssl.json, and the summary in $T/figures.  e2e.sh allows
 # it 600 s, the scan itself 540 s (TESTSSL_TIMEOUT), so that a slow scan
 # fails with its own message.
-# cost: 32 heavy
+# cost: 32 heavy untimed
 # limit: 600
 [ -n "${SERVER_WRAP:-}${CMAPP_SLOW:-}" ] && { echo "timing test skipped with sanitizers or valgrind (it runs in the plain suite)"; exit 77; }
 command -v testssl >/dev/null 2>&1 || {

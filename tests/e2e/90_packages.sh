@@ -25,7 +25,7 @@
 # namespace of its own where policy-rc.d allows cmappserver alone (a
 # container's denies every start, and runlevel says "unknown"), or, with
 # no policy-rc.d, where runlevel says 2, as on a booted SysV guest.
-# cost: 45 heavy
+# cost: 45 heavy untimed
 # limit: 900
 [ "$(id -u)" = 0 ] || { echo "needs root: installs packages with dpkg"; exit 77; }
 APP=/opt/hp/cmappserver
