@@ -116,7 +116,9 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 #   sanitized unit run going on beside their first tests (it asserts no
 #   time).  The plain suite, whose time bounds are tight, runs two tests
 #   at a time as it did alone, never two "heavy" ones together (the load
-#   tests, the soak, the Pacemaker cluster); beside it, the sanitized
+#   tests, the soak, the Pacemaker cluster), but for two "untimed" ones
+#   (the packages' builds and the TLS scan, which no busy machine can
+#   fail: weight.sh); beside it, the sanitized
 #   suites run three light tests between them (E2E_SLOTS: this shell
 #   holds one of the four slots, and the heavy lock, E2E_HEAVY_LOCK, until
 #   the plain suite ends), so that a plain heavy test never has more than

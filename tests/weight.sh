@@ -7,7 +7,8 @@
 #
 # SECONDS orders the queue (costliest first; 5 if there is none).  A heavy
 # test (a load test, the soak, the TLS scan, the cluster) never runs beside
-# another heavy one, in any suite that shares E2E_HEAVY_LOCK; a
+# another heavy one (but for two untimed ones, below), in any suite that
+# shares E2E_HEAVY_LOCK; a
 # "sanitized-light" one is light in a CMAPP_SLOW run, whose pace is slower.
 # An "untimed" one (the TLS scan, the packages' builds) checks nothing
 # that a busy machine could fail, only keeps the cores busy: it may run
