@@ -50,12 +50,8 @@ start() {
 
 # cpu NAME: the user and system CPU time of the suite NAME's processes.
 cpu() {
-	local u s
-	# times' second line: the children's "XmY.ZZZs XmY.ZZZs".
-	read -r u s < <(sed -n 2p "$LOGS/$1.times" 2>/dev/null)
-	[ -n "${s:-}" ] || return
-	awk -v u="$u" -v s="$s" 'function t(x,  a) { split(x, a, /[ms]/); return a[1] * 60 + a[2] }
-		BEGIN { printf "%d s CPU", t(u) + t(s) + 0.5 }'
+	local t
+	t=$(tenths "$LOGS/$1.times") && [ -n "$t" ] && echo "$t s CPU"
 }
 
 # finish PID RC: prints the ended suite's output and notes its result.
@@ -144,6 +140,7 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 # of the product their candidates run (tests/suites.sh, tests/sanset.sh).
 TOP=$PWD
 . tests/suites.sh
+. tests/times.sh
 candidates
 mapfile -t SLOW_TESTS < <(chosen asan "${ASAN_CAND[@]}")
 mapfile -t VALGRIND_TESTS < <(chosen valgrind "${VALGRIND_CAND[@]}")

@@ -42,6 +42,7 @@ BIN=$(cd "${1:?usage: e2e.sh BUILD_DIR [TEST...]}" && pwd)
 shift
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/weight.sh"
+. "$TOP/tests/times.sh"
 
 JOBS=${E2E_JOBS:-3}
 WORK=$(mktemp -d /tmp/cmapp-e2e.XXXXXX)
@@ -77,22 +78,6 @@ alive() {
 	{ read -r st <"/proc/$1/stat"; } 2>/dev/null || return 1
 	st=${st##*) }
 	[ "${st%% *}" != Z ]
-}
-
-# tenths FILE: the CPU time on the second line of bash's times output in
-# FILE ("0m1.234s 0m0.567s": the children's user and system time), as
-# seconds with one decimal, rounded.
-tenths() {
-	local line t=0 x m
-	{ read -r _; read -r line; } <"$1" 2>/dev/null || return
-	for x in $line; do
-		m=${x%%m*} x=${x#*m} x=${x%s}
-		# In ms: bash's times prints three decimals (and the
-		# locale's decimal mark).
-		t=$((t + 10#$m * 60000 + 10#${x%[.,]*} * 1000 + 10#${x#*[.,]}))
-	done
-	t=$(((t + 50) / 100))
-	echo "$((t / 10)).$((t % 10))"
 }
 
 # leftovers PGID T [PID]: the live processes of the test's process group
