@@ -136,7 +136,7 @@ $(BUILD)/tests/unit: $(call obj,$(UNIT) $(COMMON))
 
 # The shim and the probes the unit tests drive are part of all.
 unit: all $(BUILD)/tests/unit
-	$(BUILD)/tests/unit --jobs 2
+	tests/unit.sh $(BUILD) --jobs 2
 
 e2e: all tools
 	tests/e2e.sh $(BUILD)
@@ -151,7 +151,7 @@ test: deps-test
 # The quick loop while developing: unit and end-to-end tests only.
 check: deps-test
 	$(MAKE) --no-print-directory -j$(NPROC) all tools $(BUILD)/tests/unit
-	$(BUILD)/tests/unit --jobs 2
+	tests/unit.sh $(BUILD) --jobs 2
 	tests/e2e.sh $(BUILD)
 
 # CMAPP_SLOW: sanitized binaries are slower; the end-to-end tests wait

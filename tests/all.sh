@@ -153,7 +153,7 @@ fi
 # wait_all: every suite started is finished.
 wait_all() { while [ ${#name_of[@]} -gt 0 ]; do wait_one; done; }
 
-start unit 'Synthesis:' build/tests/unit --jobs 2
+start unit 'Synthesis:' tests/unit.sh build --jobs 2
 # About a minute of fuzzing: 15 s for each of the four targets.
 start fuzz '^fuzz_' make --no-print-directory fuzz FUZZ_SECONDS=15
 start asan-build '' make --no-print-directory -j2 BUILD=build-asan OPT="-O1 -g" SAN="$SAN" \
@@ -168,7 +168,7 @@ if done_ok asan-build; then
 	# One at a time: two sanitized test processes at once cost a tenth
 	# to a fifth more CPU (97-100 s against 108-125 s alone, 2026-12-05),
 	# and the end-to-end suites beside it keep the cores busy anyway.
-	start asan-unit 'Synthesis:' build-asan/tests/unit --jobs 1
+	start asan-unit 'Synthesis:' tests/unit.sh build-asan --jobs 1
 else
 	failed+=(asan-unit asan-e2e)
 fi
