@@ -3,8 +3,9 @@
 # all.sh: the test command's body (make test, which builds the programs, the
 # test tools and the unit runner first).  Runs every suite, each with its
 # own runner: the Criterion unit tests, the warnings of gcc (make test's
-# build) and of clang (-Werror), the end-to-end suite, a short fuzzing run, the unit suite
-# built with ASan+UBSan, and two choices of end-to-end tests
+# build) and of clang (the ASan+UBSan build's), the end-to-end suite, a
+# short fuzzing run, the unit suite built with ASan+UBSan (by clang: make
+# asan-build), and two choices of end-to-end tests
 # (tests/sanitize.list): one built with ASan+UBSan, one with cmappserver
 # under valgrind.  It ends by repeating each runner's own
 # summary line with the suite's time, and the whole run's wall time; it
@@ -19,7 +20,6 @@ cd "$(dirname "$0")/.."
 LOGS=build/test-logs
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
-SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 # The wall time counts from make test's start (the build before this).
 T0=$(( SECONDS - ($(date +%s) - ${MAKE_TEST_START:-$(date +%s)}) ))
 # The unit runs share the keytool fixtures (tests/keyfix.c): keytool is a
@@ -104,10 +104,10 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 # seven tests) missed the time bounds of the load and timing tests on the
 # 2-core CI machine (53's 1 s, 61's managers, valgrind's soak): a green run
 # must not depend on the machine's luck.  So:
-# - the unit tests, the fuzzing, the ASan build and the clang warning
-#   build side by side (alone, the unit tests left a quarter of the cores
-#   idle; they assert no time); the sanitized unit run once its build and
-#   the plain unit run are done;
+# - the unit tests, the fuzzing and the ASan build side by side (alone,
+#   the unit tests left a quarter of the cores idle; they assert no
+#   time); the warnings' count and the sanitized unit run once that build
+#   and the plain unit run are done;
 # - once the builds are done, the three end-to-end suites start, the
 #   sanitized unit run going on beside their first tests (it asserts no
 #   time).  The plain suite, whose time bounds are tight, runs two tests
@@ -156,14 +156,15 @@ wait_all() { while [ ${#name_of[@]} -gt 0 ]; do wait_one; done; }
 start unit 'Synthesis:' tests/unit.sh build --jobs 2
 # About a minute of fuzzing: 15 s for each of the four targets.
 start fuzz '^fuzz_' make --no-print-directory fuzz FUZZ_SECONDS=15
-start asan-build '' make --no-print-directory -j2 BUILD=build-asan OPT="-O1 -g" SAN="$SAN" \
-	all tools build-asan/tests/unit
-# clang, -Werror, into build-warn-clang/; gcc's count from make test's own
-# build in build/ (its flags, the compile rule keeps what each file's
-# compile said): the tree compiled by gcc once, not twice (30 s of CPU).
-start warnings '^warnings: ' make --no-print-directory check-warnings WARN_GCC_FROM=build
+start asan-build '' make --no-print-directory asan-build
 # The sanitized unit run reuses the keytool files the plain one made.
 until ended unit && ended asan-build; do wait_one; done
+# The warnings of gcc and clang as their builds said them (the compile
+# rule keeps what each file's compile said): gcc's in make test's own
+# build/, clang's in the ASan+UBSan build: the tree compiled by each
+# compiler once (a build of its own cost clang 30 s of CPU, gcc as much).
+start warnings '^warnings: ' make --no-print-directory check-warnings WARN_GCC_FROM=build \
+	WARN_CLANG_FROM_ASAN=1
 if done_ok asan-build; then
 	# One at a time: two sanitized test processes at once cost a tenth
 	# to a fifth more CPU (97-100 s against 108-125 s alone, 2026-12-05),
