@@ -119,6 +119,11 @@ ended() { grep -q "^$1 " "$LOGS/done" 2>/dev/null; }
 #   holds one of the four slots, and the heavy lock, E2E_HEAVY_LOCK, until
 #   the plain suite ends), so that a plain heavy test never has more than
 #   its light companion and three sanitized light tests beside it.
+#   A slot the sanitized suites leave free (their last tests, or only
+#   heavy ones left) runs one more light test of the plain suite
+#   (E2E_BORROW): beside the plain heavy test, still three more at most.
+#   (ci31: the sanitized suites ended 56 s before the plain one, which
+#   ran its last light tests two at a time.)
 #   Their time bounds are scaled (CMAPP_SLOW).  Light when sanitized: the
 #   load tests 50, 51 and 61 ("heavy sanitized-light", e2e.sh), which as
 #   heavy ones ran one after the other after the plain suite, the cores
@@ -188,7 +193,8 @@ exec {held0}>>"$E2E_SLOTS.0" {heldh}>>"$E2E_HEAVY_LOCK"
 flock "$held0"; flock "$heldh"
 HELD="$held0 $heldh"
 busy_mark e2e
-E2E_JOBS=2 E2E_SLOTS= E2E_HEAVY_LOCK= start e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
+E2E_JOBS=2 E2E_SLOTS= E2E_BORROW=$E2E_SLOTS E2E_HEAVY_LOCK= \
+	start e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
 # (An empty choice would have e2e.sh run every test.)
 [ ${#VALGRIND_TESTS[@]} -eq 0 ] ||
 	E2E_JOBS=3 CMAPP_SLOW=1 start valgrind-e2e '[0-9]+ passed, [0-9]+ failed' \

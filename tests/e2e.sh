@@ -16,8 +16,11 @@
 # such one, never beside a timed heavy one); with
 # E2E_HEAVY_LOCK=FILE, not alongside those of the other suites that name
 # the same FILE either (a flock on it is held while one runs), and with
-# E2E_SLOTS=FILE they share E2E_SLOT_COUNT test slots.  Each test's
-# result is printed when it ends, with its output if it failed.
+# E2E_SLOTS=FILE they share E2E_SLOT_COUNT test slots.  With
+# E2E_BORROW=FILE instead, the suite runs its E2E_JOBS without a slot,
+# and light tests beyond them in the slots of FILE that the suites
+# sharing them leave free.  Each test's result is printed when it ends,
+# with its output if it failed.
 #
 # Each test runs in a bash of its own under timeout(1), in a process group
 # of its own: 180 s, or what a "# limit: N" line in the test says, both
@@ -263,11 +266,20 @@ heavy_free() {
 # an flock on one FILE.N, a heavy one on two (valgrind's soak beside two
 # other tests and the fuzzing missed the server's 4 s handshake deadline);
 # a suite that has ended leaves its share to the others.
+# E2E_BORROW=FILE (make test's plain suite, whose time bounds want its
+# own two jobs): a light test beyond E2E_JOBS takes one free slot of
+# FILE's, E2E_SLOT_COUNT of them, never waiting for one, and not before
+# the suite's first test has ended (the suites started beside it take
+# their slots first; theirs take a freed slot again at once).  So the
+# other suites' tests and its borrowed ones are never more than the
+# slots, and once the others have ended, their slots serve its last
+# light tests.
 declare -A slot_of=()	# pid of a test's runner -> its slots' fds
 slot_fds=()
-if [ -n "${E2E_SLOTS:-}" ]; then
+borrow=${E2E_BORROW:+1} lend=	# lend: a test of ours has ended
+if [ -n "${E2E_SLOTS:-}${E2E_BORROW:-}" ]; then
 	for ((k = 0; k < ${E2E_SLOT_COUNT:-3}; k++)); do
-		exec {fd}>>"$E2E_SLOTS.$k"
+		exec {fd}>>"${E2E_SLOTS:-$E2E_BORROW}.$k"
 		slot_fds+=("$fd")
 	done
 fi
@@ -299,12 +311,22 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 	# Start the first tests that may run now: a free slot, and no second
 	# heavy one (but an untimed one beside another).
 	i=0
-	while [ ${#running[@]} -lt "$JOBS" ] && [ $i -lt ${#queue[@]} ]; do
+	while [ $i -lt ${#queue[@]} ]; do
 		h=${queue[$i]%% *} f=${queue[$i]#* }
-		if ! slot_take $((h > 0 ? 2 : 1)); then
-			[ "$h" -gt 0 ] || break
-			i=$((i + 1))
-			continue
+		if [ -z "$borrow" ]; then
+			[ ${#running[@]} -lt "$JOBS" ] || break
+			if ! slot_take $((h > 0 ? 2 : 1)); then
+				[ "$h" -gt 0 ] || break
+				i=$((i + 1))
+				continue
+			fi
+		elif [ $((${#running[@]} - ${#slot_of[@]})) -ge "$JOBS" ]; then
+			# Its own jobs are busy: a light test, in a free slot.
+			[ -n "$lend" ] && [ ${#slot_fds[@]} -gt 0 ] || break
+			if [ "$h" -gt 0 ]; then i=$((i + 1)); continue; fi
+			slot_take 1 || break
+		else
+			slot=
 		fi
 		if [ "$h" -gt 0 ] && ! heavy_free "$h"; then
 			slot_give $slot
@@ -330,6 +352,7 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 	# job table (another wait reaped it, as happened once), wait -n says
 	# "no such job" for it at once, round after round.
 	wait -n "${!running[@]}" 2>/dev/null
+	lend=1
 	n=0
 	for p in "${!running[@]}"; do
 		name=${running[$p]}
