@@ -193,7 +193,7 @@ exec {held0}>>"$E2E_SLOTS.0" {heldh}>>"$E2E_HEAVY_LOCK"
 flock "$held0"; flock "$heldh"
 HELD="$held0 $heldh"
 busy_mark e2e
-E2E_JOBS=2 E2E_SLOTS= E2E_BORROW=$E2E_SLOTS E2E_HEAVY_LOCK= \
+E2E_JOBS=2 E2E_SLOTS= E2E_BORROW=$LOGS/slot E2E_HEAVY_LOCK= \
 	start e2e '[0-9]+ passed, [0-9]+ failed' tests/e2e.sh build
 # (An empty choice would have e2e.sh run every test.)
 [ ${#VALGRIND_TESTS[@]} -eq 0 ] ||

@@ -268,15 +268,17 @@ heavy_free() {
 # a suite that has ended leaves its share to the others.
 # E2E_BORROW=FILE (make test's plain suite, whose time bounds want its
 # own two jobs): a light test beyond E2E_JOBS takes one free slot of
-# FILE's, E2E_SLOT_COUNT of them, never waiting for one, and not before
-# the suite's first test has ended (the suites started beside it take
-# their slots first; theirs take a freed slot again at once).  So the
-# other suites' tests and its borrowed ones are never more than the
-# slots, and once the others have ended, their slots serve its last
-# light tests.
+# FILE's, E2E_SLOT_COUNT of them, never waiting for one, not before the
+# suite's first test has ended (the suites started beside it take their
+# slots first; theirs take a freed slot again at once), and not in the
+# round that gave one back (a suite waiting for its own tests' end gets
+# it first).  So the other suites' tests and its borrowed ones are never
+# more than the slots, and once the others have ended, their slots serve
+# its last light tests.
 declare -A slot_of=()	# pid of a test's runner -> its slots' fds
 slot_fds=()
-borrow=${E2E_BORROW:+1} lend=	# lend: a test of ours has ended
+borrow=${E2E_BORROW:+1}
+lend=		# a test of ours has ended, and none that held a slot
 if [ -n "${E2E_SLOTS:-}${E2E_BORROW:-}" ]; then
 	for ((k = 0; k < ${E2E_SLOT_COUNT:-3}; k++)); do
 		exec {fd}>>"${E2E_SLOTS:-$E2E_BORROW}.$k"
@@ -372,6 +374,7 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 		if [ -n "${slot_of[$p]:-}" ]; then
 			slot_give ${slot_of[$p]}
 			unset "slot_of[$p]"
+			[ -z "$borrow" ] || lend=
 		fi
 		if [ -n "$rc" ] && [ -f "$WORK/$name/result" ]; then
 			cat "$WORK/$name/result"
