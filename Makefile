@@ -194,7 +194,7 @@ WARN_REUSE = $(if $(WARN_GCC_FROM),$(if $(filter undefined,$(origin CFLAGS)),$(i
 WARN_REUSE_ASAN = $(if $(WARN_CLANG_FROM_ASAN),$(if $(filter undefined,$(origin CFLAGS)),1))
 check-warnings: deps-test
 	@r=0 s=; for cc in $(WARN_CCS); do \
-		d=; \
+		d=build-warn-$$cc log=; \
 		if [ $$cc = gcc ] && [ -n "$(WARN_REUSE)" ]; then \
 			d=$(WARN_GCC_FROM); \
 			$(CC) -v 2>&1 | grep -q '^gcc version' || \
@@ -205,21 +205,20 @@ check-warnings: deps-test
 			d=build-asan; mkdir -p $$d; \
 			$(MAKE) -k --no-print-directory asan-build >$$d/warn.log 2>&1 || r=1; \
 		else \
-			mkdir -p build-warn-$$cc; \
-			$(MAKE) -k -j$(NPROC) --no-print-directory BUILD=build-warn-$$cc CC=$$cc \
-				$$([ $$cc = clang ] && echo OPT=-O0) CFLAGS=-Werror all tools build-warn-$$cc/tests/unit \
-				build-warn-$$cc/bench/benchrun build-warn-$$cc/bench/benchsvc \
-				>build-warn-$$cc/warn.log 2>&1 || r=1; \
-			log=build-warn-$$cc/warn.log; \
+			mkdir -p $$d; \
+			$(MAKE) -k -j$(NPROC) --no-print-directory BUILD=$$d CC=$$cc \
+				$$([ $$cc = clang ] && echo OPT=-O0) CFLAGS=-Werror all tools $$d/tests/unit \
+				$$d/bench/benchrun $$d/bench/benchsvc >$$d/warn.log 2>&1 || r=1; \
+			log=$$d/warn.log; \
 		fi; \
-		if [ -n "$$d" ]; then \
+		if [ -z "$$log" ]; then \
 			find $$d -path $$d/pkg -prune -o -name '*.warn' -print | while read -r w; do \
 				case $$w in *.o.warn) c=$${w#$$d/}; c=$${c%.o.warn}; c=$${c%.pic}.c; \
 					[ -f "$$c" ] || continue ;; esac; \
 				cat "$$w"; \
 			done >$$d/warn.all; \
 			log=$$d/warn.all; \
-		else d=build-warn-$$cc; fi; \
+		fi; \
 		n=$$(grep -cE '(warning|error): ' $$log); \
 		[ "$$n" -eq 0 ] || grep -E -A4 '(warning|error): ' $$log; \
 		[ "$$r" -eq 0 ] || tail -5 $$d/warn.log; \
